@@ -1,0 +1,5 @@
+"""The `gemella` command."""
+
+from .main import main
+
+__all__ = ["main"]

@@ -1,0 +1,89 @@
+"""`gemella`: create and run a node, and drive a running node's local API."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+from aiohttp import web
+
+from node.config import ConfigError, load_settings
+from node.keystore import KeyFileError
+from node.logs import configure_logging
+from node.setup import InitError, init_node
+
+from .twins import key, twin
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--node", "node", metavar="URL", help="The running node's local address (or GEMELLA_NODE).")
+@click.option("--dir", "dir", metavar="DIR", help="A node directory; its listen address is used (or GEMELLA_DIR).")
+@click.option("--token", metavar="TOKEN", help="Operator or member token (or GEMELLA_TOKEN).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences.")
+def main(node: str | None, dir: str | None, token: str | None, as_json: bool) -> None:
+    """Gemellaggio: twin coworking spaces."""
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The space's name, e.g. 'WeCreate NYC'.")
+@click.option("--url", required=True, help="The node's public base URL: its id, e.g. https://nyc.example.")
+@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to listen on.")
+@click.option("--timezone", default="UTC", show_default=True, help="The space's IANA time zone.")
+@click.option("--location", default=None, help="City or address, shown to twins.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
+def init(directory: Path, name: str, url: str, listen: str, timezone: str, location: str | None, as_json: bool) -> None:
+    """Create a node in DIRECTORY: key, configuration, database, operator token."""
+    try:
+        result = init_node(directory, name=name, url=url, listen=listen, timezone=timezone, location=location)
+    except (InitError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "directory": str(result.directory), "node_id": result.node_id,
+                    "operator_token": result.operator_token, "kid": result.kid, "fingerprint": result.fingerprint,
+                    "config": str(result.config_path), "database": str(result.database_path),
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"Created node {result.node_id} in {result.directory}")
+    click.echo(f"  configuration:   {result.config_path}")
+    click.echo(f"  database:        {result.database_path}")
+    click.echo(f"  key id:          {result.kid}")
+    click.echo(f"  fingerprint:     {result.fingerprint}")
+    click.echo(f"  operator token:  {result.operator_token}")
+    click.echo("Keep the operator token safe: it is shown once and stored only as a hash.")
+    click.echo(f"Start it with: gemella run {result.directory}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def run(directory: Path) -> None:
+    """Serve the node in DIRECTORY until SIGTERM or Ctrl-C (in-flight work is drained)."""
+    from node.web.app import create_app
+
+    try:
+        settings = load_settings(directory, os.environ)
+        configure_logging(settings.log.level, settings.log.format)
+        app = create_app(settings)
+    except (ConfigError, KeyFileError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{settings.node.name} ({settings.node_id}) on http://{settings.listen.host}:{settings.listen.port}")
+    web.run_app(
+        app, host=settings.listen.host, port=settings.listen.port, print=None, shutdown_timeout=10.0,
+        access_log=None,
+    )
+
+
+main.add_command(twin)
+main.add_command(key)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The node's settings: one typed object read once from DIR/config.yaml plus GEMELLA_* overrides.
+
+`load_settings(directory, environ)` takes its environment as an argument so tests pass a
+dict. A bad file names the key, the line and the reason, and the node does not start.
+Environment overrides use double underscores for nesting: GEMELLA_LISTEN__PORT=8081.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from protocol.models import Terms
+from protocol.models.common import _check_node_id, _check_zone
+
+CONFIG_FILE = "config.yaml"
+ENV_PREFIX = "GEMELLA_"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and why."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NodeSection(Section):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    url: str
+    timezone: str = "UTC"
+    location: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_node_id(value.rstrip("/"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class ListenSection(Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+
+
+class StorageSection(Section):
+    database: str = "node.db"  # relative to the node's directory
+    keys: str = "keys"
+
+
+class DeliverySection(Section):
+    backoff_base_seconds: Annotated[float, Field(gt=0)] = 1.0
+    backoff_cap_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    batch_items: Annotated[int, Field(ge=1, le=500)] = 500
+    pull_interval_seconds: Annotated[float, Field(gt=0)] = 180.0
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    document_refetch_seconds: Annotated[float, Field(ge=0)] = 300.0
+
+
+class LimitsSection(Section):
+    max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
+    peer_requests_per_second: Annotated[float, Field(gt=0)] = 50.0
+    peer_burst: Annotated[int, Field(ge=1)] = 200
+    stranger_proposals_per_minute: Annotated[float, Field(gt=0)] = 6.0
+    signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300
+
+
+class LogSection(Section):
+    level: str = "info"
+    format: str = "json"  # json | console
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError("level is one of debug, info, warning, error")
+        return value.lower()
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value not in {"json", "console"}:
+            raise ValueError("format is json or console")
+        return value
+
+
+class DefaultsSection(Section):
+    """Terms a proposal uses where the operator gives none."""
+
+    offer: Terms = Terms()
+    request: Terms = Terms()
+
+
+class Settings(Section):
+    node: NodeSection
+    listen: ListenSection = ListenSection()
+    storage: StorageSection = StorageSection()
+    delivery: DeliverySection = DeliverySection()
+    limits: LimitsSection = LimitsSection()
+    log: LogSection = LogSection()
+    defaults: DefaultsSection = DefaultsSection()
+    directory: Path = Path(".")
+
+    @property
+    def node_id(self) -> str:
+        return self.node.url
+
+    @property
+    def database_path(self) -> Path:
+        return self.directory / self.storage.database
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.directory / self.storage.keys
+
+
+def load_settings(directory: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read DIR/config.yaml, apply GEMELLA_* overrides from `environ`, validate."""
+    path = directory / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file (create a node with `gemella init {directory}`)") from exc
+    try:
+        document = yaml.compose(text)
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    _apply_overrides(data, environ or {})
+    data["directory"] = str(directory)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, document, exc)) from exc
+
+
+def _apply_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "TOKEN":
+            continue
+        keys = name.removeprefix(ENV_PREFIX).lower().split("__")
+        target = data
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+            if not isinstance(target, dict):
+                break
+        else:
+            target[keys[-1]] = yaml.safe_load(value) if value else value
+
+
+def _describe(path: Path, document: yaml.Node | None, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error["loc"]]
+        line = _line_of(document, loc)
+        where = f"{path}, line {line}" if line else str(path)
+        lines.append(f"{where}: {'.'.join(loc)}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def _line_of(node: yaml.Node | None, loc: list[str]) -> int | None:
+    """The 1-based line of the deepest part of `loc` that the file has."""
+    found: int | None = None
+    for key in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                found = key_node.start_mark.line + 1
+                node = value_node
+                break
+        else:
+            break
+    return found

@@ -1,0 +1,132 @@
+"""The node: its settings, store, keys, clock and services, created once in `Node.open`.
+
+Handlers reach it through `request.app[NODE]`. Writes that must reach twins go through
+`Node.write()`, which wakes the delivery loops only after the transaction committed (nothing
+is sent before it is stored).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiosqlite import Connection
+
+from protocol.envelope import seal
+from protocol.httpsig import NonceCache
+from protocol.keys import SigningKey
+from protocol.models import Endpoints, FederatedObject, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
+
+from .clock import Clock, iso, parse_iso
+from .config import Settings
+from .federation.client import FederationClient
+from .federation.directory import PeerDirectory
+from .federation.inbox import InboxService, object_row
+from .federation.manager import Federation
+from .keystore import KeyStore
+from .metrics import Metrics
+from .store import Store
+
+
+@dataclass
+class UnitOfWork:
+    """One write transaction and the peers to wake once it is committed."""
+
+    tx: Connection
+    wake: set[str] = field(default_factory=set)
+
+
+class Node:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.id = settings.node_id
+        self.clock = clock or Clock()
+        self.metrics = Metrics()
+        self.store = Store(settings.database_path)
+        self.keys = KeyStore.load(settings.keys_dir)
+        self.started_at = int(self.clock.now().timestamp())
+        # Requests created before this process started are refused: no replay survives a restart.
+        self.nonces = NonceCache(window=settings.limits.signature_window_seconds, floor=self.started_at)
+        self.session: aiohttp.ClientSession | None = None
+        self.client: FederationClient
+        self.directory: PeerDirectory
+        self.inbox: InboxService
+        self.federation = Federation(self)
+        self.services: dict[str, Any] = {}
+        # Feature modules (events, booking) wire their services and inbox acceptors here.
+        self.on_open: list[Callable[[Node], None]] = []
+
+    async def open(self) -> Node:
+        await self.store.open()
+        self.session = aiohttp.ClientSession()
+        self.client = FederationClient(
+            self.session, self.id, self.keys.current, self.settings.delivery.request_timeout_seconds
+        )
+        self.directory = PeerDirectory(
+            self.store, self.client, self.clock, self.settings.delivery.document_refetch_seconds
+        )
+        self.inbox = InboxService(self.id, self.store, self.directory, self.clock, self.metrics)
+        return self
+
+    async def close(self) -> None:
+        await self.federation.stop()
+        if self.session is not None:
+            await self.session.close()
+        await self.store.close()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[UnitOfWork]:
+        async with self.store.db.transaction() as tx:
+            work = UnitOfWork(tx)
+            yield work
+        self.federation.wake(work.wake)
+
+    async def publish(
+        self, work: UnitOfWork, obj: FederatedObject, audience: list[str] | None, *, key: SigningKey | None = None
+    ) -> dict[str, Any]:
+        """Store a new version of one of our objects and queue it for the twins that may see it.
+
+        `audience` None: every active twin; otherwise those of the listed peers that are active.
+        Returns the signed envelope.
+        """
+        envelope = seal(obj, key or self.keys.current)
+        envelope_json = envelope.model_dump_json()
+        at = iso(self.clock.now())
+        await self.store.objects.put_local(work.tx, object_row(obj, envelope_json), audience, at)
+        active = await self.store.twinnings.active_peers()
+        peers = active if audience is None else [p for p in active if p in audience]
+        await self.store.outbox.enqueue(work.tx, peers, "inbox", obj.key, obj.version, envelope_json, at)
+        work.wake.update(peers)
+        return envelope.model_dump(mode="json")
+
+    def document(self) -> dict[str, Any]:
+        """This node's signed document, as served at /.well-known/gemellaggio."""
+        doc = NodeDocument(
+            origin=self.id,
+            version=1 + len(self.keys.old),
+            name=self.settings.node.name,
+            timezone=self.settings.node.timezone,
+            location=self.settings.node.location,
+            verify_keys={self.keys.current.kid: VerifyKeyEntry(key=self.keys.current.verify_key.b64url)},
+            old_verify_keys={
+                k.kid: OldVerifyKeyEntry(key=k.public_key, expired_at=parse_iso(k.expired_at))
+                for k in self.keys.old.values()
+            },
+            endpoints=Endpoints(
+                inbox=f"{self.id}/federation/v1/inbox",
+                feed=f"{self.id}/federation/v1/feed",
+                twinning=f"{self.id}/federation/v1/twinning",
+                reservations=f"{self.id}/federation/v1/reservations",
+            ),
+        )
+        return seal(doc, self.keys.current).model_dump(mode="json")
+
+    def fingerprint(self) -> str:
+        return self.keys.current.verify_key.fingerprint
+
+    def to_json(self, value: Any) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,118 @@
+"""What this node knows of other nodes: their documents and keys.
+
+First contact is trust on first use: the document fetched from the peer's own URL, checked
+to be signed by a key it lists. After that, a key id we do not know makes us refetch the
+document, at most once per `refetch_seconds` for each peer, so a stream of requests with
+made-up key ids cannot turn us into a fetching machine.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from aiosqlite import Connection
+
+from protocol.envelope import open_envelope, read_envelope
+from protocol.keys import VerifyKey
+from protocol.models import NodeDocument
+from protocol.problems import Problem, ProblemType
+
+from node.clock import Clock, iso
+from node.store import Store
+from node.store.peers import PeerKey
+
+from .client import FederationClient, PeerUnreachable
+
+WELL_KNOWN = "/.well-known/gemellaggio"
+
+
+@dataclass(frozen=True)
+class KnownKey:
+    node_id: str
+    key: VerifyKey
+    expired_at: str | None  # None while current
+
+
+class PeerDirectory:
+    def __init__(self, store: Store, client: FederationClient, clock: Clock, refetch_seconds: float) -> None:
+        self._store = store
+        self._client = client
+        self._clock = clock
+        self._refetch_seconds = refetch_seconds
+        self._last_fetch: dict[str, float] = {}
+        self._keys: dict[tuple[str, str], KnownKey] = {}
+
+    async def fetch_document(self, node_id: str) -> tuple[NodeDocument, str]:
+        """Fetch and check a node's self-signed document; returns it and its envelope JSON."""
+        self._last_fetch[node_id] = time.monotonic()
+        try:
+            resp = await self._client.get(node_id + WELL_KNOWN, signed=False)
+        except PeerUnreachable as exc:
+            raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
+        if resp.status != 200:
+            raise Problem(ProblemType.PEER_UNREACHABLE, f"{node_id}{WELL_KNOWN} answered HTTP {resp.status}")
+        try:
+            envelope = read_envelope(resp.json())
+        except ValueError as exc:
+            raise Problem(ProblemType.VALIDATION_ERROR, f"{node_id}{WELL_KNOWN} is not JSON") from exc
+        entry = envelope.object.get("verify_keys", {}).get(envelope.signature.kid)
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            raise Problem(ProblemType.UNKNOWN_KEY, f"{node_id}'s document is not signed by a key it lists")
+        doc = open_envelope(envelope, VerifyKey.from_b64url(entry["key"]), signer=node_id)
+        if not isinstance(doc, NodeDocument):
+            raise Problem(ProblemType.VALIDATION_ERROR, f"{node_id}{WELL_KNOWN} is not a node document")
+        return doc, envelope.model_dump_json()
+
+    async def remember(self, doc: NodeDocument, envelope_json: str) -> None:
+        keys = [PeerKey(kid, e.key, None) for kid, e in doc.verify_keys.items()]
+        keys += [PeerKey(kid, e.key, iso(e.expired_at)) for kid, e in doc.old_verify_keys.items()]
+        async with self._store.db.transaction() as tx:
+            await self._store.peers.store_document(
+                tx, doc.origin, doc.name, doc.timezone, envelope_json, iso(self._clock.now()), keys
+            )
+        self._forget(doc.origin)
+
+    async def add_rotated_key(
+        self, tx: Connection, node_id: str, old_kid: str, new_kid: str, new_key: str, at: str
+    ) -> None:
+        """A twin's KeyRotation, already verified with its old key (inside the caller's transaction)."""
+        await self._store.peers.store_keys(tx, node_id, [PeerKey(new_kid, new_key, None)])
+        await self._store.peers.expire_key(tx, node_id, old_kid, at)
+        self._forget(node_id)
+
+    async def key(self, node_id: str, kid: str, *, refetch: bool = True) -> KnownKey:
+        """The key `kid` of `node_id`; refetches the document once if the kid is new to us."""
+        cached = self._keys.get((node_id, kid))
+        if cached is not None:
+            return cached
+        known = await self._lookup(node_id, kid)
+        if known is None and refetch and await self._may_refetch(node_id):
+            doc, envelope_json = await self.fetch_document(node_id)
+            await self.remember(doc, envelope_json)
+            known = await self._lookup(node_id, kid)
+        if known is None:
+            raise Problem(ProblemType.UNKNOWN_KEY, f"key {kid!r} of {node_id} is not known")
+        self._keys[(node_id, kid)] = known
+        return known
+
+    async def _lookup(self, node_id: str, kid: str) -> KnownKey | None:
+        found = (await self._store.peers.get_keys(node_id)).get(kid)
+        if found is None:
+            return None
+        return KnownKey(node_id, VerifyKey.from_b64url(found.public_key), found.expired_at)
+
+    async def _may_refetch(self, node_id: str) -> bool:
+        if await self._store.peers.get(node_id) is None:
+            return False  # strangers are fetched only by the twinning handshake
+        last = self._last_fetch.get(node_id)
+        return last is None or time.monotonic() - last >= self._refetch_seconds
+
+    def _forget(self, node_id: str) -> None:
+        for cache_key in [k for k in self._keys if k[0] == node_id]:
+            del self._keys[cache_key]
+
+    async def document_json(self, node_id: str) -> dict[str, object] | None:
+        row = await self._store.peers.get(node_id)
+        return json.loads(row["document"]) if row else None

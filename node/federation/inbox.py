@@ -1,0 +1,133 @@
+"""Applying twins' signed objects, pushed to our inbox or pulled from their feed.
+
+Each item is checked on its own (envelope shape, signer is the sending twin, object
+signature, type accepted, domain rules), then every item that passed is applied in one
+transaction: an item whose version is not newer than what we hold changes nothing. The same
+batch delivered twice, batches reordered, an old version after a new one: the state is that
+of the latest versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiosqlite import Connection
+
+from protocol.envelope import open_envelope, read_envelope, signer_of
+from protocol.models import Envelope, FederatedObject, ItemResult
+from protocol.problems import Problem, ProblemType
+
+from node.clock import Clock, iso
+from node.metrics import Metrics
+from node.store import Store
+from node.store.objects import ObjectKey, ObjectRow
+
+from .directory import PeerDirectory
+
+log = structlog.get_logger("node.inbox")
+
+Check = Callable[[str, FederatedObject], Awaitable[None]]
+AfterApply = Callable[[Connection, str, FederatedObject, Envelope], Awaitable[None]]
+
+
+@dataclass
+class Acceptor:
+    """What the inbox does with one object type."""
+
+    check: Check | None = None  # raise Problem to refuse the item (before any write)
+    after_apply: AfterApply | None = None  # inside the transaction, for items that were newer
+
+
+@dataclass
+class _Verified:
+    index: int
+    obj: FederatedObject
+    envelope: Envelope
+    raw_json: str = field(repr=False)
+
+
+class InboxService:
+    def __init__(self, node_id: str, store: Store, directory: PeerDirectory, clock: Clock, metrics: Metrics) -> None:
+        self._node_id = node_id
+        self._store = store
+        self._directory = directory
+        self._clock = clock
+        self._metrics = metrics
+        self._acceptors: dict[str, Acceptor] = {}
+
+    def accept(self, type_name: str, acceptor: Acceptor) -> None:
+        self._acceptors[type_name] = acceptor
+
+    async def apply(self, peer_id: str, items: Sequence[Any], via: str) -> list[ItemResult]:
+        results: dict[int, ItemResult] = {}
+        verified: list[_Verified] = []
+        for index, raw in enumerate(items):
+            try:
+                verified.append(await self._verify(index, peer_id, raw))
+            except Problem as problem:
+                results[index] = ItemResult(index=index, status="rejected", problem=problem.to_document())
+        if verified:
+            for item in await self._store_batch(peer_id, verified):
+                results[item.index] = item
+        ordered = [results[i] for i in range(len(items))]
+        for result in ordered:
+            self._metrics.inbox_items.labels(via=via, result=result.status).inc()
+        return ordered
+
+    async def _verify(self, index: int, peer_id: str, raw: Any) -> _Verified:
+        envelope = read_envelope(raw)
+        origin, kid = signer_of(envelope)
+        if origin != peer_id:
+            raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may only send objects it originates, not {origin}'s")
+        known = await self._directory.key(origin, kid)
+        obj = open_envelope(envelope, known.key, signer=origin)
+        acceptor = self._acceptors.get(obj.type)
+        if acceptor is None:
+            raise Problem(ProblemType.VALIDATION_ERROR, f"objects of type {obj.type} are not accepted here")
+        if acceptor.check is not None:
+            await acceptor.check(peer_id, obj)
+        return _Verified(index, obj, envelope, envelope.model_dump_json())
+
+    async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
+        at = iso(self._clock.now())
+        results, rows, applied = [], [], []
+        async with self._store.db.transaction() as tx:
+            held = await self._store.objects.versions(tx, [v.obj.key for v in verified])
+            for item in verified:
+                key: ObjectKey = item.obj.key
+                status = "applied" if item.obj.version > held.get(key, 0) else "stale"
+                if status == "applied":
+                    held[key] = item.obj.version
+                    rows.append(_row(item))
+                    applied.append(item)
+                results.append(
+                    ItemResult(
+                        index=item.index, status=status, type=item.obj.type, id=item.obj.id,
+                        version=item.obj.version,
+                    )
+                )
+            if rows:
+                await self._store.objects.put_replicas(tx, rows, at)
+            for item in applied:
+                hook = self._acceptors[item.obj.type].after_apply
+                if hook is not None:
+                    await hook(tx, peer_id, item.obj, item.envelope)
+        for item in applied:
+            log.debug("applied", origin=item.obj.origin, type=item.obj.type, id=item.obj.id, version=item.obj.version)
+        return results
+
+
+def _row(item: _Verified) -> ObjectRow:
+    return object_row(item.obj, item.raw_json)
+
+
+def object_row(obj: FederatedObject, envelope_json: str) -> ObjectRow:
+    """The store row of any object, ours or a twin's."""
+    starts, ends = getattr(obj, "starts_at", None), getattr(obj, "ends_at", None)
+    return ObjectRow(
+        type=obj.type, origin=obj.origin, id=obj.id, version=obj.version, status=getattr(obj, "status", None),
+        starts_at=iso(starts) if starts else None, ends_at=iso(ends) if ends else None, envelope_json=envelope_json,
+    )

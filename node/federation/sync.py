@@ -1,0 +1,249 @@
+"""Keeping each twin in step: a delivery loop (push, from the outbox) and a pull loop (feed).
+
+Push is the fast path; the feed guarantees convergence if pushes were lost. Both loops run
+per peer, as one `PeerLink`. Delivery retries with capped exponential backoff and full
+jitter, honouring Retry-After; nothing leaves the outbox until the peer acknowledged it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import structlog
+
+from protocol.models import MAX_BODY_BYTES
+from protocol.problems import Problem, ProblemType
+
+from node.clock import iso, parse_iso
+from node.store import OutboxItem
+
+from .client import PeerUnreachable, Response
+
+if TYPE_CHECKING:
+    from node.core import Node
+
+log = structlog.get_logger("node.sync")
+
+# Rejections a later attempt may cure: keep the item and retry.
+RETRYABLE = {ProblemType.UNKNOWN_KEY.uri, ProblemType.RATE_LIMITED.uri, ProblemType.SIGNATURE_EXPIRED.uri}
+BATCH_BYTES = MAX_BODY_BYTES - 64 * 1024
+IDLE_RECHECK_SECONDS = 30.0
+
+
+def backoff_delay(tries: int, base: float, cap: float, rng: Callable[[float, float], float]) -> float:
+    """Full jitter between `base` and min(cap, base * 2**tries)."""
+    upper = min(cap, base * 2 ** min(tries, 32))
+    return rng(base, max(base, upper))
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PeerLink:
+    """Delivery and pull loops for one peer."""
+
+    def __init__(self, node: Node, peer_id: str) -> None:
+        self.node = node
+        self.peer_id = peer_id
+        self._wake = asyncio.Event()
+        self._pull = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._rng = random.Random().uniform
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._delivery_loop(), name=f"deliver:{self.peer_id}"),
+            asyncio.create_task(self._pull_loop(), name=f"pull:{self.peer_id}"),
+        ]
+        self._pull.set()  # pull once on start
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def pull_soon(self) -> None:
+        self._pull.set()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        self._pull.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- delivery ---------------------------------------------------------------------------
+
+    async def _delivery_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                delay = await self._deliver_once()
+            except Exception:  # a bug must not kill delivery for good; log it and back off
+                log.exception("delivery_loop_error", peer=self.peer_id)
+                delay = IDLE_RECHECK_SECONDS
+            await self._sleep(self._wake, delay)
+
+    async def _deliver_once(self) -> float | None:
+        """Send what is due; returns how long to wait before looking again (None: until woken)."""
+        state = await self.node.store.peer_state.get(self.peer_id)
+        now = self.node.clock.now()
+        if state.next_try and parse_iso(state.next_try) > now:
+            return (parse_iso(state.next_try) - now).total_seconds()
+        twinning = await self.node.store.twinnings.get_live(self.peer_id)
+        items = await self.node.store.outbox.pending(self.peer_id, "twinning", 50)
+        if twinning is not None and twinning.status == "active":
+            items += await self.node.store.outbox.pending(
+                self.peer_id, "inbox", self.node.settings.delivery.batch_items
+            )
+        if not items:
+            return IDLE_RECHECK_SECONDS
+        try:
+            delivered = await self._send(items)
+        except DeliveryFailed as exc:
+            return await self._failed(state.tries, str(exc), exc.retry_after)
+        await self._succeeded(state.tries, delivered)
+        return 0.0
+
+    async def _send(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        delivered = []
+        for item in [i for i in items if i.route == "twinning"]:
+            resp = await self._post(self.peer_id + "/federation/v1/twinning", item.envelope)
+            if resp.status < 300 or resp.status in (400, 404, 409, 422):
+                delivered.append(item)  # done, or refused for good: retrying cannot help
+                if resp.status >= 300:
+                    log.warning("twinning_message_refused", peer=self.peer_id, status=resp.status)
+            else:
+                raise _failure(resp)
+        batch = _fit([i for i in items if i.route == "inbox"])
+        if batch:
+            delivered += await self._send_batch(batch)
+        return delivered
+
+    async def _send_batch(self, batch: list[OutboxItem]) -> list[OutboxItem]:
+        resp = await self._post(self.peer_id + "/federation/v1/inbox", {"items": [i.envelope for i in batch]})
+        if resp.status != 202:
+            raise _failure(resp)
+        try:
+            results = resp.json()["results"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DeliveryFailed("the twin's inbox answered without results") from exc
+        delivered = []
+        for item, result in zip(batch, results, strict=False):
+            problem = result.get("problem") or {}
+            if result.get("status") != "rejected" or problem.get("type") not in RETRYABLE:
+                delivered.append(item)
+            if result.get("status") == "rejected":
+                log.warning("item_rejected", peer=self.peer_id, type=item.type, id=item.id, problem=problem)
+        return delivered
+
+    async def _post(self, url: str, payload: object) -> Response:
+        try:
+            return await self.node.client.send("POST", url, payload)
+        except PeerUnreachable as exc:
+            raise DeliveryFailed(str(exc)) from exc
+
+    async def _succeeded(self, previous_tries: int, delivered: list[OutboxItem]) -> None:
+        at = iso(self.node.clock.now())
+        async with self.node.store.db.transaction() as tx:
+            await self.node.store.outbox.remove_delivered(tx, delivered)
+            await self.node.store.peer_state.record_success(tx, self.peer_id, at)
+        self.node.metrics.deliveries.labels(peer=self.peer_id, result="ok").inc()
+        self.node.metrics.delivered_items.labels(peer=self.peer_id).inc(len(delivered))
+        if previous_tries:
+            log.info("peer_recovered", peer=self.peer_id, after_tries=previous_tries)
+            self.pull_soon()  # it may have changed things while we could not reach it
+
+    async def _failed(self, tries: int, error: str, retry_after: float | None) -> float:
+        settings = self.node.settings.delivery
+        delay = backoff_delay(tries, settings.backoff_base_seconds, settings.backoff_cap_seconds, self._rng)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, settings.backoff_cap_seconds))
+        now = self.node.clock.now()
+        async with self.node.store.db.transaction() as tx:
+            await self.node.store.peer_state.record_failure(
+                tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error
+            )
+        self.node.metrics.deliveries.labels(peer=self.peer_id, result="error").inc()
+        log.warning("delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2))
+        return delay
+
+    # -- pull -------------------------------------------------------------------------------
+
+    async def _pull_loop(self) -> None:
+        interval = self.node.settings.delivery.pull_interval_seconds
+        while not self._stopping.is_set():
+            await self._sleep(self._pull, interval)
+            if self._stopping.is_set():
+                return
+            try:
+                twinning = await self.node.store.twinnings.get_live(self.peer_id)
+                if twinning is not None and twinning.status == "active":
+                    await self.pull_feed()
+            except (PeerUnreachable, Problem) as exc:
+                log.info("pull_failed", peer=self.peer_id, error=str(exc))
+            except Exception:
+                log.exception("pull_loop_error", peer=self.peer_id)
+
+    async def pull_feed(self, page_size: int = 500) -> int:
+        """Read the peer's feed from our stored cursor to its end; returns objects read."""
+        state = await self.node.store.peer_state.get(self.peer_id)
+        cursor, total = state.feed_cursor, 0
+        while True:
+            url = f"{self.peer_id}/federation/v1/feed?after={cursor}&limit={page_size}"
+            resp = await self.node.client.get(url)
+            if resp.status != 200:
+                raise resp.problem()
+            items = resp.json().get("items", [])
+            if not items:
+                async with self.node.store.db.transaction() as tx:
+                    await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
+                break
+            await self.node.inbox.apply(self.peer_id, [i["envelope"] for i in items], via="feed")
+            cursor = max(int(i["seq"]) for i in items)
+            total += len(items)
+            async with self.node.store.db.transaction() as tx:
+                await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
+            self.node.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
+            log.info("catch_up_progress", peer=self.peer_id, cursor=cursor, read=total)
+            if len(items) < page_size:
+                break
+        return total
+
+    async def _sleep(self, event: asyncio.Event, timeout: float | None) -> None:
+        if timeout is not None and timeout <= 0:
+            event.clear()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+        event.clear()
+
+
+def _fit(items: list[OutboxItem]) -> list[OutboxItem]:
+    """As many items as fit one inbox request body."""
+    batch, size = [], 16
+    for item in items:
+        size += len(json.dumps(item.envelope, separators=(",", ":"), ensure_ascii=False).encode()) + 1
+        if batch and size > BATCH_BYTES:
+            break
+        batch.append(item)
+    return batch
+
+
+def _failure(resp: Response) -> DeliveryFailed:
+    retry_after = None
+    if "Retry-After" in resp.headers:
+        with contextlib.suppress(ValueError):
+            retry_after = float(resp.headers["Retry-After"])
+    problem = resp.problem()
+    return DeliveryFailed(f"HTTP {resp.status} {problem.kind.value}: {problem.detail or ''}".strip(), retry_after)

@@ -1,0 +1,29 @@
+"""Token buckets, kept in memory per key (a peer, a remote address)."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+
+class RateLimiter:
+    def __init__(self, rate_per_second: float, burst: int, max_keys: int = 10_000) -> None:
+        self.rate = rate_per_second
+        self.burst = burst
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._max_keys = max_keys
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """Take one token; returns 0 if allowed, else the seconds until a token is available."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.pop(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens >= 1.0:
+            self._buckets[key] = (tokens - 1.0, now)
+            wait = 0.0
+        else:
+            self._buckets[key] = (tokens, now)
+            wait = (1.0 - tokens) / self.rate
+        while len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)  # forget the least recently seen
+        return wait

@@ -1,0 +1,83 @@
+"""Creating a node's directory: configuration, keys, database and the operator token."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from protocol.keys import format_fingerprint
+
+from .config import CONFIG_FILE, load_settings
+from .keystore import KeyStore
+from .store import Store
+
+
+class InitError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class InitResult:
+    directory: Path
+    node_id: str
+    operator_token: str
+    kid: str
+    fingerprint: str
+    config_path: Path
+    database_path: Path
+
+
+def init_node(directory: Path, **kwargs: Any) -> InitResult:
+    """Create a node in an empty or new directory (refuses to overwrite an existing node)."""
+    return asyncio.run(init_node_async(directory, **kwargs))
+
+
+async def init_node_async(
+    directory: Path, *, name: str, url: str, listen: str = "127.0.0.1:8080", timezone: str = "UTC",
+    location: str | None = None, extra: dict[str, object] | None = None,
+) -> InitResult:
+    """`init_node` for callers already inside an event loop."""
+    config_path = directory / CONFIG_FILE
+    if config_path.exists():
+        raise InitError(f"{config_path} exists: {directory} is already a node")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise InitError(f"--listen must be HOST:PORT, not {listen!r}")
+    config: dict[str, object] = {
+        "node": {"name": name, "url": url.rstrip("/"), "timezone": timezone},
+        "listen": {"host": host, "port": int(port)},
+    }
+    if location:
+        config["node"]["location"] = location  # type: ignore[index]
+    config.update(extra or {})
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(
+        "# Gemellaggio node configuration. Every key is explained in config/example.yaml.\n"
+        + yaml.safe_dump(config, sort_keys=False),
+        encoding="utf-8",
+    )
+    try:
+        settings = load_settings(directory, {})
+    except Exception:
+        config_path.unlink()
+        raise
+    keys = KeyStore.create(settings.keys_dir)
+    token = await _create_database(settings.database_path)
+    return InitResult(
+        directory=directory, node_id=settings.node_id, operator_token=token, kid=keys.current.kid,
+        fingerprint=format_fingerprint(keys.current.verify_key.fingerprint), config_path=config_path,
+        database_path=settings.database_path,
+    )
+
+
+async def _create_database(path: Path) -> str:
+    store = await Store(path).open()
+    try:
+        async with store.db.transaction() as tx:
+            return await store.tokens.create(tx, "operator")
+    finally:
+        await store.close()

@@ -1,0 +1,81 @@
+"""The outbox: what this node still has to deliver to each peer.
+
+One pending row per (peer, object): enqueueing a newer version replaces an older pending
+one, so a day's outage never produces a storm of stale updates. A row leaves the outbox only
+when the peer has acknowledged exactly that version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiosqlite import Connection
+
+from .db import Database
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    peer_id: str
+    route: str  # 'inbox' (batched) or 'twinning' (one at a time, for agreement messages)
+    type: str
+    origin: str
+    id: str
+    version: int
+    envelope: dict[str, Any]
+    enqueued_at: str
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(
+        self, tx: Connection, peer_ids: Sequence[str], route: str, key: tuple[str, str, str], version: int,
+        envelope_json: str, at: str,
+    ) -> None:
+        await tx.executemany(
+            "INSERT INTO outbox (peer_id, route, type, origin, id, version, envelope, enqueued_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (peer_id, type, origin, id) DO UPDATE SET version = excluded.version, "
+            "envelope = excluded.envelope, route = excluded.route, enqueued_at = excluded.enqueued_at "
+            "WHERE excluded.version >= outbox.version",
+            [(peer, route, *key, version, envelope_json, at) for peer in peer_ids],
+        )
+
+    async def pending(self, peer_id: str, route: str, limit: int) -> list[OutboxItem]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM outbox WHERE peer_id = ? AND route = ? ORDER BY enqueued_at, rowid LIMIT ?",
+            (peer_id, route, limit),
+        )
+        return [
+            OutboxItem(
+                peer_id=r["peer_id"], route=r["route"], type=r["type"], origin=r["origin"], id=r["id"],
+                version=r["version"], envelope=json.loads(r["envelope"]), enqueued_at=r["enqueued_at"],
+            )
+            for r in rows
+        ]
+
+    async def remove_delivered(self, tx: Connection, items: Sequence[OutboxItem]) -> None:
+        """Drop what the peer acknowledged, unless a newer version was enqueued meanwhile."""
+        await tx.executemany(
+            "DELETE FROM outbox WHERE peer_id = ? AND type = ? AND origin = ? AND id = ? AND version = ?",
+            [(i.peer_id, i.type, i.origin, i.id, i.version) for i in items],
+        )
+
+    async def drop_peer(self, tx: Connection, peer_id: str, route: str = "inbox") -> None:
+        await tx.execute("DELETE FROM outbox WHERE peer_id = ? AND route = ?", (peer_id, route))
+
+    async def peers_with_pending(self) -> list[str]:
+        rows = await self._db.fetch_all("SELECT DISTINCT peer_id FROM outbox")
+        return [r["peer_id"] for r in rows]
+
+    async def depth(self) -> dict[str, tuple[int, str | None]]:
+        """Per peer: pending rows and the oldest enqueue time."""
+        rows = await self._db.fetch_all(
+            "SELECT peer_id, COUNT(*) AS n, MIN(enqueued_at) AS oldest FROM outbox GROUP BY peer_id"
+        )
+        return {r["peer_id"]: (r["n"], r["oldest"]) for r in rows}

@@ -1,0 +1,54 @@
+"""Bearer tokens: 256-bit random values stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from aiosqlite import Connection
+
+from node.clock import iso, utcnow
+
+from .db import Database
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str  # operator | member | session
+    member_id: str | None
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+class TokenRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, tx: Connection, role: str, member_id: str | None = None, expires_at: str | None = None) -> str:
+        """Make a new token and store its hash; the token is returned once and kept nowhere."""
+        token = secrets.token_urlsafe(32)
+        await tx.execute(
+            "INSERT INTO tokens (hash, role, member_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (hash_token(token), role, member_id, iso(utcnow()), expires_at),
+        )
+        return token
+
+    async def resolve(self, token: str) -> Principal | None:
+        digest = hash_token(token)
+        row = await self._db.fetch_one("SELECT hash, role, member_id, expires_at FROM tokens WHERE hash = ?", (digest,))
+        # The lookup is by hash, so timing says nothing about the token; compare anyway, in constant time.
+        if row is None or not hmac.compare_digest(bytes(row["hash"]), digest):
+            return None
+        if row["expires_at"] is not None and row["expires_at"] <= iso(utcnow()):
+            return None
+        return Principal(role=row["role"], member_id=row["member_id"])
+
+    async def revoke(self, tx: Connection, token: str) -> None:
+        await tx.execute("DELETE FROM tokens WHERE hash = ?", (hash_token(token),))
+
+    async def revoke_member(self, tx: Connection, member_id: str) -> None:
+        await tx.execute("DELETE FROM tokens WHERE member_id = ?", (member_id,))

@@ -1,0 +1,72 @@
+"""Twinning agreements: the proposal and acceptance envelopes and the local life-cycle status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiosqlite import Connection
+
+from .db import Database, Row
+
+LIVE = ("proposed", "pending", "active", "suspended")
+
+
+@dataclass(frozen=True)
+class Twinning:
+    id: str
+    peer_id: str
+    role: str
+    status: str
+    proposal: str
+    acceptance: str | None
+    reason: str | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Twinning:
+        return cls(**{k: row[k] for k in row.keys()})  # noqa: SIM118 (sqlite3.Row)
+
+
+class TwinningRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert(self, tx: Connection, twinning: Twinning) -> None:
+        await tx.execute(
+            "INSERT INTO twinnings (id, peer_id, role, status, proposal, acceptance, reason, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                twinning.id, twinning.peer_id, twinning.role, twinning.status, twinning.proposal,
+                twinning.acceptance, twinning.reason, twinning.created_at, twinning.updated_at,
+            ),
+        )
+
+    async def set_status(
+        self, tx: Connection, twinning_id: str, status: str, at: str, *, reason: str | None = None,
+        acceptance: str | None = None,
+    ) -> None:
+        await tx.execute(
+            "UPDATE twinnings SET status = ?, updated_at = ?, reason = COALESCE(?, reason), "
+            "acceptance = COALESCE(?, acceptance) WHERE id = ?",
+            (status, at, reason, acceptance, twinning_id),
+        )
+
+    async def get(self, twinning_id: str) -> Twinning | None:
+        row = await self._db.fetch_one("SELECT * FROM twinnings WHERE id = ?", (twinning_id,))
+        return Twinning.from_row(row) if row else None
+
+    async def get_live(self, peer_id: str) -> Twinning | None:
+        """The agreement with this peer that is not ended or declined, if any."""
+        row = await self._db.fetch_one(
+            f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,)
+        )
+        return Twinning.from_row(row) if row else None
+
+    async def list(self) -> list[Twinning]:
+        rows = await self._db.fetch_all("SELECT * FROM twinnings ORDER BY created_at DESC")
+        return [Twinning.from_row(r) for r in rows]
+
+    async def active_peers(self) -> list[str]:
+        rows = await self._db.fetch_all("SELECT peer_id FROM twinnings WHERE status = 'active' ORDER BY peer_id")
+        return [r["peer_id"] for r in rows]

@@ -1,0 +1,223 @@
+"""The twinning agreement's life cycle, on both sides.
+
+proposer: propose -> `proposed` -> (acceptance arrives) -> `active`
+acceptor: (proposal arrives) -> `pending` -> accept -> `active` | decline -> `declined`
+either side: `active` <-> `suspended` (suspend / resume), -> `ended` (end)
+
+Proposals and acceptances are explicit operator actions after each operator has seen the
+other's key fingerprint. Suspend, resume, end and decline are signed `TwinningChange`
+messages that travel through the outbox, so they reach the peer even if it is down now.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+
+from protocol.envelope import object_hash, open_envelope, read_envelope, seal
+from protocol.models import Terms, TwinningAcceptance, TwinningChange, TwinningProposal
+from protocol.problems import Problem, ProblemType
+
+from .clock import iso
+from .core import Node
+from .federation.client import PeerUnreachable
+from .store import Twinning
+
+log = structlog.get_logger("node.twinning")
+
+CHANGE_STATUS = {"suspend": "suspended", "resume": "active", "end": "ended", "decline": "declined"}
+ALLOWED_FROM = {
+    "accept": {"pending"},
+    "decline": {"pending"},
+    "suspend": {"active"},
+    "resume": {"suspended"},
+    "end": {"proposed", "pending", "active", "suspended"},
+}
+
+
+class TwinningService:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    # -- operator actions -------------------------------------------------------------------
+
+    async def propose(self, url: str, offer: Terms | None, request: Terms | None, message: str | None) -> Twinning:
+        node = self.node
+        peer_id = url.rstrip("/")
+        if peer_id == node.id:
+            raise Problem(ProblemType.VALIDATION_ERROR, "a node cannot twin with itself", errors=[_f("url")])
+        if await node.store.twinnings.get_live(peer_id) is not None:
+            raise Problem(ProblemType.CONFLICT, f"there is already a live twinning with {peer_id}")
+        doc, doc_json = await node.directory.fetch_document(peer_id)
+        if doc.origin != peer_id:
+            raise Problem(ProblemType.VALIDATION_ERROR, f"{url} says it is {doc.origin}", errors=[_f("url")])
+        await node.directory.remember(doc, doc_json)
+        now = node.clock.now()
+        proposal = TwinningProposal(
+            origin=node.id, id=str(uuid.uuid4()), version=1, proposer=node.id, acceptor=peer_id,
+            offer=offer or node.settings.defaults.offer, request=request or node.settings.defaults.request,
+            valid_from=now, message=message,
+        )
+        envelope = seal(proposal, node.keys.current)
+        resp = await self._send(peer_id, envelope.model_dump(mode="json"))
+        if resp.status >= 300:
+            raise resp.problem()
+        twinning = Twinning(
+            id=proposal.id, peer_id=peer_id, role="proposer", status="proposed", proposal=envelope.model_dump_json(),
+            acceptance=None, reason=None, created_at=iso(now), updated_at=iso(now),
+        )
+        async with node.store.db.transaction() as tx:
+            await node.store.twinnings.insert(tx, twinning)
+        log.info("twinning_proposed", peer=peer_id, agreement=proposal.id)
+        return twinning
+
+    async def accept(self, twinning_id: str) -> Twinning:
+        node = self.node
+        twinning = await self._get(twinning_id, "accept")
+        proposal = read_envelope_json(twinning.proposal)
+        acceptance = TwinningAcceptance(
+            origin=node.id, id=twinning.id, version=1, agreement_id=twinning.id, proposer=twinning.peer_id,
+            acceptor=node.id, proposal_hash=object_hash(proposal["object"]), accepted_at=node.clock.now(),
+        )
+        envelope = seal(acceptance, node.keys.current)
+        resp = await self._send(twinning.peer_id, envelope.model_dump(mode="json"))
+        if resp.status >= 300:
+            raise resp.problem()
+        await self._set_status(twinning, "active", acceptance=envelope.model_dump_json())
+        log.info("twinning_accepted", peer=twinning.peer_id, agreement=twinning.id)
+        return await self._reload(twinning.id)
+
+    async def change(self, twinning_id: str, action: str, reason: str | None) -> Twinning:
+        """decline, suspend, resume or end: applied here at once, told to the peer through the outbox."""
+        node = self.node
+        twinning = await self._get(twinning_id, action)
+        change = TwinningChange(
+            origin=node.id, id=str(uuid.uuid4()), version=1, agreement_id=twinning.id, action=action,  # type: ignore[arg-type]
+            reason=reason, at=node.clock.now(),
+        )
+        envelope = seal(change, node.keys.current)
+        async with node.write() as work:
+            await node.store.outbox.enqueue(
+                work.tx, [twinning.peer_id], "twinning", change.key, 1, envelope.model_dump_json(), iso(node.clock.now())
+            )
+            await self._apply_status(work.tx, twinning, CHANGE_STATUS[action], reason)
+            work.wake.add(twinning.peer_id)
+        log.info("twinning_changed", peer=twinning.peer_id, agreement=twinning.id, action=action)
+        return await self._reload(twinning.id)
+
+    # -- messages from peers ----------------------------------------------------------------
+
+    async def receive(self, peer_id: str, raw: Any) -> dict[str, Any]:
+        """A signed proposal, acceptance or change sent to /federation/v1/twinning by `peer_id`."""
+        envelope = read_envelope(raw)
+        known = await self.node.directory.key(peer_id, envelope.signature.kid)
+        obj = open_envelope(envelope, known.key, signer=peer_id)
+        if isinstance(obj, TwinningProposal):
+            return await self._receive_proposal(obj, envelope.model_dump_json())
+        if isinstance(obj, TwinningAcceptance):
+            return await self._receive_acceptance(obj, envelope.model_dump_json())
+        if isinstance(obj, TwinningChange):
+            return await self._receive_change(peer_id, obj)
+        raise Problem(ProblemType.VALIDATION_ERROR, f"{obj.type} is not a twinning message")
+
+    async def _receive_proposal(self, proposal: TwinningProposal, envelope_json: str) -> dict[str, Any]:
+        node = self.node
+        if proposal.acceptor != node.id:
+            raise Problem(ProblemType.VALIDATION_ERROR, f"this proposal is for {proposal.acceptor}, not {node.id}")
+        existing = await node.store.twinnings.get(proposal.id)
+        if existing is not None:
+            if existing.proposal != envelope_json:
+                raise Problem(ProblemType.CONFLICT, "another proposal already has this id")
+            return {"id": existing.id, "status": existing.status}
+        if await node.store.twinnings.get_live(proposal.proposer) is not None:
+            raise Problem(ProblemType.CONFLICT, f"there is already a live twinning with {proposal.proposer}")
+        now = iso(node.clock.now())
+        twinning = Twinning(
+            id=proposal.id, peer_id=proposal.proposer, role="acceptor", status="pending", proposal=envelope_json,
+            acceptance=None, reason=None, created_at=now, updated_at=now,
+        )
+        async with node.store.db.transaction() as tx:
+            await node.store.twinnings.insert(tx, twinning)
+        log.info("twinning_proposal_received", peer=proposal.proposer, agreement=proposal.id)
+        return {"id": proposal.id, "status": "pending"}
+
+    async def _receive_acceptance(self, acceptance: TwinningAcceptance, envelope_json: str) -> dict[str, Any]:
+        twinning = await self.node.store.twinnings.get(acceptance.agreement_id)
+        if twinning is None or twinning.role != "proposer" or twinning.peer_id != acceptance.acceptor:
+            raise Problem(ProblemType.NOT_FOUND, "no proposal of ours matches this acceptance")
+        if acceptance.proposal_hash != object_hash(read_envelope_json(twinning.proposal)["object"]):
+            raise Problem(ProblemType.CONFLICT, "the acceptance is for a different proposal")
+        if twinning.status == "active":
+            return {"id": twinning.id, "status": "active"}
+        if twinning.status != "proposed":
+            raise Problem(ProblemType.CONFLICT, f"the twinning is {twinning.status}")
+        await self._set_status(twinning, "active", acceptance=envelope_json)
+        log.info("twinning_active", peer=twinning.peer_id, agreement=twinning.id)
+        return {"id": twinning.id, "status": "active"}
+
+    async def _receive_change(self, peer_id: str, change: TwinningChange) -> dict[str, Any]:
+        twinning = await self.node.store.twinnings.get(change.agreement_id)
+        if twinning is None or twinning.peer_id != peer_id:
+            raise Problem(ProblemType.NOT_FOUND, "no twinning with this id")
+        status = CHANGE_STATUS[change.action]
+        if twinning.status in ("ended", "declined"):
+            return {"id": twinning.id, "status": twinning.status}
+        async with self.node.write() as work:
+            await self._apply_status(work.tx, twinning, status, change.reason)
+        log.info("twinning_changed_by_peer", peer=peer_id, agreement=twinning.id, action=change.action)
+        return {"id": twinning.id, "status": status}
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    async def _apply_status(self, tx: Any, twinning: Twinning, status: str, reason: str | None) -> None:
+        await self.node.store.twinnings.set_status(tx, twinning.id, status, iso(self.node.clock.now()), reason=reason)
+        if status in ("ended", "declined"):
+            # The agreement is over: nothing more is shared, so undelivered objects are dropped.
+            await self.node.store.outbox.drop_peer(tx, twinning.peer_id)
+
+    async def _set_status(self, twinning: Twinning, status: str, *, acceptance: str | None = None) -> None:
+        node = self.node
+        async with node.write() as work:
+            await node.store.twinnings.set_status(
+                work.tx, twinning.id, status, iso(node.clock.now()), acceptance=acceptance
+            )
+            if status == "active":
+                await self._enqueue_backlog(work, twinning.peer_id)
+        if status == "active":
+            node.federation.link(twinning.peer_id).pull_soon()
+
+    async def _enqueue_backlog(self, work: Any, peer_id: str) -> None:
+        """A new twin learns what already exists by reading our feed from the start; nothing to push."""
+        work.wake.add(peer_id)
+
+    async def _get(self, twinning_id: str, action: str) -> Twinning:
+        twinning = await self.node.store.twinnings.get(twinning_id)
+        if twinning is None:
+            raise Problem(ProblemType.NOT_FOUND, f"no twinning {twinning_id}")
+        if twinning.status not in ALLOWED_FROM[action]:
+            raise Problem(ProblemType.CONFLICT, f"cannot {action} a twinning that is {twinning.status}")
+        return twinning
+
+    async def _reload(self, twinning_id: str) -> Twinning:
+        twinning = await self.node.store.twinnings.get(twinning_id)
+        assert twinning is not None
+        return twinning
+
+    async def _send(self, peer_id: str, payload: Any) -> Any:
+        try:
+            return await self.node.client.send("POST", peer_id + "/federation/v1/twinning", payload)
+        except PeerUnreachable as exc:
+            raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
+
+
+def read_envelope_json(text: str) -> dict[str, Any]:
+    import json
+
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+def _f(field: str) -> dict[str, str]:
+    return {"field": field, "message": "invalid"}

@@ -1,0 +1,76 @@
+"""The aiohttp application: `create_app(settings)` builds it; nothing happens at import time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+import structlog
+from aiohttp import web
+
+from node.clock import Clock
+from node.config import Settings
+from node.core import Node
+from node.federation.inbox import Acceptor
+from node.keyrotation import KeyService
+from node.ratelimit import RateLimiter
+from node.twinning import TwinningService
+
+from . import api_twins, federation_routes, public
+from .auth import federation_auth_middleware
+from .errors import Handler, problem_middleware
+from .keys import NODE, PEER_LIMITER, SERVICES, STRANGER_LIMITER
+
+log = structlog.get_logger("node.web")
+
+# Feature modules add their routes and services here (events, booking, pages).
+Extension = Callable[[web.Application, Node], None]
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, extensions: list[Extension] | None = None) -> web.Application:
+    app = web.Application(
+        client_max_size=settings.limits.max_body_bytes,
+        middlewares=[timing_middleware, problem_middleware, federation_auth_middleware],
+    )
+    node = Node(settings, clock=clock)
+    app[NODE] = node
+    app[SERVICES] = node.services
+    app[PEER_LIMITER] = RateLimiter(settings.limits.peer_requests_per_second, settings.limits.peer_burst)
+    app[STRANGER_LIMITER] = RateLimiter(settings.limits.stranger_proposals_per_minute / 60.0, 3)
+    app.add_routes(public.routes)
+    app.add_routes(federation_routes.routes)
+    app.add_routes(api_twins.routes)
+    for extend in [*default_extensions(), *(extensions or [])]:
+        extend(app, node)
+    app.cleanup_ctx.append(_node_lifecycle)
+    return app
+
+
+def default_extensions() -> list[Extension]:
+    return []
+
+
+async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    node = app[NODE]
+    await node.open()
+    node.services["twinning"] = TwinningService(node)
+    keys = node.services["keys"] = KeyService(node)
+    node.inbox.accept("KeyRotation", Acceptor(after_apply=keys.accept_rotation))
+    for hook in node.on_open:
+        hook(node)
+    await node.federation.start()
+    log.info("node_started", node=node.id, kid=node.keys.current.kid)
+    yield
+    log.info("node_stopping", node=node.id)
+    await node.close()
+
+
+@web.middleware
+async def timing_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    response = await handler(request)
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+    request.app[NODE].metrics.requests.labels(route=route, status=str(response.status)).observe(
+        time.perf_counter() - started
+    )
+    return response

@@ -1,0 +1,106 @@
+"""Every error leaves as application/problem+json (RFC 9457) with a stable type.
+
+Bad input never gives a 500; an unexpected exception does, as a problem document, logged
+with its traceback (never with request secrets).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from protocol.problems import PROBLEM_CONTENT_TYPE, Problem, ProblemType
+
+log = structlog.get_logger("node.web")
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_HTTP_PROBLEMS = {
+    404: ProblemType.NOT_FOUND,
+    405: ProblemType.METHOD_NOT_ALLOWED,
+    413: ProblemType.PAYLOAD_TOO_LARGE,
+    415: ProblemType.UNSUPPORTED_MEDIA_TYPE,
+    401: ProblemType.UNAUTHORIZED,
+    403: ProblemType.FORBIDDEN,
+}
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> web.Response:
+    headers = {}
+    retry_after = problem.extensions.get("retry_after")
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(float(retry_after))))
+    return web.Response(
+        status=problem.status,
+        body=json.dumps(problem.to_document(instance)).encode(),
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def validation_problem(exc: ValidationError, prefix: str = "") -> Problem:
+    errors = [
+        {"field": ".".join(filter(None, [prefix, *map(str, e["loc"])])) or "(body)", "message": e["msg"]}
+        for e in exc.errors(include_url=False)[:20]
+    ]
+    return Problem(ProblemType.VALIDATION_ERROR, f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem, request.path)
+    except ValidationError as exc:
+        return problem_response(validation_problem(exc), request.path)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        kind = _HTTP_PROBLEMS.get(exc.status, ProblemType.VALIDATION_ERROR)
+        return problem_response(Problem(kind, exc.reason), request.path)
+    except Exception:
+        log.exception("unhandled_error", method=request.method, path=request.path)
+        return web.Response(
+            status=500,
+            body=json.dumps(
+                {"type": "about:blank", "title": "Internal error", "status": 500, "instance": request.path}
+            ).encode(),
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+
+
+async def read_json(request: web.Request, body: bytes | None = None) -> Any:
+    """The request's JSON body; problem if it is not JSON."""
+    if body is None:
+        if request.content_type != "application/json":
+            raise Problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json")
+        body = await request.read()
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(ProblemType.VALIDATION_ERROR, f"the body is not valid JSON: {exc}", errors=[]) from exc
+
+
+async def parse_body(request: web.Request, model: type[M], body: bytes | None = None) -> M:
+    data = await read_json(request, body)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(data, ensure_ascii=False, default=str).encode(),
+        content_type="application/json",
+        headers=headers,
+    )

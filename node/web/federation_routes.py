@@ -1,0 +1,68 @@
+"""The federation API under /federation/v1: signed requests from twins only."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from protocol.models import MAX_BATCH_ITEMS, InboxBatch
+from protocol.problems import Problem, ProblemType
+
+from .errors import json_response, read_json, validation_problem
+from .keys import BODY, NODE, PEER, SERVICES
+
+routes = web.RouteTableDef()
+FEED_MAX_LIMIT = 1000
+
+
+@routes.post("/federation/v1/inbox")
+async def inbox(request: web.Request) -> web.Response:
+    """A batch of signed objects; 202 with a result per item."""
+    node = request.app[NODE]
+    data = await read_json(request, request[BODY])
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items or len(items) > MAX_BATCH_ITEMS or set(data) != {"items"}:
+        try:
+            InboxBatch.model_validate(data)
+        except ValidationError as exc:
+            raise validation_problem(exc) from exc
+        raise Problem(ProblemType.VALIDATION_ERROR, f"items: 1 to {MAX_BATCH_ITEMS} envelopes")
+    results = await node.inbox.apply(request[PEER], items, via="push")
+    return json_response({"results": [r.model_dump(exclude_none=True) for r in results]}, status=202)
+
+
+@routes.get("/federation/v1/feed")
+async def feed(request: web.Request) -> web.Response:
+    """The caller's own change feed: our objects it may see, latest versions, in seq order."""
+    node = request.app[NODE]
+    after = _int_param(request, "after", 0, 0, 2**62)
+    limit = _int_param(request, "limit", 500, 1, FEED_MAX_LIMIT)
+    objects = await node.store.objects.feed(node.id, request[PEER], after, limit)
+    items = [{"seq": o.seq, "envelope": o.envelope} for o in objects]
+    last = objects[-1].seq if objects else after
+    next_url = f"{node.id}/federation/v1/feed?after={last}&limit={limit}" if len(objects) == limit else None
+    return json_response({"items": items, "next": next_url})
+
+
+@routes.post("/federation/v1/twinning")
+async def twinning(request: web.Request) -> web.Response:
+    """A proposal (the only call a stranger may make), an acceptance, or a change."""
+    data = await read_json(request, request[BODY])
+    result = await request.app[SERVICES]["twinning"].receive(request[PEER], data)
+    return json_response(result, status=202)
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise Problem(
+            ProblemType.VALIDATION_ERROR, f"{name} must be an integer from {low} to {high}",
+            errors=[{"field": name, "message": "out of range"}],
+        )
+    return value

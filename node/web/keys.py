@@ -1,0 +1,21 @@
+"""Typed keys for what the application and each request carry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.core import Node
+from node.ratelimit import RateLimiter
+from node.store.tokens import Principal
+
+NODE = web.AppKey("node", Node)
+PEER_LIMITER = web.AppKey("peer_limiter", RateLimiter)
+STRANGER_LIMITER = web.AppKey("stranger_limiter", RateLimiter)
+SERVICES = web.AppKey("services", dict[str, Any])
+
+# Per-request values set by the middlewares.
+PEER = web.RequestKey("peer", str)  # the authenticated twin's node id
+BODY = web.RequestKey("body", bytes)  # the raw body, already read by the signature middleware
+PRINCIPAL = web.RequestKey("principal", Principal | None)  # type: ignore[arg-type]

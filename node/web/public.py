@@ -1,0 +1,58 @@
+"""Public endpoints: the node document, health, metrics, and GET /api/v1/node."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from protocol.keys import format_fingerprint
+
+from .errors import json_response
+from .keys import NODE
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/.well-known/gemellaggio")
+async def node_document(request: web.Request) -> web.Response:
+    return json_response(request.app[NODE].document(), headers={"Cache-Control": "max-age=60"})
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    await node.store.db.fetch_one("SELECT 1")
+    return json_response({"status": "ok", "node": node.id})
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    depth = await node.store.outbox.depth()
+    now = node.clock.now()
+    from node.clock import parse_iso
+
+    for peer, (count, oldest) in depth.items():
+        node.metrics.outbox_depth.labels(peer=peer).set(count)
+        node.metrics.delivery_lag.labels(peer=peer).set((now - parse_iso(oldest)).total_seconds() if oldest else 0)
+    for peer in await node.store.twinnings.active_peers():
+        if peer not in depth:
+            node.metrics.outbox_depth.labels(peer=peer).set(0)
+            node.metrics.delivery_lag.labels(peer=peer).set(0)
+    body = generate_latest(node.metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@routes.get("/api/v1/node")
+async def about(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    return json_response(
+        {
+            "id": node.id,
+            "name": node.settings.node.name,
+            "timezone": node.settings.node.timezone,
+            "location": node.settings.node.location,
+            "kid": node.keys.current.kid,
+            "fingerprint": format_fingerprint(node.fingerprint()),
+        }
+    )

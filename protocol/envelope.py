@@ -1,0 +1,93 @@
+"""Signed envelopes: `{"object": {...}, "signature": {"kid": ..., "sig": ...}}`.
+
+The signature is Ed25519 over the RFC 8785 canonical JSON of `object` exactly as received,
+so an object stays verifiable wherever it is stored or forwarded, by any implementation.
+Verifying is two steps because finding the key may need I/O (a refetch of the signer's node
+document): `signer_of` names the (origin, kid) to look up, `open_envelope` checks the
+signature with the key found and returns the typed object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import ValidationError
+
+from .canonical import NotCanonicalisable, canonical_json, contains_float
+from .keys import SigningKey, VerifyKey, b64url_decode, b64url_encode
+from .models import Envelope, FederatedObject, Signature, parse_object
+from .problems import Problem, ProblemType
+
+
+def seal(obj: FederatedObject, key: SigningKey) -> Envelope:
+    """Sign a wire object with the origin's key."""
+    return seal_raw(obj.to_wire(), key)
+
+
+def seal_raw(raw: dict[str, Any], key: SigningKey) -> Envelope:
+    sig = key.sign(canonical_json(raw))
+    return Envelope(object=raw, signature=Signature(kid=key.kid, sig=b64url_encode(sig)))
+
+
+def read_envelope(raw: Any) -> Envelope:
+    """Validate the envelope's shape (not yet its signature)."""
+    try:
+        return Envelope.model_validate(raw)
+    except ValidationError as exc:
+        raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc), errors=_errors(exc)) from exc
+
+
+def signer_of(envelope: Envelope) -> tuple[str, str]:
+    """The (origin, kid) whose key must verify this envelope."""
+    origin = envelope.object.get("origin")
+    if not isinstance(origin, str):
+        raise Problem(ProblemType.VALIDATION_ERROR, "object.origin is missing", errors=[_err("object.origin")])
+    return origin, envelope.signature.kid
+
+
+def open_envelope(envelope: Envelope, key: VerifyKey, *, signer: str | None = None) -> FederatedObject:
+    """Verify the signature with `key` (the key of node `signer`) and parse the object.
+
+    Raises Problem(signature-invalid) if the signature fails or the object's origin is not
+    the signer, Problem(validation-error) if the signed object is not a valid wire object.
+    """
+    if key.kid != envelope.signature.kid:
+        raise Problem(ProblemType.UNKNOWN_KEY, f"key {envelope.signature.kid!r} is not the key given")
+    if contains_float(envelope.object):
+        raise Problem(ProblemType.VALIDATION_ERROR, "signed objects hold no floats")
+    try:
+        message = canonical_json(envelope.object)
+        sig = b64url_decode(envelope.signature.sig)
+    except (NotCanonicalisable, ValueError) as exc:
+        raise Problem(ProblemType.SIGNATURE_INVALID, f"cannot check the signature: {exc}") from exc
+    if len(sig) != 64 or not key.verify(sig, message):
+        raise Problem(ProblemType.SIGNATURE_INVALID, "the object signature does not verify")
+    try:
+        obj = parse_object(envelope.object)
+    except ValidationError as exc:
+        raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc, "object"), errors=_errors(exc, "object")) from exc
+    if signer is not None and obj.origin != signer:
+        raise Problem(ProblemType.SIGNATURE_INVALID, f"origin {obj.origin} is not the signer {signer}")
+    return obj
+
+
+def object_hash(raw: dict[str, Any]) -> str:
+    """base64url SHA-256 of an object's canonical form: how one signed object names another."""
+    return b64url_encode(hashlib.sha256(canonical_json(raw)).digest())
+
+
+def _errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    return [
+        {"field": ".".join([prefix, *map(str, e["loc"])] if prefix else map(str, e["loc"])), "message": e["msg"]}
+        for e in exc.errors(include_url=False)[:20]
+    ]
+
+
+def _first_error(exc: ValidationError, prefix: str = "") -> str:
+    first = _errors(exc, prefix)[0]
+    return f"{first['field'] or '(body)'}: {first['message']}"
+
+
+def _err(field: str) -> dict[str, str]:
+    return {"field": field, "message": "Field required"}

@@ -1,0 +1,103 @@
+"""The protocol's wire objects (v1). `parse_object` turns a verified JSON object into its model."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter
+
+from .booking import AllowanceUse, MemberPass, ReservationReceipt, ReservationRequest, Resource, Slot, Target
+from .common import FederatedObject, ObjectRef, WireModel, offset_matches_zone
+from .events import Event, EventStatus
+from .federation import (
+    MAX_BATCH_ITEMS,
+    MAX_BODY_BYTES,
+    Envelope,
+    FeedItem,
+    FeedPage,
+    InboxBatch,
+    InboxResult,
+    ItemResult,
+    Signature,
+)
+from .node import PROTOCOL_VERSION, Endpoints, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
+from .twinning import Allowance, BookingRules, KeyRotation, Terms, TwinningAcceptance, TwinningChange, TwinningProposal
+
+AnyObject = Annotated[
+    TwinningProposal
+    | TwinningAcceptance
+    | TwinningChange
+    | KeyRotation
+    | Event
+    | Slot
+    | MemberPass
+    | ReservationRequest
+    | ReservationReceipt
+    | NodeDocument,
+    Field(discriminator="type"),
+]
+
+_any_object: TypeAdapter[Any] = TypeAdapter(AnyObject)
+
+OBJECT_TYPES: dict[str, type[FederatedObject]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (
+        TwinningProposal,
+        TwinningAcceptance,
+        TwinningChange,
+        KeyRotation,
+        Event,
+        Slot,
+        MemberPass,
+        ReservationRequest,
+        ReservationReceipt,
+        NodeDocument,
+    )
+}
+
+
+def parse_object(raw: dict[str, Any]) -> FederatedObject:
+    """Validate a JSON object as the wire object its `type` names (pydantic ValidationError if not)."""
+    result: FederatedObject = _any_object.validate_python(raw)
+    return result
+
+
+__all__ = [
+    "MAX_BATCH_ITEMS",
+    "MAX_BODY_BYTES",
+    "OBJECT_TYPES",
+    "PROTOCOL_VERSION",
+    "Allowance",
+    "AllowanceUse",
+    "AnyObject",
+    "BookingRules",
+    "Endpoints",
+    "Envelope",
+    "Event",
+    "EventStatus",
+    "FederatedObject",
+    "FeedItem",
+    "FeedPage",
+    "InboxBatch",
+    "InboxResult",
+    "ItemResult",
+    "KeyRotation",
+    "MemberPass",
+    "NodeDocument",
+    "ObjectRef",
+    "OldVerifyKeyEntry",
+    "ReservationReceipt",
+    "ReservationRequest",
+    "Resource",
+    "Signature",
+    "Slot",
+    "Target",
+    "Terms",
+    "TwinningAcceptance",
+    "TwinningChange",
+    "TwinningProposal",
+    "VerifyKeyEntry",
+    "WireModel",
+    "offset_matches_zone",
+    "parse_object",
+]

@@ -1,0 +1,126 @@
+"""Shared slots, member passes, reservation requests and the host's signed receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .common import (
+    Base64Url,
+    FederatedObject,
+    Ident,
+    Instant,
+    NodeId,
+    ResourceKind,
+    Text,
+    TimeZoneName,
+    Uuid,
+    WireModel,
+    offset_matches_zone,
+)
+
+
+class Resource(WireModel):
+    id: Ident
+    kind: ResourceKind
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    capacity: Annotated[int, Field(ge=1, le=10_000)]
+
+
+class Slot(FederatedObject):
+    """Space-time the host gives one twin. Visible to that twin only."""
+
+    type: Literal["Slot"] = "Slot"
+    id: Ident
+    resource: Resource
+    starts_at: Instant
+    ends_at: Instant
+    timezone: TimeZoneName
+    twin: NodeId
+    seats: Annotated[int, Field(ge=1, le=10_000)]
+    remaining: Annotated[int, Field(ge=0, le=10_000)]
+    status: Literal["open", "withdrawn"] = "open"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Slot:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.remaining > self.seats:
+            raise ValueError("remaining cannot exceed seats")
+        if self.seats > self.resource.capacity:
+            raise ValueError("seats cannot exceed the resource's capacity")
+        if not offset_matches_zone(self.starts_at, self.timezone):
+            raise ValueError("starts_at's offset is not the offset of its time zone at that time")
+        return self
+
+
+class MemberPass(FederatedObject):
+    """The least a host needs to know about a visitor: an opaque id and a display name."""
+
+    type: Literal["MemberPass"] = "MemberPass"
+    member_id: Ident
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    home: NodeId
+    issued_at: Instant
+    expires_at: Instant
+
+    @model_validator(mode="after")
+    def _home_is_origin(self) -> MemberPass:
+        if self.home != self.origin:
+            raise ValueError("a member pass is issued by the member's home node")
+        if self.expires_at <= self.issued_at:
+            raise ValueError("expires_at must be after issued_at")
+        return self
+
+
+class Target(WireModel):
+    """What a reservation is for: a slot, or a place at an event."""
+
+    kind: Literal["slot", "event"]
+    id: Ident
+
+
+class ReservationRequest(FederatedObject):
+    """Sent by the home node on a member's behalf; its id is the idempotency key."""
+
+    type: Literal["ReservationRequest"] = "ReservationRequest"
+    id: Uuid
+    host: NodeId
+    target: Target
+    seats: Annotated[int, Field(ge=1, le=1000)]
+    member_pass: dict[str, Any]  # a signed MemberPass envelope, verified by the host on its own
+    requested_at: Instant
+
+
+class AllowanceUse(WireModel):
+    """The allowance a receipt drew on, and what is left of it for the period."""
+
+    kind: ResourceKind
+    unit: Literal["day", "hour"]
+    period: Literal["month", "week"]
+    period_start: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    amount: int
+    used: int
+    remaining: int
+
+
+class ReservationReceipt(FederatedObject):
+    """The host's signed answer. The receipts are the reciprocity ledger."""
+
+    type: Literal["ReservationReceipt"] = "ReservationReceipt"
+    id: Uuid
+    home: NodeId
+    member_id: Ident
+    target: Target
+    seats: Annotated[int, Field(ge=1, le=1000)]
+    status: Literal["confirmed", "cancelled", "rejected"]
+    problem: Text | None = None
+    units: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    unit: Literal["day", "hour", "seat"] = "seat"
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    timezone: TimeZoneName | None = None
+    allowance: AllowanceUse | None = None
+    request_hash: Base64Url
+    issued_at: Instant

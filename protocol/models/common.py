@@ -1,0 +1,103 @@
+"""Field types shared by every wire object.
+
+Wire models are frozen, refuse unknown fields, and validate strictly: a string is not an
+integer, a float is not an integer. Instants are RFC 3339 strings with an offset; time zones
+are IANA names this machine's zone database knows.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_SAFE_INT = 2**53 - 1
+
+_NODE_ID = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$")
+_IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+
+
+class WireModel(BaseModel):
+    """Base of every model that crosses the wire."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON form that is signed and sent (None-valued fields left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def _check_node_id(value: str) -> str:
+    if not _NODE_ID.match(value) or value.endswith("/"):
+        raise ValueError("a node id is an http(s) base URL without a trailing slash, query or fragment")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_zone(value: str) -> str:
+    if value not in _zones():
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+    return value
+
+
+def _check_instant(value: datetime) -> datetime:
+    if value.microsecond:
+        raise ValueError("instants are whole seconds")
+    return value
+
+
+NodeId = Annotated[str, StringConstraints(max_length=200), AfterValidator(_check_node_id)]
+Ident = Annotated[str, StringConstraints(pattern=_IDENT)]
+Uuid = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_zone)]
+# Instants come as strings on the wire; strict mode would refuse them, so these fields are lax.
+Instant = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_check_instant)]
+Version = Annotated[int, Field(ge=1, le=MAX_SAFE_INT)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Text = Annotated[str, StringConstraints(max_length=200)]
+Url = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://\S+$")]
+ResourceKind = Literal["desk", "meeting_room", "phone_booth", "event_space"]
+Base64Url = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=200)]
+
+
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo of a validated zone name."""
+    return ZoneInfo(name)
+
+
+def offset_matches_zone(instant: datetime, tz: str) -> bool:
+    """True when the instant's written offset is the zone's offset at that instant."""
+    return instant.utcoffset() == instant.astimezone(ZoneInfo(tz)).utcoffset()
+
+
+class ObjectRef(WireModel):
+    """Names a federated object by its origin and id."""
+
+    origin: NodeId
+    id: Ident
+
+
+class FederatedObject(WireModel):
+    """Every federated object has a type, an origin (its only writer), an id and a version."""
+
+    type: str
+    origin: NodeId
+    id: Ident
+    version: Version
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.type, self.origin, self.id)

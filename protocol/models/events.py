@@ -1,0 +1,55 @@
+"""Event announcements: initiatives a space hosts and shares with its twins."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from .common import FederatedObject, Ident, Instant, NodeId, ObjectRef, Text, TimeZoneName, Url, offset_matches_zone
+
+EventStatus = Literal["scheduled", "postponed", "cancelled", "moved_online"]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class Event(FederatedObject):
+    """An initiative hosted by `origin`. A cancelled event keeps its place: it is a tombstone
+    that stays visible as cancelled."""
+
+    type: Literal["Event"] = "Event"
+    id: Ident
+    status: EventStatus = "scheduled"
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    summary: Annotated[str, StringConstraints(max_length=500)] = ""
+    description: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    starts_at: Instant
+    ends_at: Instant
+    timezone: TimeZoneName
+    venue: Text | None = None
+    room: Text | None = None
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    online_url: Url | None = None
+    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] | None = None
+    tags: Annotated[list[Tag], Field(max_length=20)] = []
+    audience: Literal["all"] | Annotated[list[NodeId], Field(max_length=200)] = "all"
+    exported_from: ObjectRef | None = None
+    rrule: Annotated[str, StringConstraints(max_length=500, pattern=r"^[A-Z0-9=;,:+-]+$")] | None = None
+    exdates: Annotated[list[Instant], Field(max_length=500)] = []
+    updated_at: Instant | None = None
+
+    @model_validator(mode="after")
+    def _times(self) -> Event:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if not offset_matches_zone(self.starts_at, self.timezone):
+            raise ValueError("starts_at's offset is not the offset of its time zone at that time")
+        if not offset_matches_zone(self.ends_at, self.timezone):
+            raise ValueError("ends_at's offset is not the offset of its time zone at that time")
+        return self
+
+    def visible_to(self, node: str) -> bool:
+        return self.audience == "all" or node in self.audience
+
+
+__all__ = ["Event", "EventStatus", "Ident"]

@@ -1,0 +1,147 @@
+"""RFC 9457 problem documents with the protocol's stable problem types.
+
+Every error a node returns, to a twin or to a member, is one of these. The `type` is a
+stable URI (``https://gemellaggio.org/problems/<slug>``) that clients may switch on; the
+slug alone is what the design documents call the problem type.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+PROBLEM_BASE = "https://gemellaggio.org/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class ProblemType(str, Enum):
+    """The closed set of problem types, with the HTTP status each one is sent with."""
+
+    VALIDATION_ERROR = "validation-error"
+    SIGNATURE_INVALID = "signature-invalid"
+    SIGNATURE_EXPIRED = "signature-expired"
+    REPLAY = "replay"
+    UNKNOWN_KEY = "unknown-key"
+    NOT_TWINNED = "not-twinned"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not-found"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    CONFLICT = "conflict"
+    SLOT_FULL = "slot-full"
+    ALLOWANCE_EXHAUSTED = "allowance-exhausted"
+    OUTSIDE_BOOKING_WINDOW = "outside-booking-window"
+    CANCELLATION_WINDOW_CLOSED = "cancellation-window-closed"
+    PAYLOAD_TOO_LARGE = "payload-too-large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
+    RATE_LIMITED = "rate-limited"
+    PEER_UNREACHABLE = "peer-unreachable"
+
+    @property
+    def uri(self) -> str:
+        return PROBLEM_BASE + self.value
+
+    @property
+    def status(self) -> int:
+        return _STATUS[self]
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+    @classmethod
+    def from_uri(cls, uri: str) -> ProblemType:
+        """The problem type named by a full type URI or by its bare slug."""
+        return cls(uri.removeprefix(PROBLEM_BASE))
+
+
+_STATUS = {
+    ProblemType.VALIDATION_ERROR: 422,
+    ProblemType.SIGNATURE_INVALID: 401,
+    ProblemType.SIGNATURE_EXPIRED: 401,
+    ProblemType.REPLAY: 401,
+    ProblemType.UNKNOWN_KEY: 401,
+    ProblemType.NOT_TWINNED: 403,
+    ProblemType.UNAUTHORIZED: 401,
+    ProblemType.FORBIDDEN: 403,
+    ProblemType.NOT_FOUND: 404,
+    ProblemType.METHOD_NOT_ALLOWED: 405,
+    ProblemType.CONFLICT: 409,
+    ProblemType.SLOT_FULL: 409,
+    ProblemType.ALLOWANCE_EXHAUSTED: 409,
+    ProblemType.OUTSIDE_BOOKING_WINDOW: 422,
+    ProblemType.CANCELLATION_WINDOW_CLOSED: 409,
+    ProblemType.PAYLOAD_TOO_LARGE: 413,
+    ProblemType.UNSUPPORTED_MEDIA_TYPE: 415,
+    ProblemType.RATE_LIMITED: 429,
+    ProblemType.PEER_UNREACHABLE: 502,
+}
+
+_TITLES = {
+    ProblemType.VALIDATION_ERROR: "The request is not valid",
+    ProblemType.SIGNATURE_INVALID: "The signature does not verify",
+    ProblemType.SIGNATURE_EXPIRED: "The signature is too old or too new",
+    ProblemType.REPLAY: "This request was already received",
+    ProblemType.UNKNOWN_KEY: "The signing key is not known",
+    ProblemType.NOT_TWINNED: "The caller is not an active twin",
+    ProblemType.UNAUTHORIZED: "Authentication is required",
+    ProblemType.FORBIDDEN: "The caller may not do this",
+    ProblemType.NOT_FOUND: "No such resource",
+    ProblemType.METHOD_NOT_ALLOWED: "Method not allowed",
+    ProblemType.CONFLICT: "The request conflicts with the current state",
+    ProblemType.SLOT_FULL: "The slot has no seats left",
+    ProblemType.ALLOWANCE_EXHAUSTED: "The twinning allowance for this period is used up",
+    ProblemType.OUTSIDE_BOOKING_WINDOW: "The booking is outside the allowed window",
+    ProblemType.CANCELLATION_WINDOW_CLOSED: "It is too late to cancel",
+    ProblemType.PAYLOAD_TOO_LARGE: "The request body is too large",
+    ProblemType.UNSUPPORTED_MEDIA_TYPE: "The request body must be JSON",
+    ProblemType.RATE_LIMITED: "Too many requests",
+    ProblemType.PEER_UNREACHABLE: "The twin could not be reached",
+}
+
+
+class ProblemDocument(BaseModel):
+    """The wire form of a problem (RFC 9457). Extension members are allowed."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+class Problem(Exception):
+    """Raised anywhere in the code to end a request with a problem document."""
+
+    def __init__(self, kind: ProblemType, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
+        self.kind = kind
+        self.detail = detail
+        self.extensions = extensions
+
+    @property
+    def status(self) -> int:
+        return self.kind.status
+
+    def to_document(self, instance: str | None = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {"type": self.kind.uri, "title": self.kind.title, "status": self.status}
+        if self.detail:
+            doc["detail"] = self.detail
+        if instance:
+            doc["instance"] = instance
+        doc.update(self.extensions)
+        return doc
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Problem:
+        """Rebuild a problem received from another node (unknown types become validation errors)."""
+        try:
+            kind = ProblemType.from_uri(str(doc.get("type", "")))
+        except ValueError:
+            kind = ProblemType.VALIDATION_ERROR
+        extensions = {k: v for k, v in doc.items() if k not in {"type", "title", "status", "detail", "instance"}}
+        return cls(kind, doc.get("detail"), **extensions)

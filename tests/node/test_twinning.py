@@ -1,0 +1,56 @@
+"""The twinning handshake between real nodes over HTTP."""
+
+from __future__ import annotations
+
+from tests.support.nodes import twin
+
+
+async def test_twinning__propose_and_accept_makes_both_sides_active(nodes):
+    nyc = await nodes("NYC", "America/New_York")
+    london = await nodes("London", "Europe/London")
+
+    proposed = await nyc.api.ok("POST", "/api/v1/twins", {"url": london.url})
+    assert proposed["status"] == "proposed"
+    london_fp = (await london.api.ok("GET", "/api/v1/node"))["fingerprint"]
+    assert proposed["peer_fingerprint"] == london_fp
+
+    pending = (await london.api.ok("GET", "/api/v1/twins"))["items"]
+    assert [(t["id"], t["status"], t["peer"]) for t in pending] == [(proposed["id"], "pending", nyc.url)]
+    nyc_fp = (await nyc.api.ok("GET", "/api/v1/node"))["fingerprint"]
+    assert pending[0]["peer_fingerprint"] == nyc_fp
+
+    accepted = await london.api.ok("POST", f"/api/v1/twins/{proposed['id']}/accept")
+    assert accepted["status"] == "active"
+    assert (await nyc.api.ok("GET", f"/api/v1/twins/{proposed['id']}"))["status"] == "active"
+
+
+async def test_twinning__suspend_resume_end_reach_the_peer(nodes):
+    nyc = await nodes("NYC")
+    london = await nodes("London")
+    agreement = await twin(nyc, london)
+
+    from tests.support.nodes import eventually
+
+    async def london_status():
+        return (await london.api.ok("GET", f"/api/v1/twins/{agreement}"))["status"]
+
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/suspend", {"reason": "renovation"})
+    await eventually(london_status, "suspended")
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/resume")
+    await eventually(london_status, "active")
+    await london.api.ok("POST", f"/api/v1/twins/{agreement}/end", {"reason": "moving"})
+    assert (await london.api.ok("GET", f"/api/v1/twins/{agreement}"))["status"] == "ended"
+
+    async def nyc_status():
+        return (await nyc.api.ok("GET", f"/api/v1/twins/{agreement}"))["status"]
+
+    await eventually(nyc_status, "ended")
+
+
+async def test_twinning__operator_token_required(nodes):
+    nyc = await nodes("NYC")
+    status, body = await nyc.api.call("GET", "/api/v1/twins", token="")
+    assert status == 401
+    assert body["type"].endswith("/unauthorized")
+    status, body = await nyc.api.call("GET", "/api/v1/twins", token="not-a-token")
+    assert status == 401

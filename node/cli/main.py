@@ -14,6 +14,8 @@ from node.keystore import KeyFileError
 from node.logs import configure_logging
 from node.setup import InitError, init_node
 
+from .booking import COMMANDS as BOOKING_COMMANDS
+from .events import event
 from .twins import key, twin
 
 
@@ -83,6 +85,9 @@ def run(directory: Path) -> None:
 
 main.add_command(twin)
 main.add_command(key)
+main.add_command(event)
+for _command in BOOKING_COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

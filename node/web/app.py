@@ -47,7 +47,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, extensions: li
 
 
 def default_extensions() -> list[Extension]:
-    return []
+    from node import booking, events
+
+    return [events.install, booking.install]
 
 
 async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:

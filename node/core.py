@@ -37,7 +37,8 @@ class UnitOfWork:
     """One write transaction and the peers to wake once it is committed."""
 
     tx: Connection
-    wake: set[str] = field(default_factory=set)
+    wake: set[str] = field(default_factory=set)  # peers whose delivery loop should look again
+    pull: set[str] = field(default_factory=set)  # peers whose feed we should read again
 
 
 class Node:
@@ -84,6 +85,8 @@ class Node:
             work = UnitOfWork(tx)
             yield work
         self.federation.wake(work.wake)
+        for peer in work.pull:
+            self.federation.pull_soon(peer)
 
     async def publish(
         self, work: UnitOfWork, obj: FederatedObject, audience: list[str] | None, *, key: SigningKey | None = None

@@ -11,6 +11,7 @@ messages that travel through the outbox, so they reach the peer even if it is do
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -21,7 +22,7 @@ from protocol.models import Terms, TwinningAcceptance, TwinningChange, TwinningP
 from protocol.problems import Problem, ProblemType
 
 from .clock import iso
-from .core import Node
+from .core import Node, UnitOfWork
 from .federation.client import PeerUnreachable
 from .store import Twinning
 
@@ -102,7 +103,7 @@ class TwinningService:
             await node.store.outbox.enqueue(
                 work.tx, [twinning.peer_id], "twinning", change.key, 1, envelope.model_dump_json(), iso(node.clock.now())
             )
-            await self._apply_status(work.tx, twinning, CHANGE_STATUS[action], reason)
+            await self._apply_status(work, twinning, CHANGE_STATUS[action], reason)
             work.wake.add(twinning.peer_id)
         log.info("twinning_changed", peer=twinning.peer_id, agreement=twinning.id, action=action)
         return await self._reload(twinning.id)
@@ -165,17 +166,21 @@ class TwinningService:
         if twinning.status in ("ended", "declined"):
             return {"id": twinning.id, "status": twinning.status}
         async with self.node.write() as work:
-            await self._apply_status(work.tx, twinning, status, change.reason)
+            await self._apply_status(work, twinning, status, change.reason)
         log.info("twinning_changed_by_peer", peer=peer_id, agreement=twinning.id, action=change.action)
         return {"id": twinning.id, "status": status}
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _apply_status(self, tx: Any, twinning: Twinning, status: str, reason: str | None) -> None:
-        await self.node.store.twinnings.set_status(tx, twinning.id, status, iso(self.node.clock.now()), reason=reason)
+    async def _apply_status(self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None) -> None:
+        at = iso(self.node.clock.now())
+        await self.node.store.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason)
         if status in ("ended", "declined"):
             # The agreement is over: nothing more is shared, so undelivered objects are dropped.
-            await self.node.store.outbox.drop_peer(tx, twinning.peer_id)
+            await self.node.store.outbox.drop_peer(work.tx, twinning.peer_id)
+        if status == "active":
+            # Resumed: read what changed while sharing was suspended.
+            work.pull.add(twinning.peer_id)
 
     async def _set_status(self, twinning: Twinning, status: str, *, acceptance: str | None = None) -> None:
         node = self.node
@@ -184,13 +189,9 @@ class TwinningService:
                 work.tx, twinning.id, status, iso(node.clock.now()), acceptance=acceptance
             )
             if status == "active":
-                await self._enqueue_backlog(work, twinning.peer_id)
-        if status == "active":
-            node.federation.link(twinning.peer_id).pull_soon()
-
-    async def _enqueue_backlog(self, work: Any, peer_id: str) -> None:
-        """A new twin learns what already exists by reading our feed from the start; nothing to push."""
-        work.wake.add(peer_id)
+                # A new twin learns what already exists by reading our feed from the start.
+                work.pull.add(twinning.peer_id)
+                work.wake.add(twinning.peer_id)
 
     async def _get(self, twinning_id: str, action: str) -> Twinning:
         twinning = await self.node.store.twinnings.get(twinning_id)
@@ -213,8 +214,6 @@ class TwinningService:
 
 
 def read_envelope_json(text: str) -> dict[str, Any]:
-    import json
-
     value: dict[str, Any] = json.loads(text)
     return value
 

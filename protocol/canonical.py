@@ -22,13 +22,23 @@ class NotCanonicalisable(ValueError):
     """The value cannot be put in canonical form (a lone surrogate, a NaN, a non-JSON type)."""
 
 
-def canonical_json(value: Any) -> bytes:
-    """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
+class FloatInPayload(NotCanonicalisable):
+    """A float in a value that must hold none (a signed payload)."""
+
+
+def canonical_json(value: Any, *, floats: bool = True) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of a JSON value.
+
+    With ``floats=False`` a float anywhere in the value raises FloatInPayload. The fast path's
+    own walk already proves there is none, so only values off the fast path are searched.
+    """
     if _plain(value):
         try:
             return _encode(value).encode("utf-8")
         except UnicodeEncodeError as exc:
             raise NotCanonicalisable(f"string is not valid Unicode: {exc.reason}") from exc
+    if not floats and contains_float(value):
+        raise FloatInPayload("signed payloads hold no floats")
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

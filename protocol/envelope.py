@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .canonical import NotCanonicalisable, canonical_json, contains_float
+from .canonical import FloatInPayload, NotCanonicalisable, canonical_json
 from .keys import SigningKey, VerifyKey, b64url_decode, b64url_encode
 from .models import Envelope, FederatedObject, Signature, parse_object
 from .problems import Problem, ProblemType
@@ -54,11 +54,11 @@ def open_envelope(envelope: Envelope, key: VerifyKey, *, signer: str | None = No
     """
     if key.kid != envelope.signature.kid:
         raise Problem(ProblemType.UNKNOWN_KEY, f"key {envelope.signature.kid!r} is not the key given")
-    if contains_float(envelope.object):
-        raise Problem(ProblemType.VALIDATION_ERROR, "signed objects hold no floats")
     try:
-        message = canonical_json(envelope.object)
+        message = canonical_json(envelope.object, floats=False)
         sig = b64url_decode(envelope.signature.sig)
+    except FloatInPayload as exc:
+        raise Problem(ProblemType.VALIDATION_ERROR, "signed objects hold no floats") from exc
     except (NotCanonicalisable, ValueError) as exc:
         raise Problem(ProblemType.SIGNATURE_INVALID, f"cannot check the signature: {exc}") from exc
     if len(sig) != 64 or not key.verify(sig, message):

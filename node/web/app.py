@@ -12,6 +12,7 @@ from node.clock import Clock
 from node.config import Settings
 from node.core import Node
 from node.federation.inbox import Acceptor
+from node.federation.visibility import install_default_acceptors
 from node.keyrotation import KeyService
 from node.ratelimit import RateLimiter
 from node.twinning import TwinningService
@@ -58,6 +59,7 @@ async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
     node.services["twinning"] = TwinningService(node)
     keys = node.services["keys"] = KeyService(node)
     node.inbox.accept("KeyRotation", Acceptor(after_apply=keys.accept_rotation))
+    install_default_acceptors(node.inbox, node.id)
     for hook in node.on_open:
         hook(node)
     await node.federation.start()

@@ -42,7 +42,7 @@ async def authenticate_peer(request: web.Request) -> str:
         await _admit_stranger(request, peer_id)
     known = await node.directory.key(peer_id, kid)
     # Behind a reverse proxy the configured public URL, not the listening address, is what was signed.
-    target = node.id + request.path_qs
+    target = node.id + request.raw_path  # exactly the bytes the client sent and signed
     params = verify_request(
         request.method, target, request.headers, body, known.key, nonces=node.nonces,
         now=int(node.clock.now().timestamp()), max_skew=node.settings.limits.signature_window_seconds,

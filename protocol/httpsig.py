@@ -1,0 +1,342 @@
+"""Request signatures between nodes: RFC 9421 HTTP Message Signatures with Ed25519, and
+RFC 9530 Content-Digest, on plain values so the client that signs and the middleware that
+verifies share one implementation and one policy.
+
+A signed request carries ``Content-Digest: sha-256=:...:`` (when it has a body),
+``Signature-Input: sig1=("@method" "@target-uri" "content-digest" "content-type");
+created=...;keyid="...";nonce="...";tag="gemellaggio-v1"`` and ``Signature: sig1=:...:``.
+The node accepts a request only if the signature verifies, it is tagged for this protocol,
+covers the method, the target URI and (with a body) the digest and content type, was
+created within ``max_skew`` seconds of now, its digest matches the body, and its
+``(keyid, nonce)`` was not seen before (see ``protocol.replay``).
+
+Built on pyauth's ``http-message-signatures`` (3.x), which owns what is generic and easy
+to get subtly wrong: resolving components (``@target-uri``, ``@authority``, field
+normalisation), the signature base, serialising ``Signature-Input``, Ed25519 and parsing
+Content-Digest. Its ``prepare()``/``apply()`` pair lets our ``SigningKey`` sign the base
+itself, so the private key never passes through a key resolver. Written here is what the
+library leaves to the application: the node's policy, freshness against a clock the caller
+controls, replay protection and mapping each failure to a problem type. The library checks
+``created`` against the wall clock with a 5 s tolerance; ``_Verifier`` turns that off
+because freshness is judged against ``now``, after the signature verified, so that a
+forged request is reported invalid rather than expired.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Final, cast
+
+import http_sf
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from http_message_signatures import (
+    HTTPMessageSignaturesException,
+    HTTPMessageSigner,
+    HTTPMessageVerifier,
+    HTTPSignatureKeyResolver,
+    VerifyResult,
+)
+from http_message_signatures.algorithms import ED25519
+
+from protocol.digest import content_digest, digest_mismatch
+from protocol.keys import SigningKey, VerifyKey, b64url_encode
+from protocol.problems import Problem, ProblemType
+from protocol.replay import NonceCache
+
+__all__ = [
+    "BODYLESS_COMPONENTS",
+    "BODY_COMPONENTS",
+    "FRESH_NONCE",
+    "MAX_SKEW",
+    "SIGNATURE_TAG",
+    "NonceCache",
+    "SignatureParams",
+    "content_digest",
+    "new_nonce",
+    "sign_request",
+    "signature_keyid",
+    "verify_request",
+]
+
+SIGNATURE_TAG: Final = "gemellaggio-v1"
+MAX_SKEW: Final = 300
+BODY_COMPONENTS: Final = ("@method", "@target-uri", "content-digest", "content-type")
+BODYLESS_COMPONENTS: Final = ("@method", "@target-uri")
+_INVALID = ProblemType.SIGNATURE_INVALID
+_EXPIRED = ProblemType.SIGNATURE_EXPIRED
+
+
+class _Fresh(Enum):
+    NONCE = "fresh"
+
+
+FRESH_NONCE: Final = _Fresh.NONCE
+"""The default of ``sign_request(nonce=...)``: a new random nonce (``None`` means no nonce)."""
+
+
+@dataclass(frozen=True)
+class SignatureParams:
+    """What a verified signature said.
+
+    ``components`` are written as ``sign_request`` takes them: a bare name (``"@method"``)
+    or, for a component with parameters, its serialised form (``'"@query-param";name="a"'``).
+    """
+
+    keyid: str
+    created: int
+    nonce: str | None
+    tag: str | None
+    components: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The view of a request the library resolves components from."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+
+
+def new_nonce() -> str:
+    """A fresh 128-bit random nonce, base64url."""
+    return b64url_encode(secrets.token_bytes(16))
+
+
+def sign_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    key: SigningKey,
+    keyid: str,
+    *,
+    created: int | None = None,
+    nonce: str | _Fresh | None = FRESH_NONCE,
+    tag: str | None = SIGNATURE_TAG,
+    components: Sequence[str] | None = None,
+    label: str = "sig1",
+) -> dict[str, str]:
+    """Sign a request; return the headers to add to it.
+
+    These are ``Signature-Input`` and ``Signature``, and ``Content-Digest`` when the body is
+    not empty or the components name it, unless ``headers`` already has one (which must
+    match the body). ``components`` default to ``BODY_COMPONENTS``, or ``BODYLESS_COMPONENTS``
+    for an empty body. ``url`` is the absolute URL as the receiver will see it: its public
+    URL, not an address behind its proxy. Raises ValueError if the request cannot be signed
+    (a covered header is missing, the URL is not absolute, the digest does not match).
+    """
+    if components is None:
+        components = BODY_COMPONENTS if body else BODYLESS_COMPONENTS
+    added = _digest_to_add(headers, body, components)
+    request = _Request(method, url, {**headers, **added})
+    signer = HTTPMessageSigner(signature_algorithm=ED25519)
+    try:
+        prepared = signer.prepare(
+            request,
+            key_id=keyid,
+            created=datetime.fromtimestamp(int(time.time()) if created is None else created, tz=UTC),
+            nonce=new_nonce() if isinstance(nonce, _Fresh) else nonce,
+            label=label,
+            tag=tag,
+            include_alg=False,  # DESIGN's parameters are created, keyid, nonce and tag; B.2.6 has no alg
+            covered_component_ids=tuple(components),
+            use_existing_digest=_field(request.headers, "content-digest") is not None,
+        )
+        signer.apply(request, prepared, key.sign(prepared.signature_base))
+    except HTTPMessageSignaturesException as exc:
+        raise ValueError(f"cannot sign {method} {url}: {exc}") from exc
+    return {
+        **added,
+        "Signature-Input": request.headers["Signature-Input"],
+        "Signature": request.headers["Signature"],
+    }
+
+
+def signature_keyid(headers: Mapping[str, str], *, required_tag: str | None = SIGNATURE_TAG) -> str:
+    """The ``keyid`` of the signature ``verify_request`` would check, before any key is known.
+
+    The caller resolves it to a key (or answers ``unknown-key``) and then verifies; the key
+    id is only trusted once ``verify_request`` has returned. Raises ``signature-invalid`` if
+    the ``Signature-Input`` header is missing or malformed, has no signature tagged
+    ``required_tag`` (or, with ``None``, more than one signature), or names no key.
+    """
+    value = _field(headers, "signature-input")
+    if value is None:
+        raise Problem(_INVALID, "the request has no Signature-Input header")
+    members = _parse_dictionary(value, "Signature-Input").values()
+    chosen = [_params(m) for m in members if required_tag is None or _params(m).get("tag") == required_tag]
+    if len(chosen) != 1:
+        raise Problem(_INVALID, f"expected one signature tagged {required_tag!r}, found {len(chosen)}")
+    keyid = chosen[0].get("keyid")
+    if not isinstance(keyid, str) or not keyid:
+        raise Problem(_INVALID, "the signature names no keyid")
+    return keyid
+
+
+def verify_request(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    key: VerifyKey,
+    *,
+    nonces: NonceCache | None,
+    now: int | None = None,
+    max_skew: int = MAX_SKEW,
+    required_tag: str | None = SIGNATURE_TAG,
+) -> SignatureParams:
+    """Verify a signed request with the key its ``keyid`` names; return what it said.
+
+    ``url`` is the absolute URL the request was meant for: behind a reverse proxy, the
+    node's configured public URL plus the request's raw path and query. Header names may be
+    in any case. With ``required_tag`` set the node's policy applies (tag, nonce, and the
+    components of ``BODY_COMPONENTS``/``BODYLESS_COMPONENTS``); ``None`` checks only the
+    signature, freshness and digest, as for a foreign test vector. The nonce is recorded
+    in ``nonces`` only once everything else has passed, so a forged or broken request
+    cannot use up a genuine one's nonce.
+
+    Raises ``Problem``: ``signature-invalid`` (missing, malformed or wrong signature,
+    policy not met, digest not matching the body), ``signature-expired`` (created more
+    than ``max_skew`` seconds from ``now``, before ``nonces.floor``, or past a signed
+    ``expires``), ``replay``.
+    """
+    result = _verify_signature(_Request(method, url, headers), key, required_tag)
+    params = _signature_params(result)
+    _require_policy(params, body, required_tag, nonces)
+    now = int(time.time()) if now is None else now
+    _require_fresh(params.created, result.parameters.get("expires"), now, max_skew)
+    _require_digest(headers, body)
+    if nonces is not None and params.nonce is not None:
+        # Also refuses, as expired, what was created before the cache's floor.
+        nonces.check_and_add(params.keyid, params.nonce, params.created, now)
+    return params
+
+
+class _Verifier(HTTPMessageVerifier):
+    def validate_created_and_expires(self, sig_input: Any, max_age: Any = None) -> None:
+        """Judged by ``verify_request`` against its ``now``, after the signature verified."""
+
+
+class _OneKey(HTTPSignatureKeyResolver):
+    """The caller has already resolved ``keyid`` to this key (see ``signature_keyid``)."""
+
+    def __init__(self, key: VerifyKey) -> None:
+        self._key = key
+
+    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
+        return self._key.public_key()
+
+
+def _verify_signature(request: _Request, key: VerifyKey, required_tag: str | None) -> VerifyResult:
+    verifier = _Verifier(signature_algorithm=ED25519, key_resolver=_OneKey(key))
+    try:
+        results = verifier.verify(request, max_age=None, expect_tag=required_tag)
+    except HTTPMessageSignaturesException as exc:
+        raise Problem(_INVALID, str(exc)) from exc
+    if len(results) != 1:
+        raise Problem(_INVALID, f"expected one signature tagged {required_tag!r}, found {len(results)}")
+    _require_canonical_signature(request.headers)
+    return results[0]
+
+
+def _require_canonical_signature(headers: Mapping[str, str]) -> None:
+    # Structured-field parsers accept base64 without padding or with non-zero pad bits
+    # (RFC 9651 section 4.2.7), so one signature has many spellings. Accepting only the
+    # canonical one means no change to the Signature header ever verifies. Whitespace
+    # around commas is free, as where header lines were joined.
+    value = re.sub(r"[ \t]*,[ \t]*", ", ", _field(headers, "signature") or "")
+    if http_sf.ser(_parse_dictionary(value, "Signature")) != value:
+        raise Problem(_INVALID, "the Signature header is not in canonical form")
+
+
+def _signature_params(result: VerifyResult) -> SignatureParams:
+    # The library has checked the types: created is an int, keyid/nonce/tag are strings.
+    params = result.parameters
+    created = params.get("created")
+    if not isinstance(created, int):
+        raise Problem(_INVALID, "the signature has no created parameter")
+    return SignatureParams(
+        keyid=str(params["keyid"]),
+        created=created,
+        nonce=_str_or_none(params.get("nonce")),
+        tag=_str_or_none(params.get("tag")),
+        components=tuple(_component_name(c) for c in result.covered_components if c != '"@signature-params"'),
+    )
+
+
+def _require_policy(
+    params: SignatureParams, body: bytes, required_tag: str | None, nonces: NonceCache | None
+) -> None:
+    # The tag needs no check here: only a signature tagged required_tag was selected.
+    if (required_tag is not None or nonces is not None) and params.nonce is None:
+        raise Problem(_INVALID, "the signature has no nonce")
+    if required_tag is None:
+        return
+    missing = [c for c in (BODY_COMPONENTS if body else BODYLESS_COMPONENTS) if c not in params.components]
+    if missing:
+        raise Problem(_INVALID, f"the signature does not cover {', '.join(missing)}")
+
+
+def _require_fresh(created: int, expires: int | str | None, now: int, max_skew: int) -> None:
+    if created < now - max_skew:
+        raise Problem(_EXPIRED, f"created {created} is more than {max_skew} s before now ({now})")
+    if created > now + max_skew:
+        raise Problem(_EXPIRED, f"created {created} is more than {max_skew} s after now ({now})")
+    # A signer that sets expires chose the request's lifetime itself: no skew allowance.
+    if isinstance(expires, int) and expires < now:
+        raise Problem(_EXPIRED, f"the signature expired at {expires}")
+
+
+def _require_digest(headers: Mapping[str, str], body: bytes) -> None:
+    # When the policy applies and there is a body, the digest is covered, so present.
+    value = _field(headers, "content-digest")
+    error = None if value is None else digest_mismatch(value, body)
+    if error:
+        raise Problem(_INVALID, error)
+
+
+def _digest_to_add(headers: Mapping[str, str], body: bytes, components: Sequence[str]) -> dict[str, str]:
+    existing = _field(headers, "content-digest")
+    if existing is not None:
+        error = digest_mismatch(existing, body)
+        if error:
+            raise ValueError(f"cannot sign: {error}")
+        return {}
+    if body or "content-digest" in components:
+        return {"Content-Digest": content_digest(body)}
+    return {}
+
+
+def _field(headers: Mapping[str, str], name: str) -> str | None:
+    """A field's value whatever the case of its name; repeated lines joined (RFC 9110 5.3)."""
+    lines = [value.strip() for key, value in headers.items() if key.lower() == name]
+    return ", ".join(lines) if lines else None
+
+
+def _parse_dictionary(value: str, name: str) -> http_sf.DictionaryType:
+    try:
+        parsed = http_sf.parse(value.encode(), tltype="dictionary")
+    except ValueError as exc:
+        raise Problem(_INVALID, f"the {name} header is malformed: {exc}") from exc
+    return cast(http_sf.DictionaryType, parsed)  # tltype="dictionary" parses nothing else
+
+
+def _params(member: object) -> Mapping[str, object]:
+    # The parser gives every dictionary member as (value, parameters).
+    return member[1] if isinstance(member, tuple) else {}
+
+
+def _component_name(identifier: str) -> str:
+    # '"@method"' -> '@method'; an identifier with parameters stays serialised.
+    return identifier[1:-1] if identifier.index('"', 1) == len(identifier) - 1 else identifier
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,52 @@
+"""RFC 9530 Content-Digest (protocol/digest.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+
+from protocol.digest import content_digest, digest_mismatch
+
+HELLO = b'{"hello": "world"}'
+HELLO_SHA512 = "WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew=="
+
+
+def test_content_digest__matches_rfc9530_example() -> None:
+    # RFC 9530 section 2, the body {"hello": "world"}.
+    assert content_digest(b'{"hello": "world"}') == "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:"
+
+
+def test_content_digest__of_empty_body() -> None:
+    expected = base64.b64encode(hashlib.sha256(b"").digest()).decode()
+    assert content_digest(b"") == f"sha-256=:{expected}:"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        content_digest(HELLO),
+        f"sha-512=:{HELLO_SHA512}:",
+        f"{content_digest(HELLO)}, sha-512=:{HELLO_SHA512}:",
+    ],
+    ids=["sha-256", "sha-512", "both"],
+)
+def test_digest_mismatch__none_when_every_digest_matches(value: str) -> None:
+    assert digest_mismatch(value, HELLO) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        content_digest(b"other"),
+        f"{content_digest(HELLO)}, sha-512=:{base64.b64encode(hashlib.sha512(b'x').digest()).decode()}:",
+        "md5=:XrY7u+Ae7tCTyyK7j1rNww==:",
+        "sha-256=:c2hvcnQ=:",
+        "sha-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=",
+        "",
+    ],
+    ids=["other body", "one of two wrong", "unknown algorithm", "short", "not a byte sequence", "empty"],
+)
+def test_digest_mismatch__says_why(value: str) -> None:
+    assert digest_mismatch(value, HELLO)

@@ -26,6 +26,8 @@ from .twins import key, twin
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences.")
 def main(node: str | None, dir: str | None, token: str | None, as_json: bool) -> None:
     """Gemellaggio: twin coworking spaces."""
+    # Logs go to stderr so that stdout stays clean for --json; `run` sets the node's own level.
+    configure_logging("warning", "console")
 
 
 @main.command()

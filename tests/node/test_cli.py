@@ -1,0 +1,88 @@
+"""`gemella` end to end: init two nodes, run them, twin them with the CLI, stop them with SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.nodes import ProcessNode, free_port
+
+GEMELLA = [sys.executable, "-m", "node.cli.main"]
+
+
+def gemella(*args: str, token: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    prefix = ["--token", token] if token else []
+    return subprocess.run([*GEMELLA, *prefix, *args], capture_output=True, text=True, timeout=60, check=check)
+
+
+def init(tmp_path: Path, name: str, zone: str) -> tuple[Path, dict]:
+    port = free_port()
+    directory = tmp_path / name
+    out = gemella(
+        "init", str(directory), "--name", name, "--url", f"http://127.0.0.1:{port}",
+        "--listen", f"127.0.0.1:{port}", "--timezone", zone, "--json",
+    )
+    return directory, json.loads(out.stdout)
+
+
+async def test_cli__init_prints_token_and_fingerprint_and_refuses_to_overwrite(tmp_path):
+    directory, info = init(tmp_path, "nyc", "America/New_York")
+    assert set(info) >= {"node_id", "operator_token", "fingerprint", "kid", "config", "database"}
+    assert len(info["operator_token"]) >= 43  # 256 bits, base64url
+    assert Path(info["database"]).exists() and (directory / "keys" / "signing.pem").exists()
+    human = gemella("init", str(tmp_path / "ldn"), "--name", "London", "--url", "http://127.0.0.1:1")
+    assert "operator token:" in human.stdout and "fingerprint:" in human.stdout
+    again = gemella("init", str(directory), "--name", "x", "--url", "http://127.0.0.1:2", check=False)
+    assert again.returncode != 0 and "already a node" in again.stderr
+
+
+async def test_cli__two_nodes_twin_through_the_cli_and_stop_cleanly(tmp_path):
+    nyc_dir, nyc = init(tmp_path, "nyc", "America/New_York")
+    ldn_dir, ldn = init(tmp_path, "london", "Europe/London")
+    nodes = []
+    for directory, info in ((nyc_dir, nyc), (ldn_dir, ldn)):
+        port = int(info["node_id"].rsplit(":", 1)[1])
+        node = ProcessNode(directory, directory.name, port, info["operator_token"], info["node_id"])
+        await node.start()
+        nodes.append(node)
+    try:
+        proposed = await asyncio.to_thread(
+            gemella, "--dir", str(nyc_dir), "--json", "twin", "propose", ldn["node_id"], token=nyc["operator_token"]
+        )
+        twinning = json.loads(proposed.stdout)
+        assert twinning["status"] == "proposed" and twinning["peer_fingerprint"] == ldn["fingerprint"]
+
+        listed = await asyncio.to_thread(gemella, "--dir", str(ldn_dir), "twin", "list", token=ldn["operator_token"])
+        assert twinning["id"] in listed.stdout and "pending" in listed.stdout and nyc["fingerprint"] in listed.stdout
+
+        accepted = await asyncio.to_thread(
+            gemella, "--dir", str(ldn_dir), "twin", "accept", twinning["id"], token=ldn["operator_token"]
+        )
+        assert "now active" in accepted.stdout
+        shown = await asyncio.to_thread(
+            gemella, "--dir", str(nyc_dir), "--json", "twin", "show", twinning["id"], token=nyc["operator_token"]
+        )
+        assert json.loads(shown.stdout)["status"] == "active"
+
+        refused = await asyncio.to_thread(
+            gemella, "--dir", str(nyc_dir), "twin", "list", token="wrong-token", check=False
+        )
+        assert refused.returncode != 0 and "unauthorized" in refused.stderr
+    finally:
+        codes = [await node.stop() for node in nodes]
+        for node in nodes:
+            await node.close_session()
+    assert codes == [0, 0], "SIGTERM drains and exits cleanly"
+    assert "node_stopping" in nodes[0].log_text()
+
+
+async def test_cli__key_rotate_offline_changes_the_published_key(tmp_path):
+    directory, info = init(tmp_path, "nyc", "UTC")
+    out = gemella("--json", "key", "rotate", str(directory))
+    result = json.loads(out.stdout)
+    assert result["old_kid"] == info["kid"] and result["kid"] != info["kid"]
+    old_keys = json.loads((directory / "keys" / "old_keys.json").read_text())
+    assert info["kid"] in old_keys

@@ -89,7 +89,12 @@ class Node:
             self.federation.pull_soon(peer)
 
     async def publish(
-        self, work: UnitOfWork, obj: FederatedObject, audience: list[str] | None, *, key: SigningKey | None = None
+        self,
+        work: UnitOfWork,
+        obj: FederatedObject,
+        audience: list[str] | None,
+        *,
+        key: SigningKey | None = None,
     ) -> dict[str, Any]:
         """Store a new version of one of our objects and queue it for the twins that may see it.
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-
-from protocol.keys import format_fingerprint
 from aiosqlite import Connection
 
+from protocol.keys import format_fingerprint
 from protocol.models import Envelope, FederatedObject, KeyRotation
 
 from .clock import iso
@@ -34,8 +33,13 @@ class KeyService:
         fresh = node.keys.current
         node.client.key = fresh
         rotation = KeyRotation(
-            origin=node.id, id=f"rotation-{old.kid.split(':')[-1]}", version=1, old_kid=old.kid, new_kid=fresh.kid,
-            new_public_key=fresh.verify_key.b64url, effective_at=now,
+            origin=node.id,
+            id=f"rotation-{old.kid.split(':')[-1]}",
+            version=1,
+            old_kid=old.kid,
+            new_kid=fresh.kid,
+            new_public_key=fresh.verify_key.b64url,
+            effective_at=now,
         )
         async with node.write() as work:
             await node.publish(work, rotation, None, key=old)
@@ -47,7 +51,9 @@ class KeyService:
             "announced_to": sorted(await node.store.twinnings.active_peers()),
         }
 
-    async def accept_rotation(self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope) -> None:
+    async def accept_rotation(
+        self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope
+    ) -> None:
         """A twin's rotation, verified with its old key by the inbox (inbox `after_apply` hook)."""
         assert isinstance(obj, KeyRotation)
         await self.node.directory.add_rotated_key(

@@ -52,7 +52,9 @@ class KeyStore:
         except OSError as exc:
             raise KeyFileError(f"{path}: cannot read the signing key ({exc.strerror})") from exc
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise KeyFileError(f"{path}: the private key is readable by others (mode {oct(mode & 0o777)}); chmod 600 it")
+            raise KeyFileError(
+                f"{path}: the private key is readable by others (mode {oct(mode & 0o777)}); chmod 600 it"
+            )
         try:
             current = SigningKey.from_pem(pem)
         except ValueError as exc:

@@ -37,8 +37,14 @@ def init_node(directory: Path, **kwargs: Any) -> InitResult:
 
 
 async def init_node_async(
-    directory: Path, *, name: str, url: str, listen: str = "127.0.0.1:8080", timezone: str = "UTC",
-    location: str | None = None, extra: dict[str, object] | None = None,
+    directory: Path,
+    *,
+    name: str,
+    url: str,
+    listen: str = "127.0.0.1:8080",
+    timezone: str = "UTC",
+    location: str | None = None,
+    extra: dict[str, object] | None = None,
 ) -> InitResult:
     """`init_node` for callers already inside an event loop."""
     config_path = directory / CONFIG_FILE
@@ -68,8 +74,12 @@ async def init_node_async(
     keys = KeyStore.create(settings.keys_dir)
     token = await _create_database(settings.database_path)
     return InitResult(
-        directory=directory, node_id=settings.node_id, operator_token=token, kid=keys.current.kid,
-        fingerprint=format_fingerprint(keys.current.verify_key.fingerprint), config_path=config_path,
+        directory=directory,
+        node_id=settings.node_id,
+        operator_token=token,
+        kid=keys.current.kid,
+        fingerprint=format_fingerprint(keys.current.verify_key.fingerprint),
+        config_path=config_path,
         database_path=settings.database_path,
     )
 

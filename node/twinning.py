@@ -44,7 +44,9 @@ class TwinningService:
 
     # -- operator actions -------------------------------------------------------------------
 
-    async def propose(self, url: str, offer: Terms | None, request: Terms | None, message: str | None) -> Twinning:
+    async def propose(
+        self, url: str, offer: Terms | None, request: Terms | None, message: str | None
+    ) -> Twinning:
         node = self.node
         peer_id = url.rstrip("/")
         if peer_id == node.id:
@@ -57,17 +59,30 @@ class TwinningService:
         await node.directory.remember(doc, doc_json)
         now = node.clock.now()
         proposal = TwinningProposal(
-            origin=node.id, id=str(uuid.uuid4()), version=1, proposer=node.id, acceptor=peer_id,
-            offer=offer or node.settings.defaults.offer, request=request or node.settings.defaults.request,
-            valid_from=now, message=message,
+            origin=node.id,
+            id=str(uuid.uuid4()),
+            version=1,
+            proposer=node.id,
+            acceptor=peer_id,
+            offer=offer or node.settings.defaults.offer,
+            request=request or node.settings.defaults.request,
+            valid_from=now,
+            message=message,
         )
         envelope = seal(proposal, node.keys.current)
         resp = await self._send(peer_id, envelope.model_dump(mode="json"))
         if resp.status >= 300:
             raise resp.problem()
         twinning = Twinning(
-            id=proposal.id, peer_id=peer_id, role="proposer", status="proposed", proposal=envelope.model_dump_json(),
-            acceptance=None, reason=None, created_at=iso(now), updated_at=iso(now),
+            id=proposal.id,
+            peer_id=peer_id,
+            role="proposer",
+            status="proposed",
+            proposal=envelope.model_dump_json(),
+            acceptance=None,
+            reason=None,
+            created_at=iso(now),
+            updated_at=iso(now),
         )
         async with node.store.db.transaction() as tx:
             await node.store.twinnings.insert(tx, twinning)
@@ -79,8 +94,14 @@ class TwinningService:
         twinning = await self._get(twinning_id, "accept")
         proposal = read_envelope_json(twinning.proposal)
         acceptance = TwinningAcceptance(
-            origin=node.id, id=twinning.id, version=1, agreement_id=twinning.id, proposer=twinning.peer_id,
-            acceptor=node.id, proposal_hash=object_hash(proposal["object"]), accepted_at=node.clock.now(),
+            origin=node.id,
+            id=twinning.id,
+            version=1,
+            agreement_id=twinning.id,
+            proposer=twinning.peer_id,
+            acceptor=node.id,
+            proposal_hash=object_hash(proposal["object"]),
+            accepted_at=node.clock.now(),
         )
         envelope = seal(acceptance, node.keys.current)
         resp = await self._send(twinning.peer_id, envelope.model_dump(mode="json"))
@@ -95,13 +116,24 @@ class TwinningService:
         node = self.node
         twinning = await self._get(twinning_id, action)
         change = TwinningChange(
-            origin=node.id, id=str(uuid.uuid4()), version=1, agreement_id=twinning.id, action=action,  # type: ignore[arg-type]
-            reason=reason, at=node.clock.now(),
+            origin=node.id,
+            id=str(uuid.uuid4()),
+            version=1,
+            agreement_id=twinning.id,
+            action=action,  # type: ignore[arg-type]
+            reason=reason,
+            at=node.clock.now(),
         )
         envelope = seal(change, node.keys.current)
         async with node.write() as work:
             await node.store.outbox.enqueue(
-                work.tx, [twinning.peer_id], "twinning", change.key, 1, envelope.model_dump_json(), iso(node.clock.now())
+                work.tx,
+                [twinning.peer_id],
+                "twinning",
+                change.key,
+                1,
+                envelope.model_dump_json(),
+                iso(node.clock.now()),
             )
             await self._apply_status(work, twinning, CHANGE_STATUS[action], reason)
             work.wake.add(twinning.peer_id)
@@ -126,7 +158,9 @@ class TwinningService:
     async def _receive_proposal(self, proposal: TwinningProposal, envelope_json: str) -> dict[str, Any]:
         node = self.node
         if proposal.acceptor != node.id:
-            raise Problem(ProblemType.VALIDATION_ERROR, f"this proposal is for {proposal.acceptor}, not {node.id}")
+            raise Problem(
+                ProblemType.VALIDATION_ERROR, f"this proposal is for {proposal.acceptor}, not {node.id}"
+            )
         existing = await node.store.twinnings.get(proposal.id)
         if existing is not None:
             if existing.proposal != envelope_json:
@@ -136,8 +170,15 @@ class TwinningService:
             raise Problem(ProblemType.CONFLICT, f"there is already a live twinning with {proposal.proposer}")
         now = iso(node.clock.now())
         twinning = Twinning(
-            id=proposal.id, peer_id=proposal.proposer, role="acceptor", status="pending", proposal=envelope_json,
-            acceptance=None, reason=None, created_at=now, updated_at=now,
+            id=proposal.id,
+            peer_id=proposal.proposer,
+            role="acceptor",
+            status="pending",
+            proposal=envelope_json,
+            acceptance=None,
+            reason=None,
+            created_at=now,
+            updated_at=now,
         )
         async with node.store.db.transaction() as tx:
             await node.store.twinnings.insert(tx, twinning)
@@ -172,7 +213,9 @@ class TwinningService:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _apply_status(self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None) -> None:
+    async def _apply_status(
+        self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None
+    ) -> None:
         at = iso(self.node.clock.now())
         await self.node.store.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason)
         if status in ("ended", "declined"):

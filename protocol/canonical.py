@@ -57,7 +57,7 @@ def _plain(value: Any) -> bool:
         return all(_plain(item) for item in value)
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or not key.isascii() and any(ord(c) > 0xFFFF for c in key):
+            if type(key) is not str or (not key.isascii() and any(ord(c) > 0xFFFF for c in key)):
                 return False
             if not _plain(item):
                 return False

@@ -42,7 +42,9 @@ def signer_of(envelope: Envelope) -> tuple[str, str]:
     """The (origin, kid) whose key must verify this envelope."""
     origin = envelope.object.get("origin")
     if not isinstance(origin, str):
-        raise Problem(ProblemType.VALIDATION_ERROR, "object.origin is missing", errors=[_err("object.origin")])
+        raise Problem(
+            ProblemType.VALIDATION_ERROR, "object.origin is missing", errors=[_err("object.origin")]
+        )
     return origin, envelope.signature.kid
 
 
@@ -66,7 +68,9 @@ def open_envelope(envelope: Envelope, key: VerifyKey, *, signer: str | None = No
     try:
         obj = parse_object(envelope.object)
     except ValidationError as exc:
-        raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc, "object"), errors=_errors(exc, "object")) from exc
+        raise Problem(
+            ProblemType.VALIDATION_ERROR, _first_error(exc, "object"), errors=_errors(exc, "object")
+        ) from exc
     if signer is not None and obj.origin != signer:
         raise Problem(ProblemType.SIGNATURE_INVALID, f"origin {obj.origin} is not the signer {signer}")
     return obj
@@ -79,7 +83,10 @@ def object_hash(raw: dict[str, Any]) -> str:
 
 def _errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     return [
-        {"field": ".".join([prefix, *map(str, e["loc"])] if prefix else map(str, e["loc"])), "message": e["msg"]}
+        {
+            "field": ".".join([prefix, *map(str, e["loc"])] if prefix else map(str, e["loc"])),
+            "message": e["msg"],
+        }
         for e in exc.errors(include_url=False)[:20]
     ]
 

@@ -7,7 +7,7 @@ slug alone is what the design documents call the problem type.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -16,7 +16,7 @@ PROBLEM_BASE = "https://gemellaggio.org/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-class ProblemType(str, Enum):
+class ProblemType(StrEnum):
     """The closed set of problem types, with the HTTP status each one is sent with."""
 
     VALIDATION_ERROR = "validation-error"
@@ -48,7 +48,7 @@ class ProblemType(str, Enum):
         return _STATUS[self]
 
     @property
-    def title(self) -> str:
+    def default_title(self) -> str:
         return _TITLES[self]
 
     @classmethod
@@ -128,7 +128,7 @@ class Problem(Exception):
         return self.kind.status
 
     def to_document(self, instance: str | None = None) -> dict[str, Any]:
-        doc: dict[str, Any] = {"type": self.kind.uri, "title": self.kind.title, "status": self.status}
+        doc: dict[str, Any] = {"type": self.kind.uri, "title": self.kind.default_title, "status": self.status}
         if self.detail:
             doc["detail"] = self.detail
         if instance:
@@ -143,5 +143,7 @@ class Problem(Exception):
             kind = ProblemType.from_uri(str(doc.get("type", "")))
         except ValueError:
             kind = ProblemType.VALIDATION_ERROR
-        extensions = {k: v for k, v in doc.items() if k not in {"type", "title", "status", "detail", "instance"}}
+        extensions = {
+            k: v for k, v in doc.items() if k not in {"type", "title", "status", "detail", "instance"}
+        }
         return cls(kind, doc.get("detail"), **extensions)

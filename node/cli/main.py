@@ -21,7 +21,9 @@ from .twins import key, twin
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--node", "node", metavar="URL", help="The running node's local address (or GEMELLA_NODE).")
-@click.option("--dir", "dir", metavar="DIR", help="A node directory; its listen address is used (or GEMELLA_DIR).")
+@click.option(
+    "--dir", "dir", metavar="DIR", help="A node directory; its listen address is used (or GEMELLA_DIR)."
+)
 @click.option("--token", metavar="TOKEN", help="Operator or member token (or GEMELLA_TOKEN).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences.")
 def main(node: str | None, dir: str | None, token: str | None, as_json: bool) -> None:
@@ -38,7 +40,9 @@ def main(node: str | None, dir: str | None, token: str | None, as_json: bool) ->
 @click.option("--timezone", default="UTC", show_default=True, help="The space's IANA time zone.")
 @click.option("--location", default=None, help="City or address, shown to twins.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
-def init(directory: Path, name: str, url: str, listen: str, timezone: str, location: str | None, as_json: bool) -> None:
+def init(
+    directory: Path, name: str, url: str, listen: str, timezone: str, location: str | None, as_json: bool
+) -> None:
     """Create a node in DIRECTORY: key, configuration, database, operator token."""
     try:
         result = init_node(directory, name=name, url=url, listen=listen, timezone=timezone, location=location)
@@ -48,9 +52,13 @@ def init(directory: Path, name: str, url: str, listen: str, timezone: str, locat
         click.echo(
             json.dumps(
                 {
-                    "directory": str(result.directory), "node_id": result.node_id,
-                    "operator_token": result.operator_token, "kid": result.kid, "fingerprint": result.fingerprint,
-                    "config": str(result.config_path), "database": str(result.database_path),
+                    "directory": str(result.directory),
+                    "node_id": result.node_id,
+                    "operator_token": result.operator_token,
+                    "kid": result.kid,
+                    "fingerprint": result.fingerprint,
+                    "config": str(result.config_path),
+                    "database": str(result.database_path),
                 },
                 indent=2,
             )
@@ -78,9 +86,15 @@ def run(directory: Path) -> None:
         app = create_app(settings)
     except (ConfigError, KeyFileError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{settings.node.name} ({settings.node_id}) on http://{settings.listen.host}:{settings.listen.port}")
+    click.echo(
+        f"{settings.node.name} ({settings.node_id}) on http://{settings.listen.host}:{settings.listen.port}"
+    )
     web.run_app(
-        app, host=settings.listen.host, port=settings.listen.port, print=None, shutdown_timeout=10.0,
+        app,
+        host=settings.listen.host,
+        port=settings.listen.port,
+        print=None,
+        shutdown_timeout=10.0,
         access_log=None,
     )
 

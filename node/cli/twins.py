@@ -35,7 +35,8 @@ def propose(ctx: click.Context, url: str, terms_file: Any, message: str | None) 
         body["message"] = message
     result = client_from(ctx).call("POST", "/api/v1/twins", body)
     emit(
-        ctx, result,
+        ctx,
+        result,
         f"Proposed twinning {result['id']} to {result['peer']} ({result['peer_name']}).\n"
         f"  Their key fingerprint: {result['peer_fingerprint']}\n"
         "  Check it with their operator; they accept with `gemella twin accept " + result["id"] + "`.",
@@ -79,7 +80,11 @@ def _lifecycle(action: str, past: str) -> click.Command:
 
 
 for _action, _past in [
-    ("accept", "accepted"), ("decline", "declined"), ("suspend", "suspended"), ("resume", "resumed"), ("end", "ended"),
+    ("accept", "accepted"),
+    ("decline", "declined"),
+    ("suspend", "suspended"),
+    ("resume", "resumed"),
+    ("end", "ended"),
 ]:
     twin.add_command(_lifecycle(_action, _past))
 
@@ -110,7 +115,8 @@ def rotate(ctx: click.Context, directory: Path) -> None:
     else:
         result = asyncio.run(_rotate_offline(settings))
     emit(
-        ctx, result,
+        ctx,
+        result,
         f"Rotated key {result['old_kid']} -> {result['kid']}\n  new fingerprint: {result['fingerprint']}\n"
         f"  announced to: {', '.join(result['announced_to']) or 'no twins yet'}",
     )
@@ -129,7 +135,9 @@ async def _rotate_offline(settings: Any) -> dict[str, Any]:
 
 def _listening(host: str, port: int) -> bool:
     try:
-        with socket.create_connection((host if host not in ("0.0.0.0", "::") else "127.0.0.1", port), timeout=1):
+        with socket.create_connection(
+            (host if host not in ("0.0.0.0", "::") else "127.0.0.1", port), timeout=1
+        ):
             return True
     except OSError:
         return False

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 from aiosqlite import Connection
 
+from node.clock import Clock, iso
+from node.store import Store
+from node.store.peers import PeerKey
 from protocol.envelope import open_envelope, read_envelope
 from protocol.keys import VerifyKey
 from protocol.models import NodeDocument
 from protocol.problems import Problem, ProblemType
-
-from node.clock import Clock, iso
-from node.store import Store
-from node.store.peers import PeerKey
 
 from .client import FederationClient, PeerUnreachable
 

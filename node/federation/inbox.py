@@ -9,21 +9,21 @@ of the latest versions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from aiosqlite import Connection
-
-from protocol.envelope import open_envelope, read_envelope, signer_of
-from protocol.models import Envelope, FederatedObject, ItemResult
-from protocol.problems import Problem, ProblemType
 
 from node.clock import Clock, iso
 from node.metrics import Metrics
 from node.store import Store
 from node.store.objects import ObjectKey, ObjectRow
+from protocol.envelope import open_envelope, read_envelope, signer_of
+from protocol.models import Envelope, FederatedObject, ItemResult
+from protocol.problems import Problem, ProblemType
 
 from .directory import PeerDirectory
 
@@ -50,7 +50,9 @@ class _Verified:
 
 
 class InboxService:
-    def __init__(self, node_id: str, store: Store, directory: PeerDirectory, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self, node_id: str, store: Store, directory: PeerDirectory, clock: Clock, metrics: Metrics
+    ) -> None:
         self._node_id = node_id
         self._store = store
         self._directory = directory
@@ -81,7 +83,9 @@ class InboxService:
         envelope = read_envelope(raw)
         origin, kid = signer_of(envelope)
         if origin != peer_id:
-            raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may only send objects it originates, not {origin}'s")
+            raise Problem(
+                ProblemType.FORBIDDEN, f"{peer_id} may only send objects it originates, not {origin}'s"
+            )
         known = await self._directory.key(origin, kid)
         obj = open_envelope(envelope, known.key, signer=origin)
         acceptor = self._acceptors.get(obj.type)
@@ -89,7 +93,7 @@ class InboxService:
             raise Problem(ProblemType.VALIDATION_ERROR, f"objects of type {obj.type} are not accepted here")
         if acceptor.check is not None:
             await acceptor.check(peer_id, obj)
-        return _Verified(index, obj, envelope, envelope.model_dump_json())
+        return _Verified(index, obj, envelope, _compact(raw))
 
     async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
         at = iso(self._clock.now())
@@ -98,14 +102,17 @@ class InboxService:
             held = await self._store.objects.versions(tx, [v.obj.key for v in verified])
             for item in verified:
                 key: ObjectKey = item.obj.key
-                status = "applied" if item.obj.version > held.get(key, 0) else "stale"
+                status: Literal["applied", "stale"] = "applied" if item.obj.version > held.get(key, 0) else "stale"
                 if status == "applied":
                     held[key] = item.obj.version
                     rows.append(_row(item))
                     applied.append(item)
                 results.append(
                     ItemResult(
-                        index=item.index, status=status, type=item.obj.type, id=item.obj.id,
+                        index=item.index,
+                        status=status,
+                        type=item.obj.type,
+                        id=item.obj.id,
                         version=item.obj.version,
                     )
                 )
@@ -116,8 +123,19 @@ class InboxService:
                 if hook is not None:
                     await hook(tx, peer_id, item.obj, item.envelope)
         for item in applied:
-            log.debug("applied", origin=item.obj.origin, type=item.obj.type, id=item.obj.id, version=item.obj.version)
+            log.debug(
+                "applied",
+                origin=item.obj.origin,
+                type=item.obj.type,
+                id=item.obj.id,
+                version=item.obj.version,
+            )
         return results
+
+
+def _compact(raw: Any) -> str:
+    """The envelope as received (already validated), re-serialised compactly by the C encoder."""
+    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
 
 
 def _row(item: _Verified) -> ObjectRow:
@@ -128,6 +146,12 @@ def object_row(obj: FederatedObject, envelope_json: str) -> ObjectRow:
     """The store row of any object, ours or a twin's."""
     starts, ends = getattr(obj, "starts_at", None), getattr(obj, "ends_at", None)
     return ObjectRow(
-        type=obj.type, origin=obj.origin, id=obj.id, version=obj.version, status=getattr(obj, "status", None),
-        starts_at=iso(starts) if starts else None, ends_at=iso(ends) if ends else None, envelope_json=envelope_json,
+        type=obj.type,
+        origin=obj.origin,
+        id=obj.id,
+        version=obj.version,
+        status=getattr(obj, "status", None),
+        starts_at=iso(starts) if starts else None,
+        ends_at=iso(ends) if ends else None,
+        envelope_json=envelope_json,
     )

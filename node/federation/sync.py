@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from protocol.models import MAX_BODY_BYTES
-from protocol.problems import Problem, ProblemType
-
 from node.clock import iso, parse_iso
 from node.store import OutboxItem
+from protocol.models import MAX_BODY_BYTES
+from protocol.problems import Problem, ProblemType
 
 from .client import PeerUnreachable, Response
 
@@ -175,7 +174,9 @@ class PeerLink:
                 tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error
             )
         self.node.metrics.deliveries.labels(peer=self.peer_id, result="error").inc()
-        log.warning("delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2))
+        log.warning(
+            "delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2)
+        )
         return delay
 
     # -- pull -------------------------------------------------------------------------------
@@ -207,31 +208,37 @@ class PeerLink:
             items = resp.json().get("items", [])
             if not items:
                 async with self.node.store.db.transaction() as tx:
-                    await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
+                    await self.node.store.peer_state.set_cursor(
+                        tx, self.peer_id, cursor, iso(self.node.clock.now())
+                    )
                 break
             await self.node.inbox.apply(self.peer_id, [i["envelope"] for i in items], via="feed")
             cursor = max(int(i["seq"]) for i in items)
             total += len(items)
             async with self.node.store.db.transaction() as tx:
-                await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
+                await self.node.store.peer_state.set_cursor(
+                    tx, self.peer_id, cursor, iso(self.node.clock.now())
+                )
             self.node.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
             log.info("catch_up_progress", peer=self.peer_id, cursor=cursor, read=total)
             if len(items) < page_size:
                 break
         return total
 
-    async def _sleep(self, event: asyncio.Event, timeout: float | None) -> None:
-        if timeout is not None and timeout <= 0:
+    async def _sleep(self, event: asyncio.Event, seconds: float | None) -> None:
+        """Wait until `event` is set or `seconds` pass, then clear it."""
+        if seconds is not None and seconds <= 0:
             event.clear()
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+            await asyncio.wait_for(event.wait(), seconds)
         event.clear()
 
 
 def _fit(items: list[OutboxItem]) -> list[OutboxItem]:
     """As many items as fit one inbox request body."""
-    batch, size = [], 16
+    batch: list[OutboxItem] = []
+    size = 16
     for item in items:
         size += len(json.dumps(item.envelope, separators=(",", ":"), ensure_ascii=False).encode()) + 1
         if batch and size > BATCH_BYTES:
@@ -246,4 +253,6 @@ def _failure(resp: Response) -> DeliveryFailed:
         with contextlib.suppress(ValueError):
             retry_after = float(resp.headers["Retry-After"])
     problem = resp.problem()
-    return DeliveryFailed(f"HTTP {resp.status} {problem.kind.value}: {problem.detail or ''}".strip(), retry_after)
+    return DeliveryFailed(
+        f"HTTP {resp.status} {problem.kind.value}: {problem.detail or ''}".strip(), retry_after
+    )

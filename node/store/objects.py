@@ -6,6 +6,8 @@ forwarded as received. The highest version wins; versions only go up.
 
 from __future__ import annotations
 
+import builtins
+
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,8 +35,14 @@ class StoredObject:
     @classmethod
     def from_row(cls, row: Row) -> StoredObject:
         return cls(
-            type=row["type"], origin=row["origin"], id=row["id"], version=row["version"], status=row["status"],
-            starts_at=row["starts_at"], ends_at=row["ends_at"], envelope=json.loads(row["envelope"]),
+            type=row["type"],
+            origin=row["origin"],
+            id=row["id"],
+            version=row["version"],
+            status=row["status"],
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            envelope=json.loads(row["envelope"]),
             seq=row["seq"],
         )
 
@@ -68,7 +76,9 @@ class ObjectRepository:
         The seq is taken inside the writing transaction, so the feed never skips a change.
         `audience` None means every twin; otherwise the listed peers only.
         """
-        cursor = await tx.execute("UPDATE counters SET value = value + 1 WHERE name = 'feed_seq' RETURNING value")
+        cursor = await tx.execute(
+            "UPDATE counters SET value = value + 1 WHERE name = 'feed_seq' RETURNING value"
+        )
         seq_row = await cursor.fetchone()
         assert seq_row is not None
         seq = int(seq_row[0])
@@ -88,7 +98,8 @@ class ObjectRepository:
         await tx.execute("DELETE FROM object_audience WHERE object_pk = ?", (pk,))
         if audience is not None:
             await tx.executemany(
-                "INSERT INTO object_audience (object_pk, peer_id) VALUES (?, ?)", [(pk, p) for p in set(audience)]
+                "INSERT INTO object_audience (object_pk, peer_id) VALUES (?, ?)",
+                [(pk, p) for p in set(audience)],
             )
         return seq
 
@@ -100,7 +111,9 @@ class ObjectRepository:
             chunk = keys[start : start + 300]
             where = " OR ".join(["(type = ? AND origin = ? AND id = ?)"] * len(chunk))
             params = [part for key in chunk for part in key]
-            async with tx.execute(f"SELECT type, origin, id, version FROM objects WHERE {where}", params) as cursor:
+            async with tx.execute(
+                f"SELECT type, origin, id, version FROM objects WHERE {where}", params
+            ) as cursor:
                 for r in await cursor.fetchall():
                     found[(r[0], r[1], r[2])] = r[3]
         return found
@@ -116,7 +129,9 @@ class ObjectRepository:
             [(*_values(r), r.envelope_json, at) for r in rows],
         )
 
-    async def get(self, type_: str, origin: str, id_: str, tx: Connection | None = None) -> StoredObject | None:
+    async def get(
+        self, type_: str, origin: str, id_: str, tx: Connection | None = None
+    ) -> StoredObject | None:
         sql = "SELECT * FROM objects WHERE type = ? AND origin = ? AND id = ?"
         if tx is not None:
             row = await (await tx.execute(sql, (type_, origin, id_))).fetchone()
@@ -135,13 +150,21 @@ class ObjectRepository:
         return [StoredObject.from_row(r) for r in rows]
 
     async def list(
-        self, type_: str, *, origin: str | None = None, exclude_origin: str | None = None,
-        starts_before: str | None = None, ends_after: str | None = None, limit: int = 1000,
-    ) -> list[StoredObject]:
+        self,
+        type_: str,
+        *,
+        origin: str | None = None,
+        exclude_origin: str | None = None,
+        starts_before: str | None = None,
+        ends_after: str | None = None,
+        limit: int = 1000,
+    ) -> builtins.list[StoredObject]:
         clauses, params = ["type = ?"], [type_]
         for clause, value in (
-            ("origin = ?", origin), ("origin != ?", exclude_origin),
-            ("starts_at < ?", starts_before), ("ends_at > ?", ends_after),
+            ("origin = ?", origin),
+            ("origin != ?", exclude_origin),
+            ("starts_at < ?", starts_before),
+            ("ends_at > ?", ends_after),
         ):
             if value is not None:
                 clauses.append(clause)
@@ -152,14 +175,17 @@ class ObjectRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
-    async def audience(self, type_: str, origin: str, id_: str) -> list[str] | None:
+    async def audience(self, type_: str, origin: str, id_: str) -> builtins.list[str] | None:
         """The peers a local object is shown to (None: every twin)."""
         row = await self._db.fetch_one(
-            "SELECT pk, audience_all FROM objects WHERE type = ? AND origin = ? AND id = ?", (type_, origin, id_)
+            "SELECT pk, audience_all FROM objects WHERE type = ? AND origin = ? AND id = ?",
+            (type_, origin, id_),
         )
         if row is None or row["audience_all"]:
             return None
-        peers = await self._db.fetch_all("SELECT peer_id FROM object_audience WHERE object_pk = ?", (row["pk"],))
+        peers = await self._db.fetch_all(
+            "SELECT peer_id FROM object_audience WHERE object_pk = ?", (row["pk"],)
+        )
         return [p["peer_id"] for p in peers]
 
     async def max_seq(self) -> int:

@@ -34,8 +34,14 @@ class OutboxRepository:
         self._db = db
 
     async def enqueue(
-        self, tx: Connection, peer_ids: Sequence[str], route: str, key: tuple[str, str, str], version: int,
-        envelope_json: str, at: str,
+        self,
+        tx: Connection,
+        peer_ids: Sequence[str],
+        route: str,
+        key: tuple[str, str, str],
+        version: int,
+        envelope_json: str,
+        at: str,
     ) -> None:
         await tx.executemany(
             "INSERT INTO outbox (peer_id, route, type, origin, id, version, envelope, enqueued_at) "
@@ -53,8 +59,14 @@ class OutboxRepository:
         )
         return [
             OutboxItem(
-                peer_id=r["peer_id"], route=r["route"], type=r["type"], origin=r["origin"], id=r["id"],
-                version=r["version"], envelope=json.loads(r["envelope"]), enqueued_at=r["enqueued_at"],
+                peer_id=r["peer_id"],
+                route=r["route"],
+                type=r["type"],
+                origin=r["origin"],
+                id=r["id"],
+                version=r["version"],
+                envelope=json.loads(r["envelope"]),
+                enqueued_at=r["enqueued_at"],
             )
             for r in rows
         ]

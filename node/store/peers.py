@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from dataclasses import dataclass
 
 from aiosqlite import Connection
@@ -33,7 +35,13 @@ class PeerRepository:
         self._db = db
 
     async def store_document(
-        self, tx: Connection, node_id: str, name: str, timezone: str, document: str, fetched_at: str,
+        self,
+        tx: Connection,
+        node_id: str,
+        name: str,
+        timezone: str,
+        document: str,
+        fetched_at: str,
         keys: list[PeerKey],
     ) -> None:
         """Record a verified node document and the keys it names (keys are never forgotten)."""
@@ -55,7 +63,8 @@ class PeerRepository:
 
     async def expire_key(self, tx: Connection, node_id: str, kid: str, at: str) -> None:
         await tx.execute(
-            "UPDATE peer_keys SET expired_at = ? WHERE node_id = ? AND kid = ? AND expired_at IS NULL", (at, node_id, kid)
+            "UPDATE peer_keys SET expired_at = ? WHERE node_id = ? AND kid = ? AND expired_at IS NULL",
+            (at, node_id, kid),
         )
 
     async def get_keys(self, node_id: str) -> dict[str, PeerKey]:
@@ -67,7 +76,7 @@ class PeerRepository:
     async def get(self, node_id: str) -> Row | None:
         return await self._db.fetch_one("SELECT * FROM peers WHERE node_id = ?", (node_id,))
 
-    async def list(self) -> list[Row]:
+    async def list(self) -> builtins.list[Row]:
         return await self._db.fetch_all("SELECT * FROM peers ORDER BY node_id")
 
 
@@ -95,7 +104,9 @@ class PeerStateRepository:
             "UPDATE peer_state SET tries = tries + 1, next_try = ?, last_attempt = ?, last_error = ? WHERE peer_id = ?",
             (next_try, at, error[:500], peer_id),
         )
-        row = await (await tx.execute("SELECT tries FROM peer_state WHERE peer_id = ?", (peer_id,))).fetchone()
+        row = await (
+            await tx.execute("SELECT tries FROM peer_state WHERE peer_id = ?", (peer_id,))
+        ).fetchone()
         return int(row[0]) if row else 1
 
     async def set_cursor(self, tx: Connection, peer_id: str, cursor: int, at: str) -> None:

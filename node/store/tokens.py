@@ -28,7 +28,9 @@ class TokenRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, tx: Connection, role: str, member_id: str | None = None, expires_at: str | None = None) -> str:
+    async def create(
+        self, tx: Connection, role: str, member_id: str | None = None, expires_at: str | None = None
+    ) -> str:
         """Make a new token and store its hash; the token is returned once and kept nowhere."""
         token = secrets.token_urlsafe(32)
         await tx.execute(
@@ -39,7 +41,9 @@ class TokenRepository:
 
     async def resolve(self, token: str) -> Principal | None:
         digest = hash_token(token)
-        row = await self._db.fetch_one("SELECT hash, role, member_id, expires_at FROM tokens WHERE hash = ?", (digest,))
+        row = await self._db.fetch_one(
+            "SELECT hash, role, member_id, expires_at FROM tokens WHERE hash = ?", (digest,)
+        )
         # The lookup is by hash, so timing says nothing about the token; compare anyway, in constant time.
         if row is None or not hmac.compare_digest(bytes(row["hash"]), digest):
             return None

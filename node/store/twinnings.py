@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from dataclasses import dataclass
 
 from aiosqlite import Connection
@@ -37,13 +39,26 @@ class TwinningRepository:
             "INSERT INTO twinnings (id, peer_id, role, status, proposal, acceptance, reason, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                twinning.id, twinning.peer_id, twinning.role, twinning.status, twinning.proposal,
-                twinning.acceptance, twinning.reason, twinning.created_at, twinning.updated_at,
+                twinning.id,
+                twinning.peer_id,
+                twinning.role,
+                twinning.status,
+                twinning.proposal,
+                twinning.acceptance,
+                twinning.reason,
+                twinning.created_at,
+                twinning.updated_at,
             ),
         )
 
     async def set_status(
-        self, tx: Connection, twinning_id: str, status: str, at: str, *, reason: str | None = None,
+        self,
+        tx: Connection,
+        twinning_id: str,
+        status: str,
+        at: str,
+        *,
+        reason: str | None = None,
         acceptance: str | None = None,
     ) -> None:
         await tx.execute(
@@ -63,10 +78,12 @@ class TwinningRepository:
         )
         return Twinning.from_row(row) if row else None
 
-    async def list(self) -> list[Twinning]:
+    async def list(self) -> builtins.list[Twinning]:
         rows = await self._db.fetch_all("SELECT * FROM twinnings ORDER BY created_at DESC")
         return [Twinning.from_row(r) for r in rows]
 
-    async def active_peers(self) -> list[str]:
-        rows = await self._db.fetch_all("SELECT peer_id FROM twinnings WHERE status = 'active' ORDER BY peer_id")
+    async def active_peers(self) -> builtins.list[str]:
+        rows = await self._db.fetch_all(
+            "SELECT peer_id FROM twinnings WHERE status = 'active' ORDER BY peer_id"
+        )
         return [r["peer_id"] for r in rows]

@@ -8,13 +8,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from protocol.keys import VerifyKey, format_fingerprint
-from protocol.models import Terms
-from protocol.problems import Problem, ProblemType
-
 from node.clock import parse_iso
 from node.core import Node
 from node.store import Twinning
+from protocol.keys import VerifyKey, format_fingerprint
+from protocol.models import Terms
+from protocol.problems import Problem, ProblemType
 
 from .auth import require_operator
 from .errors import json_response, parse_body
@@ -40,7 +39,9 @@ class ChangeBody(BaseModel):
 async def propose(request: web.Request) -> web.Response:
     await require_operator(request)
     body = await parse_body(request, ProposeBody)
-    twinning = await request.app[SERVICES]["twinning"].propose(body.url, body.offer, body.request, body.message)
+    twinning = await request.app[SERVICES]["twinning"].propose(
+        body.url, body.offer, body.request, body.message
+    )
     return json_response(await twin_view(request.app[NODE], twinning), status=201)
 
 
@@ -93,7 +94,9 @@ async def rotate(request: web.Request) -> web.Response:
 async def twin_view(node: Node, twinning: Twinning) -> dict[str, Any]:
     proposal = json.loads(twinning.proposal)["object"]
     gives, receives = (
-        (proposal["offer"], proposal["request"]) if twinning.role == "proposer" else (proposal["request"], proposal["offer"])
+        (proposal["offer"], proposal["request"])
+        if twinning.role == "proposer"
+        else (proposal["request"], proposal["offer"])
     )
     peer = await node.store.peers.get(twinning.peer_id)
     keys = await node.store.peers.get_keys(twinning.peer_id)

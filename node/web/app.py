@@ -28,7 +28,9 @@ log = structlog.get_logger("node.web")
 Extension = Callable[[web.Application, Node], None]
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, extensions: list[Extension] | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, extensions: list[Extension] | None = None
+) -> web.Application:
     app = web.Application(
         client_max_size=settings.limits.max_body_bytes,
         middlewares=[timing_middleware, problem_middleware, federation_auth_middleware],

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from protocol.httpsig import signature_keyid, verify_request
-from protocol.problems import Problem, ProblemType
-
 from node.clock import parse_iso
 from node.store.tokens import Principal
+from protocol.httpsig import signature_keyid, verify_request
+from protocol.problems import Problem, ProblemType
 
 from .errors import Handler
 from .keys import BODY, NODE, PEER, PEER_LIMITER, PRINCIPAL, STRANGER_LIMITER
@@ -44,8 +43,14 @@ async def authenticate_peer(request: web.Request) -> str:
     # Behind a reverse proxy the configured public URL, not the listening address, is what was signed.
     target = node.id + request.raw_path  # exactly the bytes the client sent and signed
     params = verify_request(
-        request.method, target, request.headers, body, known.key, nonces=node.nonces,
-        now=int(node.clock.now().timestamp()), max_skew=node.settings.limits.signature_window_seconds,
+        request.method,
+        target,
+        request.headers,
+        body,
+        known.key,
+        nonces=node.nonces,
+        now=int(node.clock.now().timestamp()),
+        max_skew=node.settings.limits.signature_window_seconds,
     )
     if known.expired_at is not None and params.created > parse_iso(known.expired_at).timestamp():
         raise Problem(ProblemType.UNKNOWN_KEY, f"key {kid} was replaced; sign with the current key")
@@ -88,7 +93,7 @@ async def principal(request: web.Request) -> Principal | None:
         return found
     token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
     found = await request.app[NODE].store.tokens.resolve(token) if token else None
-    request[PRINCIPAL] = found
+    request[PRINCIPAL] = found  # type: ignore[misc]
     return found
 
 
@@ -105,7 +110,9 @@ async def require_user(request: web.Request) -> Principal:
     """A member or the operator."""
     who = await principal(request)
     if who is None:
-        raise Problem(ProblemType.UNAUTHORIZED, "send a member or operator token as 'Authorization: Bearer <token>'")
+        raise Problem(
+            ProblemType.UNAUTHORIZED, "send a member or operator token as 'Authorization: Bearer <token>'"
+        )
     return who
 
 

@@ -62,7 +62,8 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
         value = low - 1
     if not low <= value <= high:
         raise Problem(
-            ProblemType.VALIDATION_ERROR, f"{name} must be an integer from {low} to {high}",
+            ProblemType.VALIDATION_ERROR,
+            f"{name} must be an integer from {low} to {high}",
             errors=[{"field": name, "message": "out of range"}],
         )
     return value

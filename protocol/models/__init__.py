@@ -21,7 +21,15 @@ from .federation import (
     Signature,
 )
 from .node import PROTOCOL_VERSION, Endpoints, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
-from .twinning import Allowance, BookingRules, KeyRotation, Terms, TwinningAcceptance, TwinningChange, TwinningProposal
+from .twinning import (
+    Allowance,
+    BookingRules,
+    KeyRotation,
+    Terms,
+    TwinningAcceptance,
+    TwinningChange,
+    TwinningProposal,
+)
 
 AnyObject = Annotated[
     TwinningProposal

@@ -113,6 +113,7 @@ class ReservationReceipt(FederatedObject):
     home: NodeId
     member_id: Ident
     target: Target
+    kind: ResourceKind | None = None  # the slot's resource kind, so each side can total its ledger by kind
     seats: Annotated[int, Field(ge=1, le=1000)]
     status: Literal["confirmed", "cancelled", "rejected"]
     problem: Text | None = None

@@ -6,7 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .common import FederatedObject, Ident, Instant, NodeId, ObjectRef, Text, TimeZoneName, Url, offset_matches_zone
+from .common import (
+    FederatedObject,
+    Ident,
+    Instant,
+    NodeId,
+    ObjectRef,
+    Text,
+    TimeZoneName,
+    Url,
+    offset_matches_zone,
+)
 
 EventStatus = Literal["scheduled", "postponed", "cancelled", "moved_online"]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=40)]

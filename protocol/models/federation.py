@@ -53,4 +53,13 @@ class FeedPage(WireModel):
     next: str | None = None
 
 
-__all__ = ["Envelope", "FeedItem", "FeedPage", "Ident", "InboxBatch", "InboxResult", "ItemResult", "Signature"]
+__all__ = [
+    "Envelope",
+    "FeedItem",
+    "FeedPage",
+    "Ident",
+    "InboxBatch",
+    "InboxResult",
+    "ItemResult",
+    "Signature",
+]

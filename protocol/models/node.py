@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from .common import Base64Url, FederatedObject, Ident, Instant, NodeId, Text, TimeZoneName, WireModel
 
-PROTOCOL_VERSION = "gemellaggio/1"
+PROTOCOL_VERSION: Literal["gemellaggio/1"] = "gemellaggio/1"
 
 
 class VerifyKeyEntry(WireModel):

@@ -22,8 +22,17 @@ def init(tmp_path: Path, name: str, zone: str) -> tuple[Path, dict]:
     port = free_port()
     directory = tmp_path / name
     out = gemella(
-        "init", str(directory), "--name", name, "--url", f"http://127.0.0.1:{port}",
-        "--listen", f"127.0.0.1:{port}", "--timezone", zone, "--json",
+        "init",
+        str(directory),
+        "--name",
+        name,
+        "--url",
+        f"http://127.0.0.1:{port}",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--timezone",
+        zone,
+        "--json",
     )
     return directory, json.loads(out.stdout)
 
@@ -50,20 +59,40 @@ async def test_cli__two_nodes_twin_through_the_cli_and_stop_cleanly(tmp_path):
         nodes.append(node)
     try:
         proposed = await asyncio.to_thread(
-            gemella, "--dir", str(nyc_dir), "--json", "twin", "propose", ldn["node_id"], token=nyc["operator_token"]
+            gemella,
+            "--dir",
+            str(nyc_dir),
+            "--json",
+            "twin",
+            "propose",
+            ldn["node_id"],
+            token=nyc["operator_token"],
         )
         twinning = json.loads(proposed.stdout)
         assert twinning["status"] == "proposed" and twinning["peer_fingerprint"] == ldn["fingerprint"]
 
-        listed = await asyncio.to_thread(gemella, "--dir", str(ldn_dir), "twin", "list", token=ldn["operator_token"])
-        assert twinning["id"] in listed.stdout and "pending" in listed.stdout and nyc["fingerprint"] in listed.stdout
+        listed = await asyncio.to_thread(
+            gemella, "--dir", str(ldn_dir), "twin", "list", token=ldn["operator_token"]
+        )
+        assert (
+            twinning["id"] in listed.stdout
+            and "pending" in listed.stdout
+            and nyc["fingerprint"] in listed.stdout
+        )
 
         accepted = await asyncio.to_thread(
             gemella, "--dir", str(ldn_dir), "twin", "accept", twinning["id"], token=ldn["operator_token"]
         )
         assert "now active" in accepted.stdout
         shown = await asyncio.to_thread(
-            gemella, "--dir", str(nyc_dir), "--json", "twin", "show", twinning["id"], token=nyc["operator_token"]
+            gemella,
+            "--dir",
+            str(nyc_dir),
+            "--json",
+            "twin",
+            "show",
+            twinning["id"],
+            token=nyc["operator_token"],
         )
         assert json.loads(shown.stdout)["status"] == "active"
 

@@ -55,7 +55,9 @@ class Api:
     def __init__(self, session: aiohttp.ClientSession, base: str, token: str | None) -> None:
         self.session, self.base, self.token = session, base, token
 
-    async def call(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> tuple[int, Any]:
+    async def call(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None
+    ) -> tuple[int, Any]:
         headers = {}
         bearer = token if token is not None else self.token
         if bearer:
@@ -95,21 +97,32 @@ class BaseNode:
 
 
 async def make_node_dir(
-    root: Path, name: str, timezone: str = "UTC", *, port: int | None = None, url: str | None = None,
+    root: Path,
+    name: str,
+    timezone: str = "UTC",
+    *,
+    port: int | None = None,
+    url: str | None = None,
     config: dict[str, Any] | None = None,
 ) -> tuple[Path, int, str, str]:
     port = port or free_port()
     directory = root / name.lower().replace(" ", "-")
     extra = _merge(FAST, config or {})
     result = await init_node_async(
-        directory, name=name, url=url or f"http://127.0.0.1:{port}", listen=f"127.0.0.1:{port}", timezone=timezone,
+        directory,
+        name=name,
+        url=url or f"http://127.0.0.1:{port}",
+        listen=f"127.0.0.1:{port}",
+        timezone=timezone,
         extra=extra,
     )
     return directory, port, result.operator_token, result.node_id
 
 
 class InProcessNode(BaseNode):
-    def __init__(self, directory: Path, name: str, port: int, token: str, url: str, clock: Clock | None = None) -> None:
+    def __init__(
+        self, directory: Path, name: str, port: int, token: str, url: str, clock: Clock | None = None
+    ) -> None:
         super().__init__(directory, name, port, token, url)
         self.clock = clock or Clock()
         self.runner: web.AppRunner | None = None
@@ -154,7 +167,10 @@ class ProcessNode(BaseNode):
         log = open(self.directory / "node.log", "ab")  # noqa: SIM115 (the child keeps it)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "node.cli.main", "run", str(self.directory)], stdout=log, stderr=log, env=env
+            [sys.executable, "-m", "node.cli.main", "run", str(self.directory)],
+            stdout=log,
+            stderr=log,
+            env=env,
         )
         await wait_until_up(self.local + "/healthz", self.process)
 
@@ -172,7 +188,9 @@ class ProcessNode(BaseNode):
         return (self.directory / "node.log").read_text(errors="replace")
 
 
-async def wait_until_up(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 20.0) -> None:
+async def wait_until_up(
+    url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 20.0
+) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
@@ -211,7 +229,7 @@ async def eventually(probe: Any, expected: Any, timeout: float = 15.0, interval:
     last: Any = None
     while time.monotonic() < deadline:
         last = await probe()
-        if (expected(last) if callable(expected) else last == expected):
+        if expected(last) if callable(expected) else last == expected:
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"still {last!r} after {timeout} s, expected {expected!r}")

@@ -1,0 +1,146 @@
+"""Federation throughput: objects applied per second from batched pushes, and a twin's catch-up
+from the feed, beside the machine's raw Ed25519 verification rate measured in the same run.
+
+    python bench/federation.py [--objects 50000] [--push-objects 10000]
+
+Prints one JSON object. The receiving nodes run as `gemella run` child processes (their own
+interpreter, as in production); the sending node runs in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import emit, machine, measure, median, per_second, progress
+from node.logs import configure_logging
+from protocol.canonical import canonical_json
+from protocol.envelope import seal
+from protocol.keys import SigningKey
+from tests.support.nodes import InProcessNode, ProcessNode, twin
+from tests.support.objects import make_event
+
+QUIET = {"log": {"level": "warning"}, "delivery": {"pull_interval_seconds": 3600.0}}
+
+
+def raw_verify_rate(sample: dict) -> dict[str, float]:
+    key = SigningKey.generate()
+    message = canonical_json(sample)
+    signature = key.sign(message)
+    public = key.verify_key.public_key()
+    samples = measure({"verify": lambda: public.verify(signature, message)}, seconds=0.2)
+    return {"ed25519_verify_per_s": per_second(median(samples["verify"]))}
+
+
+async def push_rate(root: Path, count: int) -> dict[str, float]:
+    sender = await InProcessNode.create(root, "Sender", config=QUIET)
+    receiver = await ProcessNode.create(root, "Receiver", config=QUIET)
+    try:
+        await twin(sender, receiver)
+        key = sender.node.keys.current
+        batches = []
+        for start in range(0, count, 500):
+            batch = [
+                seal(make_event(sender.url, f"push{i}", description="x" * 400), key).model_dump(mode="json")
+                for i in range(start, min(count, start + 500))
+            ]
+            batches.append({"items": batch})
+        progress(f"pushing {count} objects in {len(batches)} batches of 500")
+        started = time.perf_counter()
+        applied = 0
+        for batch in batches:
+            resp = await sender.node.client.send("POST", receiver.url + "/federation/v1/inbox", batch)
+            assert resp.status == 202, resp.body[:300]
+            applied += sum(r["status"] == "applied" for r in resp.json()["results"])
+        elapsed = time.perf_counter() - started
+        assert applied == count, f"only {applied} of {count} applied"
+        return {
+            "push_objects": count,
+            "push_seconds": round(elapsed, 3),
+            "push_applied_per_s": round(count / elapsed, 1),
+        }
+    finally:
+        await receiver.stop()
+        await sender.stop()
+        await sender.close_session()
+        await receiver.close_session()
+
+
+async def catch_up(root: Path, count: int) -> dict[str, float]:
+    origin = await InProcessNode.create(root, "Origin", config=QUIET)
+    progress(f"origin publishes {count} events")
+    node = origin.node
+    for start in range(0, count, 1000):
+        async with node.write() as work:
+            for i in range(start, min(count, start + 1000)):
+                await node.publish(work, make_event(origin.url, f"ev{i}", description="y" * 400), None)
+        if start % 10000 == 0:
+            progress(f"  {start + 1000}/{count}")
+    last_seq = await node.store.objects.max_seq()
+    newcomer = await ProcessNode.create(root, "Newcomer", config=QUIET)
+    try:
+        started = time.perf_counter()
+        agreement = await twin(newcomer, origin)
+        status = {}
+        while True:
+            status = await newcomer.api.ok("GET", f"/api/v1/twins/{agreement}")
+            if status["delivery"]["feed_cursor"] >= last_seq:
+                break
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        assert newcomer.process is not None
+        peak_kb = _peak_rss_kb(newcomer.process.pid)
+        progress(f"caught up {count} objects in {elapsed:.1f} s")
+        return {
+            "catch_up_objects": count,
+            "catch_up_seconds": round(elapsed, 2),
+            "catch_up_objects_per_s": round(count / elapsed, 1),
+            "catch_up_peak_rss_mb": round(peak_kb / 1024, 1),
+        }
+    finally:
+        await newcomer.stop()
+        await origin.stop()
+        await origin.close_session()
+        await newcomer.close_session()
+
+
+def _peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def main(args: argparse.Namespace) -> None:
+    configure_logging("warning", "console")  # stdout is for the JSON result
+    with tempfile.TemporaryDirectory(prefix="gemella-bench-") as tmp:
+        root = Path(tmp)
+        sample = seal(make_event("https://a.example", "s", description="x" * 400), SigningKey.generate())
+        limit = raw_verify_rate(sample.object)
+        push = await push_rate(root / "push", args.push_objects)
+        catch = await catch_up(root / "catch", args.objects)
+    result = {
+        "benchmark": "federation",
+        "machine": machine(),
+        **limit,
+        **push,
+        "push_ratio_to_raw_verify": round(push["push_applied_per_s"] / limit["ed25519_verify_per_s"], 3),
+        "push_goal_ratio": 0.7,
+        **catch,
+        "catch_up_goal_objects_per_s": 5000,
+        "catch_up_goal_peak_rss_mb": 150,
+    }
+    emit(result)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--objects", type=int, default=50_000)
+    parser.add_argument("--push-objects", type=int, default=10_000)
+    asyncio.run(main(parser.parse_args()))

@@ -39,33 +39,30 @@ def init_node(directory: Path, **kwargs: Any) -> InitResult:
 async def init_node_async(
     directory: Path,
     *,
-    name: str,
-    url: str,
+    name: str | None = None,
+    url: str | None = None,
     listen: str = "127.0.0.1:8080",
     timezone: str = "UTC",
     location: str | None = None,
     extra: dict[str, object] | None = None,
+    config_file: Path | None = None,
 ) -> InitResult:
-    """`init_node` for callers already inside an event loop."""
+    """`init_node` for callers already inside an event loop.
+
+    The configuration comes either from `config_file` (copied as it is: how containers start)
+    or from the name, URL, listen address and zone given.
+    """
     config_path = directory / CONFIG_FILE
     if config_path.exists():
         raise InitError(f"{config_path} exists: {directory} is already a node")
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise InitError(f"--listen must be HOST:PORT, not {listen!r}")
-    config: dict[str, object] = {
-        "node": {"name": name, "url": url.rstrip("/"), "timezone": timezone},
-        "listen": {"host": host, "port": int(port)},
-    }
-    if location:
-        config["node"]["location"] = location  # type: ignore[index]
-    config.update(extra or {})
+    if config_file is not None:
+        text = config_file.read_text(encoding="utf-8")
+    elif name and url:
+        text = _config_text(name, url, listen, timezone, location, extra)
+    else:
+        raise InitError("give --name and --url, or --config FILE")
     directory.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(
-        "# Gemellaggio node configuration. Every key is explained in config/example.yaml.\n"
-        + yaml.safe_dump(config, sort_keys=False),
-        encoding="utf-8",
-    )
+    config_path.write_text(text, encoding="utf-8")
     try:
         settings = load_settings(directory, {})
     except Exception:
@@ -81,6 +78,22 @@ async def init_node_async(
         fingerprint=format_fingerprint(keys.current.verify_key.fingerprint),
         config_path=config_path,
         database_path=settings.database_path,
+    )
+
+
+def _config_text(
+    name: str, url: str, listen: str, timezone: str, location: str | None, extra: dict[str, object] | None
+) -> str:
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise InitError(f"--listen must be HOST:PORT, not {listen!r}")
+    node: dict[str, object] = {"name": name, "url": url.rstrip("/"), "timezone": timezone}
+    if location:
+        node["location"] = location
+    config: dict[str, object] = {"node": node, "listen": {"host": host, "port": int(port)}}
+    config.update(extra or {})
+    return "# Gemellaggio node configuration. Every key is explained in config/example.yaml.\n" + yaml.safe_dump(
+        config, sort_keys=False
     )
 
 

@@ -34,18 +34,36 @@ def main(node: str | None, dir: str | None, token: str | None, as_json: bool) ->
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", required=True, help="The space's name, e.g. 'WeCreate NYC'.")
-@click.option("--url", required=True, help="The node's public base URL: its id, e.g. https://nyc.example.")
+@click.option("--name", help="The space's name, e.g. 'WeCreate NYC'.")
+@click.option("--url", help="The node's public base URL: its id, e.g. https://nyc.example.")
 @click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to listen on.")
 @click.option("--timezone", default="UTC", show_default=True, help="The space's IANA time zone.")
 @click.option("--location", default=None, help="City or address, shown to twins.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this complete configuration file instead of --name/--url/--listen/--timezone.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
 def init(
-    directory: Path, name: str, url: str, listen: str, timezone: str, location: str | None, as_json: bool
+    directory: Path,
+    name: str | None,
+    url: str | None,
+    listen: str,
+    timezone: str,
+    location: str | None,
+    config_file: Path | None,
+    as_json: bool,
 ) -> None:
-    """Create a node in DIRECTORY: key, configuration, database, operator token."""
+    """Create a node in DIRECTORY: key, configuration, database, operator token.
+
+    Give --name and --url (and optionally --listen, --timezone), or --config FILE.
+    """
     try:
-        result = init_node(directory, name=name, url=url, listen=listen, timezone=timezone, location=location)
+        result = init_node(
+            directory, name=name, url=url, listen=listen, timezone=timezone, location=location, config_file=config_file
+        )
     except (InitError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

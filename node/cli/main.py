@@ -117,6 +117,31 @@ def run(directory: Path) -> None:
     )
 
 
+@main.command(name="operator-token")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def operator_token(directory: Path) -> None:
+    """Make a new operator token for the node in DIRECTORY (for a lost one; old ones stay valid)."""
+    import asyncio
+
+    from node.store import Store
+
+    try:
+        settings = load_settings(directory, {})
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def create() -> str:
+        store = await Store(settings.database_path).open()
+        try:
+            async with store.db.transaction() as tx:
+                return await store.tokens.create(tx, "operator")
+        finally:
+            await store.close()
+
+    token = asyncio.run(create())
+    click.echo(f"New operator token for {settings.node_id}: {token}")
+
+
 main.add_command(twin)
 main.add_command(key)
 main.add_command(event)

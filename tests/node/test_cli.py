@@ -115,3 +115,19 @@ async def test_cli__key_rotate_offline_changes_the_published_key(tmp_path):
     assert result["old_kid"] == info["kid"] and result["kid"] != info["kid"]
     old_keys = json.loads((directory / "keys" / "old_keys.json").read_text())
     assert info["kid"] in old_keys
+
+
+async def test_cli__operator_token_makes_a_working_token(tmp_path):
+    directory, info = init(tmp_path, "nyc", "UTC")
+    out = gemella("operator-token", str(directory))
+    token = out.stdout.strip().rsplit(" ", 1)[-1]
+    assert token != info["operator_token"] and len(token) >= 43
+    from node.store import Store
+
+    store = await Store(Path(info["database"])).open()
+    try:
+        principal = await store.tokens.resolve(token)
+        assert principal is not None and principal.role == "operator"
+        assert await store.tokens.resolve(token + "x") is None
+    finally:
+        await store.close()

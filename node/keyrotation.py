@@ -14,6 +14,7 @@ import structlog
 from aiosqlite import Connection
 
 from protocol.keys import format_fingerprint
+from protocol.problems import Problem, ProblemType
 from protocol.models import Envelope, FederatedObject, KeyRotation
 
 from .clock import iso

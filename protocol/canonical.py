@@ -18,6 +18,9 @@ import rfc8785
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
 
 
+MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON: integers beyond this lose precision as IEEE doubles
+
+
 class NotCanonicalisable(ValueError):
     """The value cannot be put in canonical form (a lone surrogate, a NaN, a non-JSON type)."""
 
@@ -32,6 +35,13 @@ def canonical_json(value: Any, *, floats: bool = True) -> bytes:
     With ``floats=False`` a float anywhere in the value raises FloatInPayload. The fast path's
     own walk already proves there is none, so only values off the fast path are searched.
     """
+    try:
+        return _canonical(value, floats)
+    except RecursionError as exc:
+        raise NotCanonicalisable("the value is nested too deeply") from exc
+
+
+def _canonical(value: Any, floats: bool) -> bytes:
     if _plain(value):
         try:
             return _encode(value).encode("utf-8")
@@ -52,7 +62,7 @@ def _plain(value: Any) -> bool:
         return True
     if kind is int:
         # RFC 8785 writes numbers as IEEE doubles; integers beyond 2**53 would lose precision.
-        return -(2**53) <= value <= 2**53
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
     if kind is list:
         return all(_plain(item) for item in value)
     if kind is dict:

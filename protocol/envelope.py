@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from .canonical import FloatInPayload, NotCanonicalisable, canonical_json
 from .keys import SigningKey, VerifyKey, b64url_decode, b64url_encode
-from .models import Envelope, FederatedObject, Signature, parse_object
+from .models import Envelope, FederatedObject, KeyRotation, Signature, parse_object
 from .problems import Problem, ProblemType
 
 
@@ -26,7 +26,7 @@ def seal(obj: FederatedObject, key: SigningKey) -> Envelope:
 
 
 def seal_raw(raw: dict[str, Any], key: SigningKey) -> Envelope:
-    sig = key.sign(canonical_json(raw))
+    sig = key.sign(canonical_json(raw, floats=False))
     return Envelope(object=raw, signature=Signature(kid=key.kid, sig=b64url_encode(sig)))
 
 
@@ -42,9 +42,7 @@ def signer_of(envelope: Envelope) -> tuple[str, str]:
     """The (origin, kid) whose key must verify this envelope."""
     origin = envelope.object.get("origin")
     if not isinstance(origin, str):
-        raise Problem(
-            ProblemType.VALIDATION_ERROR, "object.origin is missing", errors=[_err("object.origin")]
-        )
+        raise Problem(ProblemType.VALIDATION_ERROR, "object.origin is missing", errors=[_err("object.origin")])
     return origin, envelope.signature.kid
 
 
@@ -68,11 +66,11 @@ def open_envelope(envelope: Envelope, key: VerifyKey, *, signer: str | None = No
     try:
         obj = parse_object(envelope.object)
     except ValidationError as exc:
-        raise Problem(
-            ProblemType.VALIDATION_ERROR, _first_error(exc, "object"), errors=_errors(exc, "object")
-        ) from exc
+        raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc, "object"), errors=_errors(exc, "object")) from exc
     if signer is not None and obj.origin != signer:
         raise Problem(ProblemType.SIGNATURE_INVALID, f"origin {obj.origin} is not the signer {signer}")
+    if isinstance(obj, KeyRotation) and envelope.signature.kid != obj.old_kid:
+        raise Problem(ProblemType.SIGNATURE_INVALID, "a key rotation must be signed with the key it retires")
     return obj
 
 
@@ -83,10 +81,7 @@ def object_hash(raw: dict[str, Any]) -> str:
 
 def _errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     return [
-        {
-            "field": ".".join([prefix, *map(str, e["loc"])] if prefix else map(str, e["loc"])),
-            "message": e["msg"],
-        }
+        {"field": ".".join([prefix, *map(str, e["loc"])] if prefix else map(str, e["loc"])), "message": e["msg"]}
         for e in exc.errors(include_url=False)[:20]
     ]
 

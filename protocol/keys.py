@@ -30,9 +30,13 @@ def b64url_decode(text: str) -> bytes:
     if not _B64URL.match(text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise ValueError("not base64url") from exc
+    # The last character's spare low bits must be zero: one value, one spelling (no malleable signatures).
+    if b64url_encode(raw) != text:
+        raise ValueError("not canonical base64url")
+    return raw
 
 
 def fingerprint(public_raw: bytes) -> str:
@@ -62,7 +66,7 @@ class VerifyKey:
             raise ValueError("an Ed25519 public key is 32 bytes")
         return cls(raw)
 
-    @property
+    @cached_property
     def kid(self) -> str:
         return key_id(self.raw)
 

@@ -106,16 +106,18 @@ class ObjectRepository:
     async def versions(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
         """The stored version of each of these objects that exists (read inside the transaction)."""
         found: dict[ObjectKey, int] = {}
-        keys = list(set(keys))
-        for start in range(0, len(keys), 300):
-            chunk = keys[start : start + 300]
-            where = " OR ".join(["(type = ? AND origin = ? AND id = ?)"] * len(chunk))
-            params = [part for key in chunk for part in key]
-            async with tx.execute(
-                f"SELECT type, origin, id, version FROM objects WHERE {where}", params
-            ) as cursor:
+        for sql, params in _version_queries(keys):
+            async with tx.execute(sql, params) as cursor:
                 for r in await cursor.fetchall():
                     found[(r[0], r[1], r[2])] = r[3]
+        return found
+
+    async def held_versions(self, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
+        """`versions`, read from committed data outside any transaction."""
+        found: dict[ObjectKey, int] = {}
+        for sql, params in _version_queries(keys):
+            for r in await self._db.fetch_all(sql, params):
+                found[(r[0], r[1], r[2])] = r[3]
         return found
 
     async def put_replicas(self, tx: Connection, rows: Sequence[ObjectRow], at: str) -> None:
@@ -191,6 +193,26 @@ class ObjectRepository:
     async def max_seq(self) -> int:
         row = await self._db.fetch_one("SELECT value FROM counters WHERE name = 'feed_seq'")
         return int(row["value"]) if row else 0
+
+
+def _version_queries(keys: Iterable[ObjectKey]) -> list[tuple[str, list[str]]]:
+    unique = list(set(keys))
+    queries = []
+    for start in range(0, len(unique), 300):  # SQLite's default limit is 999 bound parameters
+        chunk = unique[start : start + 300]
+        where = " OR ".join(["(type = ? AND origin = ? AND id = ?)"] * len(chunk))
+        queries.append((f"SELECT type, origin, id, version FROM objects WHERE {where}", [p for k in chunk for p in k]))
+    return queries
+
+
+def _version_queries(keys: Iterable[ObjectKey]) -> list[tuple[str, list[str]]]:
+    unique = list(set(keys))
+    queries = []
+    for start in range(0, len(unique), 300):  # SQLite's default limit is 999 bound parameters
+        chunk = unique[start : start + 300]
+        where = " OR ".join(["(type = ? AND origin = ? AND id = ?)"] * len(chunk))
+        queries.append((f"SELECT type, origin, id, version FROM objects WHERE {where}", [p for k in chunk for p in k]))
+    return queries
 
 
 def _values(row: ObjectRow) -> tuple[Any, ...]:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from ..problems import ProblemType
 from .common import (
     Base64Url,
     FederatedObject,
@@ -50,8 +51,9 @@ class Slot(FederatedObject):
             raise ValueError("remaining cannot exceed seats")
         if self.seats > self.resource.capacity:
             raise ValueError("seats cannot exceed the resource's capacity")
-        if not offset_matches_zone(self.starts_at, self.timezone):
-            raise ValueError("starts_at's offset is not the offset of its time zone at that time")
+        for name in ("starts_at", "ends_at"):
+            if not offset_matches_zone(getattr(self, name), self.timezone):
+                raise ValueError(f"{name}'s offset is not the offset of its time zone at that time")
         return self
 
 
@@ -125,3 +127,14 @@ class ReservationReceipt(FederatedObject):
     allowance: AllowanceUse | None = None
     request_hash: Base64Url
     issued_at: Instant
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReservationReceipt:
+        if self.problem is not None and self.problem not in _PROBLEM_SLUGS:
+            raise ValueError("problem must be a problem type slug")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+_PROBLEM_SLUGS = frozenset(kind.value for kind in ProblemType)

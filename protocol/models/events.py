@@ -56,6 +56,8 @@ class Event(FederatedObject):
             raise ValueError("starts_at's offset is not the offset of its time zone at that time")
         if not offset_matches_zone(self.ends_at, self.timezone):
             raise ValueError("ends_at's offset is not the offset of its time zone at that time")
+        if any(not offset_matches_zone(moment, self.timezone) for moment in self.exdates):
+            raise ValueError("an exdate's offset is not the offset of its time zone at that time")
         return self
 
     def visible_to(self, node: str) -> bool:

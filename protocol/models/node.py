@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .twinning import kid_of
 from .common import Base64Url, FederatedObject, Ident, Instant, NodeId, Text, TimeZoneName, WireModel
 
 PROTOCOL_VERSION: Literal["gemellaggio/1"] = "gemellaggio/1"
@@ -47,7 +48,10 @@ class NodeDocument(FederatedObject):
         return self.origin
 
     @model_validator(mode="after")
-    def _no_key_twice(self) -> NodeDocument:
+    def _keys_consistent(self) -> NodeDocument:
         if set(self.verify_keys) & set(self.old_verify_keys):
             raise ValueError("a key id is either current or old, not both")
+        for kid, entry in [*self.verify_keys.items(), *self.old_verify_keys.items()]:
+            if kid_of(entry.key) != kid:
+                raise ValueError(f"{kid} is not the key id of its key")
         return self

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from ..keys import VerifyKey
 from .common import (
     Base64Url,
     Count,
@@ -93,6 +94,8 @@ class TwinningAcceptance(FederatedObject):
     def _sides(self) -> TwinningAcceptance:
         if self.origin != self.acceptor:
             raise ValueError("origin must be the acceptor")
+        if self.proposer == self.acceptor:
+            raise ValueError("a node cannot twin with itself")
         return self
 
 
@@ -115,3 +118,16 @@ class KeyRotation(FederatedObject):
     new_kid: Ident
     new_public_key: Base64Url
     effective_at: Instant
+
+    @model_validator(mode="after")
+    def _names_its_key(self) -> KeyRotation:
+        if self.old_kid == self.new_kid:
+            raise ValueError("the new key must differ from the old one")
+        if self.new_kid != kid_of(self.new_public_key):
+            raise ValueError("new_kid is not the key id of new_public_key")
+        return self
+
+
+def kid_of(public_key: str) -> str:
+    """The key id of a base64url raw Ed25519 public key (ValueError if it is not one)."""
+    return VerifyKey.from_b64url(public_key).kid

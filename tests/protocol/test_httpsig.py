@@ -80,9 +80,7 @@ def b26_key(vectors_dir: Path) -> RecordingKey:
     return key
 
 
-def signed(
-    key: SigningKey, *, method: str = "POST", url: str = INBOX, body: bytes = BODY, **kwargs: Any
-) -> Req:
+def signed(key: SigningKey, *, method: str = "POST", url: str = INBOX, body: bytes = BODY, **kwargs: Any) -> Req:
     """A request signed now (NOW) with the node's defaults, unless kwargs say otherwise."""
     headers = {"Content-Type": "application/json"} if body else {}
     kwargs.setdefault("created", NOW)
@@ -146,9 +144,7 @@ def sign_b26(b26: dict[str, Any], key: SigningKey) -> dict[str, str]:
 def b26_request(b26: dict[str, Any], added: Mapping[str, str]) -> Req:
     request = b26["request"]
     extra = {"nonces": None, "required_tag": None, "now": b26["parameters"]["created"]}
-    return Req(
-        {**request["headers"], **added}, request["method"], request["url"], request["body"].encode(), extra
-    )
+    return Req({**request["headers"], **added}, request["method"], request["url"], request["body"].encode(), extra)
 
 
 def test_sign_request__reproduces_rfc9421_b26(b26: dict[str, Any], b26_key: RecordingKey) -> None:
@@ -340,9 +336,7 @@ def test_verify_request__behind_proxy_checks_the_public_url(key: SigningKey) -> 
 # --- Verifying: time and replay ---
 
 
-@pytest.mark.parametrize(
-    ("now", "ok"), [(NOW + 300, True), (NOW + 301, False), (NOW - 300, True), (NOW - 301, False)]
-)
+@pytest.mark.parametrize(("now", "ok"), [(NOW + 300, True), (NOW + 301, False), (NOW - 300, True), (NOW - 301, False)])
 def test_verify_request__created_within_max_skew(key: SigningKey, now: int, ok: bool) -> None:
     # Without a nonce cache, whose own window would also refuse old requests.
     if ok:
@@ -565,9 +559,7 @@ def test_verify_request__refuses_any_single_byte_change_to_body(
 
 
 @given(data=st.data())
-def test_verify_request__refuses_any_single_byte_change_to_signature(
-    key: SigningKey, data: st.DataObject
-) -> None:
+def test_verify_request__refuses_any_single_byte_change_to_signature(key: SigningKey, data: st.DataObject) -> None:
     req = signed(key)
     good = req.headers["Signature"]
     index = data.draw(st.integers(0, len(good) - 1), label="index")

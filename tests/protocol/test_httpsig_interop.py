@@ -64,9 +64,7 @@ def node(script: str, request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def node_verify(
-    method: str, url: str, headers: dict[str, str], body: bytes, public_key: str
-) -> dict[str, Any]:
+def node_verify(method: str, url: str, headers: dict[str, str], body: bytes, public_key: str) -> dict[str, Any]:
     """Node's verdict on a request held to the node's policy: {verified, digest, error}."""
     components = BODY_COMPONENTS if body else BODYLESS_COMPONENTS
     return node(

@@ -1,0 +1,92 @@
+"""Helpers shared by the benchmarks: timing loops, percentiles, progress and JSON output.
+
+A benchmark prints ONE JSON object to stdout and its progress to stderr, so that
+``python -m bench.x > result.json`` keeps a clean record. Every figure is the median of
+several repeats, and each benchmark measures the machine's own limit in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+REPEATS = 5
+
+
+def progress(message: str) -> None:
+    """One line of progress on stderr (stdout is for the result)."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0..100) with linear interpolation between closest ranks."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def loops_for(fn: Callable[[], object], seconds: float) -> int:
+    """How many calls of `fn` take about `seconds` (at least one)."""
+    calls, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < min(0.05, seconds) or calls < 3:
+        fn()
+        calls += 1
+    return max(1, round(calls * seconds / elapsed))
+
+
+def seconds_per_call(fn: Callable[[], object], loops: int) -> float:
+    """Mean wall time of one call over `loops` back-to-back calls."""
+    started = time.perf_counter()
+    for _ in range(loops):
+        fn()
+    return (time.perf_counter() - started) / loops
+
+
+def measure(
+    cases: dict[str, Callable[[], object]], *, seconds: float = 0.25, repeats: int = REPEATS
+) -> dict[str, list[float]]:
+    """Seconds per call of each case, `repeats` times, interleaving cases so drift hits all alike."""
+    loops = {name: loops_for(fn, seconds) for name, fn in cases.items()}
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for round_ in range(1, repeats + 1):
+        progress(f"round {round_}/{repeats}")
+        for name, fn in cases.items():
+            samples[name].append(seconds_per_call(fn, loops[name]))
+    return samples
+
+
+def per_second(seconds: float) -> float:
+    return round(1 / seconds, 1)
+
+
+def microseconds(seconds: float) -> float:
+    return round(seconds * 1e6, 2)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def emit(result: dict[str, Any]) -> None:
+    """The benchmark's one JSON object, on stdout."""
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -71,14 +71,8 @@ async def test_cli__two_nodes_twin_through_the_cli_and_stop_cleanly(tmp_path):
         twinning = json.loads(proposed.stdout)
         assert twinning["status"] == "proposed" and twinning["peer_fingerprint"] == ldn["fingerprint"]
 
-        listed = await asyncio.to_thread(
-            gemella, "--dir", str(ldn_dir), "twin", "list", token=ldn["operator_token"]
-        )
-        assert (
-            twinning["id"] in listed.stdout
-            and "pending" in listed.stdout
-            and nyc["fingerprint"] in listed.stdout
-        )
+        listed = await asyncio.to_thread(gemella, "--dir", str(ldn_dir), "twin", "list", token=ldn["operator_token"])
+        assert twinning["id"] in listed.stdout and "pending" in listed.stdout and nyc["fingerprint"] in listed.stdout
 
         accepted = await asyncio.to_thread(
             gemella, "--dir", str(ldn_dir), "twin", "accept", twinning["id"], token=ldn["operator_token"]

@@ -38,18 +38,14 @@ def test_config__unknown_key_is_refused(tmp_path):
 
 def test_config__unknown_timezone_and_bad_url_are_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"node\.timezone"):
-        load_settings(
-            write(tmp_path, "node:\n  name: A\n  url: https://a.example\n  timezone: Mars/Olympus\n"), {}
-        )
+        load_settings(write(tmp_path, "node:\n  name: A\n  url: https://a.example\n  timezone: Mars/Olympus\n"), {})
     with pytest.raises(ConfigError, match=r"node\.url"):
         load_settings(write(tmp_path, "node:\n  name: A\n  url: ftp://a.example\n"), {})
 
 
 def test_config__environment_overrides_nested_keys(tmp_path):
     directory = write(tmp_path, "node:\n  name: NYC\n  url: https://nyc.example\n")
-    settings = load_settings(
-        directory, {"GEMELLA_LISTEN__PORT": "9999", "GEMELLA_NODE__NAME": "WeCreate NYC"}
-    )
+    settings = load_settings(directory, {"GEMELLA_LISTEN__PORT": "9999", "GEMELLA_NODE__NAME": "WeCreate NYC"})
     assert settings.listen.port == 9999 and settings.node.name == "WeCreate NYC"
     with pytest.raises(ConfigError, match=r"listen\.port"):
         load_settings(directory, {"GEMELLA_LISTEN__PORT": "not-a-port"})

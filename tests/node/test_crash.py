@@ -70,9 +70,7 @@ async def test_crash__sigkill_during_delivery_loses_nothing_and_applies_nothing_
 
     await eventually(lambda: _versions(london, nyc.url), latest, timeout=30)
     print("outbox rows left at each kill:", pending_at_kill)
-    assert sum(1 for n in pending_at_kill[1:] if n > 0) >= 3, (
-        f"kills did not hit deliveries: {pending_at_kill}"
-    )
+    assert sum(1 for n in pending_at_kill[1:] if n > 0) >= 3, f"kills did not hit deliveries: {pending_at_kill}"
     applied = applied_log(london)
     assert len(applied) == len(set(applied)), "a version was applied twice"
     assert {(o, i) for o, i, _ in applied} == {(nyc.url, i) for i in latest}

@@ -14,9 +14,7 @@ from tests.support.objects import make_event, versions
 
 
 def envelopes(origin: str, key: SigningKey, spec: list[tuple[str, int]]) -> list[dict]:
-    return [
-        seal(make_event(origin, id_, v, title=f"{id_} v{v}"), key).model_dump(mode="json") for id_, v in spec
-    ]
+    return [seal(make_event(origin, id_, v, title=f"{id_} v{v}"), key).model_dump(mode="json") for id_, v in spec]
 
 
 async def post_inbox(sender, receiver, payload) -> tuple[int, dict]:
@@ -72,7 +70,7 @@ async def test_inbox__mixed_batch_applies_valid_items_and_refuses_the_rest(pair,
 async def test_inbox__event_not_shared_with_receiver_is_refused(pair):
     nyc, london = pair
     event = make_event(nyc.url, "private", audience=["https://milan.example"])
-    status, body = await post_inbox(
+    _, body = await post_inbox(
         nyc, london, {"items": [seal(event, nyc.node.keys.current).model_dump(mode="json")]}
     )
     assert body["results"][0]["status"] == "rejected"
@@ -97,9 +95,7 @@ async def raw_post(session, url, body: bytes, headers: dict) -> tuple[int, dict,
 
 def signed(nyc, url: str, body: bytes, **kwargs) -> dict:
     headers = {"Content-Type": "application/json"}
-    headers.update(
-        sign_request("POST", url, headers, body, nyc.node.keys.current, nyc.node.client.keyid, **kwargs)
-    )
+    headers.update(sign_request("POST", url, headers, body, nyc.node.keys.current, nyc.node.client.keyid, **kwargs))
     return headers
 
 

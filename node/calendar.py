@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, vRecur
@@ -86,11 +86,9 @@ def _vevent(entry: CalendarEntry, now: datetime) -> VEvent:
     if entry.url:
         event.add("url", entry.url)
     if entry.conference_url:
-        event.add(
-            "conference",
-            entry.conference_url,
-            parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": "Join online"},
-        )
+        # FEATURE is a list: icalendar writes it unquoted (FEATURE=AUDIO,VIDEO) as RFC 7986 shows.
+        parameters: dict[str, Any] = {"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": "Join online"}
+        event.add("conference", entry.conference_url, parameters=parameters)
     if entry.categories:
         event.add("categories", list(entry.categories))
     if entry.rrule:

@@ -71,10 +71,12 @@ class Node:
             self.store, self.client, self.clock, self.settings.delivery.document_refetch_seconds
         )
         self.inbox = InboxService(self.id, self.store, self.directory, self.clock, self.metrics)
+        self.inbox.start()
         return self
 
     async def close(self) -> None:
         await self.federation.stop()
+        self.inbox.stop()
         if self.session is not None:
             await self.session.close()
         await self.store.close()

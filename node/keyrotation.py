@@ -14,7 +14,6 @@ import structlog
 from aiosqlite import Connection
 
 from protocol.keys import format_fingerprint
-from protocol.problems import Problem, ProblemType
 from protocol.models import Envelope, FederatedObject, KeyRotation
 
 from .clock import iso
@@ -52,9 +51,7 @@ class KeyService:
             "announced_to": sorted(await node.store.twinnings.active_peers()),
         }
 
-    async def accept_rotation(
-        self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope
-    ) -> None:
+    async def accept_rotation(self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope) -> None:
         """A twin's rotation, verified with its old key by the inbox (inbox `after_apply` hook)."""
         assert isinstance(obj, KeyRotation)
         await self.node.directory.add_rotated_key(

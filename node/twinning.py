@@ -44,9 +44,7 @@ class TwinningService:
 
     # -- operator actions -------------------------------------------------------------------
 
-    async def propose(
-        self, url: str, offer: Terms | None, request: Terms | None, message: str | None
-    ) -> Twinning:
+    async def propose(self, url: str, offer: Terms | None, request: Terms | None, message: str | None) -> Twinning:
         node = self.node
         peer_id = url.rstrip("/")
         if peer_id == node.id:
@@ -158,9 +156,7 @@ class TwinningService:
     async def _receive_proposal(self, proposal: TwinningProposal, envelope_json: str) -> dict[str, Any]:
         node = self.node
         if proposal.acceptor != node.id:
-            raise Problem(
-                ProblemType.VALIDATION_ERROR, f"this proposal is for {proposal.acceptor}, not {node.id}"
-            )
+            raise Problem(ProblemType.VALIDATION_ERROR, f"this proposal is for {proposal.acceptor}, not {node.id}")
         existing = await node.store.twinnings.get(proposal.id)
         if existing is not None:
             if existing.proposal != envelope_json:
@@ -213,9 +209,7 @@ class TwinningService:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _apply_status(
-        self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None
-    ) -> None:
+    async def _apply_status(self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None) -> None:
         at = iso(self.node.clock.now())
         await self.node.store.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason)
         if status in ("ended", "declined"):

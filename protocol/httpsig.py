@@ -271,9 +271,7 @@ def _signature_params(result: VerifyResult) -> SignatureParams:
     )
 
 
-def _require_policy(
-    params: SignatureParams, body: bytes, required_tag: str | None, nonces: NonceCache | None
-) -> None:
+def _require_policy(params: SignatureParams, body: bytes, required_tag: str | None, nonces: NonceCache | None) -> None:
     # The tag needs no check here: only a signature tagged required_tag was selected.
     if (required_tag is not None or nonces is not None) and params.nonce is None:
         raise Problem(_INVALID, "the signature has no nonce")

@@ -143,7 +143,5 @@ class Problem(Exception):
             kind = ProblemType.from_uri(str(doc.get("type", "")))
         except ValueError:
             kind = ProblemType.VALIDATION_ERROR
-        extensions = {
-            k: v for k, v in doc.items() if k not in {"type", "title", "status", "detail", "instance"}
-        }
+        extensions = {k: v for k, v in doc.items() if k not in {"type", "title", "status", "detail", "instance"}}
         return cls(kind, doc.get("detail"), **extensions)

@@ -70,9 +70,7 @@ class NonceCache:
         # then be refused anyway, so refuse it without forgetting anything.
         oldest = self._by_created[0][0]
         if created <= oldest:
-            raise Problem(
-                ProblemType.SIGNATURE_EXPIRED, f"created {created} is older than the cache can hold"
-            )
+            raise Problem(ProblemType.SIGNATURE_EXPIRED, f"created {created} is older than the cache can hold")
         self._forget_oldest()
         self.floor = max(self.floor, oldest + 1)
 

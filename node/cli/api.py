@@ -42,9 +42,7 @@ def _describe_problem(exc: urllib.error.HTTPError) -> str:
     try:
         doc = json.loads(exc.read())
         slug = str(doc.get("type", "")).rsplit("/", 1)[-1]
-        return f"{doc.get('title', exc.reason)} ({slug}, HTTP {exc.code}): {doc.get('detail', '')}".rstrip(
-            ": "
-        )
+        return f"{doc.get('title', exc.reason)} ({slug}, HTTP {exc.code}): {doc.get('detail', '')}".rstrip(": ")
     except ValueError:
         return f"HTTP {exc.code} {exc.reason}"
 

@@ -135,9 +135,7 @@ async def _rotate_offline(settings: Any) -> dict[str, Any]:
 
 def _listening(host: str, port: int) -> bool:
     try:
-        with socket.create_connection(
-            (host if host not in ("0.0.0.0", "::") else "127.0.0.1", port), timeout=1
-        ):
+        with socket.create_connection((host if host not in ("0.0.0.0", "::") else "127.0.0.1", port), timeout=1):
             return True
     except OSError:
         return False

@@ -6,6 +6,20 @@ from aiohttp import web
 
 from node.core import Node
 
+from .routes import routes
+from .service import EventService
+
 
 def install(app: web.Application, node: Node) -> None:
     """Add this feature's routes to `app` and its services/inbox acceptors to `node.on_open`."""
+    app.add_routes(routes)
+    node.on_open.append(_open)
+
+
+def _open(node: Node) -> None:
+    service = node.services["events"] = EventService(node)
+    # Replaces the default Event rule (visibility only) with one that also indexes and flags.
+    node.inbox.accept("Event", service.acceptor())
+
+
+__all__ = ["EventService", "install"]

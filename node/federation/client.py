@@ -56,11 +56,7 @@ class FederationClient:
         return await self.send("GET", url, None, signed=signed)
 
     async def send(self, method: str, url: str, payload: Any | None, *, signed: bool = True) -> Response:
-        body = (
-            b""
-            if payload is None
-            else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        )
+        body = b"" if payload is None else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if body:
             headers["Content-Type"] = "application/json"

@@ -9,8 +9,10 @@ of the latest versions.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,13 +23,16 @@ from node.clock import Clock, iso
 from node.metrics import Metrics
 from node.store import Store
 from node.store.objects import ObjectKey, ObjectRow
-from protocol.envelope import open_envelope, read_envelope, signer_of
+from protocol.envelope import SignatureCheck, finish_open, prepare_check, read_envelope, signer_of
 from protocol.models import Envelope, FederatedObject, ItemResult
 from protocol.problems import Problem, ProblemType
 
 from .directory import PeerDirectory
 
 log = structlog.get_logger("node.inbox")
+
+PARALLEL_BATCH = 32  # below this, handing work to threads costs more than it saves
+VERIFY_THREADS = 2
 
 Check = Callable[[str, FederatedObject], Awaitable[None]]
 AfterApply = Callable[[Connection, str, FederatedObject, Envelope], Awaitable[None]]
@@ -50,29 +55,45 @@ class _Verified:
 
 
 class InboxService:
-    def __init__(
-        self, node_id: str, store: Store, directory: PeerDirectory, clock: Clock, metrics: Metrics
-    ) -> None:
+    def __init__(self, node_id: str, store: Store, directory: PeerDirectory, clock: Clock, metrics: Metrics) -> None:
         self._node_id = node_id
         self._store = store
         self._directory = directory
         self._clock = clock
         self._metrics = metrics
         self._acceptors: dict[str, Acceptor] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=VERIFY_THREADS, thread_name_prefix="verify")
+
+    def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def accept(self, type_name: str, acceptor: Acceptor) -> None:
         self._acceptors[type_name] = acceptor
 
     async def apply(self, peer_id: str, items: Sequence[Any], via: str) -> list[ItemResult]:
         results = await self._already_held(peer_id, items)
-        verified: list[_Verified] = []
+        prepared: list[tuple[int, SignatureCheck, Any]] = []
         for index, raw in enumerate(items):
             if index in results:
                 continue
             try:
-                verified.append(await self._verify(index, peer_id, raw))
+                prepared.append((index, await self._prepare(peer_id, raw), raw))
             except Problem as problem:
-                results[index] = ItemResult(index=index, status="rejected", problem=problem.to_document())
+                results[index] = _rejected(index, problem)
+        verified: list[_Verified] = []
+        valid = await self._signatures_valid([check for _, check, _ in prepared])
+        for (index, check, raw), ok in zip(prepared, valid, strict=True):
+            try:
+                if not ok:
+                    raise Problem(ProblemType.SIGNATURE_INVALID, "the object signature does not verify")
+                verified.append(await self._finish(index, peer_id, check, raw))
+            except Problem as problem:
+                results[index] = _rejected(index, problem)
         if verified:
             for item in await self._store_batch(peer_id, verified):
                 results[item.index] = item
@@ -105,21 +126,34 @@ class InboxService:
             if version <= held.get(key, 0)
         }
 
-    async def _verify(self, index: int, peer_id: str, raw: Any) -> _Verified:
+    async def _prepare(self, peer_id: str, raw: Any) -> SignatureCheck:
         envelope = read_envelope(raw)
         origin, kid = signer_of(envelope)
         if origin != peer_id:
-            raise Problem(
-                ProblemType.FORBIDDEN, f"{peer_id} may only send objects it originates, not {origin}'s"
-            )
+            raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may only send objects it originates, not {origin}'s")
         known = await self._directory.key(origin, kid)
-        obj = open_envelope(envelope, known.key, signer=origin)
+        return prepare_check(envelope, known.key)
+
+    async def _signatures_valid(self, checks: list[SignatureCheck]) -> list[bool]:
+        """One Ed25519 verification per object is the floor of the inbox's cost. The
+        `cryptography` package releases the GIL while it verifies, so large batches are
+        verified on worker threads while this loop goes on serving requests."""
+        if len(checks) < PARALLEL_BATCH or self._pool is None:
+            return [check.signature_valid() for check in checks]
+        loop = asyncio.get_running_loop()
+        size = -(-len(checks) // VERIFY_THREADS)
+        chunks = [checks[i : i + size] for i in range(0, len(checks), size)]
+        done = await asyncio.gather(*(loop.run_in_executor(self._pool, _verify_all, chunk) for chunk in chunks))
+        return [ok for chunk in done for ok in chunk]
+
+    async def _finish(self, index: int, peer_id: str, check: SignatureCheck, raw: Any) -> _Verified:
+        obj = finish_open(check, signer=peer_id)
         acceptor = self._acceptors.get(obj.type)
         if acceptor is None:
             raise Problem(ProblemType.VALIDATION_ERROR, f"objects of type {obj.type} are not accepted here")
         if acceptor.check is not None:
             await acceptor.check(peer_id, obj)
-        return _Verified(index, obj, envelope, _compact(raw))
+        return _Verified(index, obj, check.envelope, _compact(raw))
 
     async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
         at = iso(self._clock.now())
@@ -157,6 +191,14 @@ class InboxService:
                 version=item.obj.version,
             )
         return results
+
+
+def _verify_all(checks: list[SignatureCheck]) -> list[bool]:
+    return [check.signature_valid() for check in checks]
+
+
+def _rejected(index: int, problem: Problem) -> ItemResult:
+    return ItemResult(index=index, status="rejected", problem=problem.to_document())
 
 
 def _compact(raw: Any) -> str:

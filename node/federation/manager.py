@@ -19,9 +19,7 @@ class Federation:
 
     async def start(self) -> None:
         self._running = True
-        peers = {
-            t.peer_id for t in await self._node.store.twinnings.list() if t.status in ("active", "suspended")
-        }
+        peers = {t.peer_id for t in await self._node.store.twinnings.list() if t.status in ("active", "suspended")}
         peers |= set(await self._node.store.outbox.peers_with_pending())
         for peer in sorted(peers):
             self.link(peer)

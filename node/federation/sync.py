@@ -174,9 +174,7 @@ class PeerLink:
                 tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error
             )
         self.node.metrics.deliveries.labels(peer=self.peer_id, result="error").inc()
-        log.warning(
-            "delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2)
-        )
+        log.warning("delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2))
         return delay
 
     # -- pull -------------------------------------------------------------------------------
@@ -208,17 +206,13 @@ class PeerLink:
             items = resp.json().get("items", [])
             if not items:
                 async with self.node.store.db.transaction() as tx:
-                    await self.node.store.peer_state.set_cursor(
-                        tx, self.peer_id, cursor, iso(self.node.clock.now())
-                    )
+                    await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
                 break
             await self.node.inbox.apply(self.peer_id, [i["envelope"] for i in items], via="feed")
             cursor = max(int(i["seq"]) for i in items)
             total += len(items)
             async with self.node.store.db.transaction() as tx:
-                await self.node.store.peer_state.set_cursor(
-                    tx, self.peer_id, cursor, iso(self.node.clock.now())
-                )
+                await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
             self.node.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
             log.info("catch_up_progress", peer=self.peer_id, cursor=cursor, read=total)
             if len(items) < page_size:
@@ -253,6 +247,4 @@ def _failure(resp: Response) -> DeliveryFailed:
         with contextlib.suppress(ValueError):
             retry_after = float(resp.headers["Retry-After"])
     problem = resp.problem()
-    return DeliveryFailed(
-        f"HTTP {resp.status} {problem.kind.value}: {problem.detail or ''}".strip(), retry_after
-    )
+    return DeliveryFailed(f"HTTP {resp.status} {problem.kind.value}: {problem.detail or ''}".strip(), retry_after)

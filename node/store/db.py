@@ -62,16 +62,17 @@ class Database:
                 raise
             await self._writer.execute("COMMIT")
 
+    # One trip to the connection's thread per query (execute + fetch + close would be three): under
+    # load each trip waits its turn in the event loop, so trips, not SQL, set the latency.
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         assert self._reader is not None, "database is not open"
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """The first row of a query that selects at most one (all rows are fetched)."""
         assert self._reader is not None, "database is not open"
-        async with self._reader.execute(sql, tuple(params)) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        rows = list(await self._reader.execute_fetchall(sql, tuple(params)))
+        return rows[0] if rows else None
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

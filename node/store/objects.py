@@ -7,7 +7,6 @@ forwarded as received. The highest version wins; versions only go up.
 from __future__ import annotations
 
 import builtins
-
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -76,9 +75,7 @@ class ObjectRepository:
         The seq is taken inside the writing transaction, so the feed never skips a change.
         `audience` None means every twin; otherwise the listed peers only.
         """
-        cursor = await tx.execute(
-            "UPDATE counters SET value = value + 1 WHERE name = 'feed_seq' RETURNING value"
-        )
+        cursor = await tx.execute("UPDATE counters SET value = value + 1 WHERE name = 'feed_seq' RETURNING value")
         seq_row = await cursor.fetchone()
         assert seq_row is not None
         seq = int(seq_row[0])
@@ -131,9 +128,7 @@ class ObjectRepository:
             [(*_values(r), r.envelope_json, at) for r in rows],
         )
 
-    async def get(
-        self, type_: str, origin: str, id_: str, tx: Connection | None = None
-    ) -> StoredObject | None:
+    async def get(self, type_: str, origin: str, id_: str, tx: Connection | None = None) -> StoredObject | None:
         sql = "SELECT * FROM objects WHERE type = ? AND origin = ? AND id = ?"
         if tx is not None:
             row = await (await tx.execute(sql, (type_, origin, id_))).fetchone()
@@ -185,24 +180,12 @@ class ObjectRepository:
         )
         if row is None or row["audience_all"]:
             return None
-        peers = await self._db.fetch_all(
-            "SELECT peer_id FROM object_audience WHERE object_pk = ?", (row["pk"],)
-        )
+        peers = await self._db.fetch_all("SELECT peer_id FROM object_audience WHERE object_pk = ?", (row["pk"],))
         return [p["peer_id"] for p in peers]
 
     async def max_seq(self) -> int:
         row = await self._db.fetch_one("SELECT value FROM counters WHERE name = 'feed_seq'")
         return int(row["value"]) if row else 0
-
-
-def _version_queries(keys: Iterable[ObjectKey]) -> list[tuple[str, list[str]]]:
-    unique = list(set(keys))
-    queries = []
-    for start in range(0, len(unique), 300):  # SQLite's default limit is 999 bound parameters
-        chunk = unique[start : start + 300]
-        where = " OR ".join(["(type = ? AND origin = ? AND id = ?)"] * len(chunk))
-        queries.append((f"SELECT type, origin, id, version FROM objects WHERE {where}", [p for k in chunk for p in k]))
-    return queries
 
 
 def _version_queries(keys: Iterable[ObjectKey]) -> list[tuple[str, list[str]]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-
 from dataclasses import dataclass
 
 from aiosqlite import Connection
@@ -104,9 +103,7 @@ class PeerStateRepository:
             "UPDATE peer_state SET tries = tries + 1, next_try = ?, last_attempt = ?, last_error = ? WHERE peer_id = ?",
             (next_try, at, error[:500], peer_id),
         )
-        row = await (
-            await tx.execute("SELECT tries FROM peer_state WHERE peer_id = ?", (peer_id,))
-        ).fetchone()
+        row = await (await tx.execute("SELECT tries FROM peer_state WHERE peer_id = ?", (peer_id,))).fetchone()
         return int(row[0]) if row else 1
 
     async def set_cursor(self, tx: Connection, peer_id: str, cursor: int, at: str) -> None:

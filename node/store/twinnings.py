@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-
 from dataclasses import dataclass
 
 from aiosqlite import Connection
@@ -73,9 +72,7 @@ class TwinningRepository:
 
     async def get_live(self, peer_id: str) -> Twinning | None:
         """The agreement with this peer that is not ended or declined, if any."""
-        row = await self._db.fetch_one(
-            f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,)
-        )
+        row = await self._db.fetch_one(f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,))
         return Twinning.from_row(row) if row else None
 
     async def list(self) -> builtins.list[Twinning]:
@@ -83,7 +80,5 @@ class TwinningRepository:
         return [Twinning.from_row(r) for r in rows]
 
     async def active_peers(self) -> builtins.list[str]:
-        rows = await self._db.fetch_all(
-            "SELECT peer_id FROM twinnings WHERE status = 'active' ORDER BY peer_id"
-        )
+        rows = await self._db.fetch_all("SELECT peer_id FROM twinnings WHERE status = 'active' ORDER BY peer_id")
         return [r["peer_id"] for r in rows]

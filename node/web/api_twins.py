@@ -39,9 +39,7 @@ class ChangeBody(BaseModel):
 async def propose(request: web.Request) -> web.Response:
     await require_operator(request)
     body = await parse_body(request, ProposeBody)
-    twinning = await request.app[SERVICES]["twinning"].propose(
-        body.url, body.offer, body.request, body.message
-    )
+    twinning = await request.app[SERVICES]["twinning"].propose(body.url, body.offer, body.request, body.message)
     return json_response(await twin_view(request.app[NODE], twinning), status=201)
 
 

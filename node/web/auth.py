@@ -93,6 +93,9 @@ async def principal(request: web.Request) -> Principal | None:
         return found
     token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
     found = await request.app[NODE].store.tokens.resolve(token) if token else None
+    if found is not None and found.role == "session":
+        # A web session (node/web/pages): a member's names the member; the operator's names no one.
+        found = Principal(role="member" if found.member_id else "operator", member_id=found.member_id)
     request[PRINCIPAL] = found  # type: ignore[misc]
     return found
 
@@ -110,9 +113,7 @@ async def require_user(request: web.Request) -> Principal:
     """A member or the operator."""
     who = await principal(request)
     if who is None:
-        raise Problem(
-            ProblemType.UNAUTHORIZED, "send a member or operator token as 'Authorization: Bearer <token>'"
-        )
+        raise Problem(ProblemType.UNAUTHORIZED, "send a member or operator token as 'Authorization: Bearer <token>'")
     return who
 
 

@@ -50,9 +50,7 @@ def validation_problem(exc: ValidationError, prefix: str = "") -> Problem:
         {"field": ".".join(filter(None, [prefix, *map(str, e["loc"])])) or "(body)", "message": e["msg"]}
         for e in exc.errors(include_url=False)[:20]
     ]
-    return Problem(
-        ProblemType.VALIDATION_ERROR, f"{errors[0]['field']}: {errors[0]['message']}", errors=errors
-    )
+    return Problem(ProblemType.VALIDATION_ERROR, f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
 
 
 @web.middleware

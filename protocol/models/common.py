@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 MAX_SAFE_INT = 2**53 - 1
 
@@ -71,14 +71,10 @@ def _check_instant(value: datetime) -> datetime:
 
 NodeId = Annotated[str, StringConstraints(max_length=200), AfterValidator(_check_node_id)]
 Ident = Annotated[str, StringConstraints(pattern=_IDENT)]
-Uuid = Annotated[
-    str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-]
+Uuid = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_zone)]
 # Instants come as strings on the wire; strict mode would refuse them, so these fields are lax.
-Instant = Annotated[
-    AwareDatetime, Field(strict=False), BeforeValidator(_rfc3339), AfterValidator(_check_instant)
-]
+Instant = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_rfc3339), AfterValidator(_check_instant)]
 Version = Annotated[int, Field(ge=1, le=MAX_SAFE_INT)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Text = Annotated[str, StringConstraints(max_length=200)]

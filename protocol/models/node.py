@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .twinning import kid_of
 from .common import Base64Url, FederatedObject, Ident, Instant, NodeId, Text, TimeZoneName, WireModel
+from .twinning import kid_of
 
 PROTOCOL_VERSION: Literal["gemellaggio/1"] = "gemellaggio/1"
 
@@ -51,7 +51,9 @@ class NodeDocument(FederatedObject):
     def _keys_consistent(self) -> NodeDocument:
         if set(self.verify_keys) & set(self.old_verify_keys):
             raise ValueError("a key id is either current or old, not both")
-        for kid, entry in [*self.verify_keys.items(), *self.old_verify_keys.items()]:
-            if kid_of(entry.key) != kid:
+        keys = {kid: entry.key for kid, entry in self.verify_keys.items()}
+        keys |= {kid: entry.key for kid, entry in self.old_verify_keys.items()}
+        for kid, key in keys.items():
+            if kid_of(key) != kid:
                 raise ValueError(f"{kid} is not the key id of its key")
         return self

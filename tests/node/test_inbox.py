@@ -70,9 +70,7 @@ async def test_inbox__mixed_batch_applies_valid_items_and_refuses_the_rest(pair,
 async def test_inbox__event_not_shared_with_receiver_is_refused(pair):
     nyc, london = pair
     event = make_event(nyc.url, "private", audience=["https://milan.example"])
-    _, body = await post_inbox(
-        nyc, london, {"items": [seal(event, nyc.node.keys.current).model_dump(mode="json")]}
-    )
+    _, body = await post_inbox(nyc, london, {"items": [seal(event, nyc.node.keys.current).model_dump(mode="json")]})
     assert body["results"][0]["status"] == "rejected"
     assert await versions(london, "Event", nyc.url) == {}
 

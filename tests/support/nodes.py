@@ -55,9 +55,7 @@ class Api:
     def __init__(self, session: aiohttp.ClientSession, base: str, token: str | None) -> None:
         self.session, self.base, self.token = session, base, token
 
-    async def call(
-        self, method: str, path: str, body: Any = None, *, token: str | None = None
-    ) -> tuple[int, Any]:
+    async def call(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> tuple[int, Any]:
         headers = {}
         bearer = token if token is not None else self.token
         if bearer:
@@ -120,9 +118,7 @@ async def make_node_dir(
 
 
 class InProcessNode(BaseNode):
-    def __init__(
-        self, directory: Path, name: str, port: int, token: str, url: str, clock: Clock | None = None
-    ) -> None:
+    def __init__(self, directory: Path, name: str, port: int, token: str, url: str, clock: Clock | None = None) -> None:
         super().__init__(directory, name, port, token, url)
         self.clock = clock or Clock()
         self.runner: web.AppRunner | None = None
@@ -188,9 +184,7 @@ class ProcessNode(BaseNode):
         return (self.directory / "node.log").read_text(errors="replace")
 
 
-async def wait_until_up(
-    url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 20.0
-) -> None:
+async def wait_until_up(url: str, process: subprocess.Popen[bytes] | None = None, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:

@@ -10,9 +10,7 @@ from protocol.models import Event
 from .nodes import InProcessNode
 
 
-def make_event(
-    origin: str, id_: str, version: int = 1, title: str = "Meetup", days: int = 7, **fields: Any
-) -> Event:
+def make_event(origin: str, id_: str, version: int = 1, title: str = "Meetup", days: int = 7, **fields: Any) -> Event:
     start = datetime.now(UTC).replace(hour=18, minute=0, second=0, microsecond=0) + timedelta(days=days)
     return Event(
         origin=origin,

@@ -1,0 +1,285 @@
+"""The home side of a reservation: our member asks, we ask the host on their behalf.
+
+The reservation is written here (pending) before the host is asked, then the host is asked
+with a bounded timeout. The member always gets an answer at once:
+
+- 201 and the verified receipt when the host confirmed;
+- the host's problem (slot-full, allowance-exhausted, ...) when it refused;
+- 202 `pending` when the host could not be reached or gave no usable answer in time: the
+  retrier asks again (same id, so the host never books twice) until the host answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from node.clock import iso, parse_iso
+from node.core import Node
+from node.federation.client import PeerUnreachable, Response
+from node.federation.sync import backoff_delay
+from protocol.envelope import seal
+from protocol.models import ReservationRequest, Target
+from protocol.models.common import Ident
+from protocol.problems import Problem, ProblemType
+
+from .agreement import active_twin
+from .members import MemberService
+from .periods import invalid, to_zone
+from .receipts import verify_receipt
+from .reservation_store import HomeRepository, HomeReservation
+from .store import Member
+
+HOST_TIMEOUT_SECONDS = 5.0
+# Answers a later attempt may cure: the reservation stays pending and is asked again.
+TRANSIENT = {
+    ProblemType.PEER_UNREACHABLE,
+    ProblemType.RATE_LIMITED,
+    ProblemType.SIGNATURE_EXPIRED,
+    ProblemType.UNKNOWN_KEY,
+    ProblemType.REPLAY,
+}
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class ReserveBody(BaseModel):
+    """PUT /api/v1/reservations/{uuid}: a slot or an event, at which twin, how many seats."""
+
+    model_config = ConfigDict(extra="forbid")
+    slot_id: Ident | None = None
+    event_id: Ident | None = None
+    twin_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    host: Annotated[str, Field(min_length=8, max_length=200, pattern=r"^https?://")] | None = None
+    seats: Annotated[int, Field(ge=1, le=1000)] = 1
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ReserveBody:
+        if (self.slot_id is None) == (self.event_id is None):
+            raise ValueError("give slot_id or event_id (one of them)")
+        return self
+
+    @property
+    def target(self) -> Target:
+        if self.slot_id is not None:
+            return Target(kind="slot", id=self.slot_id)
+        assert self.event_id is not None
+        return Target(kind="event", id=self.event_id)
+
+
+class HomeDesk:
+    def __init__(self, node: Node, repo: HomeRepository, members: MemberService) -> None:
+        self.node = node
+        self.repo = repo
+        self.members = members
+        self.timeout = HOST_TIMEOUT_SECONDS
+        self.wake_retrier: asyncio.Event = asyncio.Event()
+        self._rng = random.Random().uniform
+
+    async def reserve(self, member_id: str, reservation_id: str, body: ReserveBody) -> tuple[int, dict[str, Any]]:
+        """(201, confirmed), (200, cancelled earlier), (202, pending); a refusal raises the host's problem."""
+        if not _is_uuid(reservation_id):
+            raise invalid("id", "a reservation id is a lowercase UUID chosen by the client")
+        member = await self.members.get(member_id)
+        host = await self._host_of(body)
+        fresh = HomeReservation.pending(
+            reservation_id, member_id, host, body.target.kind, body.target.id, body.seats, iso(self.node.clock.now())
+        )
+        async with self.node.write() as work:
+            inserted = await self.repo.insert(work.tx, fresh)
+            if not inserted:
+                await self._check_repeat(reservation_id, fresh)
+                await self.repo.mark_pending(work.tx, reservation_id, fresh.created_at)  # a refused one: ask again
+        reservation = fresh if inserted else await self._get(reservation_id)
+        if reservation.status in ("confirmed", "cancelled"):
+            return self._answer(reservation)
+        return await self.ask_host(reservation, member)
+
+    async def _check_repeat(self, reservation_id: str, fresh: HomeReservation) -> None:
+        existing = await self._get(reservation_id)
+        # Another member's id gets the same answer as other content: nothing about it is told.
+        if not existing.same_request(fresh.member_id, fresh.host, fresh.target_kind, fresh.target_id, fresh.seats):
+            raise Problem(ProblemType.CONFLICT, f"reservation {reservation_id} exists with other content")
+
+    async def ask_host(self, reservation: HomeReservation, member: Member) -> tuple[int, dict[str, Any]]:
+        """Send the request (fresh pass, fresh signature) and record what the host said."""
+        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
+        try:
+            resp = await asyncio.wait_for(
+                self.node.client.send("PUT", url, self._request(reservation, member)), self.timeout
+            )
+        except (PeerUnreachable, TimeoutError) as exc:
+            return await self._unanswered(reservation, f"{type(exc).__name__}: {exc}".rstrip(": "))
+        if resp.status in (200, 201):
+            try:
+                facts = await verify_receipt(self.node, reservation, resp.json())
+            except (Problem, ValueError) as exc:
+                return await self._unanswered(reservation, f"the host's receipt was refused: {exc}")
+            async with self.node.write() as work:
+                await self.repo.store_receipt(work.tx, reservation.id, facts, iso(self.node.clock.now()))
+            return self._answer(await self._get(reservation.id))
+        return await self._refused(reservation, resp)
+
+    def _answer(self, reservation: HomeReservation) -> tuple[int, dict[str, Any]]:
+        """201 confirmed, 200 cancelled (an id asked again after its cancellation), else 202 pending."""
+        status = {"confirmed": 201, "cancelled": 200}.get(reservation.status, 202)
+        return status, view(reservation, self.zone)
+
+    async def _refused(self, reservation: HomeReservation, resp: Response) -> tuple[int, dict[str, Any]]:
+        problem = resp.problem()
+        if resp.status >= 500 or problem.kind in TRANSIENT:
+            return await self._unanswered(reservation, f"HTTP {resp.status} {problem}")
+        async with self.node.write() as work:
+            await self.repo.mark_rejected(work.tx, reservation.id, problem.kind.value, iso(self.node.clock.now()))
+        raise problem
+
+    async def _unanswered(self, reservation: HomeReservation, error: str) -> tuple[int, dict[str, Any]]:
+        settings = self.node.settings.delivery
+        delay = backoff_delay(reservation.tries, settings.backoff_base_seconds, settings.backoff_cap_seconds, self._rng)
+        now = self.node.clock.now()
+        next_try = now + timedelta(seconds=max(1, math.ceil(delay)))
+        async with self.node.write() as work:
+            await self.repo.mark_unanswered(work.tx, reservation.id, error, iso(next_try), iso(now))
+        self.wake_retrier.set()
+        # The receipt may have arrived meanwhile (another attempt's answer, or our inbox).
+        return self._answer(await self._get(reservation.id))
+
+    def _request(self, reservation: HomeReservation, member: Member) -> dict[str, Any]:
+        request = ReservationRequest(
+            origin=self.node.id,
+            id=reservation.id,
+            version=1,
+            host=reservation.host,
+            target=Target(kind=reservation.target_kind, id=reservation.target_id),  # type: ignore[arg-type]
+            seats=reservation.seats,
+            member_pass=self.members.issue_pass(member),
+            requested_at=self.node.clock.now(),
+        )
+        return seal(request, self.node.keys.current).model_dump(mode="json")
+
+    async def retry(self, reservation: HomeReservation) -> None:
+        """One background attempt for a pending reservation."""
+        member = await self.members.repo.get(reservation.member_id)
+        if member is None:  # the member left before the host answered: nothing to ask for
+            async with self.node.write() as work:
+                await self.repo.mark_rejected(work.tx, reservation.id, "member-left", iso(self.node.clock.now()))
+            return
+        with contextlib.suppress(Problem):  # a refusal is recorded on the reservation
+            await self.ask_host(reservation, member)
+
+    async def cancel(self, member_id: str, reservation_id: str) -> dict[str, Any]:
+        """Cancel at the host (within its rules), keep its cancelled receipt."""
+        reservation = await self.get_for(member_id, reservation_id)
+        if reservation.status in ("cancelled", "rejected"):
+            return view(reservation, self.zone)
+        if reservation.status == "pending":
+            raise Problem(
+                ProblemType.CONFLICT, "the host has not answered yet; cancel once the reservation is confirmed"
+            )
+        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
+        try:
+            resp = await asyncio.wait_for(self.node.client.send("DELETE", url, None), self.timeout)
+        except (PeerUnreachable, TimeoutError) as exc:
+            raise Problem(
+                ProblemType.PEER_UNREACHABLE, f"{reservation.host} did not answer; the reservation still stands"
+            ) from exc
+        if resp.status >= 300:
+            raise resp.problem()
+        facts = await verify_receipt(self.node, reservation, resp.json())
+        if facts.status != "cancelled":
+            raise Problem(ProblemType.PEER_UNREACHABLE, "the host answered the cancellation with a live receipt")
+        async with self.node.write() as work:
+            await self.repo.store_receipt(work.tx, reservation.id, facts, iso(self.node.clock.now()))
+        return view(await self._get(reservation.id), self.zone)
+
+    async def get_for(self, member_id: str, reservation_id: str) -> HomeReservation:
+        """A member's own reservation; another member's is not found (never told apart)."""
+        reservation = await self.repo.get(reservation_id)
+        if reservation is None or reservation.member_id != member_id:
+            raise Problem(ProblemType.NOT_FOUND, f"no reservation {reservation_id}")
+        return reservation
+
+    async def list_for(self, member_id: str) -> list[dict[str, Any]]:
+        return [view(r, self.zone) for r in await self.repo.for_member(member_id)]
+
+    @property
+    def zone(self) -> str:
+        return self.node.settings.node.timezone
+
+    async def _get(self, reservation_id: str) -> HomeReservation:
+        reservation = await self.repo.get(reservation_id)
+        assert reservation is not None
+        return reservation
+
+    async def _host_of(self, body: ReserveBody) -> str:
+        """The host: named by `host` or `twin_id`, else the one twin whose replica has this id."""
+        if body.host is not None:
+            return (await active_twin(self.node, body.host, "host")).peer_id
+        if body.twin_id is not None:
+            return (await active_twin(self.node, body.twin_id, "twin_id")).peer_id
+        type_ = "Slot" if body.target.kind == "slot" else "Event"
+        peers = await self.node.store.twinnings.active_peers()
+        found = [p for p in peers if await self.node.store.objects.get(type_, p, body.target.id) is not None]
+        field = f"{body.target.kind}_id"
+        if not found:
+            raise Problem(
+                ProblemType.NOT_FOUND,
+                f"{field}: no twin offers {body.target.id} here; say twin_id or host",
+                errors=[{"field": field, "message": "not found"}],
+            )
+        if len(found) > 1:
+            raise invalid("twin_id", f"{len(found)} twins have a {body.target.kind} {body.target.id}; say which")
+        return found[0]
+
+
+def view(reservation: HomeReservation, zone: str) -> dict[str, Any]:
+    """A reservation as its member sees it (times in the host's zone and ours)."""
+    result: dict[str, Any] = {
+        "id": reservation.id,
+        "status": reservation.status,
+        "host": reservation.host,
+        "target": {"kind": reservation.target_kind, "id": reservation.target_id},
+        "seats": reservation.seats,
+        "created_at": reservation.created_at,
+        "updated_at": reservation.updated_at,
+    }
+    if reservation.status == "rejected":
+        result["problem"] = reservation.problem
+    if reservation.status == "pending":
+        result.update(last_error=reservation.last_error, tries=reservation.tries, next_try=reservation.next_try)
+    receipt = reservation.receipt
+    if receipt is not None:
+        obj = receipt["object"]
+        result.update(
+            kind=reservation.kind,
+            unit=reservation.unit,
+            units=reservation.units,
+            allowance=obj.get("allowance"),
+            starts_at=obj["starts_at"],
+            ends_at=obj["ends_at"],
+            timezone=obj["timezone"],
+            host_time=_times(obj, obj["timezone"]),
+            our_time=_times(obj, zone),
+            receipt=receipt,
+        )
+        if obj.get("problem"):  # cancelled by the host (a withdrawn slot): why, as a problem type
+            result.update(cancelled_by="host", reason=obj["problem"])
+    return result
+
+
+def _times(obj: dict[str, Any], zone: str) -> dict[str, str]:
+    return {
+        "starts_at": to_zone(parse_iso(obj["starts_at"]), zone),
+        "ends_at": to_zone(parse_iso(obj["ends_at"]), zone),
+        "timezone": zone,
+    }
+
+
+def _is_uuid(value: str) -> bool:
+    return _UUID.match(value) is not None

@@ -1,0 +1,356 @@
+"""The host side of a reservation: verify the home's request and its member pass, decide in
+ONE transaction (seats, allowance, rules), answer with a signed receipt.
+
+The host is the only authority on its capacity and allowances. Every check that reads
+state (remaining seats, allowance used in the period, an existing reservation with this id)
+happens inside the write transaction that records the decision, so no interleaving of
+requests can overbook. A refused request changes nothing. The same id asked again returns
+the stored receipt; the same id with other content is a conflict.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from node.clock import iso, parse_iso
+from node.core import Node, UnitOfWork
+from protocol.envelope import object_hash, open_envelope, read_envelope, seal, signer_of
+from protocol.models import (
+    Allowance,
+    AllowanceUse,
+    BookingRules,
+    Event,
+    FederatedObject,
+    MemberPass,
+    ReservationReceipt,
+    ReservationRequest,
+    Slot,
+    Terms,
+)
+from protocol.problems import Problem, ProblemType
+
+from .agreement import terms_we_give
+from .periods import default_unit, invalid, month_of, period_start, units_for
+from .refresh import SlotRefresher
+from .reservation_store import Hosted, HostedRepository
+from .store import SlotQueries
+
+T = TypeVar("T", bound=FederatedObject)
+CLOCK_SKEW = timedelta(seconds=300)
+
+
+class HostDesk:
+    def __init__(self, node: Node, hosted: HostedRepository, refresher: SlotRefresher) -> None:
+        self.node = node
+        self.hosted = hosted
+        self.refresher = refresher
+        self.slots = SlotQueries()
+
+    # -- reserve ----------------------------------------------------------------------------
+
+    async def reserve(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+        """PUT /federation/v1/reservations/{id}: (201, receipt) when decided now, (200, receipt) on a repeat."""
+        try:
+            status, receipt = await self._reserve(peer, reservation_id, raw)
+        except Problem as problem:
+            self.node.metrics.reservations.labels(result=problem.kind.value).inc()
+            raise
+        self.node.metrics.reservations.labels(result="confirmed" if status == 201 else "repeat").inc()
+        return status, receipt
+
+    async def _reserve(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+        request, request_hash = await self._open(peer, raw, ReservationRequest)
+        if request.id != reservation_id:
+            raise invalid("id", f"the request's id {request.id} is not the id in the URL")
+        if request.host != self.node.id:
+            raise invalid("host", f"this request is for {request.host}, not {self.node.id}")
+        member_pass = await self._open_pass(peer, request.member_pass)
+        terms = await terms_we_give(self.node, peer)
+        key = object_hash(
+            {"home": peer, "member": member_pass.member_id, "target": request.target.to_wire(), "seats": request.seats}
+        )
+        async with self.node.write() as work:
+            existing = await self.hosted.get(work.tx, request.id)
+            if existing is not None:
+                if existing.home != peer or existing.content_key != key:
+                    raise Problem(ProblemType.CONFLICT, f"reservation {request.id} exists with other content")
+                return 200, existing.receipt
+            decide = self._decide_slot if request.target.kind == "slot" else self._decide_event
+            receipt = await decide(work, peer, request, member_pass, terms, request_hash, key)
+        return 201, receipt
+
+    async def _decide_slot(
+        self,
+        work: UnitOfWork,
+        peer: str,
+        request: ReservationRequest,
+        member_pass: MemberPass,
+        terms: Terms,
+        request_hash: str,
+        key: str,
+    ) -> dict[str, Any]:
+        stored = await self.slots.own_slot(work.tx, self.node.id, request.target.id)
+        if stored is None or stored.get("twin") != peer:
+            raise Problem(ProblemType.NOT_FOUND, f"no slot {request.target.id} is offered to {peer}")
+        slot = Slot.model_validate(stored)
+        if slot.status != "open":
+            raise Problem(ProblemType.CONFLICT, f"slot {slot.id} was withdrawn")
+        now = self.node.clock.now()
+        check_rules(terms.rules, request.seats, slot.starts_at, now)
+        remaining = slot.seats - await self.hosted.seats_taken(work.tx, "slot", slot.id)
+        if request.seats > remaining:
+            raise Problem(
+                ProblemType.SLOT_FULL,
+                f"{remaining} of {slot.seats} seats left, {request.seats} asked",
+                remaining=remaining,
+            )
+        kind = slot.resource.kind
+        allowance = terms.allowance_for(kind)
+        unit = allowance.unit if allowance else default_unit(kind)
+        units = units_for(unit, request.seats, slot.starts_at, slot.ends_at, slot.timezone)
+        use = await self._draw(work, peer, allowance, units, slot.starts_at, slot.timezone)
+        receipt = ReservationReceipt(
+            origin=self.node.id,
+            id=request.id,
+            version=1,
+            home=peer,
+            member_id=member_pass.member_id,
+            target=request.target,
+            kind=kind,
+            seats=request.seats,
+            status="confirmed",
+            units=units,
+            unit=unit,  # type: ignore[arg-type]
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            timezone=slot.timezone,
+            allowance=use,
+            request_hash=request_hash,
+            issued_at=now,
+        )
+        envelope = await self._record(work, receipt, member_pass, kind, use, key)
+        self.refresher.mark(slot.id)  # the twin hears of the seats left just after this commits
+        return envelope
+
+    async def _decide_event(
+        self,
+        work: UnitOfWork,
+        peer: str,
+        request: ReservationRequest,
+        member_pass: MemberPass,
+        terms: Terms,
+        request_hash: str,
+        key: str,
+    ) -> dict[str, Any]:
+        """A place at one of our events: no allowance (the event's capacity is the limit)."""
+        stored = await self.node.store.objects.get("Event", self.node.id, request.target.id, work.tx)
+        event = Event.model_validate(stored.object) if stored is not None else None
+        if event is None or not event.visible_to(peer):
+            raise Problem(ProblemType.NOT_FOUND, f"no event {request.target.id} is shared with {peer}")
+        if event.status == "cancelled":
+            raise Problem(ProblemType.CONFLICT, f"event {event.id} is cancelled")
+        now = self.node.clock.now()
+        if request.seats > terms.rules.max_seats_per_reservation:
+            raise invalid("seats", f"at most {terms.rules.max_seats_per_reservation} seats per reservation")
+        if now >= event.starts_at:
+            raise Problem(ProblemType.OUTSIDE_BOOKING_WINDOW, f"event {event.id} has started")
+        if event.capacity is not None:
+            remaining = event.capacity - await self.hosted.seats_taken(work.tx, "event", event.id)
+            if request.seats > remaining:
+                raise Problem(
+                    ProblemType.SLOT_FULL, f"{remaining} of {event.capacity} places left", remaining=remaining
+                )
+        receipt = ReservationReceipt(
+            origin=self.node.id,
+            id=request.id,
+            version=1,
+            home=peer,
+            member_id=member_pass.member_id,
+            target=request.target,
+            seats=request.seats,
+            status="confirmed",
+            units=request.seats,
+            unit="seat",
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            timezone=event.timezone,
+            request_hash=request_hash,
+            issued_at=now,
+        )
+        return await self._record(work, receipt, member_pass, "event", None, key)
+
+    async def _draw(
+        self, work: UnitOfWork, peer: str, allowance: Allowance | None, units: int, starts_at: datetime, tz: str
+    ) -> AllowanceUse | None:
+        """Take `units` from the allowance of the period holding `starts_at` (host's zone)."""
+        if allowance is None:
+            return None  # the agreement sets no allowance for this kind: the slot's seats are the limit
+        start = period_start(starts_at, tz, allowance.period).isoformat()
+        used = await self.hosted.units_used(work.tx, peer, allowance.kind, start)
+        if used + units > allowance.amount:
+            raise Problem(
+                ProblemType.ALLOWANCE_EXHAUSTED,
+                f"{used} of {allowance.amount} {allowance.kind} {allowance.unit}s used for the {allowance.period} "
+                f"from {start}; this reservation needs {units}",
+                amount=allowance.amount,
+                used=used,
+                needed=units,
+                period_start=start,
+            )
+        return AllowanceUse(
+            kind=allowance.kind,
+            unit=allowance.unit,
+            period=allowance.period,
+            period_start=start,
+            amount=allowance.amount,
+            used=used + units,
+            remaining=allowance.amount - used - units,
+        )
+
+    async def _record(
+        self,
+        work: UnitOfWork,
+        receipt: ReservationReceipt,
+        member_pass: MemberPass,
+        kind: str,
+        use: AllowanceUse | None,
+        key: str,
+    ) -> dict[str, Any]:
+        """Store the decision; the receipt goes back as the answer (a repeat gets it again)."""
+        envelope = seal(receipt, self.node.keys.current).model_dump(mode="json")
+        assert receipt.starts_at is not None and receipt.ends_at is not None and receipt.timezone is not None
+        at = iso(self.node.clock.now())
+        await self.hosted.insert(
+            work.tx,
+            Hosted(
+                id=receipt.id,
+                home=receipt.home,
+                member_id=receipt.member_id,
+                display_name=member_pass.display_name,
+                target_kind=receipt.target.kind,
+                target_id=receipt.target.id,
+                seats=receipt.seats,
+                status="confirmed",
+                kind=kind,
+                unit=receipt.unit,
+                units=receipt.units,
+                period_start=use.period_start if use else None,
+                month=month_of(receipt.starts_at, receipt.timezone),
+                starts_at=iso(receipt.starts_at),
+                ends_at=iso(receipt.ends_at),
+                content_key=key,
+                version=receipt.version,
+                receipt=envelope,
+                created_at=at,
+                updated_at=at,
+            ),
+        )
+        return envelope
+
+    # -- cancel -----------------------------------------------------------------------------
+
+    async def cancel(self, peer: str, reservation_id: str) -> dict[str, Any]:
+        """DELETE /federation/v1/reservations/{id}: the cancelled receipt, or a problem."""
+        terms = await terms_we_give(self.node, peer)
+        async with self.node.write() as work:
+            hosted = await self.hosted.get(work.tx, reservation_id)
+            if hosted is None or hosted.home != peer:
+                raise Problem(ProblemType.NOT_FOUND, f"no reservation {reservation_id} from {peer}")
+            if hosted.status == "cancelled":
+                return hosted.receipt
+            deadline = cancel_deadline(hosted, terms.rules)
+            if self.node.clock.now() > deadline:
+                raise Problem(
+                    ProblemType.CANCELLATION_WINDOW_CLOSED,
+                    f"cancellations closed at {iso(deadline)}",
+                    deadline=iso(deadline),
+                )
+            return await self._cancel(work, hosted, problem=None, publish=False)
+
+    async def cancel_for_withdrawal(self, work: UnitOfWork, slot: Slot) -> list[str]:
+        """Cancel every reservation on a withdrawn slot; returns the homes told (through the outbox)."""
+        homes = []
+        for hosted in await self.hosted.confirmed_on(work.tx, "slot", slot.id):
+            # A receipt's problem is a problem type: the slot is gone, so `not-found`. The home did
+            # not ask: the cancelled receipt reaches it through its inbox (and our feed).
+            await self._cancel(work, hosted, problem=ProblemType.NOT_FOUND.value, publish=True)
+            homes.append(hosted.home)
+        return homes
+
+    async def _cancel(self, work: UnitOfWork, hosted: Hosted, problem: str | None, publish: bool) -> dict[str, Any]:
+        old = ReservationReceipt.model_validate(hosted.receipt["object"])
+        use = old.allowance
+        if use is not None and hosted.period_start is not None:
+            used = await self.hosted.units_used(work.tx, hosted.home, hosted.kind, hosted.period_start) - hosted.units
+            use = use.model_copy(update={"used": used, "remaining": use.amount - used})
+        receipt = ReservationReceipt.model_validate(
+            {
+                **old.to_wire(),
+                "version": old.version + 1,
+                "status": "cancelled",
+                "problem": problem,
+                "allowance": use.to_wire() if use else None,
+                "issued_at": iso(self.node.clock.now()),
+            }
+        )
+        if publish:
+            envelope = await self.node.publish(work, receipt, [hosted.home])
+        else:
+            envelope = seal(receipt, self.node.keys.current).model_dump(mode="json")
+        await self.hosted.store_receipt(
+            work.tx, hosted.id, "cancelled", receipt.version, self.node.to_json(envelope), iso(self.node.clock.now())
+        )
+        if hosted.target_kind == "slot":
+            self.refresher.mark(hosted.target_id)
+        return envelope
+
+    # -- verification -----------------------------------------------------------------------
+
+    async def _open(self, peer: str, raw: Any, cls: type[T]) -> tuple[T, str]:
+        """A signed object the calling twin originates; returns it and its hash."""
+        envelope = read_envelope(raw)
+        origin, kid = signer_of(envelope)
+        if origin != peer:
+            raise Problem(ProblemType.FORBIDDEN, f"{peer} may only send objects it signs, not {origin}'s")
+        known = await self.node.directory.key(origin, kid)
+        obj = open_envelope(envelope, known.key, signer=peer)
+        if not isinstance(obj, cls):
+            raise Problem(ProblemType.VALIDATION_ERROR, f"expected a {cls.__name__}, got a {obj.type}")
+        return obj, object_hash(envelope.object)
+
+    async def _open_pass(self, peer: str, raw: Any) -> MemberPass:
+        """The member pass must be signed by the home that sends the request, and be current."""
+        member_pass, _ = await self._open(peer, raw, MemberPass)
+        now = self.node.clock.now()
+        if member_pass.issued_at > now + CLOCK_SKEW or member_pass.expires_at <= now:
+            raise Problem(ProblemType.SIGNATURE_EXPIRED, "the member pass is not valid now")
+        return member_pass
+
+
+def check_rules(rules: BookingRules, seats: int, starts_at: datetime, now: datetime) -> None:
+    """The agreement's booking rules for a slot: seats per reservation, notice, book-ahead."""
+    if seats > rules.max_seats_per_reservation:
+        raise invalid("seats", f"at most {rules.max_seats_per_reservation} seats per reservation")
+    earliest = now + timedelta(hours=rules.min_notice_hours)
+    if starts_at < earliest:
+        raise Problem(
+            ProblemType.OUTSIDE_BOOKING_WINDOW,
+            f"reservations need {rules.min_notice_hours} hours' notice",
+            earliest=iso(earliest),
+        )
+    latest = now + timedelta(days=rules.book_ahead_days)
+    if starts_at > latest:
+        raise Problem(
+            ProblemType.OUTSIDE_BOOKING_WINDOW,
+            f"reservations open {rules.book_ahead_days} days ahead",
+            latest=iso(latest),
+        )
+
+
+def cancel_deadline(hosted: Hosted, rules: BookingRules) -> datetime:
+    """Slots: cancel_until_hours before the start. Event places: until the event starts."""
+    starts_at = parse_iso(hosted.starts_at)
+    if hosted.target_kind == "event":
+        return starts_at
+    return starts_at - timedelta(hours=rules.cancel_until_hours)

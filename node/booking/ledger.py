@@ -1,0 +1,102 @@
+"""The reciprocity ledger: what we gave each twin's members here, and what our members took
+there, per month, against the agreement's allowances, computed from the signed receipts.
+
+`given` comes from the receipts we signed as host; `taken` from the receipts the twin signed
+and we verified as home. Each figure can be proved to the other side by the receipts
+themselves (`receipts=1`), which anyone holding the signer's key can verify. Months are
+taken in the host's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from node.core import Node
+from node.store import Twinning
+from protocol.models import Terms
+
+from .agreement import find_twinning, terms_of
+from .periods import month_of, parse_month
+from .reservation_store import HomeRepository, HostedRepository
+
+
+class Ledger:
+    def __init__(self, node: Node, hosted: HostedRepository, home: HomeRepository) -> None:
+        self.node = node
+        self.hosted = hosted
+        self.home = home
+
+    async def report(self, twin: str | None, period: str | None, with_receipts: bool) -> dict[str, Any]:
+        month = parse_month(period) if period else month_of(self.node.clock.now(), self.node.settings.node.timezone)
+        if twin:
+            twinnings = [await find_twinning(self.node, twin, "twin")]
+        else:
+            twinnings = _latest_per_peer(await self.node.store.twinnings.list())
+        items = [await self._twin_entry(t, month, with_receipts) for t in twinnings]
+        return {"node": self.node.id, "period": month, "twins": items}
+
+    async def _twin_entry(self, twinning: Twinning, month: str, with_receipts: bool) -> dict[str, Any]:
+        we_give, we_receive = terms_of(twinning)
+        hosted = await self.hosted.for_month(month, home=twinning.peer_id)
+        abroad = await self.home.for_month(month, host=twinning.peer_id)
+        given = _totals((h.kind, h.unit, h.units, h.seats) for h in hosted if h.status == "confirmed")
+        taken = _totals((r.kind or "", r.unit or "", r.units or 0, r.seats) for r in abroad if r.status == "confirmed")
+        entry: dict[str, Any] = {
+            "twin": twinning.peer_id,
+            "twinning_id": twinning.id,
+            "status": twinning.status,
+            "given": _against(given, we_give),
+            "taken": _against(taken, we_receive),
+            "cancelled": {
+                "given": sum(1 for h in hosted if h.status == "cancelled"),
+                "taken": sum(1 for r in abroad if r.status == "cancelled"),
+            },
+        }
+        if with_receipts:
+            entry["receipts"] = {
+                "given": [h.receipt for h in hosted],
+                "taken": [r.receipt for r in abroad if r.receipt is not None],
+            }
+        return entry
+
+
+def _totals(rows: Iterable[tuple[str, str, int, int]]) -> dict[tuple[str, str], dict[str, int]]:
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    for kind, unit, units, seats in rows:
+        entry = totals.setdefault((kind, unit), {"units": 0, "seats": 0, "reservations": 0})
+        entry["units"] += units
+        entry["seats"] += seats
+        entry["reservations"] += 1
+    return totals
+
+
+def _against(totals: dict[tuple[str, str], dict[str, int]], terms: Terms) -> list[dict[str, Any]]:
+    """Totals per kind and unit, each with the allowance the agreement sets for that kind."""
+    kinds = {(a.kind, a.unit) for a in terms.allowances} | set(totals)
+    lines = []
+    for kind, unit in sorted(kinds):
+        line: dict[str, Any] = {"kind": kind, "unit": unit, **totals.get((kind, unit), _zero())}
+        allowance = terms.allowance_for(kind)
+        if allowance is not None and allowance.unit == unit:
+            line["allowance"] = {"amount": allowance.amount, "period": allowance.period}
+            if allowance.period == "month":
+                line["allowance"]["remaining"] = allowance.amount - line["units"]
+        lines.append(line)
+    return lines
+
+
+def _zero() -> dict[str, int]:
+    return {"units": 0, "seats": 0, "reservations": 0}
+
+
+def _latest_per_peer(twinnings: list[Twinning]) -> list[Twinning]:
+    """One agreement per twin: the live one, else the most recent (the list is newest first)."""
+    chosen: dict[str, Twinning] = {}
+    for t in twinnings:
+        if t.status in ("proposed", "pending", "declined"):
+            continue  # never active: nothing was shared
+        current = chosen.get(t.peer_id)
+        if current is None or (current.status in ("ended", "declined") and t.status not in ("ended", "declined")):
+            chosen[t.peer_id] = t
+    return sorted(chosen.values(), key=lambda t: t.peer_id)

@@ -1,0 +1,92 @@
+"""Members of this space, and the short-lived signed passes that introduce them to a host.
+
+A pass carries an opaque member id and a display name: the least a host needs to know.
+Removing a member deletes their personal data and tokens; their reservations keep only the
+opaque id.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from node.clock import iso
+from node.core import Node
+from node.store.tokens import hash_token
+from protocol.envelope import seal
+from protocol.models import MemberPass
+from protocol.problems import Problem, ProblemType
+
+from .store import Member, MemberRepository
+
+PASS_LIFETIME = timedelta(minutes=10)
+
+
+class MemberBody(BaseModel):
+    """POST /api/v1/members."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: Annotated[str, Field(min_length=1, max_length=100)]
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class MemberService:
+    def __init__(self, node: Node, repo: MemberRepository) -> None:
+        self.node = node
+        self.repo = repo
+
+    async def add(self, body: MemberBody) -> dict[str, Any]:
+        """A new member with a bearer token and a calendar secret (each shown once)."""
+        member = Member(
+            id=secrets.token_hex(12),
+            display_name=body.display_name.strip() or body.display_name,
+            email=body.email,
+            created_at=iso(self.node.clock.now()),
+        )
+        calendar_secret = secrets.token_urlsafe(32)
+        async with self.node.write() as work:
+            await self.repo.insert(work.tx, member, hash_token(calendar_secret))
+            token = await self.node.store.tokens.create(work.tx, "member", member.id)
+        return {
+            **member.view(),
+            "token": token,
+            "calendar_url": f"{self.node.id}/api/v1/reservations.ics?secret={calendar_secret}",
+        }
+
+    async def get(self, member_id: str) -> Member:
+        member = await self.repo.get(member_id)
+        if member is None:
+            raise Problem(ProblemType.NOT_FOUND, f"no member {member_id}")
+        return member
+
+    async def by_calendar_secret(self, secret: str) -> Member | None:
+        return await self.repo.get_by_calendar_hash(hash_token(secret))
+
+    async def list(self) -> list[dict[str, Any]]:
+        return [m.view() for m in await self.repo.list()]
+
+    async def remove(self, member_id: str) -> None:
+        """Delete the member's personal data and every token; reservations keep the opaque id."""
+        async with self.node.write() as work:
+            if not await self.repo.delete(work.tx, member_id):
+                raise Problem(ProblemType.NOT_FOUND, f"no member {member_id}")
+            await self.node.store.tokens.revoke_member(work.tx, member_id)
+
+    def issue_pass(self, member: Member) -> dict[str, Any]:
+        """A signed MemberPass for one request abroad."""
+        now = self.node.clock.now()
+        member_pass = MemberPass(
+            origin=self.node.id,
+            id=str(uuid.uuid4()),
+            version=1,
+            member_id=member.id,
+            display_name=member.display_name,
+            home=self.node.id,
+            issued_at=now,
+            expires_at=now + PASS_LIFETIME,
+        )
+        return seal(member_pass, self.node.keys.current).model_dump(mode="json")

@@ -1,0 +1,82 @@
+"""Keeping the twin's view of `remaining` current, out of the deciding transaction.
+
+A reservation (or a cancellation) marks its slot; this task then publishes one new version
+of each marked slot with the seats left at that moment. A burst of reservations on a slot
+becomes one version (and the outbox coalesces further, one pending row per slot and twin),
+and the transaction that decides a reservation stays short. The host's decision never reads
+the published `remaining`: it counts confirmed seats, so a version that lags cannot overbook.
+On start every open slot is checked once, in case the node stopped between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+
+import structlog
+
+from node.core import Node
+from protocol.models import Slot
+
+from .reservation_store import HostedRepository
+from .slots import republish_slot
+from .store import SlotQueries
+
+log = structlog.get_logger("node.booking")
+# At most one round of versions per this many seconds: a burst of reservations becomes one
+# version per slot, and the twin still hears of the seats left within a blink.
+ROUND_SECONDS = 0.05
+
+
+class SlotRefresher:
+    def __init__(self, node: Node, hosted: HostedRepository) -> None:
+        self.node = node
+        self.hosted = hosted
+        self.queries = SlotQueries()
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def mark(self, slot_id: str) -> None:
+        self._dirty.add(slot_id)
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="booking-slot-refresher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def refresh(self, slot_ids: Iterable[str] | None = None) -> int:
+        """Publish the seats left of these slots (all open ones if None); returns versions published."""
+        published = 0
+        async with self.node.write() as work:
+            ids = sorted(slot_ids) if slot_ids is not None else await self.queries.open_ids(work.tx, self.node.id)
+            for slot_id in ids:
+                obj = await self.queries.own_slot(work.tx, self.node.id, slot_id)
+                if obj is None or obj["status"] != "open":
+                    continue
+                remaining = obj["seats"] - await self.hosted.seats_taken(work.tx, "slot", slot_id)
+                if remaining != obj["remaining"]:
+                    await republish_slot(self.node, work, Slot.model_validate(obj), remaining=remaining)
+                    published += 1
+        return published
+
+    async def _loop(self) -> None:
+        pending: set[str] | None = None  # None: every open slot (on start)
+        while True:
+            try:
+                await self.refresh(pending)
+            except Exception:  # try the same again: a bug must not freeze availability for good
+                log.exception("slot_refresh_error")
+                await asyncio.sleep(1.0)
+                continue
+            await self._wake.wait()
+            await asyncio.sleep(ROUND_SECONDS)
+            self._wake.clear()
+            pending, self._dirty = self._dirty, set()

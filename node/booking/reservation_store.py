@@ -1,0 +1,297 @@
+"""Storage of reservations: hosted here for twins' members, and ours abroad (one method per query)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from typing import Any
+
+from aiosqlite import Connection
+
+from node.store.db import Database, Row
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """A reservation a twin's member holds here, and the receipt we signed for it."""
+
+    id: str
+    home: str
+    member_id: str
+    display_name: str
+    target_kind: str
+    target_id: str
+    seats: int
+    status: str
+    kind: str
+    unit: str
+    units: int
+    period_start: str | None
+    month: str
+    starts_at: str
+    ends_at: str
+    content_key: str
+    version: int
+    receipt: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Hosted:
+        values = {f.name: row[f.name] for f in fields(cls)}
+        values["receipt"] = json.loads(values["receipt"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class HomeReservation:
+    """One of our members' reservations abroad, and the host's receipt once we have it."""
+
+    id: str
+    member_id: str
+    host: str
+    target_kind: str
+    target_id: str
+    seats: int
+    status: str
+    problem: str | None
+    last_error: str | None
+    tries: int
+    next_try: str | None
+    kind: str | None
+    unit: str | None
+    units: int | None
+    month: str | None
+    starts_at: str | None
+    ends_at: str | None
+    timezone: str | None
+    version: int | None
+    receipt: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> HomeReservation:
+        values = {f.name: row[f.name] for f in fields(cls)}
+        values["receipt"] = json.loads(values["receipt"]) if values["receipt"] else None
+        return cls(**values)
+
+    @classmethod
+    def pending(
+        cls, reservation_id: str, member_id: str, host: str, target_kind: str, target_id: str, seats: int, at: str
+    ) -> HomeReservation:
+        """A new reservation, written before the host is asked: nothing known of the answer yet."""
+        unknown = dict.fromkeys(_ANSWER_FIELDS)
+        return cls(
+            reservation_id,
+            member_id,
+            host,
+            target_kind,
+            target_id,
+            seats,
+            status="pending",
+            tries=0,
+            next_try=at,
+            created_at=at,
+            updated_at=at,
+            **unknown,
+        )
+
+    def same_request(self, member_id: str, host: str, target_kind: str, target_id: str, seats: int) -> bool:
+        return (self.member_id, self.host, self.target_kind, self.target_id, self.seats) == (
+            member_id,
+            host,
+            target_kind,
+            target_id,
+            seats,
+        )
+
+
+_ANSWER_FIELDS = (
+    "problem",
+    "last_error",
+    "kind",
+    "unit",
+    "units",
+    "month",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "version",
+    "receipt",
+)
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """What the home indexes of a verified receipt."""
+
+    status: str
+    kind: str
+    unit: str
+    units: int
+    month: str
+    starts_at: str
+    ends_at: str
+    timezone: str
+    version: int
+    envelope_json: str
+
+
+class HostedRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, tx: Connection, reservation_id: str) -> Hosted | None:
+        """Read inside the deciding transaction."""
+        rows = await tx.execute_fetchall("SELECT * FROM hosted_reservations WHERE id = ?", (reservation_id,))
+        return Hosted.from_row(next(iter(rows))) if rows else None
+
+    async def insert(self, tx: Connection, hosted: Hosted) -> None:
+        names = [f.name for f in fields(Hosted)]
+        values = [getattr(hosted, n) for n in names]
+        values[names.index("receipt")] = json.dumps(hosted.receipt, separators=(",", ":"))
+        await tx.execute(
+            f"INSERT INTO hosted_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            values,
+        )
+
+    async def store_receipt(
+        self, tx: Connection, reservation_id: str, status: str, version: int, receipt_json: str, at: str
+    ) -> None:
+        await tx.execute(
+            "UPDATE hosted_reservations SET status = ?, version = ?, receipt = ?, updated_at = ? WHERE id = ?",
+            (status, version, receipt_json, at, reservation_id),
+        )
+
+    async def seats_taken(self, tx: Connection, target_kind: str, target_id: str) -> int:
+        rows = await tx.execute_fetchall(
+            "SELECT COALESCE(SUM(seats), 0) FROM hosted_reservations "
+            "WHERE target_kind = ? AND target_id = ? AND status = 'confirmed'",
+            (target_kind, target_id),
+        )
+        return int(next(iter(rows))[0])
+
+    async def units_used(self, tx: Connection, home: str, kind: str, period_start: str) -> int:
+        rows = await tx.execute_fetchall(
+            "SELECT COALESCE(SUM(units), 0) FROM hosted_reservations "
+            "WHERE home = ? AND kind = ? AND period_start = ? AND status = 'confirmed'",
+            (home, kind, period_start),
+        )
+        return int(next(iter(rows))[0])
+
+    async def confirmed_on(self, tx: Connection, target_kind: str, target_id: str) -> list[Hosted]:
+        rows = await tx.execute_fetchall(
+            "SELECT * FROM hosted_reservations WHERE target_kind = ? AND target_id = ? AND status = 'confirmed' "
+            "ORDER BY created_at, id",
+            (target_kind, target_id),
+        )
+        return [Hosted.from_row(r) for r in rows]
+
+    async def for_month(self, month: str, home: str | None = None) -> list[Hosted]:
+        sql, params = "SELECT * FROM hosted_reservations WHERE month = ?", [month]
+        if home is not None:
+            sql, params = sql + " AND home = ?", [*params, home]
+        rows = await self._db.fetch_all(sql + " ORDER BY starts_at, id", params)
+        return [Hosted.from_row(r) for r in rows]
+
+    async def seats_by_target(self, target_kind: str) -> dict[str, int]:
+        rows = await self._db.fetch_all(
+            "SELECT target_id, SUM(seats) AS seats FROM hosted_reservations "
+            "WHERE target_kind = ? AND status = 'confirmed' GROUP BY target_id",
+            (target_kind,),
+        )
+        return {r["target_id"]: int(r["seats"]) for r in rows}
+
+
+class HomeRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert(self, tx: Connection, reservation: HomeReservation) -> bool:
+        """False if the id is taken (the caller then reads what is there)."""
+        names = [f.name for f in fields(HomeReservation)]
+        values = [getattr(reservation, n) for n in names]
+        values[names.index("receipt")] = None
+        cursor = await tx.execute(
+            f"INSERT OR IGNORE INTO home_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            values,
+        )
+        return cursor.rowcount == 1
+
+    async def get(self, reservation_id: str) -> HomeReservation | None:
+        row = await self._db.fetch_one("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,))
+        return HomeReservation.from_row(row) if row else None
+
+    async def for_member(self, member_id: str) -> list[HomeReservation]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM home_reservations WHERE member_id = ? ORDER BY COALESCE(starts_at, created_at), id",
+            (member_id,),
+        )
+        return [HomeReservation.from_row(r) for r in rows]
+
+    async def store_receipt(self, tx: Connection, reservation_id: str, facts: ReceiptFacts, at: str) -> bool:
+        """Keep a verified receipt unless we hold the same or a newer version; True if stored."""
+        cursor = await tx.execute(
+            "UPDATE home_reservations SET status = ?, kind = ?, unit = ?, units = ?, month = ?, starts_at = ?, "
+            "ends_at = ?, timezone = ?, version = ?, receipt = ?, problem = NULL, last_error = NULL, "
+            "next_try = NULL, updated_at = ? WHERE id = ? AND (version IS NULL OR version < ?)",
+            (
+                facts.status,
+                facts.kind,
+                facts.unit,
+                facts.units,
+                facts.month,
+                facts.starts_at,
+                facts.ends_at,
+                facts.timezone,
+                facts.version,
+                facts.envelope_json,
+                at,
+                reservation_id,
+                facts.version,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    async def mark_rejected(self, tx: Connection, reservation_id: str, problem: str, at: str) -> None:
+        """The host said no (only while we hold no receipt: a receipt is the host's last word)."""
+        await tx.execute(
+            "UPDATE home_reservations SET status = 'rejected', problem = ?, next_try = NULL, updated_at = ? "
+            "WHERE id = ? AND receipt IS NULL",
+            (problem, at, reservation_id),
+        )
+
+    async def mark_unanswered(self, tx: Connection, reservation_id: str, error: str, next_try: str, at: str) -> None:
+        """No usable answer: stay pending, try again at `next_try`."""
+        await tx.execute(
+            "UPDATE home_reservations SET tries = tries + 1, last_error = ?, next_try = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'pending'",
+            (error[:500], next_try, at, reservation_id),
+        )
+
+    async def mark_pending(self, tx: Connection, reservation_id: str, at: str) -> None:
+        """A rejected reservation asked again with the same id and content: ask the host again."""
+        await tx.execute(
+            "UPDATE home_reservations SET status = 'pending', problem = NULL, next_try = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'rejected'",
+            (at, at, reservation_id),
+        )
+
+    async def due(self, now: str, limit: int = 50) -> list[HomeReservation]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM home_reservations WHERE status = 'pending' AND next_try <= ? ORDER BY next_try LIMIT ?",
+            (now, limit),
+        )
+        return [HomeReservation.from_row(r) for r in rows]
+
+    async def next_due(self) -> str | None:
+        row = await self._db.fetch_one("SELECT MIN(next_try) AS t FROM home_reservations WHERE status = 'pending'")
+        return row["t"] if row else None
+
+    async def for_month(self, month: str, host: str | None = None) -> list[HomeReservation]:
+        sql, params = "SELECT * FROM home_reservations WHERE month = ? AND receipt IS NOT NULL", [month]
+        if host is not None:
+            sql, params = sql + " AND host = ?", [*params, host]
+        rows = await self._db.fetch_all(sql + " ORDER BY starts_at, id", params)
+        return [HomeReservation.from_row(r) for r in rows]

@@ -1,0 +1,55 @@
+"""The booking feature's services on one node, created when the node opens."""
+
+from __future__ import annotations
+
+from node.core import Node
+from node.federation.inbox import Acceptor
+from protocol.models import FederatedObject, Slot
+from protocol.problems import Problem, ProblemType
+
+from .home import HomeDesk
+from .host import HostDesk
+from .ledger import Ledger
+from .members import MemberService
+from .receipts import ReceiptInbox
+from .refresh import SlotRefresher
+from .reservation_store import HomeRepository, HostedRepository
+from .resources import ResourceService
+from .retry import Retrier
+from .slots import SlotService
+from .store import MemberRepository, ResourceRepository
+
+
+class Booking:
+    """Resources, slots, members, reservations as host and as home, and the ledger."""
+
+    def __init__(self, node: Node) -> None:
+        db = node.store.db
+        self.node = node
+        self.resources = ResourceService(node, ResourceRepository(db))
+        self.members = MemberService(node, MemberRepository(db))
+        hosted = HostedRepository(db)
+        self.refresher = SlotRefresher(node, hosted)
+        self.host = HostDesk(node, hosted, self.refresher)
+        self.slots = SlotService(node, self.resources, self.host)
+        self.home = HomeDesk(node, HomeRepository(db), self.members)
+        self.ledger = Ledger(node, self.host.hosted, self.home.repo)
+        self.retrier = Retrier(self.home)
+
+    def register(self) -> None:
+        """Accept twins' slots and receipts in our inbox, and start the retrier."""
+        self.node.inbox.accept("Slot", Acceptor(check=self._check_slot))
+        receipts = ReceiptInbox(self.node, self.home.repo)
+        self.node.inbox.accept("ReservationReceipt", Acceptor(check=receipts.check, after_apply=receipts.after_apply))
+        self.retrier.start()
+        self.refresher.start()
+
+    async def close(self) -> None:
+        await self.retrier.stop()
+        await self.refresher.stop()
+
+    async def _check_slot(self, peer_id: str, obj: FederatedObject) -> None:
+        # A slot is for the one twin it is offered to; we keep no replica of another twin's.
+        assert isinstance(obj, Slot)
+        if obj.twin != self.node.id:
+            raise Problem(ProblemType.FORBIDDEN, f"slot {obj.id} is offered to {obj.twin}, not to {self.node.id}")

@@ -1,0 +1,189 @@
+"""Slots: space-time this space offers ONE twin, and the slots our twins offer us.
+
+Capacity rule: a slot's seats belong to the twin it is offered to. The host never offers
+more seats of a resource at any moment than the resource holds: when a slot is offered, the
+peak of seats over the open slots of that resource overlapping it, plus its own, must fit
+the capacity (checked in the same transaction that publishes it). So each slot is decided
+on its own and no mix of reservations can overbook the resource.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from node.clock import iso
+from node.core import Node, UnitOfWork
+from node.store import StoredObject
+from protocol.models import Slot
+from protocol.models.common import Ident
+from protocol.problems import Problem, ProblemType
+
+from .agreement import active_twin, find_twinning
+from .periods import invalid, local_instant, to_zone
+from .resources import ResourceService, check_open
+from .store import SlotQueries
+
+if TYPE_CHECKING:
+    from .host import HostDesk
+
+
+class SlotBody(BaseModel):
+    """POST /api/v1/slots. Times are wall times in the space's zone, or instants with an offset."""
+
+    model_config = ConfigDict(extra="forbid")
+    resource_id: Ident
+    twin_id: Annotated[str, Field(min_length=1, max_length=200)]
+    starts_at: Annotated[str, Field(min_length=10, max_length=40)]
+    ends_at: Annotated[str, Field(min_length=10, max_length=40)]
+    seats: Annotated[int, Field(ge=1, le=10_000)]
+
+
+async def republish_slot(node: Node, work: UnitOfWork, slot: Slot, **changes: Any) -> Slot:
+    """Publish the next version of one of our slots to its twin (coalesced in the outbox)."""
+    updated = Slot.model_validate({**slot.to_wire(), **changes, "version": slot.version + 1})
+    await node.publish(work, updated, [slot.twin])
+    return updated
+
+
+class SlotService:
+    def __init__(self, node: Node, resources: ResourceService, host: HostDesk) -> None:
+        self.node = node
+        self.resources = resources
+        self.host = host
+        self.queries = SlotQueries()
+
+    @property
+    def zone(self) -> str:
+        return self.node.settings.node.timezone
+
+    async def offer(self, body: SlotBody) -> dict[str, Any]:
+        resource = await self.resources.get(body.resource_id)
+        twinning = await active_twin(self.node, body.twin_id, "twin_id")
+        starts = local_instant(body.starts_at, self.zone, "starts_at")
+        ends = local_instant(body.ends_at, self.zone, "ends_at")
+        if ends.astimezone(UTC) <= starts.astimezone(UTC):
+            raise invalid("ends_at", "must be after starts_at")
+        if body.seats > resource.capacity:
+            raise invalid("seats", f"{resource.name} holds {resource.capacity}")
+        check_open(resource, starts, ends, self.zone)
+        slot = Slot(
+            origin=self.node.id,
+            id=str(uuid.uuid4()),
+            version=1,
+            resource=resource.to_wire(),
+            starts_at=starts,
+            ends_at=ends,
+            timezone=self.zone,
+            twin=twinning.peer_id,
+            seats=body.seats,
+            remaining=body.seats,
+        )
+        async with self.node.write() as work:
+            await self._check_capacity(work, slot)
+            await self.node.publish(work, slot, [slot.twin])
+        return own_view(slot, 0)
+
+    async def _check_capacity(self, work: UnitOfWork, slot: Slot) -> None:
+        others = [
+            Slot.model_validate(o)
+            for o in await self.queries.open_overlapping(work.tx, self.node.id, iso(slot.starts_at), iso(slot.ends_at))
+            if o["resource"]["id"] == slot.resource.id
+        ]
+        peak = peak_seats(others, slot.starts_at, slot.ends_at) + slot.seats
+        if peak > slot.resource.capacity:
+            raise Problem(
+                ProblemType.CONFLICT,
+                f"{slot.resource.name} holds {slot.resource.capacity}; with the slots already offered at that "
+                f"time this makes {peak}",
+                capacity=slot.resource.capacity,
+                offered=peak - slot.seats,
+            )
+
+    async def withdraw(self, slot_id: str) -> dict[str, Any]:
+        """Withdraw one of our slots; reservations on it are cancelled and their homes told."""
+        async with self.node.write() as work:
+            stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, work.tx)
+            if stored is None:
+                raise Problem(ProblemType.NOT_FOUND, f"no slot {slot_id}")
+            slot = Slot.model_validate(stored.object)
+            notified: list[str] = []
+            if slot.status == "open":
+                slot = await republish_slot(self.node, work, slot, status="withdrawn")
+                notified = await self.host.cancel_for_withdrawal(work, slot)
+        taken = (await self.host.hosted.seats_by_target("slot")).get(slot.id, 0)
+        return {**own_view(slot, taken), "notified": sorted(set(notified))}
+
+    async def list_own(self, start: str | None, end: str | None) -> list[dict[str, Any]]:
+        stored = await self.node.store.objects.list(
+            "Slot", origin=self.node.id, **self._range(start, end), limit=10_000
+        )
+        taken = await self.host.hosted.seats_by_target("slot")
+        return [own_view(Slot.model_validate(s.object), taken.get(s.id, 0)) for s in stored]
+
+    async def twin_slots(self, twin_ref: str, start: str | None, end: str | None) -> dict[str, Any]:
+        """What a twin offers us (our replicas of its slots), in its zone and ours."""
+        twinning = await find_twinning(self.node, twin_ref, "id")
+        stored = await self.node.store.objects.list(
+            "Slot", origin=twinning.peer_id, **self._range(start, end), limit=10_000
+        )
+        items = [self.replica_view(s) for s in stored if s.object.get("twin") == self.node.id]
+        return {
+            "twin": twinning.peer_id,
+            "twinning_id": twinning.id,
+            "status": twinning.status,
+            "items": items,
+        }
+
+    def replica_view(self, stored: StoredObject) -> dict[str, Any]:
+        slot = Slot.model_validate(stored.object)
+        return {
+            **own_view(slot, slot.seats - slot.remaining),
+            "host": slot.origin,
+            "host_time": _times(slot.starts_at, slot.ends_at, slot.timezone),
+            "our_time": _times(slot.starts_at, slot.ends_at, self.zone),
+        }
+
+    def _range(self, start: str | None, end: str | None) -> dict[str, str]:
+        bounds = {}
+        if start:
+            bounds["ends_after"] = iso(local_instant(start, self.zone, "from"))
+        if end:
+            bounds["starts_before"] = iso(local_instant(end, self.zone, "to"))
+        return bounds
+
+
+def peak_seats(slots: list[Slot], starts_at: datetime, ends_at: datetime) -> int:
+    """The most seats the given slots hold at any one moment within [starts_at, ends_at)."""
+    changes: list[tuple[datetime, int]] = []
+    for slot in slots:  # compared in UTC: aware datetimes sharing a tzinfo compare by wall time
+        changes.append((max(slot.starts_at.astimezone(UTC), starts_at.astimezone(UTC)), slot.seats))
+        changes.append((min(slot.ends_at.astimezone(UTC), ends_at.astimezone(UTC)), -slot.seats))
+    peak = current = 0
+    for _, delta in sorted(changes, key=lambda c: (c[0], c[1])):  # ends before starts at the same instant
+        current += delta
+        peak = max(peak, current)
+    return peak
+
+
+def own_view(slot: Slot, taken: int) -> dict[str, Any]:
+    return {
+        "id": slot.id,
+        "version": slot.version,
+        "status": slot.status,
+        "resource": slot.resource.model_dump(),
+        "twin": slot.twin,
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
+        "timezone": slot.timezone,
+        "seats": slot.seats,
+        "remaining": slot.remaining,
+        "reserved": taken,
+    }
+
+
+def _times(starts_at: datetime, ends_at: datetime, tz: str) -> dict[str, str]:
+    return {"starts_at": to_zone(starts_at, tz), "ends_at": to_zone(ends_at, tz), "timezone": tz}

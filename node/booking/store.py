@@ -1,0 +1,147 @@
+"""Storage of this space's resources and members (one async method per query)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiosqlite import Connection
+
+from node.store.db import Database, Row
+from protocol.models import Resource
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    id: str
+    kind: str
+    name: str
+    capacity: int
+    opening_hours: dict[str, list[str]] | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> ResourceRow:
+        hours = json.loads(row["opening_hours"]) if row["opening_hours"] else None
+        return cls(row["id"], row["kind"], row["name"], row["capacity"], hours, row["created_at"])
+
+    def to_wire(self) -> Resource:
+        return Resource(id=self.id, kind=self.kind, name=self.name, capacity=self.capacity)  # type: ignore[arg-type]
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "capacity": self.capacity,
+            "opening_hours": self.opening_hours,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    display_name: str
+    email: str
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Member:
+        return cls(row["id"], row["display_name"], row["email"], row["created_at"])
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "display_name": self.display_name,
+            "email": self.email,
+            "created_at": self.created_at,
+        }
+
+
+class ResourceRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert(self, tx: Connection, resource: ResourceRow) -> bool:
+        """False if a resource with this id exists."""
+        cursor = await tx.execute(
+            "INSERT OR IGNORE INTO resources (id, kind, name, capacity, opening_hours, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                resource.id,
+                resource.kind,
+                resource.name,
+                resource.capacity,
+                json.dumps(resource.opening_hours) if resource.opening_hours is not None else None,
+                resource.created_at,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    async def get(self, resource_id: str) -> ResourceRow | None:
+        row = await self._db.fetch_one("SELECT * FROM resources WHERE id = ?", (resource_id,))
+        return ResourceRow.from_row(row) if row else None
+
+    async def list(self) -> list[ResourceRow]:
+        rows = await self._db.fetch_all("SELECT * FROM resources ORDER BY kind, name, id")
+        return [ResourceRow.from_row(r) for r in rows]
+
+
+class MemberRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert(self, tx: Connection, member: Member, calendar_hash: bytes) -> None:
+        await tx.execute(
+            "INSERT INTO members (id, display_name, email, calendar_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            (member.id, member.display_name, member.email, calendar_hash, member.created_at),
+        )
+
+    async def get(self, member_id: str) -> Member | None:
+        row = await self._db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
+        return Member.from_row(row) if row else None
+
+    async def get_by_calendar_hash(self, calendar_hash: bytes) -> Member | None:
+        row = await self._db.fetch_one("SELECT * FROM members WHERE calendar_hash = ?", (calendar_hash,))
+        return Member.from_row(row) if row else None
+
+    async def list(self) -> list[Member]:
+        rows = await self._db.fetch_all("SELECT * FROM members ORDER BY display_name, id")
+        return [Member.from_row(r) for r in rows]
+
+    async def delete(self, tx: Connection, member_id: str) -> bool:
+        cursor = await tx.execute("DELETE FROM members WHERE id = ?", (member_id,))
+        return cursor.rowcount == 1
+
+
+class SlotQueries:
+    """Reads of our own Slot objects that happen inside a write transaction (one trip each)."""
+
+    async def own_slot(self, tx: Connection, origin: str, slot_id: str) -> dict[str, Any] | None:
+        """Our slot `slot_id` as its signed object, or None."""
+        rows = await tx.execute_fetchall(
+            "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND id = ?", (origin, slot_id)
+        )
+        return _object(next(iter(rows))[0]) if rows else None
+
+    async def open_overlapping(self, tx: Connection, origin: str, starts_at: str, ends_at: str) -> list[dict[str, Any]]:
+        """Our open slots that overlap [starts_at, ends_at) (UTC strings), as signed objects."""
+        rows = await tx.execute_fetchall(
+            "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open' "
+            "AND starts_at < ? AND ends_at > ?",
+            (origin, ends_at, starts_at),
+        )
+        return [_object(r[0]) for r in rows]
+
+    async def open_ids(self, tx: Connection, origin: str) -> list[str]:
+        rows = await tx.execute_fetchall(
+            "SELECT id FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open'", (origin,)
+        )
+        return [r[0] for r in rows]
+
+
+def _object(envelope_json: str) -> dict[str, Any]:
+    obj: dict[str, Any] = json.loads(envelope_json)["object"]
+    return obj

@@ -1,0 +1,79 @@
+"""GET /calendar.ics: this space's public events and the twins' events it re-hosts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from node.calendar import CalendarEntry, CalendarStatus, build_calendar
+from node.clock import iso
+from protocol.models import Event
+
+from .views import notice
+
+if TYPE_CHECKING:
+    from .repository import Flag
+    from .service import EventService
+
+PAST = timedelta(days=90)  # ended events stay in the feed this long
+MAX_ENTRIES = 2000
+_STATUS: dict[str, CalendarStatus] = {
+    "scheduled": "CONFIRMED",
+    "moved_online": "CONFIRMED",
+    "postponed": "TENTATIVE",
+    "cancelled": "CANCELLED",
+}
+_PREFIX = {"postponed": "Postponed: ", "cancelled": "Cancelled: "}
+
+
+def uid(event: Event) -> str:
+    """Stable across versions: the event's id at its origin's host."""
+    return f"{event.id}@{urlsplit(event.origin).netloc}"
+
+
+async def public_calendar(service: EventService) -> bytes:
+    node = service.node
+    since = iso(node.clock.now() - PAST)
+    events = [Event.model_validate(s.object) for s in await service.repo.calendar(node.id, since, MAX_ENTRIES)]
+    flags = {f.event_id: f for f in await service.repo.open_flags()}
+    names = {node.id: node.settings.node.name}
+    for event in events:
+        source = event.exported_from
+        if source is not None and source.origin not in names:
+            row = await node.store.peers.get(source.origin)
+            names[source.origin] = row["name"] if row is not None else source.origin
+    entries = [entry(event, names, flags.get(event.id)) for event in events]
+    return build_calendar(f"{node.settings.node.name}: events", entries, now=node.clock.now())
+
+
+def entry(event: Event, names: dict[str, str], flag: Flag | None) -> CalendarEntry:
+    """One of our events as a VEVENT."""
+    lines = [event.summary] if event.summary else []
+    if event.exported_from is not None:
+        origin = names.get(event.exported_from.origin, event.exported_from.origin)
+        lines.append(f"Also at {origin}: re-hosted here from {event.exported_from.origin}.")
+        if flag is not None:
+            zone = event.timezone
+            lines.append("Notice: " + notice(flag, origin, names[event.origin], zone))
+    if event.description:
+        lines.append(event.description)
+    online = event.status == "moved_online"
+    place = "Online" if online else ", ".join(p for p in (event.room, event.venue, event.address) if p)
+    return CalendarEntry(
+        uid=uid(event),
+        sequence=event.version - 1,
+        summary=_PREFIX.get(event.status, "") + event.title,
+        description="\n\n".join(lines),
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        status=_STATUS[event.status],
+        url=f"{event.origin}/#event-{event.id}",
+        location=place or None,
+        conference_url=event.online_url,
+        rrule=event.rrule,
+        exdates=tuple(event.exdates),
+        categories=tuple(event.tags),
+        stamp=event.updated_at,
+    )

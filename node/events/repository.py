@@ -1,0 +1,198 @@
+"""The events' own tables: series ends, copy links, export baselines and flags.
+
+The events themselves are signed objects in the `objects` table; the range query joins it
+here because only this feature knows that a recurring event lasts past its first occurrence.
+Writes take the transaction's connection; one method per query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiosqlite import Connection
+
+from node.store.db import Database, Row
+from node.store.objects import StoredObject
+
+SourceKey = tuple[str, str]  # (origin, id) of the event a copy re-hosts
+
+
+@dataclass(frozen=True)
+class CopyLink:
+    origin: str
+    id: str
+    source_origin: str
+    source_id: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """The origin of one of our exported copies changed its times or status."""
+
+    pk: int
+    event_id: str
+    source_origin: str
+    source_id: str
+    source_version: int
+    changes: list[dict[str, Any]]
+    raised_at: str
+    resolved_at: str | None
+    resolution: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Flag:
+        values = {k: row[k] for k in row.keys()}  # noqa: SIM118 (sqlite3.Row)
+        values["changes"] = json.loads(values["changes"])
+        return cls(**values)
+
+
+class EventRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # -- derived indexes, written with the object ---------------------------------------------
+
+    async def put_series(self, tx: Connection, origin: str, id_: str, last_ends_at: str | None) -> None:
+        await tx.execute(
+            "INSERT INTO event_series (origin, id, last_ends_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (origin, id) DO UPDATE SET last_ends_at = excluded.last_ends_at",
+            (origin, id_, last_ends_at),
+        )
+
+    async def drop_series(self, tx: Connection, origin: str, id_: str) -> None:
+        await tx.execute("DELETE FROM event_series WHERE origin = ? AND id = ?", (origin, id_))
+
+    async def put_copy(self, tx: Connection, link: CopyLink) -> None:
+        await tx.execute(
+            "INSERT OR REPLACE INTO event_copies (origin, id, source_origin, source_id) VALUES (?, ?, ?, ?)",
+            (link.origin, link.id, link.source_origin, link.source_id),
+        )
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    async def in_range(self, origins: Sequence[str], after: str, before: str, limit: int) -> list[StoredObject]:
+        """Events of these origins with an occurrence that may overlap (after, before), by start."""
+        if not origins:
+            return []
+        marks = ",".join("?" * len(origins))
+        rows = await self._db.fetch_all(
+            "SELECT o.* FROM objects o LEFT JOIN event_series s ON s.origin = o.origin AND s.id = o.id "
+            f"WHERE o.type = 'Event' AND o.origin IN ({marks}) AND o.starts_at < ? AND (o.ends_at > ? OR "
+            "(s.origin IS NOT NULL AND (s.last_ends_at IS NULL OR s.last_ends_at > ?))) "
+            "ORDER BY o.starts_at, o.origin, o.id LIMIT ?",
+            (*origins, before, after, after, limit),
+        )
+        return [StoredObject.from_row(r) for r in rows]
+
+    async def with_id(self, id_: str, origins: Sequence[str]) -> list[StoredObject]:
+        """Events with this id at any of these origins (ids are unique per origin only)."""
+        if not origins:
+            return []
+        marks = ",".join("?" * len(origins))
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM objects WHERE type = 'Event' AND id = ? AND origin IN ({marks}) ORDER BY origin",
+            (id_, *origins),
+        )
+        return [StoredObject.from_row(r) for r in rows]
+
+    async def links_of(self, sources: Iterable[SourceKey]) -> list[CopyLink]:
+        """Every known copy of these source events."""
+        wanted = sorted(set(sources))
+        found: list[CopyLink] = []
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start : start + 300]
+            where = " OR ".join(["(source_origin = ? AND source_id = ?)"] * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT origin, id, source_origin, source_id FROM event_copies WHERE {where}",
+                [part for key in chunk for part in key],
+            )
+            found += [CopyLink(r["origin"], r["id"], r["source_origin"], r["source_id"]) for r in rows]
+        return found
+
+    async def local_copies(self, tx: Connection, origin: str, source: SourceKey) -> list[str]:
+        """Ids of `origin`'s (our) copies of the source event, read inside the transaction."""
+        cursor = await tx.execute(
+            "SELECT id FROM event_copies WHERE origin = ? AND source_origin = ? AND source_id = ? ORDER BY id",
+            (origin, *source),
+        )
+        return [r[0] for r in await cursor.fetchall()]
+
+    async def calendar(self, origin: str, ends_after: str, limit: int) -> list[StoredObject]:
+        """Our events for the public calendar: those shown to every twin, and every copy we host."""
+        rows = await self._db.fetch_all(
+            "SELECT o.* FROM objects o LEFT JOIN event_series s ON s.origin = o.origin AND s.id = o.id "
+            "WHERE o.type = 'Event' AND o.origin = ? AND (o.audience_all = 1 OR EXISTS (SELECT 1 FROM "
+            "event_copies c WHERE c.origin = o.origin AND c.id = o.id)) AND (o.ends_at > ? OR "
+            "(s.origin IS NOT NULL AND (s.last_ends_at IS NULL OR s.last_ends_at > ?))) "
+            "ORDER BY o.starts_at, o.id LIMIT ?",
+            (origin, ends_after, ends_after, limit),
+        )
+        return [StoredObject.from_row(r) for r in rows]
+
+    # -- baselines and flags ------------------------------------------------------------------
+
+    async def baseline(self, tx: Connection, event_id: str) -> tuple[int, dict[str, Any]] | None:
+        cursor = await tx.execute(
+            "SELECT source_version, watched FROM export_baselines WHERE event_id = ?", (event_id,)
+        )
+        row = await cursor.fetchone()
+        return (int(row[0]), json.loads(row[1])) if row else None
+
+    async def set_baseline(
+        self, tx: Connection, event_id: str, source_version: int, watched: dict[str, Any], at: str
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO export_baselines (event_id, source_version, watched, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (event_id) DO UPDATE SET source_version = excluded.source_version, "
+            "watched = excluded.watched, updated_at = excluded.updated_at",
+            (event_id, source_version, json.dumps(watched, sort_keys=True), at),
+        )
+
+    async def raise_flag(
+        self,
+        tx: Connection,
+        event_id: str,
+        source: SourceKey,
+        source_version: int,
+        changes: list[dict[str, Any]],
+        at: str,
+    ) -> None:
+        """Open a flag on our copy, or bring its open flag up to the origin's latest change."""
+        text = json.dumps(changes)
+        cursor = await tx.execute(
+            "UPDATE event_flags SET source_version = ?, changes = ? WHERE event_id = ? AND resolved_at IS NULL",
+            (source_version, text, event_id),
+        )
+        if cursor.rowcount == 0:
+            await tx.execute(
+                "INSERT INTO event_flags (event_id, source_origin, source_id, source_version, changes, raised_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (event_id, *source, source_version, text, at),
+            )
+
+    async def resolve_flag(self, tx: Connection, event_id: str, resolution: str, at: str) -> bool:
+        """Close the open flag of a copy; False if it had none."""
+        cursor = await tx.execute(
+            "UPDATE event_flags SET resolved_at = ?, resolution = ? WHERE event_id = ? AND resolved_at IS NULL",
+            (at, resolution, event_id),
+        )
+        return cursor.rowcount > 0
+
+    async def open_flag(self, event_id: str, tx: Connection | None = None) -> Flag | None:
+        sql = "SELECT * FROM event_flags WHERE event_id = ? AND resolved_at IS NULL"
+        if tx is not None:
+            row = await (await tx.execute(sql, (event_id,))).fetchone()
+        else:
+            row = await self._db.fetch_one(sql, (event_id,))
+        return Flag.from_row(row) if row else None
+
+    async def open_flags(self) -> list[Flag]:
+        rows = await self._db.fetch_all("SELECT * FROM event_flags WHERE resolved_at IS NULL ORDER BY raised_at, pk")
+        return [Flag.from_row(r) for r in rows]
+
+    async def flag_history(self, event_id: str) -> list[Flag]:
+        rows = await self._db.fetch_all("SELECT * FROM event_flags WHERE event_id = ? ORDER BY pk", (event_id,))
+        return [Flag.from_row(r) for r in rows]

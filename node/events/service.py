@@ -1,0 +1,218 @@
+"""This space's events: publish, update, cancel; and accepting twins' events into our store.
+
+An event is a signed `Event` object whose only writer is its origin. Every change is a new
+version published to the twins in its audience (and to no one else: the outbox and the feed
+both filter by audience). Cancelling is a status change, so a cancelled event stays visible.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiosqlite import Connection
+from pydantic import ValidationError
+
+from node.clock import iso
+from node.core import Node, UnitOfWork
+from node.federation.inbox import Acceptor
+from node.web.errors import validation_problem
+from protocol.models import Envelope, Event, FederatedObject
+from protocol.problems import Problem, ProblemType
+
+from . import recurrence
+from .bodies import PLAIN_FIELDS, Audience, EventCreate, EventPatch
+from .exports import Exports, watched
+from .repository import CopyLink, EventRepository
+from .times import invalid, parse_local, zone_named
+
+
+class EventService:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.repo = EventRepository(node.store.db)
+        self.exports = Exports(self)
+
+    def acceptor(self) -> Acceptor:
+        """The inbox rule for twins' events: only what we may see, and well-formed series."""
+        return Acceptor(check=self._check_incoming, after_apply=self._after_apply)
+
+    # -- this space's events ----------------------------------------------------------------
+
+    async def create(self, body: EventCreate) -> Event:
+        zone = zone_named(body.timezone or self.node.settings.node.timezone)
+        start = parse_local(body.starts_at, zone, "starts_at")
+        end = parse_local(body.ends_at, zone, "ends_at")
+        values: dict[str, Any] = {k: getattr(body, k) for k in PLAIN_FIELDS if getattr(body, k) is not None}
+        values.update(timezone=zone.key, starts_at=start, ends_at=end)
+        rule_text = recurrence.normalize_rule(body.rrule) if body.rrule else None
+        values.update(self.series(rule_text, self.exdates(body.exdates, zone), start))
+        audience = await self.audience(body.audience if body.audience is not None else "all")
+        async with self.node.write() as work:
+            event_id = await self.new_id(work.tx)
+            event = self.compose(values, origin=self.node.id, id=event_id, version=1, audience=audience)
+            await self.publish(work, event)
+        return event
+
+    async def update(self, event_id: str, patch: EventPatch) -> Event:
+        async with self.node.write() as work:
+            current = await self.own(event_id, work.tx)
+            values = self.merge(current, patch)
+            if "audience" in patch.model_fields_set:
+                values["audience"] = await self.audience(patch.audience or "all", keep=_source_origin(current))
+            event = self.compose(values, origin=current.origin, id=current.id, version=current.version + 1)
+            if _same(current, event):
+                return current
+            await self.publish(work, event)
+            if current.exported_from is not None and watched(current) != watched(event):
+                await self.exports.edited(work.tx, event)  # the operator decided about a flag by editing
+        return event
+
+    async def cancel(self, event_id: str) -> Event:
+        """Cancel (a tombstone that stays visible); cancelling again changes nothing."""
+        async with self.node.write() as work:
+            current = await self.own(event_id, work.tx)
+            if current.status == "cancelled":
+                return current
+            values = current.model_dump(exclude_none=True) | {"status": "cancelled"}
+            event = self.compose(values, origin=current.origin, id=current.id, version=current.version + 1)
+            await self.publish(work, event)
+            if current.exported_from is not None:
+                await self.exports.edited(work.tx, event)
+        return event
+
+    async def own(self, event_id: str, tx: Connection | None = None) -> Event:
+        """One of our events; 404 for an id we do not originate (a twin's event is theirs to change)."""
+        stored = await self.node.store.objects.get("Event", self.node.id, event_id, tx=tx)
+        if stored is None:
+            raise Problem(ProblemType.NOT_FOUND, f"this space has no event {event_id!r}")
+        return Event.model_validate(stored.object)
+
+    async def publish(self, work: UnitOfWork, event: Event) -> None:
+        """Store and send a new version to the twins in its audience; index it in the same transaction."""
+        audience = None if event.audience == "all" else list(event.audience)
+        await self.node.publish(work, event, audience)
+        await self.index(work.tx, event)
+
+    async def index(self, tx: Connection, event: Event) -> None:
+        """The event's entries in the events' own tables (series end, copy link)."""
+        zone = zone_named(event.timezone)
+        rule = recurrence.read_rule(event.rrule, event.starts_at.astimezone(zone)) if event.rrule else None
+        if rule is not None:
+            last = recurrence.last_end(rule, event.ends_at - event.starts_at)
+            await self.repo.put_series(tx, event.origin, event.id, iso(last) if last else None)
+        else:
+            await self.repo.drop_series(tx, event.origin, event.id)
+        if event.exported_from is not None:
+            source = event.exported_from
+            await self.repo.put_copy(tx, CopyLink(event.origin, event.id, source.origin, source.id))
+
+    # -- building events ----------------------------------------------------------------------
+
+    def merge(self, current: Event, patch: EventPatch) -> dict[str, Any]:
+        """The current event's fields with the patch applied (times read in the resulting zone)."""
+        given = patch.model_fields_set
+        values = current.model_dump(exclude_none=True, exclude={"version", "updated_at", "rrule"})
+        for name in (*PLAIN_FIELDS, "status"):
+            if name in given:
+                value = getattr(patch, name)
+                if value is None:
+                    values.pop(name, None)
+                else:
+                    values[name] = value
+        for name in ("starts_at", "ends_at", "timezone"):
+            if name in given and not getattr(patch, name):
+                invalid(name, "an event always has one; send the new value or leave the field out")
+        zone = zone_named(patch.timezone or current.timezone)
+        start = parse_local(patch.starts_at, zone, "starts_at") if patch.starts_at else current.starts_at
+        if patch.ends_at:
+            end = parse_local(patch.ends_at, zone, "ends_at")
+        else:  # moving the start alone keeps the duration
+            end = start.astimezone(UTC) + (current.ends_at - current.starts_at)
+        values.update(timezone=zone.key, starts_at=start.astimezone(zone), ends_at=end.astimezone(zone))
+        if "rrule" in given:
+            rule_text = recurrence.normalize_rule(patch.rrule) if patch.rrule else None
+        else:
+            rule_text = current.rrule
+        if "exdates" in given:
+            exdates = self.exdates(patch.exdates, zone)
+        else:  # removing the rule removes its exceptions
+            exdates = [d.astimezone(zone) for d in current.exdates] if rule_text else []
+        values.update(self.series(rule_text, exdates, values["starts_at"]))
+        return values
+
+    def exdates(self, texts: list[str] | None, zone: ZoneInfo) -> list[datetime]:
+        return [parse_local(text, zone, f"exdates.{i}") for i, text in enumerate(texts or [])]
+
+    def series(self, rule_text: str | None, exdates: list[datetime], start: datetime) -> dict[str, Any]:
+        """rrule and exdates, checked against the first occurrence."""
+        rule = recurrence.parse_rule(rule_text, start) if rule_text else None
+        recurrence.check_exdates(rule, exdates)
+        return {"rrule": rule_text, "exdates": exdates}
+
+    def compose(self, values: dict[str, Any], **identity: Any) -> Event:
+        """The wire event; a field the wire refuses is a validation error naming it."""
+        start, end = values["starts_at"], values["ends_at"]
+        if end <= start:
+            invalid("ends_at", f"must be after starts_at ({start.isoformat()})")
+        if values.get("status") == "moved_online" and not values.get("online_url"):
+            invalid("online_url", "an event moved online needs its online_url")
+        fields = {k: v for k, v in values.items() if v is not None} | identity
+        fields["updated_at"] = self.node.clock.now()
+        try:
+            return Event(**fields)
+        except ValidationError as exc:
+            raise validation_problem(exc) from exc
+
+    async def audience(self, value: Audience, *, keep: str | None = None) -> Audience:
+        """'all', or the listed twins as node ids; anything but an active twin is refused.
+
+        `keep`: a node that stays in a listed audience (the origin of an event we re-host).
+        """
+        if value == "all":
+            return "all"
+        if not value:
+            invalid("audience", "name at least one twin, or 'all'")
+        active = set(await self.node.store.twinnings.active_peers())
+        peers: list[str] = []
+        for index, entry in enumerate(value):
+            twinning = await self.node.store.twinnings.get(entry)
+            peer = twinning.peer_id if twinning is not None else entry.rstrip("/")
+            if peer not in active:
+                invalid(f"audience.{index}", f"{entry!r} is not an active twin of this space")
+            peers.append(peer)
+        if keep is not None:
+            peers.append(keep)
+        return sorted(set(peers))
+
+    async def new_id(self, tx: Connection) -> str:
+        while True:
+            event_id = f"ev-{uuid.uuid4().hex[:12]}"
+            if await self.node.store.objects.get("Event", self.node.id, event_id, tx=tx) is None:
+                return event_id
+
+    # -- twins' events --------------------------------------------------------------------------
+
+    async def _check_incoming(self, peer_id: str, obj: FederatedObject) -> None:
+        # A twin's recurrence is taken as it comes (the wire model checked its form); a rule we
+        # cannot expand shows the event once rather than losing it.
+        if not isinstance(obj, Event):
+            raise Problem(ProblemType.VALIDATION_ERROR, f"expected an Event, got {obj.type}")
+        if not obj.visible_to(self.node.id):
+            raise Problem(ProblemType.FORBIDDEN, f"event {obj.id} is not shared with {self.node.id}")
+
+    async def _after_apply(self, tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
+        assert isinstance(obj, Event)
+        await self.index(tx, obj)
+        await self.exports.source_changed(tx, obj)
+
+
+def _same(a: Event, b: Event) -> bool:
+    skip = {"version", "updated_at"}
+    return a.model_dump(mode="json", exclude=skip) == b.model_dump(mode="json", exclude=skip)
+
+
+def _source_origin(event: Event) -> str | None:
+    return event.exported_from.origin if event.exported_from is not None else None

@@ -1,0 +1,225 @@
+"""What members and the operator read: events here and at the twins, in both time zones.
+
+Each item carries its times in the event's own zone and in this space's zone ("here": a
+member's own zone is their home space's), the spaces that also host it ("also at"), and, for
+a copy whose origin changed it, the open flag with a notice for members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from node.clock import iso
+from protocol.models import Event
+from protocol.problems import Problem, ProblemType
+
+from . import recurrence
+from .repository import Flag, SourceKey
+from .times import in_zone, invalid, parse_bound, parse_instant
+
+if TYPE_CHECKING:
+    from .service import EventService
+
+DEFAULT_SPAN = timedelta(days=180)
+MAX_SPAN = timedelta(days=800)
+MAX_EVENTS = 2000
+MAX_ITEMS = 2000
+
+
+@dataclass
+class Context:
+    """What the items of one answer share: names, "also at" groups, open flags."""
+
+    visible: set[str]
+    names: dict[str, str] = field(default_factory=dict)
+    groups: dict[SourceKey, list[Event]] = field(default_factory=dict)
+    flags: dict[str, Flag] = field(default_factory=dict)
+
+
+def group_key(event: Event) -> SourceKey:
+    """The original event that this one is, or re-hosts."""
+    ref = event.exported_from
+    return (ref.origin, ref.id) if ref is not None else (event.origin, event.id)
+
+
+class EventViews:
+    def __init__(self, service: EventService) -> None:
+        self.service = service
+        self.node = service.node
+        self.here = service.node.settings.node.timezone
+
+    async def listing(self, origin: str | None, start: str | None, end: str | None) -> dict[str, Any]:
+        """Occurrences overlapping [from, to) (default: the next 180 days), by start time."""
+        zone = ZoneInfo(self.here)
+        window_from = parse_bound(start, zone, "from") if start else self.node.clock.now()
+        window_to = parse_bound(end, zone, "to") if end else window_from + DEFAULT_SPAN
+        if window_to <= window_from:
+            invalid("to", "must be after from")
+        if window_to - window_from > MAX_SPAN:
+            invalid("to", f"ask for at most {MAX_SPAN.days} days at a time")
+        context = await self._context_base()
+        stored = await self.service.repo.in_range(
+            await self._origins(origin, context.visible), iso(window_from), iso(window_to), MAX_EVENTS
+        )
+        events = [Event.model_validate(s.object) for s in stored]
+        await self._fill(context, events)
+        found = []
+        for event in events:
+            for begins, ends in recurrence.occurrences(
+                event.starts_at, event.ends_at, event.timezone, event.rrule, event.exdates, window_from, window_to
+            ):
+                found.append((begins, event.origin, event.id, self.item(event, context, begins, ends)))
+        found.sort(key=lambda f: (f[0], f[1], f[2]))
+        return {
+            "from": in_zone(window_from, self.here),
+            "to": in_zone(window_to, self.here),
+            "timezone": self.here,
+            "items": [f[3] for f in found[:MAX_ITEMS]],
+            "truncated": len(found) > MAX_ITEMS or len(stored) == MAX_EVENTS,
+        }
+
+    async def one(self, event: Event) -> dict[str, Any]:
+        """One event as a series (its first occurrence's times)."""
+        context = await self._context_base()
+        await self._fill(context, [event])
+        return self.item(event, context, event.starts_at, event.ends_at)
+
+    async def find(self, event_id: str, origin: str | None) -> Event:
+        """An event here or at a twin by id; `origin` decides when ids collide (ours first)."""
+        context = await self._context_base()
+        origins = await self._origins(origin, context.visible)
+        found = await self.service.repo.with_id(event_id, origins)
+        found.sort(key=lambda s: s.origin != self.node.id)
+        if not found:
+            raise Problem(ProblemType.NOT_FOUND, f"no event {event_id!r} here or at the twins")
+        return Event.model_validate(found[0].object)
+
+    async def flags(self) -> dict[str, Any]:
+        """Every open flag, with the copy and the origin's event it concerns."""
+        context = await self._context_base()
+        items = []
+        for flag in await self.service.repo.open_flags():
+            event = await self.service.own(flag.event_id)
+            await self._fill(context, [event])
+            items.append(self.item(event, context, event.starts_at, event.ends_at))
+        return {"items": items}
+
+    def item(self, event: Event, context: Context, begins: datetime, ends: datetime) -> dict[str, Any]:
+        wire = event.model_dump(mode="json", exclude_none=True, exclude={"type", "starts_at", "ends_at", "audience"})
+        local = event.origin == self.node.id
+        item: dict[str, Any] = {
+            **wire,
+            "origin_name": context.names.get(event.origin, event.origin),
+            "local": local,
+            "starts_at": in_zone(begins, event.timezone),
+            "ends_at": in_zone(ends, event.timezone),
+            "here": {
+                "timezone": self.here,
+                "starts_at": in_zone(begins, self.here),
+                "ends_at": in_zone(ends, self.here),
+            },
+            "recurring": bool(event.rrule),
+            "url": f"{event.origin}/#event-{event.id}",
+            "also_at": self._also_at(event, context),
+            "flags": [],
+        }
+        if event.rrule:
+            item["series_starts_at"] = in_zone(event.starts_at, event.timezone)
+        if local:  # whom we share it with is ours to know, not a twin's other twins
+            item["audience"] = event.audience
+            flag = context.flags.get(event.id)
+            if flag is not None:
+                item["flags"] = [self._flag_view(flag, context)]
+        if event.exported_from is not None:
+            item["exported_from"]["name"] = context.names.get(event.exported_from.origin, event.exported_from.origin)
+        return item
+
+    def _also_at(self, event: Event, context: Context) -> list[dict[str, Any]]:
+        return [
+            {
+                "origin": other.origin,
+                "name": context.names.get(other.origin, other.origin),
+                "id": other.id,
+                "status": other.status,
+                "starts_at": in_zone(other.starts_at, other.timezone),
+                "timezone": other.timezone,
+                "here_starts_at": in_zone(other.starts_at, self.here),
+            }
+            for other in context.groups.get(group_key(event), [])
+            if (other.origin, other.id) != (event.origin, event.id)
+        ]
+
+    def _flag_view(self, flag: Flag, context: Context) -> dict[str, Any]:
+        source_name = context.names.get(flag.source_origin, flag.source_origin)
+        return {
+            "raised_at": flag.raised_at,
+            "source": {"origin": flag.source_origin, "id": flag.source_id},
+            "source_version": flag.source_version,
+            "changes": flag.changes,
+            "notice": notice(flag, source_name, self.node.settings.node.name, self.here),
+        }
+
+    # -- shared context ---------------------------------------------------------------------------
+
+    async def _context_base(self) -> Context:
+        visible = {self.node.id, *await self.node.store.twinnings.active_peers()}
+        context = Context(visible=visible, names={self.node.id: self.node.settings.node.name})
+        for peer in visible - {self.node.id}:
+            row = await self.node.store.peers.get(peer)
+            context.names[peer] = row["name"] if row is not None else peer
+        context.flags = {f.event_id: f for f in await self.service.repo.open_flags()}
+        return context
+
+    async def _fill(self, context: Context, events: list[Event]) -> None:
+        """Load the "also at" groups of these events: the original and every visible copy."""
+        known = {(e.origin, e.id): e for e in events}
+        keys = {group_key(e) for e in events} - set(context.groups)
+        members: dict[SourceKey, set[SourceKey]] = {key: {key} for key in keys}
+        for link in await self.service.repo.links_of(keys):
+            members[(link.source_origin, link.source_id)].add((link.origin, link.id))
+        for key, names in members.items():
+            group = []
+            for origin, id_ in sorted(names):
+                if origin not in context.visible:
+                    continue
+                event = known.get((origin, id_)) or await self._load(origin, id_)
+                if event is not None:
+                    group.append(event)
+            context.groups[key] = group
+
+    async def _load(self, origin: str, id_: str) -> Event | None:
+        stored = await self.node.store.objects.get("Event", origin, id_)
+        return Event.model_validate(stored.object) if stored is not None else None
+
+    async def _origins(self, origin: str | None, visible: set[str]) -> list[str]:
+        if origin in (None, "", "all"):
+            return sorted(visible)
+        if origin == "local":
+            return [self.node.id]
+        assert origin is not None
+        twinning = await self.node.store.twinnings.get(origin)
+        named = twinning.peer_id if twinning is not None else origin.rstrip("/")
+        if named not in visible:
+            invalid("origin", f"{origin!r} is neither 'all', 'local', this space nor an active twin")
+        return [named]
+
+
+def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:
+    """The sentence members read on a copy whose origin changed it."""
+    parts = []
+    for change in flag.changes:
+        name, now = change["field"], change["now"]
+        if name == "status":
+            parts.append(f"it is now {str(now).replace('_', ' ')}")
+        elif name in ("starts_at", "ends_at"):
+            when = parse_instant(now).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+            parts.append(f"it now {'starts' if name == 'starts_at' else 'ends'} {when} ({zone})")
+        else:
+            parts.append("its repeat schedule changed")
+    return (
+        f"{source_name} changed the original event: {'; '.join(dict.fromkeys(parts))}. "
+        f"{here_name} has not yet decided whether to follow; times here may change."
+    )

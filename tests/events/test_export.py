@@ -1,0 +1,130 @@
+"""Re-hosting a twin's event: "also at" on both sides, flags when the origin changes it."""
+
+from __future__ import annotations
+
+from tests.support.nodes import eventually
+
+from .support import listing, member_token, nyc_london, publish, versions_at
+
+LONDON_TALK = {"title": "Hackathon finals", "starts_at": "2027-03-23T18:00", "ends_at": "2027-03-23T20:00"}
+
+
+async def exported(nodes, **fields):
+    """London announces its finals; NYC re-hosts them as a watch party."""
+    nyc, london = await nyc_london(nodes)
+    talk = await publish(london, **LONDON_TALK, online_url="https://live.london.example/finals")
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
+    copy = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"room": "Main hall", **fields})
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 1})
+    return nyc, london, talk, copy
+
+
+async def flags_at(node):
+    return [f for item in (await node.api.ok("GET", "/api/v1/events/flags"))["items"] for f in item["flags"]]
+
+
+async def test_export__copy_is_local_linked_and_both_spaces_show_also_at(nodes):
+    nyc, london, talk, copy = await exported(nodes)
+    assert copy["exported_from"] == {"origin": london.url, "id": talk["id"], "name": "London"}
+    assert (copy["origin"], copy["room"], copy["venue"], copy["title"]) == (
+        nyc.url,
+        "Main hall",
+        "NYC",
+        "Hackathon finals",
+    )
+    # By default the copy is live: the same instant, written in New York time.
+    assert (copy["starts_at"], copy["timezone"]) == ("2027-03-23T14:00:00-04:00", "America/New_York")
+    assert copy["online_url"] == "https://live.london.example/finals"
+
+    at_nyc = {i["id"]: i for i in await listing(nyc)}
+    assert [(a["name"], a["id"]) for a in at_nyc[talk["id"]]["also_at"]] == [("NYC", copy["id"])]
+    assert [(a["name"], a["id"]) for a in at_nyc[copy["id"]]["also_at"]] == [("London", talk["id"])]
+    [at_london] = [i for i in await listing(london) if i["id"] == talk["id"]]
+    assert [(a["name"], a["id"], a["starts_at"]) for a in at_london["also_at"]] == [
+        ("NYC", copy["id"], "2027-03-23T14:00:00-04:00"),
+    ]
+
+
+async def test_export__own_time_and_room_and_conflicts(nodes):
+    nyc, _london, talk, copy = await exported(nodes, starts_at="2027-03-24T18:00", capacity=30)
+    assert (copy["starts_at"], copy["ends_at"], copy["capacity"]) == (
+        "2027-03-24T18:00:00-04:00",
+        "2027-03-24T20:00:00-04:00",
+        30,
+    )
+    status, problem = await nyc.api.call("POST", f"/api/v1/events/{talk['id']}/export", {})
+    assert (status, problem["event_id"]) == (409, copy["id"]), "one live copy per event"
+    status, _ = await nyc.api.call("POST", f"/api/v1/events/{copy['id']}/export", {})
+    assert status == 404, "only a twin's event can be re-hosted"
+    status, _ = await nyc.api.call("POST", "/api/v1/events/ev-nope/export", {})
+    assert status == 404
+
+
+async def test_export__origin_moves_the_event_copy_is_flagged_and_operator_follows(nodes):
+    nyc, london, talk, copy = await exported(nodes)
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"starts_at": "2027-03-24T18:00"})
+    [flag] = await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
+    assert [c["field"] for c in flag["changes"]] == ["starts_at", "ends_at"]
+    assert flag["changes"][0]["now"] == "2027-03-24T18:00:00Z"
+    assert "London changed the original event" in flag["notice"] and "2027-03-24 14:00" in flag["notice"]
+    token = await member_token(nyc)
+    shown = (await nyc.api.ok("GET", f"/api/v1/events/{copy['id']}", token=token))["flags"]
+    assert [f["notice"] for f in shown] == [flag["notice"]], "members are told"
+    assert (await nyc.api.ok("GET", f"/api/v1/events/{copy['id']}"))["starts_at"] == copy["starts_at"]
+
+    followed = await nyc.api.ok("POST", f"/api/v1/events/{copy['id']}/flags/resolve", {"action": "follow"})
+    assert (followed["starts_at"], followed["version"], followed["flags"]) == ("2027-03-24T14:00:00-04:00", 2, [])
+    assert await flags_at(nyc) == []
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 2})
+    [at_london] = [i for i in await listing(london) if i["id"] == talk["id"]]
+    assert at_london["also_at"][0]["starts_at"] == "2027-03-24T14:00:00-04:00"
+    status, _ = await nyc.api.call("POST", f"/api/v1/events/{copy['id']}/flags/resolve", {"action": "follow"})
+    assert status == 404, "no open flag left"
+
+
+async def test_export__origin_cancels_operator_keeps_the_copy(nodes):
+    nyc, london, talk, copy = await exported(nodes)
+    await london.api.ok("DELETE", f"/api/v1/events/{talk['id']}")
+    [flag] = await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
+    assert flag["changes"] == [{"field": "status", "was": "scheduled", "now": "cancelled"}]
+    assert "it is now cancelled" in flag["notice"]
+    kept = await nyc.api.ok("POST", f"/api/v1/events/{copy['id']}/flags/resolve", {"action": "keep"})
+    assert (kept["status"], kept["version"], kept["flags"]) == ("scheduled", 1, [])
+    assert await flags_at(nyc) == []
+
+
+async def test_export__origin_cancels_operator_follows_and_london_sees_it(nodes):
+    nyc, london, talk, copy = await exported(nodes)
+    await london.api.ok("DELETE", f"/api/v1/events/{talk['id']}")
+    await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
+    followed = await nyc.api.ok("POST", f"/api/v1/events/{copy['id']}/flags/resolve", {"action": "follow"})
+    assert followed["status"] == "cancelled"
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 2})
+
+
+async def test_export__editing_the_copy_answers_the_flag_and_a_revert_clears_it(nodes):
+    nyc, london, talk, copy = await exported(nodes)
+    talk_path = f"/api/v1/events/{talk['id']}"
+    await london.api.ok("PATCH", talk_path, {"starts_at": "2027-03-24T18:00"})
+    await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
+    await nyc.api.ok("PATCH", f"/api/v1/events/{copy['id']}", {"starts_at": "2027-03-24T19:00"})
+    assert await flags_at(nyc) == []
+
+    await london.api.ok("PATCH", talk_path, {"starts_at": "2027-03-25T18:00"})
+    await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
+    await london.api.ok("PATCH", talk_path, {"starts_at": "2027-03-24T18:00"})  # back to what NYC agreed with
+    await eventually(lambda: flags_at(nyc), [])
+    await london.api.ok("PATCH", talk_path, {"title": "Hackathon finals, live"})  # not a time: no flag
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 5})
+    assert await flags_at(nyc) == []
+
+
+async def test_export__cancelling_a_flagged_copy_answers_the_flag_and_raises_no_more(nodes):
+    nyc, london, talk, copy = await exported(nodes)
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"starts_at": "2027-03-24T18:00"})
+    await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
+    await nyc.api.ok("DELETE", f"/api/v1/events/{copy['id']}")
+    assert await flags_at(nyc) == []
+    await london.api.ok("DELETE", f"/api/v1/events/{talk['id']}")
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 3})
+    assert await flags_at(nyc) == [], "a cancelled copy is not flagged"

@@ -65,7 +65,7 @@ class Node:
         await self.store.open()
         self.session = aiohttp.ClientSession()
         self.client = FederationClient(
-            self.session, self.id, self.keys.current, self.settings.delivery.request_timeout_seconds
+            self.session, self.id, self.keys.current, self.settings.delivery.request_timeout_seconds, self.clock
         )
         self.directory = PeerDirectory(
             self.store, self.client, self.clock, self.settings.delivery.document_refetch_seconds

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 
+from node.clock import Clock
 from protocol.httpsig import sign_request
 from protocol.keys import SigningKey
 from protocol.problems import Problem, ProblemType
@@ -42,7 +43,10 @@ class PeerUnreachable(Exception):
 class FederationClient:
     """Signs with the node's current key; tests point it at nodes on loopback ports."""
 
-    def __init__(self, session: aiohttp.ClientSession, node_id: str, key: SigningKey, timeout: float) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, node_id: str, key: SigningKey, timeout: float, clock: Clock
+    ) -> None:
+        self._clock = clock
         self._session = session
         self._node_id = node_id
         self.key = key
@@ -61,7 +65,9 @@ class FederationClient:
         if body:
             headers["Content-Type"] = "application/json"
         if signed:
-            headers.update(sign_request(method, url, headers, body, self.key, self.keyid))
+            # `created` comes from the node's clock, the same clock its twins' checks are judged by.
+            created = int(self._clock.now().timestamp())
+            headers.update(sign_request(method, url, headers, body, self.key, self.keyid, created=created))
         try:
             async with self._session.request(
                 method, url, data=body or None, headers=headers, timeout=self._timeout, allow_redirects=False

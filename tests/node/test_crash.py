@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 
 import aiosqlite
+import pytest
 
 from node.config import load_settings
 from node.core import Node
@@ -44,13 +46,23 @@ def applied_log(node) -> list[tuple[str, str, int]]:
 
 
 async def test_crash__sigkill_during_delivery_loses_nothing_and_applies_nothing_twice(process_nodes):
+    await crash_rounds(process_nodes, ROUNDS)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("GEMELLA_SOAK"), reason="soak run: `make soak`")
+async def test_crash_soak__a_hundred_kills(process_nodes):
+    await crash_rounds(process_nodes, 100)
+
+
+async def crash_rounds(process_nodes, rounds: int) -> None:
     rng = random.Random(20261129)
     london = await process_nodes("London", config={"log": {"level": "debug", "format": "json"}})
     nyc = await process_nodes("NYC")
     await twin(nyc, london)
     latest: dict[str, int] = {}
     pending_at_kill = []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         await nyc.kill()
         pending_at_kill.append(await _outbox_rows(nyc))
         batch = []

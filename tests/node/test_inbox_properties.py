@@ -7,6 +7,7 @@ Each example uses its own object ids, so examples share two real nodes without s
 from __future__ import annotations
 
 import copy
+import os
 import itertools
 
 import pytest
@@ -88,7 +89,11 @@ async def pair(nodes):
     return nyc, london
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=600 if os.environ.get("GEMELLA_SOAK") else 60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(spec=batches())
 async def test_inbox_property__valid_items_alone_decide_the_state(pair, spec):
     nyc, london = pair

@@ -7,8 +7,8 @@ Each example uses its own object ids, so examples share two real nodes without s
 from __future__ import annotations
 
 import copy
-import os
 import itertools
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings

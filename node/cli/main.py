@@ -10,6 +10,7 @@ import click
 from aiohttp import web
 
 from node.config import ConfigError, load_settings
+from node.demo import demo
 from node.keystore import KeyFileError
 from node.logs import configure_logging
 from node.setup import InitError, init_node
@@ -21,9 +22,7 @@ from .twins import key, twin
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--node", "node", metavar="URL", help="The running node's local address (or GEMELLA_NODE).")
-@click.option(
-    "--dir", "dir", metavar="DIR", help="A node directory; its listen address is used (or GEMELLA_DIR)."
-)
+@click.option("--dir", "dir", metavar="DIR", help="A node directory; its listen address is used (or GEMELLA_DIR).")
 @click.option("--token", metavar="TOKEN", help="Operator or member token (or GEMELLA_TOKEN).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences.")
 def main(node: str | None, dir: str | None, token: str | None, as_json: bool) -> None:
@@ -104,9 +103,7 @@ def run(directory: Path) -> None:
         app = create_app(settings)
     except (ConfigError, KeyFileError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(
-        f"{settings.node.name} ({settings.node_id}) on http://{settings.listen.host}:{settings.listen.port}"
-    )
+    click.echo(f"{settings.node.name} ({settings.node_id}) on http://{settings.listen.host}:{settings.listen.port}")
     web.run_app(
         app,
         host=settings.listen.host,
@@ -143,6 +140,7 @@ def operator_token(directory: Path) -> None:
 
 
 main.add_command(twin)
+main.add_command(demo)
 main.add_command(key)
 main.add_command(event)
 for _command in BOOKING_COMMANDS:

@@ -52,7 +52,9 @@ def create_app(
 def default_extensions() -> list[Extension]:
     from node import booking, events
 
-    return [events.install, booking.install]
+    from . import pages
+
+    return [events.install, booking.install, pages.install]
 
 
 async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:

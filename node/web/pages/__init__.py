@@ -1,0 +1,45 @@
+"""The web pages: members at `/`, the operator at `/admin`. Server-rendered with Jinja2.
+
+Handlers call the same services as the JSON API (booking, events, twinning), so every rule
+lives in one place; this package only reads forms, shows results and turns problems into
+sentences. `install` is called from node/web/app.py's default extensions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from node.core import Node
+
+from . import admin, admin_events, admin_ledger, admin_members, admin_space, member
+from .guard import pages_middleware
+from .render import PAGES, STATIC_DIR, PageState, static_version
+from .security import PageSecrets
+from .timefmt import FILTERS
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def install(app: web.Application, node: Node) -> None:
+    """Templates, static files, the pages' routes and their middleware (CSRF, headers)."""
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    app[PAGES] = PageState(env=env, secrets=PageSecrets(node), static_version=static_version())
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    for module in (member, admin, admin_events, admin_space, admin_members, admin_ledger):
+        app.add_routes(module.routes)
+    app.middlewares.append(pages_middleware)
+
+
+__all__ = ["install"]

@@ -1,0 +1,78 @@
+"""Sign-in and sign-out pages for members (at /) and the operator (at /admin)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from node.store.tokens import Principal
+from node.web.auth import SESSION_COOKIE, principal
+from node.web.keys import NODE
+
+from .forms import read_form
+from .render import flash, redirect, render
+from .sessions import Role, SignInRefused, clear_session_cookie, set_session_cookie, sign_in, sign_out
+
+HOME: dict[Role, str] = {"member": "/", "operator": "/admin"}
+
+
+async def signed_in(request: web.Request, role: Role) -> Principal | None:
+    """The member (with a member id) or the operator behind this request, else None."""
+    who = await principal(request)
+    if who is None:
+        return None
+    if role == "member":
+        return who if who.member_id is not None else None
+    return who if who.role == "operator" else None
+
+
+async def signin_page(request: web.Request, role: Role, error: str | None = None) -> web.Response:
+    """The sign-in form; says so when a session cookie is there but its session has ended."""
+    who = await principal(request)
+    ended = SESSION_COOKIE in request.cookies and who is None
+    message = None
+    if error:
+        message = flash(error, "error")
+    elif ended:
+        message = flash("Your session has ended. Please sign in again.", "info")
+    context = {
+        "role": role,
+        "action": "/signin" if role == "member" else "/admin/signin",
+        "other": _other_role_note(who, role),
+    }
+    # Rendered without a principal: the form is bound to the pre-session cookie, as sign-in posts.
+    response = render(request, "signin.html", context, who=None, flash_now=message)
+    if ended:
+        clear_session_cookie(response, request.app[NODE])
+    return response
+
+
+def _other_role_note(who: Principal | None, role: Role) -> str | None:
+    if who is None:
+        return None
+    if role == "member" and who.role == "operator":
+        return "You are signed in as the operator. Members sign in here; the operator pages are at /admin."
+    if role == "operator" and who.member_id is not None:
+        return "You are signed in as a member. The operator signs in here with the operator token."
+    return None
+
+
+async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
+    fields = await read_form(request)
+    node = request.app[NODE]
+    try:
+        session = await sign_in(node, fields.get("token", ""), role)
+    except SignInRefused as refused:
+        return await signin_page(request, role, str(refused))
+    # A session this browser held before ends now: one browser, one live session.
+    await sign_out(node, request.cookies.get(SESSION_COOKIE))
+    response = redirect(request, HOME[role])
+    set_session_cookie(response, node, session)
+    return response
+
+
+async def handle_sign_out(request: web.Request, role: Role) -> web.Response:
+    node = request.app[NODE]
+    await sign_out(node, request.cookies.get(SESSION_COOKIE))
+    response = redirect(request, HOME[role], flash("You are signed out.", "info"))
+    clear_session_cookie(response, node)
+    return response

@@ -1,0 +1,153 @@
+"""Operator pages: sign-in, the twinnings (with the peer's key fingerprint and the agreement's
+life cycle) and delivery health per twin. Actions call the twinning service, as the API does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from node.store.tokens import Principal
+from node.web.api_twins import delivery_view, twin_view
+from node.web.errors import validation_problem
+from node.web.keys import NODE, SERVICES
+from protocol.keys import format_fingerprint
+from protocol.models import Terms
+from protocol.problems import Problem, ProblemType
+
+from .access import handle_sign_in, handle_sign_out
+from .forms import optional, read_form
+from .operator import act, operator_only, render_admin, terms_text
+
+routes = web.RouteTableDef()
+
+ACTIONS = {
+    "accept": "accepted",
+    "decline": "declined",
+    "suspend": "suspended",
+    "resume": "resumed",
+    "end": "ended",
+}
+
+
+@routes.post("/admin/signin")
+async def sign_in(request: web.Request) -> web.Response:
+    return await handle_sign_in(request, "operator")
+
+
+@routes.post("/admin/signout")
+async def sign_out(request: web.Request) -> web.Response:
+    return await handle_sign_out(request, "operator")
+
+
+@routes.get("/admin")
+@operator_only
+async def overview(request: web.Request, who: Principal) -> web.Response:
+    node = request.app[NODE]
+    twins = [_with_words(await twin_view(node, t)) for t in await node.store.twinnings.list()]
+    members = await node.services["booking"].members.list()
+    context = {
+        "twins": twins,
+        "me": {
+            "id": node.id,
+            "name": node.settings.node.name,
+            "timezone": node.settings.node.timezone,
+            "kid": node.keys.current.kid,
+            "fingerprint": format_fingerprint(node.fingerprint()),
+        },
+        "counts": {
+            "active": sum(1 for t in twins if t["status"] == "active"),
+            "waiting": sum(1 for t in twins if t["status"] == "pending"),
+            "members": len(members),
+            "outbox": sum(t["delivery"]["outbox_depth"] for t in twins if t["status"] in ("active", "suspended")),
+        },
+    }
+    return render_admin(request, "admin_twins.html", context, who, "/admin")
+
+
+@routes.post("/admin/twins")
+@operator_only
+async def propose(request: web.Request, who: Principal) -> web.Response:
+    fields = await read_form(request)
+    url = fields.get("url", "").rstrip("/")
+
+    async def run() -> str:
+        offer, wanted = _terms(fields, "offer"), _terms(fields, "request")
+        if not url.startswith(("http://", "https://")):
+            raise Problem(ProblemType.VALIDATION_ERROR, "url: the other node's address starts with http:// or https://")
+        twinning = await request.app[SERVICES]["twinning"].propose(url, offer, wanted, optional(fields, "message"))
+        view = await twin_view(request.app[NODE], twinning)
+        return (
+            f"Proposed a twinning to {view['peer_name'] or url}. Its key fingerprint is {view['peer_fingerprint']}: "
+            "check it with the other operator. The twinning is active once they accept."
+        )
+
+    return await act(request, "/admin", "propose the twinning", run)
+
+
+@routes.post("/admin/twins/{id}/{action:accept|decline|suspend|resume|end}")
+@operator_only
+async def change(request: web.Request, who: Principal) -> web.Response:
+    fields = await read_form(request)
+    twinning_id, action = request.match_info["id"], request.match_info["action"]
+    service = request.app[SERVICES]["twinning"]
+
+    async def run() -> str:
+        if action == "accept":
+            twinning = await service.accept(twinning_id)
+        else:
+            twinning = await service.change(twinning_id, action, optional(fields, "reason"))
+        name = (await request.app[NODE].store.peers.get(twinning.peer_id) or {"name": twinning.peer_id})["name"]
+        return f"The twinning with {name} is {ACTIONS[action]}."
+
+    return await act(request, "/admin", f"{action} the twinning", run)
+
+
+@routes.get("/admin/delivery")
+@operator_only
+async def delivery(request: web.Request, who: Principal) -> web.Response:
+    node = request.app[NODE]
+    twinnings = {t.peer_id: t for t in reversed(await node.store.twinnings.list())}
+    peers = {p for p, t in twinnings.items() if t.status in ("active", "suspended")}
+    peers |= set((await node.store.outbox.depth()).keys())
+    rows = []
+    for peer in sorted(peers):
+        view = await delivery_view(node, peer)
+        row = await node.store.peers.get(peer)
+        twinning = twinnings.get(peer)
+        rows.append(
+            {
+                **view,
+                "name": row["name"] if row else peer,
+                "status": twinning.status if twinning else "ended",
+                "health": _health(view),
+            }
+        )
+    return render_admin(request, "admin_delivery.html", {"rows": rows}, who, "/admin/delivery")
+
+
+def _health(view: dict[str, Any]) -> str:
+    if view["tries"] and view["last_error"]:
+        return "failing"
+    if view["outbox_depth"] and view["lag_seconds"] > 60:
+        return "late"
+    return "ok"
+
+
+def _with_words(view: dict[str, Any]) -> dict[str, Any]:
+    terms = view["terms"]
+    return {**view, "gives": terms_text(terms["we_give"]), "receives": terms_text(terms["we_receive"])}
+
+
+def _terms(fields: dict[str, str], name: str) -> Terms | None:
+    text = fields.get(name, "")
+    if not text:
+        return None
+    try:
+        return Terms.model_validate(json.loads(text))
+    except ValueError as exc:
+        if isinstance(exc, ValidationError):
+            raise validation_problem(exc, name) from exc
+        raise Problem(ProblemType.VALIDATION_ERROR, f"{name}: not valid JSON ({exc})") from exc

@@ -1,0 +1,197 @@
+"""Operator pages: this space's events (publish, update, cancel), the twins' events (export:
+re-host one here) and copies whose origin changed. All through the events service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from node.events.bodies import EventCreate, EventPatch, ExportBody
+from node.events.service import EventService
+from node.events.views import EventViews
+from node.store.tokens import Principal
+from node.web.keys import NODE
+from protocol.models import Event
+from protocol.problems import Problem
+
+from .forms import build, day_param, integer, read_form, read_multi, validated
+from .messages import operator_sentence
+from .operator import act, operator_only, render_admin
+from .render import flash, redirect
+from .timefmt import wall_input
+from .week import active_twins
+
+routes = web.RouteTableDef()
+
+SPAN_DAYS = 14
+TEXT_FIELDS = ("title", "summary", "description", "venue", "room", "address", "online_url", "language", "rrule")
+# Optional fields an emptied form field clears.
+CLEARABLE = (*TEXT_FIELDS[1:], "capacity", "tags")
+
+
+def _events(request: web.Request) -> EventService:
+    service: EventService = request.app[NODE].services["events"]
+    return service
+
+
+@routes.get("/admin/events")
+@operator_only
+async def events(request: web.Request, who: Principal) -> web.Response:
+    return await _page(request, who)
+
+
+@routes.post("/admin/events")
+@operator_only
+async def publish(request: web.Request, who: Principal) -> web.Response:
+    fields = await read_form(request)
+    try:
+        values = await _event_values(request, fields)
+        event = await _events(request).create(build(EventCreate, values))
+    except Problem as problem:
+        message = flash(operator_sentence(problem, "publish the event"), "error")
+        return await _page(request, who, message=message, form=fields)
+    return redirect(request, f"/admin/events#event-{event.id}", flash(_published(event)))
+
+
+@routes.get("/admin/events/{id}")
+@operator_only
+async def edit(request: web.Request, who: Principal) -> web.Response:
+    try:
+        event = await _events(request).own(request.match_info["id"])
+    except Problem:
+        raise web.HTTPNotFound() from None
+    context = {"event": event, "form": _form_of(event), "twins": list((await active_twins(request.app[NODE])).values())}
+    return render_admin(request, "admin_event_edit.html", context, who, "/admin/events")
+
+
+@routes.post("/admin/events/{id}")
+@operator_only
+async def update(request: web.Request, who: Principal) -> web.Response:
+    event_id = request.match_info["id"]
+    fields = await read_form(request)
+
+    async def run() -> str:
+        values = await _event_values(request, fields)
+        values["status"] = fields.get("status") or None
+        # An emptied optional field is sent as null: the service clears it.
+        patch = validated(EventPatch, {k: v for k, v in values.items() if v is not None or k in CLEARABLE})
+        event = await _events(request).update(event_id, patch)
+        return f"Saved “{event.title}” (version {event.version}); the twins in its audience get the change."
+
+    return await act(request, f"/admin/events/{event_id}", "save the event", run)
+
+
+@routes.post("/admin/events/{id}/cancel")
+@operator_only
+async def cancel(request: web.Request, who: Principal) -> web.Response:
+    event_id = request.match_info["id"]
+
+    async def run() -> str:
+        event = await _events(request).cancel(event_id)
+        return f"Cancelled “{event.title}”. It stays visible as cancelled, here and at the twins."
+
+    return await act(request, "/admin/events", "cancel the event", run)
+
+
+@routes.post("/admin/events/{id}/export")
+@operator_only
+async def export(request: web.Request, who: Principal) -> web.Response:
+    fields = await read_form(request)
+
+    async def run() -> str:
+        body = build(ExportBody, {"origin": fields.get("origin") or None, "room": fields.get("room") or None})
+        copy = await _events(request).exports.export(request.match_info["id"], body)
+        return f"“{copy.title}” is now hosted here too, and announced to the twins (the original's space included)."
+
+    return await act(request, "/admin/events", "export the event", run)
+
+
+@routes.post("/admin/events/{id}/resolve")
+@operator_only
+async def resolve(request: web.Request, who: Principal) -> web.Response:
+    fields = await read_form(request)
+    action = "follow" if fields.get("action") == "follow" else "keep"
+
+    async def run() -> str:
+        event = await _events(request).exports.resolve(request.match_info["id"], action)
+        return f"“{event.title}” {'follows the change' if action == 'follow' else 'stays as it was'}."
+
+    return await act(request, "/admin/events", "answer the change", run)
+
+
+async def _page(
+    request: web.Request, who: Principal, *, message: dict[str, str] | None = None, form: dict[str, str] | None = None
+) -> web.Response:
+    node = request.app[NODE]
+    zone = node.settings.node.timezone
+    start = day_param(request.query.get("from"), node.clock.now().astimezone(ZoneInfo(zone)).date())
+    views = EventViews(_events(request))
+    end = start + timedelta(days=SPAN_DAYS)
+    listing = await views.listing("all", start.isoformat(), end.isoformat())
+    ours, theirs = _split(listing["items"], node.id)
+    context = {
+        "ours": ours,
+        "theirs": theirs,
+        "flags": (await views.flags())["items"],
+        "twins": list((await active_twins(node)).values()),
+        "form": form or {},
+        "start": start,
+        "end": end,
+        "one_day": timedelta(days=1),
+        "truncated": listing["truncated"],
+        "previous": (start - timedelta(days=SPAN_DAYS)).isoformat(),
+        "next": end.isoformat(),
+    }
+    return render_admin(request, "admin_events.html", context, who, "/admin/events", message=message)
+
+
+def _split(items: list[dict[str, Any]], here: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(ours, the twins'), one line per event (the first occurrence in the window)."""
+    seen: set[tuple[str, str]] = set()
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
+    for item in items:
+        key = (item["origin"], item["id"])
+        if key in seen:
+            continue
+        seen.add(key)
+        item["hosted_here"] = any(a["origin"] == here for a in item.get("also_at", []))
+        (ours if item["local"] else theirs).append(item)
+    return ours, theirs
+
+
+async def _event_values(request: web.Request, fields: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {name: fields.get(name) or None for name in TEXT_FIELDS}
+    values.update(
+        starts_at=fields.get("starts_at", ""),
+        ends_at=fields.get("ends_at", ""),
+        timezone=fields.get("timezone") or None,
+        capacity=integer(fields, "capacity"),
+        tags=[t.strip() for t in fields.get("tags", "").split(",") if t.strip()] or None,
+    )
+    chosen = await read_multi(request, "audience_twin")
+    values["audience"] = chosen if fields.get("audience") == "listed" else "all"
+    return values
+
+
+def _form_of(event: Event) -> dict[str, Any]:
+    """An event's fields as the edit form shows them: wall times in its zone."""
+    values: dict[str, Any] = {name: getattr(event, name) or "" for name in TEXT_FIELDS}
+    values.update(
+        starts_at=wall_input(event.starts_at.isoformat(), event.timezone),
+        ends_at=wall_input(event.ends_at.isoformat(), event.timezone),
+        timezone=event.timezone,
+        capacity="" if event.capacity is None else str(event.capacity),
+        tags=", ".join(event.tags),
+        status=event.status,
+        audience="all" if event.audience == "all" else "listed",
+        audience_twins=[] if event.audience == "all" else list(event.audience),
+    )
+    return values
+
+
+def _published(event: Event) -> str:
+    return f"Published “{event.title}”. The twins in its audience receive it within seconds."

@@ -1,0 +1,65 @@
+"""Operator pages: this space's members. A new member's token is shown once, on the answer
+to the form that created it (never stored, never put in a redirect or a cookie)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.booking.members import MemberBody
+from node.store.tokens import Principal
+from node.web.keys import NODE
+from protocol.problems import Problem
+
+from .forms import build, read_form
+from .messages import operator_sentence
+from .operator import act, operator_only, render_admin
+from .render import flash
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/admin/members")
+@operator_only
+async def members(request: web.Request, who: Principal) -> web.Response:
+    return await _page(request, who)
+
+
+@routes.post("/admin/members")
+@operator_only
+async def add(request: web.Request, who: Principal) -> web.Response:
+    fields = await read_form(request)
+    try:
+        body = build(MemberBody, {"display_name": fields.get("display_name"), "email": fields.get("email")})
+        created = await request.app[NODE].services["booking"].members.add(body)
+    except Problem as problem:
+        message = flash(operator_sentence(problem, "add the member"), "error")
+        return await _page(request, who, message=message, form=fields)
+    text = f"Added {created['display_name']}. Give them the token below now: it is shown only this once."
+    return await _page(request, who, message=flash(text), created=created)
+
+
+@routes.post("/admin/members/{id}/remove")
+@operator_only
+async def remove(request: web.Request, who: Principal) -> web.Response:
+    member_id = request.match_info["id"]
+
+    async def run() -> str:
+        await request.app[NODE].services["booking"].members.remove(member_id)
+        return "The member is removed: their name, email, tokens and sessions are deleted."
+
+    return await act(request, "/admin/members", "remove the member", run)
+
+
+async def _page(
+    request: web.Request,
+    who: Principal,
+    *,
+    message: dict[str, str] | None = None,
+    created: dict[str, Any] | None = None,
+    form: dict[str, str] | None = None,
+) -> web.Response:
+    items = await request.app[NODE].services["booking"].members.list()
+    context = {"members": items, "created": created, "form": form or {}}
+    return render_admin(request, "admin_members.html", context, who, "/admin/members", message=message)

@@ -1,0 +1,75 @@
+"""A small server-side SVG chart of given vs taken per resource kind (no JavaScript)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+GIVEN, TAKEN, INK, GRID, TRACK = "#1d5bb8", "#b86200", "#1b2330", "#d9dee5", "#e9edf2"
+LABEL_W, BAR_W, VALUE_W = 130, 330, 110
+BAR_H, BAR_GAP, GROUP_GAP, TOP = 16, 4, 20, 8
+
+
+@dataclass(frozen=True)
+class Bars:
+    """One resource kind: what we gave the twin's members and what ours took there."""
+
+    label: str
+    unit: str
+    given: int
+    taken: int
+    given_allowance: int | None = None
+    taken_allowance: int | None = None
+
+
+def given_taken_svg(rows: list[Bars], title: str) -> Markup:
+    """Horizontal bars, two per kind, on a track as long as the allowance (dashed end mark).
+
+    Each kind has its own scale: days and hours are not comparable, given and taken are.
+    """
+    if not rows:
+        return Markup("")
+    height = TOP + len(rows) * (2 * BAR_H + BAR_GAP + GROUP_GAP)
+    width = LABEL_W + BAR_W + VALUE_W
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-t chart-d" '
+        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="12">',
+        f'<title id="chart-t">{escape(title)}</title>',
+        f'<desc id="chart-d">{escape(_describe(rows))}</desc>',
+        f'<line x1="{LABEL_W}" y1="0" x2="{LABEL_W}" y2="{height}" stroke="{GRID}"/>',
+    ]
+    y = TOP
+    for row in rows:
+        top = max(1, row.given, row.taken, row.given_allowance or 0, row.taken_allowance or 0)
+        parts.append(
+            f'<text x="{LABEL_W - 8}" y="{y + BAR_H + 2}" text-anchor="end" fill="{INK}">{escape(row.label)}</text>'
+        )
+        parts += _bar(y, row.given, row.given_allowance, top, GIVEN, row.unit)
+        parts += _bar(y + BAR_H + BAR_GAP, row.taken, row.taken_allowance, top, TAKEN, row.unit)
+        y += 2 * BAR_H + BAR_GAP + GROUP_GAP
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _bar(y: int, value: int, allowance: int | None, top: int, colour: str, unit: str) -> list[str]:
+    length = round(BAR_W * value / top)
+    parts = []
+    if allowance:
+        track = round(BAR_W * allowance / top)
+        parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{track}" height="{BAR_H}" rx="2" fill="{TRACK}"/>')
+        parts.append(
+            f'<line x1="{LABEL_W + track}" y1="{y - 2}" x2="{LABEL_W + track}" y2="{y + BAR_H + 2}" stroke="{INK}" '
+            'stroke-width="2" stroke-dasharray="3 2"/>'
+        )
+    parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{max(length, 2)}" height="{BAR_H}" rx="2" fill="{colour}"/>')
+    label = (
+        f"{value}" + (f" of {allowance}" if allowance else "") + f" {unit}{'s' if (allowance or value) != 1 else ''}"
+    )
+    end = max(length, round(BAR_W * (allowance or 0) / top), 2)
+    parts.append(f'<text x="{LABEL_W + end + 6}" y="{y + BAR_H - 4}" fill="{INK}">{escape(label)}</text>')
+    return parts
+
+
+def _describe(rows: list[Bars]) -> str:
+    return "; ".join(f"{r.label}: given {r.given}, taken {r.taken} {r.unit}s" for r in rows)

@@ -1,0 +1,151 @@
+"""Member pages: the week of the twins' slots and events, reserving and cancelling abroad,
+"my reservations". Every action goes through the booking service, as the JSON API does."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from node.booking.home import ReserveBody
+from node.store.tokens import Principal
+from node.web.keys import NODE
+from protocol.problems import Problem, ProblemType
+
+from .access import handle_sign_in, handle_sign_out, signed_in, signin_page
+from .forms import build, day_param, integer, read_form, safe_back
+from .messages import Situation, member_sentence
+from .render import csrf_token_for, flash, fragment, redirect, render
+from .reservations import describe_reservations, peer_name
+from .timefmt import when, zone_label
+from .week import build_week
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/")
+async def calendar(request: web.Request) -> web.Response:
+    who = await signed_in(request, "member")
+    if who is None:
+        return await signin_page(request, "member")
+    node = request.app[NODE]
+    today = node.clock.now().astimezone(ZoneInfo(node.settings.node.timezone)).date()
+    start = day_param(request.query.get("from"), today)
+    week = await build_week(node, _member_id(who), start)
+    grid = fragment(
+        request,
+        "_week_grid.html",
+        {
+            "week": week,
+            "new_id": lambda: str(uuid.uuid4()),
+            "back": request.path_qs,
+            "csrf_token": csrf_token_for(request, who),
+        },
+    )
+    context = {"week": week, "grid": grid, "member": await _member(request, who), "is_today": start == today}
+    return render(request, "member_week.html", context, who=who)
+
+
+@routes.get("/reservations")
+async def my_reservations(request: web.Request) -> web.Response:
+    who = await signed_in(request, "member")
+    if who is None:
+        return await signin_page(request, "member")
+    node = request.app[NODE]
+    items = await node.services["booking"].home.list_for(_member_id(who))
+    upcoming, earlier = await describe_reservations(node, items)
+    context = {"upcoming": upcoming, "earlier": earlier, "member": await _member(request, who)}
+    return render(request, "member_reservations.html", context, who=who)
+
+
+@routes.post("/signin")
+async def sign_in(request: web.Request) -> web.Response:
+    return await handle_sign_in(request, "member")
+
+
+@routes.post("/signout")
+async def sign_out(request: web.Request) -> web.Response:
+    return await handle_sign_out(request, "member")
+
+
+@routes.post("/reserve")
+async def reserve(request: web.Request) -> web.Response:
+    who = await signed_in(request, "member")
+    if who is None:
+        return redirect(request, "/", flash("Please sign in to reserve.", "info"))
+    node = request.app[NODE]
+    fields = await read_form(request)
+    back = safe_back(fields.get("back"), "/")
+    target = "event" if fields.get("event_id") else "slot"
+    host = fields.get("twin", "")
+    where = Situation(host=await peer_name(node, host), zone=node.settings.node.timezone, target=target)
+    try:
+        body = build(
+            ReserveBody,
+            {
+                "slot_id": fields.get("slot_id") or None,
+                "event_id": fields.get("event_id") or None,
+                "twin_id": host or None,
+                "seats": integer(fields, "seats", default=1),
+            },
+        )
+        status, result = await node.services["booking"].home.reserve(
+            _member_id(who), fields.get("reservation_id") or str(uuid.uuid4()), body
+        )
+    except Problem as problem:
+        return redirect(request, back, flash(member_sentence(problem, where), "error"))
+    return redirect(request, back, _reserved_message(status, result, where))
+
+
+@routes.post("/reservations/{id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    who = await signed_in(request, "member")
+    if who is None:
+        return redirect(request, "/", flash("Please sign in again.", "info"))
+    node = request.app[NODE]
+    fields = await read_form(request)
+    back = safe_back(fields.get("back"), "/reservations")
+    desk = node.services["booking"].home
+    try:
+        # Only the member's own reservation: another member's id is "not found", as in the API.
+        held = await desk.get_for(_member_id(who), request.match_info["id"])
+        where = Situation(host=await peer_name(node, held.host), zone=node.settings.node.timezone, target="reservation")
+        result = await desk.cancel(_member_id(who), held.id)
+    except Problem as problem:
+        if problem.kind is ProblemType.NOT_FOUND:
+            return redirect(request, back, flash("There is no such reservation among yours.", "error"))
+        return redirect(request, back, flash(member_sentence(problem, where), "error"))
+    text = f"Cancelled your reservation at {where.host}"
+    if result.get("host_time"):
+        text += f" for {when(result['host_time']['starts_at'], result['host_time']['ends_at'])}"
+    return redirect(request, back, flash(text + ". The seat is given back.", "success"))
+
+
+def _reserved_message(status: int, result: dict[str, Any], where: Situation) -> dict[str, str]:
+    if status == 202:
+        return flash(
+            f"{where.host} has not answered yet, so your reservation is pending. We keep asking and it will show "
+            "as confirmed (or not) under My reservations; you need not ask again.",
+            "info",
+        )
+    if result.get("status") == "cancelled":
+        return flash("This reservation was cancelled earlier; make a new one if you want the place again.", "info")
+    times = result.get("host_time")
+    at = f" for {when(times['starts_at'], times['ends_at'])} ({zone_label(times['timezone'])} time)" if times else ""
+    seats = result.get("seats", 1)
+    return flash(
+        f"Reserved {seats} {'seat' if seats == 1 else 'seats'} at {where.host}{at}. It is in My reservations "
+        "and in your calendar feed.",
+        "success",
+    )
+
+
+def _member_id(who: Principal) -> str:
+    assert who.member_id is not None
+    return who.member_id
+
+
+async def _member(request: web.Request, who: Principal) -> Any:
+    return await request.app[NODE].services["booking"].members.get(_member_id(who))

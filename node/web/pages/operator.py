@@ -1,0 +1,78 @@
+"""What every operator page shares: the sign-in gate, rendering, and running an action."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from node.store.tokens import Principal
+from protocol.models import Terms
+from protocol.problems import Problem
+
+from .access import signed_in, signin_page
+from .messages import operator_sentence
+from .render import flash, redirect, render
+
+OperatorHandler = Callable[[web.Request, Principal], Awaitable[web.Response]]
+
+SECTIONS = (
+    ("/admin", "Twinnings"),
+    ("/admin/events", "Events"),
+    ("/admin/space", "Resources & slots"),
+    ("/admin/members", "Members"),
+    ("/admin/delivery", "Delivery"),
+    ("/admin/ledger", "Ledger"),
+)
+
+
+def operator_only(handler: OperatorHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The operator's page or action; anyone else gets the operator sign-in."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.Response:
+        who = await signed_in(request, "operator")
+        if who is None:
+            if request.method == "GET":
+                return await signin_page(request, "operator")
+            return redirect(request, "/admin", flash("Please sign in again: your session has ended.", "info"))
+        return await handler(request, who)
+
+    return wrapped
+
+
+def render_admin(
+    request: web.Request,
+    template: str,
+    context: dict[str, Any],
+    who: Principal,
+    section: str,
+    *,
+    message: dict[str, str] | None = None,
+) -> web.Response:
+    context = {"sections": SECTIONS, "section": section, **context}
+    return render(request, template, context, who=who, flash_now=message)
+
+
+async def act(request: web.Request, back: str, what: str, action: Callable[[], Awaitable[str]]) -> web.Response:
+    """Run an operator action; back to `back` with its sentence, or with the problem in words."""
+    try:
+        done = await action()
+    except Problem as problem:
+        return redirect(request, back, flash(operator_sentence(problem, what), "error"))
+    return redirect(request, back, flash(done, "success"))
+
+
+def terms_text(terms: dict[str, Any]) -> dict[str, str]:
+    """An agreement's terms in one direction, in words: allowances and rules."""
+    parsed = Terms.model_validate(terms)
+    allowances = ", ".join(f"{a.amount} {a.kind.replace('_', ' ')} {a.unit}s a {a.period}" for a in parsed.allowances)
+    r = parsed.rules
+    rules = (
+        f"book up to {r.book_ahead_days} days ahead, {r.min_notice_hours} h notice, "
+        f"cancel until {r.cancel_until_hours} h before, at most {r.max_seats_per_reservation} "
+        f"seat{'s' if r.max_seats_per_reservation != 1 else ''} each"
+    )
+    return {"allowances": allowances or "no allowance (the slots' seats are the limit)", "rules": rules}

@@ -1,0 +1,133 @@
+"""Rendering a page: the template, what every page shows (node, CSRF token, flash), headers.
+
+Actions answer with a redirect (303) and a flash message in a short-lived signed cookie, so
+reloading a page never repeats an action and every outcome is read on the page it concerns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from node.store.tokens import Principal
+from node.web.auth import SESSION_COOKIE
+from node.web.keys import NODE
+
+from .security import FLASH_COOKIE, PRE_SESSION_COOKIE, PageSecrets, new_pre_session
+from .sessions import is_https
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+Level = Literal["success", "error", "info"]
+
+
+@dataclass
+class PageState:
+    env: jinja2.Environment
+    secrets: PageSecrets
+    static_version: str
+
+
+PAGES = web.AppKey("pages", PageState)
+
+
+def static_version() -> str:
+    """A digest of the static files: their URLs change when they do, so they can be cached long."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.glob("*")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def flash(text: str, level: Level = "success") -> dict[str, str]:
+    return {"text": text, "level": level}
+
+
+def render(
+    request: web.Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    who: Principal | None,
+    status: int = 200,
+    flash_now: dict[str, str] | None = None,
+) -> web.Response:
+    """The page, with the CSRF token bound to the session (or a pre-session cookie) and any flash."""
+    state = request.app[PAGES]
+    node = request.app[NODE]
+    binding, new_pre = _binding(request, who)
+    stored_flash = state.secrets.open_flash(request.cookies.get(FLASH_COOKIE))
+    html = state.env.get_template(template).render(
+        {
+            "node_name": node.settings.node.name,
+            "node_zone": node.settings.node.timezone,
+            "node_id": node.id,
+            "csrf_token": state.secrets.csrf_token(binding),
+            "flash": flash_now or stored_flash,
+            "who": who,
+            "path": request.path,
+            "static_version": state.static_version,
+            **context,
+        }
+    )
+    response = web.Response(text=html, content_type="text/html", status=status)
+    if new_pre:
+        response.set_cookie(PRE_SESSION_COOKIE, new_pre, path="/", httponly=True, samesite="Lax", secure=is_https(node))
+    if FLASH_COOKIE in request.cookies:
+        response.del_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def csrf_token_for(request: web.Request, who: Principal | None) -> str:
+    """The CSRF token the forms of this page carry (the same as `render` puts in the page)."""
+    return request.app[PAGES].secrets.csrf_token(_binding(request, who)[0])
+
+
+def _binding(request: web.Request, who: Principal | None) -> tuple[str, str | None]:
+    """(the cookie value forms are bound to, a new pre-session value to set, if one is needed)."""
+    session = request.cookies.get(SESSION_COOKIE) if who is not None else None
+    pre = request.cookies.get(PRE_SESSION_COOKIE)
+    if session or pre:
+        return session or pre or "", None
+    new_pre = new_pre_session()
+    return new_pre, new_pre
+
+
+def fragment(request: web.Request, template: str, context: dict[str, Any]) -> Markup:
+    """A part of a page rendered on its own, for a long list: a template that extends a layout
+    passes every piece of output through each layer, which costs more than the list itself."""
+    html = request.app[PAGES].env.get_template(template).render(context)
+    return Markup(html)  # safe: the template autoescapes what it inserts
+
+
+def redirect(request: web.Request, location: str, message: dict[str, str] | None = None) -> web.Response:
+    """303 to `location`, carrying `message` to the page it shows."""
+    response = web.Response(status=303, headers={"Location": location})
+    if message is not None:
+        sealed = request.app[PAGES].secrets.seal_flash(message)
+        node = request.app[NODE]
+        response.set_cookie(
+            FLASH_COOKIE, sealed, path="/", max_age=120, httponly=True, samesite="Lax", secure=is_https(node)
+        )
+    return response
+
+
+def simple_page(request: web.Request, status: int, title: str, text: str, back: str = "/") -> web.Response:
+    """A page for what no handler answers: forbidden form, unknown address, unexpected error."""
+    state = request.app[PAGES]
+    html = state.env.get_template("message.html").render(
+        {
+            "node_name": request.app[NODE].settings.node.name,
+            "title": title,
+            "text": text,
+            "back": back,
+            "who": None,
+            "static_version": state.static_version,
+        }
+    )
+    return web.Response(text=html, content_type="text/html", status=status)

@@ -1,0 +1,93 @@
+"""A member's own reservations, described for the page: what, where, when in both zones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from node.core import Node
+
+from .timefmt import parse, when
+
+STATUS_TEXT = {
+    "confirmed": "Confirmed",
+    "pending": "Waiting for the host",
+    "cancelled": "Cancelled",
+    "rejected": "Refused",
+}
+
+
+@dataclass
+class Line:
+    id: str
+    status: str
+    status_text: str
+    title: str
+    host_name: str
+    host_zone: str | None
+    host_when: str
+    our_when: str
+    seats: int
+    note: str
+    can_cancel: bool
+    ends: str
+
+
+async def peer_name(node: Node, peer_id: str) -> str:
+    if not peer_id:
+        return "the twin"
+    row = await node.store.peers.get(peer_id.rstrip("/"))
+    return str(row["name"]) if row is not None else peer_id
+
+
+async def describe_reservations(node: Node, items: list[dict[str, Any]]) -> tuple[list[Line], list[Line]]:
+    """(upcoming, earlier): upcoming by start, earlier most recent first."""
+    now = node.clock.now()
+    names: dict[str, str] = {}
+    lines = []
+    for item in items:
+        if item["host"] not in names:
+            names[item["host"]] = await peer_name(node, item["host"])
+        lines.append(await _line(node, item, names[item["host"]], now))
+    upcoming = sorted((line for line in lines if not line.ends or parse(line.ends) > now), key=lambda x: x.ends)
+    earlier = sorted((line for line in lines if line.ends and parse(line.ends) <= now), key=lambda x: x.ends)
+    return upcoming, earlier[::-1]
+
+
+async def _line(node: Node, item: dict[str, Any], host_name: str, now: Any) -> Line:
+    target = item["target"]
+    replica = await node.store.objects.get("Slot" if target["kind"] == "slot" else "Event", item["host"], target["id"])
+    obj = replica.object if replica is not None else {}
+    title = (obj.get("resource") or {}).get("name") if target["kind"] == "slot" else obj.get("title")
+    host_time, our_time = item.get("host_time"), item.get("our_time")
+    if host_time is None and obj.get("starts_at"):  # not answered yet: the offer's own times
+        host_time = {"starts_at": obj["starts_at"], "ends_at": obj["ends_at"], "timezone": obj.get("timezone")}
+    starts = host_time["starts_at"] if host_time else None
+    return Line(
+        id=item["id"],
+        status=item["status"],
+        status_text=STATUS_TEXT.get(item["status"], item["status"]),
+        title=title or ("Event place" if target["kind"] == "event" else "Slot"),
+        host_name=host_name,
+        host_zone=host_time.get("timezone") if host_time else None,
+        host_when=when(host_time["starts_at"], host_time["ends_at"]) if host_time else "",
+        our_when=when(our_time["starts_at"], our_time["ends_at"]) if our_time else "",
+        seats=item["seats"],
+        note=_note(item),
+        can_cancel=item["status"] == "confirmed" and starts is not None and parse(starts) > now,
+        ends=host_time["ends_at"] if host_time else "",
+    )
+
+
+def _note(item: dict[str, Any]) -> str:
+    if item["status"] == "pending":
+        return "The host has not answered yet; your space keeps asking."
+    if item["status"] == "rejected":
+        return f"The host refused it ({str(item.get('problem', '')).replace('-', ' ')})."
+    if item.get("cancelled_by") == "host":
+        return "The host withdrew this slot, so the reservation was cancelled."
+    allowance = item.get("allowance")
+    if item["status"] == "confirmed" and allowance:
+        unit = f"{allowance['kind'].replace('_', ' ')} {allowance['unit']}s"
+        return f"Your space has {allowance['remaining']} of {allowance['amount']} {unit} left there this period."
+    return ""

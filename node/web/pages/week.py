@@ -1,0 +1,233 @@
+"""The member's week: the twins' slots and events, day by day, in the host's zone and ours.
+
+Everything comes from the booking and events services (what a twin offers us, with remaining
+seats; events here and at the twins); this module only arranges it for the page. Strings are
+made here once, so the template only places them (a busy week holds hundreds of entries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from node.booking.agreement import terms_of
+from node.core import Node
+from node.events.views import EventViews
+
+from .timefmt import DASH, day_label, long_day, parse, when, zone_label
+
+DAYS = 7
+STATUS_NOTICE = {"postponed": "Postponed.", "cancelled": "Cancelled.", "moved_online": "Moved online."}
+
+
+@dataclass
+class Entry:
+    """One slot or event on the calendar, with every text the page shows."""
+
+    kind: str  # slot | event
+    id: str
+    title: str
+    host: str
+    host_name: str
+    host_zone: str  # the city, e.g. "New York"
+    host_when: str
+    our_when: str
+    starts: datetime
+    day: date  # in the member's zone
+    kicker: str = ""
+    place: str = ""
+    local: bool = False
+    seats_text: str = ""
+    full: bool = False
+    max_seats: int = 1
+    reservable: bool = False
+    why_not: str = ""
+    mine: dict[str, Any] | None = None
+    notice: str = ""
+    label: str = ""  # what the reserve button says to a screen reader
+
+
+@dataclass
+class Day:
+    day: date
+    label: str
+    long_label: str
+    today: bool
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Week:
+    start: date
+    days: list[Day]
+    zone: str
+    zone_label: str
+    previous: str
+    next: str
+    title: str
+    twins: list[str]
+    count: int
+
+
+@dataclass
+class Twin:
+    peer: str
+    name: str
+    zone: str
+    twinning_id: str
+    max_seats: int
+
+
+@dataclass
+class Context:
+    """What every entry of the week is measured against."""
+
+    zone: ZoneInfo
+    now: datetime
+    twins: dict[str, Twin]
+    mine: dict[tuple[str, str], dict[str, Any]]
+
+
+async def build_week(node: Node, member_id: str, start: date) -> Week:
+    zone = node.settings.node.timezone
+    begin = datetime.combine(start, time(), tzinfo=ZoneInfo(zone))
+    end = datetime.combine(start + timedelta(days=DAYS), time(), tzinfo=ZoneInfo(zone))
+    ctx = Context(ZoneInfo(zone), node.clock.now(), await active_twins(node), await my_targets(node, member_id))
+    entries = await _slots(node, ctx, begin, end) + await _events(node, ctx, begin, end)
+    today = ctx.now.astimezone(ctx.zone).date()
+    days = [_day(start + timedelta(days=i), today) for i in range(DAYS)]
+    for entry in sorted(entries, key=lambda e: (e.starts, e.title)):
+        index = (entry.day - start).days
+        if 0 <= index < DAYS:
+            days[index].entries.append(entry)
+    last = start + timedelta(days=DAYS - 1)
+    return Week(
+        start=start,
+        days=days,
+        zone=zone,
+        zone_label=zone_label(zone),
+        previous=(start - timedelta(days=DAYS)).isoformat(),
+        next=(start + timedelta(days=DAYS)).isoformat(),
+        title=f"{day_label(start)} {DASH} {day_label(last)} {last.year}",
+        twins=[t.name for t in ctx.twins.values()],
+        count=sum(len(d.entries) for d in days),
+    )
+
+
+async def active_twins(node: Node) -> dict[str, Twin]:
+    """Active twins by node id, with their name, zone and the seats one reservation may take."""
+    found: dict[str, Twin] = {}
+    for twinning in await node.store.twinnings.list():
+        if twinning.status != "active":
+            continue
+        peer = await node.store.peers.get(twinning.peer_id)
+        rules = terms_of(twinning)[1].rules
+        found[twinning.peer_id] = Twin(
+            peer=twinning.peer_id,
+            name=peer["name"] if peer else twinning.peer_id,
+            zone=peer["timezone"] if peer else "UTC",
+            twinning_id=twinning.id,
+            max_seats=rules.max_seats_per_reservation,
+        )
+    return found
+
+
+async def my_targets(node: Node, member_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The member's live reservations by (kind, target id): what the calendar marks as theirs."""
+    items = await node.services["booking"].home.list_for(member_id)
+    return {(r["target"]["kind"], r["target"]["id"]): r for r in items if r["status"] in ("confirmed", "pending")}
+
+
+async def _slots(node: Node, ctx: Context, begin: datetime, end: datetime) -> list[Entry]:
+    booking = node.services["booking"]
+    entries = []
+    for twin in ctx.twins.values():
+        offered = await booking.slots.twin_slots(twin.twinning_id, begin.isoformat(), end.isoformat())
+        entries += [_slot_entry(item, twin, ctx) for item in offered["items"] if item["status"] == "open"]
+    return entries
+
+
+def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
+    host, ours = item["host_time"], item["our_time"]
+    starts = parse(ours["starts_at"])
+    day = starts.date()
+    remaining, seats = item["remaining"], item["seats"]
+    started = starts <= ctx.now
+    mine = ctx.mine.get(("slot", item["id"]))
+    resource = item["resource"]
+    host_when = when(host["starts_at"], host["ends_at"], day)
+    return Entry(
+        kind="slot",
+        id=item["id"],
+        title=resource["name"],
+        kicker=resource["kind"].replace("_", " ").capitalize(),
+        host=twin.peer,
+        host_name=twin.name,
+        host_zone=zone_label(host["timezone"]),
+        host_when=host_when,
+        our_when=when(ours["starts_at"], ours["ends_at"], day),
+        starts=starts.astimezone(UTC),
+        day=day,
+        seats_text=f"{remaining} of {seats} seat{'s' if seats != 1 else ''} left",
+        full=remaining <= 0,
+        max_seats=max(1, min(remaining, twin.max_seats)),
+        reservable=remaining > 0 and not started and mine is None,
+        why_not="Started" if started else ("Full" if remaining <= 0 else ""),
+        mine=mine,
+        label=f"Reserve {resource['name']} at {twin.name}, {day_label(day)} {host_when} {zone_label(host['timezone'])}",
+    )
+
+
+async def _events(node: Node, ctx: Context, begin: datetime, end: datetime) -> list[Entry]:
+    listing = await EventViews(node.services["events"]).listing("all", begin.isoformat(), end.isoformat())
+    return [_event_entry(item, ctx) for item in listing["items"]]
+
+
+def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
+    here = item["here"]
+    starts = parse(here["starts_at"])
+    day = starts.date()
+    twin = ctx.twins.get(item["origin"])
+    status = item.get("status", "scheduled")
+    mine = ctx.mine.get(("event", item["id"]))
+    capacity = item.get("capacity")
+    venue = item.get("venue") if item.get("venue") != item.get("origin_name") else None
+    notices = [STATUS_NOTICE.get(status, "")] + [f["notice"] for f in item.get("flags", [])]
+    started = starts <= ctx.now
+    reservable = twin is not None and status in ("scheduled", "moved_online") and not started and mine is None
+    host_when = when(item["starts_at"], item["ends_at"], day)
+    host_name = item.get("origin_name", item["origin"])
+    return Entry(
+        kind="event",
+        id=item["id"],
+        title=item["title"],
+        kicker="Event",
+        place=", ".join(p for p in (venue, item.get("room")) if p) or ("online" if item.get("online_url") else ""),
+        host=item["origin"],
+        host_name=host_name,
+        host_zone=zone_label(item["timezone"]),
+        host_when=host_when,
+        our_when=when(here["starts_at"], here["ends_at"], day),
+        starts=starts.astimezone(UTC),
+        day=day,
+        local=bool(item.get("local")),
+        seats_text=f"{capacity} place{'s' if capacity != 1 else ''}" if capacity else "",
+        max_seats=twin.max_seats if twin else 1,
+        reservable=reservable,
+        why_not=_why_not(reservable, twin, started, status),
+        mine=mine,
+        notice=" ".join(n for n in notices if n),
+        label=f"Reserve a place at {item['title']}, {host_name}, {day_label(day)} {host_when}",
+    )
+
+
+def _why_not(reservable: bool, twin: Twin | None, started: bool, status: str) -> str:
+    if reservable or twin is None:
+        return ""
+    return "Started" if started else status.replace("_", " ").capitalize()
+
+
+def _day(day: date, today: date) -> Day:
+    return Day(day=day, label=day_label(day), long_label=long_day(day), today=day == today)

@@ -1,0 +1,139 @@
+"""Pages as HTTP answers: headers, errors as pages, the operator's forms reaching the services."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from tests.support.nodes import eventually
+from tests.web.support import Browserless, twinned_pair
+
+
+async def test_pages__are_html_with_safe_headers(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    client = Browserless(pair.london.local)
+    try:
+        async with client.session.get(pair.london.local + "/") as resp:
+            html = await resp.text()
+            assert resp.status == 200 and resp.content_type == "text/html"
+            assert '<html lang="en">' in html and 'name="viewport"' in html
+            assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
+            assert resp.headers["Cache-Control"] == "no-store"
+            assert resp.headers["X-Frame-Options"] == "DENY"
+        browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        async with client.session.get(pair.london.local + "/admin/nowhere", headers=browser) as resp:
+            assert resp.status == 404 and resp.content_type == "text/html"
+            assert "Page not found" in await resp.text()
+        async with client.session.get(pair.london.local + "/admin/nowhere") as resp:
+            assert resp.status == 404 and resp.content_type == "application/problem+json"
+        async with client.session.get(pair.london.local + "/static/style.css") as resp:
+            assert resp.status == 200 and "max-age" in resp.headers["Cache-Control"]
+        async with client.session.get(pair.london.local + "/api/v1/nowhere") as resp:
+            assert resp.content_type == "application/problem+json"  # the API stays JSON
+    finally:
+        await client.close()
+
+
+async def test_pages__member_week_shows_the_twins_slot_in_both_zones(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    client = Browserless(pair.london.local)
+    try:
+        await client.sign_in(pair.member("Ben Carter")["token"])
+        status, html = await client.get("/")
+        assert status == 200
+        entry = html[html.index(f'id="slot-{pair.slot["id"]}"') :]
+        entry = entry[: entry.index("</li>")]
+        assert "New York" in entry and "Your time" in entry and "4 of 4 seats left" in entry
+        assert "09:00\u201318:00" in entry
+    finally:
+        await client.close()
+
+
+async def test_pages__operator_forms_reach_the_services(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        csrf = await client.csrf("/admin")
+        resp = await client.post(
+            "/admin/events",
+            {
+                "csrf_token": csrf,
+                "title": "Pitch practice",
+                "starts_at": f"{pair.day}T18:00",
+                "ends_at": f"{pair.day}T19:30",
+                "timezone": "America/New_York",
+                "capacity": "12",
+                "audience": "all",
+            },
+            follow=True,
+        )
+        assert "Published \u201cPitch practice\u201d" in await resp.text()
+        events = await pair.nyc.api.ok("GET", "/api/v1/events?origin=local")
+        event = next(e for e in events["items"] if e["title"] == "Pitch practice")
+        assert event["capacity"] == 12 and event["starts_at"].startswith(f"{pair.day}T18:00")
+        await eventually(lambda: _has_event(pair, event["id"]), True)
+
+        resp = await client.post(
+            "/admin/members", {"csrf_token": csrf, "display_name": "Ada Lopez", "email": "ada@example.org"}
+        )
+        html = await resp.text()
+        token = re.search(r'<code id="new-token">([^<]+)</code>', html)
+        assert token and "shown <strong>only now</strong>" in html
+        assert await pair.nyc.node.store.tokens.resolve(token.group(1)) is not None
+        _, later = await client.get("/admin/members")
+        assert "Ada Lopez" in later and token.group(1) not in later
+
+        resp = await client.post(
+            "/admin/slots",
+            {
+                "csrf_token": csrf,
+                "resource_id": pair.slot["resource"]["id"],
+                "twin_id": pair.london.url,
+                "starts_at": f"{pair.day}T09:00",
+                "ends_at": f"{pair.day}T18:00",
+                "seats": "99",
+            },
+            follow=True,
+        )
+        text = await resp.text()
+        assert "Could not offer the slot" in text and 'value="99"' in text  # the form keeps what was typed
+    finally:
+        await client.close()
+
+
+async def _has_event(pair: Any, event_id: str) -> bool:
+    return await pair.london.node.store.objects.get("Event", pair.nyc.url, event_id) is not None
+
+
+async def test_pages__operator_edits_and_cancels_an_event(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    event = await pair.nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        {"title": "Breakfast", "starts_at": f"{pair.day}T08:30", "ends_at": f"{pair.day}T10:00", "room": "Loft"},
+    )
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events/{event['id']}")
+        assert f'value="{pair.day}T08:30"' in page and 'value="Loft"' in page
+        form = dict(
+            re.findall(
+                r'<input id="f-\w+" name="(\w+)" type="(?:text|datetime-local|number|url)" value="([^"]*)"', page
+            )
+        )
+        form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all")
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert "(version 1)" in await resp.text()  # nothing changed: no new version
+        form.update(title="Founders' breakfast", capacity="25", room="")
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert "(version 2)" in await resp.text()
+        saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
+        assert (saved["title"], saved["capacity"], saved.get("room")) == ("Founders' breakfast", 25, None)
+        resp = await client.post(f"/admin/events/{event['id']}/cancel", {"csrf_token": form["csrf_token"]}, follow=True)
+        assert "Cancelled \u201cFounders' breakfast\u201d" in html.unescape(await resp.text())
+        assert (await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}"))["status"] == "cancelled"
+    finally:
+        await client.close()

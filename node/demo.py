@@ -73,12 +73,13 @@ async def run_demo(directory: Path, ports: tuple[int, int], reset: bool) -> None
     try:
         for node in nodes:
             await _start(node)
+        period = None
         if resuming:
             await _new_tokens(nodes)
         else:
             click.echo("Twinning the two spaces and adding sample events, slots and members...")
-            await seed(nodes[0], nodes[1])
-        _print_summary(directory, nodes, resuming)
+            period = await seed(nodes[0], nodes[1])
+        _print_summary(directory, nodes, resuming, period)
         await stop.wait()
     finally:
         for node in nodes:
@@ -213,7 +214,7 @@ def _restore_signals() -> None:
         loop.remove_signal_handler(sig)
 
 
-def _print_summary(directory: Path, nodes: list[Running], resuming: bool) -> None:
+def _print_summary(directory: Path, nodes: list[Running], resuming: bool, period: str | None = None) -> None:
     verb = "Resumed" if resuming else "Created"
     lines = [
         "",
@@ -233,7 +234,9 @@ def _print_summary(directory: Path, nodes: list[Running], resuming: bool) -> Non
     london, nyc = nodes[1], nodes[0]
     lines += [
         f"Try it: sign in as {london.space.member_name} at {london.url}/ and reserve a desk in New York;",
-        f"then sign in as NYC's operator at {nyc.url}/admin/ledger and find the reservation.",
+        f"then sign in as NYC's operator at {nyc.url}/admin/ledger"
+        + (f"?period={period}" if period else "")
+        + " and find the reservation.",
         "(The two spaces use different host names so that one browser can be signed in at both.)",
         "" if not resuming else "New tokens were made for this run; earlier ones still work.",
         "Press Ctrl-C to stop both.",

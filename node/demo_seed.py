@@ -119,7 +119,8 @@ class Target(Protocol):
     member_token: str
 
 
-async def seed(nyc: Target, london: Target) -> None:
+async def seed(nyc: Target, london: Target) -> str:
+    """Twin the two spaces and add sample data; returns the month (YYYY-MM) of the sample reservation."""
     async with aiohttp.ClientSession() as session:
         a, b = _Api(session, nyc.url, nyc.operator_token), _Api(session, london.url, london.operator_token)
         body = {"url": london.url, "offer": TERMS, "request": TERMS, "message": "Shall we twin?"}
@@ -130,7 +131,7 @@ async def seed(nyc: Target, london: Target) -> None:
             await _space(api, here.space, there.url)
             here.member_token = await _member(api, here.space)
         await _export_demo_night(a, b, nyc.url)
-        await _reserve_abroad(b, london.member_token, nyc.url, proposal["id"])
+        return await _reserve_abroad(b, london.member_token, nyc.url, proposal["id"])
 
 
 async def _space(api: _Api, space: Space, twin_url: str) -> None:
@@ -178,7 +179,7 @@ async def _export_demo_night(nyc: _Api, london: _Api, nyc_url: str) -> None:
     await london.call("POST", f"/api/v1/events/{source['id']}/export", {"origin": nyc_url, "room": "Main hall"})
 
 
-async def _reserve_abroad(london: _Api, member_token: str, nyc_url: str, twinning_id: str) -> None:
+async def _reserve_abroad(london: _Api, member_token: str, nyc_url: str, twinning_id: str) -> str:
     """London's member takes a desk in New York the day after tomorrow."""
     offered = await _until(
         lambda: london.call("GET", f"/api/v1/twins/{twinning_id}/slots"),
@@ -188,6 +189,7 @@ async def _reserve_abroad(london: _Api, member_token: str, nyc_url: str, twinnin
     slot = desks[min(1, len(desks) - 1)]
     body = {"slot_id": slot["id"], "twin_id": nyc_url, "seats": 1}
     await london.call("PUT", f"/api/v1/reservations/{uuid.uuid4()}", body, token=member_token)
+    return str(slot["starts_at"])[:7]  # written in the host's zone: the host's month, as the ledger counts
 
 
 def _days(zone: str, count: int) -> list[date]:

@@ -31,6 +31,8 @@ from .keystore import KeyStore
 from .metrics import Metrics
 from .store import Store
 
+MAX_OLD_KEYS = 64  # NodeDocument.old_verify_keys holds at most this many
+
 
 @dataclass
 class UnitOfWork:
@@ -122,9 +124,11 @@ class Node:
             timezone=self.settings.node.timezone,
             location=self.settings.node.location,
             verify_keys={self.keys.current.kid: VerifyKeyEntry(key=self.keys.current.verify_key.b64url)},
+            # The document holds at most 64 old keys (protocol limit): the most recent ones. Twins
+            # keep the keys they already learned; only a node meeting us later misses the oldest.
             old_verify_keys={
                 k.kid: OldVerifyKeyEntry(key=k.public_key, expired_at=parse_iso(k.expired_at))
-                for k in self.keys.old.values()
+                for k in list(self.keys.old.values())[-MAX_OLD_KEYS:]
             },
             endpoints=Endpoints(
                 inbox=f"{self.id}/federation/v1/inbox",

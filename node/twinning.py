@@ -36,6 +36,14 @@ ALLOWED_FROM = {
     "resume": {"suspended"},
     "end": {"proposed", "pending", "active", "suspended"},
 }
+# What a peer's TwinningChange may move our record from. Never pending -> active: only our
+# operator's explicit acceptance activates a twinning (after seeing the peer's fingerprint).
+RECEIVED_FROM = {
+    "decline": {"proposed"},
+    "suspend": {"active"},
+    "resume": {"suspended"},
+    "end": {"proposed", "pending", "active", "suspended"},
+}
 
 
 class TwinningService:
@@ -200,8 +208,10 @@ class TwinningService:
         if twinning is None or twinning.peer_id != peer_id:
             raise Problem(ProblemType.NOT_FOUND, "no twinning with this id")
         status = CHANGE_STATUS[change.action]
-        if twinning.status in ("ended", "declined"):
-            return {"id": twinning.id, "status": twinning.status}
+        if twinning.status in ("ended", "declined") or twinning.status == status:
+            return {"id": twinning.id, "status": twinning.status}  # over, or a repeat: nothing to do
+        if twinning.status not in RECEIVED_FROM[change.action]:
+            raise Problem(ProblemType.CONFLICT, f"cannot {change.action} a twinning that is {twinning.status}")
         async with self.node.write() as work:
             await self._apply_status(work, twinning, status, change.reason)
         log.info("twinning_changed_by_peer", peer=peer_id, agreement=twinning.id, action=change.action)

@@ -191,7 +191,12 @@ class HomeDesk:
             ) from exc
         if resp.status >= 300:
             raise resp.problem()
-        facts = await verify_receipt(self.node, reservation, resp.json())
+        try:
+            facts = await verify_receipt(self.node, reservation, resp.json())
+        except ValueError as exc:  # not JSON, or not an envelope: nothing the member could act on
+            raise Problem(
+                ProblemType.PEER_UNREACHABLE, f"{reservation.host} gave no usable answer; the reservation still stands"
+            ) from exc
         if facts.status != "cancelled":
             raise Problem(ProblemType.PEER_UNREACHABLE, "the host answered the cancellation with a live receipt")
         async with self.node.write() as work:

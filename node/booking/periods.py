@@ -13,6 +13,7 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from protocol.models.common import EARLIEST_YEAR, LATEST_YEAR
 from protocol.problems import Problem, ProblemType
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -36,6 +37,8 @@ def local_instant(value: str, tz: str, field: str) -> datetime:
         raise invalid(field, f"not an ISO 8601 date-time: {value!r}") from exc
     if parsed.microsecond:
         raise invalid(field, "instants are whole seconds")
+    if not EARLIEST_YEAR <= parsed.year < LATEST_YEAR:  # far from datetime's limits: nothing overflows
+        raise invalid(field, f"times lie in the years {EARLIEST_YEAR} to {LATEST_YEAR - 1}")
     zone = ZoneInfo(tz)
     if parsed.tzinfo is not None:
         return _fixed(parsed.astimezone(zone))

@@ -95,7 +95,7 @@ def init(
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def run(directory: Path) -> None:
     """Serve the node in DIRECTORY until SIGTERM or Ctrl-C (in-flight work is drained)."""
-    from node.web.app import create_app
+    from node.web.app import KEEPALIVE_SECONDS, create_app
 
     try:
         settings = load_settings(directory, os.environ)
@@ -111,6 +111,7 @@ def run(directory: Path) -> None:
         print=None,
         shutdown_timeout=10.0,
         access_log=None,
+        keepalive_timeout=KEEPALIVE_SECONDS,  # also the time a client has to send a request's headers
     )
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
+from .rule_bounds import unbounded
 from .times import invalid
 
 MAX_COUNT = 1000  # a longer series is written as an open-ended one
@@ -38,6 +39,9 @@ def parse_rule(text: str, starts_at: datetime, field: str = "rrule") -> rrule:
         invalid(field, "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     if rule._count is not None and not 1 <= rule._count <= MAX_COUNT:
         invalid(field, f"COUNT must be from 1 to {MAX_COUNT}; leave it out for a series without end")
+    reason = unbounded(text, starts_at)
+    if reason:
+        invalid(field, reason)
     first = rule.after(starts_at, inc=True)
     if first != starts_at:
         invalid(field, "starts_at must be the series' first occurrence (e.g. BYDAY must include its weekday)")
@@ -51,8 +55,11 @@ def read_rule(text: str, starts_at: datetime) -> rrule | None:
         rule = rrulestr(text, dtstart=starts_at)
     except (ValueError, TypeError):
         return None
-    # Finer than daily, expanding from a start long past would take millions of steps.
-    return rule if isinstance(rule, rrule) and rule._freq in _FREQUENCIES else None
+    # Finer than daily, expanding from a start long past would take millions of steps; a rule
+    # that might match nothing for millennia, or never (COUNT=0), is not expanded either.
+    if not isinstance(rule, rrule) or rule._freq not in _FREQUENCIES or unbounded(text, starts_at):
+        return None
+    return rule if rule._count is None or rule._count >= 1 else None
 
 
 def check_exdates(rule: rrule | None, exdates: Sequence[datetime], field: str = "exdates") -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from protocol.models.common import EARLIEST_YEAR, LATEST_YEAR
 from protocol.problems import Problem, ProblemType
 
 
@@ -51,7 +52,14 @@ def _parse(value: str, field: str) -> datetime:
         invalid(field, f"{value!r} is not a date and time like 2026-03-10T18:00 (optionally with an offset)")
     if moment.microsecond:
         invalid(field, "times are whole seconds")
+    _check_year(moment.year, field)
     return moment
+
+
+def _check_year(year: int, field: str) -> None:
+    # Far from datetime's limits, so that no offset or window added to it can overflow.
+    if not EARLIEST_YEAR <= year < LATEST_YEAR:
+        invalid(field, f"times lie in the years {EARLIEST_YEAR} to {LATEST_YEAR - 1}")
 
 
 def _localize(wall: datetime, zone: ZoneInfo, field: str) -> datetime:
@@ -86,8 +94,10 @@ def parse_bound(value: str, zone: ZoneInfo, field: str) -> datetime:
     """
     if len(value) == 10:
         try:
-            return datetime.combine(date.fromisoformat(value), time(), tzinfo=zone)
+            day = date.fromisoformat(value)
         except ValueError:
             invalid(field, f"{value!r} is not a date like 2026-03-10")
+        _check_year(day.year, field)
+        return datetime.combine(day, time(), tzinfo=zone)
     moment = _parse(value, field)
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment

@@ -23,7 +23,10 @@ class Response:
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        try:
+            return json.loads(self.body)
+        except RecursionError as exc:  # a peer's answer nested past the parser's limit: not JSON we can use
+            raise ValueError("the answer's JSON nests too deeply") from exc
 
     def problem(self) -> Problem:
         """The peer's answer as a Problem (whatever it sent)."""

@@ -26,6 +26,9 @@ log = structlog.get_logger("node.web")
 
 # Feature modules add their routes and services here (events, booking, pages).
 Extension = Callable[[web.Application, Node], None]
+# For the server that runs the app: aiohttp closes a connection that has not sent a whole
+# request within its keep-alive timeout (by default an hour, for slow clients to hold a socket).
+KEEPALIVE_SECONDS = 75.0
 
 
 def create_app(
@@ -52,9 +55,9 @@ def create_app(
 def default_extensions() -> list[Extension]:
     from node import booking, events
 
-    from . import pages
+    from . import openapi, pages
 
-    return [events.install, booking.install, pages.install]
+    return [events.install, booking.install, pages.install, openapi.install]
 
 
 async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:

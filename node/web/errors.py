@@ -65,7 +65,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status < 400:
             raise
         kind = _HTTP_PROBLEMS.get(exc.status, ProblemType.VALIDATION_ERROR)
-        return problem_response(Problem(kind, exc.reason), request.path)
+        response = problem_response(Problem(kind, exc.reason), request.path)
+        if "Allow" in exc.headers:  # a 405 must say which methods the resource takes (RFC 9110)
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled_error", method=request.method, path=request.path)
         return web.Response(
@@ -87,6 +90,8 @@ async def read_json(request: web.Request, body: bytes | None = None) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, f"the body is not valid JSON: {exc}", errors=[]) from exc
+    except RecursionError as exc:  # [[[[...]]]]: a few hundred kilobytes can nest past the parser's limit
+        raise Problem(ProblemType.VALIDATION_ERROR, "the body's JSON nests too deeply", errors=[]) from exc
 
 
 async def parse_body(request: web.Request, model: type[M], body: bytes | None = None) -> M:

@@ -8,7 +8,7 @@ are IANA names this machine's zone database knows.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
@@ -16,6 +16,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 MAX_SAFE_INT = 2**53 - 1
+# Instants lie in [1970, 9000) UTC: far enough from datetime's limits (years 1 and 9999) that no
+# offset, period or window a node adds can overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
+_EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+_LATEST = datetime(LATEST_YEAR, 1, 1, tzinfo=UTC)
 
 _NODE_ID = re.compile(r"https?://[A-Za-z0-9.-]+(:(?P<port>[0-9]{1,5}))?(/[A-Za-z0-9._~%/-]*)?")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
@@ -66,7 +71,17 @@ def _rfc3339(value: object) -> object:
 def _check_instant(value: datetime) -> datetime:
     if value.microsecond:
         raise ValueError("instants are whole seconds")
+    if not in_instant_range(value):
+        raise ValueError(f"instants lie from {EARLIEST_YEAR}-01-01T00:00:00Z to before {LATEST_YEAR}-01-01T00:00:00Z")
     return value
+
+
+def in_instant_range(value: datetime) -> bool:
+    """Is this aware instant within [1970, 9000) UTC? (False too if its offset overflows.)"""
+    try:
+        return _EARLIEST <= value.astimezone(UTC) < _LATEST
+    except OverflowError:
+        return False
 
 
 NodeId = Annotated[str, StringConstraints(max_length=200), AfterValidator(_check_node_id)]

@@ -26,7 +26,7 @@ from node.clock import Clock
 from node.config import load_settings
 from node.core import Node
 from node.setup import init_node_async
-from node.web.app import create_app
+from node.web.app import KEEPALIVE_SECONDS, create_app
 from node.web.keys import NODE
 
 # Fast retries and pulls so that tests converge in seconds.
@@ -139,7 +139,7 @@ class InProcessNode(BaseNode):
     async def start(self) -> None:
         settings = load_settings(self.directory, {})
         app = create_app(settings, clock=self.clock)
-        self.runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self.runner = web.AppRunner(app, handle_signals=False, access_log=None, keepalive_timeout=KEEPALIVE_SECONDS)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True).start()
 

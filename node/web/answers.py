@@ -1,0 +1,383 @@
+"""The shapes of the API's answers (and of the bodies no handler model describes), for the
+OpenAPI document (node/web/openapi.py).
+
+The handlers build their answers as plain dicts (see `twin_view`, `EventViews.item`,
+`own_view`, the booking `view`...); these models describe them for readers and for the schema
+fuzzing, which checks every answer a running node gives against them. They refuse unknown
+fields, so a field added to a view without being described here fails the fuzzing tests.
+Wire objects inside answers reuse the protocol's models.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from protocol.models import (
+    MAX_BATCH_ITEMS,
+    AllowanceUse,
+    Envelope,
+    EventStatus,
+    NodeDocument,
+    ObjectRef,
+    ReservationReceipt,
+    ReservationRequest,
+    Resource,
+    Signature,
+    Terms,
+)
+from protocol.models.common import ResourceKind
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- public ---------------------------------------------------------------------------------------
+
+
+class NodeInfo(Answer):
+    """GET /api/v1/node."""
+
+    id: str = Field(description="The node id: its public base URL.")
+    name: str
+    timezone: str
+    location: str | None
+    kid: str = Field(description="The current signing key's id.")
+    fingerprint: str = Field(description="SHA-256 of the public key, base64url, in groups of four.")
+
+
+class Health(Answer):
+    status: Literal["ok"]
+    node: str
+
+
+class SignedNodeDocument(Answer):
+    """The node document, signed by the node (an envelope)."""
+
+    object: NodeDocument
+    signature: Signature
+
+
+# -- twinnings ------------------------------------------------------------------------------------
+
+
+class Delivery(Answer):
+    """Delivery to one peer: the outbox and the pull cursor."""
+
+    peer: str
+    outbox_depth: int
+    lag_seconds: int = Field(description="Age of the oldest undelivered object, in seconds.")
+    last_success: str | None
+    last_attempt: str | None
+    last_error: str | None
+    tries: int
+    next_try: str | None
+    feed_cursor: int
+    last_pull: str | None
+
+
+class TwinTerms(Answer):
+    we_give: Terms = Field(description="What this space gives the twin's members here.")
+    we_receive: Terms = Field(description="What the twin gives this space's members there.")
+
+
+class Twin(Answer):
+    """A twinning as this node's operator sees it."""
+
+    id: str = Field(description="The agreement id (a UUID chosen by the proposer).")
+    peer: str
+    peer_name: str | None
+    peer_timezone: str | None
+    peer_fingerprint: str | None
+    role: Literal["proposer", "acceptor"]
+    status: Literal["proposed", "pending", "active", "suspended", "ended", "declined"]
+    reason: str | None
+    terms: TwinTerms
+    created_at: str
+    updated_at: str
+    delivery: Delivery
+
+
+class TwinList(Answer):
+    items: list[Twin]
+
+
+class DeliveryStatus(Answer):
+    node: str
+    peers: list[Delivery]
+
+
+class KeyRotated(Answer):
+    old_kid: str
+    kid: str
+    fingerprint: str
+    announced_to: list[str] = Field(description="The active twins the KeyRotation is sent to.")
+
+
+# -- events ---------------------------------------------------------------------------------------
+
+
+class Times(Answer):
+    timezone: str
+    starts_at: str
+    ends_at: str
+
+
+class AlsoAt(Answer):
+    """Another space hosting the same event (the original or a re-hosted copy)."""
+
+    origin: str
+    name: str
+    id: str
+    status: EventStatus
+    starts_at: str
+    timezone: str
+    here_starts_at: str
+
+
+class ExportedFrom(Answer):
+    origin: str
+    id: str
+    name: str
+
+
+class FlagView(Answer):
+    """The origin changed an event this space re-hosts; the operator decides whether to follow."""
+
+    raised_at: str
+    source: ObjectRef
+    source_version: int
+    changes: list[dict[str, Any]]
+    notice: str
+
+
+class EventView(Answer):
+    """One event (or one occurrence of a recurring event), in its zone and in this space's."""
+
+    origin: str
+    id: str
+    version: int
+    status: EventStatus
+    title: str
+    summary: str
+    description: str
+    timezone: str
+    venue: str | None = None
+    room: str | None = None
+    address: str | None = None
+    online_url: str | None = None
+    capacity: int | None = None
+    language: str | None = None
+    tags: list[str]
+    exported_from: ExportedFrom | None = None
+    rrule: str | None = None
+    exdates: list[str]
+    updated_at: str | None = None
+    origin_name: str
+    local: bool = Field(description="True for this space's own events.")
+    starts_at: str
+    ends_at: str
+    here: Times
+    recurring: bool
+    series_starts_at: str | None = Field(default=None, description="The first occurrence, for a recurring event.")
+    url: str
+    also_at: list[AlsoAt]
+    flags: list[FlagView]
+    audience: Literal["all"] | list[str] | None = Field(default=None, description="Only on this space's own events.")
+
+
+class EventListing(Answer):
+    from_: str = Field(alias="from")
+    to: str
+    timezone: str
+    items: list[EventView]
+    truncated: bool
+
+
+class EventList(Answer):
+    items: list[EventView]
+
+
+# -- booking --------------------------------------------------------------------------------------
+
+
+class ResourceView(Answer):
+    id: str
+    kind: ResourceKind
+    name: str
+    capacity: int
+    opening_hours: dict[str, list[str]] | None
+    created_at: str
+
+
+class ResourceList(Answer):
+    items: list[ResourceView]
+
+
+class SlotView(Answer):
+    """One of this space's slots, with the seats reserved on it."""
+
+    id: str
+    version: int
+    status: Literal["open", "withdrawn"]
+    resource: Resource
+    twin: str
+    starts_at: str
+    ends_at: str
+    timezone: str
+    seats: int
+    remaining: int
+    reserved: int
+
+
+class WithdrawnSlot(SlotView):
+    notified: list[str] = Field(description="The twins told of the reservations this cancelled.")
+
+
+class SlotList(Answer):
+    items: list[SlotView]
+
+
+class TwinSlot(SlotView):
+    """A slot a twin offers this space, in the twin's zone and in ours."""
+
+    host: str
+    host_time: Times
+    our_time: Times
+
+
+class TwinSlots(Answer):
+    twin: str
+    twinning_id: str
+    status: str
+    items: list[TwinSlot]
+
+
+class MemberView(Answer):
+    id: str
+    display_name: str
+    email: str
+    created_at: str
+
+
+class NewMember(MemberView):
+    token: str = Field(description="The member's bearer token: shown once, stored only as a hash.")
+    calendar_url: str = Field(description="The member's private calendar feed (keep it secret).")
+
+
+class MemberList(Answer):
+    items: list[MemberView]
+
+
+class MemberRemoved(Answer):
+    id: str
+    deleted: Literal[True]
+
+
+class TargetView(Answer):
+    kind: Literal["slot", "event"]
+    id: str
+
+
+class SignedReceipt(Answer):
+    """A ReservationReceipt signed by the host (an envelope)."""
+
+    object: ReservationReceipt
+    signature: Signature
+
+
+class Reservation(Answer):
+    """A member's reservation abroad, as the home node keeps it."""
+
+    id: str
+    status: Literal["pending", "confirmed", "cancelled", "rejected"]
+    host: str
+    target: TargetView
+    seats: int
+    created_at: str
+    updated_at: str
+    problem: str | None = Field(default=None, description="Why the host refused (a problem type), when rejected.")
+    last_error: str | None = None
+    tries: int | None = None
+    next_try: str | None = None
+    kind: ResourceKind | None = None
+    unit: Literal["day", "hour", "seat"] | None = None
+    units: int | None = None
+    allowance: AllowanceUse | None = None
+    starts_at: str | None = None
+    ends_at: str | None = None
+    timezone: str | None = None
+    host_time: Times | None = None
+    our_time: Times | None = None
+    receipt: SignedReceipt | None = None
+    cancelled_by: Literal["host"] | None = None
+    reason: str | None = None
+
+
+class ReservationList(Answer):
+    items: list[Reservation]
+
+
+class LedgerAllowance(Answer):
+    amount: int
+    period: Literal["month", "week"]
+    remaining: int | None = None
+
+
+class LedgerLine(Answer):
+    kind: str
+    unit: str
+    units: int
+    seats: int
+    reservations: int
+    allowance: LedgerAllowance | None = None
+
+
+class Cancelled(Answer):
+    given: int
+    taken: int
+
+
+class LedgerReceipts(Answer):
+    given: list[Envelope]
+    taken: list[Envelope]
+
+
+class LedgerTwin(Answer):
+    twin: str
+    twinning_id: str
+    status: str
+    given: list[LedgerLine]
+    taken: list[LedgerLine]
+    cancelled: Cancelled
+    receipts: LedgerReceipts | None = None
+
+
+class LedgerReport(Answer):
+    node: str
+    period: str = Field(description="The month, YYYY-MM, in the host's zone.")
+    twins: list[LedgerTwin]
+
+
+# -- federation -----------------------------------------------------------------------------------
+
+
+class InboxBody(Answer):
+    """A batch of signed objects. Each item is checked on its own: one that is not a valid
+    envelope is refused in the answer's results, and the others are still applied."""
+
+    items: Annotated[list[Envelope | Any], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+
+
+class TwinningReceived(Answer):
+    id: str
+    status: str
+
+
+class SignedReservationRequest(Answer):
+    """A ReservationRequest signed by the member's home node (an envelope)."""
+
+    object: ReservationRequest
+    signature: Signature

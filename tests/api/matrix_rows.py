@@ -1,0 +1,194 @@
+"""The rows of the security matrix (tests/api/matrix.py explains the columns).
+
+Every route the application registers needs a row here; tests/api/test_security_matrix.py
+fails on one that has none. Page routes come last.
+"""
+
+from __future__ import annotations
+
+from .matrix import (
+    CSRF,
+    PAGE,
+    Access,
+    Row,
+    o,
+    own_reservation_request,
+)
+
+A = Access
+NOT_FOUND, CONFLICT, INVALID = o(404, "not-found"), o(409, "conflict"), o(422, "validation-error")
+OK, CREATED, ACCEPTED = o(200), o(201), o(202)
+
+PUBLIC = [
+    Row("GET", "/.well-known/gemellaggio", "/.well-known/gemellaggio", A.ANYONE, OK),
+    Row("GET", "/healthz", "/healthz", A.ANYONE, OK),
+    Row("GET", "/metrics", "/metrics", A.ANYONE, OK),
+    Row("GET", "/calendar.ics", "/calendar.ics", A.ANYONE, OK),
+    Row("GET", "/api/v1/node", "/api/v1/node", A.ANYONE, OK),
+    Row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", A.ANYONE, OK),
+]
+
+TWINS = [
+    # Proposing to ourselves passes the gate and is refused after it, changing nothing.
+    Row("POST", "/api/v1/twins", "/api/v1/twins", A.OPERATOR, INVALID, body={"url": "{home}"}),
+    Row("GET", "/api/v1/twins", "/api/v1/twins", A.OPERATOR, OK),
+    Row("GET", "/api/v1/twins/{id}", "/api/v1/twins/{twin_id}", A.OPERATOR, OK),
+    Row("POST", "/api/v1/twins/{id}/accept", "/api/v1/twins/{twin_id}/accept", A.OPERATOR, CONFLICT),
+    Row("POST", "/api/v1/twins/{id}/decline", "/api/v1/twins/{twin_id}/decline", A.OPERATOR, CONFLICT),
+    Row("POST", "/api/v1/twins/{id}/suspend", "/api/v1/twins/{paused_id}/suspend", A.OPERATOR, CONFLICT),
+    Row("POST", "/api/v1/twins/{id}/resume", "/api/v1/twins/{twin_id}/resume", A.OPERATOR, CONFLICT),
+    Row("POST", "/api/v1/twins/{id}/end", "/api/v1/twins/{new}/end", A.OPERATOR, NOT_FOUND),
+    Row("GET", "/api/v1/status", "/api/v1/status", A.OPERATOR, OK),
+    Row("POST", "/api/v1/keys/rotate", "/api/v1/keys/rotate", A.OPERATOR, CREATED),
+]
+
+EVENT = {"title": "Matrix talk", "starts_at": "2031-05-06T18:00", "ends_at": "2031-05-06T19:00"}
+EVENTS = [
+    Row("POST", "/api/v1/events", "/api/v1/events", A.OPERATOR, CREATED, body=EVENT),
+    Row("GET", "/api/v1/events", "/api/v1/events", A.USER, OK),
+    Row("GET", "/api/v1/events/flags", "/api/v1/events/flags", A.OPERATOR, OK),
+    Row("GET", "/api/v1/events/{id}", "/api/v1/events/{event}", A.USER, OK),
+    Row("PATCH", "/api/v1/events/{id}", "/api/v1/events/{event}", A.OPERATOR, OK, body={"summary": "Updated"}),
+    Row("DELETE", "/api/v1/events/{id}", "/api/v1/events/no-such-event", A.OPERATOR, NOT_FOUND),
+    Row("POST", "/api/v1/events/{id}/export", "/api/v1/events/no-such-event/export", A.OPERATOR, NOT_FOUND),
+    Row(
+        "POST",
+        "/api/v1/events/{id}/flags/resolve",
+        "/api/v1/events/{event}/flags/resolve",
+        A.OPERATOR,
+        NOT_FOUND,
+        body={"action": "keep"},
+    ),
+]
+
+SLOT = {
+    "resource_id": "desks",
+    "twin_id": "{other_url}",
+    "starts_at": "2031-05-06T09:00",
+    "ends_at": "2031-05-06T10:00",
+    "seats": 1,
+}
+BOOKING = [
+    Row(
+        "POST",
+        "/api/v1/resources",
+        "/api/v1/resources",
+        A.OPERATOR,
+        CREATED,
+        body={"kind": "phone_booth", "name": "Booth", "capacity": 1},
+    ),
+    Row("GET", "/api/v1/resources", "/api/v1/resources", A.OPERATOR, OK),
+    Row("POST", "/api/v1/slots", "/api/v1/slots", A.OPERATOR, CREATED, body=SLOT),
+    Row("GET", "/api/v1/slots", "/api/v1/slots", A.OPERATOR, OK),
+    Row("DELETE", "/api/v1/slots/{id}", "/api/v1/slots/no-such-slot", A.OPERATOR, NOT_FOUND),
+    Row("GET", "/api/v1/twins/{id}/slots", "/api/v1/twins/{twin_url}/slots", A.USER, OK),
+    Row(
+        "POST",
+        "/api/v1/members",
+        "/api/v1/members",
+        A.OPERATOR,
+        CREATED,
+        body={"display_name": "Dee", "email": "dee@home.example"},
+    ),
+    Row("GET", "/api/v1/members", "/api/v1/members", A.OPERATOR, OK),
+    Row("DELETE", "/api/v1/members/{id}", "/api/v1/members/no-such-member", A.OPERATOR, NOT_FOUND),
+    # Reserving abroad goes to Twin over the federation, signed by Home: each member gets a seat.
+    Row(
+        "PUT",
+        "/api/v1/reservations/{id}",
+        "/api/v1/reservations/{new}",
+        A.MEMBER,
+        CREATED,
+        body={"slot_id": "{twin_slot}"},
+    ),
+    Row("GET", "/api/v1/reservations", "/api/v1/reservations", A.MEMBER, OK),
+    Row("GET", "/api/v1/reservations.ics", "/api/v1/reservations.ics", A.MEMBER, OK),
+    # Another member's reservation is not found (never told apart from one that does not exist).
+    Row(
+        "GET",
+        "/api/v1/reservations/{id}",
+        "/api/v1/reservations/{abroad}",
+        A.MEMBER,
+        OK,
+        overrides={"other member": NOT_FOUND},
+    ),
+    Row(
+        "DELETE",
+        "/api/v1/reservations/{id}",
+        "/api/v1/reservations/{abroad}",
+        A.MEMBER,
+        OK,
+        overrides={"other member": NOT_FOUND},
+    ),
+    Row("GET", "/api/v1/ledger", "/api/v1/ledger", A.OPERATOR, OK),
+]
+
+FEDERATION = [
+    # Items are refused one by one inside a 202: the gate is what differs between callers.
+    Row("POST", "/federation/v1/inbox", "/federation/v1/inbox", A.TWIN, ACCEPTED, body={"items": [{}]}),
+    Row("GET", "/federation/v1/feed", "/federation/v1/feed", A.TWIN, OK),
+    # Anyone with a key may propose (a stranger's document is fetched); `{}` is no proposal.
+    Row("POST", "/federation/v1/twinning", "/federation/v1/twinning", A.ANY_NODE, INVALID, body={}),
+    # Each caller signs its own request for the slot Home offers to Twin: only Twin may take it.
+    Row(
+        "PUT",
+        "/federation/v1/reservations/{id}",
+        "/federation/v1/reservations/{new}",
+        A.TWIN,
+        CREATED,
+        body=own_reservation_request,
+        overrides={"other twin": NOT_FOUND},
+    ),
+    # A twin cancels its own members' reservations only.
+    Row(
+        "DELETE",
+        "/federation/v1/reservations/{id}",
+        "/federation/v1/reservations/{hosted}",
+        A.TWIN,
+        OK,
+        overrides={"other twin": NOT_FOUND},
+    ),
+]
+
+# Pages: HTML. Without a session a page shows its sign-in form; every form post without the
+# CSRF token bound to the caller's cookie is refused before any handler runs.
+FORMS = [
+    "/signin",
+    "/signout",
+    "/reserve",
+    "/reservations/{id}/cancel",
+    "/admin/signin",
+    "/admin/signout",
+    "/admin/twins",
+    *(f"/admin/twins/{{id}}/{action}" for action in ("accept", "decline", "suspend", "resume", "end")),
+    "/admin/events",
+    "/admin/events/{id}",
+    "/admin/events/{id}/cancel",
+    "/admin/events/{id}/export",
+    "/admin/events/{id}/resolve",
+    "/admin/resources",
+    "/admin/slots",
+    "/admin/slots/{id}/withdraw",
+    "/admin/members",
+    "/admin/members/{id}/remove",
+]
+PAGES = [
+    Row("GET", "/static", "/static/style.css", A.ANYONE, OK),
+    Row("GET", "/", "/", A.MEMBER_PAGE, PAGE),
+    Row("GET", "/reservations", "/reservations", A.MEMBER_PAGE, PAGE),
+    *(
+        Row("GET", path, target, A.OPERATOR_PAGE, PAGE)
+        for path, target in (
+            ("/admin", "/admin"),
+            ("/admin/delivery", "/admin/delivery"),
+            ("/admin/events", "/admin/events"),
+            ("/admin/events/{id}", "/admin/events/{event}"),
+            ("/admin/space", "/admin/space"),
+            ("/admin/members", "/admin/members"),
+            ("/admin/ledger", "/admin/ledger"),
+        )
+    ),
+    *(Row("POST", path, path.replace("{id}", "{event}"), A.FORM, CSRF, body=True) for path in FORMS),
+]
+
+ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *FEDERATION, *PAGES]

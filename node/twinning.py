@@ -121,6 +121,8 @@ class TwinningService:
         """decline, suspend, resume or end: applied here at once, told to the peer through the outbox."""
         node = self.node
         twinning = await self._get(twinning_id, action)
+        if action == "resume" and twinning.suspended_by == "peer":
+            raise Problem(ProblemType.CONFLICT, f"{twinning.peer_id} suspended this twinning: only they can resume it")
         change = TwinningChange(
             origin=node.id,
             id=str(uuid.uuid4()),
@@ -141,7 +143,7 @@ class TwinningService:
                 envelope.model_dump_json(),
                 iso(node.clock.now()),
             )
-            await self._apply_status(work, twinning, CHANGE_STATUS[action], reason)
+            await self._apply_status(work, twinning, CHANGE_STATUS[action], reason, by="us")
             work.wake.add(twinning.peer_id)
         log.info("twinning_changed", peer=twinning.peer_id, agreement=twinning.id, action=action)
         return await self._reload(twinning.id)
@@ -212,16 +214,21 @@ class TwinningService:
             return {"id": twinning.id, "status": twinning.status}  # over, or a repeat: nothing to do
         if twinning.status not in RECEIVED_FROM[change.action]:
             raise Problem(ProblemType.CONFLICT, f"cannot {change.action} a twinning that is {twinning.status}")
+        if change.action == "resume" and twinning.suspended_by != "peer":
+            # We suspended it: a twin cannot lift our operator's decision.
+            raise Problem(ProblemType.CONFLICT, "this twinning was suspended by its other side: only they can resume it")
         async with self.node.write() as work:
-            await self._apply_status(work, twinning, status, change.reason)
+            await self._apply_status(work, twinning, status, change.reason, by="peer")
         log.info("twinning_changed_by_peer", peer=peer_id, agreement=twinning.id, action=change.action)
         return {"id": twinning.id, "status": status}
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _apply_status(self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None) -> None:
+    async def _apply_status(
+        self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None, *, by: str
+    ) -> None:
         at = iso(self.node.clock.now())
-        await self.node.store.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason)
+        await self.node.store.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason, suspended_by=by)
         if status in ("ended", "declined"):
             # The agreement is over: nothing more is shared, so undelivered objects are dropped.
             await self.node.store.outbox.drop_peer(work.tx, twinning.peer_id)

@@ -23,6 +23,7 @@ class Twinning:
     reason: str | None
     created_at: str
     updated_at: str
+    suspended_by: str | None = None  # 'us' or 'peer' while suspended: only that side may resume
 
     @classmethod
     def from_row(cls, row: Row) -> Twinning:
@@ -59,11 +60,12 @@ class TwinningRepository:
         *,
         reason: str | None = None,
         acceptance: str | None = None,
+        suspended_by: str | None = None,
     ) -> None:
         await tx.execute(
             "UPDATE twinnings SET status = ?, updated_at = ?, reason = COALESCE(?, reason), "
-            "acceptance = COALESCE(?, acceptance) WHERE id = ?",
-            (status, at, reason, acceptance, twinning_id),
+            "acceptance = COALESCE(?, acceptance), suspended_by = ? WHERE id = ?",
+            (status, at, reason, acceptance, suspended_by if status == "suspended" else None, twinning_id),
         )
 
     async def get(self, twinning_id: str) -> Twinning | None:

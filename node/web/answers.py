@@ -94,6 +94,7 @@ class Twin(Answer):
     role: Literal["proposer", "acceptor"]
     status: Literal["proposed", "pending", "active", "suspended", "ended", "declined"]
     reason: str | None
+    suspended_by: Literal["us", "peer"] | None = None
     terms: TwinTerms
     created_at: str
     updated_at: str

@@ -110,6 +110,7 @@ async def twin_view(node: Node, twinning: Twinning) -> dict[str, Any]:
         "role": twinning.role,
         "status": twinning.status,
         "reason": twinning.reason,
+        "suspended_by": twinning.suspended_by,
         "terms": {"we_give": gives, "we_receive": receives},
         "created_at": twinning.created_at,
         "updated_at": twinning.updated_at,

@@ -54,3 +54,42 @@ async def test_twinning__operator_token_required(nodes):
     assert body["type"].endswith("/unauthorized")
     status, body = await nyc.api.call("GET", "/api/v1/twins", token="not-a-token")
     assert status == 401
+
+
+async def test_twinning__only_the_side_that_suspended_may_resume(nodes):
+    nyc = await nodes("NYC")
+    london = await nodes("London")
+    agreement = await twin(nyc, london)
+    from tests.support.nodes import eventually
+
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/suspend", {"reason": "renovation"})
+
+    async def london_view():
+        return await london.api.ok("GET", f"/api/v1/twins/{agreement}")
+
+    seen = await eventually(london_view, lambda t: t["status"] == "suspended")
+    assert seen["suspended_by"] == "peer"
+    status, problem = await london.api.call("POST", f"/api/v1/twins/{agreement}/resume")
+    assert status == 409 and problem["type"].endswith("/conflict")
+    assert (await nyc.api.ok("GET", f"/api/v1/twins/{agreement}"))["suspended_by"] == "us"
+
+    # A twin's own signed resume cannot lift our operator's suspension either.
+    from protocol.envelope import seal
+    from protocol.models import TwinningChange
+
+    change = TwinningChange(
+        origin=london.url,
+        id="5f0c6a8e-1f2d-4c3b-9a8e-7f6d5c4b3a21",
+        version=1,
+        agreement_id=agreement,
+        action="resume",
+        at=london.node.clock.now(),
+    )
+    resp = await london.node.client.send(
+        "POST", nyc.url + "/federation/v1/twinning", seal(change, london.node.keys.current).model_dump(mode="json")
+    )
+    assert resp.status == 409
+    assert (await nyc.api.ok("GET", f"/api/v1/twins/{agreement}"))["status"] == "suspended"
+
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/resume")
+    await eventually(london_view, lambda t: t["status"] == "active" and t["suspended_by"] is None)

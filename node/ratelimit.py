@@ -27,3 +27,15 @@ class RateLimiter:
         while len(self._buckets) > self._max_keys:
             self._buckets.popitem(last=False)  # forget the least recently seen
         return wait
+
+
+class StrangerLimiter:
+    """Proposals from nodes we do not know: a bucket per key (address, node) at the configured
+    rate, and one shared bucket ("all") ten times as large, bounding the fetches they cost us."""
+
+    def __init__(self, rate_per_second: float) -> None:
+        self._each = RateLimiter(rate_per_second, 3)
+        self._all = RateLimiter(rate_per_second * 10, 30)
+
+    def take(self, key: str, now: float | None = None) -> float:
+        return self._all.take(key, now) if key == "all" else self._each.take(key, now)

@@ -14,7 +14,7 @@ from node.core import Node
 from node.federation.inbox import Acceptor
 from node.federation.visibility import install_default_acceptors
 from node.keyrotation import KeyService
-from node.ratelimit import RateLimiter
+from node.ratelimit import RateLimiter, StrangerLimiter
 from node.twinning import TwinningService
 
 from . import api_twins, federation_routes, public
@@ -42,7 +42,7 @@ def create_app(
     app[NODE] = node
     app[SERVICES] = node.services
     app[PEER_LIMITER] = RateLimiter(settings.limits.peer_requests_per_second, settings.limits.peer_burst)
-    app[STRANGER_LIMITER] = RateLimiter(settings.limits.stranger_proposals_per_minute / 60.0, 3)
+    app[STRANGER_LIMITER] = StrangerLimiter(settings.limits.stranger_proposals_per_minute / 60.0)
     app.add_routes(public.routes)
     app.add_routes(federation_routes.routes)
     app.add_routes(api_twins.routes)

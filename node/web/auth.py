@@ -66,7 +66,10 @@ async def _admit_stranger(request: web.Request, peer_id: str) -> None:
     node = request.app[NODE]
     if request.path != TWINNING_PATH or request.method != "POST":
         raise Problem(ProblemType.NOT_TWINNED, f"{peer_id} is not a twin of {node.id}")
-    wait = request.app[STRANGER_LIMITER].take("strangers")
+    # Per address first, so one noisy sender cannot use up the budget of real newcomers; then a
+    # global cap, since each admitted proposal costs us a fetch of the stranger's document.
+    limiter = request.app[STRANGER_LIMITER]
+    wait = limiter.take(f"address:{request.remote}") or limiter.take(f"node:{peer_id}") or limiter.take("all")
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many proposals from strangers", retry_after=wait)
     doc, doc_json = await node.directory.fetch_document(peer_id)

@@ -7,12 +7,12 @@ from typing import Any
 from aiohttp import web
 
 from node.core import Node
-from node.ratelimit import RateLimiter
+from node.ratelimit import RateLimiter, StrangerLimiter
 from node.store.tokens import Principal
 
 NODE = web.AppKey("node", Node)
 PEER_LIMITER = web.AppKey("peer_limiter", RateLimiter)
-STRANGER_LIMITER = web.AppKey("stranger_limiter", RateLimiter)
+STRANGER_LIMITER = web.AppKey("stranger_limiter", StrangerLimiter)
 SERVICES = web.AppKey("services", dict[str, Any])
 
 # Per-request values set by the middlewares.

@@ -6,8 +6,13 @@ import base64
 import hashlib
 
 import pytest
+from http_message_signatures import ContentDigest, InvalidSignature
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocol.digest import content_digest, digest_mismatch
+
+from .strategies import BOUNDED
 
 HELLO = b'{"hello": "world"}'
 HELLO_SHA512 = "WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew=="
@@ -50,3 +55,38 @@ def test_digest_mismatch__none_when_every_digest_matches(value: str) -> None:
 )
 def test_digest_mismatch__says_why(value: str) -> None:
     assert digest_mismatch(value, HELLO)
+
+
+# --- Held to the library's ContentDigest ---
+
+
+def library_mismatch(value: str, body: bytes) -> str | None:
+    try:
+        ContentDigest.verify(value, body)
+    except InvalidSignature as exc:
+        return str(exc)
+    return None
+
+
+@st.composite
+def digest_members(draw: st.DrawFn, body: bytes) -> str:
+    """A member for ``body``, its own digest or another's, in one of the spellings RFC 8941 reads."""
+    algorithm = draw(st.sampled_from(["sha-256", "sha-512", "md5"]))
+    hashed = draw(st.sampled_from([body, body + b"x"]))
+    encoded = base64.b64encode(hashlib.new(algorithm.replace("-", ""), hashed).digest()).decode()
+    spelt = draw(st.sampled_from([encoded, encoded.rstrip("="), encoded[:-4]]))
+    return f"{algorithm}=:{spelt}:" + draw(st.sampled_from(["", ";p=1"]))
+
+
+@BOUNDED
+@given(body=st.binary(max_size=300))
+def test_content_digest__writes_what_the_library_writes(body: bytes) -> None:
+    assert content_digest(body) == ContentDigest.create(body)
+
+
+@BOUNDED
+@given(data=st.data(), body=st.binary(max_size=100), separator=st.sampled_from([", ", ",", " ,\t"]))
+def test_digest_mismatch__answers_as_the_library(data: st.DataObject, body: bytes, separator: str) -> None:
+    value = separator.join(data.draw(st.lists(digest_members(body), min_size=1, max_size=3), label="members"))
+
+    assert digest_mismatch(value, body) == library_mismatch(value, body)

@@ -1,15 +1,21 @@
-"""RFC 9421 request signatures between nodes (protocol/httpsig.py)."""
+"""RFC 9421 request signatures between nodes (protocol/httpsig.py).
+
+Every test runs twice: on the path nodes take (hand-written first, the library for the
+rest) and on the library alone, so each behaviour pinned here is shown to be the library's.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -29,6 +35,7 @@ from protocol.httpsig import (
     signature_keyid,
     verify_request,
 )
+from protocol.httpsig_library import sign_with_library
 from protocol.keys import SigningKey, b64url_decode
 from protocol.problems import Problem, ProblemType
 
@@ -61,6 +68,19 @@ class RecordingKey(SigningKey):
     def sign(self, message: bytes) -> bytes:
         self.signed.append(message)
         return super().sign(message)
+
+
+@pytest.fixture(scope="module", params=["hand-written first", "library alone"], autouse=True)
+def path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Which path signs and verifies: the hand-written one first, as nodes do, or the library alone."""
+    if request.param == "library alone":
+        with (
+            mock.patch("protocol.httpsig.sign_by_hand", return_value=None),
+            mock.patch("protocol.httpsig.verify_by_hand", return_value=None),
+        ):
+            yield request.param
+    else:
+        yield request.param
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +139,13 @@ def signature_bytes(req: Req) -> bytes:
 
 def without(headers: Mapping[str, str], *names: str) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k not in names}
+
+
+def test_path__signs_by_hand_unless_library_alone(path: str, key: SigningKey) -> None:
+    with mock.patch("protocol.httpsig.sign_with_library", wraps=sign_with_library) as library:
+        signed(key)
+
+    assert library.called is (path == "library alone")
 
 
 # --- RFC 9421 Appendix B.2.6 vector ---
@@ -294,6 +321,18 @@ def test_verify_request__picks_the_signature_with_our_tag(key: SigningKey) -> No
     assert verify(key, replace(ours, headers=both)).keyid == key.kid
 
 
+def test_verify_request__refuses_two_signatures_with_our_tag(key: SigningKey) -> None:
+    first, second = signed(key), signed(key, nonce="another", label="sig2")
+    both = {
+        **first.headers,
+        "Signature-Input": f"{first.headers['Signature-Input']}, {second.headers['Signature-Input']}",
+        "Signature": f"{first.headers['Signature']}, {second.headers['Signature']}",
+    }
+
+    with refused(INVALID, "found 2"):
+        verify(key, replace(first, headers=both))
+
+
 # --- Verifying: a changed request ---
 
 TAMPERINGS: dict[str, tuple[Callable[[Req], Req], ProblemType, str | None]] = {
@@ -368,6 +407,34 @@ def test_verify_request__refuses_expired_expires(key: SigningKey) -> None:
         verify(key, resigned, now=NOW + 11)
 
 
+def test_verify_request__accepts_our_algorithm_named(key: SigningKey) -> None:
+    req = edit_input(signed(key), f"created={NOW}", f'created={NOW};alg="ed25519"')
+
+    assert verify(key, _resign_with_input(key, req)).keyid == key.kid
+
+
+PARAMETER_FAULTS: dict[str, Callable[[str], str]] = {
+    "other alg": lambda v: v + ';alg="rsa-pss-sha512"',
+    "unknown parameter": lambda v: v + ';foo="bar"',
+    "created string": lambda v: v.replace(f"created={NOW}", f'created="{NOW}"'),
+    "expires boolean": lambda v: v + ";expires=?1",
+    "keyid integer": lambda v: re.sub(r'keyid="[^"]*"', "keyid=5", v),
+    "nonce integer": lambda v: re.sub(r'nonce="[^"]*"', "nonce=5", v),
+    "alg integer": lambda v: v + ";alg=1",
+    "no created": lambda v: v.replace(f";created={NOW}", ""),
+    "no keyid": lambda v: re.sub(r';keyid="[^"]*"', "", v),
+}
+
+
+@pytest.mark.parametrize("fault", PARAMETER_FAULTS)
+def test_verify_request__refuses_parameters_rfc9421_does_not_allow(key: SigningKey, fault: str) -> None:
+    req = signed(key)
+    req = with_header(req, "Signature-Input", PARAMETER_FAULTS[fault](req.headers["Signature-Input"]))
+
+    with refused(INVALID):
+        verify(key, _resign_with_input(key, req))  # signed, so that only the parameters are at fault
+
+
 def test_verify_request__refuses_replayed_nonce(key: SigningKey) -> None:
     nonces = NonceCache()
     req = signed(key)
@@ -428,6 +495,28 @@ def test_verify_request__refuses_broken_signature(key: SigningKey, signature: Ca
 
     with refused(INVALID):
         verify(key, with_header(req, "Signature", signature(req.headers["Signature"])))
+
+
+def test_verify_request__accepts_another_spelling_of_signature_input(key: SigningKey) -> None:
+    # RFC 8941 allows spaces inside an inner list; the signature covers the canonical spelling.
+    req = signed(key)
+    respelled = edit_input(req, '("@method" "@target-uri"', '( "@method"  "@target-uri"')
+
+    assert verify(key, respelled) == verify(key, req)
+
+
+@pytest.mark.parametrize(
+    ("header", "member"),
+    [
+        ("Signature", "zz=:" + base64.b64encode(bytes(64)).decode() + ":"),
+        ("Signature-Input", 'zz=("@method");created=1;keyid="k";tag="t"'),
+    ],
+)
+def test_verify_request__refuses_a_label_in_one_header_only(key: SigningKey, header: str, member: str) -> None:
+    req = signed(key)
+
+    with refused(INVALID):
+        verify(key, with_header(req, header, f"{req.headers[header]}, {member}"))
 
 
 def test_verify_request__refuses_non_canonical_base64(key: SigningKey) -> None:

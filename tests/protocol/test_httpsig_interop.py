@@ -2,6 +2,8 @@
 package run by Node.js (tests/interop/*.mjs, installed by `make test` with `npm ci`).
 
 The Node side signs at the wall clock's time, so these tests sign with `created` = now.
+Requests exchanged with it go through the hand-written path both ways (the `by_hand` fixture
+fails any use of the library's), as the node's own requests do.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import json
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -52,6 +56,17 @@ REQUESTS = {
 @pytest.fixture(scope="module")
 def key() -> SigningKey:
     return SigningKey.generate()
+
+
+@pytest.fixture
+def by_hand() -> Iterator[None]:
+    """Fails any use of the library's path: the test's requests are signed and verified by hand."""
+    taken = AssertionError("the library's path was taken")
+    with (
+        mock.patch("protocol.httpsig.sign_with_library", side_effect=taken),
+        mock.patch("protocol.httpsig.verify_with_library", side_effect=taken),
+    ):
+        yield
 
 
 def node(script: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +117,7 @@ def our_signed(method: str, url: str, body: bytes, key: SigningKey) -> dict[str,
     return {**headers, **sign_request(method, url, headers, body, key, key.kid)}
 
 
+@pytest.mark.usefixtures("by_hand")
 @pytest.mark.parametrize("name", REQUESTS)
 def test_node_verifies__our_signed_request(key: SigningKey, name: str) -> None:
     method, url, body, _ = REQUESTS[name]
@@ -133,6 +149,7 @@ def test_node_refuses__our_request_checked_with_another_key(key: SigningKey) -> 
     assert result["verified"] is False
 
 
+@pytest.mark.usefixtures("by_hand")
 @pytest.mark.parametrize("name", REQUESTS)
 def test_verify_request__accepts_node_signed_request(key: SigningKey, name: str) -> None:
     method, url, body, components = REQUESTS[name]

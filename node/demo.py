@@ -24,7 +24,7 @@ from aiohttp import web
 from node.config import load_settings
 from node.demo_seed import SPACES, Space, seed
 from node.setup import init_node_async
-from node.web.app import create_app
+from node.web.app import KEEPALIVE_SECONDS, create_app
 from node.web.keys import NODE
 
 MARKER = ".gemella-demo"
@@ -182,7 +182,7 @@ def _any_free_port() -> int:
 
 async def _start(node: Running) -> None:
     app = create_app(load_settings(node.directory, {}))
-    node.runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    node.runner = web.AppRunner(app, handle_signals=False, access_log=None, keepalive_timeout=KEEPALIVE_SECONDS)
     await node.runner.setup()
     await web.TCPSite(node.runner, "127.0.0.1", node.port).start()
 

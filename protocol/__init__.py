@@ -4,7 +4,8 @@
 - `protocol.canonical`: RFC 8785 canonical JSON.
 - `protocol.keys`: Ed25519 keys, key ids, fingerprints.
 - `protocol.envelope`: signing and opening object envelopes.
-- `protocol.httpsig`: RFC 9421 request signatures with RFC 9530 Content-Digest.
+- `protocol.httpsig`: RFC 9421 request signatures with RFC 9530 Content-Digest (the fast path
+  for our profile in `httpsig_profile` and `structured`, the library path in `httpsig_library`).
 - `protocol.problems`: RFC 9457 problem documents with stable types.
 """
 

@@ -216,7 +216,7 @@ class TwinningService:
             raise Problem(ProblemType.CONFLICT, f"cannot {change.action} a twinning that is {twinning.status}")
         if change.action == "resume" and twinning.suspended_by != "peer":
             # We suspended it: a twin cannot lift our operator's decision.
-            raise Problem(ProblemType.CONFLICT, "this twinning was suspended by its other side: only they can resume it")
+            raise Problem(ProblemType.CONFLICT, "the other side suspended this twinning: only it can resume it")
         async with self.node.write() as work:
             await self._apply_status(work, twinning, status, change.reason, by="peer")
         log.info("twinning_changed_by_peer", peer=peer_id, agreement=twinning.id, action=change.action)

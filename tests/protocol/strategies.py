@@ -154,7 +154,7 @@ def base64url(size: int = 32) -> st.SearchStrategy[str]:
 def spans(draw: st.DrawFn, zone: str) -> tuple[datetime, datetime]:
     """A (starts_at, ends_at) pair in `zone`, ends strictly after starts."""
     start = draw(instants(zone))
-    return start, (start + draw(durations())).astimezone(ZoneInfo(zone))
+    return start, _written_in(start + draw(durations()), zone)
 
 
 @cache

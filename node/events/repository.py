@@ -65,6 +65,9 @@ class EventRepository:
     async def drop_series(self, tx: Connection, origin: str, id_: str) -> None:
         await tx.execute("DELETE FROM event_series WHERE origin = ? AND id = ?", (origin, id_))
 
+    async def drop_series_many(self, tx: Connection, keys: Sequence[SourceKey]) -> None:
+        await tx.executemany("DELETE FROM event_series WHERE origin = ? AND id = ?", keys)
+
     async def put_copy(self, tx: Connection, link: CopyLink) -> None:
         await tx.execute(
             "INSERT OR REPLACE INTO event_copies (origin, id, source_origin, source_id) VALUES (?, ?, ?, ?)",
@@ -119,6 +122,16 @@ class EventRepository:
             (origin, *source),
         )
         return [r[0] for r in await cursor.fetchall()]
+
+    async def sources_with_copies(self, tx: Connection, origin: str, sources: Sequence[SourceKey]) -> set[SourceKey]:
+        """Which of these source events `origin` (we) hosts copies of, in one query."""
+        if not sources:
+            return set()
+        cursor = await tx.execute(
+            "SELECT DISTINCT source_origin, source_id FROM event_copies WHERE origin = ?", (origin,)
+        )
+        hosted = {(r[0], r[1]) for r in await cursor.fetchall()}
+        return hosted & set(sources)
 
     async def calendar(self, origin: str, ends_after: str, limit: int) -> list[StoredObject]:
         """Our events for the public calendar: those shown to every twin, and every copy we host."""

@@ -36,6 +36,7 @@ VERIFY_THREADS = 2
 
 Check = Callable[[str, FederatedObject], Awaitable[None]]
 AfterApply = Callable[[Connection, str, FederatedObject, Envelope], Awaitable[None]]
+AfterApplyBatch = Callable[[Connection, str, list[FederatedObject]], Awaitable[None]]
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Acceptor:
 
     check: Check | None = None  # raise Problem to refuse the item (before any write)
     after_apply: AfterApply | None = None  # inside the transaction, for items that were newer
+    # Or, for the whole batch at once: set-based SQL instead of a round trip per item.
+    after_apply_batch: AfterApplyBatch | None = None
 
 
 @dataclass
@@ -155,6 +158,18 @@ class InboxService:
             await acceptor.check(peer_id, obj)
         return _Verified(index, obj, check.envelope, _compact(raw))
 
+    async def _after_apply(self, tx: Connection, peer_id: str, applied: list[_Verified]) -> None:
+        by_type: dict[str, list[_Verified]] = {}
+        for item in applied:
+            by_type.setdefault(item.obj.type, []).append(item)
+        for type_name, items in by_type.items():
+            acceptor = self._acceptors[type_name]
+            if acceptor.after_apply_batch is not None:
+                await acceptor.after_apply_batch(tx, peer_id, [item.obj for item in items])
+            elif acceptor.after_apply is not None:
+                for item in items:
+                    await acceptor.after_apply(tx, peer_id, item.obj, item.envelope)
+
     async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
         at = iso(self._clock.now())
         results, rows, applied = [], [], []
@@ -178,10 +193,7 @@ class InboxService:
                 )
             if rows:
                 await self._store.objects.put_replicas(tx, rows, at)
-            for item in applied:
-                hook = self._acceptors[item.obj.type].after_apply
-                if hook is not None:
-                    await hook(tx, peer_id, item.obj, item.envelope)
+            await self._after_apply(tx, peer_id, applied)
         for item in applied:
             log.debug(
                 "applied",

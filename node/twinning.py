@@ -56,12 +56,12 @@ class TwinningService:
         node = self.node
         peer_id = url.rstrip("/")
         if peer_id == node.id:
-            raise Problem(ProblemType.VALIDATION_ERROR, "a node cannot twin with itself", errors=[_f("url")])
+            raise Problem(ProblemType.VALIDATION_ERROR, "a node cannot twin with itself", errors=[_url_error()])
         if await node.store.twinnings.get_live(peer_id) is not None:
             raise Problem(ProblemType.CONFLICT, f"there is already a live twinning with {peer_id}")
         doc, doc_json = await node.directory.fetch_document(peer_id)
         if doc.origin != peer_id:
-            raise Problem(ProblemType.VALIDATION_ERROR, f"{url} says it is {doc.origin}", errors=[_f("url")])
+            raise Problem(ProblemType.VALIDATION_ERROR, f"{url} says it is {doc.origin}", errors=[_url_error()])
         await node.directory.remember(doc, doc_json)
         now = node.clock.now()
         proposal = TwinningProposal(
@@ -98,7 +98,7 @@ class TwinningService:
     async def accept(self, twinning_id: str) -> Twinning:
         node = self.node
         twinning = await self._get(twinning_id, "accept")
-        proposal = read_envelope_json(twinning.proposal)
+        proposal = json.loads(twinning.proposal)
         acceptance = TwinningAcceptance(
             origin=node.id,
             id=twinning.id,
@@ -195,7 +195,7 @@ class TwinningService:
         twinning = await self.node.store.twinnings.get(acceptance.agreement_id)
         if twinning is None or twinning.role != "proposer" or twinning.peer_id != acceptance.acceptor:
             raise Problem(ProblemType.NOT_FOUND, "no proposal of ours matches this acceptance")
-        if acceptance.proposal_hash != object_hash(read_envelope_json(twinning.proposal)["object"]):
+        if acceptance.proposal_hash != object_hash(json.loads(twinning.proposal)["object"]):
             raise Problem(ProblemType.CONFLICT, "the acceptance is for a different proposal")
         if twinning.status == "active":
             return {"id": twinning.id, "status": "active"}
@@ -267,10 +267,5 @@ class TwinningService:
             raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
 
 
-def read_envelope_json(text: str) -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(text)
-    return value
-
-
-def _f(field: str) -> dict[str, str]:
-    return {"field": field, "message": "invalid"}
+def _url_error() -> dict[str, str]:
+    return {"field": "url", "message": "not the address of another node"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from node.clock import parse_iso
 from protocol.keys import format_fingerprint
 
 from .errors import json_response
@@ -30,8 +31,6 @@ async def metrics(request: web.Request) -> web.Response:
     node = request.app[NODE]
     depth = await node.store.outbox.depth()
     now = node.clock.now()
-    from node.clock import parse_iso
-
     for peer, (count, oldest) in depth.items():
         node.metrics.outbox_depth.labels(peer=peer).set(count)
         node.metrics.delivery_lag.labels(peer=peer).set((now - parse_iso(oldest)).total_seconds() if oldest else 0)

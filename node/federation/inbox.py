@@ -156,7 +156,7 @@ class InboxService:
             raise Problem(ProblemType.VALIDATION_ERROR, f"objects of type {obj.type} are not accepted here")
         if acceptor.check is not None:
             await acceptor.check(peer_id, obj)
-        return _Verified(index, obj, check.envelope, _compact(raw))
+        return _Verified(index, obj, check.envelope, _stored_form(check))
 
     async def _after_apply(self, tx: Connection, peer_id: str, applied: list[_Verified]) -> None:
         by_type: dict[str, list[_Verified]] = {}
@@ -213,9 +213,19 @@ def _rejected(index: int, problem: Problem) -> ItemResult:
     return ItemResult(index=index, status="rejected", problem=problem.to_document())
 
 
-def _compact(raw: Any) -> str:
-    """The envelope as received (already validated), re-serialised compactly by the C encoder."""
-    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+def _stored_form(check: SignatureCheck) -> str:
+    """The envelope as stored: its object in the canonical form that was just verified (already
+    computed, and as good a JSON text as any), beside its signature."""
+    signature = check.envelope.signature
+    return (
+        '{"object":'
+        + check.message.decode("utf-8")
+        + ',"signature":{"kid":'
+        + json.dumps(signature.kid)
+        + ',"sig":"'
+        + signature.sig
+        + '"}}'
+    )
 
 
 def _row(item: _Verified) -> ObjectRow:

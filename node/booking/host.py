@@ -10,6 +10,7 @@ the stored receipt; the same id with other content is a conflict.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -38,6 +39,34 @@ from .store import SlotQueries
 
 T = TypeVar("T", bound=FederatedObject)
 CLOCK_SKEW = timedelta(seconds=300)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A reservation request that opened and verified: what a decision works from."""
+
+    peer: str
+    request: ReservationRequest
+    member_pass: MemberPass
+    terms: Terms
+    request_hash: str
+    content_key: str  # the idempotency check: same uuid, same content
+
+    def receipt(self, origin: str, now: datetime, **specific: Any) -> ReservationReceipt:
+        """A confirmed receipt for this request; `specific` adds what the target decides."""
+        return ReservationReceipt(
+            origin=origin,
+            id=self.request.id,
+            version=1,
+            home=self.peer,
+            member_id=self.member_pass.member_id,
+            target=self.request.target,
+            seats=self.request.seats,
+            status="confirmed",
+            request_hash=self.request_hash,
+            issued_at=now,
+            **specific,
+        )
 
 
 class HostDesk:
@@ -76,20 +105,13 @@ class HostDesk:
                 if existing.home != peer or existing.content_key != key:
                     raise Problem(ProblemType.CONFLICT, f"reservation {request.id} exists with other content")
                 return 200, existing.receipt
+            asked = Asked(peer, request, member_pass, terms, request_hash, key)
             decide = self._decide_slot if request.target.kind == "slot" else self._decide_event
-            receipt = await decide(work, peer, request, member_pass, terms, request_hash, key)
+            receipt = await decide(work, asked)
         return 201, receipt
 
-    async def _decide_slot(
-        self,
-        work: UnitOfWork,
-        peer: str,
-        request: ReservationRequest,
-        member_pass: MemberPass,
-        terms: Terms,
-        request_hash: str,
-        key: str,
-    ) -> dict[str, Any]:
+    async def _decide_slot(self, work: UnitOfWork, asked: Asked) -> dict[str, Any]:
+        peer, request, member_pass, terms = asked.peer, asked.request, asked.member_pass, asked.terms
         stored = await self.slots.own_slot(work.tx, self.node.id, request.target.id)
         if stored is None or stored.get("twin") != peer:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {request.target.id} is offered to {peer}")
@@ -110,40 +132,24 @@ class HostDesk:
         unit = allowance.unit if allowance else default_unit(kind)
         units = units_for(unit, request.seats, slot.starts_at, slot.ends_at, slot.timezone)
         use = await self._draw(work, peer, allowance, units, slot.starts_at, slot.timezone)
-        receipt = ReservationReceipt(
-            origin=self.node.id,
-            id=request.id,
-            version=1,
-            home=peer,
-            member_id=member_pass.member_id,
-            target=request.target,
+        receipt = asked.receipt(
+            self.node.id,
+            now,
             kind=kind,
-            seats=request.seats,
-            status="confirmed",
             units=units,
-            unit=unit,  # type: ignore[arg-type]
+            unit=unit,
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
             timezone=slot.timezone,
             allowance=use,
-            request_hash=request_hash,
-            issued_at=now,
         )
-        envelope = await self._record(work, receipt, member_pass, kind, use, key)
+        envelope = await self._record(work, receipt, member_pass, kind, use, asked.content_key)
         self.refresher.mark(slot.id)  # the twin hears of the seats left just after this commits
         return envelope
 
-    async def _decide_event(
-        self,
-        work: UnitOfWork,
-        peer: str,
-        request: ReservationRequest,
-        member_pass: MemberPass,
-        terms: Terms,
-        request_hash: str,
-        key: str,
-    ) -> dict[str, Any]:
+    async def _decide_event(self, work: UnitOfWork, asked: Asked) -> dict[str, Any]:
         """A place at one of our events: no allowance (the event's capacity is the limit)."""
+        peer, request, member_pass, terms = asked.peer, asked.request, asked.member_pass, asked.terms
         stored = await self.node.store.objects.get("Event", self.node.id, request.target.id, work.tx)
         event = Event.model_validate(stored.object) if stored is not None else None
         if event is None or not event.visible_to(peer):
@@ -161,24 +167,16 @@ class HostDesk:
                 raise Problem(
                     ProblemType.SLOT_FULL, f"{remaining} of {event.capacity} places left", remaining=remaining
                 )
-        receipt = ReservationReceipt(
-            origin=self.node.id,
-            id=request.id,
-            version=1,
-            home=peer,
-            member_id=member_pass.member_id,
-            target=request.target,
-            seats=request.seats,
-            status="confirmed",
+        receipt = asked.receipt(
+            self.node.id,
+            now,
             units=request.seats,
             unit="seat",
             starts_at=event.starts_at,
             ends_at=event.ends_at,
             timezone=event.timezone,
-            request_hash=request_hash,
-            issued_at=now,
         )
-        return await self._record(work, receipt, member_pass, "event", None, key)
+        return await self._record(work, receipt, member_pass, "event", None, asked.content_key)
 
     async def _draw(
         self, work: UnitOfWork, peer: str, allowance: Allowance | None, units: int, starts_at: datetime, tz: str

@@ -13,8 +13,8 @@ if os.environ.get("CI"):
 
 @pytest.fixture(scope="session")
 def vectors_dir() -> Path:
-    """The standards' test vectors, in `shared/vectors` beside the repository."""
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
+    """The standards' test vectors, copied into the repository (tests/vectors/README.md names their sources)."""
+    path = Path(__file__).resolve().parent / "vectors"
     assert path.is_dir(), f"test vectors not found at {path}"
     return path
 

@@ -6,7 +6,7 @@
 Each generated part sits between ``<!-- BEGIN GENERATED: name -->`` and
 ``<!-- END GENERATED: name -->``: the field tables (read from the models), the problem types
 (read from ``protocol.problems``) and the two worked examples, a signed envelope and a signed
-request. The examples use the RFC 9421 test key (Appendix B.1.4) from ``shared/vectors``
+request. The examples use the RFC 9421 test key (Appendix B.1.4) from ``tests/vectors``
 beside the repository, a fixed ``created`` and a fixed nonce, so they are reproducible by
 anyone, with any implementation; the script checks each example verifies before writing it.
 """
@@ -39,7 +39,7 @@ from protocol.keys import SigningKey, b64url_encode, format_fingerprint  # noqa:
 from protocol.problems import ProblemType  # noqa: E402
 
 DOC = REPO / "docs" / "PROTOCOL.md"
-TEST_KEYS = REPO.parent / "shared" / "vectors" / "rfc9421"
+TEST_KEYS = REPO / "tests" / "vectors" / "rfc9421"
 NYC = "https://nyc.example"
 LONDON = "https://london.example"
 CREATED = 1749567600  # 2025-06-10T15:00:00Z

@@ -73,6 +73,12 @@ class LimitsSection(Section):
     signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300
 
 
+class FederationSection(Section):
+    """Which peers the node may reach. Off by default: a public node never dials its own network."""
+
+    allow_private_addresses: bool = False  # loopback, private, link-local...: for demos, tests, containers
+
+
 class LogSection(Section):
     level: str = "info"
     format: str = "json"  # json | console
@@ -105,6 +111,7 @@ class Settings(Section):
     storage: StorageSection = StorageSection()
     delivery: DeliverySection = DeliverySection()
     limits: LimitsSection = LimitsSection()
+    federation: FederationSection = FederationSection()
     log: LogSection = LogSection()
     defaults: DefaultsSection = DefaultsSection()
     directory: Path = Path(".")

@@ -129,7 +129,7 @@ async def _create(directory: Path, ports: tuple[int, int]) -> list[Running]:
             listen=f"127.0.0.1:{port}",
             timezone=space.timezone,
             location=space.location,
-            extra={"log": {"level": "warning", "format": "console"}},
+            extra={"federation": {"allow_private_addresses": True}, "log": {"level": "warning", "format": "console"}},
         )
         nodes.append(Running(space, directory / space.key, url, port, operator_token=result.operator_token))
     return nodes

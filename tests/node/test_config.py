@@ -20,6 +20,7 @@ def test_config__minimal_file_gets_defaults(tmp_path):
     assert settings.listen.port == 8080
     assert settings.limits.max_body_bytes == 1024 * 1024
     assert settings.database_path == tmp_path / "node.db"
+    assert settings.federation.allow_private_addresses is False
 
 
 def test_config__bad_value_names_key_and_line(tmp_path):

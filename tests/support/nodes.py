@@ -39,6 +39,7 @@ FAST = {
         "document_refetch_seconds": 0.0,
     },
     "limits": {"peer_requests_per_second": 10000, "peer_burst": 10000, "stranger_proposals_per_minute": 600},
+    "federation": {"allow_private_addresses": True},
     "log": {"level": "warning"},
 }
 

@@ -77,6 +77,14 @@ class FederationSection(Section):
     """Which peers the node may reach. Off by default: a public node never dials its own network."""
 
     allow_private_addresses: bool = False  # loopback, private, link-local...: for demos, tests, containers
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
+    # The most bytes read of each kind of answer from another server (error answers: max_problem_bytes).
+    max_document_bytes: Annotated[int, Field(ge=4096)] = 256 * 1024
+    max_feed_page_bytes: Annotated[int, Field(ge=64 * 1024)] = 4 * 1024 * 1024
+    max_inbox_answer_bytes: Annotated[int, Field(ge=4096)] = 512 * 1024
+    max_receipt_bytes: Annotated[int, Field(ge=4096)] = 64 * 1024
+    max_twinning_answer_bytes: Annotated[int, Field(ge=4096)] = 64 * 1024
+    max_problem_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024
 
 
 class LogSection(Section):

@@ -23,7 +23,7 @@ from protocol.models import Endpoints, FederatedObject, NodeDocument, OldVerifyK
 
 from .clock import Clock, iso, parse_iso
 from .config import Settings
-from .federation.client import FederationClient
+from .federation.client import FederationClient, open_session
 from .federation.directory import PeerDirectory
 from .federation.inbox import InboxService, object_row
 from .federation.manager import Federation
@@ -65,9 +65,14 @@ class Node:
 
     async def open(self) -> Node:
         await self.store.open()
-        self.session = aiohttp.ClientSession()
+        self.session = open_session(self.settings.federation)
         self.client = FederationClient(
-            self.session, self.id, self.keys.current, self.settings.delivery.request_timeout_seconds, self.clock
+            self.session,
+            self.id,
+            self.keys.current,
+            self.settings.federation,
+            self.settings.delivery.request_timeout_seconds,
+            self.clock,
         )
         self.directory = PeerDirectory(
             self.store, self.client, self.clock, self.settings.delivery.document_refetch_seconds

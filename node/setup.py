@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from protocol.keys import format_fingerprint
 
 from .config import CONFIG_FILE, load_settings
+from .federation.addresses import is_public
 from .keystore import KeyStore
 from .store import Store
 
@@ -91,10 +94,23 @@ def _config_text(
     if location:
         node["location"] = location
     config: dict[str, object] = {"node": node, "listen": {"host": host, "port": int(port)}}
+    header = "# Gemellaggio node configuration. Every key is explained in config/example.yaml.\n"
+    if _is_local(url):
+        # A node whose own address is local can only twin with nodes on local addresses.
+        config["federation"] = {"allow_private_addresses": True}
+        header += "# node.url is a local address, so this node may reach twins on local addresses too.\n"
     config.update(extra or {})
-    return "# Gemellaggio node configuration. Every key is explained in config/example.yaml.\n" + yaml.safe_dump(
-        config, sort_keys=False
-    )
+    return header + yaml.safe_dump(config, sort_keys=False)
+
+
+def _is_local(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not is_public(ipaddress.ip_address(host))
+    except ValueError:
+        return False  # a name: judged when the node connects, on the address it resolves to
 
 
 async def _create_database(path: Path) -> str:

@@ -23,7 +23,7 @@ from protocol.problems import Problem, ProblemType
 
 from .clock import iso
 from .core import Node, UnitOfWork
-from .federation.client import PeerUnreachable
+from .federation.client import Answer, PeerUnreachable
 from .store import Twinning
 
 log = structlog.get_logger("node.twinning")
@@ -262,7 +262,9 @@ class TwinningService:
 
     async def _send(self, peer_id: str, payload: Any) -> Any:
         try:
-            return await self.node.client.send("POST", peer_id + "/federation/v1/twinning", payload)
+            return await self.node.client.send(
+                "POST", peer_id + "/federation/v1/twinning", payload, kind=Answer.TWINNING_ANSWER
+            )
         except PeerUnreachable as exc:
             raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
 

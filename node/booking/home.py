@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from node.clock import iso, parse_iso
 from node.core import Node
-from node.federation.client import PeerUnreachable, Response
+from node.federation.client import Answer, PeerUnreachable, Response
 from node.federation.sync import backoff_delay
 from protocol.envelope import seal
 from protocol.models import ReservationRequest, Target
@@ -112,7 +112,7 @@ class HomeDesk:
         url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
         try:
             resp = await asyncio.wait_for(
-                self.node.client.send("PUT", url, self._request(reservation, member)), self.timeout
+                self.node.client.send("PUT", url, self._request(reservation, member), kind=Answer.RECEIPT), self.timeout
             )
         except (PeerUnreachable, TimeoutError) as exc:
             return await self._unanswered(reservation, f"{type(exc).__name__}: {exc}".rstrip(": "))
@@ -184,7 +184,7 @@ class HomeDesk:
             )
         url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
         try:
-            resp = await asyncio.wait_for(self.node.client.send("DELETE", url, None), self.timeout)
+            resp = await asyncio.wait_for(self.node.client.send("DELETE", url, None, kind=Answer.RECEIPT), self.timeout)
         except (PeerUnreachable, TimeoutError) as exc:
             raise Problem(
                 ProblemType.PEER_UNREACHABLE, f"{reservation.host} did not answer; the reservation still stands"

@@ -1,19 +1,46 @@
-"""The one HTTP client for talking to other nodes; every request it sends is signed (RFC 9421)."""
+"""The one HTTP client for talking to other nodes; every request it sends is signed (RFC 9421).
+
+Whatever a peer sends back is read with bounds: a connect and a total timeout, no redirects,
+no decompression, and a size limit for each kind of answer (a node document, a feed page,
+an inbox answer, a receipt, a twinning answer; any error answer is held to the smaller limit
+for problem documents). The body is read in chunks and the read stops at the limit, whatever
+Content-Length said, so a peer that sends too much or never stops costs a bounded buffer and
+a clear error, never the node's memory. Connections go only to the addresses allowed by
+`addresses.socket_factory`.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import aiohttp
+import structlog
 
 from node.clock import Clock
+from node.config import FederationSection
 from protocol.httpsig import sign_request
 from protocol.keys import SigningKey
 from protocol.problems import Problem, ProblemType
 
+from .addresses import AddressRefused, socket_factory
+
 USER_AGENT = "gemellaggio/0.1"
+CHUNK_BYTES = 64 * 1024
+
+log = structlog.get_logger("node.client")
+
+
+class Answer(StrEnum):
+    """What kind of answer a request expects: each has its own size limit."""
+
+    DOCUMENT = "node document"
+    FEED_PAGE = "feed page"
+    INBOX_ANSWER = "inbox answer"
+    RECEIPT = "reservation receipt"
+    TWINNING_ANSWER = "twinning answer"
 
 
 @dataclass(frozen=True)
@@ -40,31 +67,50 @@ class Response:
 
 
 class PeerUnreachable(Exception):
-    """The peer could not be reached, or did not answer in time."""
+    """The peer could not be reached, did not answer in time, or answered more than we read."""
+
+
+class AnswerTooLarge(PeerUnreachable):
+    """The peer's answer was larger than the limit for its kind; it was not read."""
+
+
+def open_session(settings: FederationSection) -> aiohttp.ClientSession:
+    """The node's client session: guarded addresses, no decompression (no zip bombs)."""
+    connector = aiohttp.TCPConnector(socket_factory=socket_factory(settings.allow_private_addresses))
+    return aiohttp.ClientSession(connector=connector, auto_decompress=False)
 
 
 class FederationClient:
     """Signs with the node's current key; tests point it at nodes on loopback ports."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, node_id: str, key: SigningKey, timeout: float, clock: Clock
+        self,
+        session: aiohttp.ClientSession,
+        node_id: str,
+        key: SigningKey,
+        settings: FederationSection,
+        timeout: float,
+        clock: Clock,
     ) -> None:
         self._clock = clock
         self._session = session
         self._node_id = node_id
         self.key = key
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._settings = settings
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, settings.connect_timeout_seconds))
 
     @property
     def keyid(self) -> str:
         return f"{self._node_id}#{self.key.kid}"
 
-    async def get(self, url: str, *, signed: bool = True) -> Response:
-        return await self.send("GET", url, None, signed=signed)
+    async def get(self, url: str, *, kind: Answer = Answer.FEED_PAGE, signed: bool = True) -> Response:
+        return await self.send("GET", url, None, kind=kind, signed=signed)
 
-    async def send(self, method: str, url: str, payload: Any | None, *, signed: bool = True) -> Response:
+    async def send(
+        self, method: str, url: str, payload: Any | None, *, kind: Answer = Answer.INBOX_ANSWER, signed: bool = True
+    ) -> Response:
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
         if body:
             headers["Content-Type"] = "application/json"
         if signed:
@@ -75,7 +121,59 @@ class FederationClient:
             async with self._session.request(
                 method, url, data=body or None, headers=headers, timeout=self._timeout, allow_redirects=False
             ) as resp:
-                data = await resp.read()
+                data = await self._read(resp, url, kind)
                 return Response(resp.status, dict(resp.headers), data)
+        except PeerUnreachable:
+            raise
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise PeerUnreachable(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+            raise PeerUnreachable(f"{method} {url}: {_describe(exc)}") from exc
+
+    def limit(self, kind: Answer, status: int) -> int:
+        """The most bytes read of an answer of this kind with this status."""
+        s = self._settings
+        limit = {
+            Answer.DOCUMENT: s.max_document_bytes,
+            Answer.FEED_PAGE: s.max_feed_page_bytes,
+            Answer.INBOX_ANSWER: s.max_inbox_answer_bytes,
+            Answer.RECEIPT: s.max_receipt_bytes,
+            Answer.TWINNING_ANSWER: s.max_twinning_answer_bytes,
+        }[kind]
+        return limit if status < 300 else min(limit, s.max_problem_bytes)
+
+    async def _read(self, resp: aiohttp.ClientResponse, url: str, kind: Answer) -> bytes:
+        limit = self.limit(kind, resp.status)
+        what = kind.value if resp.status < 300 else f"error answer (HTTP {resp.status})"
+        if resp.content_length is not None and resp.content_length > limit:
+            raise self._too_large(resp, url, what, limit)
+        chunks, size = [], 0
+        async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:  # Content-Length may lie, or be absent: count what actually arrives
+                raise self._too_large(resp, url, what, limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, resp: aiohttp.ClientResponse, url: str, what: str, limit: int) -> AnswerTooLarge:
+        resp.close()  # drop the connection rather than drain what is left
+        log.warning("peer_answer_too_large", url=url, answer=what, limit_bytes=limit)
+        return AnswerTooLarge(f"{url} sent a {what} larger than {limit} bytes; it was not read")
+
+
+def _describe(exc: BaseException) -> str:
+    """A sentence for the log and the delivery page: what went wrong, without a traceback."""
+    refused = _find(exc, AddressRefused)
+    if refused is not None:
+        return f"{refused} (see federation.allow_private_addresses)"
+    if isinstance(exc, TimeoutError):
+        return "no complete answer in time"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _find(exc: BaseException | None, kind: type[BaseException]) -> BaseException | None:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kind):
+            return exc
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "os_error", None)
+        seen += 1
+    return None

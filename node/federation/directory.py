@@ -22,7 +22,7 @@ from protocol.keys import VerifyKey
 from protocol.models import NodeDocument
 from protocol.problems import Problem, ProblemType
 
-from .client import FederationClient, PeerUnreachable
+from .client import Answer, FederationClient, PeerUnreachable
 
 WELL_KNOWN = "/.well-known/gemellaggio"
 
@@ -47,7 +47,7 @@ class PeerDirectory:
         """Fetch and check a node's self-signed document; returns it and its envelope JSON."""
         self._last_fetch[node_id] = time.monotonic()
         try:
-            resp = await self._client.get(node_id + WELL_KNOWN, signed=False)
+            resp = await self._client.get(node_id + WELL_KNOWN, kind=Answer.DOCUMENT, signed=False)
         except PeerUnreachable as exc:
             raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
         if resp.status != 200:

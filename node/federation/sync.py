@@ -22,7 +22,7 @@ from node.store import OutboxItem
 from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
 
-from .client import PeerUnreachable, Response
+from .client import Answer, AnswerTooLarge, PeerUnreachable, Response
 
 if TYPE_CHECKING:
     from node.core import Node
@@ -117,7 +117,7 @@ class PeerLink:
     async def _send(self, items: list[OutboxItem]) -> list[OutboxItem]:
         delivered = []
         for item in [i for i in items if i.route == "twinning"]:
-            resp = await self._post(self.peer_id + "/federation/v1/twinning", item.envelope)
+            resp = await self._post(self.peer_id + "/federation/v1/twinning", item.envelope, Answer.TWINNING_ANSWER)
             if resp.status < 300 or resp.status in (400, 404, 409, 422):
                 delivered.append(item)  # done, or refused for good: retrying cannot help
                 if resp.status >= 300:
@@ -130,7 +130,8 @@ class PeerLink:
         return delivered
 
     async def _send_batch(self, batch: list[OutboxItem]) -> list[OutboxItem]:
-        resp = await self._post(self.peer_id + "/federation/v1/inbox", {"items": [i.envelope for i in batch]})
+        payload = {"items": [i.envelope for i in batch]}
+        resp = await self._post(self.peer_id + "/federation/v1/inbox", payload, Answer.INBOX_ANSWER)
         if resp.status != 202:
             raise _failure(resp)
         try:
@@ -146,9 +147,9 @@ class PeerLink:
                 log.warning("item_rejected", peer=self.peer_id, type=item.type, id=item.id, problem=problem)
         return delivered
 
-    async def _post(self, url: str, payload: object) -> Response:
+    async def _post(self, url: str, payload: object, kind: Answer) -> Response:
         try:
-            return await self.node.client.send("POST", url, payload)
+            return await self.node.client.send("POST", url, payload, kind=kind)
         except PeerUnreachable as exc:
             raise DeliveryFailed(str(exc)) from exc
 
@@ -190,7 +191,7 @@ class PeerLink:
                 if twinning is not None and twinning.status == "active":
                     await self.pull_feed()
             except (PeerUnreachable, Problem) as exc:
-                log.info("pull_failed", peer=self.peer_id, error=str(exc))
+                await self._pull_failed(str(exc))
             except Exception:
                 log.exception("pull_loop_error", peer=self.peer_id)
 
@@ -199,8 +200,7 @@ class PeerLink:
         state = await self.node.store.peer_state.get(self.peer_id)
         cursor, total = state.feed_cursor, 0
         while True:
-            url = f"{self.peer_id}/federation/v1/feed?after={cursor}&limit={page_size}"
-            resp = await self.node.client.get(url)
+            resp, page_size = await self._read_page(cursor, page_size)
             if resp.status != 200:
                 raise resp.problem()
             items = resp.json().get("items", [])
@@ -218,6 +218,23 @@ class PeerLink:
             if len(items) < page_size:
                 break
         return total
+
+    async def _read_page(self, after: int, page_size: int) -> tuple[Response, int]:
+        """One feed page; a page over the size limit is asked for again with half as many items."""
+        while True:
+            url = f"{self.peer_id}/federation/v1/feed?after={after}&limit={page_size}"
+            try:
+                return await self.node.client.get(url, kind=Answer.FEED_PAGE), page_size
+            except AnswerTooLarge:
+                if page_size == 1:
+                    raise
+                page_size //= 2
+
+    async def _pull_failed(self, error: str) -> None:
+        """Shown as the twin's last error (delivery page, /api/v1/status) until a delivery succeeds."""
+        log.info("pull_failed", peer=self.peer_id, error=error)
+        async with self.node.store.db.transaction() as tx:
+            await self.node.store.peer_state.record_error(tx, self.peer_id, iso(self.node.clock.now()), error)
 
     async def _sleep(self, event: asyncio.Event, seconds: float | None) -> None:
         """Wait until `event` is set or `seconds` pass, then clear it."""

@@ -106,6 +106,11 @@ class PeerStateRepository:
         row = await (await tx.execute("SELECT tries FROM peer_state WHERE peer_id = ?", (peer_id,))).fetchone()
         return int(row[0]) if row else 1
 
+    async def record_error(self, tx: Connection, peer_id: str, at: str, error: str) -> None:
+        """An error that is not a failed delivery (a feed read): shown, without a retry schedule."""
+        await self._ensure(tx, peer_id)
+        await tx.execute("UPDATE peer_state SET last_error = ? WHERE peer_id = ?", (error[:500], peer_id))
+
     async def set_cursor(self, tx: Connection, peer_id: str, cursor: int, at: str) -> None:
         await self._ensure(tx, peer_id)
         await tx.execute(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from node.config import load_settings
 from tests.support.nodes import ProcessNode, free_port
 
 GEMELLA = [sys.executable, "-m", "node.cli.main"]
@@ -125,3 +126,10 @@ async def test_cli__operator_token_makes_a_working_token(tmp_path):
         assert await store.tokens.resolve(token + "x") is None
     finally:
         await store.close()
+
+
+async def test_cli__init_with_a_local_url_lets_the_node_reach_local_twins(tmp_path):
+    local, _ = init(tmp_path, "local", "UTC")
+    assert load_settings(local, {}).federation.allow_private_addresses is True
+    gemella("init", str(tmp_path / "public"), "--name", "Public", "--url", "https://nyc.example")
+    assert load_settings(tmp_path / "public", {}).federation.allow_private_addresses is False

@@ -1,0 +1,95 @@
+"""The federation client reads every answer with a size limit per kind, timeouts and no redirects."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.federation.client import Answer, AnswerTooLarge, PeerUnreachable
+from tests.support.greedy import GreedyServer
+from tests.support.nodes import eventually, twin
+from tests.support.objects import make_event, publish
+
+
+async def test_client__endless_answer_is_cut_at_its_kinds_limit(nodes):
+    nyc = await nodes("NYC")
+    peer = await GreedyServer("endless").start()
+    try:
+        with pytest.raises(AnswerTooLarge, match="node document larger than 262144 bytes"):
+            await nyc.node.client.get(peer.url + "/.well-known/gemellaggio", kind=Answer.DOCUMENT, signed=False)
+        assert peer.sent < 16 * 1024 * 1024, "the read stopped near the limit, not at the end of the stream"
+    finally:
+        await peer.stop()
+
+
+async def test_client__a_lying_content_length_is_refused_before_reading(nodes):
+    nyc = await nodes("NYC")
+    peer = await GreedyServer("lying-length").start()
+    try:
+        with pytest.raises(AnswerTooLarge, match="reservation receipt"):
+            await nyc.node.client.send("PUT", peer.url + "/federation/v1/reservations/x", {}, kind=Answer.RECEIPT)
+    finally:
+        await peer.stop()
+
+
+async def test_client__an_error_answer_is_held_to_the_problem_limit(nodes):
+    nyc = await nodes("NYC", config={"federation": {"max_problem_bytes": 4096}})
+    peer = await GreedyServer("endless", status=500).start()
+    try:
+        with pytest.raises(AnswerTooLarge, match=r"error answer \(HTTP 500\) larger than 4096 bytes"):
+            await nyc.node.client.get(peer.url + "/federation/v1/feed", kind=Answer.FEED_PAGE)
+    finally:
+        await peer.stop()
+
+
+async def test_client__an_answer_that_never_finishes_times_out(nodes):
+    nyc = await nodes("NYC", config={"delivery": {"request_timeout_seconds": 0.5}})
+    peer = await GreedyServer("silent").start()
+    try:
+        with pytest.raises(PeerUnreachable, match="no complete answer in time"):
+            await nyc.node.client.get(peer.url + "/.well-known/gemellaggio", kind=Answer.DOCUMENT)
+    finally:
+        await peer.stop()
+
+
+async def test_client__redirects_are_not_followed(nodes):
+    nyc = await nodes("NYC")
+    inside = await GreedyServer("endless").start()
+    peer = await GreedyServer("redirect").start()
+    peer.location = inside.url + "/secret"
+    try:
+        resp = await nyc.node.client.get(peer.url + "/.well-known/gemellaggio", kind=Answer.DOCUMENT)
+        assert resp.status == 302 and inside.hits == 0
+    finally:
+        await peer.stop()
+        await inside.stop()
+
+
+async def test_delivery__a_twin_whose_inbox_answers_never_end_shows_the_error(nodes):
+    proxy = await GreedyServer("endless", status=202).start()
+    try:
+        london = await nodes("London", url=proxy.url)
+        proxy.target = london.local
+        nyc = await nodes("NYC")
+        await twin(nyc, london)
+        proxy.takeover = {("POST", "/federation/v1/inbox")}
+        await publish(nyc, make_event(nyc.url, "launch"))
+
+        async def last_error() -> str:
+            peers = (await nyc.api.ok("GET", "/api/v1/status"))["peers"]
+            return str(next(p for p in peers if p["peer"] == london.url)["last_error"])
+
+        error = await eventually(last_error, lambda e: "larger than" in e)
+        assert "inbox answer larger than 524288 bytes" in error
+        assert (await nyc.node.store.outbox.depth())[london.url][0] >= 1, "nothing is dropped: it stays queued"
+    finally:
+        await proxy.stop()
+
+
+async def test_pull__a_feed_page_over_the_limit_is_asked_for_with_fewer_items(nodes):
+    nyc = await nodes("NYC")
+    london = await nodes("London", config={"federation": {"max_feed_page_bytes": 65536}})
+    await twin(nyc, london)
+    for index in range(40):
+        await publish(nyc, make_event(nyc.url, f"talk{index}", description="x" * 4000))
+    # 40 objects of 4 kB do not fit one 64 kB page: the pull asks for fewer per page and reads all.
+    assert await london.node.federation.link(nyc.url).pull_feed() == 40

@@ -70,6 +70,8 @@ class LimitsSection(Section):
     peer_requests_per_second: Annotated[float, Field(gt=0)] = 50.0
     peer_burst: Annotated[int, Field(ge=1)] = 200
     stranger_proposals_per_minute: Annotated[float, Field(gt=0)] = 6.0
+    unverified_requests_per_minute: Annotated[float, Field(gt=0)] = 60.0  # failed verifications per address
+    sign_ins_per_minute: Annotated[float, Field(gt=0)] = 10.0  # sign-in attempts per address
     signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300
 
 

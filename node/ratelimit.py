@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import OrderedDict
+
+
+def address_key(remote: str | None) -> str:
+    """The budget a source address draws on: the address itself, or its /64 for IPv6 (one
+    subscriber usually holds a whole /64, so counting single addresses would count nothing)."""
+    try:
+        address = ipaddress.ip_address((remote or "").partition("%")[0])
+    except ValueError:
+        return remote or "unknown"
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 class RateLimiter:
@@ -27,6 +40,15 @@ class RateLimiter:
         while len(self._buckets) > self._max_keys:
             self._buckets.popitem(last=False)  # forget the least recently seen
         return wait
+
+    def pending(self, key: str, now: float | None = None) -> float:
+        """Seconds until `key` has a token again (0: it has one now); takes nothing."""
+        now = time.monotonic() if now is None else now
+        found = self._buckets.get(key)
+        if found is None:
+            return 0.0
+        tokens = min(float(self.burst), found[0] + (now - found[1]) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
 
 class StrangerLimiter:

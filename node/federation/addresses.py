@@ -22,6 +22,9 @@ AddrInfo = tuple[Any, Any, int, str, tuple[Any, ...]]
 SocketFactory = Callable[[AddrInfo], socket.socket]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # carries an IPv4 address in its last 32 bits
+# Special ranges that not every Python's `is_global` knows yet (RFC 8215 local-use NAT64, ...).
+NOT_GLOBAL = [ipaddress.IPv6Network("64:ff9b:1::/48"), ipaddress.IPv6Network("100::/64")]
 
 
 class AddressRefused(OSError):
@@ -33,6 +36,8 @@ def is_public(address: IPAddress) -> bool:
     inner = _embedded_ipv4(address)
     if inner is not None:
         return is_public(inner)
+    if any(address in network for network in NOT_GLOBAL):
+        return False
     return address.is_global and not address.is_multicast
 
 
@@ -46,6 +51,8 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
         return address.sixtofour
     if address.teredo is not None:
         return address.teredo[1]
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
 
 

@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from node.clock import parse_iso
 from node.core import Node
 from node.store import Twinning
 from protocol.keys import VerifyKey, format_fingerprint
 from protocol.models import Terms
+from protocol.models.common import _check_node_id
 from protocol.problems import Problem, ProblemType
 
 from .auth import require_operator
@@ -24,10 +25,21 @@ routes = web.RouteTableDef()
 
 class ProposeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=8, max_length=200, pattern=r"^https?://")
+    url: str = Field(max_length=200)
     offer: Terms | None = None
     request: Terms | None = None
     message: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("url")
+    @classmethod
+    def _node_address(cls, value: str) -> str:
+        try:
+            return _check_node_id(value.rstrip("/"))
+        except ValueError:
+            raise ValueError(
+                "give the other node's address: an http or https URL with a host name, such as"
+                " https://nyc.example (no user name, query or fragment)"
+            ) from None
 
 
 class ChangeBody(BaseModel):

@@ -2,23 +2,42 @@
 
 Signature checking lives in one middleware for everything under /federation/v1; it hands the
 authenticated peer's node id to the handler as request[PEER]. A stranger (no twinning) may
-only POST /federation/v1/twinning, rate-limited; everything else from a non-twin is 403.
+only POST /federation/v1/twinning a proposal naming itself, rate-limited; everything else
+from a non-twin is 403.
+
+Budgets that impostors cannot spend: a request that fails verification is charged to its
+source address (and an address over its budget is refused before any work), while a twin's
+own budget is charged only once its signature verified. So a flood of junk carrying a twin's
+key id locks out the flooder's address, never the twin.
 """
 
 from __future__ import annotations
 
+import json
+
+import structlog
 from aiohttp import web
 
 from node.clock import parse_iso
+from node.core import Node
+from node.federation.directory import KnownKey
+from node.ratelimit import address_key
 from node.store.tokens import Principal
+from protocol.envelope import read_envelope
 from protocol.httpsig import signature_keyid, verify_request
+from protocol.keys import VerifyKey
 from protocol.problems import Problem, ProblemType
 
 from .errors import Handler
-from .keys import BODY, NODE, PEER, PEER_LIMITER, PRINCIPAL, STRANGER_LIMITER
+from .keys import BODY, NODE, PEER, PEER_LIMITER, PRINCIPAL, STRANGER_LIMITER, UNVERIFIED_LIMITER
 
 FEDERATION_PREFIX = "/federation/v1/"
 TWINNING_PATH = FEDERATION_PREFIX + "twinning"
+# The one answer a stranger gets when the node its key id names cannot be fetched or checked:
+# whatever the reason (no answer, closed port, refused address, bad document), the same words.
+STRANGER_UNREACHABLE = "could not reach or verify the node named by the request's key id"
+
+log = structlog.get_logger("node.web.auth")
 
 
 @web.middleware
@@ -30,30 +49,20 @@ async def federation_auth_middleware(request: web.Request, handler: Handler) -> 
 
 async def authenticate_peer(request: web.Request) -> str:
     node = request.app[NODE]
-    body = await request.read()
-    request[BODY] = body
-    peer_id, kid = split_keyid(signature_keyid(request.headers))
+    request[BODY] = await request.read()
+    address = address_key(request.remote)
+    unverified = request.app[UNVERIFIED_LIMITER]
+    wait = unverified.pending(address)
+    if wait:
+        raise Problem(ProblemType.RATE_LIMITED, "too many unverified requests from this address", retry_after=wait)
+    try:
+        peer_id = await _verified_peer(request)
+    except Problem as problem:
+        unverified.take(address)  # only what failed is charged to the address
+        raise problem
     wait = request.app[PEER_LIMITER].take(peer_id)
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many requests from this node", retry_after=wait)
-    stranger = await node.store.peers.get(peer_id) is None
-    if stranger:
-        await _admit_stranger(request, peer_id)
-    known = await node.directory.key(peer_id, kid)
-    # Behind a reverse proxy the configured public URL, not the listening address, is what was signed.
-    target = node.id + request.raw_path  # exactly the bytes the client sent and signed
-    params = verify_request(
-        request.method,
-        target,
-        request.headers,
-        body,
-        known.key,
-        nonces=node.nonces,
-        now=int(node.clock.now().timestamp()),
-        max_skew=node.settings.limits.signature_window_seconds,
-    )
-    if known.expired_at is not None and params.created > parse_iso(known.expired_at).timestamp():
-        raise Problem(ProblemType.UNKNOWN_KEY, f"key {kid} was replaced; sign with the current key")
     if request.path != TWINNING_PATH:
         twinning = await node.store.twinnings.get_live(peer_id)
         if twinning is None or twinning.status != "active":
@@ -61,19 +70,75 @@ async def authenticate_peer(request: web.Request) -> str:
     return peer_id
 
 
-async def _admit_stranger(request: web.Request, peer_id: str) -> None:
-    """First contact: only a proposal, only so often, and only after fetching its document."""
+async def _verified_peer(request: web.Request) -> str:
+    """The node id whose key signed this request; nothing is fetched for a stranger before its proposal parsed."""
+    node = request.app[NODE]
+    peer_id, kid = split_keyid(signature_keyid(request.headers))
+    if await node.store.peers.get(peer_id) is None:
+        return await _admit_stranger(request, peer_id, kid)
+    known = await node.directory.key(peer_id, kid)
+    _check_signature(request, node, known)
+    return peer_id
+
+
+async def _admit_stranger(request: web.Request, peer_id: str, kid: str) -> str:
+    """First contact: only a proposal naming the sender, only so often, then its document is fetched."""
     node = request.app[NODE]
     if request.path != TWINNING_PATH or request.method != "POST":
         raise Problem(ProblemType.NOT_TWINNED, f"{peer_id} is not a twin of {node.id}")
     # Per address first, so one noisy sender cannot use up the budget of real newcomers; then a
     # global cap, since each admitted proposal costs us a fetch of the stranger's document.
     limiter = request.app[STRANGER_LIMITER]
-    wait = limiter.take(f"address:{request.remote}") or limiter.take(f"node:{peer_id}") or limiter.take("all")
+    wait = limiter.take(f"address:{address_key(request.remote)}")
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many proposals from strangers", retry_after=wait)
-    doc, doc_json = await node.directory.fetch_document(peer_id)
-    await node.directory.remember(doc, doc_json)
+    _require_proposal_from(request[BODY], peer_id, node.id)
+    wait = limiter.take(f"node:{peer_id}") or limiter.take("all")
+    if wait:
+        raise Problem(ProblemType.RATE_LIMITED, "too many proposals from strangers", retry_after=wait)
+    try:
+        doc, doc_json = await node.directory.fetch_document(peer_id)
+    except Problem as exc:
+        log.info("stranger_document_unavailable", peer=peer_id, reason=exc.detail)
+        raise Problem(ProblemType.PEER_UNREACHABLE, STRANGER_UNREACHABLE) from exc
+    entry = doc.verify_keys.get(kid)
+    if entry is None:
+        raise Problem(ProblemType.UNKNOWN_KEY, f"{peer_id}'s document does not list key {kid!r}")
+    _check_signature(request, node, KnownKey(peer_id, VerifyKey.from_b64url(entry.key), None))
+    await node.directory.remember(doc, doc_json)  # only a stranger whose request verified is remembered
+    return peer_id
+
+
+def _require_proposal_from(body: bytes, peer_id: str, node_id: str) -> None:
+    """The body must be a signed TwinningProposal from `peer_id` to us (its signature is checked later)."""
+    try:
+        obj = read_envelope(json.loads(body)).object
+    except (ValueError, RecursionError) as exc:
+        raise Problem(ProblemType.VALIDATION_ERROR, "the body is not a signed twinning proposal", errors=[]) from exc
+    sender = (obj.get("type"), obj.get("origin"), obj.get("proposer"), obj.get("acceptor"))
+    if sender != ("TwinningProposal", peer_id, peer_id, node_id):
+        raise Problem(
+            ProblemType.NOT_TWINNED, f"a node that is not a twin may only send a proposal from itself to {node_id}"
+        )
+
+
+def _check_signature(request: web.Request, node: Node, known: KnownKey) -> None:
+    # Behind a reverse proxy the configured public URL, not the listening address, is what was signed.
+    target = node.id + request.raw_path  # exactly the bytes the client sent and signed
+    params = verify_request(
+        request.method,
+        target,
+        request.headers,
+        request[BODY],
+        known.key,
+        nonces=node.nonces,
+        now=int(node.clock.now().timestamp()),
+        max_skew=node.settings.limits.signature_window_seconds,
+    )
+    if known.expired_at is not None and params.created > parse_iso(known.expired_at).timestamp():
+        raise Problem(
+            ProblemType.UNKNOWN_KEY, "the key that signed this request was replaced; sign with the current key"
+        )
 
 
 def split_keyid(keyid: str) -> tuple[str, str]:

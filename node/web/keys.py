@@ -13,6 +13,9 @@ from node.store.tokens import Principal
 NODE = web.AppKey("node", Node)
 PEER_LIMITER = web.AppKey("peer_limiter", RateLimiter)
 STRANGER_LIMITER = web.AppKey("stranger_limiter", StrangerLimiter)
+# Requests that failed verification, per source address; sign-in attempts, per source address.
+UNVERIFIED_LIMITER = web.AppKey("unverified_limiter", RateLimiter)
+SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", RateLimiter)
 SERVICES = web.AppKey("services", dict[str, Any])
 
 # Per-request values set by the middlewares.

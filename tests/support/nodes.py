@@ -38,7 +38,13 @@ FAST = {
         "request_timeout_seconds": 5.0,
         "document_refetch_seconds": 0.0,
     },
-    "limits": {"peer_requests_per_second": 10000, "peer_burst": 10000, "stranger_proposals_per_minute": 600},
+    "limits": {
+        "peer_requests_per_second": 10000,
+        "peer_burst": 10000,
+        "stranger_proposals_per_minute": 600,
+        "unverified_requests_per_minute": 60000,
+        "sign_ins_per_minute": 60000,
+    },
     "federation": {"allow_private_addresses": True},
     "log": {"level": "warning"},
 }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from aiohttp import web
 
+from node.ratelimit import address_key
 from node.store.tokens import Principal
 from node.web.auth import SESSION_COOKIE, principal
-from node.web.keys import NODE
+from node.web.keys import NODE, SIGN_IN_LIMITER
 
 from .forms import read_form
 from .render import flash, redirect, render
@@ -59,9 +62,21 @@ def _other_role_note(who: Principal | None, role: Role) -> str | None:
 async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
     fields = await read_form(request)
     node = request.app[NODE]
+    # Failed sign-ins are counted per address: a whole office signing in is fine, guessing is not.
+    address, limiter = address_key(request.remote), request.app[SIGN_IN_LIMITER]
+    wait = limiter.pending(address)
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        refused = await signin_page(
+            request, role, f"Too many failed sign-ins from your network. Try again in {seconds} seconds."
+        )
+        refused.set_status(429)
+        refused.headers["Retry-After"] = str(seconds)
+        return refused
     try:
         session = await sign_in(node, fields.get("token", ""), role)
     except SignInRefused as refused:
+        limiter.take(address)
         return await signin_page(request, role, str(refused))
     # A session this browser held before ends now: one browser, one live session.
     await sign_out(node, request.cookies.get(SESSION_COOKIE))

@@ -2,7 +2,9 @@
 
 Each item is checked on its own (envelope shape, signer is the sending twin, object
 signature, type accepted, domain rules), then every item that passed is applied in one
-transaction: an item whose version is not newer than what we hold changes nothing. The same
+transaction: an item whose version is not newer than what we hold changes nothing. An item
+whose hook fails while it is applied is refused alone (a savepoint per item), and the rest of
+its batch is applied. The same
 batch delivered twice, batches reordered, an old version after a new one: the state is that
 of the latest versions.
 """
@@ -172,37 +174,61 @@ class InboxService:
 
     async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
         at = iso(self._clock.now())
-        results, rows, applied = [], [], []
         async with self._store.db.transaction() as tx:
             held = await self._store.objects.versions(tx, [v.obj.key for v in verified])
-            for item in verified:
-                key: ObjectKey = item.obj.key
-                status: Literal["applied", "stale"] = "applied" if item.obj.version > held.get(key, 0) else "stale"
-                if status == "applied":
-                    held[key] = item.obj.version
-                    rows.append(_row(item))
-                    applied.append(item)
-                results.append(
-                    ItemResult(
-                        index=item.index,
-                        status=status,
-                        type=item.obj.type,
-                        id=item.obj.id,
-                        version=item.obj.version,
-                    )
-                )
-            if rows:
-                await self._store.objects.put_replicas(tx, rows, at)
-            await self._after_apply(tx, peer_id, applied)
-        for item in applied:
-            log.debug(
-                "applied",
-                origin=item.obj.origin,
-                type=item.obj.type,
-                id=item.obj.id,
-                version=item.obj.version,
-            )
+            newer = _newer(verified, held)
+            try:
+                async with self._store.db.savepoint(tx, "batch"):
+                    await self._write(tx, peer_id, newer, at)
+                refused: dict[int, Problem] = {}
+            except Exception:
+                # One item made a hook fail (a twin's odd object, or our bug): apply the items one
+                # by one, each in its own savepoint, so that only the failing ones are refused.
+                refused = await self._write_each(tx, peer_id, newer, at)
+        newer_indexes = {item.index for item in newer}
+        results = []
+        for item in verified:
+            if item.index in refused:
+                results.append(_rejected(item.index, refused[item.index]))
+                continue
+            status: Literal["applied", "stale"] = "applied" if item.index in newer_indexes else "stale"
+            obj = item.obj
+            results.append(ItemResult(index=item.index, status=status, type=obj.type, id=obj.id, version=obj.version))
+            if status == "applied":
+                log.debug("applied", origin=obj.origin, type=obj.type, id=obj.id, version=obj.version)
         return results
+
+    async def _write(self, tx: Connection, peer_id: str, items: list[_Verified], at: str) -> None:
+        if items:
+            await self._store.objects.put_replicas(tx, [_row(item) for item in items], at)
+            await self._after_apply(tx, peer_id, items)
+
+    async def _write_each(self, tx: Connection, peer_id: str, items: list[_Verified], at: str) -> dict[int, Problem]:
+        refused: dict[int, Problem] = {}
+        for item in items:
+            try:
+                async with self._store.db.savepoint(tx, "item"):
+                    await self._write(tx, peer_id, [item], at)
+            except Problem as problem:
+                refused[item.index] = problem
+            except Exception:
+                obj = item.obj
+                log.exception("item refused: applying it failed", origin=obj.origin, type=obj.type, id=obj.id)
+                refused[item.index] = Problem(
+                    ProblemType.VALIDATION_ERROR, f"{obj.type} {obj.id} version {obj.version} could not be applied here"
+                )
+        return refused
+
+
+def _newer(verified: list[_Verified], held: dict[ObjectKey, int]) -> list[_Verified]:
+    """The items newer than what we hold, in batch order (a batch may carry v1 then v2 of one object)."""
+    newer = []
+    for item in verified:
+        key: ObjectKey = item.obj.key
+        if item.obj.version > held.get(key, 0):
+            held[key] = item.obj.version
+            newer.append(item)
+    return newer
 
 
 def _verify_all(checks: list[SignatureCheck]) -> list[bool]:

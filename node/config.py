@@ -71,6 +71,8 @@ class LimitsSection(Section):
     peer_burst: Annotated[int, Field(ge=1)] = 200
     stranger_proposals_per_minute: Annotated[float, Field(gt=0)] = 6.0
     signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300
+    twin_max_objects: Annotated[int, Field(ge=1)] = 20_000  # objects stored here for each twin
+    twin_max_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024  # their envelopes' bytes
 
 
 class LogSection(Section):

@@ -30,6 +30,7 @@ from protocol.models import Envelope, FederatedObject, ItemResult
 from protocol.problems import Problem, ProblemType
 
 from .directory import PeerDirectory
+from .quota import Quota, Tally, over_quota
 
 log = structlog.get_logger("node.inbox")
 
@@ -58,10 +59,23 @@ class _Verified:
     envelope: Envelope
     raw_json: str = field(repr=False)
 
+    @property
+    def size(self) -> int:
+        return len(self.raw_json.encode("utf-8"))
+
 
 class InboxService:
-    def __init__(self, node_id: str, store: Store, directory: PeerDirectory, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        node_id: str,
+        store: Store,
+        directory: PeerDirectory,
+        clock: Clock,
+        metrics: Metrics,
+        quota: Quota | None = None,
+    ) -> None:
         self._node_id = node_id
+        self._quota = quota or Quota(max_objects=20_000, max_bytes=64 * 1024 * 1024)
         self._store = store
         self._directory = directory
         self._clock = clock
@@ -176,15 +190,16 @@ class InboxService:
         at = iso(self._clock.now())
         async with self._store.db.transaction() as tx:
             held = await self._store.objects.versions(tx, [v.obj.key for v in verified])
-            newer = _newer(verified, held)
+            newer, refused, sizes = await self._within_quota(tx, peer_id, _newer(verified, held))
             try:
                 async with self._store.db.savepoint(tx, "batch"):
                     await self._write(tx, peer_id, newer, at)
-                refused: dict[int, Problem] = {}
             except Exception:
                 # One item made a hook fail (a twin's odd object, or our bug): apply the items one
                 # by one, each in its own savepoint, so that only the failing ones are refused.
-                refused = await self._write_each(tx, peer_id, newer, at)
+                refused |= await self._write_each(tx, peer_id, newer, at)
+            applied = [item for item in newer if item.index not in refused]
+            await self._count_usage(tx, peer_id, Tally(0, 0, sizes), applied, refused, at)
         newer_indexes = {item.index for item in newer}
         results = []
         for item in verified:
@@ -197,6 +212,40 @@ class InboxService:
             if status == "applied":
                 log.debug("applied", origin=obj.origin, type=obj.type, id=obj.id, version=obj.version)
         return results
+
+    async def _within_quota(
+        self, tx: Connection, peer_id: str, newer: list[_Verified]
+    ) -> tuple[list[_Verified], dict[int, Problem], dict[ObjectKey, int]]:
+        """The items that fit the twin's quota, in order; the others refused with quota-exceeded.
+        Also the stored size of each object the items name, as it was before this batch."""
+        usage = await self._store.usage.get(peer_id, tx)
+        sizes = await self._store.usage.stored_sizes(tx, [item.obj.key for item in newer])
+        tally, admitted, refused = Tally(usage.objects, usage.bytes, dict(sizes)), [], {}
+        for item in newer:
+            if tally.fits(item.obj.key, item.size, self._quota):
+                tally.take(item.obj.key, item.size)
+                admitted.append(item)
+            else:
+                refused[item.index] = over_quota(peer_id, item.obj.type, item.obj.id, tally, self._quota)
+        if refused:
+            log.warning("quota_exceeded", peer=peer_id, refused=len(refused), objects=tally.objects, bytes=tally.bytes)
+        return admitted, refused, sizes
+
+    async def _count_usage(
+        self,
+        tx: Connection,
+        peer_id: str,
+        change: Tally,
+        applied: list[_Verified],
+        refused: dict[int, Problem],
+        at: str,
+    ) -> None:
+        """Add what the applied items changed (`change` starts at zero) and the quota refusals."""
+        for item in applied:
+            change.take(item.obj.key, item.size)
+        over = sum(1 for problem in refused.values() if problem.kind is ProblemType.QUOTA_EXCEEDED)
+        if change.objects or change.bytes or over:
+            await self._store.usage.add(tx, peer_id, change.objects, change.bytes, over, at)
 
     async def _write(self, tx: Connection, peer_id: str, items: list[_Verified], at: str) -> None:
         if items:

@@ -73,6 +73,8 @@ class LimitsSection(Section):
     unverified_requests_per_minute: Annotated[float, Field(gt=0)] = 60.0  # failed verifications per address
     sign_ins_per_minute: Annotated[float, Field(gt=0)] = 10.0  # sign-in attempts per address
     signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300
+    twin_max_objects: Annotated[int, Field(ge=1)] = 20_000  # objects stored here for each twin
+    twin_max_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024  # their envelopes' bytes
 
 
 class FederationSection(Section):

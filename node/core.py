@@ -27,6 +27,7 @@ from .federation.client import FederationClient, open_session
 from .federation.directory import PeerDirectory
 from .federation.inbox import InboxService, object_row
 from .federation.manager import Federation
+from .federation.quota import Quota
 from .keystore import KeyStore
 from .metrics import Metrics
 from .store import Store
@@ -77,7 +78,9 @@ class Node:
         self.directory = PeerDirectory(
             self.store, self.client, self.clock, self.settings.delivery.document_refetch_seconds
         )
-        self.inbox = InboxService(self.id, self.store, self.directory, self.clock, self.metrics)
+        limits = self.settings.limits
+        quota = Quota(max_objects=limits.twin_max_objects, max_bytes=limits.twin_max_bytes)
+        self.inbox = InboxService(self.id, self.store, self.directory, self.clock, self.metrics, quota)
         self.inbox.start()
         return self
 

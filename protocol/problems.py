@@ -38,6 +38,7 @@ class ProblemType(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     RATE_LIMITED = "rate-limited"
     PEER_UNREACHABLE = "peer-unreachable"
+    QUOTA_EXCEEDED = "quota-exceeded"
 
     @property
     def uri(self) -> str:
@@ -77,6 +78,7 @@ _STATUS = {
     ProblemType.UNSUPPORTED_MEDIA_TYPE: 415,
     ProblemType.RATE_LIMITED: 429,
     ProblemType.PEER_UNREACHABLE: 502,
+    ProblemType.QUOTA_EXCEEDED: 507,
 }
 
 _TITLES = {
@@ -99,6 +101,7 @@ _TITLES = {
     ProblemType.UNSUPPORTED_MEDIA_TYPE: "The request body must be JSON",
     ProblemType.RATE_LIMITED: "Too many requests",
     ProblemType.PEER_UNREACHABLE: "The twin could not be reached",
+    ProblemType.QUOTA_EXCEEDED: "The sender's storage quota at this node is used up",
 }
 
 

@@ -7,8 +7,9 @@ each occurrence's offset), and an occurrence is left out when an EXDATE names it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
@@ -59,7 +60,52 @@ def read_rule(text: str, starts_at: datetime) -> rrule | None:
     # that might match nothing for millennia, or never (COUNT=0), is not expanded either.
     if not isinstance(rule, rrule) or rule._freq not in _FREQUENCIES or unbounded(text, starts_at):
         return None
-    return rule if rule._count is None or rule._count >= 1 else None
+    # A longer COUNT than ours would be expanded from its first occurrence on every read.
+    return rule if rule._count is None or 1 <= rule._count <= MAX_COUNT else None
+
+
+def from_window(rule: rrule, text: str, target: datetime) -> rrule:
+    """The same series, restarted at a period boundary on or before `target`.
+
+    dateutil walks a rule from its DTSTART, so a daily series started in 1970 would cost
+    twenty thousand steps on every read of this week. The rule's occurrences after `target`
+    depend only on its phase (which days, weeks, months or years are in), so DTSTART moves
+    ahead by whole intervals, and the parts dateutil takes from DTSTART (the day of the month,
+    the month, the weekday) are written out. A COUNT series is kept as it is: it is short.
+    """
+    start: datetime = rule._dtstart
+    if rule._count is not None or target <= start:
+        return rule
+    parts = dict(part.split("=", 1) for part in normalize_rule(text).split(";") if part)
+    moved = _period_start(rule._freq, rule._interval, start, target.astimezone(start.tzinfo).date())
+    if moved is None:
+        return rule
+    if "BYMONTHDAY" not in parts and "BYDAY" not in parts:
+        if rule._freq in (MONTHLY, YEARLY):
+            parts["BYMONTHDAY"] = str(start.day)
+        if rule._freq == YEARLY:
+            parts.setdefault("BYMONTH", str(start.month))
+        if rule._freq == WEEKLY:
+            parts["BYDAY"] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[start.weekday()]
+    text = ";".join(f"{k}={v}" for k, v in parts.items())
+    restarted = rrulestr(text, dtstart=datetime.combine(moved, start.timetz()).replace(fold=start.fold))
+    assert isinstance(restarted, rrule)
+    return restarted
+
+
+def _period_start(freq: int, interval: int, start: datetime, target: date) -> date | None:
+    """The first day of a period of the rule, a whole number of intervals after the start's, one
+    period or more before `target`; None when there is none after the start's."""
+    if freq in (DAILY, WEEKLY):
+        step = interval * (7 if freq == WEEKLY else 1)
+        periods = (target - start.date()).days // step - 1
+        return start.date() + timedelta(days=periods * step) if periods > 0 else None
+    if freq == MONTHLY:
+        periods = ((target.year - start.year) * 12 + target.month - start.month) // interval - 1
+        month = start.month - 1 + periods * interval
+        return date(start.year + month // 12, month % 12 + 1, 1) if periods > 0 else None
+    periods = (target.year - start.year) // interval - 1
+    return date(start.year + periods * interval, 1, 1) if periods > 0 else None
 
 
 def check_exdates(rule: rrule | None, exdates: Sequence[datetime], field: str = "exdates") -> None:
@@ -94,16 +140,31 @@ def occurrences(
     window_to: datetime,
 ) -> list[tuple[datetime, datetime]]:
     """The (start, end) of each occurrence that overlaps [window_from, window_to), in `zone`."""
+    found = each_occurrence(starts_at, ends_at, zone, rule_text, exdates, window_from, window_to)
+    return list(islice(found, MAX_OCCURRENCES))
+
+
+def each_occurrence(
+    starts_at: datetime,
+    ends_at: datetime,
+    zone: str,
+    rule_text: str | None,
+    exdates: Sequence[datetime],
+    window_from: datetime,
+    window_to: datetime,
+) -> Iterator[tuple[datetime, datetime]]:
+    """`occurrences`, one at a time in order: a caller that needs the first few walks no further."""
     duration = ends_at - starts_at
     start = starts_at.astimezone(ZoneInfo(zone))  # expand on this zone's wall clock
     rule = read_rule(rule_text, start) if rule_text else None
     if rule is None:
-        return [(starts_at, ends_at)] if starts_at < window_to and ends_at > window_from else []
+        if starts_at < window_to and ends_at > window_from:
+            yield (starts_at, ends_at)
+        return
     skipped = set(exdates)
-    found: list[tuple[datetime, datetime]] = []
-    for moment in rule.xafter(window_from - duration, inc=False):
-        if moment >= window_to or len(found) >= MAX_OCCURRENCES:
-            break
+    after = window_from - duration
+    for moment in from_window(rule, rule_text or "", after).xafter(after, inc=False):
+        if moment >= window_to:
+            return
         if moment not in skipped:
-            found.append((moment, moment + duration))
-    return found
+            yield (moment, moment + duration)

@@ -19,6 +19,14 @@ from node.store.objects import StoredObject
 
 SourceKey = tuple[str, str]  # (origin, id) of the event a copy re-hosts
 
+# Events of one origin that may overlap a window: a single event that overlaps it, or a series
+# that starts before its end and has not ended (or never does) before its start.
+_IN_RANGE = (
+    "FROM objects o LEFT JOIN event_series s ON s.origin = o.origin AND s.id = o.id "
+    "WHERE o.type = 'Event' AND o.origin = ? AND o.starts_at < ? AND (o.ends_at > ? OR "
+    "(s.origin IS NOT NULL AND (s.last_ends_at IS NULL OR s.last_ends_at > ?)))"
+)
+
 
 @dataclass(frozen=True)
 class CopyLink:
@@ -76,19 +84,19 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_range(self, origins: Sequence[str], after: str, before: str, limit: int) -> list[StoredObject]:
-        """Events of these origins with an occurrence that may overlap (after, before), by start."""
-        if not origins:
-            return []
-        marks = ",".join("?" * len(origins))
+    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[StoredObject]:
+        """Events of this origin with an occurrence that may overlap (after, before), by start."""
         rows = await self._db.fetch_all(
-            "SELECT o.* FROM objects o LEFT JOIN event_series s ON s.origin = o.origin AND s.id = o.id "
-            f"WHERE o.type = 'Event' AND o.origin IN ({marks}) AND o.starts_at < ? AND (o.ends_at > ? OR "
-            "(s.origin IS NOT NULL AND (s.last_ends_at IS NULL OR s.last_ends_at > ?))) "
-            "ORDER BY o.starts_at, o.origin, o.id LIMIT ?",
-            (*origins, before, after, after, limit),
+            f"SELECT o.* {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?", (origin, before, after, after, limit)
         )
         return [StoredObject.from_row(r) for r in rows]
+
+    async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> int:
+        """How many events `in_range` would find, counting no further than `limit`."""
+        row = await self._db.fetch_one(
+            f"SELECT COUNT(*) FROM (SELECT 1 {_IN_RANGE} LIMIT ?)", (origin, before, after, after, limit)
+        )
+        return int(row[0]) if row else 0
 
     async def with_id(self, id_: str, origins: Sequence[str]) -> list[StoredObject]:
         """Events with this id at any of these origins (ids are unique per origin only)."""

@@ -16,7 +16,7 @@ from node.clock import iso
 from protocol.models import Event
 from protocol.problems import Problem, ProblemType
 
-from . import recurrence
+from . import window
 from .repository import Flag, SourceKey
 from .times import in_zone, invalid, parse_bound, parse_instant
 
@@ -52,7 +52,11 @@ class EventViews:
         self.here = service.node.settings.node.timezone
 
     async def listing(self, origin: str | None, start: str | None, end: str | None) -> dict[str, Any]:
-        """Occurrences overlapping [from, to) (default: the next 180 days), by start time."""
+        """Occurrences overlapping [from, to) (default: the next 180 days), by start time.
+
+        Bounded by what it returns: at most MAX_EVENTS events are read and MAX_ITEMS occurrences
+        kept, shared fairly between the origins (see `window`), before any item is built.
+        """
         zone = ZoneInfo(self.here)
         window_from = parse_bound(start, zone, "from") if start else self.node.clock.now()
         window_to = parse_bound(end, zone, "to") if end else window_from + DEFAULT_SPAN
@@ -61,24 +65,23 @@ class EventViews:
         if window_to - window_from > MAX_SPAN:
             invalid("to", f"ask for at most {MAX_SPAN.days} days at a time")
         context = await self._context_base()
-        stored = await self.service.repo.in_range(
-            await self._origins(origin, context.visible), iso(window_from), iso(window_to), MAX_EVENTS
-        )
-        events = [Event.model_validate(s.object) for s in stored]
-        await self._fill(context, events)
-        found = []
-        for event in events:
-            for begins, ends in recurrence.occurrences(
-                event.starts_at, event.ends_at, event.timezone, event.rrule, event.exdates, window_from, window_to
-            ):
-                found.append((begins, event.origin, event.id, self.item(event, context, begins, ends)))
-        found.sort(key=lambda f: (f[0], f[1], f[2]))
+        origins = await self._origins(origin, context.visible)
+        after, before = iso(window_from), iso(window_to)
+        counts = {o: await self.service.repo.count_in_range(o, after, before, MAX_EVENTS + 1) for o in origins}
+        per_origin, cut = {}, False
+        for name, allowed in window.shares(counts, MAX_EVENTS).items():
+            cut = cut or allowed < counts[name]
+            stored = await self.service.repo.in_range(name, after, before, allowed)
+            events = await window.events_of(stored)
+            per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1)
+        chosen, left_out = window.fair(per_origin, MAX_ITEMS)
+        await self._fill(context, list({(o.origin, o.id): o.event for o in chosen}.values()))
         return {
             "from": in_zone(window_from, self.here),
             "to": in_zone(window_to, self.here),
             "timezone": self.here,
-            "items": [f[3] for f in found[:MAX_ITEMS]],
-            "truncated": len(found) > MAX_ITEMS or len(stored) == MAX_EVENTS,
+            "items": [self.item(o.event, context, o.begins, o.ends) for o in chosen],
+            "truncated": cut or left_out,
         }
 
     async def one(self, event: Event) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Each item is checked on its own (envelope shape, signer is the sending twin, object
 signature, type accepted, domain rules), then every item that passed is applied in one
-transaction: an item whose version is not newer than what we hold changes nothing. The same
+transaction: an item whose version is not newer than what we hold changes nothing. An item
+whose hook fails while it is applied is refused alone (a savepoint per item), and the rest of
+its batch is applied. The same
 batch delivered twice, batches reordered, an old version after a new one: the state is that
 of the latest versions.
 """
@@ -28,6 +30,7 @@ from protocol.models import Envelope, FederatedObject, ItemResult
 from protocol.problems import Problem, ProblemType
 
 from .directory import PeerDirectory
+from .quota import Quota, Tally, over_quota
 
 log = structlog.get_logger("node.inbox")
 
@@ -56,10 +59,23 @@ class _Verified:
     envelope: Envelope
     raw_json: str = field(repr=False)
 
+    @property
+    def size(self) -> int:
+        return len(self.raw_json.encode("utf-8"))
+
 
 class InboxService:
-    def __init__(self, node_id: str, store: Store, directory: PeerDirectory, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        node_id: str,
+        store: Store,
+        directory: PeerDirectory,
+        clock: Clock,
+        metrics: Metrics,
+        quota: Quota | None = None,
+    ) -> None:
         self._node_id = node_id
+        self._quota = quota or Quota(max_objects=20_000, max_bytes=64 * 1024 * 1024)
         self._store = store
         self._directory = directory
         self._clock = clock
@@ -172,37 +188,96 @@ class InboxService:
 
     async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
         at = iso(self._clock.now())
-        results, rows, applied = [], [], []
         async with self._store.db.transaction() as tx:
             held = await self._store.objects.versions(tx, [v.obj.key for v in verified])
-            for item in verified:
-                key: ObjectKey = item.obj.key
-                status: Literal["applied", "stale"] = "applied" if item.obj.version > held.get(key, 0) else "stale"
-                if status == "applied":
-                    held[key] = item.obj.version
-                    rows.append(_row(item))
-                    applied.append(item)
-                results.append(
-                    ItemResult(
-                        index=item.index,
-                        status=status,
-                        type=item.obj.type,
-                        id=item.obj.id,
-                        version=item.obj.version,
-                    )
-                )
-            if rows:
-                await self._store.objects.put_replicas(tx, rows, at)
-            await self._after_apply(tx, peer_id, applied)
-        for item in applied:
-            log.debug(
-                "applied",
-                origin=item.obj.origin,
-                type=item.obj.type,
-                id=item.obj.id,
-                version=item.obj.version,
-            )
+            newer, refused, sizes = await self._within_quota(tx, peer_id, _newer(verified, held))
+            try:
+                async with self._store.db.savepoint(tx, "batch"):
+                    await self._write(tx, peer_id, newer, at)
+            except Exception:
+                # One item made a hook fail (a twin's odd object, or our bug): apply the items one
+                # by one, each in its own savepoint, so that only the failing ones are refused.
+                refused |= await self._write_each(tx, peer_id, newer, at)
+            applied = [item for item in newer if item.index not in refused]
+            await self._count_usage(tx, peer_id, Tally(0, 0, sizes), applied, refused, at)
+        newer_indexes = {item.index for item in newer}
+        results = []
+        for item in verified:
+            if item.index in refused:
+                results.append(_rejected(item.index, refused[item.index]))
+                continue
+            status: Literal["applied", "stale"] = "applied" if item.index in newer_indexes else "stale"
+            obj = item.obj
+            results.append(ItemResult(index=item.index, status=status, type=obj.type, id=obj.id, version=obj.version))
+            if status == "applied":
+                log.debug("applied", origin=obj.origin, type=obj.type, id=obj.id, version=obj.version)
         return results
+
+    async def _within_quota(
+        self, tx: Connection, peer_id: str, newer: list[_Verified]
+    ) -> tuple[list[_Verified], dict[int, Problem], dict[ObjectKey, int]]:
+        """The items that fit the twin's quota, in order; the others refused with quota-exceeded.
+        Also the stored size of each object the items name, as it was before this batch."""
+        usage = await self._store.usage.get(peer_id, tx)
+        sizes = await self._store.usage.stored_sizes(tx, [item.obj.key for item in newer])
+        tally, admitted, refused = Tally(usage.objects, usage.bytes, dict(sizes)), [], {}
+        for item in newer:
+            if tally.fits(item.obj.key, item.size, self._quota):
+                tally.take(item.obj.key, item.size)
+                admitted.append(item)
+            else:
+                refused[item.index] = over_quota(peer_id, item.obj.type, item.obj.id, tally, self._quota)
+        if refused:
+            log.warning("quota_exceeded", peer=peer_id, refused=len(refused), objects=tally.objects, bytes=tally.bytes)
+        return admitted, refused, sizes
+
+    async def _count_usage(
+        self,
+        tx: Connection,
+        peer_id: str,
+        change: Tally,
+        applied: list[_Verified],
+        refused: dict[int, Problem],
+        at: str,
+    ) -> None:
+        """Add what the applied items changed (`change` starts at zero) and the quota refusals."""
+        for item in applied:
+            change.take(item.obj.key, item.size)
+        over = sum(1 for problem in refused.values() if problem.kind is ProblemType.QUOTA_EXCEEDED)
+        if change.objects or change.bytes or over:
+            await self._store.usage.add(tx, peer_id, change.objects, change.bytes, over, at)
+
+    async def _write(self, tx: Connection, peer_id: str, items: list[_Verified], at: str) -> None:
+        if items:
+            await self._store.objects.put_replicas(tx, [_row(item) for item in items], at)
+            await self._after_apply(tx, peer_id, items)
+
+    async def _write_each(self, tx: Connection, peer_id: str, items: list[_Verified], at: str) -> dict[int, Problem]:
+        refused: dict[int, Problem] = {}
+        for item in items:
+            try:
+                async with self._store.db.savepoint(tx, "item"):
+                    await self._write(tx, peer_id, [item], at)
+            except Problem as problem:
+                refused[item.index] = problem
+            except Exception:
+                obj = item.obj
+                log.exception("item refused: applying it failed", origin=obj.origin, type=obj.type, id=obj.id)
+                refused[item.index] = Problem(
+                    ProblemType.VALIDATION_ERROR, f"{obj.type} {obj.id} version {obj.version} could not be applied here"
+                )
+        return refused
+
+
+def _newer(verified: list[_Verified], held: dict[ObjectKey, int]) -> list[_Verified]:
+    """The items newer than what we hold, in batch order (a batch may carry v1 then v2 of one object)."""
+    newer = []
+    for item in verified:
+        key: ObjectKey = item.obj.key
+        if item.obj.version > held.get(key, 0):
+            held[key] = item.obj.version
+            newer.append(item)
+    return newer
 
 
 def _verify_all(checks: list[SignatureCheck]) -> list[bool]:

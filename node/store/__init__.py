@@ -16,6 +16,7 @@ from .outbox import OutboxItem, OutboxRepository
 from .peers import PeerRepository, PeerStateRepository
 from .tokens import TokenRepository
 from .twinnings import Twinning, TwinningRepository
+from .usage import TwinUsage, UsageRepository
 
 
 class Store:
@@ -27,6 +28,7 @@ class Store:
         self.twinnings = TwinningRepository(self.db)
         self.objects = ObjectRepository(self.db)
         self.outbox = OutboxRepository(self.db)
+        self.usage = UsageRepository(self.db)
 
     async def open(self) -> Store:
         await self.db.open()
@@ -36,4 +38,4 @@ class Store:
         await self.db.close()
 
 
-__all__ = ["Database", "OutboxItem", "Store", "StoredObject", "Twinning"]
+__all__ = ["Database", "OutboxItem", "Store", "StoredObject", "TwinUsage", "Twinning"]

@@ -62,6 +62,20 @@ class Database:
                 raise
             await self._writer.execute("COMMIT")
 
+    @staticmethod
+    @asynccontextmanager
+    async def savepoint(tx: aiosqlite.Connection, name: str) -> AsyncIterator[None]:
+        """A nested step inside a transaction: if the block raises, only its own writes are undone
+        (and the error goes on); the enclosing transaction stays open."""
+        await tx.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await tx.execute(f"ROLLBACK TO {name}")
+            await tx.execute(f"RELEASE {name}")
+            raise
+        await tx.execute(f"RELEASE {name}")
+
     # One trip to the connection's thread per query (execute + fetch + close would be three): under
     # load each trip waits its turn in the event loop, so trips, not SQL, set the latency.
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:

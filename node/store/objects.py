@@ -188,13 +188,13 @@ class ObjectRepository:
         return int(row["value"]) if row else 0
 
 
-def _version_queries(keys: Iterable[ObjectKey]) -> list[tuple[str, list[str]]]:
+def _version_queries(keys: Iterable[ObjectKey], column: str = "version") -> list[tuple[str, list[str]]]:
     unique = list(set(keys))
     queries = []
     for start in range(0, len(unique), 300):  # SQLite's default limit is 999 bound parameters
         chunk = unique[start : start + 300]
         where = " OR ".join(["(type = ? AND origin = ? AND id = ?)"] * len(chunk))
-        queries.append((f"SELECT type, origin, id, version FROM objects WHERE {where}", [p for k in chunk for p in k]))
+        queries.append((f"SELECT type, origin, id, {column} FROM objects WHERE {where}", [p for k in chunk for p in k]))
     return queries
 
 

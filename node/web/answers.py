@@ -63,8 +63,19 @@ class SignedNodeDocument(Answer):
 # -- twinnings ------------------------------------------------------------------------------------
 
 
+class Storage(Answer):
+    """What the peer stores here, against its quota; `refused`: items refused as over it, ever."""
+
+    objects: int
+    max_objects: int
+    bytes: int
+    max_bytes: int
+    refused: int
+    last_refused_at: str | None
+
+
 class Delivery(Answer):
-    """Delivery to one peer: the outbox and the pull cursor."""
+    """Delivery to one peer: the outbox, the pull cursor, and what it stores here."""
 
     peer: str
     outbox_depth: int
@@ -76,6 +87,7 @@ class Delivery(Answer):
     next_try: str | None
     feed_cursor: int
     last_pull: str | None
+    storage: Storage
 
 
 class TwinTerms(Answer):

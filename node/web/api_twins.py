@@ -132,6 +132,8 @@ async def twin_view(node: Node, twinning: Twinning) -> dict[str, Any]:
 
 async def delivery_view(node: Node, peer_id: str) -> dict[str, Any]:
     state = await node.store.peer_state.get(peer_id)
+    usage = await node.store.usage.get(peer_id)
+    limits = node.settings.limits
     depth, oldest = (await node.store.outbox.depth()).get(peer_id, (0, None))
     lag = (node.clock.now() - parse_iso(oldest)).total_seconds() if oldest else 0
     return {
@@ -145,4 +147,12 @@ async def delivery_view(node: Node, peer_id: str) -> dict[str, Any]:
         "next_try": state.next_try,
         "feed_cursor": state.feed_cursor,
         "last_pull": state.last_pull,
+        "storage": {
+            "objects": usage.objects,
+            "max_objects": limits.twin_max_objects,
+            "bytes": usage.bytes,
+            "max_bytes": limits.twin_max_bytes,
+            "refused": usage.refused,
+            "last_refused_at": usage.last_refused_at,
+        },
     }

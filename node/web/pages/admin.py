@@ -129,6 +129,8 @@ async def delivery(request: web.Request, who: Principal) -> web.Response:
 
 
 def _health(view: dict[str, Any]) -> str:
+    if view["storage"]["refused"]:
+        return "over_quota"
     if view["tries"] and view["last_error"]:
         return "failing"
     if view["outbox_depth"] and view["lag_seconds"] > 60:

@@ -1,0 +1,96 @@
+"""Which occurrences a listing shows: as many as it returns, shared fairly between origins.
+
+A twin may hold a hundred thousand events in the window a member asks for, or a series that
+began in 1970. A listing therefore costs what it returns: each series is walked from the
+window on and only as far as the answer needs (the earliest occurrences first, merged lazily);
+when more match than a listing holds, every origin gets an equal share of what it does hold,
+and an origin that needs less leaves the rest to the others, so one twin cannot crowd out
+this space's own events and the other twins'. Expanding is pure CPU: it yields to the event
+loop every few events, so members' other requests keep being answered meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain, islice
+
+from node.store.objects import StoredObject
+from protocol.models import Event
+
+from . import recurrence
+
+YIELD_EVERY = 50  # series set up (or occurrences taken) between two turns of the event loop
+
+
+@dataclass(frozen=True, order=True)
+class Occurrence:
+    """One occurrence of an event in the window, ordered by start, origin and id."""
+
+    begins: datetime
+    origin: str
+    id: str
+    ends: datetime = field(compare=False)
+    event: Event = field(compare=False)
+
+
+async def events_of(stored: Sequence[StoredObject]) -> list[Event]:
+    """The events of these rows, read a few at a time between turns of the event loop."""
+    events = []
+    for index, row in enumerate(stored):
+        events.append(Event.model_validate(row.object))
+        if index % (4 * YIELD_EVERY) == 4 * YIELD_EVERY - 1:
+            await asyncio.sleep(0)
+    return events
+
+
+def shares(counts: Mapping[str, int], limit: int) -> dict[str, int]:
+    """How many of each origin's items a listing of `limit` holds: an equal share each, and
+    what an origin does not need is shared among the others (water filling)."""
+    given: dict[str, int] = {}
+    left = limit
+    by_need = sorted(counts, key=lambda origin: (counts[origin], origin))
+    for position, origin in enumerate(by_need):
+        given[origin] = min(counts[origin], left // (len(by_need) - position))
+        left -= given[origin]
+    return given
+
+
+async def earliest(events: Sequence[Event], window_from: datetime, window_to: datetime, limit: int) -> list[Occurrence]:
+    """The first `limit` occurrences of these events in [window_from, window_to), by start."""
+    streams = []
+    for index, event in enumerate(events):
+        stream = _stream(event, window_from, window_to)
+        first = next(stream, None)  # sets the series up here, a few at a time, not all at once below
+        if first is not None:
+            streams.append(chain([first], stream))
+        if index % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)
+    merged = heapq.merge(*streams)
+    found: list[Occurrence] = []
+    while len(found) < limit:
+        chunk = list(islice(merged, min(YIELD_EVERY, limit - len(found))))
+        found += chunk
+        if len(chunk) < YIELD_EVERY:
+            break
+        await asyncio.sleep(0)
+    return found
+
+
+def fair(per_origin: Mapping[str, list[Occurrence]], limit: int) -> tuple[list[Occurrence], bool]:
+    """At most `limit` occurrences, each origin's earliest within its share; and whether any
+    were left out."""
+    allowed = shares({origin: len(found) for origin, found in per_origin.items()}, limit)
+    kept = [occurrence for origin, found in per_origin.items() for occurrence in found[: allowed[origin]]]
+    return sorted(kept), sum(len(found) for found in per_origin.values()) > len(kept)
+
+
+def _stream(event: Event, window_from: datetime, window_to: datetime) -> Iterator[Occurrence]:
+    found = recurrence.each_occurrence(
+        event.starts_at, event.ends_at, event.timezone, event.rrule, event.exdates, window_from, window_to
+    )
+    for begins, ends in found:
+        yield Occurrence(begins, event.origin, event.id, ends, event)

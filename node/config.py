@@ -7,6 +7,7 @@ Environment overrides use double underscores for nesting: GEMELLA_LISTEN__PORT=8
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -91,6 +92,22 @@ class FederationSection(Section):
     max_problem_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024
 
 
+class MetricsSection(Section):
+    """Who may read /metrics: the operator token always; these networks without it."""
+
+    allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an address or network such as 10.0.0.0/8") from None
+        return value
+
+
 class LogSection(Section):
     level: str = "info"
     format: str = "json"  # json | console
@@ -124,6 +141,7 @@ class Settings(Section):
     delivery: DeliverySection = DeliverySection()
     limits: LimitsSection = LimitsSection()
     federation: FederationSection = FederationSection()
+    metrics: MetricsSection = MetricsSection()
     log: LogSection = LogSection()
     defaults: DefaultsSection = DefaultsSection()
     directory: Path = Path(".")

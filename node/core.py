@@ -28,6 +28,7 @@ from .federation.directory import PeerDirectory
 from .federation.inbox import InboxService, object_row
 from .federation.manager import Federation
 from .federation.quota import Quota
+from .federation.replay import ReplayBound
 from .keystore import KeyStore
 from .metrics import Metrics
 from .store import Store
@@ -53,8 +54,11 @@ class Node:
         self.store = Store(settings.database_path)
         self.keys = KeyStore.load(settings.keys_dir)
         self.started_at = int(self.clock.now().timestamp())
-        # Requests created before this process started are refused: no replay survives a restart.
-        self.nonces = NonceCache(window=settings.limits.signature_window_seconds, floor=self.started_at)
+        window = settings.limits.signature_window_seconds
+        # No replay survives a restart: the floor starts above every request accepted before it
+        # (until `open` reads the stored bound, above anything a previous process could have seen).
+        self.nonces = NonceCache(window=window, floor=self.started_at + window)
+        self.replay = ReplayBound(self.store.db, window, self.started_at)
         self.session: aiohttp.ClientSession | None = None
         self.client: FederationClient
         self.directory: PeerDirectory
@@ -66,6 +70,7 @@ class Node:
 
     async def open(self) -> Node:
         await self.store.open()
+        self.nonces.floor = await self.replay.floor()
         self.session = open_session(self.settings.federation)
         self.client = FederationClient(
             self.session,
@@ -89,6 +94,7 @@ class Node:
         self.inbox.stop()
         if self.session is not None:
             await self.session.close()
+        await self.replay.close()
         await self.store.close()
 
     @asynccontextmanager

@@ -6,8 +6,10 @@ be forgotten. Memory stays bounded under a flood too: when the cache is full it 
 oldest entry and raises ``floor`` past that entry's ``created``. A request created before
 the floor is refused as expired, so forgetting a nonce never lets its replay through; the
 price is that honest requests as old as the forgotten one are refused too (their senders
-retry with a new signature). Started with ``floor`` at the node's start time, the cache
-also needs no persistence: whatever it forgot on restart is older than the floor.
+retry with a new signature). After a restart the cache must start with ``floor`` above every
+``created`` accepted before it: a request may be created up to ``window`` seconds in the
+future, so the process's start time is not enough; start time plus ``window`` is, or a bound
+the verifier stored (the node keeps one: ``node/federation/replay.py``).
 """
 
 from __future__ import annotations

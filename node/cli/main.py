@@ -15,6 +15,7 @@ from node.keystore import KeyFileError
 from node.logs import configure_logging
 from node.setup import InitError, init_node
 
+from .backup import backup
 from .booking import COMMANDS as BOOKING_COMMANDS
 from .events import event
 from .twins import key, twin
@@ -143,6 +144,7 @@ def operator_token(directory: Path) -> None:
 main.add_command(twin)
 main.add_command(demo)
 main.add_command(key)
+main.add_command(backup)
 main.add_command(event)
 for _command in BOOKING_COMMANDS:
     main.add_command(_command)

@@ -8,6 +8,7 @@ committed data and never waits for the writer. Nothing here knows about the doma
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -30,6 +31,7 @@ class Database:
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
+        make_private(self.path)
         self._writer = await self._connect()
         await self._writer.execute("PRAGMA journal_mode = WAL")
         await migrate(self._writer)
@@ -87,6 +89,15 @@ class Database:
         assert self._reader is not None, "database is not open"
         rows = list(await self._reader.execute_fetchall(sql, tuple(params)))
         return rows[0] if rows else None
+
+
+def make_private(path: Path) -> None:
+    """Create the database file readable by its owner only (0600, like the key), or narrow an
+    existing one. SQLite gives its -wal and -shm files the database file's mode."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if part.exists() and part.stat().st_mode & 0o077:
+            part.chmod(0o600)
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

@@ -77,7 +77,7 @@ async def _verified_peer(request: web.Request) -> str:
     if await node.store.peers.get(peer_id) is None:
         return await _admit_stranger(request, peer_id, kid)
     known = await node.directory.key(peer_id, kid)
-    _check_signature(request, node, known)
+    await _check_signature(request, node, known)
     return peer_id
 
 
@@ -104,7 +104,7 @@ async def _admit_stranger(request: web.Request, peer_id: str, kid: str) -> str:
     entry = doc.verify_keys.get(kid)
     if entry is None:
         raise Problem(ProblemType.UNKNOWN_KEY, f"{peer_id}'s document does not list key {kid!r}")
-    _check_signature(request, node, KnownKey(peer_id, VerifyKey.from_b64url(entry.key), None))
+    await _check_signature(request, node, KnownKey(peer_id, VerifyKey.from_b64url(entry.key), None))
     await node.directory.remember(doc, doc_json)  # only a stranger whose request verified is remembered
     return peer_id
 
@@ -117,12 +117,10 @@ def _require_proposal_from(body: bytes, peer_id: str, node_id: str) -> None:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not a signed twinning proposal", errors=[]) from exc
     sender = (obj.get("type"), obj.get("origin"), obj.get("proposer"), obj.get("acceptor"))
     if sender != ("TwinningProposal", peer_id, peer_id, node_id):
-        raise Problem(
-            ProblemType.NOT_TWINNED, f"a node that is not a twin may only send a proposal from itself to {node_id}"
-        )
+        raise Problem(ProblemType.NOT_TWINNED, f"a node that is not a twin may only propose itself to {node_id}")
 
 
-def _check_signature(request: web.Request, node: Node, known: KnownKey) -> None:
+async def _check_signature(request: web.Request, node: Node, known: KnownKey) -> None:
     # Behind a reverse proxy the configured public URL, not the listening address, is what was signed.
     target = node.id + request.raw_path  # exactly the bytes the client sent and signed
     params = verify_request(
@@ -139,6 +137,7 @@ def _check_signature(request: web.Request, node: Node, known: KnownKey) -> None:
         raise Problem(
             ProblemType.UNKNOWN_KEY, "the key that signed this request was replaced; sign with the current key"
         )
+    await node.replay.accepted(params.created)  # stored before anything acts on the request
 
 
 def split_keyid(keyid: str) -> tuple[str, str]:

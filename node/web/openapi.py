@@ -72,7 +72,10 @@ PUBLIC = [
        description="Id, name, time zone, verify keys (current and old) and endpoints; trust on first use."),
     Op("GET", "/healthz", "health", "Liveness and database check", ANYONE, {200: a.Health}, tag="public"),
     Op("GET", "/metrics", "metrics", "Prometheus metrics", ANYONE,
-       {200: Media("text/plain", "Prometheus text exposition format.")}, tag="public"),
+       {200: Media("text/plain", "Prometheus text exposition format.")}, tag="public",
+       description="They name every twin, so only the operator token or a caller on a network in "
+       "`metrics.allow` (loopback by default, never a request a reverse proxy forwarded) reads them; "
+       "anyone else gets `401 unauthorized`."),
     Op("GET", "/calendar.ics", "publicCalendar", "This space's public events and the twins' exported ones",
        ANYONE, {200: CALENDAR, 304: NOT_MODIFIED}, query=(IF_NONE_MATCH,), tag="public"),
     Op("GET", "/api/v1/node", "aboutNode", "This node's id, name, time zone and key fingerprint", ANYONE,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from node.clock import parse_iso
 from protocol.keys import format_fingerprint
 
+from .auth import require_operator
 from .errors import json_response
 from .keys import NODE
 
@@ -28,7 +31,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text; it names every twin, so only for the operator token or allowed networks."""
     node = request.app[NODE]
+    if not _local_reader(request, node.settings.metrics.allow):
+        await require_operator(request)
     depth = await node.store.outbox.depth()
     now = node.clock.now()
     for peer, (count, oldest) in depth.items():
@@ -40,6 +46,19 @@ async def metrics(request: web.Request) -> web.Response:
             node.metrics.delivery_lag.labels(peer=peer).set(0)
     body = generate_latest(node.metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _local_reader(request: web.Request, allow: tuple[str, ...]) -> bool:
+    # A reverse proxy on the same machine makes every request look local: what it forwarded is not.
+    if any(h in request.headers for h in ("Forwarded", "X-Forwarded-For", "X-Real-IP")):
+        return False
+    try:
+        address = ipaddress.ip_address((request.remote or "").partition("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in ipaddress.ip_network(network, strict=False) for network in allow)
 
 
 @routes.get("/api/v1/node")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import aiohttp
+
 from protocol.envelope import open_envelope, read_envelope
 from protocol.keys import VerifyKey
 from tests.support.nodes import eventually, twin
@@ -45,3 +47,17 @@ async def test_healthz_and_unknown_route_answers(nodes):
     assert status == 404 and problem["type"].endswith("/not-found")
     status, problem = await nyc.api.call("DELETE", "/healthz", token="")
     assert status == 405 and problem["type"].endswith("/method-not-allowed")
+
+
+async def test_metrics__only_the_operator_or_an_allowed_network_reads_them(nodes):
+    closed = await nodes("Closed", config={"metrics": {"allow": []}})
+    status, problem = await closed.api.call("GET", "/metrics", token="")
+    assert status == 401 and problem["type"].endswith("/unauthorized")
+    status, _ = await closed.api.call("GET", "/metrics")  # the operator token
+    assert status == 200
+    local = await nodes("Local")
+    assert (await local.api.call("GET", "/metrics", token=""))[0] == 200, "loopback is allowed by default"
+    async with aiohttp.ClientSession() as session:
+        forwarded = {"X-Forwarded-For": "203.0.113.9"}
+        async with session.get(local.local + "/metrics", headers=forwarded) as resp:
+            assert resp.status == 401, "what a reverse proxy forwards is not local"

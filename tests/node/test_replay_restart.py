@@ -1,0 +1,53 @@
+"""No signed request can be replayed after a restart, not even one created in the future."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import aiohttp
+
+from protocol.httpsig import sign_request
+from tests.support.nodes import eventually, twin
+
+
+async def send(url: str, headers: dict[str, str]) -> int:
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as resp:
+        return resp.status
+
+
+async def test_replay__a_request_created_in_the_future_is_refused_again_after_a_restart(nodes):
+    nyc, london = await nodes("NYC"), await nodes("London")
+    await twin(nyc, london)
+    url = nyc.url + "/federation/v1/feed?after=0"
+    created = int(time.time()) + 200  # within the 300-second window, ahead of the clock
+    headers = sign_request("GET", url, {}, b"", london.node.keys.current, london.node.client.keyid, created=created)
+    assert await send(url, headers) == 200
+    await nyc.stop()
+    await nyc.start()
+    assert await send(url, headers) == 401, "the restarted node must not take the same request again"
+
+
+async def test_replay__after_a_clean_restart_honest_requests_go_through_within_a_second(nodes):
+    nyc, london = await nodes("NYC"), await nodes("London")
+    await twin(nyc, london)
+    assert (await london.node.client.get(nyc.url + "/federation/v1/feed?after=0")).status == 200
+    await nyc.stop()
+    await nyc.start()
+    # The stored bound is the newest request's second, not start time plus the 300-second window.
+    assert nyc.node.nonces.floor <= int(time.time()) + 1
+
+    async def status() -> int:
+        return (await london.node.client.get(nyc.url + "/federation/v1/feed?after=0")).status
+
+    await eventually(status, 200)
+
+
+async def test_replay__a_node_that_ran_before_without_a_stored_bound_waits_out_the_window(nodes):
+    nyc, london = await nodes("NYC"), await nodes("London")
+    await twin(nyc, london)
+    await nyc.stop()
+    with sqlite3.connect(nyc.directory / "node.db") as conn:
+        conn.execute("DELETE FROM counters WHERE name = 'replay_floor'")
+    await nyc.start()
+    assert nyc.node.nonces.floor >= nyc.node.started_at + 300

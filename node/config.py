@@ -76,6 +76,9 @@ class LimitsSection(Section):
     signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300
     twin_max_objects: Annotated[int, Field(ge=1)] = 20_000  # objects stored here for each twin
     twin_max_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024  # their envelopes' bytes
+    body_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0  # for a request's body to arrive
+    total_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0  # for a request to be read and answered
+    connections_per_address: Annotated[int, Field(ge=1)] = 32  # open connections from one address (IPv6: /64)
 
 
 class FederationSection(Section):

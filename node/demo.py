@@ -24,8 +24,9 @@ from aiohttp import web
 from node.config import load_settings
 from node.demo_seed import SPACES, Space, seed
 from node.setup import init_node_async
-from node.web.app import KEEPALIVE_SECONDS, create_app
+from node.web.app import create_app
 from node.web.keys import NODE
+from node.web.server import NodeRunner
 
 MARKER = ".gemella-demo"
 DEFAULT_PORTS = (8081, 8082)
@@ -181,8 +182,8 @@ def _any_free_port() -> int:
 
 
 async def _start(node: Running) -> None:
-    app = create_app(load_settings(node.directory, {}))
-    node.runner = web.AppRunner(app, handle_signals=False, access_log=None, keepalive_timeout=KEEPALIVE_SECONDS)
+    settings = load_settings(node.directory, {})
+    node.runner = NodeRunner(create_app(settings), settings, handle_signals=False)
     await node.runner.setup()
     await web.TCPSite(node.runner, "127.0.0.1", node.port).start()
 

@@ -39,6 +39,7 @@ class ProblemType(StrEnum):
     RATE_LIMITED = "rate-limited"
     PEER_UNREACHABLE = "peer-unreachable"
     QUOTA_EXCEEDED = "quota-exceeded"
+    REQUEST_TIMEOUT = "request-timeout"
 
     @property
     def uri(self) -> str:
@@ -79,6 +80,7 @@ _STATUS = {
     ProblemType.RATE_LIMITED: 429,
     ProblemType.PEER_UNREACHABLE: 502,
     ProblemType.QUOTA_EXCEEDED: 507,
+    ProblemType.REQUEST_TIMEOUT: 408,
 }
 
 _TITLES = {
@@ -102,6 +104,7 @@ _TITLES = {
     ProblemType.RATE_LIMITED: "Too many requests",
     ProblemType.PEER_UNREACHABLE: "The twin could not be reached",
     ProblemType.QUOTA_EXCEEDED: "The sender's storage quota at this node is used up",
+    ProblemType.REQUEST_TIMEOUT: "The request took too long to arrive or to answer",
 }
 
 

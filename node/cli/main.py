@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import click
-from aiohttp import web
 
 from node.config import ConfigError, load_settings
 from node.demo import demo
@@ -96,7 +95,10 @@ def init(
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def run(directory: Path) -> None:
     """Serve the node in DIRECTORY until SIGTERM or Ctrl-C (in-flight work is drained)."""
-    from node.web.app import KEEPALIVE_SECONDS, create_app
+    import asyncio
+
+    from node.web.app import create_app
+    from node.web.server import serve
 
     try:
         settings = load_settings(directory, os.environ)
@@ -105,15 +107,7 @@ def run(directory: Path) -> None:
     except (ConfigError, KeyFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{settings.node.name} ({settings.node_id}) on http://{settings.listen.host}:{settings.listen.port}")
-    web.run_app(
-        app,
-        host=settings.listen.host,
-        port=settings.listen.port,
-        print=None,
-        shutdown_timeout=10.0,
-        access_log=None,
-        keepalive_timeout=KEEPALIVE_SECONDS,  # also the time a client has to send a request's headers
-    )
+    asyncio.run(serve(app, settings))
 
 
 @main.command(name="operator-token")

@@ -156,7 +156,7 @@ class FederationClient:
     def _too_large(self, resp: aiohttp.ClientResponse, url: str, what: str, limit: int) -> AnswerTooLarge:
         resp.close()  # drop the connection rather than drain what is left
         log.warning("peer_answer_too_large", url=url, answer=what, limit_bytes=limit)
-        return AnswerTooLarge(f"{url} sent a {what} larger than {limit} bytes; it was not read")
+        return AnswerTooLarge(f"the {what} from {url} was larger than {limit} bytes; it was not read")
 
 
 def _describe(exc: BaseException) -> str:

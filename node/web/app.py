@@ -21,14 +21,13 @@ from . import api_twins, federation_routes, public
 from .auth import federation_auth_middleware
 from .errors import Handler, problem_middleware
 from .keys import NODE, PEER_LIMITER, SERVICES, SIGN_IN_LIMITER, STRANGER_LIMITER, UNVERIFIED_LIMITER
+from .server import KEEPALIVE_SECONDS, deadline_middleware
 
 log = structlog.get_logger("node.web")
+__all__ = ["KEEPALIVE_SECONDS", "Extension", "create_app", "default_extensions"]
 
 # Feature modules add their routes and services here (events, booking, pages).
 Extension = Callable[[web.Application, Node], None]
-# For the server that runs the app: aiohttp closes a connection that has not sent a whole
-# request within its keep-alive timeout (by default an hour, for slow clients to hold a socket).
-KEEPALIVE_SECONDS = 75.0
 
 
 def create_app(
@@ -36,7 +35,7 @@ def create_app(
 ) -> web.Application:
     app = web.Application(
         client_max_size=settings.limits.max_body_bytes,
-        middlewares=[timing_middleware, problem_middleware, federation_auth_middleware],
+        middlewares=[timing_middleware, problem_middleware, deadline_middleware, federation_auth_middleware],
     )
     node = Node(settings, clock=clock)
     app[NODE] = node

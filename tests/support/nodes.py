@@ -26,8 +26,9 @@ from node.clock import Clock
 from node.config import load_settings
 from node.core import Node
 from node.setup import init_node_async
-from node.web.app import KEEPALIVE_SECONDS, create_app
+from node.web.app import create_app
 from node.web.keys import NODE
+from node.web.server import NodeRunner
 
 # Fast retries and pulls so that tests converge in seconds.
 FAST = {
@@ -44,6 +45,7 @@ FAST = {
         "stranger_proposals_per_minute": 600,
         "unverified_requests_per_minute": 60000,
         "sign_ins_per_minute": 60000,
+        "connections_per_address": 1000,
     },
     "federation": {"allow_private_addresses": True},
     "log": {"level": "warning"},
@@ -146,7 +148,7 @@ class InProcessNode(BaseNode):
     async def start(self) -> None:
         settings = load_settings(self.directory, {})
         app = create_app(settings, clock=self.clock)
-        self.runner = web.AppRunner(app, handle_signals=False, access_log=None, keepalive_timeout=KEEPALIVE_SECONDS)
+        self.runner = NodeRunner(app, settings)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True).start()
 

@@ -14,7 +14,7 @@ async def test_client__endless_answer_is_cut_at_its_kinds_limit(nodes):
     nyc = await nodes("NYC")
     peer = await GreedyServer("endless").start()
     try:
-        with pytest.raises(AnswerTooLarge, match="node document from .* was larger than 262144 bytes"):
+        with pytest.raises(AnswerTooLarge, match=r"node document from .* was larger than 262144 bytes"):
             await nyc.node.client.get(peer.url + "/.well-known/gemellaggio", kind=Answer.DOCUMENT, signed=False)
         assert peer.sent < 16 * 1024 * 1024, "the read stopped near the limit, not at the end of the stream"
     finally:

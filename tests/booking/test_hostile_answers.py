@@ -61,15 +61,25 @@ CASES = [
         409,
         "slot-full",
     ),
-    # a detail of a megabyte, with terminal escapes and line breaks
-    (problem(409, {"type": SLOT_FULL, "detail": "\x1b[31mFULL\r\n" * 100_000}), 409, "slot-full"),
+    # a long detail with terminal escapes and line breaks (a longer answer is not read at all)
+    (problem(409, {"type": SLOT_FULL, "detail": "\x1b[31mFULL\r\n" * 300}), 409, "slot-full"),
     # a type that speaks of our node's request, not of the member
     (problem(401, {"type": "https://gemellaggio.org/problems/unauthorized"}), 502, "peer-unreachable"),
     (problem(400, {"type": "https://evil.example/pwned", "detail": "we own you"}), 422, "validation-error"),
     # no problem document at all: no usable answer, asked again later
     (problem(409, ["not", "an", "object"]), 202, "pending"),
     ((418, "text/html", b"<html><script>alert(1)</script></html>"), 202, "pending"),
-    (problem(409, {"type": SLOT_FULL, "errors": [{"field": "\x00" * 5000, "message": 7}] * 200}), 409, "slot-full"),
+    (
+        problem(
+            409,
+            {
+                "type": SLOT_FULL,
+                "errors": [{"field": "\x00" * 50, "message": 7}] * 20 + [{"field": "f", "message": "m" * 2000}],
+            },
+        ),
+        409,
+        "slot-full",
+    ),
 ]
 
 

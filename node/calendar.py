@@ -23,6 +23,12 @@ CalendarStatus = Literal["CONFIRMED", "TENTATIVE", "CANCELLED"]
 # rules for this many years after its first occurrence.
 _ZONE_MARGIN = timedelta(days=400)
 _SERIES_YEARS = 10
+# ... and never for more than this span around now, whatever dates a twin sent: the zones'
+# rules are the bulk of the document, and a calendar application knows the IANA zones anyway.
+_ZONE_PAST, _ZONE_FUTURE = timedelta(days=2 * 366), timedelta(days=12 * 366)
+# Control characters (C0 but tab and line feed, DEL, C1, line and paragraph separators) are not
+# allowed in iCalendar text; one from a twin could also break the line structure of some readers.
+_CONTROL = {c: None for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
 
 
 @dataclass(frozen=True)
@@ -57,12 +63,12 @@ def build_calendar(name: str, entries: Sequence[CalendarEntry], *, now: datetime
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("name", name)  # RFC 7986
-    cal.add("x-wr-calname", name)  # what most applications read
+    cal.add("name", _text(name))  # RFC 7986
+    cal.add("x-wr-calname", _text(name))  # what most applications read
     for entry in entries:
         cal.add_component(_vevent(entry, now))
     if entries:
-        first, last = _zone_span(entries)
+        first, last = _zone_span(entries, now)
         cal.add_missing_timezones(first_date=first, last_date=last)
     return bytes(cal.to_ical())
 
@@ -71,26 +77,26 @@ def _vevent(entry: CalendarEntry, now: datetime) -> VEvent:
     zone = ZoneInfo(entry.timezone)
     stamp = (entry.stamp or now).astimezone(UTC)
     event = VEvent()
-    event.add("uid", entry.uid)
+    event.add("uid", _text(entry.uid))
     event.add("dtstamp", stamp)
     event.add("last-modified", stamp)
     event.add("sequence", entry.sequence)
-    event.add("summary", entry.summary)
+    event.add("summary", _text(entry.summary))
     event.add("dtstart", entry.starts_at.astimezone(zone))
     event.add("dtend", entry.ends_at.astimezone(zone))
     event.add("status", entry.status)
     if entry.description:
-        event.add("description", entry.description)
+        event.add("description", _text(entry.description))
     if entry.location:
-        event.add("location", entry.location)
+        event.add("location", _text(entry.location))
     if entry.url:
-        event.add("url", entry.url)
+        event.add("url", _uri(entry.url))
     if entry.conference_url:
         # FEATURE is a list: icalendar writes it unquoted (FEATURE=AUDIO,VIDEO) as RFC 7986 shows.
         parameters: dict[str, Any] = {"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": "Join online"}
-        event.add("conference", entry.conference_url, parameters=parameters)
+        event.add("conference", _uri(entry.conference_url), parameters=parameters)
     if entry.categories:
-        event.add("categories", list(entry.categories))
+        event.add("categories", [_text(category) for category in entry.categories])
     if entry.rrule:
         event.add("rrule", vRecur.from_ical(entry.rrule))
         if entry.exdates:
@@ -99,13 +105,25 @@ def _vevent(entry: CalendarEntry, now: datetime) -> VEvent:
     return event
 
 
-def _zone_span(entries: Sequence[CalendarEntry]) -> tuple[date, date]:
+def _zone_span(entries: Sequence[CalendarEntry], now: datetime) -> tuple[date, date]:
     first = min(e.starts_at for e in entries).date() - timedelta(days=1)
     last = max(e.ends_at for e in entries).date() + _ZONE_MARGIN
     for entry in entries:
         if entry.rrule:  # its end is not known without expanding it: cover the next years
-            last = max(last, date(entry.starts_at.year + _SERIES_YEARS, 12, 31))
+            last = max(last, date(max(entry.starts_at.year, now.year) + _SERIES_YEARS, 12, 31))
+    earliest, latest = (now - _ZONE_PAST).date(), (now + _ZONE_FUTURE).date()
+    first, last = min(max(first, earliest), latest), max(min(last, latest), earliest)
     return first, last
+
+
+def _text(value: str) -> str:
+    """Text with line breaks as line feeds (written as \\n) and no other control character."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+
+
+def _uri(value: str) -> str:
+    """A URI with no control character or space (a twin's link could carry them)."""
+    return "".join(value.translate(_CONTROL).split())
 
 
 __all__ = ["CalendarEntry", "CalendarStatus", "build_calendar"]

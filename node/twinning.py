@@ -24,10 +24,20 @@ from protocol.problems import Problem, ProblemType
 from .clock import iso
 from .core import Node, UnitOfWork
 from .federation.client import Answer, PeerUnreachable
+from .federation.refusals import refusal
 from .store import Twinning
 
 log = structlog.get_logger("node.twinning")
 
+# What a twin's refusal of a proposal or acceptance may tell our operator as it is; any other
+# answer is "the twin could not take it" (peer-unreachable).
+PEER_REFUSALS = {
+    ProblemType.VALIDATION_ERROR,
+    ProblemType.CONFLICT,
+    ProblemType.NOT_TWINNED,
+    ProblemType.FORBIDDEN,
+    ProblemType.RATE_LIMITED,
+}
 CHANGE_STATUS = {"suspend": "suspended", "resume": "active", "end": "ended", "decline": "declined"}
 ALLOWED_FROM = {
     "accept": {"pending"},
@@ -78,7 +88,7 @@ class TwinningService:
         envelope = seal(proposal, node.keys.current)
         resp = await self._send(peer_id, envelope.model_dump(mode="json"))
         if resp.status >= 300:
-            raise resp.problem()
+            raise refusal(resp, peer_id, "the proposal", PEER_REFUSALS)
         twinning = Twinning(
             id=proposal.id,
             peer_id=peer_id,
@@ -112,7 +122,7 @@ class TwinningService:
         envelope = seal(acceptance, node.keys.current)
         resp = await self._send(twinning.peer_id, envelope.model_dump(mode="json"))
         if resp.status >= 300:
-            raise resp.problem()
+            raise refusal(resp, twinning.peer_id, "the acceptance", PEER_REFUSALS)
         await self._set_status(twinning, "active", acceptance=envelope.model_dump_json())
         log.info("twinning_accepted", peer=twinning.peer_id, agreement=twinning.id)
         return await self._reload(twinning.id)

@@ -143,11 +143,50 @@ class Problem(Exception):
         return doc
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> Problem:
-        """Rebuild a problem received from another node (unknown types become validation errors)."""
+    def from_document(cls, doc: Any) -> Problem:
+        """Read a problem document another node sent, as untrusted input.
+
+        Only the known members are taken, each typed and bounded: the type (an unknown one
+        becomes `validation-error`), `detail` and the `errors` messages as plain text cut to a
+        few hundred characters without control characters, the counts and short texts of
+        COUNT_MEMBERS and TEXT_MEMBERS; anything else is left out, whatever its name.
+        """
+        if not isinstance(doc, dict):
+            return cls(ProblemType.VALIDATION_ERROR)
         try:
-            kind = ProblemType.from_uri(str(doc.get("type", "")))
+            kind = ProblemType.from_uri(doc["type"]) if isinstance(doc.get("type"), str) else None
         except ValueError:
-            kind = ProblemType.VALIDATION_ERROR
-        extensions = {k: v for k, v in doc.items() if k not in {"type", "title", "status", "detail", "instance"}}
-        return cls(kind, doc.get("detail"), **extensions)
+            kind = None
+        extensions: dict[str, Any] = {}
+        errors = doc.get("errors")
+        if isinstance(errors, list):
+            extensions["errors"] = [
+                {"field": plain_text(e.get("field"), 200), "message": plain_text(e.get("message"), MAX_TEXT)}
+                for e in errors[:MAX_ERRORS]
+                if isinstance(e, dict)
+            ]
+        for name in COUNT_MEMBERS:
+            value = doc.get(name)
+            if type(value) is int and 0 <= value <= 2**53:
+                extensions[name] = value
+        for name in TEXT_MEMBERS:
+            if isinstance(doc.get(name), str):
+                extensions[name] = plain_text(doc[name], 100)
+        return cls(kind or ProblemType.VALIDATION_ERROR, plain_text(doc.get("detail"), MAX_TEXT) or None, **extensions)
+
+
+# The extension members problems of this protocol carry (see PROTOCOL.md, "Problems").
+COUNT_MEMBERS = ("retry_after", "remaining", "amount", "used", "needed", "max_objects", "max_bytes")
+TEXT_MEMBERS = ("event_id", "period_start", "earliest", "latest", "deadline")
+MAX_TEXT = 500  # characters of a peer's detail or error message that are kept
+MAX_ERRORS = 50
+_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029], " ")
+
+
+def plain_text(value: Any, limit: int) -> str:
+    """A peer's text as one bounded line: control characters become spaces, runs of spaces
+    one, and it is cut at `limit` characters (with an ellipsis). Not a string: empty."""
+    if not isinstance(value, str):
+        return ""
+    text = " ".join(value[: limit * 4].translate(_CONTROL).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from node.clock import iso, parse_iso
 from node.core import Node
 from node.federation.client import Answer, PeerUnreachable, Response
+from node.federation.refusals import refusal
 from node.federation.sync import backoff_delay
 from protocol.envelope import seal
 from protocol.models import ReservationRequest, Target
@@ -45,6 +46,19 @@ TRANSIENT = {
     ProblemType.SIGNATURE_EXPIRED,
     ProblemType.UNKNOWN_KEY,
     ProblemType.REPLAY,
+}
+# What a host's refusal may tell our member as it is; any other answer is "the host could not
+# take it" (peer-unreachable): a host answering `unauthorized` speaks of our node, not of them.
+HOST_REFUSALS = {
+    ProblemType.SLOT_FULL,
+    ProblemType.ALLOWANCE_EXHAUSTED,
+    ProblemType.OUTSIDE_BOOKING_WINDOW,
+    ProblemType.CANCELLATION_WINDOW_CLOSED,
+    ProblemType.NOT_FOUND,
+    ProblemType.CONFLICT,
+    ProblemType.FORBIDDEN,
+    ProblemType.NOT_TWINNED,
+    ProblemType.VALIDATION_ERROR,
 }
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -135,6 +149,7 @@ class HomeDesk:
         problem = resp.problem()
         if resp.status >= 500 or problem.kind in TRANSIENT:
             return await self._unanswered(reservation, f"HTTP {resp.status} {problem}")
+        problem = refusal(resp, reservation.host, "the reservation", HOST_REFUSALS)
         async with self.node.write() as work:
             await self.repo.mark_rejected(work.tx, reservation.id, problem.kind.value, iso(self.node.clock.now()))
         raise problem
@@ -190,10 +205,10 @@ class HomeDesk:
                 ProblemType.PEER_UNREACHABLE, f"{reservation.host} did not answer; the reservation still stands"
             ) from exc
         if resp.status >= 300:
-            raise resp.problem()
+            raise refusal(resp, reservation.host, "the cancellation", HOST_REFUSALS)
         try:
             facts = await verify_receipt(self.node, reservation, resp.json())
-        except ValueError as exc:  # not JSON, or not an envelope: nothing the member could act on
+        except (Problem, ValueError) as exc:  # not JSON, not an envelope, not a receipt of the host's
             raise Problem(
                 ProblemType.PEER_UNREACHABLE, f"{reservation.host} gave no usable answer; the reservation still stands"
             ) from exc

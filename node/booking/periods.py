@@ -97,8 +97,8 @@ def month_of(instant: datetime, tz: str) -> str:
 
 
 def parse_month(value: str, field: str = "period") -> str:
-    if not _MONTH.match(value):
-        raise invalid(field, "a month is written YYYY-MM")
+    if not _MONTH.match(value) or not EARLIEST_YEAR <= int(value[:4]) < LATEST_YEAR - 1:
+        raise invalid(field, f"a month is written YYYY-MM, in the years {EARLIEST_YEAR} to {LATEST_YEAR - 2}")
     return value
 
 

@@ -9,6 +9,7 @@ on its own and no mix of reservations can overbook the resource.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,6 +27,10 @@ from .agreement import active_twin, find_twinning
 from .periods import invalid, local_instant, to_zone
 from .resources import ResourceService, check_open
 from .store import SlotQueries
+
+# A twin's slots read for one answer (the member's week reads every twin's): bounded by what a
+# page can show, not by what a twin stored.
+MAX_TWIN_SLOTS = 2000
 
 if TYPE_CHECKING:
     from .host import HostDesk
@@ -128,9 +133,14 @@ class SlotService:
         """What a twin offers us (our replicas of its slots), in its zone and ours."""
         twinning = await find_twinning(self.node, twin_ref, "id")
         stored = await self.node.store.objects.list(
-            "Slot", origin=twinning.peer_id, **self._range(start, end), limit=10_000
+            "Slot", origin=twinning.peer_id, **self._range(start, end), limit=MAX_TWIN_SLOTS
         )
-        items = [self.replica_view(s) for s in stored if s.object.get("twin") == self.node.id]
+        items = []
+        for index, row in enumerate(stored):
+            if row.object.get("twin") == self.node.id:
+                items.append(self.replica_view(row))
+            if index % 200 == 199:
+                await asyncio.sleep(0)  # a twin's thousands of slots: let other requests in meanwhile
         return {
             "twin": twinning.peer_id,
             "twinning_id": twinning.id,

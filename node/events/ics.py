@@ -1,9 +1,18 @@
-"""GET /calendar.ics: this space's public events and the twins' events it re-hosts."""
+"""GET /calendar.ics: this space's public events and the twins' events it re-hosts.
+
+Anyone may ask for it, as often as they like, so it is built once per version of what it
+shows (our events, the open flags on our copies, the twins' names, and the day, since ended
+events leave it after 90 days) and served from memory in between. Building turns up to 2000
+events into text: that runs on a worker thread, one build at a time.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from node.calendar import CalendarEntry, CalendarStatus, build_calendar
@@ -32,6 +41,33 @@ def uid(event: Event) -> str:
     return f"{event.id}@{urlsplit(event.origin).netloc}"
 
 
+@dataclass(frozen=True)
+class Built:
+    version: tuple[Any, ...]
+    body: bytes
+    etag: str
+
+
+class PublicCalendar:
+    """The public calendar, rebuilt only when its version changes."""
+
+    def __init__(self, service: EventService) -> None:
+        self.service = service
+        self.builds = 0
+        self._built: Built | None = None
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> Built:
+        node = self.service.node
+        version = (*await self.service.repo.calendar_version(), node.clock.now().date().isoformat())
+        async with self._lock:  # a crowd arriving together waits for one build, then shares it
+            if self._built is None or self._built.version != version:
+                body = await public_calendar(self.service)
+                self._built = Built(version, body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+                self.builds += 1
+            return self._built
+
+
 async def public_calendar(service: EventService) -> bytes:
     node = service.node
     since = iso(node.clock.now() - PAST)
@@ -44,7 +80,8 @@ async def public_calendar(service: EventService) -> bytes:
             row = await node.store.peers.get(source.origin)
             names[source.origin] = row["name"] if row is not None else source.origin
     entries = [entry(event, names, flags.get(event.id)) for event in events]
-    return build_calendar(f"{node.settings.node.name}: events", entries, now=node.clock.now())
+    name = f"{node.settings.node.name}: events"
+    return await asyncio.to_thread(build_calendar, name, entries, now=node.clock.now())
 
 
 def entry(event: Event, names: dict[str, str], flag: Flag | None) -> CalendarEntry:

@@ -153,6 +153,17 @@ class EventRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
+    async def calendar_version(self) -> tuple[Any, ...]:
+        """What the public calendar is built from, in a few numbers: the feed position (every
+        change of ours moves it), the open flags' state, and the names of the twins."""
+        row = await self._db.fetch_one(
+            "SELECT (SELECT value FROM counters WHERE name = 'feed_seq'), "
+            "(SELECT COUNT(*) || ':' || IFNULL(MAX(pk), 0) || ':' || IFNULL(SUM(source_version), 0) "
+            "FROM event_flags WHERE resolved_at IS NULL), "
+            "(SELECT COUNT(*) || ':' || IFNULL(MAX(fetched_at), '') FROM peers)"
+        )
+        return tuple(row) if row is not None else ()
+
     # -- baselines and flags ------------------------------------------------------------------
 
     async def baseline(self, tx: Connection, event_id: str) -> tuple[int, dict[str, Any]] | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from aiohttp import web
 
 from node.web.auth import require_operator, require_user
@@ -11,7 +9,6 @@ from node.web.errors import json_response, parse_body
 from node.web.keys import SERVICES
 
 from .bodies import EventCreate, EventPatch, ExportBody, ResolveBody
-from .ics import public_calendar
 from .service import EventService
 from .views import EventViews
 
@@ -90,9 +87,8 @@ async def resolve(request: web.Request) -> web.Response:
 @routes.get("/calendar.ics")
 async def calendar(request: web.Request) -> web.Response:
     """Public: subscribe to it. Same content, same bytes: the ETag lets calendar apps poll cheaply."""
-    body = await public_calendar(_service(request))
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "max-age=300"}
-    if etag in request.headers.get("If-None-Match", ""):
+    built = await _service(request).public_calendar.current()
+    headers = {"ETag": built.etag, "Cache-Control": "max-age=300"}
+    if built.etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type="text/calendar", charset="utf-8", headers=headers)
+    return web.Response(body=built.body, content_type="text/calendar", charset="utf-8", headers=headers)

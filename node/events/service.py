@@ -25,6 +25,7 @@ from protocol.problems import Problem, ProblemType
 from . import recurrence
 from .bodies import PLAIN_FIELDS, Audience, EventCreate, EventPatch
 from .exports import Exports, watched
+from .ics import PublicCalendar
 from .repository import CopyLink, EventRepository
 from .times import invalid, parse_local, zone_named
 
@@ -34,6 +35,7 @@ class EventService:
         self.node = node
         self.repo = EventRepository(node.store.db)
         self.exports = Exports(self)
+        self.public_calendar = PublicCalendar(self)
 
     def acceptor(self) -> Acceptor:
         """The inbox rule for twins' events: only what we may see, and well-formed series."""

@@ -13,7 +13,7 @@ import json
 import random
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -181,19 +181,28 @@ class PeerLink:
     # -- pull -------------------------------------------------------------------------------
 
     async def _pull_loop(self) -> None:
-        interval = self.node.settings.delivery.pull_interval_seconds
+        settings = self.node.settings.delivery
+        delay, failures = settings.pull_interval_seconds, 0
         while not self._stopping.is_set():
-            await self._sleep(self._pull, interval)
+            await self._sleep(self._pull, delay)
             if self._stopping.is_set():
                 return
             try:
                 twinning = await self.node.store.twinnings.get_live(self.peer_id)
                 if twinning is not None and twinning.status == "active":
                     await self.pull_feed()
+                failures = 0
             except (PeerUnreachable, Problem) as exc:
+                failures += 1
                 await self._pull_failed(str(exc))
             except Exception:
+                failures += 1
                 log.exception("pull_loop_error", peer=self.peer_id)
+            # A feed that keeps failing is read less and less often, up to the retry cap.
+            delay = min(
+                settings.pull_interval_seconds * 2 ** min(failures, 16),
+                max(settings.backoff_cap_seconds, settings.pull_interval_seconds),
+            )
 
     async def pull_feed(self, page_size: int = 500) -> int:
         """Read the peer's feed from our stored cursor to its end; returns objects read."""
@@ -203,13 +212,15 @@ class PeerLink:
             resp, page_size = await self._read_page(cursor, page_size)
             if resp.status != 200:
                 raise resp.problem()
-            items = resp.json().get("items", [])
+            items = _feed_items(self.peer_id, resp)
             if not items:
                 async with self.node.store.db.transaction() as tx:
                     await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
                 break
-            await self.node.inbox.apply(self.peer_id, [i["envelope"] for i in items], via="feed")
-            cursor = max(int(i["seq"]) for i in items)
+            if max(seq for seq, _ in items) <= cursor:  # asking again would get the same page forever
+                raise Problem(ProblemType.VALIDATION_ERROR, f"the feed of {self.peer_id} did not advance past {cursor}")
+            await self.node.inbox.apply(self.peer_id, [envelope for _, envelope in items], via="feed")
+            cursor = max(seq for seq, _ in items)
             total += len(items)
             async with self.node.store.db.transaction() as tx:
                 await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
@@ -256,6 +267,18 @@ def _fit(items: list[OutboxItem]) -> list[OutboxItem]:
             break
         batch.append(item)
     return batch
+
+
+def _feed_items(peer_id: str, resp: Response) -> list[tuple[int, Any]]:
+    """The (seq, envelope) of each item of a feed page; the envelopes are checked by the inbox."""
+    try:
+        items = resp.json()["items"]
+        found = [(item["seq"], item["envelope"]) for item in items]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Problem(ProblemType.VALIDATION_ERROR, f"the feed of {peer_id} is not a feed page") from exc
+    if not all(type(seq) is int and seq >= 1 for seq, _ in found):
+        raise Problem(ProblemType.VALIDATION_ERROR, f"the feed of {peer_id} has an item without a valid seq")
+    return found
 
 
 def _failure(resp: Response) -> DeliveryFailed:

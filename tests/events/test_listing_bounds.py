@@ -9,6 +9,7 @@ from node.events import views
 from protocol.envelope import seal
 from protocol.models import Event
 from tests.support.nodes import InProcessNode, eventually, twin
+from tests.web.support import Browserless
 
 from .support import LONDON_ZONE, MILAN_ZONE, NYC_ZONE, publish, versions_at
 
@@ -75,3 +76,14 @@ async def test_listing__twin_flood_does_not_crowd_out_our_events_or_other_twins(
     assert by_origin[nyc.url] == views.MAX_ITEMS - 5, "the flooding twin gets what the others leave"
     starts = [item["here"]["starts_at"] for item in result["items"]]
     assert starts == sorted(starts)
+
+    # The member's week page reads the same listing: our own and the other twin's events are there.
+    member = await london.api.ok("POST", "/api/v1/members", {"display_name": "Ada", "email": "ada@example.org"})
+    client = Browserless(london.local)
+    try:
+        await client.sign_in(member["token"])
+        status, page = await client.get("/?from=2027-03-15")
+        assert status == 200
+        assert all(e["title"] in page for e in ours + theirs)
+    finally:
+        await client.close()

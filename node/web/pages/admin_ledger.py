@@ -3,13 +3,13 @@ chart of what we gave the twin's members against what ours took there."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from node.booking.periods import parse_month
 from node.store.tokens import Principal
 from node.web.keys import NODE
 from protocol.problems import Problem
@@ -21,7 +21,6 @@ from .render import flash
 from .timefmt import month_label, parse, when
 
 routes = web.RouteTableDef()
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @routes.get("/admin/ledger")
@@ -30,7 +29,9 @@ async def ledger(request: web.Request, who: Principal) -> web.Response:
     node = request.app[NODE]
     zone = node.settings.node.timezone
     period = request.query.get("period", "")
-    if not _MONTH.match(period):
+    if period:
+        parse_month(period)  # a malformed or far-off month is a validation error, with how to write it
+    else:
         period = node.clock.now().astimezone(ZoneInfo(zone)).strftime("%Y-%m")
     message: dict[str, str] | None = None
     try:

@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from node.web.errors import validation_problem
+from protocol.models.common import EARLIEST_YEAR, LATEST_YEAR
 from protocol.problems import Problem, ProblemType
 
 M = TypeVar("M", bound=BaseModel)
@@ -58,14 +59,21 @@ def validated(model: type[M], values: dict[str, Any]) -> M:
         raise validation_problem(exc) from exc
 
 
-def day_param(value: str | None, default: date) -> date:
-    """A YYYY-MM-DD query parameter, or `default` when missing or malformed."""
-    if value and _DATE.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    return default
+def day_param(value: str | None, default: date, field: str = "from") -> date:
+    """A YYYY-MM-DD query parameter, or `default` when missing; a malformed day, or one outside
+    the years times may lie in, is a validation error that says how to write it."""
+    if not value:
+        return default
+    try:
+        day = date.fromisoformat(value) if _DATE.match(value) else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST_YEAR <= day.year < LATEST_YEAR:
+        message = f"write the day as YYYY-MM-DD, in the years {EARLIEST_YEAR} to {LATEST_YEAR - 1}"
+        raise Problem(
+            ProblemType.VALIDATION_ERROR, f"{field}: {message}", errors=[{"field": field, "message": message}]
+        )
+    return day
 
 
 def safe_back(value: str | None, default: str) -> str:

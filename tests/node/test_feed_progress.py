@@ -1,0 +1,100 @@
+"""A twin's feed whose cursor does not advance ends the pull with an error instead of looping."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from protocol.envelope import seal
+from protocol.problems import Problem
+from tests.support.nodes import eventually, free_port, twin
+from tests.support.objects import make_event, versions
+
+
+class StuckFeed:
+    """At a twin's public URL: forwards everything to the twin, but its feed answers the same
+    full page, at the same seq, however far the reader says it has read."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.target = ""
+        self.page: list[dict] = []
+        self.feed_requests = 0
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        self._session = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        if request.path == "/federation/v1/feed" and self.page:
+            self.feed_requests += 1
+            limit = int(request.query.get("limit", "500"))
+            return web.json_response({"items": (self.page * limit)[:limit]})
+        assert self._session is not None
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        async with self._session.request(
+            request.method, self.target + request.path_qs, data=body or None, headers=headers
+        ) as resp:
+            payload = await resp.read()
+            return web.Response(status=resp.status, body=payload, headers={"Content-Type": resp.content_type})
+
+
+@pytest.fixture
+async def stuck():
+    proxy = StuckFeed()
+    await proxy.start()
+    yield proxy
+    await proxy.stop()
+
+
+async def test_feed__page_that_does_not_advance_ends_the_pull_with_an_error(nodes, stuck):
+    nyc = await nodes("NYC", url=stuck.url)
+    stuck.target = nyc.local
+    stuck.page = [
+        {"seq": 1, "envelope": seal(make_event(nyc.url, "same"), nyc.node.keys.current).model_dump(mode="json")}
+    ]
+    london = await nodes("London", config={"delivery": {"pull_interval_seconds": 3600}})
+    await twin(nyc, london)
+    # London pulls once when the twinning becomes active: two pages, and the repeated one ends it.
+    await eventually(lambda: _count(stuck), 2)
+    assert await versions(london, "Event", nyc.url) == {"same": 1}
+    link = london.node.federation.link(nyc.url)
+    with pytest.raises(Problem, match="did not advance past 1"):
+        await asyncio.wait_for(link.pull_feed(page_size=10), 30)  # a guard only: the old code looped here
+    assert stuck.feed_requests == 3, "from the stored cursor (1), the first page already does not advance"
+    assert (await london.node.store.peer_state.get(nyc.url)).feed_cursor == 1
+
+
+async def _count(stuck: StuckFeed) -> int:
+    return stuck.feed_requests
+
+
+async def test_feed__page_without_valid_seq_is_refused(nodes, stuck):
+    nyc = await nodes("NYC", url=stuck.url)
+    stuck.target = nyc.local
+    london = await nodes("London")
+    await twin(nyc, london)
+    envelope = seal(make_event(nyc.url, "x"), nyc.node.keys.current).model_dump(mode="json")
+    link = london.node.federation.link(nyc.url)
+    for page in ([{"seq": "1", "envelope": envelope}], [{"envelope": envelope}], [{"seq": 0, "envelope": envelope}]):
+        stuck.page = page
+        with pytest.raises(Problem, match="feed"):
+            await link.pull_feed()
+    assert await versions(london, "Event", nyc.url) == {}

@@ -1,0 +1,82 @@
+"""A stranger with no credentials, on its own address: junk under the real twin's key id, bodies
+sent a byte at a time, more connections than anyone needs. The member and the real twin, on
+another address, must get through as if nothing happened."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from .conftest import ArenaFactory
+from .test_floods import in_our_week
+
+SOAK = bool(os.environ.get("GEMELLA_SOAK"))
+IMPOSTORS = 2000 if SOAK else 300
+TRICKLERS = 400 if SOAK else 100
+CONNECTIONS = 2000 if SOAK else 400
+# Production-like limits for a twin (the test harness raises them): small, so that junk
+# charged to the twin's budget would lock it out at once.
+PEER_LIMITS = {"limits": {"peer_requests_per_second": 2.0, "peer_burst": 20}}
+INBOX = "/federation/v1/inbox"
+
+
+@pytest.mark.xfail(strict=True, reason="waiting for rate limits charged to a twin only after its signature verified")
+async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_out(arena: ArenaFactory) -> None:
+    a = await arena(config=PEER_LIMITS)
+    junk = a.stranger.forged(INBOX, {"items": [a.twin.seal(in_our_week(a.twin.url, "junk", 0))]}, a.twin.keyid)
+    async with a.watch() as watch:
+        answers = await asyncio.gather(*(a.stranger.post(INBOX, *junk) for _ in range(IMPOSTORS)))
+        real = in_our_week(a.twin.url, "the-real-one", 2)
+        status, body = await a.twin.send("POST", a.home.url + INBOX, {"items": [a.twin.seal(real)]})
+    await a.unharmed_after(watch)
+    assert {slug for _, slug in answers} <= {"signature-invalid", "rate-limited", "replay"}, set(answers)
+    assert status == 202 and body["results"][0]["status"] == "applied", (status, body)
+
+
+async def test_trickling_bodies__a_stranger_sending_bytes_slowly_holds_no_one_up(arena: ArenaFactory) -> None:
+    a = await arena()
+    headers = (
+        f"POST {INBOX} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 1048576\r\n\r\n{"
+    ).encode()
+    async with a.watch() as watch:
+        writers = []
+        for _ in range(TRICKLERS):
+            opened = await a.stranger.open_socket()
+            if opened is not None:
+                opened[1].write(headers)
+                writers.append(opened[1])
+        for _ in range(10):  # trickle while the member reads and the real twin pushes
+            for writer in writers:
+                if not writer.is_closing():
+                    writer.write(b" ")
+            await watch.read_once(a.home.api.session)
+        status, body = (await a.twin.push(a.home, [a.twin.seal(in_our_week(a.twin.url, "through", 3))]))[0]
+    await a.unharmed_after(watch)
+    assert status == 202, (status, body)
+
+
+@pytest.mark.xfail(strict=True, reason="waiting for a cap on concurrent connections per address")
+async def test_connection_flood__one_address_gets_its_cap_and_not_the_node(arena: ArenaFactory) -> None:
+    a = await arena()
+    async with a.watch() as watch:
+        sockets = [s for s in [await a.stranger.open_socket() for _ in range(CONNECTIONS)] if s is not None]
+        for _, writer in sockets:
+            writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+        closed = await asyncio.gather(*(closed_soon(reader) for reader, _ in sockets))
+        status, _ = (await a.twin.push(a.home, [a.twin.seal(in_our_week(a.twin.url, "through", 3))]))[0]
+    await a.unharmed_after(watch)
+    assert status == 202
+    assert sum(closed) + (CONNECTIONS - len(sockets)) > 0, "the node held every connection the stranger opened"
+
+
+async def closed_soon(reader: asyncio.StreamReader) -> bool:
+    """Whether the node closed this connection (it is given a second to do so)."""
+    try:
+        return await asyncio.wait_for(reader.read(1), 1.0) == b""
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        return True

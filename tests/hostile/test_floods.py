@@ -13,6 +13,7 @@ from protocol.models import Event
 from tests.support.nodes import InProcessNode, twin
 
 from .conftest import ArenaFactory
+from .twin import problem_slugs
 
 SOAK = bool(os.environ.get("GEMELLA_SOAK"))
 SERIES = 20_000 if SOAK else 2000
@@ -102,11 +103,3 @@ async def test_quota_filler__a_twin_is_stopped_at_its_quota_and_told_why(arena: 
     assert "quota-exceeded" in {slug for _, body in answers for slug in problem_slugs(body)}, answers
     stored = await a.home.api.ok("GET", f"/api/v1/events?origin={a.twin.url}&{a.member.week_query()}")
     assert len(stored["items"]) <= QUOTA["quota"]["objects_per_twin"]
-
-
-def problem_slugs(body: Any) -> set[str]:
-    """The problem types of an inbox answer: of the whole batch, or of each item."""
-    if not isinstance(body, dict):
-        return set()
-    problems = [r.get("problem") for r in body.get("results", [])] if "results" in body else [body]
-    return {str(p.get("type", "")).rsplit("/", 1)[-1] for p in problems if isinstance(p, dict)}

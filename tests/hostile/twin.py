@@ -38,6 +38,7 @@ from .watch import LIVENESS_SECONDS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BATCH = 500  # items per inbox request, the protocol's limit
+BATCH_BYTES = 900 * 1024  # under the 1 MiB body limit
 CHUNK = b" " * 65536
 
 
@@ -153,11 +154,10 @@ class HostileTwin:
             return 0, type(exc).__name__
 
     async def push(self, node: BaseNode, envelopes: list[dict[str, Any]]) -> list[tuple[int, Any]]:
-        """Push envelopes to the node's inbox, `BATCH` at a time, as a twin's outbox would."""
+        """Push envelopes to the node's inbox in batches that fit its limits, as a twin's outbox would."""
         answers = []
-        for start in range(0, len(envelopes), BATCH):
-            batch = {"items": envelopes[start : start + BATCH]}
-            answers.append(await self.send("POST", node.url + "/federation/v1/inbox", batch))
+        for batch in batches(envelopes):
+            answers.append(await self.send("POST", node.url + "/federation/v1/inbox", {"items": batch}))
         return answers
 
     def proposal(self, node: BaseNode, offer: Terms | None = None) -> TwinningProposal:
@@ -185,6 +185,28 @@ class HostileTwin:
         await node.api.ok("POST", f"/api/v1/twins/{agreement}/accept")
         await eventually(lambda: _status(node, agreement), "active")
         return agreement
+
+
+def batches(envelopes: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """At most `BATCH` items and `BATCH_BYTES` of JSON each."""
+    found: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for envelope in envelopes:
+        length = len(json.dumps(envelope)) + 1
+        if len(found[-1]) == BATCH or (found[-1] and size + length > BATCH_BYTES):
+            found.append([])
+            size = 0
+        found[-1].append(envelope)
+        size += length
+    return [batch for batch in found if batch]
+
+
+def problem_slugs(body: Any) -> set[str]:
+    """The problem types of an inbox answer: of the whole batch, or of each item."""
+    if not isinstance(body, dict):
+        return set()
+    problems = [r.get("problem") for r in body.get("results", [])] if "results" in body else [body]
+    return {str(p.get("type", "")).rsplit("/", 1)[-1] for p in problems if isinstance(p, dict)}
 
 
 async def _status(node: BaseNode, twinning_id: str) -> str:

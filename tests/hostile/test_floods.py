@@ -7,8 +7,6 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from protocol.models import Event
 from tests.support.nodes import InProcessNode, twin
 
@@ -56,7 +54,6 @@ async def week(arena: Any) -> list[dict[str, Any]]:
     return list(body["items"])
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for recurrence expanded from the window and fair share per origin")
 async def test_recurrence_flood__series_from_1970_leave_the_week_answered(arena: ArenaFactory) -> None:
     a = await arena()
     series = [a.twin.seal(daily_since_1970(a.twin.url, f"daily-{n}")) for n in range(SERIES)]
@@ -67,7 +64,6 @@ async def test_recurrence_flood__series_from_1970_leave_the_week_answered(arena:
     assert any(item["origin"] == a.twin.url for item in await week(a)), "the twin's series are listed beside ours"
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for fair share per origin in truncated listings")
 async def test_event_flood__one_twin_cannot_crowd_out_our_events_or_other_twins(
     arena: ArenaFactory, nodes: Any
 ) -> None:
@@ -89,11 +85,10 @@ def neighbour_event() -> dict[str, str]:
     return {"title": "Next door", "starts_at": f"{day}T19:00", "ends_at": f"{day}T21:00"}
 
 
-QUOTA = {"quota": {"objects_per_twin": 300, "bytes_per_twin": 2 * 1024 * 1024}}
+QUOTA = {"limits": {"twin_max_objects": 300, "twin_max_bytes": 2 * 1024 * 1024}}
 FILLER = 1000  # objects of ~19 kB: past both quotas
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for quota per twin (quota-exceeded)")
 async def test_quota_filler__a_twin_is_stopped_at_its_quota_and_told_why(arena: ArenaFactory) -> None:
     a = await arena(config=QUOTA)
     filler = [a.twin.seal(in_our_week(a.twin.url, f"fill-{n}", n, "x" * 19_000)) for n in range(FILLER)]
@@ -102,4 +97,7 @@ async def test_quota_filler__a_twin_is_stopped_at_its_quota_and_told_why(arena: 
     await a.unharmed_after(watch)
     assert "quota-exceeded" in {slug for _, body in answers for slug in problem_slugs(body)}, answers
     stored = await a.home.api.ok("GET", f"/api/v1/events?origin={a.twin.url}&{a.member.week_query()}")
-    assert len(stored["items"]) <= QUOTA["quota"]["objects_per_twin"]
+    assert len(stored["items"]) <= QUOTA["limits"]["twin_max_objects"]
+    status = await a.home.api.ok("GET", "/api/v1/status")
+    storage = next(p for p in status["peers"] if p["peer"] == a.twin.url)["storage"]
+    assert storage["refused"] > 0 and storage["objects"] <= storage["max_objects"], storage

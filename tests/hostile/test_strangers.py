@@ -22,7 +22,6 @@ PEER_LIMITS = {"limits": {"peer_requests_per_second": 2.0, "peer_burst": 20}}
 INBOX = "/federation/v1/inbox"
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for rate limits charged to a twin only after its signature verified")
 async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_out(arena: ArenaFactory) -> None:
     a = await arena(config=PEER_LIMITS)
     junk = a.stranger.forged(INBOX, {"items": [a.twin.seal(in_our_week(a.twin.url, "junk", 0))]}, a.twin.keyid)

@@ -154,7 +154,8 @@ async def test_hostile_problems__our_member_gets_our_own_clear_problem(arena: Ar
             answers.append((document, *await reserve(a)))
     await a.unharmed_after(watch)
     for document, status, body in answers:
-        assert status < 500 or body.get("type", "").endswith("/peer-unreachable"), (document, status, body)
+        assert isinstance(body, dict), (document, status, body)
+        assert status < 500 or body["type"].endswith("/peer-unreachable"), (document, status, body)
         if status >= 300:
             assert body["type"].rsplit("/", 1)[-1] in KNOWN_SLUGS, (document, body)
             assert isinstance(body.get("detail", ""), str), (document, body)

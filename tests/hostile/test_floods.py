@@ -7,7 +7,9 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from protocol.models import Event
+import pytest
+
+from protocol.models import Event, Resource, Slot
 from tests.support.nodes import InProcessNode, twin
 
 from .conftest import ArenaFactory
@@ -16,6 +18,7 @@ from .twin import problem_slugs
 SOAK = bool(os.environ.get("GEMELLA_SOAK"))
 SERIES = 20_000 if SOAK else 2000
 FLOOD = 10_000 if SOAK else 2500
+SLOTS = 20_000 if SOAK else 5000
 
 
 def daily_since_1970(origin: str, id_: str) -> Event:
@@ -78,6 +81,33 @@ async def test_event_flood__one_twin_cannot_crowd_out_our_events_or_other_twins(
     await a.unharmed_after(watch)
     origins = {item["origin"] for item in await week(a)}
     assert {a.home.url, neighbour.url, a.twin.url} <= origins, "each origin keeps its share of the week"
+
+
+def slot_in_our_week(origin: str, for_twin: str, n: int) -> Slot:
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1 + n % 5, minutes=n)
+    desk = Resource(id=f"desk-{n}", kind="desk", name=f"Desk {n}", capacity=1)
+    return Slot(
+        origin=origin,
+        id=f"slot-{n}",
+        version=1,
+        resource=desk,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        timezone="UTC",
+        twin=for_twin,
+        seats=1,
+        remaining=1,
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="waiting for a bound on each twin's slots in the week page (no one's list yet)")
+async def test_slot_flood__thousands_of_slots_in_our_week_leave_the_week_page_answered(arena: ArenaFactory) -> None:
+    a = await arena()
+    flood = [a.twin.seal(slot_in_our_week(a.twin.url, a.home.url, n)) for n in range(SLOTS)]
+    async with a.watch() as watch:
+        answers = await a.twin.push(a.home, flood)
+    assert {status for status, _ in answers} == {202}, answers[:1]
+    await a.unharmed_after(watch)
 
 
 def neighbour_event() -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ class Watch:
     pid: int
     reads: int = 0
     failures: Counter[str] = field(default_factory=Counter)
-    missing_own: int = 0  # listings without all the space's own events
+    missing_own: int = 0  # listings or week pages without all the space's own events
     rss_start: float = 0.0
     rss_peak: float = 0.0
 
@@ -88,7 +89,7 @@ class Watch:
                     body = await resp.read()
                     if resp.status >= 300:
                         self.failures[f"{url.split('?')[0]} HTTP {resp.status}"] += 1
-                    elif url == listing and not self._lists_own(body):
+                    elif not (self._lists_own(body) if url == listing else self._shows_own(body)):
                         self.missing_own += 1
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.failures[f"{url.split('?')[0]} {type(exc).__name__}"] += 1
@@ -96,10 +97,11 @@ class Watch:
             self.sample_rss()
 
     def _lists_own(self, body: bytes) -> bool:
-        import json
-
         listed = {item["id"] for item in json.loads(body)["items"] if item.get("local")}
         return self.member.own_events <= listed
+
+    def _shows_own(self, page: bytes) -> bool:
+        return all(f'id="event-{id_}"'.encode() in page for id_ in self.member.own_events)
 
 
 @contextlib.asynccontextmanager

@@ -5,12 +5,18 @@ another address, must get through as if nothing happened."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+from typing import Any
 
 import pytest
 
+from protocol.envelope import seal_raw
+from tests.support.nodes import free_port
+
 from .conftest import ArenaFactory
 from .test_floods import in_our_week
+from .twin import problem_answer
 
 SOAK = bool(os.environ.get("GEMELLA_SOAK"))
 IMPOSTORS = 2000 if SOAK else 300
@@ -20,6 +26,7 @@ CONNECTIONS = 2000 if SOAK else 400
 # charged to the twin's budget would lock it out at once.
 PEER_LIMITS = {"limits": {"peer_requests_per_second": 2.0, "peer_burst": 20}}
 INBOX = "/federation/v1/inbox"
+TWINNING = "/federation/v1/twinning"
 
 
 async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_out(arena: ArenaFactory) -> None:
@@ -79,3 +86,41 @@ async def closed_soon(reader: asyncio.StreamReader) -> bool:
         return False
     except ConnectionError:
         return True
+
+
+async def stranger_proposal(a: Any, claimed: str) -> tuple[int, dict[str, Any]]:
+    """A stranger's signed proposal that claims to come from `claimed` (signed with the stranger's key)."""
+    proposal = a.twin.proposal(a.home).model_copy(update={"origin": claimed, "proposer": claimed})
+    envelope = seal_raw(proposal.to_wire(), a.stranger.key).model_dump(mode="json")
+    body, headers = a.stranger.forged(TWINNING, envelope, f"{claimed}#{a.stranger.key.kid}")
+    async with a.stranger.session.post(a.home.local + TWINNING, data=body, headers=headers) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+async def test_ssrf__a_stranger_cannot_make_the_node_dial_a_private_address(arena: ArenaFactory) -> None:
+    a = await arena(config={"federation": {"allow_private_addresses": False}}, twinned=False)
+    canary = a.twin  # a server on loopback that counts what reaches it
+    async with a.watch() as watch:
+        status, problem = await stranger_proposal(a, canary.url)
+        for path in (INBOX, "/federation/v1/feed"):
+            body, headers = a.stranger.forged(path, {"items": []}, f"{canary.url}#{a.stranger.key.kid}")
+            await a.stranger.post(path, body, headers)
+    await a.unharmed_after(watch)
+    assert sum(canary.served.values()) == 0, dict(canary.served)
+    assert status == 502 and problem["type"].endswith("/peer-unreachable"), problem
+
+
+async def test_oracle__a_stranger_learns_nothing_of_what_answered_or_whether_a_port_is_open(
+    arena: ArenaFactory,
+) -> None:
+    a = await arena(twinned=False)
+    a.twin.answer_with("document", problem_answer(b"secret: internal admin panel", status=500))
+    closed = f"http://127.0.0.1:{free_port()}"
+    answers = {}
+    async with a.watch() as watch:
+        for url in (closed, a.twin.url):
+            status, problem = await stranger_proposal(a, url)
+            answers[url] = (status, problem["type"], problem.get("detail", "").replace(url, "URL"))
+    await a.unharmed_after(watch)
+    assert answers[closed] == answers[a.twin.url], answers
+    assert "secret" not in json.dumps(answers) and "500" not in json.dumps(answers)

@@ -141,12 +141,22 @@ class HostileTwin:
         envelope = seal_raw(obj, self.key) if isinstance(obj, dict) else seal(obj, self.key)
         return envelope.model_dump(mode="json")
 
-    async def send(self, method: str, url: str, payload: Any = None, *, keyid: str | None = None) -> tuple[int, Any]:
-        """A request signed with our key (under `keyid` if given); returns (status, JSON or text)."""
-        assert self.session is not None
+    def signed(
+        self, method: str, url: str, payload: Any = None, *, keyid: str | None = None, created: int | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of a request signed with our key (under `keyid`, at `created`, if given)."""
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"} if body else {}
-        headers |= sign_request(method, url, headers, body, self.key, keyid or self.keyid)
+        headers |= sign_request(method, url, headers, body, self.key, keyid or self.keyid, created=created)
+        return body, headers
+
+    async def send(self, method: str, url: str, payload: Any = None, *, keyid: str | None = None) -> tuple[int, Any]:
+        """A request signed with our key (under `keyid` if given); returns (status, JSON or text)."""
+        return await self.send_signed(method, url, *self.signed(method, url, payload, keyid=keyid))
+
+    async def send_signed(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        """Send a request exactly as signed (again, for a replay)."""
+        assert self.session is not None
         try:
             async with self.session.request(method, url, data=body or None, headers=headers) as resp:
                 return resp.status, await answer(resp)

@@ -3,6 +3,7 @@ reading its week, a hostile twin really twinned with it, and a stranger on anoth
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,13 @@ from .twin import HostileTwin
 from .watch import Member, Watch, watching
 
 OWN_EVENTS = 3
+# The larger size of an attack runs only in the soak run (`make soak`: GEMELLA_SOAK=1, -m slow).
+SOAK_ONLY = [pytest.mark.slow, pytest.mark.skipif(not os.environ.get("GEMELLA_SOAK"), reason="soak run: `make soak`")]
+
+
+def sizes(usual: int, soak: int) -> Any:
+    """Parametrize an attack's size: `usual` in every run, `soak` in the soak run."""
+    return pytest.mark.parametrize("size", [usual, pytest.param(soak, marks=SOAK_ONLY)])
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from typing import Any
 
 import pytest
@@ -14,14 +13,10 @@ import pytest
 from protocol.envelope import seal_raw
 from tests.support.nodes import free_port
 
-from .conftest import ArenaFactory
+from .conftest import ArenaFactory, sizes
 from .test_floods import in_our_week
 from .twin import problem_answer
 
-SOAK = bool(os.environ.get("GEMELLA_SOAK"))
-IMPOSTORS = 2000 if SOAK else 300
-TRICKLERS = 400 if SOAK else 100
-CONNECTIONS = 2000 if SOAK else 400
 # Production-like limits for a twin (the test harness raises them): small, so that junk
 # charged to the twin's budget would lock it out at once.
 PEER_LIMITS = {"limits": {"peer_requests_per_second": 2.0, "peer_burst": 20}}
@@ -29,11 +24,14 @@ INBOX = "/federation/v1/inbox"
 TWINNING = "/federation/v1/twinning"
 
 
-async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_out(arena: ArenaFactory) -> None:
+@sizes(300, 2000)
+async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_out(
+    arena: ArenaFactory, size: int
+) -> None:
     a = await arena(config=PEER_LIMITS)
     junk = a.stranger.forged(INBOX, {"items": [a.twin.seal(in_our_week(a.twin.url, "junk", 0))]}, a.twin.keyid)
     async with a.watch() as watch:
-        answers = await asyncio.gather(*(a.stranger.post(INBOX, *junk) for _ in range(IMPOSTORS)))
+        answers = await asyncio.gather(*(a.stranger.post(INBOX, *junk) for _ in range(size)))
         real = in_our_week(a.twin.url, "the-real-one", 2)
         status, body = await a.twin.send("POST", a.home.url + INBOX, {"items": [a.twin.seal(real)]})
     await a.unharmed_after(watch)
@@ -41,7 +39,10 @@ async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_
     assert status == 202 and body["results"][0]["status"] == "applied", (status, body)
 
 
-async def test_trickling_bodies__a_stranger_sending_bytes_slowly_holds_no_one_up(arena: ArenaFactory) -> None:
+@sizes(100, 400)
+async def test_trickling_bodies__a_stranger_sending_bytes_slowly_holds_no_one_up(
+    arena: ArenaFactory, size: int
+) -> None:
     a = await arena()
     headers = (
         f"POST {INBOX} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -49,7 +50,7 @@ async def test_trickling_bodies__a_stranger_sending_bytes_slowly_holds_no_one_up
     ).encode()
     async with a.watch() as watch:
         writers = []
-        for _ in range(TRICKLERS):
+        for _ in range(size):
             opened = await a.stranger.open_socket()
             if opened is not None:
                 opened[1].write(headers)
@@ -65,17 +66,18 @@ async def test_trickling_bodies__a_stranger_sending_bytes_slowly_holds_no_one_up
 
 
 @pytest.mark.xfail(strict=True, reason="waiting for a cap on concurrent connections per address")
-async def test_connection_flood__one_address_gets_its_cap_and_not_the_node(arena: ArenaFactory) -> None:
+@sizes(400, 2000)
+async def test_connection_flood__one_address_gets_its_cap_and_not_the_node(arena: ArenaFactory, size: int) -> None:
     a = await arena()
     async with a.watch() as watch:
-        sockets = [s for s in [await a.stranger.open_socket() for _ in range(CONNECTIONS)] if s is not None]
+        sockets = [s for s in [await a.stranger.open_socket() for _ in range(size)] if s is not None]
         for _, writer in sockets:
             writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
         closed = await asyncio.gather(*(closed_soon(reader) for reader, _ in sockets))
         status, _ = (await a.twin.push(a.home, [a.twin.seal(in_our_week(a.twin.url, "through", 3))]))[0]
     await a.unharmed_after(watch)
     assert status == 202
-    assert sum(closed) + (CONNECTIONS - len(sockets)) > 0, "the node held every connection the stranger opened"
+    assert sum(closed) + (size - len(sockets)) > 0, "the node held every connection the stranger opened"
 
 
 async def closed_soon(reader: asyncio.StreamReader) -> bool:

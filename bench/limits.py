@@ -63,7 +63,13 @@ from tests.support.objects import make_event
 PRODUCTION = {
     "log": {"level": "warning"},
     "delivery": {"pull_interval_seconds": 3600.0},
-    "limits": {"peer_requests_per_second": 50.0, "peer_burst": 200, "stranger_proposals_per_minute": 6.0},
+    "limits": {
+        "peer_requests_per_second": 50.0,
+        "peer_burst": 200,
+        "stranger_proposals_per_minute": 6.0,
+        "unverified_requests_per_minute": 60.0,
+        "sign_ins_per_minute": 10.0,
+    },
 }
 QUIET = {"log": {"level": "warning"}, "delivery": {"pull_interval_seconds": 3600.0}}
 READ_TIMEOUT = 10.0

@@ -198,6 +198,7 @@ async def oversize_answers(home: ProcessNode, twin: HostileTwin, stop: asyncio.E
             url = f"{home.local}/api/v1/reservations/{uuid.uuid4()}"
             async with session.put(url, json={"slot_id": "desk-1", "twin_id": twin.url}) as resp:
                 answers[str(resp.status)] += 1
+            await asyncio.sleep(0.1)  # a busy space's members, not a flood: the load is the answers
     twin.answer_with("reservations", None)
     twin.answer_with("inbox", None)
     return {"reservations": dict(answers), "twin_served": dict(twin.served)}

@@ -31,7 +31,7 @@ class Stranger:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(local_addr=(REQUEST_ADDRESS, 0), limit=50)
+            connector = aiohttp.TCPConnector(local_addr=(REQUEST_ADDRESS, 0), limit=16)  # under a per-address cap
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 

@@ -41,30 +41,42 @@ async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_
     assert status == 202 and body["results"][0]["status"] == "applied", (status, body)
 
 
+@pytest.mark.xfail(strict=True, reason="waiting for body deadlines (limits.body_timeout_seconds)")
 @sizes(100, 400)
 async def test_trickling_bodies__a_stranger_sending_bytes_slowly_holds_no_one_up(
     arena: ArenaFactory, size: int
 ) -> None:
-    a = await arena()
-    headers = (
+    a = await arena(config={"limits": {"body_timeout_seconds": 1.0}})
+    head = (
         f"POST {INBOX} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         "Content-Length: 1048576\r\n\r\n{"
     ).encode()
     async with a.watch() as watch:
-        writers = []
-        for _ in range(size):
-            opened = await a.stranger.open_socket()
-            if opened is not None:
-                opened[1].write(headers)
-                writers.append(opened[1])
-        for _ in range(10):  # trickle while the member reads and the real twin pushes
-            for writer in writers:
-                if not writer.is_closing():
-                    writer.write(b" ")
-            await watch.read_once(a.home.api.session)
+        tricklers = [s for s in [await a.stranger.open_socket() for _ in range(size)] if s is not None]
+        for _, writer in tricklers:
+            writer.write(head)
+        ended = asyncio.gather(*(trickle_until_closed(reader, writer) for reader, writer in tricklers))
         status, body = (await a.twin.push(a.home, [a.twin.seal(in_our_week(a.twin.url, "through", 3))]))[0]
+        closed = await ended
     await a.unharmed_after(watch)
     assert status == 202, (status, body)
+    assert all(closed), f"{closed.count(False)} of {len(closed)} trickling connections were held past the deadline"
+
+
+async def trickle_until_closed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    """Send a byte every 0.2 s until the node closes the connection (True), or for 15 s at most (False)."""
+    for _ in range(75):
+        if writer.is_closing():
+            return True
+        writer.write(b" ")
+        try:
+            if await asyncio.wait_for(reader.read(65536), 0.2) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except ConnectionError:
+            return True
+    return False
 
 
 @pytest.mark.xfail(strict=True, reason="waiting for a cap on concurrent connections per address")
@@ -83,9 +95,10 @@ async def test_connection_flood__one_address_gets_its_cap_and_not_the_node(arena
 
 
 async def closed_soon(reader: asyncio.StreamReader) -> bool:
-    """Whether the node closed this connection (it is given a second to do so)."""
+    """Whether the node closed this connection, after whatever it said (it is given two seconds)."""
     try:
-        return await asyncio.wait_for(reader.read(1), 1.0) == b""
+        await asyncio.wait_for(reader.read(), 2.0)  # to the end: the node closed it
+        return True
     except TimeoutError:
         return False
     except ConnectionError:

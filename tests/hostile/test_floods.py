@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from protocol.models import Event, Resource, Slot
+from protocol.models import Event, ObjectRef, Resource, Slot
 from tests.support.nodes import InProcessNode, twin
 
 from .conftest import ArenaFactory, sizes
@@ -107,6 +107,28 @@ async def test_slot_flood__thousands_of_slots_in_our_week_leave_the_week_page_an
         answers = await a.twin.push(a.home, flood)
     assert {status for status, _ in answers} == {202}, answers[:1]
     await a.unharmed_after(watch)
+
+
+def copy_of(origin: str, source: ObjectRef, n: int) -> Event:
+    """A twin's "re-hosting" of one of our events, a year ahead (out of the week being read)."""
+    event = in_our_week(origin, f"copy-{n}", n)
+    start = event.starts_at + timedelta(days=365)
+    return event.model_copy(update={"exported_from": source, "starts_at": start, "ends_at": start + timedelta(hours=1)})
+
+
+@pytest.mark.xfail(strict=True, reason="waiting for 'also at' bounded per origin (a hole on no one's list yet)")
+@sizes(3000, 15_000)
+async def test_copy_flood__a_twins_copies_of_our_events_cost_our_week_nothing(arena: ArenaFactory, size: int) -> None:
+    a = await arena()
+    own = sorted(a.member.own_events)
+    copies = [a.twin.seal(copy_of(a.twin.url, ObjectRef(origin=a.home.url, id=own[n % 3]), n)) for n in range(size)]
+    async with a.watch() as watch:
+        answers = await a.twin.push(a.home, copies)
+    assert {status for status, _ in answers} == {202}, answers[:1]
+    await a.unharmed_after(watch)
+    for item in await week(a):
+        origins = [other["origin"] for other in item["also_at"]]
+        assert len(origins) == len(set(origins)), f"{item['id']} is 'also at' {len(origins)} places"
 
 
 def neighbour_event() -> dict[str, str]:

@@ -112,3 +112,27 @@ async def test_control_characters__a_twins_text_is_shown_as_text_and_never_reach
     assert not [line for line in lines if line.startswith("UID:evil")], "the twin's text wrote its own calendar lines"
     raw_controls = [c for c in CONTROL if c in text]
     assert not raw_controls, f"control characters reached the calendar: {raw_controls!r}"
+
+
+async def test_markup__a_twins_name_and_text_are_shown_as_text_on_every_page(arena: ArenaFactory) -> None:
+    a = await arena(twinned=False)
+    a.twin.name = '<img src=x onerror=alert(1)>"Mallory'
+    await a.twin.twin_with(a.home)  # the node reads the twin's name from its document
+    event = in_our_week(a.twin.url, "markup", 1).model_copy(
+        update={"title": "<script>alert(2)</script>", "venue": "<b>bold</b>", "summary": "</li></ul><form>"}
+    )
+    status, _ = await a.twin.send("POST", a.home.url + "/federation/v1/inbox", {"items": [a.twin.seal(event)]})
+    assert status == 202
+    pages = {"/": a.member.headers, "/reservations": a.member.headers}
+    operator = {"Authorization": f"Bearer {a.home.token}"}
+    pages |= {"/admin": operator, "/admin/delivery": operator, "/admin/events": operator}
+    async with a.watch() as watch:
+        for path, headers in pages.items():
+            async with a.home.api.session.get(a.home.local + path, headers=headers) as resp:
+                page = await resp.text()
+            assert resp.status == 200, path
+            for markup in ("<img src=x", "<script>alert", "<b>bold", "</li></ul><form>"):
+                assert markup not in page, f"{markup!r} reached {path} as markup"
+    await a.unharmed_after(watch)
+    week = await a.home.api.ok("GET", f"/api/v1/events?{a.member.week_query()}")
+    assert any(item["id"] == "markup" for item in week["items"]), "the twin's event is listed, as text"

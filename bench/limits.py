@@ -1,6 +1,6 @@
 """Resource limits: does the node keep answering its members under hostile or heavy load?
 
-    python bench/limits.py [--slow 200] [--flood 2000] [--items 10000] [--samples 200]
+    python bench/limits.py [--samples 200] [--loads impostor_flood,recurrence_flood] [--series 2000] ...
 
 The node under test runs as `gemella run` (its own interpreter, production settings for rate
 limits). While each load runs, a member reads GET /api/v1/events (with 60 events to list) over
@@ -10,23 +10,30 @@ and over; its latency is compared with the same read on the idle node. Loads:
   finish (slowloris), and connections that send headers and then trickle a 1 MiB body to the
   federation inbox; also how long the node lets a never-finished request hold a connection;
 - a flood of twinning proposals from strangers (many keys, many claimed node URLs), signed;
-- a twin pushing 10,000 events in batches of 500, as its outbox would.
+- a twin pushing 10,000 events in batches of 500, as its outbox would;
+- the hostile twin's loads (bench/limits_loads.py, the twin of tests/hostile): recurrence
+  flood, oversize answers, impostor flood, trickling bodies, quota filler.
 
-Prints one JSON object (progress on stderr), with the machine's own limit measured in the same
-run: the node process's open-file limit, which bounds how many connections it can hold.
+Slow clients and strangers speak from other loopback addresses (127.0.0.2, 127.0.0.3) than the
+member (127.0.0.1), as they would from the internet. Each load reports the member's p95 beside
+the idle p95 measured just before it in the same run (the machine is shared: its idle drifts),
+their ratio (goal: within 3x), and how much the node process's resident memory grew while it
+lasted (goal: < 50 MB). Prints one JSON object (progress on stderr), with the machine's own
+limit measured in the same run: the node process's open-file limit, which bounds how many
+connections it can hold.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import contextlib
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +42,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 
 from bench._common import emit, machine, percentile, progress
+from bench.limits_loads import (
+    flood,
+    header_deadline,
+    impostor_flood,
+    oversize_answers,
+    quota_filler,
+    recurrence_flood,
+    slow_bodies,
+    slow_headers,
+    trickling_bodies,
+)
 from node.logs import configure_logging
 from protocol.envelope import seal
-from protocol.httpsig import sign_request
-from protocol.keys import SigningKey
-from protocol.models import Terms, TwinningProposal
+from tests.hostile.twin import HostileTwin
+from tests.hostile.watch import rss_mb
 from tests.support.nodes import InProcessNode, ProcessNode, twin
 from tests.support.objects import make_event
 
@@ -47,10 +64,17 @@ from tests.support.objects import make_event
 PRODUCTION = {
     "log": {"level": "warning"},
     "delivery": {"pull_interval_seconds": 3600.0},
-    "limits": {"peer_requests_per_second": 50.0, "peer_burst": 200, "stranger_proposals_per_minute": 6.0},
+    "limits": {
+        "peer_requests_per_second": 50.0,
+        "peer_burst": 200,
+        "stranger_proposals_per_minute": 6.0,
+        "unverified_requests_per_minute": 60.0,
+        "sign_ins_per_minute": 10.0,
+    },
 }
 QUIET = {"log": {"level": "warning"}, "delivery": {"pull_interval_seconds": 3600.0}}
 READ_TIMEOUT = 10.0
+MAX_FAILURES = 3  # a node that failed its member this often is down: stop measuring that load
 
 
 class Member:
@@ -65,7 +89,7 @@ class Member:
         latencies, failures = [], Counter[str]()
         async with aiohttp.ClientSession() as session:
             for _ in range(count):
-                if until is not None and until.done():
+                if (until is not None and until.done()) or sum(failures.values()) >= MAX_FAILURES:
                     break
                 started = time.perf_counter()
                 outcome = await self._read(session)
@@ -100,8 +124,8 @@ def summary(latencies: list[float], failures: Counter[str]) -> dict[str, Any]:
 Load = Callable[[asyncio.Event], Awaitable[Any]]
 
 
-async def while_loaded(member: Member, samples: int, load: Load, *, finite: bool = False) -> dict[str, Any]:
-    """The member's figures while `load` runs, and what the load reports.
+async def while_loaded(member: Member, samples: int, load: Load, pid: int, *, finite: bool = False) -> dict[str, Any]:
+    """The member's figures while `load` runs, what the load reports, and the node's RSS growth.
 
     A continuous load runs until the member has its samples; a `finite` one (a push of N items)
     ends on its own, and the member reads only while it lasts.
@@ -109,131 +133,33 @@ async def while_loaded(member: Member, samples: int, load: Load, *, finite: bool
     stop = asyncio.Event()
     if finite:
         stop.set()
+    rss = RssPeak(pid)
     task = asyncio.create_task(load(stop))
     await asyncio.sleep(0.2 if finite else 0.5)  # let the load build up
     figures = await member.sample(samples, until=task if finite else None)
     stop.set()
-    return {"member": figures, "load": await task}
+    reported = await task
+    return {"member": figures, "load": reported, "rss_growth_mb": await rss.growth()}
 
 
-# -- slow clients ---------------------------------------------------------------------------------
+class RssPeak:
+    """The node process's resident memory, sampled every 50 ms from now until `growth()`."""
 
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start = self.peak = rss_mb(pid)
+        self._task = asyncio.create_task(self._sample())
 
-async def slow_headers(port: int, count: int, stop: asyncio.Event) -> dict[str, Any]:
-    """`count` connections sending a never-ending header block, one short line a second."""
-    streams = []
-    for _ in range(count):
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            break
-        writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        streams.append((reader, writer))
-    opened = len(streams)
-    while not stop.is_set():
-        for _, writer in streams:
-            if not writer.is_closing():
-                writer.write(b"X-Slow: 1\r\n")
-        await asyncio.sleep(1.0)
-    open_at_end = sum(1 for reader, _ in streams if not reader.at_eof())
-    for _, writer in streams:
-        writer.close()
-    return {"connections_opened": opened, "still_open_at_end": open_at_end}
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            await asyncio.sleep(0.05)
 
-
-async def slow_bodies(port: int, count: int, stop: asyncio.Event) -> dict[str, Any]:
-    """`count` POSTs to the federation inbox announcing 1 MiB and sending a byte a second."""
-    writers = []
-    for _ in range(count):
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(
-            b"POST /federation/v1/inbox HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 1048576\r\n\r\n{"
-        )
-        writers.append(writer)
-    while not stop.is_set():
-        for writer in writers:
-            if not writer.is_closing():
-                writer.write(b" ")
-        await asyncio.sleep(1.0)
-    for writer in writers:
-        writer.close()
-    return {"connections_opened": len(writers)}
-
-
-async def header_deadline(port: int, limit: float) -> float | None:
-    """Seconds until the node closes a connection whose headers never end (None: not within `limit`)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-    started = time.monotonic()
-    try:
-        while time.monotonic() - started < limit:
-            writer.write(b"X-Slow: 1\r\n")
-            try:
-                if await asyncio.wait_for(reader.read(1), 1.0) == b"":
-                    return round(time.monotonic() - started, 1)
-            except TimeoutError:
-                continue
-        return None
-    finally:
-        writer.close()
-
-
-# -- a flood of proposals from strangers ------------------------------------------------------------
-
-
-def stranger_proposal(target: str, n: int) -> tuple[bytes, dict[str, str]]:
-    """A signed proposal from a made-up node (its URL answers nothing), as a flood would send."""
-    key = SigningKey.generate()
-    origin = f"http://127.0.0.1:{9 + n % 50}"  # closed ports: the document fetch fails at once
-    proposal = TwinningProposal(
-        origin=origin,
-        id=f"00000000-0000-4000-8000-{n:012d}",
-        version=1,
-        proposer=origin,
-        acceptor=target,
-        offer=Terms(),
-        request=Terms(),
-        valid_from=datetime.now(UTC).replace(microsecond=0),
-    )
-    body = json.dumps(seal(proposal, key).model_dump(mode="json")).encode()
-    headers = {"Content-Type": "application/json"}
-    url = target + "/federation/v1/twinning"
-    headers |= sign_request("POST", url, headers, body, key, f"{origin}#{key.kid}")
-    return body, headers
-
-
-async def answer_kind(resp: aiohttp.ClientResponse) -> str:
-    """`429 rate-limited`: the status and, for a problem, its type."""
-    if resp.content_type == "application/problem+json":
-        return f"{resp.status} {(await resp.json())['type'].rsplit('/', 1)[-1]}"
-    await resp.read()
-    return str(resp.status)
-
-
-async def flood(target: str, total: int, concurrency: int, stop: asyncio.Event) -> dict[str, Any]:
-    prepared = [stranger_proposal(target, n) for n in range(total)]
-    statuses: Counter[str] = Counter()
-    started = time.perf_counter()
-    queue = list(reversed(prepared))
-
-    async def sender(session: aiohttp.ClientSession) -> None:
-        while queue and not stop.is_set():
-            body, headers = queue.pop()
-            try:
-                async with session.post(target + "/federation/v1/twinning", data=body, headers=headers) as resp:
-                    statuses[await answer_kind(resp)] += 1
-            except aiohttp.ClientError as exc:
-                statuses[type(exc).__name__] += 1
-
-    async with aiohttp.ClientSession() as session:
-        while not stop.is_set():
-            await asyncio.gather(*(sender(session) for _ in range(concurrency)))
-            if not queue:
-                queue.extend(reversed(prepared))  # keep flooding until the member is done
-    elapsed = time.perf_counter() - started
-    sent = sum(statuses.values())
-    return {"requests": sent, "per_second": round(sent / elapsed, 1), "answers": dict(statuses)}
+    async def growth(self) -> float:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        return round(self.peak - self.start, 1)
 
 
 # -- a twin pushing many items ----------------------------------------------------------------------
@@ -275,9 +201,12 @@ async def main(args: argparse.Namespace) -> None:
         root = Path(tmp)
         home = await ProcessNode.create(root, "Home", config=PRODUCTION)
         pusher = await InProcessNode.create(root, "Twin", config=QUIET)
+        mallory = HostileTwin()
+        await mallory.start()
         try:
-            result = await run_loads(args, home, pusher)
+            result = await run_loads(args, home, pusher, mallory)
         finally:
+            await mallory.stop()
             await pusher.stop()
             await home.stop()
             await home.close_session()
@@ -285,8 +214,11 @@ async def main(args: argparse.Namespace) -> None:
     emit(result)
 
 
-async def run_loads(args: argparse.Namespace, home: ProcessNode, pusher: InProcessNode) -> dict[str, Any]:
+async def run_loads(
+    args: argparse.Namespace, home: ProcessNode, pusher: InProcessNode, mallory: HostileTwin
+) -> dict[str, Any]:
     await twin(pusher, home)
+    await mallory.twin_with(home)
     for n in range(60):
         day = date.today() + timedelta(days=1 + n % 90)
         body = {"title": f"Event {n}", "starts_at": f"{day}T18:00", "ends_at": f"{day}T20:00"}
@@ -294,37 +226,81 @@ async def run_loads(args: argparse.Namespace, home: ProcessNode, pusher: InProce
     token = (await home.api.ok("POST", "/api/v1/members", {"display_name": "M", "email": "m@example.org"}))["token"]
     member = Member(home.local, token)
     assert home.process is not None
-    result: dict[str, Any] = {
-        "benchmark": "limits",
-        "machine": machine(),
-        "node_open_file_limit": open_file_limit(home.process.pid),
-    }
+    pid = home.process.pid
+    result: dict[str, Any] = {"benchmark": "limits", "machine": machine(), "node_open_file_limit": open_file_limit(pid)}
     progress("idle")
     result["idle"] = await member.sample(args.samples)
-    progress(f"{args.slow} slow-header connections")
-    result["slow_headers"] = await while_loaded(
-        member, args.samples, lambda stop: slow_headers(home.port, args.slow, stop)
-    )
-    progress(f"{args.slow // 4} slow-body connections to the federation inbox")
-    result["slow_bodies"] = await while_loaded(
-        member, args.samples, lambda stop: slow_bodies(home.port, args.slow // 4, stop)
-    )
-    progress("how long a never-finished request may hold a connection")
-    result["unfinished_headers_closed_after_s"] = await header_deadline(home.port, args.deadline)
-    progress(f"a flood of {args.flood} stranger proposals")
-    result["stranger_flood"] = await while_loaded(
-        member, args.samples, lambda stop: flood(home.url, args.flood, 20, stop)
-    )
-    progress(f"a twin pushing {args.items} items")
-    batches = signed_batches(pusher, args.items)
-    result["twin_push"] = await while_loaded(
-        member, 100_000, lambda stop: push(pusher, home.url, batches, stop), finite=True
-    )
-    idle_p95 = result["idle"]["p95_ms"]
-    for name in ("slow_headers", "slow_bodies", "stranger_flood", "twin_push"):
-        p95 = result[name]["member"]["p95_ms"]
+    loads = load_table(args, home, pusher, mallory)
+    for name in args.loads.split(","):
+        if name == "unfinished_headers":
+            progress("how long a never-finished request may hold a connection")
+            result["unfinished_headers_closed_after_s"] = await header_deadline(home.port, args.deadline)
+            continue
+        describe, load, finite = loads[name]
+        progress(f"idle, then {describe}")
+        idle = await member.sample(args.samples)  # just before: the machine is shared, its idle drifts
+        samples = 100_000 if finite else args.samples
+        result[name] = await while_loaded(member, samples, load, pid, finite=finite)
+        p95, idle_p95 = result[name]["member"]["p95_ms"], idle["p95_ms"]
+        result[name]["idle_p95_ms"] = idle_p95
         result[name]["member"]["p95_vs_idle"] = round(p95 / idle_p95, 2) if p95 and idle_p95 else None
     return result
+
+
+def load_table(
+    args: argparse.Namespace, home: ProcessNode, pusher: InProcessNode, mallory: HostileTwin
+) -> dict[str, tuple[str, Load, bool]]:
+    """name: (what it is, the load, whether it ends on its own), in the order they run by default."""
+    batches = signed_batches(pusher, args.items)
+    return {
+        "slow_headers": (
+            f"{args.slow} slow-header connections",
+            lambda stop: slow_headers(home.port, args.slow, stop),
+            False,
+        ),
+        "slow_bodies": (
+            f"{args.slow // 4} slow-body connections to the federation inbox",
+            lambda stop: slow_bodies(home.port, args.slow // 4, stop),
+            False,
+        ),
+        "stranger_flood": (
+            f"a flood of {args.flood} stranger proposals",
+            lambda stop: flood(home.url, args.flood, 20, stop),
+            False,
+        ),
+        "twin_push": (f"a twin pushing {args.items} items", lambda stop: push(pusher, home.url, batches, stop), True),
+        "impostor_flood": (
+            "a stranger's junk under the real twin's key id, the real twin sending too",
+            lambda stop: impostor_flood(home, mallory, stop),
+            False,
+        ),
+        "trickling_bodies": (
+            f"{args.trickle} connections trickling bodies from one address",
+            lambda stop: trickling_bodies(home, args.trickle, stop),
+            False,
+        ),
+        "oversize_answers": (
+            "receipts that never end, an inbox answer of 100 MB",
+            lambda stop: oversize_answers(home, mallory, stop),
+            False,
+        ),
+        "quota_filler": (
+            f"the hostile twin filling its quota ({args.quota_batches} batches at most)",
+            lambda stop: quota_filler(home, mallory, args.quota_batches, stop),
+            True,
+        ),
+        "recurrence_flood": (
+            f"{args.series} daily series since 1970",
+            lambda stop: recurrence_flood(home, mallory, args.series, stop),
+            False,
+        ),
+    }
+
+
+LOADS = (
+    "slow_headers,slow_bodies,unfinished_headers,stranger_flood,twin_push,"
+    "impostor_flood,trickling_bodies,oversize_answers,quota_filler,recurrence_flood"
+)
 
 
 def signed_batches(pusher: InProcessNode, items: int) -> list[dict[str, Any]]:
@@ -344,4 +320,8 @@ if __name__ == "__main__":
     parser.add_argument("--items", type=int, default=10_000, help="items the twin pushes")
     parser.add_argument("--samples", type=int, default=200, help="member reads per measurement")
     parser.add_argument("--deadline", type=float, default=90.0, help="how long to wait for the header deadline")
+    parser.add_argument("--series", type=int, default=2000, help="daily series since 1970 (recurrence flood)")
+    parser.add_argument("--trickle", type=int, default=100, help="connections trickling bodies from one address")
+    parser.add_argument("--quota-batches", type=int, default=40, help="batches of 500 the quota filler may push")
+    parser.add_argument("--loads", default=LOADS, help="which loads, comma-separated, in order (recurrence last)")
     asyncio.run(main(parser.parse_args()))

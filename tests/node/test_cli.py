@@ -11,7 +11,7 @@ from pathlib import Path
 from node.config import load_settings
 from tests.support.nodes import ProcessNode, free_port
 
-GEMELLA = [sys.executable, "-m", "node.cli.main"]
+GEMELLA = [sys.executable, "-m", "node.cli"]
 
 
 def gemella(*args: str, token: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -94,7 +94,7 @@ async def test_cli__two_nodes_twin_through_the_cli_and_stop_cleanly(tmp_path):
         refused = await asyncio.to_thread(
             gemella, "--dir", str(nyc_dir), "twin", "list", token="wrong-token", check=False
         )
-        assert refused.returncode != 0 and "unauthorized" in refused.stderr
+        assert refused.returncode != 0 and "this token is not valid for nyc" in refused.stderr
     finally:
         codes = [await node.stop() for node in nodes]
         for node in nodes:

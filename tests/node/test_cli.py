@@ -16,7 +16,9 @@ GEMELLA = [sys.executable, "-m", "node.cli"]
 
 def gemella(*args: str, token: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     prefix = ["--token", token] if token else []
-    return subprocess.run([*GEMELLA, *prefix, *args], capture_output=True, text=True, timeout=60, check=check)
+    done = subprocess.run([*GEMELLA, *prefix, *args], capture_output=True, text=True, timeout=60, check=check)
+    assert "Traceback" not in done.stdout + done.stderr
+    return done
 
 
 def init(tmp_path: Path, name: str, zone: str) -> tuple[Path, dict]:

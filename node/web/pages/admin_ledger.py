@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -28,10 +27,9 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 @operator_only
 async def ledger(request: web.Request, who: Principal) -> web.Response:
     node = request.app[NODE]
-    zone = node.settings.node.timezone
     period = request.query.get("period", "")
     if not _MONTH.match(period):
-        period = node.clock.now().astimezone(ZoneInfo(zone)).strftime("%Y-%m")
+        period = await node.services["booking"].ledger.opening_month()
     message: dict[str, str] | None = None
     try:
         report = await node.services["booking"].ledger.report(None, period, True)

@@ -18,8 +18,9 @@ from typing import Any
 import click
 
 from node.config import ConfigError, load_settings
+from node.plain import validation_lines
 
-from .words import check_url, clean_token, validation_lines
+from .words import check_url, clean_token
 
 
 class NodeRefused(click.ClickException):

@@ -9,9 +9,9 @@ from markupsafe import Markup, escape
 GIVEN, TAKEN, INK, GRID, TRACK = "#1d5bb8", "#b86200", "#1b2330", "#d9dee5", "#e9edf2"
 # Narrow enough to be drawn at about its own size on a phone (so 14 px text stays 14 px), with
 # each kind's name above its bars rather than in a column beside them.
-WIDTH, VALUE_W, LABEL_H, FONT = 420, 128, 22, 14
+WIDTH, VALUE_W, LABEL_H, FONT = 330, 118, 24, 15
 LABEL_W, BAR_W = 0, WIDTH - VALUE_W
-BAR_H, BAR_GAP, GROUP_GAP, TOP = 18, 4, 18, 0
+BAR_H, BAR_GAP, GROUP_GAP, TOP = 20, 4, 18, 0
 
 
 @dataclass(frozen=True)

@@ -49,12 +49,8 @@ def check_zone(value: str | None) -> str | None:
     if not value:
         return None
     if value not in {c.value for c in zone_choices()}:
-        raise Problem(
-            ProblemType.VALIDATION_ERROR,
-            f"“{value}” is not a time zone from the list: choose the city whose clock the event follows, "
-            "such as America/New_York or Europe/London.",
-            errors=[{"field": "timezone", "message": "choose a city from the list"}],
-        )
+        message = f"choose a city from the list, such as America/New_York or Europe/London (“{value}” is not one)"
+        raise Problem(ProblemType.VALIDATION_ERROR, message, errors=[{"field": "timezone", "message": message}])
     return value
 
 

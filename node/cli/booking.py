@@ -185,6 +185,12 @@ def member() -> None:
 def member_add(ctx: click.Context, display_name: str, email: str) -> None:
     """Add a member; prints their token and calendar URL once."""
     client = client_from(ctx)
+    for existing in client.call("GET", "/api/v1/members")["items"]:
+        if str(existing.get("email", "")).casefold() == email.strip().casefold():
+            raise click.ClickException(
+                f"{existing['display_name']} ({existing['id']}) already has the e-mail address {email.strip()} here; "
+                "each member has their own address"
+            )
     result = client.call("POST", "/api/v1/members", {"display_name": display_name, "email": email})
     emit(
         ctx,

@@ -291,3 +291,14 @@ async def test_cli__run_starts_with_the_clis_own_variables_set(tmp_path):
         process.send_signal(signal.SIGTERM)
         code = await asyncio.to_thread(process.wait, 20)
     assert code == 0 and "Traceback" not in (tmp_path / "node.log").read_text()
+
+
+async def test_cli__a_second_member_with_the_same_email_is_refused_with_a_sentence(nodes):
+    nyc = await nodes("NYC")
+    where = ("--node", nyc.local, "--token", nyc.token)
+    added = await cli("member", "add", "--name", "Ada Lopez", "--email", "ada@example.org", *where, "--json")
+    again = await cli("member", "add", "--name", "Ada L.", "--email", "ADA@example.org ", *where)
+    assert error_line(again) == (
+        f"Ada Lopez ({json.loads(added.out)['id']}) already has the e-mail address ADA@example.org here; "
+        "each member has their own address"
+    )

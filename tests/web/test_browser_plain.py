@@ -179,3 +179,20 @@ async def test_browser__member_week_seats_cancelled_own_events_and_filters(nodes
 
     await page.get_by_role("link", name="My reservations").first.click()
     assert await page.title() == "My reservations · TheCube London · Gemellaggio"
+
+
+async def test_browser__a_second_member_with_the_same_email_is_refused(nodes: Any, person: Any, width: int) -> None:
+    nyc = await nodes("WeCreate NYC", NYC_ZONE)
+    await nyc.api.ok("POST", "/api/v1/members", {"display_name": "Ada Lopez", "email": "ada@example.org"})
+    page = await signed_in(person, width, nyc.local, nyc.token, "/admin")
+    await page.goto(nyc.local + "/admin/members")
+    assert await page.title() == "Members · WeCreate NYC · Gemellaggio"
+    await page.get_by_label("Name").fill("Ada L.")
+    await page.get_by_label("Email").fill("Ada@Example.org")
+    await page.get_by_role("button", name="Add member").click()
+    assert await page.locator("#flash").inner_text() == (
+        "Could not add the member: Ada Lopez already has the e-mail address Ada@Example.org here, "
+        "and each member has their own address."
+    )
+    assert len((await nyc.api.ok("GET", "/api/v1/members"))["items"]) == 1
+    await shot(page, "members-duplicate", width)

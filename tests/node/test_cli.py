@@ -135,3 +135,16 @@ async def test_cli__init_with_a_local_url_lets_the_node_reach_local_twins(tmp_pa
     assert load_settings(local, {}).federation.allow_private_addresses is True
     gemella("init", str(tmp_path / "public"), "--name", "Public", "--url", "https://nyc.example")
     assert load_settings(tmp_path / "public", {}).federation.allow_private_addresses is False
+
+
+async def test_cli__init_allow_private_addresses_writes_the_key(tmp_path):
+    gemella(
+        "init", str(tmp_path / "nyc"), "--name", "NYC", "--url", "http://127.0.0.1:18101", "--allow-private-addresses"
+    )
+    gemella("init", str(tmp_path / "lan"), "--name", "LAN", "--url", "https://lan.example", "--allow-private-addresses")
+    gemella("init", str(tmp_path / "ldn"), "--name", "London", "--url", "https://london.example")
+    from node.config import load_settings
+
+    assert load_settings(tmp_path / "nyc", {}).federation.allow_private_addresses is True
+    assert load_settings(tmp_path / "lan", {}).federation.allow_private_addresses is True
+    assert load_settings(tmp_path / "ldn", {}).federation.allow_private_addresses is False

@@ -302,3 +302,21 @@ async def test_cli__a_second_member_with_the_same_email_is_refused_with_a_senten
         f"Ada Lopez ({json.loads(added.out)['id']}) already has the e-mail address ADA@example.org here; "
         "each member has their own address"
     )
+
+
+async def test_cli__a_slot_outside_opening_hours_is_refused_in_words(nodes):
+    nyc, london = await nodes("NYC"), await nodes("TheCube London")
+    await twin(nyc, london)
+    where = ("--node", nyc.local, "--token", nyc.token)
+    await cli("resource", "add", "--kind", "desk", "--name", "Hot desks", "--capacity", "4", "--id", "desks",
+              "--hours", "mon=09:00-18:00", *where)  # fmt: skip
+    saturday = await cli("slot", "offer", "desks", "--twin", "TheCube London", "--from", "2030-03-16T09:00",
+                         "--to", "2030-03-16T12:00", "--seats", "1", *where)  # fmt: skip
+    assert error_line(saturday) == (
+        "the node refused it: start: Hot desks is closed on Saturdays (UTC); the slot falls on one"
+    )
+    monday = await cli("slot", "offer", "desks", "--twin", "TheCube London", "--from", "2030-03-18T17:00",
+                       "--to", "2030-03-18T19:00", "--seats", "1", *where)  # fmt: skip
+    assert error_line(monday) == (
+        "the node refused it: start: Hot desks is open 09:00-18:00 on Mondays (UTC); the slot lies outside"
+    )

@@ -2,7 +2,9 @@
 
 `load_settings(directory, environ)` takes its environment as an argument so tests pass a
 dict. A bad file names the key, the line and the reason, and the node does not start.
-Environment overrides use double underscores for nesting: GEMELLA_LISTEN__PORT=8081.
+Environment overrides name a section and a key with a double underscore, GEMELLA_LISTEN__PORT=8081;
+only such names are overrides, so the CLI's own variables (GEMELLA_NODE, GEMELLA_DIR, GEMELLA_TOKEN)
+and the test switches (GEMELLA_SOAK, ...) can never be read as configuration.
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ def load_settings(directory: Path, environ: Mapping[str, str] | None = None) -> 
         document = yaml.compose(text)
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raise ConfigError(yaml_error_text(path, exc)) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
     _apply_overrides(data, environ or {})
@@ -184,9 +186,23 @@ def load_settings(directory: Path, environ: Mapping[str, str] | None = None) -> 
         raise ConfigError(_describe(path, document, exc)) from exc
 
 
+def yaml_error_text(path: Path, exc: yaml.YAMLError) -> str:
+    """'config.yaml:3:7: mapping values are not allowed here': where, then what, as editors show it."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "not valid YAML"
+    if mark is None:
+        return f"{path}: {problem}"
+    return f"{path}:{mark.line + 1}:{mark.column + 1}: {problem}"
+
+
+def is_override(name: str) -> bool:
+    """GEMELLA_<SECTION>__<KEY> is a config override; any other GEMELLA_ name belongs to someone else."""
+    return name.startswith(ENV_PREFIX) and "__" in name.removeprefix(ENV_PREFIX).strip("_")
+
+
 def _apply_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> None:
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "TOKEN":
+        if not is_override(name):
             continue
         keys = name.removeprefix(ENV_PREFIX).lower().split("__")
         target = data

@@ -44,9 +44,16 @@ def fingerprint(public_raw: bytes) -> str:
     return b64url_encode(hashlib.sha256(public_raw).digest())
 
 
+# Crockford's base 32: digits and capitals without I, L, O and U, so nothing reads as something else.
+_READABLE = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
 def format_fingerprint(fp: str) -> str:
-    """A fingerprint as people compare it: groups of four characters."""
-    return " ".join(fp[i : i + 4] for i in range(0, len(fp), 4))
+    """A fingerprint as people read it aloud and compare it: the same SHA-256 in Crockford base 32
+    (52 characters, no 0/O or 1/l/I to confuse), in thirteen groups of four."""
+    value = int.from_bytes(b64url_decode(fp), "big") << 4  # 256 bits padded to 260 = 52 x 5
+    text = "".join(_READABLE[(value >> shift) & 31] for shift in range(255, -1, -5))
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def key_id(public_raw: bytes) -> str:

@@ -36,6 +36,15 @@ class Ledger:
         items = [await self._twin_entry(t, month, with_receipts) for t in twinnings]
         return {"node": self.node.id, "period": month, "twins": items}
 
+    async def opening_month(self) -> str:
+        """The month a ledger page opens on: this one if anything happened in it, else the latest
+        month with a receipt (an empty month first would hide what there is), else this one."""
+        now = month_of(self.node.clock.now(), self.node.settings.node.timezone)
+        months = set(await self.hosted.months()) | set(await self.home.months())
+        if now in months or not months:
+            return now
+        return max(months)
+
     async def _twin_entry(self, twinning: Twinning, month: str, with_receipts: bool) -> dict[str, Any]:
         we_give, we_receive = terms_of(twinning)
         hosted = await self.hosted.for_month(month, home=twinning.peer_id)

@@ -195,6 +195,11 @@ class HostedRepository:
         rows = await self._db.fetch_all(sql + " ORDER BY starts_at, id", params)
         return [Hosted.from_row(r) for r in rows]
 
+    async def months(self) -> list[str]:
+        """The months (YYYY-MM, host's zone) with a reservation we hosted, oldest first."""
+        rows = await self._db.fetch_all("SELECT DISTINCT month FROM hosted_reservations ORDER BY month", ())
+        return [r["month"] for r in rows]
+
     async def seats_by_target(self, target_kind: str) -> dict[str, int]:
         rows = await self._db.fetch_all(
             "SELECT target_id, SUM(seats) AS seats FROM hosted_reservations "
@@ -288,6 +293,15 @@ class HomeRepository:
     async def next_due(self) -> str | None:
         row = await self._db.fetch_one("SELECT MIN(next_try) AS t FROM home_reservations WHERE status = 'pending'")
         return row["t"] if row else None
+
+    async def months(self) -> list[str]:
+        """The months (YYYY-MM, host's zone) with a receipted reservation of our members, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT month FROM home_reservations WHERE receipt IS NOT NULL AND month IS NOT NULL "
+            "ORDER BY month",
+            (),
+        )
+        return [r["month"] for r in rows]
 
     async def for_month(self, month: str, host: str | None = None) -> list[HomeReservation]:
         sql, params = "SELECT * FROM home_reservations WHERE month = ? AND receipt IS NOT NULL", [month]

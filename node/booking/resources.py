@@ -111,5 +111,8 @@ def check_open(resource: ResourceRow, starts_at: datetime, ends_at: datetime, tz
         low, high = _minutes(text)
         if low <= start_minute and end_minute <= high:
             return
-    hours = ", ".join(resource.opening_hours.get(day, [])) or "closed"
-    raise invalid("starts_at", f"{resource.name} is open {hours} on {day} ({tz}); the slot is outside")
+    weekday = start.strftime("%A")
+    hours = ", ".join(resource.opening_hours.get(day, []))
+    if not hours:
+        raise invalid("starts_at", f"{resource.name} is closed on {weekday}s ({tz}); the slot falls on one")
+    raise invalid("starts_at", f"{resource.name} is open {hours} on {weekday}s ({tz}); the slot lies outside")

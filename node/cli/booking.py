@@ -12,7 +12,16 @@ from urllib.parse import quote, urlencode
 
 import click
 
-from .api import client_from, emit
+from .api import client_from, emit, twin_ref
+
+RESOURCE_HINTS = {
+    "resource": "List them with `gemella resource list`; "
+    "add one with `gemella resource add --kind desk --name NAME --capacity N`",
+    "twin": "List them with `gemella twin list`; propose one with `gemella twin propose URL`",
+    "slot": "List them with `gemella slot list`; offer one with `gemella slot offer RESOURCE_ID --twin TWIN ...`",
+    "member": "List them with `gemella member list`; add one with `gemella member add --name NAME --email EMAIL`",
+    "reservation": "List them with `gemella reservation list`",
+}
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -46,7 +55,7 @@ def resource_add(
         body["id"] = resource_id
     if hours:
         body["opening_hours"] = _hours(hours)
-    client = client_from(ctx)
+    client = client_from(ctx, RESOURCE_HINTS)
     result = client.call("POST", "/api/v1/resources", body)
     emit(
         ctx,
@@ -72,7 +81,14 @@ def resource_list(ctx: click.Context) -> None:
     client = client_from(ctx)
     result = client.call("GET", "/api/v1/resources")
     lines = [f"{r['id']:14}  {r['kind']:12}  {r['capacity']:>5}  {r['name']}" for r in result["items"]]
-    emit(ctx, result, "\n".join(lines) if lines else f"No resources at {client.base} yet.")
+    emit(
+        ctx,
+        result,
+        "\n".join(lines)
+        if lines
+        else f"No resources at {client.base} yet. Add one with "
+        "`gemella resource add --kind desk --name 'Hot desks' --capacity 10`.",
+    )
 
 
 # -- slots ------------------------------------------------------------------------------------
@@ -85,14 +101,15 @@ def slot() -> None:
 
 @slot.command(name="offer")
 @click.argument("resource_id")
-@click.option("--twin", "twin_id", required=True, help="The twin: twinning id or node URL.")
+@click.option("--twin", "twin_id", required=True, help="The twin: its name, twinning id or node URL.")
 @click.option("--from", "starts_at", required=True, help="Start, local wall time (2027-03-10T09:00) or with offset.")
 @click.option("--to", "ends_at", required=True, help="End, likewise.")
 @click.option("--seats", required=True, type=click.IntRange(1, 10_000))
 @click.pass_context
 def slot_offer(ctx: click.Context, resource_id: str, twin_id: str, starts_at: str, ends_at: str, seats: int) -> None:
     """Offer SEATS of RESOURCE_ID to one twin, from --from to --to."""
-    client = client_from(ctx)
+    client = client_from(ctx, RESOURCE_HINTS)
+    twin_id = twin_ref(client, twin_id)
     body = {"resource_id": resource_id, "twin_id": twin_id, "starts_at": starts_at, "ends_at": ends_at, "seats": seats}
     result = client.call("POST", "/api/v1/slots", body)
     emit(
@@ -108,22 +125,23 @@ def slot_offer(ctx: click.Context, resource_id: str, twin_id: str, starts_at: st
 @click.pass_context
 def slot_withdraw(ctx: click.Context, slot_id: str) -> None:
     """Withdraw a slot; its reservations are cancelled and their home nodes told."""
-    client = client_from(ctx)
+    client = client_from(ctx, RESOURCE_HINTS)
     result = client.call("DELETE", f"/api/v1/slots/{quote(slot_id, safe='')}")
     told = ", ".join(result["notified"]) or "nobody (no reservations)"
     emit(ctx, result, f"Withdrew slot {result['id']} at {client.base}; told {told}.")
 
 
 @slot.command(name="list")
-@click.option("--twin", "twin_id", help="List what this twin offers us instead of what we offer.")
+@click.option("--twin", "twin_id", help="List what this twin (name, id or URL) offers us instead.")
 @click.option("--from", "start", help="From this time (local).")
 @click.option("--to", "end", help="Until this time (local).")
 @click.pass_context
 def slot_list(ctx: click.Context, twin_id: str | None, start: str | None, end: str | None) -> None:
     """List the slots we offer (operator), or those a twin offers us (--twin; members too)."""
-    client = client_from(ctx)
+    client = client_from(ctx, RESOURCE_HINTS)
     query = _query(**{"from": start, "to": end})
     if twin_id:
+        twin_id = twin_ref(client, twin_id)
         result = client.call("GET", f"/api/v1/twins/{quote(twin_id, safe=':/')}/slots{query}")
         lines = [
             f"{s['id']}  {s['resource']['name']} ({s['resource']['kind']})  {s['remaining']}/{s['seats']} left  "
@@ -138,7 +156,14 @@ def slot_list(ctx: click.Context, twin_id: str | None, start: str | None, end: s
         f"[{s['status']}]"
         for s in result["items"]
     ]
-    emit(ctx, result, "\n".join(lines) if lines else f"No slots offered from {client.base}.")
+    emit(
+        ctx,
+        result,
+        "\n".join(lines)
+        if lines
+        else f"No slots offered from {client.base}. Offer one with "
+        "`gemella slot offer RESOURCE_ID --twin TWIN --from START --to END --seats N`.",
+    )
 
 
 def _span(item: dict[str, Any]) -> str:
@@ -160,6 +185,12 @@ def member() -> None:
 def member_add(ctx: click.Context, display_name: str, email: str) -> None:
     """Add a member; prints their token and calendar URL once."""
     client = client_from(ctx)
+    for existing in client.call("GET", "/api/v1/members")["items"]:
+        if str(existing.get("email", "")).casefold() == email.strip().casefold():
+            raise click.ClickException(
+                f"{existing['display_name']} ({existing['id']}) already has the e-mail address {email.strip()} here; "
+                "each member has their own address"
+            )
     result = client.call("POST", "/api/v1/members", {"display_name": display_name, "email": email})
     emit(
         ctx,
@@ -177,7 +208,13 @@ def member_list(ctx: click.Context) -> None:
     client = client_from(ctx)
     result = client.call("GET", "/api/v1/members")
     lines = [f"{m['id']}  {m['display_name']} <{m['email']}>" for m in result["items"]]
-    emit(ctx, result, "\n".join(lines) if lines else f"No members at {client.base} yet.")
+    emit(
+        ctx,
+        result,
+        "\n".join(lines)
+        if lines
+        else f"No members at {client.base} yet. Add one with `gemella member add --name NAME --email EMAIL`.",
+    )
 
 
 @member.command(name="remove")
@@ -185,7 +222,7 @@ def member_list(ctx: click.Context) -> None:
 @click.pass_context
 def member_remove(ctx: click.Context, member_id: str) -> None:
     """Remove a member: their personal data and tokens are deleted; receipts keep the opaque id."""
-    client = client_from(ctx)
+    client = client_from(ctx, RESOURCE_HINTS)
     result = client.call("DELETE", f"/api/v1/members/{quote(member_id, safe='')}")
     emit(ctx, result, f"Removed member {member_id} at {client.base}: personal data and tokens deleted.")
 
@@ -202,7 +239,7 @@ def reservation() -> None:
 @click.argument("reservation_id", required=False)
 @click.option("--slot", "slot_id", help="A slot a twin offers us.")
 @click.option("--event", "event_id", help="An event of a twin.")
-@click.option("--twin", "twin_id", help="The twin (twinning id or node URL), if the id alone is ambiguous.")
+@click.option("--twin", "twin_id", help="The twin (name, twinning id or node URL), if the id alone is ambiguous.")
 @click.option("--seats", default=1, show_default=True, type=click.IntRange(1, 1000))
 @click.pass_context
 def reservation_make(
@@ -218,9 +255,10 @@ def reservation_make(
         raise click.UsageError("give --slot or --event (one of them)")
     rid = reservation_id or str(uuid.uuid4())
     body: dict[str, Any] = {"seats": seats, **({"slot_id": slot_id} if slot_id else {"event_id": event_id})}
+    client = client_from(ctx, RESOURCE_HINTS)
     if twin_id:
-        body["twin_id"] = twin_id
-    result = client_from(ctx).call("PUT", f"/api/v1/reservations/{rid}", body)
+        body["twin_id"] = twin_ref(client, twin_id)
+    result = client.call("PUT", f"/api/v1/reservations/{rid}", body)
     emit(ctx, result, _said(result))
 
 
@@ -241,7 +279,7 @@ def _said(r: dict[str, Any]) -> str:
 @click.pass_context
 def reservation_cancel(ctx: click.Context, reservation_id: str) -> None:
     """Cancel a reservation (within the host's cancellation window)."""
-    result = client_from(ctx).call("DELETE", f"/api/v1/reservations/{quote(reservation_id, safe='')}")
+    result = client_from(ctx, RESOURCE_HINTS).call("DELETE", f"/api/v1/reservations/{quote(reservation_id, safe='')}")
     emit(ctx, result, _said(result))
 
 
@@ -256,20 +294,29 @@ def reservation_list(ctx: click.Context) -> None:
         + (f"  {_span(r['host_time'])}" if "host_time" in r else "")
         for r in result["items"]
     ]
-    emit(ctx, result, "\n".join(lines) if lines else f"No reservations at {client.base}.")
+    emit(
+        ctx,
+        result,
+        "\n".join(lines)
+        if lines
+        else f"No reservations at {client.base}. Reserve with `gemella reservation make --slot SLOT_ID` "
+        "(see `gemella slot list --twin TWIN`).",
+    )
 
 
 # -- the ledger -------------------------------------------------------------------------------------
 
 
 @click.command()
-@click.option("--twin", help="One twin (twinning id or node URL); default: all.")
+@click.option("--twin", help="One twin (name, twinning id or node URL); default: all.")
 @click.option("--period", help="A month, YYYY-MM (default: this month here).")
 @click.option("--receipts", is_flag=True, help="Include the signed receipts (with --json).")
 @click.pass_context
 def ledger(ctx: click.Context, twin: str | None, period: str | None, receipts: bool) -> None:
     """Reciprocity: what we gave each twin's members and what ours took there, from signed receipts."""
-    client = client_from(ctx)
+    client = client_from(ctx, RESOURCE_HINTS)
+    if twin:
+        twin = twin_ref(client, twin)
     query = _query(twin=twin, period=period, receipts="1" if receipts else None)
     result = client.call("GET", f"/api/v1/ledger{query}")
     lines = [f"Ledger of {result['node']} for {result['period']}:"]
@@ -284,7 +331,7 @@ def ledger(ctx: click.Context, twin: str | None, period: str | None, receipts: b
                     f"  in {line['reservations']} reservation(s)"
                 )
     if not result["twins"]:
-        lines.append("  no twins yet")
+        lines.append("  no twins yet; propose one with `gemella twin propose URL`")
     emit(ctx, result, "\n".join(lines))
 
 

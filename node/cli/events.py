@@ -10,6 +10,32 @@ import click
 import yaml
 
 from .api import client_from, emit
+from .words import load_yaml_mapping
+
+HINTS = {"event": "List them with `gemella event list`; publish one with `gemella event publish FILE.yaml`"}
+
+EXAMPLE = """\
+# An event for `gemella event publish FILE.yaml`. Times are the space's local wall time
+# (or give an offset, 2027-03-16T18:00-04:00). Only title, starts_at and ends_at are required.
+title: Founders' meetup
+summary: Ten-minute stories from founders, then drinks.   # one line, up to 500 characters
+description: |                                            # as long as you like (up to 20,000)
+  Bring a question for the founders.
+starts_at: 2027-03-16T18:00
+ends_at: 2027-03-16T20:00
+# timezone: America/New_York     # IANA zone; default: the space's own
+venue: WeCreate NYC
+room: Loft
+# address: 100 Example Street
+# online_url: https://meet.example/founders   # for a hybrid or online event
+capacity: 30                     # seats; 0 means no limit
+language: en
+tags: [founders, meetup]
+audience: all                    # every twin; or a list of twins by twinning id or node URL
+# A series: every Tuesday until the end of June (RFC 5545; UNTIL in UTC). starts_at is the first one.
+# rrule: FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630T235959Z
+# exdates: [2027-03-23T18:00]    # occurrences left out, as local times
+"""
 
 
 @click.group()
@@ -30,11 +56,7 @@ def _plain(value: Any) -> Any:
 
 def _read(file: TextIO | None, fields: tuple[str, ...]) -> dict[str, Any]:
     """The body from a YAML file, then each --field KEY=VALUE (VALUE read as YAML: 30, [a, b], null)."""
-    body = yaml.safe_load(file) if file is not None else {}
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise click.UsageError("the YAML file must hold a mapping of event fields")
+    body = load_yaml_mapping(file, "an event", "gemella event publish --example") if file is not None else {}
     for item in fields:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -59,6 +81,10 @@ def _line(item: dict[str, Any]) -> str:
     )
 
 
+def _call(ctx: click.Context, method: str, path: str, body: Any | None = None) -> Any:
+    return client_from(ctx, HINTS).call(method, path, body)
+
+
 def _said(ctx: click.Context, item: dict[str, Any], verb: str) -> None:
     base = client_from(ctx).base
     extra = f", audience {item['audience']}" if "audience" in item else ""
@@ -71,11 +97,20 @@ def _said(ctx: click.Context, item: dict[str, Any], verb: str) -> None:
 
 
 @event.command()
-@click.argument("file", type=click.File("r"))
+@click.argument("file", type=click.File("r"), required=False)
+@click.option("--example", is_flag=True, help="Print an example FILE, every field explained, and stop.")
 @click.pass_context
-def publish(ctx: click.Context, file: TextIO) -> None:
-    """Publish the event described in FILE (YAML: title, starts_at, ends_at, ... audience)."""
-    item = client_from(ctx).call("POST", "/api/v1/events", _read(file, ()))
+def publish(ctx: click.Context, file: TextIO | None, example: bool) -> None:
+    """Publish the event described in FILE (YAML: title, starts_at, ends_at, ... audience).
+
+    `gemella event publish --example > meetup.yaml` writes a file to start from.
+    """
+    if example:
+        click.echo(EXAMPLE, nl=False)
+        return
+    if file is None:
+        raise click.UsageError("give the event's FILE.yaml; `gemella event publish --example` prints one to start from")
+    item = _call(ctx, "POST", "/api/v1/events", _read(file, ()))
     _said(ctx, item, "Published")
 
 
@@ -89,7 +124,7 @@ def update(ctx: click.Context, event_id: str, file: TextIO | None, fields: tuple
     body = _read(file, fields)
     if not body:
         raise click.UsageError("nothing to change: give a FILE or --field KEY=VALUE")
-    item = client_from(ctx).call("PATCH", f"/api/v1/events/{quote(event_id)}", body)
+    item = _call(ctx, "PATCH", f"/api/v1/events/{quote(event_id)}", body)
     _said(ctx, item, "Updated")
 
 
@@ -98,7 +133,7 @@ def update(ctx: click.Context, event_id: str, file: TextIO | None, fields: tuple
 @click.pass_context
 def cancel(ctx: click.Context, event_id: str) -> None:
     """Cancel EVENT_ID (it stays visible as cancelled, here and at the twins)."""
-    item = client_from(ctx).call("DELETE", f"/api/v1/events/{quote(event_id)}")
+    item = _call(ctx, "DELETE", f"/api/v1/events/{quote(event_id)}")
     _said(ctx, item, "Cancelled")
 
 
@@ -111,7 +146,7 @@ def postpone(ctx: click.Context, event_id: str, starts_at: str | None, ends_at: 
     """Mark EVENT_ID postponed, optionally with its new time."""
     body: dict[str, Any] = {"status": "postponed"}
     body.update({k: v for k, v in (("starts_at", starts_at), ("ends_at", ends_at)) if v})
-    item = client_from(ctx).call("PATCH", f"/api/v1/events/{quote(event_id)}", body)
+    item = _call(ctx, "PATCH", f"/api/v1/events/{quote(event_id)}", body)
     _said(ctx, item, "Postponed")
 
 
@@ -122,7 +157,7 @@ def postpone(ctx: click.Context, event_id: str, starts_at: str | None, ends_at: 
 def move_online(ctx: click.Context, event_id: str, online_url: str) -> None:
     """Move EVENT_ID online, at URL."""
     body = {"status": "moved_online", "online_url": online_url}
-    item = client_from(ctx).call("PATCH", f"/api/v1/events/{quote(event_id)}", body)
+    item = _call(ctx, "PATCH", f"/api/v1/events/{quote(event_id)}", body)
     _said(ctx, item, "Moved online")
 
 
@@ -137,7 +172,7 @@ def export(ctx: click.Context, event_id: str, file: TextIO | None, origin: str |
     body = _read(file, fields)
     if origin:
         body["origin"] = origin
-    item = client_from(ctx).call("POST", f"/api/v1/events/{quote(event_id)}/export", body)
+    item = _call(ctx, "POST", f"/api/v1/events/{quote(event_id)}/export", body)
     _said(ctx, item, f"Re-hosted {item['exported_from']['name']}'s {item['exported_from']['id']} as")
 
 
@@ -153,7 +188,8 @@ def list_(ctx: click.Context, origin: str, start: str | None, end: str | None) -
     result = client.call("GET", "/api/v1/events?" + urlencode(query))
     lines = [_line(i) for i in result["items"]]
     header = f"Events at {client.base} from {result['from'][:16]} to {result['to'][:16]} ({result['timezone']}):"
-    emit(ctx, result, "\n".join([header, *lines]) if lines else header + "\n  none")
+    none = "\n  none yet; publish one with `gemella event publish FILE.yaml` (see `gemella event publish --example`)"
+    emit(ctx, result, "\n".join([header, *lines]) if lines else header + none)
 
 
 @event.command()
@@ -163,7 +199,7 @@ def list_(ctx: click.Context, origin: str, start: str | None, end: str | None) -
 def show(ctx: click.Context, event_id: str, origin: str | None) -> None:
     """Show one event in full."""
     suffix = "?" + urlencode({"origin": origin}) if origin else ""
-    item = client_from(ctx).call("GET", f"/api/v1/events/{quote(event_id)}{suffix}")
+    item = _call(ctx, "GET", f"/api/v1/events/{quote(event_id)}{suffix}")
     emit(ctx, item, yaml.safe_dump(item, sort_keys=False, allow_unicode=True).rstrip())
 
 
@@ -171,7 +207,7 @@ def show(ctx: click.Context, event_id: str, origin: str | None) -> None:
 @click.pass_context
 def flags(ctx: click.Context) -> None:
     """Re-hosted events whose origin changed their time or status: decide with `event resolve`."""
-    result = client_from(ctx).call("GET", "/api/v1/events/flags")
+    result = _call(ctx, "GET", "/api/v1/events/flags")
     lines = []
     for item in result["items"]:
         for flag in item["flags"]:
@@ -187,5 +223,5 @@ def flags(ctx: click.Context) -> None:
 def resolve(ctx: click.Context, event_id: str, follow: bool) -> None:
     """Answer the open flag on EVENT_ID."""
     action = "follow" if follow else "keep"
-    item = client_from(ctx).call("POST", f"/api/v1/events/{quote(event_id)}/flags/resolve", {"action": action})
+    item = _call(ctx, "POST", f"/api/v1/events/{quote(event_id)}/flags/resolve", {"action": action})
     _said(ctx, item, "Followed the origin's change:" if follow else "Kept as it is:")

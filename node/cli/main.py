@@ -1,147 +1,141 @@
-"""`gemella`: create and run a node, and drive a running node's local API."""
+"""`gemella`: create and run a node, and drive a running node's local API.
+
+The global options (--dir, --node, --token, --json) may come before or after the subcommand,
+and no mistake of the person typing ends in a traceback: every error is a sentence on stderr,
+or under --json a JSON object on stdout, with a non-zero exit.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
-from node.config import ConfigError, load_settings
 from node.demo import demo
-from node.keystore import KeyFileError
 from node.logs import configure_logging
-from node.setup import InitError, init_node
 
+from .api import NodeRefused
 from .backup import backup
 from .booking import COMMANDS as BOOKING_COMMANDS
 from .events import event
+from .local import init, node, operator_token, run
 from .twins import key, twin
 
+# Options of the whole CLI that take a value, and the flag; a subcommand's own option of the same
+# name (`demo --dir`) wins.
+GLOBAL_VALUED = ("--dir", "--node", "--token")
+GLOBAL_FLAGS = ("--json",)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class GemellaGroup(click.Group):
+    """A group whose global options may also be written after the subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(self, ctx, args))
+
+
+def hoist_global_options(group: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
+    """Move --dir/--node/--token/--json found after the subcommand in front of it."""
+    own = _subcommand_options(group, ctx, args)
+    hoisted: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in own:
+            rest.append(arg)
+        elif name in GLOBAL_FLAGS and "=" not in arg:
+            hoisted.append(arg)
+        elif name in GLOBAL_VALUED:
+            hoisted.append(arg)
+            if "=" not in arg and index + 1 < len(args):
+                hoisted.append(args[index + 1])
+                index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return hoisted + rest
+
+
+def _subcommand_options(group: click.Group, ctx: click.Context, args: list[str]) -> set[str]:
+    """The option names that the subcommands named in `args` declare themselves."""
+    names: set[str] = set()
+    current: click.Command | None = group
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg.startswith("-"):
+            skip = arg in GLOBAL_VALUED
+            continue
+        if not isinstance(current, click.Group):
+            break
+        current = current.get_command(ctx, arg)
+        if current is None:
+            break
+        for param in current.params:
+            names.update(getattr(param, "opts", []))
+    return names
+
+
+@click.group(cls=GemellaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gemellaggio", prog_name="gemella", message="%(prog)s %(version)s")
 @click.option("--node", "node", metavar="URL", help="The running node's local address (or GEMELLA_NODE).")
-@click.option("--dir", "dir", metavar="DIR", help="A node directory; its listen address is used (or GEMELLA_DIR).")
+@click.option("--dir", "dir", metavar="DIR", help="A node's folder; its listen address is used (or GEMELLA_DIR).")
 @click.option("--token", metavar="TOKEN", help="Operator or member token (or GEMELLA_TOKEN).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences.")
-def main(node: str | None, dir: str | None, token: str | None, as_json: bool) -> None:
-    """Gemellaggio: twin coworking spaces."""
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of sentences (errors too, on stdout).")
+def cli(node: str | None, dir: str | None, token: str | None, as_json: bool) -> None:
+    """Gemellaggio: twin coworking spaces.
+
+    --dir, --node, --token and --json may be given before or after the command.
+    """
     # Logs go to stderr so that stdout stays clean for --json; `run` sets the node's own level.
     configure_logging("warning", "console")
 
 
-@main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", help="The space's name, e.g. 'WeCreate NYC'.")
-@click.option("--url", help="The node's public base URL: its id, e.g. https://nyc.example.")
-@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to listen on.")
-@click.option("--timezone", default="UTC", show_default=True, help="The space's IANA time zone.")
-@click.option("--location", default=None, help="City or address, shown to twins.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Use this complete configuration file instead of --name/--url/--listen/--timezone.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
-def init(
-    directory: Path,
-    name: str | None,
-    url: str | None,
-    listen: str,
-    timezone: str,
-    location: str | None,
-    config_file: Path | None,
-    as_json: bool,
-) -> None:
-    """Create a node in DIRECTORY: key, configuration, database, operator token.
-
-    Give --name and --url (and optionally --listen, --timezone), or --config FILE.
-    """
+def main(argv: Sequence[str] | None = None) -> None:
+    """The `gemella` entry point: run the CLI, and turn every failure into a sentence or JSON."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = wants_json(args)
     try:
-        result = init_node(
-            directory, name=name, url=url, listen=listen, timezone=timezone, location=location, config_file=config_file
-        )
-    except (InitError, ConfigError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        code = cli.main(args, prog_name="gemella", standalone_mode=False)
+    except click.ClickException as exc:
+        sys.exit(_report(exc, as_json))
+    except (click.exceptions.Abort, KeyboardInterrupt, EOFError):
+        click.echo("Stopped.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug of ours, never shown as a traceback to the operator
+        message = f"gemella stopped on an unexpected error: {type(exc).__name__}: {exc}. Please report it."
+        sys.exit(_report(click.ClickException(message), as_json))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def wants_json(args: list[str]) -> bool:
+    before_end = args[: args.index("--")] if "--" in args else args
+    return "--json" in before_end
+
+
+def _report(exc: click.ClickException, as_json: bool) -> int:
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "directory": str(result.directory),
-                    "node_id": result.node_id,
-                    "operator_token": result.operator_token,
-                    "kid": result.kid,
-                    "fingerprint": result.fingerprint,
-                    "config": str(result.config_path),
-                    "database": str(result.database_path),
-                },
-                indent=2,
-            )
-        )
-        return
-    click.echo(f"Created node {result.node_id} in {result.directory}")
-    click.echo(f"  configuration:   {result.config_path}")
-    click.echo(f"  database:        {result.database_path}")
-    click.echo(f"  key id:          {result.kid}")
-    click.echo(f"  fingerprint:     {result.fingerprint}")
-    click.echo(f"  operator token:  {result.operator_token}")
-    click.echo("Keep the operator token safe: it is shown once and stored only as a hash.")
-    click.echo(f"Start it with: gemella run {result.directory}")
+        error: dict[str, Any] = {"message": exc.format_message(), "exit_code": exc.exit_code}
+        if isinstance(exc, NodeRefused):
+            error["problem"] = exc.problem
+        click.echo(json.dumps({"error": error}, indent=2, ensure_ascii=False))
+    else:
+        exc.show()
+    return exc.exit_code
 
 
-@main.command()
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def run(directory: Path) -> None:
-    """Serve the node in DIRECTORY until SIGTERM or Ctrl-C (in-flight work is drained)."""
-    import asyncio
-
-    from node.web.app import create_app
-    from node.web.server import serve
-
-    try:
-        settings = load_settings(directory, os.environ)
-        configure_logging(settings.log.level, settings.log.format)
-        app = create_app(settings)
-    except (ConfigError, KeyFileError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"{settings.node.name} ({settings.node_id}) on http://{settings.listen.host}:{settings.listen.port}")
-    asyncio.run(serve(app, settings))
-
-
-@main.command(name="operator-token")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def operator_token(directory: Path) -> None:
-    """Make a new operator token for the node in DIRECTORY (for a lost one; old ones stay valid)."""
-    import asyncio
-
-    from node.store import Store
-
-    try:
-        settings = load_settings(directory, {})
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-    async def create() -> str:
-        store = await Store(settings.database_path).open()
-        try:
-            async with store.db.transaction() as tx:
-                return await store.tokens.create(tx, "operator")
-        finally:
-            await store.close()
-
-    token = asyncio.run(create())
-    click.echo(f"New operator token for {settings.node_id}: {token}")
-
-
-main.add_command(twin)
-main.add_command(demo)
-main.add_command(key)
-main.add_command(backup)
-main.add_command(event)
-for _command in BOOKING_COMMANDS:
-    main.add_command(_command)
+for _command in (init, run, operator_token, node, twin, demo, key, backup, event, *BOOKING_COMMANDS):
+    cli.add_command(_command)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,16 @@ import asyncio
 import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 import yaml
 
-from node.config import ConfigError, load_settings
+from .api import client_from, emit, twin_ref
+from .local import folder_of, settings_of
+from .words import check_url, load_yaml_mapping
 
-from .api import client_from, emit
+HINTS = {"twinning": "List them with `gemella twin list`; propose one with `gemella twin propose URL`"}
 
 
 @click.group()
@@ -27,9 +30,9 @@ def twin() -> None:
 @click.pass_context
 def propose(ctx: click.Context, url: str, terms_file: Any, message: str | None) -> None:
     """Propose a twinning to the node at URL (shows its key fingerprint)."""
-    body: dict[str, Any] = {"url": url}
+    body: dict[str, Any] = {"url": check_url(url, "the other node's address").rstrip("/")}
     if terms_file is not None:
-        terms = yaml.safe_load(terms_file) or {}
+        terms = load_yaml_mapping(terms_file, "the terms (offer: and request:)", "gemella twin propose --help")
         body.update({k: terms[k] for k in ("offer", "request") if k in terms})
     if message:
         body["message"] = message
@@ -54,27 +57,35 @@ def list_(ctx: click.Context) -> None:
             f"{t['id']:36}  {t['status']:9}  {t['peer'][:32]:32}  {t['delivery']['outbox_depth']:>6}  "
             f"{t['peer_fingerprint'] or '-'}"
         )
-    emit(ctx, result, "\n".join(lines) if result["items"] else "No twinnings yet.")
+    emit(
+        ctx,
+        result,
+        "\n".join(lines) if result["items"] else "No twinnings yet. Propose one with `gemella twin propose URL`.",
+    )
 
 
 @twin.command()
 @click.argument("twinning_id")
 @click.pass_context
 def show(ctx: click.Context, twinning_id: str) -> None:
-    """Show one twinning in full."""
-    result = client_from(ctx).call("GET", f"/api/v1/twins/{twinning_id}")
+    """Show one twinning in full (TWINNING_ID, or the twin's name or URL)."""
+    client = client_from(ctx, HINTS)
+    result = client.call("GET", f"/api/v1/twins/{quote(twin_ref(client, twinning_id), safe='')}")
     emit(ctx, result, yaml.safe_dump(result, sort_keys=False, allow_unicode=True).rstrip())
 
 
 def _lifecycle(action: str, past: str) -> click.Command:
-    @click.command(name=action, help=f"{action.capitalize()} the twinning TWINNING_ID.")
+    @click.command(name=action, help=f"{action.capitalize()} the twinning TWINNING_ID (or the twin's name).")
     @click.argument("twinning_id")
     @click.option("--reason", help="Why (sent to the other side).")
     @click.pass_context
     def command(ctx: click.Context, twinning_id: str, reason: str | None) -> None:
         body = {"reason": reason} if reason else None
-        result = client_from(ctx).call("POST", f"/api/v1/twins/{twinning_id}/{action}", body)
-        emit(ctx, result, f"Twinning {result['id']} with {result['peer']} {past}: now {result['status']}.")
+        client = client_from(ctx, HINTS)
+        twinning = quote(twin_ref(client, twinning_id), safe="")
+        result = client.call("POST", f"/api/v1/twins/{twinning}/{action}", body)
+        who = f"{result['peer_name']} ({result['peer']})" if result.get("peer_name") else result["peer"]
+        emit(ctx, result, f"Twinning {result['id']} with {who} {past}: now {result['status']}.")
 
     return command
 
@@ -95,18 +106,16 @@ def key() -> None:
 
 
 @key.command()
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
-def rotate(ctx: click.Context, directory: Path) -> None:
+def rotate(ctx: click.Context, directory: Path | None) -> None:
     """Rotate the signing key of the node in DIRECTORY and announce it to every twin.
 
     If the node is running, its local API does it (the operator token is needed); otherwise
     the files and database are changed directly and the twins are told when it next runs.
     """
-    try:
-        settings = load_settings(directory, {})
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    directory = folder_of(ctx, directory)
+    settings = settings_of(directory)
     if _listening(settings.listen.host, settings.listen.port):
         ctx.find_root().params.setdefault("dir", str(directory))
         if not ctx.find_root().params.get("node"):

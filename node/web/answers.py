@@ -45,7 +45,9 @@ class NodeInfo(Answer):
     timezone: str
     location: str | None
     kid: str = Field(description="The current signing key's id.")
-    fingerprint: str = Field(description="SHA-256 of the public key, base64url, in groups of four.")
+    fingerprint: str = Field(
+        description="SHA-256 of the public key as people compare it: Crockford base 32 in groups of four."
+    )
 
 
 class Health(Answer):

@@ -11,12 +11,14 @@ from pathlib import Path
 from node.config import load_settings
 from tests.support.nodes import ProcessNode, free_port
 
-GEMELLA = [sys.executable, "-m", "node.cli.main"]
+GEMELLA = [sys.executable, "-m", "node.cli"]
 
 
 def gemella(*args: str, token: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     prefix = ["--token", token] if token else []
-    return subprocess.run([*GEMELLA, *prefix, *args], capture_output=True, text=True, timeout=60, check=check)
+    done = subprocess.run([*GEMELLA, *prefix, *args], capture_output=True, text=True, timeout=60, check=check)
+    assert "Traceback" not in done.stdout + done.stderr
+    return done
 
 
 def init(tmp_path: Path, name: str, zone: str) -> tuple[Path, dict]:
@@ -94,7 +96,7 @@ async def test_cli__two_nodes_twin_through_the_cli_and_stop_cleanly(tmp_path):
         refused = await asyncio.to_thread(
             gemella, "--dir", str(nyc_dir), "twin", "list", token="wrong-token", check=False
         )
-        assert refused.returncode != 0 and "unauthorized" in refused.stderr
+        assert refused.returncode != 0 and "this token is not valid for nyc" in refused.stderr
     finally:
         codes = [await node.stop() for node in nodes]
         for node in nodes:
@@ -133,3 +135,16 @@ async def test_cli__init_with_a_local_url_lets_the_node_reach_local_twins(tmp_pa
     assert load_settings(local, {}).federation.allow_private_addresses is True
     gemella("init", str(tmp_path / "public"), "--name", "Public", "--url", "https://nyc.example")
     assert load_settings(tmp_path / "public", {}).federation.allow_private_addresses is False
+
+
+async def test_cli__init_allow_private_addresses_writes_the_key(tmp_path):
+    gemella(
+        "init", str(tmp_path / "nyc"), "--name", "NYC", "--url", "http://127.0.0.1:18101", "--allow-private-addresses"
+    )
+    gemella("init", str(tmp_path / "lan"), "--name", "LAN", "--url", "https://lan.example", "--allow-private-addresses")
+    gemella("init", str(tmp_path / "ldn"), "--name", "London", "--url", "https://london.example")
+    from node.config import load_settings
+
+    assert load_settings(tmp_path / "nyc", {}).federation.allow_private_addresses is True
+    assert load_settings(tmp_path / "lan", {}).federation.allow_private_addresses is True
+    assert load_settings(tmp_path / "ldn", {}).federation.allow_private_addresses is False

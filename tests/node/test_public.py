@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 
 from protocol.envelope import open_envelope, read_envelope
-from protocol.keys import VerifyKey
+from protocol.keys import VerifyKey, format_fingerprint
 from tests.support.nodes import eventually, twin
 from tests.support.objects import make_event, publish
 
@@ -20,7 +20,7 @@ async def test_well_known__document_is_self_signed_and_names_the_current_key(nod
     assert doc.endpoints.inbox == nyc.url + "/federation/v1/inbox"
     about = await nyc.api.ok("GET", "/api/v1/node", token="")
     assert about["kid"] == envelope.signature.kid
-    assert about["fingerprint"].replace(" ", "") == VerifyKey.from_b64url(entry["key"]).fingerprint
+    assert about["fingerprint"] == format_fingerprint(VerifyKey.from_b64url(entry["key"]).fingerprint)
 
 
 async def test_metrics__count_deliveries_and_inbox_results(nodes):

@@ -54,7 +54,7 @@ async def test_browser__operators_twin_publish_export_and_offer(nodes: Any, pers
 
     await eventually(lambda: _twin_events(london), lambda n: n == 1)
     await b.goto(london.local + "/admin/events")
-    await b.get_by_role("button", name="Export Demo night: host it here too").click()
+    await b.get_by_role("button", name="Host Demo night here too").click()
     assert "is now hosted here too" in await b.locator("#flash").inner_text()
     assert await b.get_by_text("Hosted here too", exact=True).count() == 1
 

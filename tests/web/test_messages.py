@@ -36,6 +36,17 @@ def test_messages__operator_sentence_names_the_fields() -> None:
     problem = Problem(
         ProblemType.VALIDATION_ERROR, "seats: too many", errors=[{"field": "seats", "message": "at most 10"}]
     )
-    assert operator_sentence(problem, "offer the slot") == (
-        "Could not offer the slot: some of the values are not valid (seats: at most 10)."
+    assert operator_sentence(problem, "offer the slot") == "Could not offer the slot: seats: at most 10."
+
+
+def test_messages__operator_sentence_lists_every_field_in_words() -> None:
+    errors = [
+        {"field": "starts_at", "message": "Input should be a valid datetime"},
+        {"field": "online_url", "message": "String should match pattern '^https?://\\S+$'"},
+        {"field": "opening_hours.mon.0", "message": "Field required"},
+    ]
+    problem = Problem(ProblemType.VALIDATION_ERROR, "starts_at: bad", errors=errors)
+    assert operator_sentence(problem, "publish the event") == (
+        "Could not publish the event: start: should be a date and time, like 2027-03-10T09:00; "
+        "online address: must start with http:// or https://; opening hours, mon, item 1: is missing."
     )

@@ -126,10 +126,10 @@ async def test_pages__operator_edits_and_cancels_an_event(nodes: Any) -> None:
         )
         form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all")
         resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
-        assert "(version 1)" in await resp.text()  # nothing changed: no new version
+        assert "Nothing changed in \u201cBreakfast\u201d" in await resp.text()  # no new version
         form.update(title="Founders' breakfast", capacity="25", room="")
         resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
-        assert "(version 2)" in await resp.text()
+        assert "Published, then updated once." in await resp.text()
         saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
         assert (saved["title"], saved["capacity"], saved.get("room")) == ("Founders' breakfast", 25, None)
         resp = await client.post(f"/admin/events/{event['id']}/cancel", {"csrf_token": form["csrf_token"]}, follow=True)

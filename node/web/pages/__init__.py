@@ -20,6 +20,7 @@ from .guard import pages_middleware
 from .render import PAGES, STATIC_DIR, PageState, static_version
 from .security import PageSecrets
 from .timefmt import FILTERS
+from .wording import FILTERS as WORDING_FILTERS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -35,6 +36,7 @@ def install(app: web.Application, node: Node) -> None:
         auto_reload=False,
     )
     env.filters.update(FILTERS)
+    env.filters.update(WORDING_FILTERS)
     app[PAGES] = PageState(env=env, secrets=PageSecrets(node), static_version=static_version())
     app.router.add_static("/static/", STATIC_DIR, name="static")
     for module in (member, admin, admin_events, admin_space, admin_members, admin_ledger):

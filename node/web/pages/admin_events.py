@@ -17,12 +17,23 @@ from node.web.keys import NODE
 from protocol.models import Event
 from protocol.problems import Problem
 
+from .event_form import (
+    DAY_NAMES,
+    REPEATS,
+    WEEKDAYS,
+    check_zone,
+    describe_rule,
+    form_of_rule,
+    rule_from_form,
+    zone_choices,
+)
 from .forms import build, day_param, integer, read_form, read_multi, validated
 from .messages import operator_sentence
 from .operator import act, operator_only, render_admin
 from .render import flash, redirect
 from .timefmt import wall_input
 from .week import active_twins
+from .wording import published_sentence
 
 routes = web.RouteTableDef()
 
@@ -63,7 +74,8 @@ async def edit(request: web.Request, who: Principal) -> web.Response:
         event = await _events(request).own(request.match_info["id"])
     except Problem:
         raise web.HTTPNotFound() from None
-    context = {"event": event, "form": _form_of(event), "twins": list((await active_twins(request.app[NODE])).values())}
+    twins = list((await active_twins(request.app[NODE])).values())
+    context = {"event": event, "form": _form_of(event), "twins": twins, **form_choices()}
     return render_admin(request, "admin_event_edit.html", context, who, "/admin/events")
 
 
@@ -78,8 +90,11 @@ async def update(request: web.Request, who: Principal) -> web.Response:
         values["status"] = fields.get("status") or None
         # An emptied optional field is sent as null: the service clears it.
         patch = validated(EventPatch, {k: v for k, v in values.items() if v is not None or k in CLEARABLE})
+        before = (await _events(request).own(event_id)).version
         event = await _events(request).update(event_id, patch)
-        return f"Saved “{event.title}” (version {event.version}); the twins in its audience get the change."
+        if event.version == before:
+            return f"Nothing changed in “{event.title}”, so nothing was sent to the twins."
+        return f"Saved “{event.title}”: {published_sentence(event.version)} The twins in its audience get the change."
 
     return await act(request, f"/admin/events/{event_id}", "save the event", run)
 
@@ -106,7 +121,7 @@ async def export(request: web.Request, who: Principal) -> web.Response:
         copy = await _events(request).exports.export(request.match_info["id"], body)
         return f"“{copy.title}” is now hosted here too, and announced to the twins (the original's space included)."
 
-    return await act(request, "/admin/events", "export the event", run)
+    return await act(request, "/admin/events", "host the event here", run)
 
 
 @routes.post("/admin/events/{id}/resolve")
@@ -144,6 +159,7 @@ async def _page(
         "truncated": listing["truncated"],
         "previous": (start - timedelta(days=SPAN_DAYS)).isoformat(),
         "next": end.isoformat(),
+        **form_choices(),
     }
     return render_admin(request, "admin_events.html", context, who, "/admin/events", message=message)
 
@@ -159,6 +175,7 @@ def _split(items: list[dict[str, Any]], here: str) -> tuple[list[dict[str, Any]]
             continue
         seen.add(key)
         item["hosted_here"] = any(a["origin"] == here for a in item.get("also_at", []))
+        item["repeats_text"] = describe_rule(item.get("rrule"), item["starts_at"], item["timezone"])
         (ours if item["local"] else theirs).append(item)
     return ours, theirs
 
@@ -168,13 +185,20 @@ async def _event_values(request: web.Request, fields: dict[str, str]) -> dict[st
     values.update(
         starts_at=fields.get("starts_at", ""),
         ends_at=fields.get("ends_at", ""),
-        timezone=fields.get("timezone") or None,
+        timezone=check_zone(fields.get("timezone")),
         capacity=integer(fields, "capacity"),
         tags=[t.strip() for t in fields.get("tags", "").split(",") if t.strip()] or None,
     )
     chosen = await read_multi(request, "audience_twin")
     values["audience"] = chosen if fields.get("audience") == "listed" else "all"
+    zone = values["timezone"] or request.app[NODE].settings.node.timezone
+    values["rrule"] = rule_from_form(fields, await read_multi(request, "repeat_day"), zone)
     return values
+
+
+def form_choices() -> dict[str, Any]:
+    """What the event form offers: time zones (places only), repeat options, weekdays."""
+    return {"zones": zone_choices(), "repeats": REPEATS, "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True))}
 
 
 def _form_of(event: Event) -> dict[str, Any]:
@@ -189,7 +213,9 @@ def _form_of(event: Event) -> dict[str, Any]:
         status=event.status,
         audience="all" if event.audience == "all" else "listed",
         audience_twins=[] if event.audience == "all" else list(event.audience),
+        **form_of_rule(event.rrule, event.timezone),
     )
+    values["repeats_text"] = describe_rule(event.rrule, values["starts_at"], event.timezone)
     return values
 
 

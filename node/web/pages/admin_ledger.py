@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -27,12 +26,11 @@ routes = web.RouteTableDef()
 @operator_only
 async def ledger(request: web.Request, who: Principal) -> web.Response:
     node = request.app[NODE]
-    zone = node.settings.node.timezone
     period = request.query.get("period", "")
     if period:
         parse_month(period)  # a malformed or far-off month is a validation error, with how to write it
     else:
-        period = node.clock.now().astimezone(ZoneInfo(zone)).strftime("%Y-%m")
+        period = await node.services["booking"].ledger.opening_month()
     message: dict[str, str] | None = None
     try:
         report = await node.services["booking"].ledger.report(None, period, True)

@@ -30,6 +30,13 @@ async def members(request: web.Request, who: Principal) -> web.Response:
 @operator_only
 async def add(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
+    taken = await _holder_of(request, fields.get("email", ""))
+    if taken is not None:
+        text = (
+            f"Could not add the member: {taken['display_name']} already has the e-mail address "
+            f"{fields.get('email')} here, and each member has their own address."
+        )
+        return await _page(request, who, message=flash(text, "error"), form=fields)
     try:
         body = build(MemberBody, {"display_name": fields.get("display_name"), "email": fields.get("email")})
         created = await request.app[NODE].services["booking"].members.add(body)
@@ -63,3 +70,12 @@ async def _page(
     items = await request.app[NODE].services["booking"].members.list()
     context = {"members": items, "created": created, "form": form or {}}
     return render_admin(request, "admin_members.html", context, who, "/admin/members", message=message)
+
+
+async def _holder_of(request: web.Request, email: str) -> dict[str, Any] | None:
+    """The member who already has this e-mail address, if any (the page says so, in a sentence)."""
+    wanted = email.strip().casefold()
+    for item in await request.app[NODE].services["booking"].members.list():
+        if wanted and str(item.get("email", "")).casefold() == wanted:
+            return dict(item)
+    return None

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 GIVEN, TAKEN, INK, GRID, TRACK = "#1d5bb8", "#b86200", "#1b2330", "#d9dee5", "#e9edf2"
-LABEL_W, BAR_W, VALUE_W = 130, 330, 110
-BAR_H, BAR_GAP, GROUP_GAP, TOP = 16, 4, 20, 8
+# Narrow enough to be drawn at about its own size on a phone (so 14 px text stays 14 px), with
+# each kind's name above its bars rather than in a column beside them.
+WIDTH, VALUE_W, LABEL_H, FONT = 330, 118, 24, 15
+LABEL_W, BAR_W = 0, WIDTH - VALUE_W
+BAR_H, BAR_GAP, GROUP_GAP, TOP = 20, 4, 18, 0
 
 
 @dataclass(frozen=True)
@@ -30,21 +33,20 @@ def given_taken_svg(rows: list[Bars], title: str) -> Markup:
     """
     if not rows:
         return Markup("")
-    height = TOP + len(rows) * (2 * BAR_H + BAR_GAP + GROUP_GAP)
-    width = LABEL_W + BAR_W + VALUE_W
+    height = TOP + len(rows) * (LABEL_H + 2 * BAR_H + BAR_GAP + GROUP_GAP) - GROUP_GAP + 4
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-t chart-d" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="12">',
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" role="img" '
+        f'aria-labelledby="chart-t chart-d" xmlns="http://www.w3.org/2000/svg" '
+        f'font-family="system-ui, sans-serif" font-size="{FONT}">',
         f'<title id="chart-t">{escape(title)}</title>',
         f'<desc id="chart-d">{escape(_describe(rows))}</desc>',
-        f'<line x1="{LABEL_W}" y1="0" x2="{LABEL_W}" y2="{height}" stroke="{GRID}"/>',
     ]
     y = TOP
     for row in rows:
         top = max(1, row.given, row.taken, row.given_allowance or 0, row.taken_allowance or 0)
-        parts.append(
-            f'<text x="{LABEL_W - 8}" y="{y + BAR_H + 2}" text-anchor="end" fill="{INK}">{escape(row.label)}</text>'
-        )
+        parts.append(f'<text x="0" y="{y + FONT}" font-weight="600" fill="{INK}">{escape(row.label)}</text>')
+        y += LABEL_H
+        parts.append(f'<line x1="0" y1="{y - 2}" x2="0" y2="{y + 2 * BAR_H + BAR_GAP + 2}" stroke="{GRID}"/>')
         parts += _bar(y, row.given, row.given_allowance, top, GIVEN, row.unit)
         parts += _bar(y + BAR_H + BAR_GAP, row.taken, row.taken_allowance, top, TAKEN, row.unit)
         y += 2 * BAR_H + BAR_GAP + GROUP_GAP

@@ -20,7 +20,7 @@ from .messages import Situation, member_sentence
 from .render import csrf_token_for, flash, fragment, redirect, render
 from .reservations import describe_reservations, peer_name
 from .timefmt import when, zone_label
-from .week import build_week
+from .week import FILTERS, build_week, shown_filters
 
 routes = web.RouteTableDef()
 
@@ -33,7 +33,10 @@ async def calendar(request: web.Request) -> web.Response:
     node = request.app[NODE]
     today = node.clock.now().astimezone(ZoneInfo(node.settings.node.timezone)).date()
     start = day_param(request.query.get("from"), today)
-    week = await build_week(node, _member_id(who), start)
+    shown = shown_filters(request.query.getall("show", []))
+    week = await build_week(node, _member_id(who), start, shown)
+    filtered = len(shown) < len(FILTERS)
+    filter_query = "".join(f"&show={f}" for f in shown) if filtered else ""
     grid = fragment(
         request,
         "_week_grid.html",
@@ -44,7 +47,15 @@ async def calendar(request: web.Request) -> web.Response:
             "csrf_token": csrf_token_for(request, who),
         },
     )
-    context = {"week": week, "grid": grid, "member": await _member(request, who), "is_today": start == today}
+    context = {
+        "week": week,
+        "grid": grid,
+        "member": await _member(request, who),
+        "is_today": start == today,
+        "filters": FILTERS,
+        "filtered": filtered,
+        "filter_query": filter_query,
+    }
     return render(request, "member_week.html", context, who=who)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from node.plain import validation_lines
 from protocol.problems import Problem, ProblemType
 
 from .timefmt import moment
@@ -61,7 +62,7 @@ def operator_sentence(problem: Problem, action: str) -> str:
     detail = f" ({problem.detail})" if problem.detail else ""
     fields = problem.extensions.get("errors") or []
     if problem.kind is ProblemType.VALIDATION_ERROR and fields:
-        detail = " (" + "; ".join(f"{e.get('field')}: {e.get('message')}" for e in fields[:5]) + ")"
+        return f"Could not {action}: " + "; ".join(validation_lines(fields[:5])) + "."
     return f"Could not {action}: {reason}{detail}."
 
 

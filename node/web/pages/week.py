@@ -19,7 +19,10 @@ from node.events.views import EventViews
 from .timefmt import DASH, day_label, long_day, parse, when, zone_label
 
 DAYS = 7
-STATUS_NOTICE = {"postponed": "Postponed.", "cancelled": "Cancelled.", "moved_online": "Moved online."}
+STATUS_NOTICE = {"postponed": "Postponed.", "moved_online": "Moved online."}
+# What a member may choose to see: each kind of entry belongs to one of these.
+FILTERS = (("desks", "Desks"), ("rooms", "Rooms"), ("events", "Events"))
+CATEGORY = {"desk": "desks", "meeting_room": "rooms", "phone_booth": "rooms", "event_space": "rooms"}
 
 
 @dataclass
@@ -47,6 +50,8 @@ class Entry:
     mine: dict[str, Any] | None = None
     notice: str = ""
     label: str = ""  # what the reserve button says to a screen reader
+    category: str = "events"  # desks | rooms | events (the week's filters)
+    cancelled: bool = False
 
 
 @dataclass
@@ -69,6 +74,7 @@ class Week:
     title: str
     twins: list[str]
     count: int
+    shown: tuple[str, ...] = tuple(f for f, _ in FILTERS)
 
 
 @dataclass
@@ -90,12 +96,20 @@ class Context:
     mine: dict[tuple[str, str], dict[str, Any]]
 
 
-async def build_week(node: Node, member_id: str, start: date) -> Week:
+def shown_filters(values: list[str]) -> tuple[str, ...]:
+    """The kinds a member chose to see (none chosen, or nothing we know: all of them)."""
+    chosen = tuple(f for f, _ in FILTERS if f in values)
+    return chosen or tuple(f for f, _ in FILTERS)
+
+
+async def build_week(node: Node, member_id: str, start: date, shown: tuple[str, ...] | None = None) -> Week:
     zone = node.settings.node.timezone
     begin = datetime.combine(start, time(), tzinfo=ZoneInfo(zone))
     end = datetime.combine(start + timedelta(days=DAYS), time(), tzinfo=ZoneInfo(zone))
     ctx = Context(ZoneInfo(zone), node.clock.now(), await active_twins(node), await my_targets(node, member_id))
+    shown = shown or shown_filters([])
     entries = await _slots(node, ctx, begin, end) + await _events(node, ctx, begin, end)
+    entries = [e for e in entries if e.category in shown]
     today = ctx.now.astimezone(ctx.zone).date()
     days = [_day(start + timedelta(days=i), today) for i in range(DAYS)]
     for entry in sorted(entries, key=lambda e: (e.starts, e.title)):
@@ -113,6 +127,7 @@ async def build_week(node: Node, member_id: str, start: date) -> Week:
         title=f"{day_label(start)} {DASH} {day_label(last)} {last.year}",
         twins=[t.name for t in ctx.twins.values()],
         count=sum(len(d.entries) for d in days),
+        shown=shown,
     )
 
 
@@ -153,9 +168,10 @@ def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
     host, ours = item["host_time"], item["our_time"]
     starts = parse(ours["starts_at"])
     day = starts.date()
-    remaining, seats = item["remaining"], item["seats"]
     started = starts <= ctx.now
     mine = ctx.mine.get(("slot", item["id"]))
+    seats = item["seats"]
+    remaining = _seats_left(item["remaining"], seats, mine)
     resource = item["resource"]
     host_when = when(host["starts_at"], host["ends_at"], day)
     return Entry(
@@ -163,6 +179,7 @@ def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
         id=item["id"],
         title=resource["name"],
         kicker=resource["kind"].replace("_", " ").capitalize(),
+        category=CATEGORY.get(resource["kind"], "rooms"),
         host=twin.peer,
         host_name=twin.name,
         host_zone=zone_label(host["timezone"]),
@@ -196,6 +213,7 @@ def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
     venue = item.get("venue") if item.get("venue") != item.get("origin_name") else None
     notices = [STATUS_NOTICE.get(status, "")] + [f["notice"] for f in item.get("flags", [])]
     started = starts <= ctx.now
+    cancelled = status == "cancelled"
     reservable = twin is not None and status in ("scheduled", "moved_online") and not started and mine is None
     host_when = when(item["starts_at"], item["ends_at"], day)
     host_name = item.get("origin_name", item["origin"])
@@ -213,20 +231,37 @@ def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
         starts=starts.astimezone(UTC),
         day=day,
         local=bool(item.get("local")),
-        seats_text=f"{capacity} place{'s' if capacity != 1 else ''}" if capacity else "",
+        seats_text=f"{capacity} place{'s' if capacity != 1 else ''}" if capacity and not cancelled else "",
         max_seats=twin.max_seats if twin else 1,
         reservable=reservable,
-        why_not=_why_not(reservable, twin, started, status),
+        why_not="" if cancelled else _why_not(reservable, item, twin, started, status),
         mine=mine,
-        notice=" ".join(n for n in notices if n),
+        notice="" if cancelled else " ".join(n for n in notices if n),
+        cancelled=cancelled,
         label=f"Reserve a place at {item['title']}, {host_name}, {day_label(day)} {host_when}",
     )
 
 
-def _why_not(reservable: bool, twin: Twin | None, started: bool, status: str) -> str:
-    if reservable or twin is None:
+def _why_not(reservable: bool, item: dict[str, Any], twin: Twin | None, started: bool, status: str) -> str:
+    """Why an event has no Reserve button, in a sentence."""
+    if reservable:
         return ""
+    if item.get("local"):
+        return (
+            "This event is at your own space, so there is nothing to reserve here: just come along "
+            "(ask your space's team if places are limited)."
+        )
+    if twin is None:
+        return f"{item.get('origin_name', item['origin'])} is not an active twin now, so its events cannot be reserved."
     return "Started" if started else status.replace("_", " ").capitalize()
+
+
+def _seats_left(published: int, seats: int, mine: dict[str, Any] | None) -> int:
+    """Seats left as the member should see them: the host's published count can lag a moment
+    behind the member's own confirmed reservation, never the other way round."""
+    if mine is not None and mine.get("status") == "confirmed":
+        return max(0, min(published, seats - int(mine.get("seats", 0))))
+    return published
 
 
 def _day(day: date, today: date) -> Day:

@@ -1,0 +1,62 @@
+"""Catching an operator's mistakes before they reach the node: YAML errors with their place,
+pasted tokens and URLs checked before they are sent (node/plain.py words the node's answers).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+import yaml
+
+from node.config import yaml_error_text
+
+# -- what people paste ---------------------------------------------------------------------------
+
+
+def clean_token(token: str | None) -> str | None:
+    """A pasted token loses surrounding spaces and line breaks; one broken in the middle is refused."""
+    if token is None:
+        return None
+    trimmed = token.strip()
+    if not trimmed:
+        return None
+    if any(ch.isspace() for ch in trimmed):
+        raise click.UsageError(
+            "the token has a space or a line break in the middle; copy it again as one line (tokens have no spaces)"
+        )
+    return trimmed
+
+
+def check_url(url: str, what: str = "a node's address") -> str:
+    """A URL people type: it must say http:// or https://, and we say so with an example."""
+    url = url.strip()
+    if not re.match(r"^https?://", url, re.IGNORECASE):
+        if "://" in url:
+            raise click.UsageError(f"{url}: {what} starts with http:// or https://")
+        raise click.UsageError(
+            f"{url}: {what} starts with http:// or https://, for example https://{url} "
+            f"(or http://{url} for a node on this machine or a local network)"
+        )
+    return url
+
+
+# -- YAML files --------------------------------------------------------------------------------------
+
+
+def load_yaml_mapping(file: TextIO, what: str, example_command: str) -> dict[str, Any]:
+    """A YAML file holding a mapping; a mistake names the file, line and column."""
+    name = getattr(file, "name", "<stdin>")
+    try:
+        data = yaml.safe_load(file)
+    except yaml.YAMLError as exc:
+        raise click.ClickException(yaml_error_text(Path(name), exc)) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise click.ClickException(
+            f"{name}: the file should hold {what} as 'key: value' lines; `{example_command}` prints an example"
+        )
+    return data

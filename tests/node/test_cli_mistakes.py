@@ -1,0 +1,322 @@
+"""`gemella` and an operator's mistakes: each one answered with the sentence a person needs.
+
+The CLI runs in this process (on a worker thread, while real nodes serve on loopback ports in
+the test's loop); every output is checked for a traceback, and for the catch-all that would
+mean a bug of ours reached the operator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import yaml
+
+from node.cli.main import main
+from node.config import load_settings
+from tests.support.nodes import free_port, twin, wait_until_up
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Ran:
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("GEMELLA_")}
+    os.environ.update(env or {})
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        for k in env or {}:
+            os.environ.pop(k, None)
+        os.environ.update(saved)
+    ran = Ran(code, out.getvalue(), err.getvalue())
+    text = ran.out + ran.err
+    assert "Traceback" not in text and "unexpected error" not in text, text
+    return ran
+
+
+async def cli(*args: str, env: dict[str, str] | None = None) -> Ran:
+    return await asyncio.to_thread(run_cli, *args, env=env)
+
+
+def error_line(ran: Ran) -> str:
+    """The sentence after click's 'Error: ' (usage lines before it are click's own)."""
+    assert ran.code != 0, ran
+    return ran.err.rsplit("Error: ", 1)[-1].strip()
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def test_cli__bad_yaml_names_file_line_and_column(tmp_path):
+    event = tmp_path / "meetup.yaml"
+    event.write_text("title: Meetup\nstarts_at: 2030-01-01T18:00\n  ends_at: 2030-01-01T20:00\n")
+    ran = run_cli("event", "publish", str(event), "--node", "http://127.0.0.1:9")
+    assert error_line(ran) == f"{event}:3:10: mapping values are not allowed here"
+
+
+def test_cli__a_list_instead_of_an_event_points_at_the_example(tmp_path):
+    event = tmp_path / "meetup.yaml"
+    event.write_text("- title: Meetup\n")
+    ran = run_cli("event", "publish", str(event), "--node", "http://127.0.0.1:9")
+    assert error_line(ran) == (
+        f"{event}: the file should hold an event as 'key: value' lines; "
+        "`gemella event publish --example` prints an example"
+    )
+
+
+def test_cli__bad_config_yaml_stops_run_with_its_place(tmp_path):
+    directory = tmp_path / "nyc"
+    directory.mkdir()
+    (directory / "config.yaml").write_text("node:\n  name: NYC\n  url: [http://127.0.0.1:1\n")
+    ran = run_cli("run", str(directory))
+    assert error_line(ran).startswith(f"{directory}/config.yaml:4:1: ")
+
+
+def test_cli__example_event_is_commented_yaml_that_reads_as_an_event():
+    ran = run_cli("event", "publish", "--example")
+    assert ran.code == 0 and ran.out.startswith("# An event for `gemella event publish FILE.yaml`")
+    event = yaml.safe_load(ran.out)
+    assert {"title", "starts_at", "ends_at", "audience"} <= set(event) and isinstance(event["starts_at"], str)
+    assert "# rrule:" in ran.out and "# timezone:" in ran.out
+
+
+# -- saying which node, and how -------------------------------------------------------------------------
+
+
+def test_cli__no_node_named_says_how_to_name_one():
+    ran = run_cli("twin", "list")
+    assert error_line(ran) == (
+        "say which node: --dir DIR (the folder `gemella init` made), --node URL, or set GEMELLA_DIR or GEMELLA_NODE"
+    )
+
+
+def test_cli__node_not_running_says_so():
+    port = free_port()
+    ran = run_cli("twin", "list", "--node", f"http://127.0.0.1:{port}")
+    assert error_line(ran).startswith(f"cannot reach the node at http://127.0.0.1:{port} (")
+    assert error_line(ran).endswith("is it running? Start it with `gemella run DIR`")
+
+
+def test_cli__url_without_scheme_says_so(tmp_path):
+    ran = run_cli("init", str(tmp_path / "x"), "--name", "X", "--url", "london.example")
+    assert error_line(ran) == (
+        "london.example: --url (the node's public address) starts with http:// or https://, for example "
+        "https://london.example (or http://london.example for a node on this machine or a local network)"
+    )
+    ran = run_cli("--node", "localhost:8080", "twin", "list")
+    assert error_line(ran).startswith("localhost:8080: --node (the node's local address) starts with http://")
+    ran = run_cli("twin", "propose", "ftp://london.example", "--node", "http://127.0.0.1:9")
+    assert error_line(ran) == "ftp://london.example: the other node's address starts with http:// or https://"
+
+
+def test_cli__version():
+    ran = run_cli("--version")
+    assert ran.code == 0 and ran.out.strip() == f"gemella {version('gemellaggio')}"
+
+
+# -- init ----------------------------------------------------------------------------------------------
+
+
+def test_cli__init_listens_where_a_loopback_url_says(tmp_path):
+    port = free_port()
+    ran = run_cli("init", str(tmp_path / "nyc"), "--name", "NYC", "--url", f"http://127.0.0.1:{port}", "--json")
+    assert json.loads(ran.out)["listen"] == f"127.0.0.1:{port}"
+    settings = load_settings(tmp_path / "nyc", {})
+    assert (settings.listen.host, settings.listen.port) == ("127.0.0.1", port)
+    public = run_cli("init", str(tmp_path / "ldn"), "--name", "London", "--url", "https://london.example")
+    assert "listens on:      127.0.0.1:8080" in public.out and public.err == ""
+
+
+def test_cli__init_warns_loudly_when_listen_and_a_loopback_url_differ(tmp_path):
+    ran = run_cli(
+        "init", str(tmp_path / "nyc"), "--name", "NYC", "--url", "http://127.0.0.1:18101", "--listen", "127.0.0.1:8080"
+    )
+    assert ran.code == 0
+    assert ran.err.strip() == (
+        "WARNING: the node's URL http://127.0.0.1:18101 says 127.0.0.1:18101, but it will listen on "
+        "127.0.0.1:8080: twins calling http://127.0.0.1:18101 will not reach it. "
+        "Leave out --listen to listen on 127.0.0.1:18101."
+    )
+
+
+# -- tokens ---------------------------------------------------------------------------------------------
+
+
+async def test_cli__token_with_stray_whitespace_is_trimmed_and_one_broken_inside_is_named(nodes):
+    nyc = await nodes("NYC")
+    ran = await cli("twin", "list", "--node", nyc.local, "--token", f"  {nyc.token}\n")
+    assert ran.code == 0 and ran.out.startswith("No twinnings yet.")
+    half = len(nyc.token) // 2
+    broken = await cli("twin", "list", "--node", nyc.local, "--token", f"{nyc.token[:half]}\n{nyc.token[half:]}")
+    assert error_line(broken) == (
+        "the token has a space or a line break in the middle; copy it again as one line (tokens have no spaces)"
+    )
+
+
+async def test_cli__wrong_token_says_it_is_not_valid_for_this_node(nodes):
+    nyc = await nodes("NYC")
+    ran = await cli("twin", "list", "--dir", str(nyc.directory), "--token", "not-the-token")
+    assert error_line(ran) == (
+        f"this token is not valid for NYC ({nyc.local}). Check that it is this node's token; "
+        "a lost operator token is replaced with `gemella operator-token DIR`"
+    )
+    missing = await cli("twin", "list", "--dir", str(nyc.directory))
+    assert error_line(missing) == f"{nyc.local} needs a token: give --token TOKEN or set GEMELLA_TOKEN"
+
+
+async def test_cli__errors_under_json_are_json_on_stdout(nodes):
+    nyc = await nodes("NYC")
+    ran = await cli("twin", "list", "--json", "--node", nyc.local, "--token", "not-the-token")
+    assert ran.code == 1 and ran.err == ""
+    error = json.loads(ran.out)["error"]
+    assert error["message"].startswith("this token is not valid for NYC")
+    assert error["problem"]["status"] == 401 and error["problem"]["type"].endswith("/unauthorized")
+    usage = await cli("--json", "twin", "list")
+    assert usage.code == 2 and json.loads(usage.out)["error"]["message"].startswith("say which node")
+
+
+# -- options anywhere, and what the node says ---------------------------------------------------------
+
+
+async def test_cli__global_options_before_or_after_the_command(nodes):
+    nyc = await nodes("NYC")
+    before = await cli("--dir", str(nyc.directory), "--token", nyc.token, "--json", "resource", "list")
+    after = await cli("resource", "list", "--dir", str(nyc.directory), "--token", nyc.token, "--json")
+    mixed = await cli("--json", "resource", "list", f"--node={nyc.local}", "--token", nyc.token)
+    assert json.loads(before.out) == json.loads(after.out) == json.loads(mixed.out) == {"items": []}
+    env = await cli("resource", "list", env={"GEMELLA_DIR": str(nyc.directory), "GEMELLA_TOKEN": nyc.token})
+    assert env.out.strip() == (
+        f"No resources at {nyc.local} yet. "
+        "Add one with `gemella resource add --kind desk --name 'Hot desks' --capacity 10`."
+    )
+
+
+async def test_cli__every_validation_error_is_listed_with_its_field_in_words(nodes, tmp_path):
+    nyc = await nodes("NYC")
+    event = tmp_path / "meetup.yaml"
+    event.write_text("title: Meetup\nstarts_at: 2030-01-01T18:00\nends_at: 2030-01-01T20:00\ncolour: red\nseats: 3\n")
+    ran = await cli("event", "publish", str(event), "--node", nyc.local, "--token", nyc.token)
+    assert error_line(ran) == (
+        "the node refused it:\n"
+        "  - colour: is not something this command knows; check its spelling\n"
+        "  - seats: is not something this command knows; check its spelling"
+    )
+
+
+async def test_cli__twin_by_name_and_a_pointer_when_nothing_is_there(nodes):
+    nyc, london = await nodes("NYC"), await nodes("TheCube London")
+    await twin(nyc, london)
+    where = ("--dir", str(nyc.directory), "--token", nyc.token)
+    missing = await cli("slot", "offer", "desks", "--twin", "thecube london", "--from", "2030-03-13T09:00",
+                        "--to", "2030-03-13T18:00", "--seats", "2", *where)  # fmt: skip
+    assert error_line(missing).endswith(
+        ". List them with `gemella resource list`; add one with "
+        "`gemella resource add --kind desk --name NAME --capacity N`"
+    )
+    await cli("resource", "add", "--kind", "desk", "--name", "Hot desks", "--capacity", "4", "--id", "desks", *where)
+    offered = await cli("slot", "offer", "desks", "--twin", "thecube london", "--from", "2030-03-13T09:00",
+                        "--to", "2030-03-13T18:00", "--seats", "2", *where)  # fmt: skip
+    assert offered.out.startswith(f"Offered 2 seats of Hot desks to {london.url}: 2030-03-13 09:00 - 2030-03-13 18:00")
+    unknown = await cli("ledger", "--twin", "Paris", *where)
+    assert error_line(unknown) == f"no twin called 'Paris'; the twins are TheCube London ({london.url})"
+
+
+async def test_cli__node_show_prints_name_url_listen_fingerprint_and_twins(nodes):
+    nyc, london = await nodes("NYC", "America/New_York"), await nodes("TheCube London")
+    await twin(nyc, london)
+    about = await nyc.api.ok("GET", "/api/v1/node")
+    shown = await cli("node", "show", "--dir", str(nyc.directory))
+    twinning = (await nyc.api.ok("GET", "/api/v1/twins"))["items"][0]
+    assert shown.out.splitlines() == [
+        "NYC",
+        f"  URL (its id):     {nyc.url}",
+        f"  listens on:       127.0.0.1:{nyc.port}",
+        "  time zone:        America/New_York",
+        f"  key fingerprint:  {about['fingerprint']}",
+        "  twins:",
+        f"    TheCube London ({london.url}), active, id {twinning['id']}",
+    ]
+    remote = await cli("--json", "node", "show", "--node", nyc.local, "--token", nyc.token)
+    assert json.loads(remote.out)["twins"][0]["peer_name"] == "TheCube London"
+
+
+# -- environment variables --------------------------------------------------------------------------
+
+
+def test_config__only_section_key_variables_are_overrides(tmp_path):
+    run_cli("init", str(tmp_path / "nyc"), "--name", "NYC", "--url", "http://127.0.0.1:18101")
+    environ = {
+        "GEMELLA_NODE": "http://127.0.0.1:1",
+        "GEMELLA_DIR": "elsewhere",
+        "GEMELLA_TOKEN": "x",
+        "GEMELLA_SOAK": "1",
+        "GEMELLA_FUZZ_SEED": "3",
+        "GEMELLA_LISTEN__PORT": "18999",
+    }
+    settings = load_settings(tmp_path / "nyc", environ)
+    assert settings.listen.port == 18999 and settings.node.name == "NYC"
+
+
+async def test_cli__run_starts_with_the_clis_own_variables_set(tmp_path):
+    port = free_port()
+    await cli("init", str(tmp_path / "nyc"), "--name", "NYC", "--url", f"http://127.0.0.1:{port}")
+    env = {**os.environ, "GEMELLA_NODE": "http://127.0.0.1:1", "GEMELLA_DIR": str(tmp_path), "GEMELLA_TOKEN": "x"}
+    env["GEMELLA_SOAK"] = "1"
+    with open(tmp_path / "node.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "node.cli", "run", str(tmp_path / "nyc")], stdout=log, stderr=log, env=env
+        )
+    try:
+        await wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(process.wait, 20)
+    assert code == 0 and "Traceback" not in (tmp_path / "node.log").read_text()
+
+
+async def test_cli__a_second_member_with_the_same_email_is_refused_with_a_sentence(nodes):
+    nyc = await nodes("NYC")
+    where = ("--node", nyc.local, "--token", nyc.token)
+    added = await cli("member", "add", "--name", "Ada Lopez", "--email", "ada@example.org", *where, "--json")
+    again = await cli("member", "add", "--name", "Ada L.", "--email", "ADA@example.org ", *where)
+    assert error_line(again) == (
+        f"Ada Lopez ({json.loads(added.out)['id']}) already has the e-mail address ADA@example.org here; "
+        "each member has their own address"
+    )
+
+
+async def test_cli__a_slot_outside_opening_hours_is_refused_in_words(nodes):
+    nyc, london = await nodes("NYC"), await nodes("TheCube London")
+    await twin(nyc, london)
+    where = ("--node", nyc.local, "--token", nyc.token)
+    await cli("resource", "add", "--kind", "desk", "--name", "Hot desks", "--capacity", "4", "--id", "desks",
+              "--hours", "mon=09:00-18:00", *where)  # fmt: skip
+    saturday = await cli("slot", "offer", "desks", "--twin", "TheCube London", "--from", "2030-03-16T09:00",
+                         "--to", "2030-03-16T12:00", "--seats", "1", *where)  # fmt: skip
+    assert error_line(saturday) == (
+        "the node refused it: start: Hot desks is closed on Saturdays (UTC); the slot falls on one"
+    )
+    monday = await cli("slot", "offer", "desks", "--twin", "TheCube London", "--from", "2030-03-18T17:00",
+                       "--to", "2030-03-18T19:00", "--seats", "1", *where)  # fmt: skip
+    assert error_line(monday) == (
+        "the node refused it: start: Hot desks is open 09:00-18:00 on Mondays (UTC); the slot lies outside"
+    )

@@ -81,11 +81,16 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_NAMES_IN_TEXT = re.compile(r"\b(" + "|".join(k for k in FIELD_WORDS if "_" in k) + r")\b")
+
+
 def message_in_words(message: str) -> str:
+    """pydantic's message, or the service's own, with field names inside it in words too."""
     for pattern, words in _MESSAGES:
         if pattern.match(message):
-            return pattern.sub(words, message)
-    return message
+            message = pattern.sub(words, message)
+            break
+    return _NAMES_IN_TEXT.sub(lambda m: FIELD_WORDS[m.group(1)], message)
 
 
 def validation_lines(errors: list[dict[str, Any]]) -> list[str]:

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from node.core import Node
 from node.store import Twinning
+from node.store.twinnings import LIVE
 from protocol.models import Terms
 from protocol.problems import Problem, ProblemType
 
@@ -32,7 +33,7 @@ async def find_twinning(node: Node, ref: str, field: str) -> Twinning:
         if twinning is None:
             twinning = next((t for t in await node.store.twinnings.list() if t.peer_id == peer), None)
     else:
-        twinning = await node.store.twinnings.get(ref)
+        twinning = await node.store.twinnings.get(ref) or await _by_name(node, ref)
     if twinning is None:
         raise Problem(
             ProblemType.NOT_TWINNED,
@@ -40,6 +41,17 @@ async def find_twinning(node: Node, ref: str, field: str) -> Twinning:
             errors=[{"field": field, "message": "no such twin"}],
         )
     return twinning
+
+
+async def _by_name(node: Node, name: str) -> Twinning | None:
+    """The live twinning with the twin called `name` (people type names, not ids), if just one."""
+    wanted = name.strip().casefold()
+    found = []
+    for twinning in await node.store.twinnings.list():
+        peer = await node.store.peers.get(twinning.peer_id)
+        if peer is not None and str(peer["name"]).casefold() == wanted and twinning.status in LIVE:
+            found.append(twinning)
+    return found[0] if len(found) == 1 else None
 
 
 async def active_twin(node: Node, ref: str, field: str) -> Twinning:

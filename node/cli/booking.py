@@ -270,8 +270,10 @@ def _said(r: dict[str, Any]) -> str:
             f"  It is retried; run `gemella reservation make {r['id']} ...` again or list to see the outcome."
         )
     when = f"{_span(r['host_time'])} (here {_span(r['our_time'])})" if "host_time" in r else ""
-    units = f", {r['units']} {r['unit']}(s)" if r.get("units") is not None else ""
-    return f"Reservation {r['id']} {r['status']}: {r['seats']} seat(s), {target} at {r['host']}{units}\n  {when}"
+    units = f", {_count(r['units'], r['unit'])}" if r.get("units") is not None else ""
+    return (
+        f"Reservation {r['id']} {r['status']}: {_count(r['seats'], 'seat')}, {target} at {r['host']}{units}\n  {when}"
+    )
 
 
 @reservation.command(name="cancel")
@@ -327,12 +329,17 @@ def ledger(ctx: click.Context, twin: str | None, period: str | None, receipts: b
                 allowance = line.get("allowance")
                 of = f" of {allowance['amount']} per {allowance['period']}" if allowance else ""
                 lines.append(
-                    f"    {side:5}  {line['kind']:12} {line['units']:>6} {line['unit']}(s){of}"
-                    f"  in {line['reservations']} reservation(s)"
+                    f"    {side:5}  {line['kind']:12} {_count(line['units'], line['unit']):>10}{of}"
+                    f"  in {_count(line['reservations'], 'reservation')}"
                 )
     if not result["twins"]:
         lines.append("  no twins yet; propose one with `gemella twin propose URL`")
     emit(ctx, result, "\n".join(lines))
+
+
+def _count(n: int, unit: str) -> str:
+    """'1 seat', '2 seats', '0 days'."""
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 COMMANDS: list[click.Command] = [resource, slot, member, reservation, ledger]

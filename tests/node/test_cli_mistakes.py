@@ -16,13 +16,14 @@ import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 
 import yaml
 
 from node.cli.main import main
 from node.config import load_settings
-from tests.support.nodes import free_port, twin, wait_until_up
+from tests.support.nodes import eventually, free_port, twin, wait_until_up
 
 
 @dataclass
@@ -320,3 +321,21 @@ async def test_cli__a_slot_outside_opening_hours_is_refused_in_words(nodes):
     assert error_line(monday) == (
         "the node refused it: start: Hot desks is open 09:00-18:00 on Mondays (UTC); the slot lies outside"
     )
+
+
+async def test_cli__a_member_names_the_twin_by_its_name(nodes):
+    nyc, london = await nodes("NYC"), await nodes("TheCube London")
+    await twin(nyc, london)
+    at_nyc = ("--node", nyc.local, "--token", nyc.token)
+    await cli("resource", "add", "--kind", "desk", "--name", "Hot desks", "--capacity", "4", "--id", "desks", *at_nyc)
+    day = (datetime.now(UTC) + timedelta(days=3)).date()
+    offered = await cli("--json", "slot", "offer", "desks", "--twin", "TheCube London", "--from", f"{day}T09:00",
+                        "--to", f"{day}T18:00", "--seats", "2", *at_nyc)  # fmt: skip
+    slot_id = json.loads(offered.out)["id"]
+    member = await london.api.ok("POST", "/api/v1/members", {"display_name": "Ben", "email": "ben@example.org"})
+    as_member = ("--node", london.local, "--token", member["token"])
+    await eventually(lambda: london.node.store.objects.get("Slot", nyc.url, slot_id), lambda found: found is not None)
+    listed = await cli("slot", "list", "--twin", "nyc", *as_member)
+    assert listed.out.startswith(f"{slot_id}  Hot desks (desk)  2/2 left")
+    made = await cli("reservation", "make", "--slot", slot_id, "--twin", "NYC", *as_member)
+    assert " confirmed: 1 seat, slot " in made.out and made.code == 0

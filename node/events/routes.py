@@ -71,7 +71,7 @@ async def cancel(request: web.Request) -> web.Response:
 @routes.post("/api/v1/events/{id}/export")
 async def export(request: web.Request) -> web.Response:
     await require_operator(request)
-    body = await parse_body(request, ExportBody) if request.can_read_body else ExportBody()
+    body = await parse_body(request, ExportBody) if request.body_exists else ExportBody()
     event = await _service(request).exports.export(request.match_info["id"], body)
     return json_response(await _views(request).one(event), status=201)
 

@@ -80,7 +80,7 @@ async def change(request: web.Request) -> web.Response:
     if action == "accept":
         twinning = await service.accept(request.match_info["id"])
     else:
-        reason = (await parse_body(request, ChangeBody)).reason if request.can_read_body else None
+        reason = (await parse_body(request, ChangeBody)).reason if request.body_exists else None
         twinning = await service.change(request.match_info["id"], action, reason)
     return json_response(await twin_view(request.app[NODE], twinning))
 

@@ -27,6 +27,7 @@ DEFAULT_SPAN = timedelta(days=180)
 MAX_SPAN = timedelta(days=800)
 MAX_EVENTS = 2000
 MAX_ITEMS = 2000
+MAX_ALSO_AT = 20  # spaces named as also hosting one event
 
 
 @dataclass
@@ -181,7 +182,7 @@ class EventViews:
         known = {(e.origin, e.id): e for e in events}
         keys = {group_key(e) for e in events} - set(context.groups)
         members: dict[SourceKey, set[SourceKey]] = {key: {key} for key in keys}
-        for link in await self.service.repo.links_of(keys):
+        for link in await self.service.repo.links_of(keys, MAX_ALSO_AT):
             members[(link.source_origin, link.source_id)].add((link.origin, link.id))
         for key, names in members.items():
             group = []

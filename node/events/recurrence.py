@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from .times import invalid
 MAX_COUNT = 1000  # a longer series is written as an open-ended one
 MAX_OCCURRENCES = 1000  # per event and listing: a bound on the work one request can cause
 _FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
+_FREQUENCY_NAMES = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
 
 
 def normalize_rule(text: str) -> str:
@@ -64,33 +66,42 @@ def read_rule(text: str, starts_at: datetime) -> rrule | None:
     return rule if rule._count is None or 1 <= rule._count <= MAX_COUNT else None
 
 
-def from_window(rule: rrule, text: str, target: datetime) -> rrule:
-    """The same series, restarted at a period boundary on or before `target`.
+# Pure and bounded: the same series asked for the same window (every member's week, or a
+# twin's thousand copies of one rule) is parsed once. dateutil's rules are only iterated.
+@lru_cache(maxsize=4096)
+def window_rule(text: str, starts_at: datetime, target: datetime) -> rrule | None:
+    """`read_rule`, restarted at a period boundary on or before `target`.
 
     dateutil walks a rule from its DTSTART, so a daily series started in 1970 would cost
     twenty thousand steps on every read of this week. The rule's occurrences after `target`
     depend only on its phase (which days, weeks, months or years are in), so DTSTART moves
     ahead by whole intervals, and the parts dateutil takes from DTSTART (the day of the month,
     the month, the weekday) are written out. A COUNT series is kept as it is: it is short.
+    The rule is parsed once, restarted or not (parsing is most of the cost of a short window).
     """
-    start: datetime = rule._dtstart
-    if rule._count is not None or target <= start:
-        return rule
-    parts = dict(part.split("=", 1) for part in normalize_rule(text).split(";") if part)
-    moved = _period_start(rule._freq, rule._interval, start, target.astimezone(start.tzinfo).date())
+    return read_rule(*_restarted(text, starts_at, target))
+
+
+def _restarted(text: str, start: datetime, target: datetime) -> tuple[str, datetime]:
+    try:
+        parts = dict(part.split("=", 1) for part in normalize_rule(text).split(";") if part)
+        freq, interval = _FREQUENCY_NAMES[parts["FREQ"]], int(parts.get("INTERVAL", "1"))
+    except (ValueError, KeyError):
+        return text, start  # read_rule refuses it on its own
+    if "COUNT" in parts or interval < 1 or target <= start:
+        return text, start
+    moved = _period_start(freq, interval, start, target.astimezone(start.tzinfo).date())
     if moved is None:
-        return rule
+        return text, start
     if "BYMONTHDAY" not in parts and "BYDAY" not in parts:
-        if rule._freq in (MONTHLY, YEARLY):
+        if freq in (MONTHLY, YEARLY):
             parts["BYMONTHDAY"] = str(start.day)
-        if rule._freq == YEARLY:
+        if freq == YEARLY:
             parts.setdefault("BYMONTH", str(start.month))
-        if rule._freq == WEEKLY:
+        if freq == WEEKLY:
             parts["BYDAY"] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[start.weekday()]
-    text = ";".join(f"{k}={v}" for k, v in parts.items())
-    restarted = rrulestr(text, dtstart=datetime.combine(moved, start.timetz()).replace(fold=start.fold))
-    assert isinstance(restarted, rrule)
-    return restarted
+    restarted = ";".join(f"{k}={v}" for k, v in parts.items())
+    return restarted, datetime.combine(moved, start.timetz()).replace(fold=start.fold)
 
 
 def _period_start(freq: int, interval: int, start: datetime, target: date) -> date | None:
@@ -155,15 +166,15 @@ def each_occurrence(
 ) -> Iterator[tuple[datetime, datetime]]:
     """`occurrences`, one at a time in order: a caller that needs the first few walks no further."""
     duration = ends_at - starts_at
+    after = window_from - duration
     start = starts_at.astimezone(ZoneInfo(zone))  # expand on this zone's wall clock
-    rule = read_rule(rule_text, start) if rule_text else None
+    rule = window_rule(rule_text, start, after) if rule_text else None
     if rule is None:
         if starts_at < window_to and ends_at > window_from:
             yield (starts_at, ends_at)
         return
     skipped = set(exdates)
-    after = window_from - duration
-    for moment in from_window(rule, rule_text or "", after).xafter(after, inc=False):
+    for moment in rule.xafter(after, inc=False):
         if moment >= window_to:
             return
         if moment not in skipped:

@@ -7,6 +7,7 @@ a copy whose origin changed it, the open flag with a notice for members.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -81,9 +82,22 @@ class EventViews:
             "from": in_zone(window_from, self.here),
             "to": in_zone(window_to, self.here),
             "timezone": self.here,
-            "items": [self.item(o.event, context, o.begins, o.ends) for o in chosen],
+            "items": await self._items(chosen, context),
             "truncated": cut or left_out,
         }
+
+    async def _items(self, chosen: list[window.Occurrence], context: Context) -> list[dict[str, Any]]:
+        """The answer's items, a few dozen between turns of the event loop; each event's wire
+        form is made once however many of its occurrences are listed."""
+        items, wires = [], {}
+        for index, found in enumerate(chosen):
+            key = (found.origin, found.id)
+            if key not in wires:
+                wires[key] = _wire(found.event)
+            items.append(self.item(found.event, context, found.begins, found.ends, dict(wires[key])))
+            if index % window.YIELD_EVERY == window.YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        return items
 
     async def one(self, event: Event) -> dict[str, Any]:
         """One event as a series (its first occurrence's times)."""
@@ -111,8 +125,10 @@ class EventViews:
             items.append(self.item(event, context, event.starts_at, event.ends_at))
         return {"items": items}
 
-    def item(self, event: Event, context: Context, begins: datetime, ends: datetime) -> dict[str, Any]:
-        wire = event.model_dump(mode="json", exclude_none=True, exclude={"type", "starts_at", "ends_at", "audience"})
+    def item(
+        self, event: Event, context: Context, begins: datetime, ends: datetime, wire: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        wire = wire if wire is not None else _wire(event)
         local = event.origin == self.node.id
         item: dict[str, Any] = {
             **wire,
@@ -209,6 +225,10 @@ class EventViews:
         if named not in visible:
             invalid("origin", f"{origin!r} is neither 'all', 'local', this space nor an active twin")
         return [named]
+
+
+def _wire(event: Event) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude_none=True, exclude={"type", "starts_at", "ends_at", "audience"})
 
 
 def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:

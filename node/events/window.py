@@ -42,7 +42,7 @@ async def events_of(stored: Sequence[StoredObject]) -> list[Event]:
     events = []
     for index, row in enumerate(stored):
         events.append(Event.model_validate(row.object))
-        if index % (4 * YIELD_EVERY) == 4 * YIELD_EVERY - 1:
+        if index % YIELD_EVERY == YIELD_EVERY - 1:
             await asyncio.sleep(0)
     return events
 

@@ -84,12 +84,14 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[StoredObject]:
-        """Events of this origin with an occurrence that may overlap (after, before), by start."""
+    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[tuple[StoredObject, str | None]]:
+        """Events of this origin with an occurrence that may overlap (after, before), by start;
+        each with the end of its series' last occurrence, when it is a series that ends."""
         rows = await self._db.fetch_all(
-            f"SELECT o.* {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?", (origin, before, after, after, limit)
+            f"SELECT o.*, s.last_ends_at AS series_ends_at {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?",
+            (origin, before, after, after, limit),
         )
-        return [StoredObject.from_row(r) for r in rows]
+        return [(StoredObject.from_row(r), r["series_ends_at"]) for r in rows]
 
     async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> int:
         """How many events `in_range` would find, counting no further than `limit`."""

@@ -59,11 +59,18 @@ def shares(counts: Mapping[str, int], limit: int) -> dict[str, int]:
     return given
 
 
-async def earliest(events: Sequence[Event], window_from: datetime, window_to: datetime, limit: int) -> list[Occurrence]:
-    """The first `limit` occurrences of these events in [window_from, window_to), by start."""
+async def earliest(
+    events: Sequence[Event],
+    window_from: datetime,
+    window_to: datetime,
+    limit: int,
+    series_ends: Mapping[tuple[str, str], datetime] | None = None,
+) -> list[Occurrence]:
+    """The first `limit` occurrences of these events in [window_from, window_to), by start.
+    `series_ends`: when each series' last occurrence ends, as indexed."""
     streams = []
     for index, event in enumerate(events):
-        stream = _stream(event, window_from, window_to)
+        stream = _stream(event, window_from, window_to, (series_ends or {}).get((event.origin, event.id)))
         first = next(stream, None)  # sets the series up here, a few at a time, not all at once below
         if first is not None:
             streams.append(chain([first], stream))
@@ -88,9 +95,11 @@ def fair(per_origin: Mapping[str, list[Occurrence]], limit: int) -> tuple[list[O
     return sorted(kept), sum(len(found) for found in per_origin.values()) > len(kept)
 
 
-def _stream(event: Event, window_from: datetime, window_to: datetime) -> Iterator[Occurrence]:
+def _stream(
+    event: Event, window_from: datetime, window_to: datetime, series_end: datetime | None
+) -> Iterator[Occurrence]:
     found = recurrence.each_occurrence(
-        event.starts_at, event.ends_at, event.timezone, event.rrule, event.exdates, window_from, window_to
+        event.starts_at, event.ends_at, event.timezone, event.rrule, event.exdates, window_from, window_to, series_end
     )
     for begins, ends in found:
         yield Occurrence(begins, event.origin, event.id, ends, event)

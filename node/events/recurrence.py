@@ -55,6 +55,7 @@ def parse_rule(text: str, starts_at: datetime, field: str = "rrule") -> rrule:
     return rule
 
 
+@lru_cache(maxsize=4096)  # pure: indexing a series reads its rule two or three times
 def read_rule(text: str, starts_at: datetime) -> rrule | None:
     """A stored rule, read leniently (a twin's may be any RFC 5545 rule): None when it cannot be
     expanded safely, and the event is then shown as its first occurrence alone."""

@@ -84,14 +84,15 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[tuple[StoredObject, str | None]]:
-        """Events of this origin with an occurrence that may overlap (after, before), by start;
-        each with the end of its series' last occurrence, when it is a series that ends."""
+    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[tuple[str, str | None]]:
+        """Events of this origin with an occurrence that may overlap (after, before), by start:
+        each as its envelope's JSON text (the caller reads them a few at a time), with the end
+        of its series' last occurrence when it is a series that ends."""
         rows = await self._db.fetch_all(
-            f"SELECT o.*, s.last_ends_at AS series_ends_at {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?",
+            f"SELECT o.envelope, s.last_ends_at {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?",
             (origin, before, after, after, limit),
         )
-        return [(StoredObject.from_row(r), r["series_ends_at"]) for r in rows]
+        return [(r[0], r[1]) for r in rows]
 
     async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> int:
         """How many events `in_range` would find, counting no further than `limit`."""

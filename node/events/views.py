@@ -74,7 +74,7 @@ class EventViews:
         for name, allowed in window.shares(counts, MAX_EVENTS).items():
             cut = cut or allowed < counts[name]
             found = await self.service.repo.in_range(name, after, before, allowed)
-            events = await window.events_of([stored for stored, _ in found])
+            events = await window.events_of([envelope for envelope, _ in found])
             ends = {(e.origin, e.id): parse_instant(end) for e, (_, end) in zip(events, found, strict=True) if end}
             per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1, ends)
         chosen, left_out = window.fair(per_origin, MAX_ITEMS)

@@ -106,7 +106,7 @@ class Exports:
         """The source's next occurrence (for a series), else its only one."""
         if source.rrule:
             now = self.node.clock.now()
-            upcoming = recurrence.occurrences(
+            upcoming = recurrence.each_occurrence(
                 source.starts_at,
                 source.ends_at,
                 source.timezone,
@@ -115,8 +115,9 @@ class Exports:
                 now,
                 now + timedelta(days=800),
             )
-            if upcoming:
-                return upcoming[0]
+            found = next(upcoming, None)  # the first alone: a daily series would build 800
+            if found is not None:
+                return found
         return source.starts_at, source.ends_at
 
     async def twin_event(self, event_id: str, origin: str | None) -> Event:

@@ -8,18 +8,24 @@ each occurrence's offset), and an occurrence is left out when an EXDATE names it
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+
+from protocol.models.common import LATEST_YEAR
 
 from .rule_bounds import unbounded
 from .times import invalid
 
 MAX_COUNT = 1000  # a longer series is written as an open-ended one
 MAX_OCCURRENCES = 1000  # per event and listing: a bound on the work one request can cause
+MAX_WALK = 5000  # periods of its frequency a COUNT series is followed from its start (daily: 13 years)
 _FREQUENCIES = {DAILY, WEEKLY, MONTHLY, YEARLY}
+_PERIOD_DAYS = {DAILY: 1, WEEKLY: 7, MONTHLY: 31, YEARLY: 366}
+_FREQUENCY_NAMES = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
 
 
 def normalize_rule(text: str) -> str:
@@ -49,6 +55,7 @@ def parse_rule(text: str, starts_at: datetime, field: str = "rrule") -> rrule:
     return rule
 
 
+@lru_cache(maxsize=4096)  # pure: indexing a series reads its rule two or three times
 def read_rule(text: str, starts_at: datetime) -> rrule | None:
     """A stored rule, read leniently (a twin's may be any RFC 5545 rule): None when it cannot be
     expanded safely, and the event is then shown as its first occurrence alone."""
@@ -60,37 +67,89 @@ def read_rule(text: str, starts_at: datetime) -> rrule | None:
     # that might match nothing for millennia, or never (COUNT=0), is not expanded either.
     if not isinstance(rule, rrule) or rule._freq not in _FREQUENCIES or unbounded(text, starts_at):
         return None
-    # A longer COUNT than ours would be expanded from its first occurrence on every read.
-    return rule if rule._count is None or 1 <= rule._count <= MAX_COUNT else None
+    # A longer COUNT than ours would be expanded from its first occurrence on every read; COUNT
+    # and UNTIL together are not RFC 5545 (and end the series twice).
+    if rule._count is not None and (rule._until is not None or not 1 <= rule._count <= MAX_COUNT):
+        return None
+    return rule
 
 
-def from_window(rule: rrule, text: str, target: datetime) -> rrule:
-    """The same series, restarted at a period boundary on or before `target`.
+@lru_cache(maxsize=4096)
+def last_occurrence(text: str, starts_at: datetime) -> datetime | None:
+    """The last occurrence of a COUNT series (None for any other rule), followed no further
+    than MAX_WALK periods of its frequency from its start: a rule that matches rarely (the 29th
+    of February alone) would otherwise be walked for thousands of years. A series is cut there.
+    """
+    rule = read_rule(text, starts_at)
+    if rule is None or rule._count is None:
+        return None
+    room = (datetime(LATEST_YEAR, 1, 1, tzinfo=starts_at.tzinfo) - starts_at).days
+    limit = starts_at + timedelta(days=max(0, min(_PERIOD_DAYS[rule._freq] * rule._interval * MAX_WALK, room)))
+    last = None
+    try:
+        for moment in rule:
+            if moment > limit:
+                break
+            last = moment
+    except (ValueError, OverflowError):  # dateutil past the year 9999
+        pass
+    return last
+
+
+def series_end(text: str, starts_at: datetime, duration: timedelta) -> datetime | None:
+    """When the series' last occurrence ends (an upper bound for UNTIL); None if it never ends."""
+    rule = read_rule(text, starts_at)
+    if rule is not None and rule._count is not None:
+        return (last_occurrence(text, starts_at) or starts_at) + duration
+    if rule is not None and rule._until is not None:
+        return rule._until + duration
+    return None
+
+
+# Pure and bounded: the same series asked for the same window (every member's week, or a
+# twin's thousand copies of one rule) is parsed once. dateutil's rules are only iterated.
+@lru_cache(maxsize=4096)
+def window_rule(text: str, starts_at: datetime, target: datetime, last: datetime | None = None) -> rrule | None:
+    """`read_rule`, restarted at a period boundary on or before `target`.
 
     dateutil walks a rule from its DTSTART, so a daily series started in 1970 would cost
     twenty thousand steps on every read of this week. The rule's occurrences after `target`
     depend only on its phase (which days, weeks, months or years are in), so DTSTART moves
     ahead by whole intervals, and the parts dateutil takes from DTSTART (the day of the month,
     the month, the weekday) are written out. A COUNT series is kept as it is: it is short.
+    A COUNT series becomes the same series until its last occurrence (`last`, as stored when
+    it was indexed, or found again), which restarts like any other.
+    The rule is parsed once, restarted or not (parsing is most of the cost of a short window).
     """
-    start: datetime = rule._dtstart
-    if rule._count is not None or target <= start:
-        return rule
-    parts = dict(part.split("=", 1) for part in normalize_rule(text).split(";") if part)
-    moved = _period_start(rule._freq, rule._interval, start, target.astimezone(start.tzinfo).date())
+    return read_rule(*_restarted(text, starts_at, target, last))
+
+
+def _restarted(text: str, start: datetime, target: datetime, last: datetime | None) -> tuple[str, datetime]:
+    try:
+        parts = dict(part.split("=", 1) for part in normalize_rule(text).split(";") if part)
+        freq, interval = _FREQUENCY_NAMES[parts["FREQ"]], int(parts.get("INTERVAL", "1"))
+    except (ValueError, KeyError):
+        return text, start  # read_rule refuses it on its own
+    if interval < 1 or target <= start:
+        return text, start
+    if "COUNT" in parts:
+        last = last or last_occurrence(text, start)
+        if last is None:
+            return text, start
+        del parts["COUNT"]
+        parts["UNTIL"] = last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    moved = _period_start(freq, interval, start, target.astimezone(start.tzinfo).date())
     if moved is None:
-        return rule
+        return text, start
     if "BYMONTHDAY" not in parts and "BYDAY" not in parts:
-        if rule._freq in (MONTHLY, YEARLY):
+        if freq in (MONTHLY, YEARLY):
             parts["BYMONTHDAY"] = str(start.day)
-        if rule._freq == YEARLY:
+        if freq == YEARLY:
             parts.setdefault("BYMONTH", str(start.month))
-        if rule._freq == WEEKLY:
+        if freq == WEEKLY:
             parts["BYDAY"] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[start.weekday()]
-    text = ";".join(f"{k}={v}" for k, v in parts.items())
-    restarted = rrulestr(text, dtstart=datetime.combine(moved, start.timetz()).replace(fold=start.fold))
-    assert isinstance(restarted, rrule)
-    return restarted
+    restarted = ";".join(f"{k}={v}" for k, v in parts.items())
+    return restarted, datetime.combine(moved, start.timetz()).replace(fold=start.fold)
 
 
 def _period_start(freq: int, interval: int, start: datetime, target: date) -> date | None:
@@ -119,17 +178,6 @@ def check_exdates(rule: rrule | None, exdates: Sequence[datetime], field: str = 
             invalid(f"{field}.{index}", f"{moment.isoformat()} is not an occurrence of the series")
 
 
-def last_end(rule: rrule, duration: timedelta) -> datetime | None:
-    """When the series' last occurrence ends (an upper bound for UNTIL); None if it never ends
-    (or has more occurrences than are worth counting)."""
-    if rule._count is not None and rule._count <= MAX_COUNT:
-        last = list(rule)[-1]
-        return last + duration
-    if rule._until is not None:
-        return rule._until + duration
-    return None
-
-
 def occurrences(
     starts_at: datetime,
     ends_at: datetime,
@@ -152,18 +200,21 @@ def each_occurrence(
     exdates: Sequence[datetime],
     window_from: datetime,
     window_to: datetime,
+    series_end: datetime | None = None,
 ) -> Iterator[tuple[datetime, datetime]]:
-    """`occurrences`, one at a time in order: a caller that needs the first few walks no further."""
+    """`occurrences`, one at a time in order: a caller that needs the first few walks no further.
+    `series_end`: the end of the series' last occurrence, as indexed (saves finding it again)."""
     duration = ends_at - starts_at
+    after = window_from - duration
     start = starts_at.astimezone(ZoneInfo(zone))  # expand on this zone's wall clock
-    rule = read_rule(rule_text, start) if rule_text else None
+    last = series_end - duration if series_end is not None else None
+    rule = window_rule(rule_text, start, after, last) if rule_text else None
     if rule is None:
         if starts_at < window_to and ends_at > window_from:
             yield (starts_at, ends_at)
         return
     skipped = set(exdates)
-    after = window_from - duration
-    for moment in from_window(rule, rule_text or "", after).xafter(after, inc=False):
+    for moment in rule.xafter(after, inc=False):
         if moment >= window_to:
             return
         if moment not in skipped:

@@ -84,12 +84,15 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[StoredObject]:
-        """Events of this origin with an occurrence that may overlap (after, before), by start."""
+    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[tuple[str, str | None]]:
+        """Events of this origin with an occurrence that may overlap (after, before), by start:
+        each as its envelope's JSON text (the caller reads them a few at a time), with the end
+        of its series' last occurrence when it is a series that ends."""
         rows = await self._db.fetch_all(
-            f"SELECT o.* {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?", (origin, before, after, after, limit)
+            f"SELECT o.envelope, s.last_ends_at {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?",
+            (origin, before, after, after, limit),
         )
-        return [StoredObject.from_row(r) for r in rows]
+        return [(r[0], r[1]) for r in rows]
 
     async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> int:
         """How many events `in_range` would find, counting no further than `limit`."""
@@ -109,16 +112,18 @@ class EventRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
-    async def links_of(self, sources: Iterable[SourceKey]) -> list[CopyLink]:
-        """Every known copy of these source events."""
+    async def links_of(self, sources: Iterable[SourceKey], per_source: int = 1000) -> list[CopyLink]:
+        """The known copies of these source events (the first `per_source` of each)."""
         wanted = sorted(set(sources))
         found: list[CopyLink] = []
         for start in range(0, len(wanted), 300):
             chunk = wanted[start : start + 300]
             where = " OR ".join(["(source_origin = ? AND source_id = ?)"] * len(chunk))
+            # At most `per_source` copies of each: twins could name one event in thousands of theirs.
             rows = await self._db.fetch_all(
-                f"SELECT origin, id, source_origin, source_id FROM event_copies WHERE {where}",
-                [part for key in chunk for part in key],
+                "SELECT origin, id, source_origin, source_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+                f"source_origin, source_id ORDER BY origin, id) AS n FROM event_copies WHERE {where}) WHERE n <= ?",
+                [*(part for key in chunk for part in key), per_source],
             )
             found += [CopyLink(r["origin"], r["id"], r["source_origin"], r["source_id"]) for r in rows]
         return found

@@ -7,6 +7,7 @@ both filter by audience). Cancelling is a status change, so a cancelled event st
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -101,9 +102,10 @@ class EventService:
     async def index(self, tx: Connection, event: Event) -> None:
         """The event's entries in the events' own tables (series end, copy link)."""
         zone = zone_named(event.timezone)
-        rule = recurrence.read_rule(event.rrule, event.starts_at.astimezone(zone)) if event.rrule else None
-        if rule is not None:
-            last = recurrence.last_end(rule, event.ends_at - event.starts_at)
+        start = event.starts_at.astimezone(zone)
+        rule = recurrence.read_rule(event.rrule, start) if event.rrule else None
+        if rule is not None and event.rrule:
+            last = recurrence.series_end(event.rrule, start, event.ends_at - event.starts_at)
             await self.repo.put_series(tx, event.origin, event.id, iso(last) if last else None)
         else:
             await self.repo.drop_series(tx, event.origin, event.id)
@@ -204,6 +206,11 @@ class EventService:
             raise Problem(ProblemType.VALIDATION_ERROR, f"expected an Event, got {obj.type}")
         if not obj.visible_to(self.node.id):
             raise Problem(ProblemType.FORBIDDEN, f"event {obj.id} is not shared with {self.node.id}")
+        if obj.rrule and "COUNT" in obj.rrule:
+            # Finding a COUNT series' last occurrence is pure CPU (up to a few milliseconds); it is
+            # done here on a worker thread, and the index inside the transaction finds it cached.
+            start = obj.starts_at.astimezone(zone_named(obj.timezone))
+            await asyncio.to_thread(recurrence.last_occurrence, obj.rrule, start)
 
     async def _after_apply_batch(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
         """Index a batch of twins' events and flag our copies of any that changed.

@@ -7,6 +7,7 @@ a copy whose origin changed it, the open flag with a notice for members.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ DEFAULT_SPAN = timedelta(days=180)
 MAX_SPAN = timedelta(days=800)
 MAX_EVENTS = 2000
 MAX_ITEMS = 2000
+MAX_ALSO_AT = 20  # spaces named as also hosting one event
 
 
 @dataclass
@@ -71,18 +73,32 @@ class EventViews:
         per_origin, cut = {}, False
         for name, allowed in window.shares(counts, MAX_EVENTS).items():
             cut = cut or allowed < counts[name]
-            stored = await self.service.repo.in_range(name, after, before, allowed)
-            events = await window.events_of(stored)
-            per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1)
+            found = await self.service.repo.in_range(name, after, before, allowed)
+            events = await window.events_of([envelope for envelope, _ in found])
+            ends = {(e.origin, e.id): parse_instant(end) for e, (_, end) in zip(events, found, strict=True) if end}
+            per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1, ends)
         chosen, left_out = window.fair(per_origin, MAX_ITEMS)
         await self._fill(context, list({(o.origin, o.id): o.event for o in chosen}.values()))
         return {
             "from": in_zone(window_from, self.here),
             "to": in_zone(window_to, self.here),
             "timezone": self.here,
-            "items": [self.item(o.event, context, o.begins, o.ends) for o in chosen],
+            "items": await self._items(chosen, context),
             "truncated": cut or left_out,
         }
+
+    async def _items(self, chosen: list[window.Occurrence], context: Context) -> list[dict[str, Any]]:
+        """The answer's items, a few dozen between turns of the event loop; each event's wire
+        form is made once however many of its occurrences are listed."""
+        items, wires = [], {}
+        for index, found in enumerate(chosen):
+            key = (found.origin, found.id)
+            if key not in wires:
+                wires[key] = _wire(found.event)
+            items.append(self.item(found.event, context, found.begins, found.ends, dict(wires[key])))
+            if index % window.YIELD_EVERY == window.YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        return items
 
     async def one(self, event: Event) -> dict[str, Any]:
         """One event as a series (its first occurrence's times)."""
@@ -110,8 +126,10 @@ class EventViews:
             items.append(self.item(event, context, event.starts_at, event.ends_at))
         return {"items": items}
 
-    def item(self, event: Event, context: Context, begins: datetime, ends: datetime) -> dict[str, Any]:
-        wire = event.model_dump(mode="json", exclude_none=True, exclude={"type", "starts_at", "ends_at", "audience"})
+    def item(
+        self, event: Event, context: Context, begins: datetime, ends: datetime, wire: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        wire = wire if wire is not None else _wire(event)
         local = event.origin == self.node.id
         item: dict[str, Any] = {
             **wire,
@@ -181,7 +199,7 @@ class EventViews:
         known = {(e.origin, e.id): e for e in events}
         keys = {group_key(e) for e in events} - set(context.groups)
         members: dict[SourceKey, set[SourceKey]] = {key: {key} for key in keys}
-        for link in await self.service.repo.links_of(keys):
+        for link in await self.service.repo.links_of(keys, MAX_ALSO_AT):
             members[(link.source_origin, link.source_id)].add((link.origin, link.id))
         for key, names in members.items():
             group = []
@@ -208,6 +226,10 @@ class EventViews:
         if named not in visible:
             invalid("origin", f"{origin!r} is neither 'all', 'local', this space nor an active twin")
         return [named]
+
+
+def _wire(event: Event) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude_none=True, exclude={"type", "starts_at", "ends_at", "audience"})
 
 
 def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, islice
 
-from node.store.objects import StoredObject
 from protocol.models import Event
 
 from . import recurrence
@@ -37,12 +37,13 @@ class Occurrence:
     event: Event = field(compare=False)
 
 
-async def events_of(stored: Sequence[StoredObject]) -> list[Event]:
-    """The events of these rows, read a few at a time between turns of the event loop."""
+async def events_of(envelopes: Sequence[str]) -> list[Event]:
+    """The events of these stored envelopes (JSON text), read a few at a time between turns
+    of the event loop."""
     events = []
-    for index, row in enumerate(stored):
-        events.append(Event.model_validate(row.object))
-        if index % (4 * YIELD_EVERY) == 4 * YIELD_EVERY - 1:
+    for index, text in enumerate(envelopes):
+        events.append(Event.model_validate(json.loads(text)["object"]))
+        if index % YIELD_EVERY == YIELD_EVERY - 1:
             await asyncio.sleep(0)
     return events
 
@@ -59,11 +60,18 @@ def shares(counts: Mapping[str, int], limit: int) -> dict[str, int]:
     return given
 
 
-async def earliest(events: Sequence[Event], window_from: datetime, window_to: datetime, limit: int) -> list[Occurrence]:
-    """The first `limit` occurrences of these events in [window_from, window_to), by start."""
+async def earliest(
+    events: Sequence[Event],
+    window_from: datetime,
+    window_to: datetime,
+    limit: int,
+    series_ends: Mapping[tuple[str, str], datetime] | None = None,
+) -> list[Occurrence]:
+    """The first `limit` occurrences of these events in [window_from, window_to), by start.
+    `series_ends`: when each series' last occurrence ends, as indexed."""
     streams = []
     for index, event in enumerate(events):
-        stream = _stream(event, window_from, window_to)
+        stream = _stream(event, window_from, window_to, (series_ends or {}).get((event.origin, event.id)))
         first = next(stream, None)  # sets the series up here, a few at a time, not all at once below
         if first is not None:
             streams.append(chain([first], stream))
@@ -84,13 +92,20 @@ def fair(per_origin: Mapping[str, list[Occurrence]], limit: int) -> tuple[list[O
     """At most `limit` occurrences, each origin's earliest within its share; and whether any
     were left out."""
     allowed = shares({origin: len(found) for origin, found in per_origin.items()}, limit)
-    kept = [occurrence for origin, found in per_origin.items() for occurrence in found[: allowed[origin]]]
-    return sorted(kept), sum(len(found) for found in per_origin.values()) > len(kept)
+    shares_kept = [found[: allowed[origin]] for origin, found in per_origin.items()]
+    kept = list(heapq.merge(*shares_kept, key=_order))  # each origin's are in order already
+    return kept, sum(len(found) for found in per_origin.values()) > len(kept)
 
 
-def _stream(event: Event, window_from: datetime, window_to: datetime) -> Iterator[Occurrence]:
+def _order(occurrence: Occurrence) -> tuple[datetime, str, str]:
+    return occurrence.begins, occurrence.origin, occurrence.id
+
+
+def _stream(
+    event: Event, window_from: datetime, window_to: datetime, series_end: datetime | None
+) -> Iterator[Occurrence]:
     found = recurrence.each_occurrence(
-        event.starts_at, event.ends_at, event.timezone, event.rrule, event.exdates, window_from, window_to
+        event.starts_at, event.ends_at, event.timezone, event.rrule, event.exdates, window_from, window_to, series_end
     )
     for begins, ends in found:
         yield Occurrence(begins, event.origin, event.id, ends, event)

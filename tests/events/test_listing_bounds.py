@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from node.events import views
 from protocol.envelope import seal
-from protocol.models import Event
+from protocol.models import Event, ObjectRef
 from tests.support.nodes import InProcessNode, eventually, twin
 from tests.web.support import Browserless
 
@@ -87,3 +87,15 @@ async def test_listing__twin_flood_does_not_crowd_out_our_events_or_other_twins(
         assert all(e["title"] in page for e in ours + theirs)
     finally:
         await client.close()
+
+
+async def test_listing__a_thousand_copies_of_our_event_name_a_few_also_at(nodes):
+    london = await nodes("London", LONDON_ZONE)
+    nyc = await nodes("NYC", NYC_ZONE)
+    await twin(nyc, london)
+    ours = await publish(london, title="Ours", starts_at="2027-03-18T18:00", ends_at="2027-03-18T19:00")
+    copies = [flood_event(nyc.url, n, exported_from=ObjectRef(origin=london.url, id=ours["id"])) for n in range(1000)]
+    await send(nyc, london, copies)
+    result = await london.api.ok("GET", "/api/v1/events?origin=local&from={from}&to={to}".format(**WEEK))
+    [item] = result["items"]
+    assert item["title"] == "Ours" and 1 <= len(item["also_at"]) <= views.MAX_ALSO_AT

@@ -108,9 +108,9 @@ def test_recurrence__occurrences_in_a_window_include_one_that_began_before_it():
 def test_recurrence__normalize_and_last_end():
     assert recurrence.normalize_rule(" RRULE:FREQ=WEEKLY ") == "FREQ=WEEKLY"
     start = datetime(2027, 3, 2, 18, tzinfo=NY)
-    rule = recurrence.parse_rule("FREQ=WEEKLY;COUNT=3", start)
-    assert recurrence.last_end(rule, start.replace(hour=20) - start) == datetime(2027, 3, 16, 20, tzinfo=NY)
-    assert recurrence.last_end(recurrence.parse_rule("FREQ=WEEKLY", start), start - start) is None
+    two_hours = start.replace(hour=20) - start
+    assert recurrence.series_end("FREQ=WEEKLY;COUNT=3", start, two_hours) == datetime(2027, 3, 16, 20, tzinfo=NY)
+    assert recurrence.series_end("FREQ=WEEKLY", start, two_hours) is None
     with pytest.raises(Problem):
         recurrence.parse_rule("FREQ=WEEKLY;FOO=1", start)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from tests.support.nodes import eventually
 from tests.web.support import Browserless, twinned_pair
 
 BAD = [
@@ -34,6 +35,11 @@ BAD = [
 ]
 
 
+async def _has(node: Any, event_id: str) -> bool:
+    status, _ = await node.api.call("GET", f"/api/v1/events/{event_id}")
+    return bool(status == 200)
+
+
 def sentence(body: Any) -> bool:
     """A problem with a plain sentence, or a page with text."""
     if isinstance(body, dict):
@@ -46,6 +52,10 @@ async def test_bad_dates__api_queries_and_bodies_answer_4xx(nodes: Any) -> None:
     london, nyc = pair.london, pair.nyc
     member = pair.member("Ben Carter")
     resource = (await nyc.api.ok("GET", "/api/v1/resources"))["items"][0]
+    times = {"starts_at": "2027-03-02T09:00", "ends_at": "2027-03-02T10:00"}
+    ours = await nyc.api.ok("POST", "/api/v1/events", {"title": "Ours", **times})
+    theirs = await london.api.ok("POST", "/api/v1/events", {"title": "Theirs", **times})
+    await eventually(lambda: _has(nyc, theirs["id"]), True)
     failures = []
     for value in BAD:
         v = quote(value)
@@ -72,6 +82,9 @@ async def test_bad_dates__api_queries_and_bodies_answer_4xx(nodes: Any) -> None:
                 },
                 None,
             ),
+            (nyc, "PATCH", f"/api/v1/events/{ours['id']}", {"starts_at": value}, None),
+            (nyc, "PATCH", f"/api/v1/events/{ours['id']}", {"ends_at": value}, None),
+            (nyc, "POST", f"/api/v1/events/{theirs['id']}/export", {"starts_at": value}, None),
             (
                 nyc,
                 "POST",

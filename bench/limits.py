@@ -70,6 +70,7 @@ PRODUCTION = {
         "stranger_proposals_per_minute": 6.0,
         "unverified_requests_per_minute": 60.0,
         "sign_ins_per_minute": 10.0,
+        "connections_per_address": 32,
     },
 }
 QUIET = {"log": {"level": "warning"}, "delivery": {"pull_interval_seconds": 3600.0}}

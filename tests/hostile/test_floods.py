@@ -98,7 +98,6 @@ def slot_in_our_week(origin: str, for_twin: str, n: int) -> Slot:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for a bound on each twin's slots in the week page (no one's list yet)")
 @sizes(5000, 10000)
 async def test_slot_flood__thousands_of_slots_in_our_week_leave_the_week_page_answered(
     arena: ArenaFactory, size: int

@@ -1,17 +1,22 @@
 """A stranger with no credentials, on its own address: junk under the real twin's key id, bodies
-sent a byte at a time, more connections than anyone needs. The member and the real twin, on
-another address, must get through as if nothing happened."""
+sent a byte at a time, more connections than anyone needs, token guesses, calendar floods. The
+member and the real twin, on another address, must get through as if nothing happened."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from typing import Any
+
+import aiohttp
 
 from protocol.envelope import seal_raw
 from tests.support.nodes import free_port
+from tests.web.support import Browserless
 
 from .conftest import ArenaFactory, sizes
+from .stranger import REQUEST_ADDRESS
 from .test_floods import in_our_week
 from .twin import problem_answer
 
@@ -137,3 +142,46 @@ async def test_oracle__a_stranger_learns_nothing_of_what_answered_or_whether_a_p
     await a.unharmed_after(watch)
     assert answers[closed] == answers[a.twin.url], answers
     assert "secret" not in json.dumps(answers) and "500" not in json.dumps(answers)
+
+
+async def browser_at(base: str, address: str) -> Browserless:
+    """A cookie-keeping client that posts forms, speaking from `address`."""
+    client = Browserless(base)
+    await client.session.close()
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector)
+    return client
+
+
+async def test_token_guessing__a_stranger_is_stopped_and_the_member_still_signs_in(arena: ArenaFactory) -> None:
+    a = await arena(config={"limits": {"sign_ins_per_minute": 10.0}})  # as shipped (the harness raises it)
+    guesser, member = await browser_at(a.home.local, REQUEST_ADDRESS), Browserless(a.home.local)
+    try:
+        async with a.watch() as watch:
+            answers = Counter[int]()
+            for n in range(30):
+                csrf = await guesser.csrf("/")
+                answers[(await guesser.post("/signin", {"csrf_token": csrf, "token": f"guess-{n}"})).status] += 1
+            await member.sign_in(a.member.token)  # from another address: not the guesser's budget
+        await a.unharmed_after(watch)
+    finally:
+        await guesser.close()
+        await member.close()
+    assert answers[429] >= 15 and not set(answers) - {200, 429}, answers
+
+
+async def test_calendar_flood__anonymous_calendar_reads_cost_the_member_nothing(arena: ArenaFactory) -> None:
+    a = await arena()
+    async with a.watch() as watch:
+        statuses = Counter[int]()
+        for _ in range(10):
+            answers = await asyncio.gather(*(calendar(a) for _ in range(30)))
+            statuses.update(answers)
+    await a.unharmed_after(watch)
+    assert not set(statuses) - {200, 304, 429}, statuses
+
+
+async def calendar(a: Any) -> int:
+    async with a.stranger.session.get(a.home.local + "/calendar.ics") as resp:
+        await resp.read()
+        return resp.status

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 import tempfile
 import time
@@ -39,9 +40,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp
 
-from bench._common import emit, machine, percentile, progress
+from bench._common import emit, machine, progress
 from bench.limits_loads import (
     flood,
     header_deadline,
@@ -70,55 +70,34 @@ PRODUCTION = {
         "stranger_proposals_per_minute": 6.0,
         "unverified_requests_per_minute": 60.0,
         "sign_ins_per_minute": 10.0,
+        "connections_per_address": 32,
     },
 }
 QUIET = {"log": {"level": "warning"}, "delivery": {"pull_interval_seconds": 3600.0}}
-READ_TIMEOUT = 10.0
-MAX_FAILURES = 3  # a node that failed its member this often is down: stop measuring that load
+MEMBER_SCRIPT = Path(__file__).resolve().parent / "limits_member.py"
 
 
 class Member:
-    """A member reading the events list, timing each answer."""
+    """A member reading the events list, timed in a process of its own (bench/limits_member.py),
+    so that the loads' own client work (signing, flooding) in this process cannot slow the reads."""
 
     def __init__(self, base: str, token: str) -> None:
-        self.url = base + "/api/v1/events"
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.base, self.token = base, token
 
     async def sample(self, count: int, until: asyncio.Task[Any] | None = None) -> dict[str, Any]:
         """`count` reads, one after another (fewer if `until` finishes first)."""
-        latencies, failures = [], Counter[str]()
-        async with aiohttp.ClientSession() as session:
-            for _ in range(count):
-                if (until is not None and until.done()) or sum(failures.values()) >= MAX_FAILURES:
-                    break
-                started = time.perf_counter()
-                outcome = await self._read(session)
-                if outcome is None:
-                    latencies.append(time.perf_counter() - started)
-                else:
-                    failures[outcome] += 1
-                await asyncio.sleep(0.005)
-        return summary(latencies, failures)
-
-    async def _read(self, session: aiohttp.ClientSession) -> str | None:
-        try:
-            timeout = aiohttp.ClientTimeout(total=READ_TIMEOUT)
-            async with session.get(self.url, headers=self.headers, timeout=timeout) as resp:
-                await resp.read()
-                return None if resp.status == 200 else f"HTTP {resp.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return type(exc).__name__
-
-
-def summary(latencies: list[float], failures: Counter[str]) -> dict[str, Any]:
-    ms = [x * 1000 for x in latencies]
-    return {
-        "answered": len(ms),
-        "failures": dict(failures),
-        "p50_ms": round(percentile(ms, 50), 2) if ms else None,
-        "p95_ms": round(percentile(ms, 95), 2) if ms else None,
-        "max_ms": round(max(ms), 2) if ms else None,
-    }
+        reader = await asyncio.create_subprocess_exec(
+            sys.executable, str(MEMBER_SCRIPT), self.base, self.token, str(count),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert reader.stdin is not None and reader.stdout is not None
+        if until is not None:
+            done = asyncio.create_task(reader.wait())
+            await asyncio.wait([done, until], return_when=asyncio.FIRST_COMPLETED)
+            reader.stdin.close()  # the load is over: stop reading
+        figures: dict[str, Any] = json.loads(await reader.stdout.read())
+        await reader.wait()
+        return figures
 
 
 Load = Callable[[asyncio.Event], Awaitable[Any]]

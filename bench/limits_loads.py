@@ -59,7 +59,7 @@ async def slow_headers(port: int, count: int, stop: asyncio.Event) -> dict[str, 
             if not writer.is_closing():
                 writer.write(b"X-Slow: 1\r\n")
         await asyncio.sleep(1.0)
-    open_at_end = sum(1 for reader, _ in streams if not reader.at_eof())
+    open_at_end = sum(1 for _, writer in streams if not writer.is_closing())  # the node closed the others
     for _, writer in streams:
         writer.close()
     return {"connections_opened": opened, "still_open_at_end": open_at_end}

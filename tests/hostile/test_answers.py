@@ -8,8 +8,6 @@ import json
 import uuid
 from typing import Any
 
-import pytest
-
 from protocol.keys import SigningKey
 from tests.support.nodes import eventually
 
@@ -94,11 +92,13 @@ async def test_oversize_answers__a_feed_page_that_never_ends(arena: ArenaFactory
 async def test_oversize_answers__an_inbox_answer_of_a_hundred_megabytes(arena: ArenaFactory) -> None:
     a = await arena()
     a.twin.answer_with("inbox", huge(b'{"results":[],"padding":"', b'"}', HUNDRED_MB, status=202))
+    day = in_our_week(a.home.url, "x", 1).starts_at.date()
+    event = {"title": "Pushed to the twin", "starts_at": f"{day}T21:00", "ends_at": f"{day}T22:00"}
+    # Published before the watch: a listing read while an event is being written can leave out
+    # one of our events (the count per origin and the read are two queries), a race of its own.
+    a.member.own_events.add((await a.home.api.ok("POST", "/api/v1/events", event))["id"])
     async with a.watch() as watch:
-        day = in_our_week(a.home.url, "x", 1).starts_at.date()
-        event = {"title": "Pushed to the twin", "starts_at": f"{day}T21:00", "ends_at": f"{day}T22:00"}
-        await a.home.api.ok("POST", "/api/v1/events", event)
-        await served(a.twin, "inbox", 1)
+        await served(a.twin, "inbox", a.twin.served["inbox"] + 2)  # the delivery, retried, within the watch
     await a.unharmed_after(watch)
     assert await eventually(lambda: last_error(a), bool), "the operator should see why the delivery failed"
 
@@ -112,7 +112,6 @@ async def test_oversize_answers__a_receipt_that_never_ends(arena: ArenaFactory) 
     assert status == 202 and body["status"] == "pending", (status, body)  # asked again later
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for a feed pull that ends when its cursor does not advance")
 async def test_stuck_feed__a_cursor_that_never_advances_ends_the_pull(arena: ArenaFactory) -> None:
     a = await arena(config={"delivery": {"pull_interval_seconds": 3600.0}}, twinned=False)
     envelope = a.twin.seal(in_our_week(a.twin.url, "same-again", 1))
@@ -144,7 +143,6 @@ HOSTILE_PROBLEMS: list[Any] = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for hostile problem documents read as untrusted input")
 async def test_hostile_problems__our_member_gets_our_own_clear_problem(arena: ArenaFactory) -> None:
     a = await arena()
     answers = []
@@ -162,7 +160,6 @@ async def test_hostile_problems__our_member_gets_our_own_clear_problem(arena: Ar
             assert "injected" not in body and "\x1b" not in json.dumps(body), (document, body)
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for hostile problem documents read as untrusted input")
 async def test_hostile_problems__the_operator_accepting_a_proposal_gets_our_own_problem(arena: ArenaFactory) -> None:
     a = await arena(twinned=False)
     agreement = await a.twin.propose(a.home)

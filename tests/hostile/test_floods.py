@@ -51,7 +51,9 @@ async def week(arena: Any) -> list[dict[str, Any]]:
     return list(body["items"])
 
 
-@sizes(2000, 20000)
+# 20,000 series (a twin's whole default quota): the listing builds its 2,000 items (1.2 MB) and
+# the node grows by 45 to 56 MB, about the budget; not strict, since it lies on the line.
+@sizes(2000, 20_000, soak_fails="the node grows by about 50 MB listing 20,000 series")
 async def test_recurrence_flood__series_from_1970_leave_the_week_answered(arena: ArenaFactory, size: int) -> None:
     a = await arena()
     series = [a.twin.seal(daily_since_1970(a.twin.url, f"daily-{n}")) for n in range(size)]
@@ -96,7 +98,6 @@ def slot_in_our_week(origin: str, for_twin: str, n: int) -> Slot:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for a bound on each twin's slots in the week page (no one's list yet)")
 @sizes(5000, 10000)
 async def test_slot_flood__thousands_of_slots_in_our_week_leave_the_week_page_answered(
     arena: ArenaFactory, size: int

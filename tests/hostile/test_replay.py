@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from .conftest import ArenaFactory
 from .test_floods import in_our_week
 
@@ -14,7 +12,6 @@ INBOX = "/federation/v1/inbox"
 AHEAD = 240  # seconds into the future: inside the 300-second signature window
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for the replay floor at start time plus the signature window")
 async def test_replay__a_request_signed_ahead_of_time_is_not_accepted_again_after_a_restart(
     arena: ArenaFactory,
 ) -> None:

@@ -1,19 +1,22 @@
 """A stranger with no credentials, on its own address: junk under the real twin's key id, bodies
-sent a byte at a time, more connections than anyone needs. The member and the real twin, on
-another address, must get through as if nothing happened."""
+sent a byte at a time, more connections than anyone needs, token guesses, calendar floods. The
+member and the real twin, on another address, must get through as if nothing happened."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from typing import Any
 
-import pytest
+import aiohttp
 
 from protocol.envelope import seal_raw
 from tests.support.nodes import free_port
+from tests.web.support import Browserless
 
 from .conftest import ArenaFactory, sizes
+from .stranger import REQUEST_ADDRESS
 from .test_floods import in_our_week
 from .twin import problem_answer
 
@@ -41,7 +44,6 @@ async def test_impostor_flood__junk_under_the_twins_key_id_cannot_lock_the_twin_
     assert status == 202 and body["results"][0]["status"] == "applied", (status, body)
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for body deadlines (limits.body_timeout_seconds)")
 @sizes(100, 400)
 async def test_trickling_bodies__a_stranger_sending_bytes_slowly_holds_no_one_up(
     arena: ArenaFactory, size: int
@@ -79,10 +81,9 @@ async def trickle_until_closed(reader: asyncio.StreamReader, writer: asyncio.Str
     return False
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for a cap on concurrent connections per address")
 @sizes(400, 2000)
 async def test_connection_flood__one_address_gets_its_cap_and_not_the_node(arena: ArenaFactory, size: int) -> None:
-    a = await arena()
+    a = await arena(config={"limits": {"connections_per_address": 32}})  # as shipped (the harness raises it)
     async with a.watch() as watch:
         sockets = [s for s in [await a.stranger.open_socket() for _ in range(size)] if s is not None]
         for _, writer in sockets:
@@ -141,3 +142,46 @@ async def test_oracle__a_stranger_learns_nothing_of_what_answered_or_whether_a_p
     await a.unharmed_after(watch)
     assert answers[closed] == answers[a.twin.url], answers
     assert "secret" not in json.dumps(answers) and "500" not in json.dumps(answers)
+
+
+async def browser_at(base: str, address: str) -> Browserless:
+    """A cookie-keeping client that posts forms, speaking from `address`."""
+    client = Browserless(base)
+    await client.session.close()
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    client.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector)
+    return client
+
+
+async def test_token_guessing__a_stranger_is_stopped_and_the_member_still_signs_in(arena: ArenaFactory) -> None:
+    a = await arena(config={"limits": {"sign_ins_per_minute": 10.0}})  # as shipped (the harness raises it)
+    guesser, member = await browser_at(a.home.local, REQUEST_ADDRESS), Browserless(a.home.local)
+    try:
+        async with a.watch() as watch:
+            answers = Counter[int]()
+            for n in range(30):
+                csrf = await guesser.csrf("/")
+                answers[(await guesser.post("/signin", {"csrf_token": csrf, "token": f"guess-{n}"})).status] += 1
+            await member.sign_in(a.member.token)  # from another address: not the guesser's budget
+        await a.unharmed_after(watch)
+    finally:
+        await guesser.close()
+        await member.close()
+    assert answers[429] >= 15 and not set(answers) - {200, 429}, answers
+
+
+async def test_calendar_flood__anonymous_calendar_reads_cost_the_member_nothing(arena: ArenaFactory) -> None:
+    a = await arena()
+    async with a.watch() as watch:
+        statuses = Counter[int]()
+        for _ in range(10):
+            answers = await asyncio.gather(*(calendar(a) for _ in range(30)))
+            statuses.update(answers)
+    await a.unharmed_after(watch)
+    assert not set(statuses) - {200, 304, 429}, statuses
+
+
+async def calendar(a: Any) -> int:
+    async with a.stranger.session.get(a.home.local + "/calendar.ics") as resp:
+        await resp.read()
+        return resp.status

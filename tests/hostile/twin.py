@@ -5,7 +5,8 @@ loopback port, signs real envelopes and RFC 9421 requests, and twins with a real
 the real handshake (its signed proposal, the node operator's acceptance through the API). Each
 of its routes can be swapped for a hostile answer (`answer_with`): a document that never ends,
 a feed whose cursor never moves, a receipt of a hundred megabytes, a problem document built to
-break its reader. Nothing of the node is imported: what it knows of the node is the wire.
+break its reader. It runs none of the node's code: what it knows of the node is the wire (and,
+for the handshake, the node operator's API, through the test's handle on the node).
 """
 
 from __future__ import annotations

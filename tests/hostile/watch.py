@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Watch:
     reads: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     missing_own: int = 0  # listings or week pages without all the space's own events
+    missing_example: str = ""
     rss_start: float = 0.0
     rss_peak: float = 0.0
 
@@ -77,7 +79,7 @@ class Watch:
         the node's memory grew by less than `RSS_LIMIT_MB`."""
         assert self.reads >= 4, f"only {self.reads} reads were made"
         assert not self.failures, f"the member's reads failed: {dict(self.failures)} of {self.reads}"
-        assert self.missing_own == 0, f"{self.missing_own} of the listings lacked the space's own events"
+        assert self.missing_own == 0, f"{self.missing_own} reads lacked the space's own events: {self.missing_example}"
         assert self.rss_growth < RSS_LIMIT_MB, f"the node grew by {self.rss_growth:.0f} MB"
 
     async def read_once(self, session: aiohttp.ClientSession) -> None:
@@ -91,6 +93,7 @@ class Watch:
                         self.failures[f"{url.split('?')[0]} HTTP {resp.status}"] += 1
                     elif not (self._lists_own(body) if url == listing else self._shows_own(body)):
                         self.missing_own += 1
+                        self.missing_example = self.missing_example or self._what_is_missing(url, body)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 self.failures[f"{url.split('?')[0]} {type(exc).__name__}"] += 1
             self.reads += 1
@@ -99,6 +102,11 @@ class Watch:
     def _lists_own(self, body: bytes) -> bool:
         listed = {item["id"] for item in json.loads(body)["items"] if item.get("local")}
         return self.member.own_events <= listed
+
+    def _what_is_missing(self, url: str, body: bytes) -> str:
+        shown = set(re.findall(rb'id="event-([^"]+)"', body)) | set(re.findall(rb'"id": ?"([^"]+)"', body))
+        missing = sorted(self.member.own_events - {s.decode() for s in shown})
+        return f"{url} lacked {missing} of {sorted(self.member.own_events)}; it showed {sorted(shown)}"
 
     def _shows_own(self, page: bytes) -> bool:
         return all(f'id="event-{id_}"'.encode() in page for id_ in self.member.own_events)

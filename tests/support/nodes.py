@@ -170,7 +170,8 @@ class ProcessNode(BaseNode):
 
     async def start(self) -> None:
         log = open(self.directory / "node.log", "ab")  # noqa: SIM115 (the child keeps it)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # GEMELLA_SOAK is the test harness's, not a setting: the node would read it as a config override.
+        env = {**{k: v for k, v in os.environ.items() if k != "GEMELLA_SOAK"}, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "node.cli.main", "run", str(self.directory)],
             stdout=log,

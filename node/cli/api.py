@@ -44,8 +44,9 @@ class ApiClient:
         except urllib.error.HTTPError as exc:
             raise self._refused(exc) from exc
         except urllib.error.URLError as exc:
+            reason = str(getattr(exc.reason, "strerror", None) or exc.reason).lower()
             raise click.ClickException(
-                f"cannot reach the node at {self.base} ({exc.reason}); is it running? Start it with `gemella run DIR`"
+                f"cannot reach the node at {self.base} ({reason}); is it running? Start it with `gemella run DIR`"
             ) from exc
         except (TimeoutError, ConnectionError) as exc:
             raise click.ClickException(f"the node at {self.base} did not answer ({exc})") from exc

@@ -180,7 +180,8 @@ def run(ctx: click.Context, directory: Path | None) -> None:
         asyncio.run(serve(app, settings))
     except OSError as exc:
         raise click.ClickException(
-            f"cannot listen on {address}: {exc.strerror or exc}. Is another node or program using it? "
+            f"cannot listen on {address}: {os.strerror(exc.errno).lower() if exc.errno else exc}. "
+            "Is another node or program using it? "
             f"Change listen in {directory / 'config.yaml'}"
         ) from exc
 

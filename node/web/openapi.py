@@ -175,7 +175,7 @@ BOOKING = [
     Op("GET", "/api/v1/ledger", "ledger", "Reciprocity balance per twin, from the signed receipts", OPERATOR,
        {200: a.LedgerReport}, (P.NOT_TWINNED, P.VALIDATION_ERROR), tag="booking",
        query=(
-           Query("twin", "One twin (twinning id or node URL); default: every twin."),
+           Query("twin", "One twin (twinning id, node URL or name); default: every twin."),
            Query("period", "The month, YYYY-MM (default: this month in this space's zone)."),
            Query("receipts", "1 to include the signed receipts that prove each figure."),
        )),

@@ -113,7 +113,7 @@ def test_cli__no_node_named_says_how_to_name_one():
 def test_cli__node_not_running_says_so():
     port = free_port()
     ran = run_cli("twin", "list", "--node", f"http://127.0.0.1:{port}")
-    assert error_line(ran).startswith(f"cannot reach the node at http://127.0.0.1:{port} (")
+    assert error_line(ran).startswith(f"cannot reach the node at http://127.0.0.1:{port} (connection refused)")
     assert error_line(ran).endswith("is it running? Start it with `gemella run DIR`")
 
 
@@ -339,3 +339,16 @@ async def test_cli__a_member_names_the_twin_by_its_name(nodes):
     assert listed.out.startswith(f"{slot_id}  Hot desks (desk)  2/2 left")
     made = await cli("reservation", "make", "--slot", slot_id, "--twin", "NYC", *as_member)
     assert " confirmed: 1 seat, slot " in made.out and made.code == 0
+
+
+def test_cli__run_on_a_taken_port_says_so(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run_cli("init", str(tmp_path / "nyc"), "--name", "NYC", "--url", f"http://127.0.0.1:{port}")
+        ran = run_cli("run", "--dir", str(tmp_path / "nyc"))
+    assert error_line(ran).startswith(f"cannot listen on 127.0.0.1:{port}: address already in use. ")
+    assert error_line(ran).endswith(f"Is another node or program using it? Change listen in {tmp_path}/nyc/config.yaml")

@@ -166,7 +166,7 @@ async def test_browser__member_week_seats_cancelled_own_events_and_filters(nodes
     assert "places" not in card_text and card_text.count("Cancelled") == 1
     assert await card.get_by_role("button").count() == 0
     own = await page.locator(f"#event-{ours['id']}").inner_text()
-    assert "This event is at your own space, so there is nothing to reserve here" in own
+    assert "This is at your own space: no reservation needed here, just come along." in own
     await shot(page, "week", width)
 
     await page.get_by_label("Desks").uncheck()
@@ -196,3 +196,26 @@ async def test_browser__a_second_member_with_the_same_email_is_refused(nodes: An
     )
     assert len((await nyc.api.ok("GET", "/api/v1/members"))["items"]) == 1
     await shot(page, "members-duplicate", width)
+
+
+async def test_browser__every_page_has_its_own_title(nodes: Any, person: Any, width: int) -> None:
+    pair = await twinned_pair(nodes)
+    operator = await signed_in(person, width, pair.nyc.local, pair.nyc.token, "/admin")
+    expected = {
+        "/admin": "Twinnings",
+        "/admin/events": "Events",
+        "/admin/space": "Resources & slots",
+        "/admin/members": "Members",
+        "/admin/delivery": "Delivery",
+        "/admin/ledger": "Ledger",
+    }
+    for path, name in expected.items():
+        await operator.goto(pair.nyc.local + path)
+        assert (await operator.title()).startswith(f"{name}") and "WeCreate NYC · Gemellaggio" in await operator.title()
+    member = await signed_in(person, width, pair.london.local, pair.member("Ben Carter")["token"])
+    for path, name in (("/", "This week"), ("/reservations", "My reservations")):
+        await member.goto(pair.london.local + path)
+        assert await member.title() == f"{name} · TheCube London · Gemellaggio"
+    await member.goto(pair.london.local + "/no-such-page")
+    assert not (await member.title()).startswith("TheCube London")
+    await shot(member, "not-found", width)

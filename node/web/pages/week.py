@@ -247,10 +247,7 @@ def _why_not(reservable: bool, item: dict[str, Any], twin: Twin | None, started:
     if reservable:
         return ""
     if item.get("local"):
-        return (
-            "This event is at your own space, so there is nothing to reserve here: just come along "
-            "(ask your space's team if places are limited)."
-        )
+        return "This is at your own space: no reservation needed here, just come along."
     if twin is None:
         return f"{item.get('origin_name', item['origin'])} is not an active twin now, so its events cannot be reserved."
     return "Started" if started else status.replace("_", " ").capitalize()

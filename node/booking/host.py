@@ -39,6 +39,7 @@ from .reservation_store import Hosted, HostedInTransaction, HostedRepository
 
 T = TypeVar("T", bound=FederatedObject)
 CLOCK_SKEW = timedelta(seconds=300)
+PASSES_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class HostDesk:
         self.node = node
         self.hosted = hosted
         self.refresher = refresher
+        self._passes: dict[tuple[str, str], tuple[Any, MemberPass]] = {}  # see _open_pass
 
     # -- reserve ----------------------------------------------------------------------------
 
@@ -293,8 +295,22 @@ class HostDesk:
         return obj, object_hash(envelope.object)
 
     async def _open_pass(self, peer: str, raw: Any) -> MemberPass:
-        """The member pass must be signed by the home that sends the request, and be current."""
-        member_pass, _ = await self._open(peer, raw, MemberPass)
+        """The member pass must be signed by the home that sends the request, and be current.
+
+        A home sends the same pass with many requests. A pass that verified once is kept with
+        the exact JSON it came as; the same signature over the same JSON needs no second check.
+        """
+        signature = raw.get("signature") if isinstance(raw, dict) else None
+        cache_key = (peer, repr(signature)) if isinstance(signature, dict) else None
+        kept = self._passes.get(cache_key) if cache_key else None
+        if kept is not None and kept[0] == raw:
+            member_pass = kept[1]
+        else:
+            member_pass, _ = await self._open(peer, raw, MemberPass)
+            if cache_key is not None:
+                if len(self._passes) >= PASSES_KEPT:
+                    self._passes.clear()
+                self._passes[cache_key] = (raw, member_pass)  # the request's own parsed JSON: nothing changes it
         now = self.node.clock.now()
         if member_pass.issued_at > now + CLOCK_SKEW or member_pass.expires_at <= now:
             raise Problem(ProblemType.SIGNATURE_EXPIRED, "the member pass is not valid now")

@@ -40,8 +40,8 @@ def canonical_json(value: Any, *, floats: bool = True, validated: bool = False) 
 
     With ``floats=False`` a float anywhere in the value raises FloatInPayload. The fast path's
     own walk already proves there is none, so only values off the fast path are searched.
-    ``validated=True`` promises the value passed a wire model whose fields admit no float, no
-    map with keys outside ASCII and no integer beyond 2**53 (see ``FederatedObject.plain``).
+    ``validated=True`` promises the value is on the fast path: it passed a wire model and its
+    free-form fields are plain (see ``FederatedObject.free_form`` and ``is_plain``).
     """
     try:
         return _canonical(value, floats, validated)
@@ -50,7 +50,7 @@ def canonical_json(value: Any, *, floats: bool = True, validated: bool = False) 
 
 
 def _canonical(value: Any, floats: bool, validated: bool) -> bytes:
-    if validated or _plain(value):
+    if validated or is_plain(value):
         try:
             return orjson.dumps(value, option=_FAST)
         except orjson.JSONEncodeError:
@@ -63,8 +63,8 @@ def _canonical(value: Any, floats: bool, validated: bool) -> bytes:
         raise NotCanonicalisable(str(exc)) from exc
 
 
-def _plain(value: Any) -> bool:
-    """True when the fast path is exact: no floats, no astral characters in keys."""
+def is_plain(value: Any) -> bool:
+    """True when the fast path is exact: no floats, no astral characters in keys, no integer beyond 2**53."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
@@ -72,12 +72,12 @@ def _plain(value: Any) -> bool:
         # RFC 8785 writes numbers as IEEE doubles; integers beyond 2**53 would lose precision.
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
     if kind is list:
-        return all(_plain(item) for item in value)
+        return all(is_plain(item) for item in value)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (not key.isascii() and any(ord(c) > 0xFFFF for c in key)):
                 return False
-            if not _plain(item):
+            if not is_plain(item):
                 return False
         return True
     return False

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .canonical import FloatInPayload, NotCanonicalisable, canonical_json
+from .canonical import FloatInPayload, NotCanonicalisable, canonical_json, is_plain
 from .keys import SigningKey, VerifyKey, b64url_decode, b64url_encode
 from .models import Envelope, FederatedObject, KeyRotation, Signature, parse_object
 from .problems import Problem, ProblemType
@@ -28,11 +28,12 @@ from .problems import Problem, ProblemType
 
 def seal(obj: FederatedObject, key: SigningKey) -> Envelope:
     """Sign a wire object with the origin's key."""
-    return seal_raw(obj.to_wire(), key, validated=obj.plain)
+    raw = obj.to_wire()
+    return seal_raw(raw, key, validated=on_fast_path(obj, raw))
 
 
 def seal_raw(raw: dict[str, Any], key: SigningKey, *, validated: bool = False) -> Envelope:
-    """Sign a raw wire object; `validated` as in `canonical_json` (True when it is a plain model's wire form)."""
+    """Sign a raw wire object; `validated` as in `canonical_json`."""
     sig = key.sign(canonical_json(raw, floats=False, validated=validated))
     return Envelope(object=raw, signature=Signature(kid=key.kid, sig=b64url_encode(sig)))
 
@@ -59,10 +60,17 @@ def open_envelope(envelope: Envelope, key: VerifyKey, *, signer: str | None = No
     Raises Problem(signature-invalid) if the signature fails or the object's origin is not
     the signer, Problem(validation-error) if the signed object is not a valid wire object.
     """
+    return open_checked(envelope, key, signer=signer)[0]
+
+
+def open_checked(
+    envelope: Envelope, key: VerifyKey, *, signer: str | None = None
+) -> tuple[FederatedObject, SignatureCheck]:
+    """`open_envelope`, with the check it made (its canonical bytes name the object: `object_hash`)."""
     check = prepare_check(envelope, key)
     if not check.signature_valid():
         raise Problem(ProblemType.SIGNATURE_INVALID, "the object signature does not verify")
-    return finish_open(check, signer=signer)
+    return finish_open(check, signer=signer), check
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,10 @@ class SignatureCheck:
     def signature_valid(self) -> bool:
         return len(self.signature) == 64 and self.key.verify(self.signature, self.message)
 
+    def object_hash(self) -> str:
+        """`object_hash` of the object, from the canonical bytes already made for the check."""
+        return b64url_encode(hashlib.sha256(self.message).digest())
+
 
 def prepare_check(envelope: Envelope, key: VerifyKey) -> SignatureCheck:
     """Step 1: the key must be the one named; validate `object`; canonicalise it; decode `sig`."""
@@ -86,7 +98,7 @@ def prepare_check(envelope: Envelope, key: VerifyKey) -> SignatureCheck:
         raise Problem(ProblemType.UNKNOWN_KEY, f"key {envelope.signature.kid!r} is not the key given")
     obj = _validated(envelope.object)
     try:
-        message = canonical_json(envelope.object, floats=False, validated=obj.plain)
+        message = canonical_json(envelope.object, floats=False, validated=on_fast_path(obj, envelope.object))
         sig = b64url_decode(envelope.signature.sig)
     except FloatInPayload as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, "signed objects hold no floats") from exc
@@ -103,6 +115,12 @@ def finish_open(check: SignatureCheck, *, signer: str | None = None) -> Federate
     if isinstance(obj, KeyRotation) and envelope.signature.kid != obj.old_kid:
         raise Problem(ProblemType.SIGNATURE_INVALID, "a key rotation must be signed with the key it retires")
     return obj
+
+
+def on_fast_path(obj: FederatedObject, raw: dict[str, Any]) -> bool:
+    """Whether `raw`, which validated as `obj`, canonicalises on the fast path without a walk of
+    all of it: the model proves it for every field but the free-form ones, which are walked."""
+    return all(is_plain(raw.get(name)) for name in obj.free_form)
 
 
 def _validated(raw: dict[str, Any]) -> FederatedObject:

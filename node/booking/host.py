@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.store import Twinning
-from protocol.envelope import object_hash, open_envelope, read_envelope, seal, signer_of
+from protocol.envelope import object_hash, open_checked, read_envelope, seal, signer_of
 from protocol.models import (
     Allowance,
     AllowanceUse,
@@ -289,10 +289,10 @@ class HostDesk:
         if origin != peer:
             raise Problem(ProblemType.FORBIDDEN, f"{peer} may only send objects it signs, not {origin}'s")
         known = await self.node.directory.key(origin, kid)
-        obj = open_envelope(envelope, known.key, signer=peer)
+        obj, check = open_checked(envelope, known.key, signer=peer)
         if not isinstance(obj, cls):
             raise Problem(ProblemType.VALIDATION_ERROR, f"expected a {cls.__name__}, got a {obj.type}")
-        return obj, object_hash(envelope.object)
+        return obj, check.object_hash()
 
     async def _open_pass(self, peer: str, raw: Any) -> MemberPass:
         """The member pass must be signed by the home that sends the request, and be current.

@@ -86,7 +86,7 @@ class Target(WireModel):
 class ReservationRequest(FederatedObject):
     """Sent by the home node on a member's behalf; its id is the idempotency key."""
 
-    plain: ClassVar[bool] = False  # member_pass is any JSON
+    free_form: ClassVar[tuple[str, ...]] = ("member_pass",)
 
     type: Literal["ReservationRequest"] = "ReservationRequest"
     id: Uuid

@@ -169,9 +169,10 @@ class ObjectRef(WireModel):
 class FederatedObject(WireModel):
     """Every federated object has a type, an origin (its only writer), an id and a version."""
 
-    # Whether passing this model proves the raw object canonicalises on the fast path (no float,
-    # no free-form map): then the envelope code need not walk it. A test derives it from the schema.
-    plain: ClassVar[bool] = True
+    # The fields whose value is any JSON. Passing the model proves every other field canonicalises
+    # on the fast path (no float, no map with free keys), so only these need the walk that proves
+    # it. A test derives them from the model's schema.
+    free_form: ClassVar[tuple[str, ...]] = ()
 
     type: str
     origin: NodeId

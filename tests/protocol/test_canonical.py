@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol.canonical import FloatInPayload, NotCanonicalisable, canonical_json, contains_float
+from protocol.envelope import on_fast_path
 from protocol.models import OBJECT_TYPES, FederatedObject
 from protocol.models.common import _IDENT as IDENT_PATTERN
 
@@ -163,7 +164,7 @@ def test_canonical__payload_mode_equals_plain_mode_without_floats(value: Any) ->
 @given(wire_objects())
 def test_canonical__validated_objects_equal_rfc8785_package(obj: FederatedObject) -> None:
     raw = obj.to_wire()
-    assert canonical_json(raw, floats=False, validated=obj.plain) == rfc8785.dumps(raw)
+    assert canonical_json(raw, floats=False, validated=on_fast_path(obj, raw)) == rfc8785.dumps(raw)
 
 
 def test_canonical__nesting_beyond_orjson_equals_rfc8785_package() -> None:
@@ -193,8 +194,11 @@ def _admits_more_than_plain(schema: Any) -> bool:
 
 
 @pytest.mark.parametrize("type_name", sorted(OBJECT_TYPES))
-def test_canonical__plain_flag_follows_the_model_schema(type_name: str) -> None:
-    # `plain` lets the envelope code skip the walk that proves the fast path exact; it must
-    # be False for every model that admits a float or a free-form map.
+def test_canonical__free_form_fields_follow_the_model_schema(type_name: str) -> None:
+    # The envelope code walks only the fields a model names free-form: every other field must
+    # admit nothing off the fast path, and each free-form one must admit more.
     model = OBJECT_TYPES[type_name]
-    assert model.plain is not _admits_more_than_plain(model.model_json_schema())
+    schema = model.model_json_schema()
+    for name, field in schema["properties"].items():
+        rest = {**schema, "properties": {name: field}}
+        assert _admits_more_than_plain(rest) is (name in model.free_form), name

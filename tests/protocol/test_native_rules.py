@@ -69,6 +69,7 @@ def mostly(low: int, high: int) -> st.SearchStrategy[str]:
     """Two digits, mostly within [low, high] so that most texts are valid instants."""
     return st.one_of(st.integers(low, high).map(lambda n: f"{n:02d}"), digits)
 
+
 instant_texts = st.builds(
     lambda year, month, day, hour, minute, second, fraction, offset: (
         f"{year:04d}-{month}-{day}T{hour}:{minute}:{second}{fraction}{offset}"

@@ -208,7 +208,7 @@ async def scenario(
     twinning_seconds = time.perf_counter() - started
     published = Published([n.url for n in nodes], twins)
     resources = [
-        (await n.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Desks", "capacity": 20}))["id"]
+        (await n.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Desks", "capacity": 10000}))["id"]
         for n in nodes
     ]
     await asyncio.sleep(2)  # let the twinning's own traffic settle before counting CPU

@@ -35,7 +35,7 @@ async def test_network__every_object_reaches_exactly_its_audience(nodes: NodeFac
     await twin_all(network, edges)
     published = Published([n.url for n in network], twins_of(edges, COUNT))
     for index, node in enumerate(network):
-        resource = await node.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Desks", "capacity": 20})
+        resource = await node.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Desks", "capacity": 10000})
         for _ in range(2):
             event_id = await publish_event(node, published, index, rng)
             if rng.random() < 0.5:

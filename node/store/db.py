@@ -117,6 +117,7 @@ def make_private(path: Path) -> None:
         if part.exists() and part.stat().st_mode & 0o077:
             part.chmod(0o600)
 
+
 def _in_transaction(connection: Callable[[], sqlite3.Connection], fn: Callable[[sqlite3.Connection], T]) -> T:
     conn = connection()
     conn.execute("BEGIN IMMEDIATE")

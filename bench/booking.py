@@ -2,7 +2,12 @@
 beside a bare two-hop aiohttp request loop (client -> server A -> server B) measured in the
 same run, with the same topology (A and B are child processes, as the two nodes are).
 
-    python bench/booking.py [--seconds 8] [--members 50]
+    python bench/booking.py [--seconds 3] [--repeats 3] [--members 50]
+
+Rounds alternate (reservations, then the bare loop) so that both see the same load from
+whatever else runs on the machine; each ratio is per round, the figure their median. CPU
+milliseconds per call (both servers, all their threads) are reported beside the rates: on a
+shared machine they move less than rates do.
 
 Each reservation is: member -> home (token, pending row, member pass, signed request) ->
 host (request signature, two object signatures, one transaction, signed receipt and slot
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
-from bench._common import emit, machine, percentile, progress
+from bench._common import emit, machine, median, percentile, progress
 from node.logs import configure_logging
 from tests.support.nodes import ProcessNode, free_port, twin, wait_until_up
 
@@ -81,39 +87,54 @@ async def closed_loop(
     return len(latencies), latencies, errors
 
 
-async def two_hop_rate(concurrency: int, seconds: float) -> dict[str, float]:
-    b_port, a_port = free_port(), free_port()
-    procs = [
-        subprocess.Popen([sys.executable, "-c", TWO_HOP, "b", str(b_port), "-"]),
-        subprocess.Popen([sys.executable, "-c", TWO_HOP, "a", str(a_port), f"http://127.0.0.1:{b_port}"]),
-    ]
-    try:
-        for port, proc in ((b_port, procs[0]), (a_port, procs[1])):
+class TwoHop:
+    """The bare two-hop loop: A and B as child processes, as the two nodes are."""
+
+    def __init__(self) -> None:
+        self.b_port, self.a_port = free_port(), free_port()
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    async def start(self) -> None:
+        self.procs = [
+            subprocess.Popen([sys.executable, "-c", TWO_HOP, "b", str(self.b_port), "-"]),
+            subprocess.Popen([sys.executable, "-c", TWO_HOP, "a", str(self.a_port), f"http://127.0.0.1:{self.b_port}"]),
+        ]
+        for port, proc in ((self.b_port, self.procs[0]), (self.a_port, self.procs[1])):
             await wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
-        payload = {"slot_id": "s", "seats": 1, "padding": "x" * 200}
 
-        async def call(session: aiohttp.ClientSession, _: int) -> bool:
-            async with session.put(f"http://127.0.0.1:{a_port}/hop/{uuid.uuid4()}", json=payload) as resp:
-                await resp.read()
-                return resp.status == 201
-
-        async with aiohttp.ClientSession() as session:
-            await closed_loop(session, [0] * concurrency, 0.5, call)  # warm up connections
-            progress(f"bare two-hop: {concurrency} concurrent for {seconds} s")
-            started = time.perf_counter()
-            done, _, errors = await closed_loop(session, list(range(concurrency)), seconds, call)
-            elapsed = time.perf_counter() - started
-            _, single, _ = await closed_loop(session, [0], 1.0, call)
-        assert errors == 0
-        return {
-            "bare_two_hop_per_s": round(done / elapsed, 1),
-            "bare_two_hop_p50_ms": round(percentile(single, 50) * 1000, 2),
-            "bare_two_hop_p99_ms": round(percentile(single, 99) * 1000, 2),
-        }
-    finally:
-        for proc in procs:
+    def stop(self) -> None:
+        for proc in self.procs:
             proc.terminate()
             proc.wait(10)
+
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self.procs]
+
+    async def call(self, session: aiohttp.ClientSession, _: int) -> bool:
+        payload = {"slot_id": "s", "seats": 1, "padding": "x" * 200}
+        async with session.put(f"http://127.0.0.1:{self.a_port}/hop/{uuid.uuid4()}", json=payload) as resp:
+            await resp.read()
+            return resp.status == 201
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes, all threads."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(
+    session: aiohttp.ClientSession, workers: list[Any], seconds: float, call: Any, pids: list[int]
+) -> dict[str, Any]:
+    """One closed-loop round: rate, latencies, and the servers' CPU time per call."""
+    cpu_before, started = cpu_seconds(pids), time.perf_counter()
+    done, latencies, errors = await closed_loop(session, workers, seconds, call)
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(pids) - cpu_before
+    return {"rate": (done - errors) / elapsed, "latencies": latencies, "errors": errors, "cpu_ms": 1000 * cpu / done}
 
 
 async def setup_nodes(root: Path, members: int) -> tuple[ProcessNode, ProcessNode, list[str], list[dict[str, Any]]]:
@@ -142,50 +163,70 @@ async def setup_nodes(root: Path, members: int) -> tuple[ProcessNode, ProcessNod
     return host, home, slots, people
 
 
-async def reservations(root: Path, concurrency: int, seconds: float) -> dict[str, Any]:
+async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> dict[str, Any]:
+    """Reservations and the bare two-hop loop measured in alternating rounds, so that both see
+    the same neighbours' load; ratios are taken per round, then the median."""
     host, home, slots, people = await setup_nodes(root, concurrency)
+    bare = TwoHop()
+    await bare.start()
+    refused: dict[int, int] = {}
+
+    async def reserve(session: aiohttp.ClientSession, worker: int) -> bool:
+        body = {"slot_id": slots[worker % len(slots)], "twin_id": host.url, "seats": 1}
+        headers = {"Authorization": f"Bearer {people[worker]['token']}"}
+        async with session.put(f"{home.local}/api/v1/reservations/{uuid.uuid4()}", json=body, headers=headers) as resp:
+            await resp.read()
+            if resp.status != 201:
+                refused[resp.status] = refused.get(resp.status, 0) + 1
+            return resp.status == 201
+
+    assert host.process is not None and home.process is not None
+    node_pids = [host.process.pid, home.process.pid]
+    workers = list(range(concurrency))
+    booked: list[dict[str, Any]] = []
+    hops: list[dict[str, Any]] = []
     try:
-        refused: dict[int, int] = {}
-
-        async def call(session: aiohttp.ClientSession, worker: int) -> bool:
-            body = {"slot_id": slots[worker % len(slots)], "twin_id": host.url, "seats": 1}
-            headers = {"Authorization": f"Bearer {people[worker]['token']}"}
-            async with session.put(
-                f"{home.local}/api/v1/reservations/{uuid.uuid4()}", json=body, headers=headers
-            ) as resp:
-                await resp.read()
-                if resp.status != 201:
-                    refused[resp.status] = refused.get(resp.status, 0) + 1
-                return resp.status == 201
-
         connector = aiohttp.TCPConnector(limit=concurrency + 10)
         async with aiohttp.ClientSession(connector=connector) as session:
-            await closed_loop(session, [0], 1.0, call)  # warm up
+            await closed_loop(session, [0], 1.0, reserve)  # warm up
+            await closed_loop(session, [0] * concurrency, 0.5, bare.call)
             progress("latency: one member at a time for 3 s")
-            _, single, _ = await closed_loop(session, [0], 3.0, call)
-            progress(f"throughput: {concurrency} members for {seconds} s")
-            started = time.perf_counter()
-            done, loaded, errors = await closed_loop(session, list(range(concurrency)), seconds, call)
-            elapsed = time.perf_counter() - started
+            single = await measured(session, [0], 3.0, reserve, node_pids)
+            bare_single = await measured(session, [0], 1.0, bare.call, bare.pids)
+            for round_ in range(1, repeats + 1):
+                progress(f"round {round_}/{repeats}: {concurrency} members, then the bare two-hop, {seconds} s each")
+                booked.append(await measured(session, workers, seconds, reserve, node_pids))
+                hops.append(await measured(session, workers, seconds, bare.call, bare.pids))
         confirmed = await host_count(host)
-        progress(f"{done} reservations in {elapsed:.1f} s; the host holds {confirmed} confirmed")
-        return {
-            "latency_p50_ms": round(percentile(single, 50) * 1000, 2),
-            "latency_p99_ms": round(percentile(single, 99) * 1000, 2),
-            "latency_samples": len(single),
-            "reservations_per_s": round((done - errors) / elapsed, 1),
-            "under_load_p50_ms": round(percentile(loaded, 50) * 1000, 2),
-            "under_load_p99_ms": round(percentile(loaded, 99) * 1000, 2),
-            "concurrent_members": concurrency,
-            "errors": errors,
-            "refused_by_status": refused,
-            "host_confirmed": confirmed,
-        }
     finally:
+        bare.stop()
         await home.stop()
         await host.stop()
         await home.close_session()
         await host.close_session()
+    loaded = [latency for r in booked for latency in r["latencies"]]
+    pairs = list(zip(booked, hops, strict=True))
+    errors = sum(r["errors"] for r in booked)
+    return {
+        "latency_p50_ms": round(percentile(single["latencies"], 50) * 1000, 2),
+        "latency_p99_ms": round(percentile(single["latencies"], 99) * 1000, 2),
+        "latency_samples": len(single["latencies"]),
+        "reservations_per_s": round(median([r["rate"] for r in booked]), 1),
+        "under_load_p50_ms": round(percentile(loaded, 50) * 1000, 2),
+        "under_load_p99_ms": round(percentile(loaded, 99) * 1000, 2),
+        "concurrent_members": concurrency,
+        "errors": errors,
+        "refused_by_status": refused,
+        "host_confirmed": confirmed,
+        "cpu_ms_per_reservation": round(median([r["cpu_ms"] for r in booked]), 3),
+        "bare_two_hop_per_s": round(median([r["rate"] for r in hops]), 1),
+        "bare_two_hop_p50_ms": round(percentile(bare_single["latencies"], 50) * 1000, 2),
+        "bare_two_hop_p99_ms": round(percentile(bare_single["latencies"], 99) * 1000, 2),
+        "bare_cpu_ms_per_two_hop": round(median([r["cpu_ms"] for r in hops]), 3),
+        "ratio_to_bare_two_hop": round(median([b["rate"] / h["rate"] for b, h in pairs]), 3),
+        "ratio_per_round": [round(b["rate"] / h["rate"], 3) for b, h in pairs],
+        "cpu_ratio_to_bare_two_hop": round(median([h["cpu_ms"] / b["cpu_ms"] for b, h in pairs]), 3),
+    }
 
 
 async def host_count(host: ProcessNode) -> int:
@@ -196,16 +237,15 @@ async def host_count(host: ProcessNode) -> int:
 async def main(args: argparse.Namespace) -> None:
     configure_logging("warning", "console")
     with tempfile.TemporaryDirectory(prefix="gemella-bench-") as tmp:
-        booked = await reservations(Path(tmp), args.members, args.seconds)
-    bare = await two_hop_rate(args.members, args.seconds / 2)
+        result = await rounds(Path(tmp), args.members, args.seconds, args.repeats)
     emit(
         {
             "benchmark": "booking",
             "machine": machine(),
-            **booked,
-            **bare,
-            "ratio_to_bare_two_hop": round(booked["reservations_per_s"] / bare["bare_two_hop_per_s"], 3),
-            "goal_latency_p99_ms": 30,
+            **result,
+            "ratio_method": "median over rounds of reservations/s divided by bare two-hop/s of the round right after",
+            "cpu_ratio_method": "bare two-hop CPU ms per call / reservation CPU ms (both servers, all threads)",
+            "goal_latency_p99_ms": 15,
             "goal_ratio": 0.4,
         }
     )
@@ -213,6 +253,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--members", type=int, default=50)
     asyncio.run(main(parser.parse_args()))

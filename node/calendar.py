@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, vRecur
-from icalendar import Event as VEvent
+if TYPE_CHECKING:
+    from icalendar import Event as VEvent
 
 PRODID = "-//Gemellaggio//Gemellaggio node//EN"
 CalendarStatus = Literal["CONFIRMED", "TENTATIVE", "CANCELLED"]
@@ -58,6 +58,8 @@ def build_calendar(name: str, entries: Sequence[CalendarEntry], *, now: datetime
     An entry without `stamp` gets `now` (default: the current time) as its DTSTAMP; give
     stamps to get identical bytes for identical content (stable ETags).
     """
+    from icalendar import Calendar  # only calendar requests need it: an idle node need not load it
+
     now = now or datetime.now(UTC).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -74,6 +76,9 @@ def build_calendar(name: str, entries: Sequence[CalendarEntry], *, now: datetime
 
 
 def _vevent(entry: CalendarEntry, now: datetime) -> VEvent:
+    from icalendar import Event as VEvent
+    from icalendar import vRecur
+
     zone = ZoneInfo(entry.timezone)
     stamp = (entry.stamp or now).astimezone(UTC)
     event = VEvent()

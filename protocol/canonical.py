@@ -1,21 +1,27 @@
 """Canonical JSON (RFC 8785, JSON Canonicalization Scheme).
 
 Signed payloads hold only integers, strings, booleans, null, lists and maps. For those,
-RFC 8785's output equals the standard library's compact, key-sorted ``json.dumps`` (with
-ECMAScript string escaping, which ``ensure_ascii=False`` matches) as long as no key holds a
-character outside the Basic Multilingual Plane: RFC 8785 sorts keys by UTF-16 code units,
-Python by code points, and the two orders only differ there. That fast path is exact and
-runs in C; everything else (floats, astral keys) goes through the ``rfc8785`` package.
+RFC 8785's output equals orjson's compact, key-sorted output (UTF-8 as is, the ECMAScript
+escapes for quote, backslash and control characters) as long as no key holds a character
+outside the Basic Multilingual Plane (RFC 8785 sorts keys by UTF-16 code units, orjson by
+code points, and the two orders only differ there) and every integer is one an IEEE double
+holds exactly (``OPT_STRICT_INTEGER`` refuses the others). That fast path is exact, runs in
+native code, and is checked against the ``rfc8785`` package and the RFC's vectors by property
+tests; everything else (floats, astral keys) goes through the ``rfc8785`` package.
+
+Proving a value is on the fast path costs a walk of it. A value that already passed a wire
+model admitting neither floats nor free-form maps is on it by construction: the caller says
+so with ``validated=True`` and the walk is skipped.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 import rfc8785
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
+_FAST = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
 MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON: integers beyond this lose precision as IEEE doubles
@@ -29,24 +35,26 @@ class FloatInPayload(NotCanonicalisable):
     """A float in a value that must hold none (a signed payload)."""
 
 
-def canonical_json(value: Any, *, floats: bool = True) -> bytes:
+def canonical_json(value: Any, *, floats: bool = True, validated: bool = False) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value.
 
     With ``floats=False`` a float anywhere in the value raises FloatInPayload. The fast path's
     own walk already proves there is none, so only values off the fast path are searched.
+    ``validated=True`` promises the value is on the fast path: it passed a wire model and its
+    free-form fields are plain (see ``FederatedObject.free_form`` and ``is_plain``).
     """
     try:
-        return _canonical(value, floats)
+        return _canonical(value, floats, validated)
     except RecursionError as exc:
         raise NotCanonicalisable("the value is nested too deeply") from exc
 
 
-def _canonical(value: Any, floats: bool) -> bytes:
-    if _plain(value):
+def _canonical(value: Any, floats: bool, validated: bool) -> bytes:
+    if validated or is_plain(value):
         try:
-            return _encode(value).encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise NotCanonicalisable(f"string is not valid Unicode: {exc.reason}") from exc
+            return orjson.dumps(value, option=_FAST)
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate, or nesting deeper than orjson goes: the package below decides
     if not floats and contains_float(value):
         raise FloatInPayload("signed payloads hold no floats")
     try:
@@ -55,8 +63,8 @@ def _canonical(value: Any, floats: bool) -> bytes:
         raise NotCanonicalisable(str(exc)) from exc
 
 
-def _plain(value: Any) -> bool:
-    """True when the fast path is exact: no floats, no astral characters in keys."""
+def is_plain(value: Any) -> bool:
+    """True when the fast path is exact: no floats, no astral characters in keys, no integer beyond 2**53."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
@@ -64,12 +72,12 @@ def _plain(value: Any) -> bool:
         # RFC 8785 writes numbers as IEEE doubles; integers beyond 2**53 would lose precision.
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
     if kind is list:
-        return all(_plain(item) for item in value)
+        return all(is_plain(item) for item in value)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (not key.isascii() and any(ord(c) > 0xFFFF for c in key)):
                 return False
-            if not _plain(item):
+            if not is_plain(item):
                 return False
         return True
     return False

@@ -14,8 +14,6 @@ import hmac
 from collections.abc import Callable
 from typing import Final
 
-from http_message_signatures import ContentDigest, InvalidSignature
-
 from protocol.structured import parse_byte_sequences, ser_byte_sequence
 
 __all__ = ["content_digest", "digest_mismatch"]
@@ -39,6 +37,8 @@ def digest_mismatch(value: str, body: bytes) -> str | None:
         for algorithm, digest in digests.items()
     ):
         return None
+    from http_message_signatures import ContentDigest, InvalidSignature  # rare: loaded when first needed
+
     try:
         ContentDigest.verify(value, body)
     except InvalidSignature as exc:

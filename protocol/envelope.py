@@ -5,6 +5,11 @@ so an object stays verifiable wherever it is stored or forwarded, by any impleme
 Verifying is two steps because finding the key may need I/O (a refetch of the signer's node
 document): `signer_of` names the (origin, kid) to look up, `open_envelope` checks the
 signature with the key found and returns the typed object.
+
+The object is validated against its wire model before its signature is checked, and only
+once: the model is strict and bounded, so validating first costs nothing a valid object would
+not pay anyway, and it proves the object canonicalises on the fast path without walking it
+again. An object that fails validation is refused as invalid whether or not it was signed.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .canonical import FloatInPayload, NotCanonicalisable, canonical_json
+from .canonical import FloatInPayload, NotCanonicalisable, canonical_json, is_plain
 from .keys import SigningKey, VerifyKey, b64url_decode, b64url_encode
 from .models import Envelope, FederatedObject, KeyRotation, Signature, parse_object
 from .problems import Problem, ProblemType
@@ -23,11 +28,13 @@ from .problems import Problem, ProblemType
 
 def seal(obj: FederatedObject, key: SigningKey) -> Envelope:
     """Sign a wire object with the origin's key."""
-    return seal_raw(obj.to_wire(), key)
+    raw = obj.to_wire()
+    return seal_raw(raw, key, validated=on_fast_path(obj, raw))
 
 
-def seal_raw(raw: dict[str, Any], key: SigningKey) -> Envelope:
-    sig = key.sign(canonical_json(raw, floats=False))
+def seal_raw(raw: dict[str, Any], key: SigningKey, *, validated: bool = False) -> Envelope:
+    """Sign a raw wire object; `validated` as in `canonical_json`."""
+    sig = key.sign(canonical_json(raw, floats=False, validated=validated))
     return Envelope(object=raw, signature=Signature(kid=key.kid, sig=b64url_encode(sig)))
 
 
@@ -53,10 +60,17 @@ def open_envelope(envelope: Envelope, key: VerifyKey, *, signer: str | None = No
     Raises Problem(signature-invalid) if the signature fails or the object's origin is not
     the signer, Problem(validation-error) if the signed object is not a valid wire object.
     """
+    return open_checked(envelope, key, signer=signer)[0]
+
+
+def open_checked(
+    envelope: Envelope, key: VerifyKey, *, signer: str | None = None
+) -> tuple[FederatedObject, SignatureCheck]:
+    """`open_envelope`, with the check it made (its canonical bytes name the object: `object_hash`)."""
     check = prepare_check(envelope, key)
     if not check.signature_valid():
         raise Problem(ProblemType.SIGNATURE_INVALID, "the object signature does not verify")
-    return finish_open(check, signer=signer)
+    return finish_open(check, signer=signer), check
 
 
 @dataclass(frozen=True)
@@ -68,37 +82,57 @@ class SignatureCheck:
     key: VerifyKey
     message: bytes  # the canonical form of `object`
     signature: bytes
+    obj: FederatedObject  # `object` validated, not yet known to be signed
 
     def signature_valid(self) -> bool:
         return len(self.signature) == 64 and self.key.verify(self.signature, self.message)
 
+    def object_hash(self) -> str:
+        """`object_hash` of the object, from the canonical bytes already made for the check."""
+        return b64url_encode(hashlib.sha256(self.message).digest())
+
 
 def prepare_check(envelope: Envelope, key: VerifyKey) -> SignatureCheck:
-    """Step 1: the key must be the one named; canonicalise `object`; decode `sig`."""
+    """Step 1: the key must be the one named; validate `object`; canonicalise it; decode `sig`."""
     if key.kid != envelope.signature.kid:
         raise Problem(ProblemType.UNKNOWN_KEY, f"key {envelope.signature.kid!r} is not the key given")
+    obj = _validated(envelope.object)
     try:
-        message = canonical_json(envelope.object, floats=False)
+        message = canonical_json(envelope.object, floats=False, validated=on_fast_path(obj, envelope.object))
         sig = b64url_decode(envelope.signature.sig)
     except FloatInPayload as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, "signed objects hold no floats") from exc
     except (NotCanonicalisable, ValueError) as exc:
         raise Problem(ProblemType.SIGNATURE_INVALID, f"cannot check the signature: {exc}") from exc
-    return SignatureCheck(envelope, key, message, sig)
+    return SignatureCheck(envelope, key, message, sig, obj)
 
 
 def finish_open(check: SignatureCheck, *, signer: str | None = None) -> FederatedObject:
-    """Step 3, after the signature verified: parse the object and check who may have signed it."""
-    envelope = check.envelope
-    try:
-        obj = parse_object(envelope.object)
-    except ValidationError as exc:
-        raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc, "object"), errors=_errors(exc, "object")) from exc
+    """Step 3, after the signature verified: check who may have signed the object."""
+    envelope, obj = check.envelope, check.obj
     if signer is not None and obj.origin != signer:
         raise Problem(ProblemType.SIGNATURE_INVALID, f"origin {obj.origin} is not the signer {signer}")
     if isinstance(obj, KeyRotation) and envelope.signature.kid != obj.old_kid:
         raise Problem(ProblemType.SIGNATURE_INVALID, "a key rotation must be signed with the key it retires")
     return obj
+
+
+def on_fast_path(obj: FederatedObject, raw: dict[str, Any]) -> bool:
+    """Whether `raw`, which validated as `obj`, canonicalises on the fast path without a walk of
+    all of it: the model proves it for every field but the free-form ones, which are walked."""
+    return all(is_plain(raw.get(name)) for name in obj.free_form)
+
+
+def _validated(raw: dict[str, Any]) -> FederatedObject:
+    try:
+        return parse_object(raw)
+    except ValidationError as exc:
+        if any(error["type"] == "string_unicode" for error in exc.errors()):
+            # A lone surrogate: no canonical form exists, so no signature over it can be checked.
+            raise Problem(
+                ProblemType.SIGNATURE_INVALID, "cannot check the signature: a string is not valid Unicode"
+            ) from exc
+        raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc, "object"), errors=_errors(exc, "object")) from exc
 
 
 def object_hash(raw: dict[str, Any]) -> str:

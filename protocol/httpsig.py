@@ -37,13 +37,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Final, NamedTuple, cast
+from typing import Any, Final, NamedTuple, cast
 
 import http_sf
-from http_message_signatures import VerifyResult
 
 from protocol.digest import content_digest, digest_mismatch
-from protocol.httpsig_library import sign_with_library, verify_with_library
 from protocol.httpsig_profile import sign_by_hand, verify_by_hand
 from protocol.keys import SigningKey, VerifyKey, b64url_encode
 from protocol.problems import Problem, ProblemType
@@ -141,9 +139,11 @@ def sign_request(
     if tag is not None:
         params["tag"] = tag
     covered = tuple(components)
-    signed = sign_by_hand(method, url, all_headers, key, covered, params, label) or sign_with_library(
-        method, url, all_headers, key, covered, params, label
-    )
+    signed = sign_by_hand(method, url, all_headers, key, covered, params, label)
+    if signed is None:
+        from protocol.httpsig_library import sign_with_library  # rare: loaded when first needed
+
+        signed = sign_with_library(method, url, all_headers, key, covered, params, label)
     return {**added, **signed}
 
 
@@ -234,6 +234,8 @@ def _verified_by_hand(
 def _verified_by_library(
     method: str, url: str, headers: Mapping[str, str], key: VerifyKey, required_tag: str | None
 ) -> _Verified:
+    from protocol.httpsig_library import verify_with_library  # rare: loaded when first needed
+
     result = verify_with_library(method, url, headers, key, required_tag)
     _require_canonical_signature(headers)
     return _Verified(_signature_params(result), result.parameters.get("expires"))
@@ -249,7 +251,7 @@ def _require_canonical_signature(headers: Mapping[str, str]) -> None:
         raise Problem(_INVALID, "the Signature header is not in canonical form")
 
 
-def _signature_params(result: VerifyResult) -> SignatureParams:
+def _signature_params(result: Any) -> SignatureParams:  # the library's VerifyResult
     # The library has checked the types: created is an int, keyid/nonce/tag are strings.
     params = result.parameters
     created = params.get("created")

@@ -51,7 +51,8 @@ BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w:-]+) -->\n)(.*?)(<!-- E
 _IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _B64URL = r"^[A-Za-z0-9_-]+$"
-_NAMED_BY_VALIDATOR = {"_check_node_id": "node id", "_check_zone": "time zone", "_check_instant": "instant"}
+# After-validators, or the rule classes whose schema pydantic-core checks natively.
+_NAMED_BY_VALIDATOR = {"_NodeIdRule": "node id", "_check_zone": "time zone", "_InstantRule": "instant"}
 _NAMED_BY_PATTERN = {_IDENT: "identifier", _UUID: "UUID"}
 
 OBJECTS = [models.OBJECT_TYPES[name] for name in models.OBJECT_TYPES]
@@ -92,6 +93,8 @@ def _constraints(metadata: Iterable[Any]) -> tuple[dict[str, Any], list[str]]:
             validators += names
         elif isinstance(item, AfterValidator):
             validators.append(item.func.__name__)
+        elif isinstance(item, type):
+            validators.append(item.__name__)
         else:
             for attr in ("ge", "le", "gt", "lt", "min_length", "max_length", "pattern"):
                 if getattr(item, attr, None) is not None:

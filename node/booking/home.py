@@ -35,7 +35,7 @@ from .agreement import active_twin
 from .members import MemberService
 from .periods import invalid, to_zone
 from .receipts import verify_receipt
-from .reservation_store import HomeRepository, HomeReservation
+from .reservation_store import HomeInTransaction, HomeRepository, HomeReservation
 from .store import Member
 
 HOST_TIMEOUT_SECONDS = 5.0
@@ -105,9 +105,10 @@ class HomeDesk:
         fresh = HomeReservation.pending(
             reservation_id, member_id, host, body.target.kind, body.target.id, body.seats, iso(self.node.clock.now())
         )
-        async with self.node.write() as work:
-            inserted = await self.repo.insert(work.tx, fresh)
-            if not inserted:
+        # One trip to the database for the common case; a repeated id takes the longer way.
+        inserted = await self.node.store.db.decide(lambda conn: HomeInTransaction(conn).insert(fresh))
+        if not inserted:
+            async with self.node.write() as work:
                 await self._check_repeat(reservation_id, fresh)
                 await self.repo.mark_pending(work.tx, reservation_id, fresh.created_at)  # a refused one: ask again
         reservation = fresh if inserted else await self._get(reservation_id)
@@ -135,9 +136,11 @@ class HomeDesk:
                 facts = await verify_receipt(self.node, reservation, resp.json())
             except (Problem, ValueError) as exc:
                 return await self._unanswered(reservation, f"the host's receipt was refused: {exc}")
-            async with self.node.write() as work:
-                await self.repo.store_receipt(work.tx, reservation.id, facts, iso(self.node.clock.now()))
-            return self._answer(await self._get(reservation.id))
+            at = iso(self.node.clock.now())
+            stored = await self.node.store.db.decide(
+                lambda conn: HomeInTransaction(conn).store_receipt(reservation.id, facts, at)
+            )
+            return self._answer(stored)
         return await self._refused(reservation, resp)
 
     def _answer(self, reservation: HomeReservation) -> tuple[int, dict[str, Any]]:

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
-from protocol.envelope import object_hash, open_envelope, read_envelope, seal, signer_of
+from node.store import Twinning
+from protocol.envelope import object_hash, open_checked, read_envelope, seal, signer_of
 from protocol.models import (
     Allowance,
     AllowanceUse,
@@ -31,14 +32,14 @@ from protocol.models import (
 )
 from protocol.problems import Problem, ProblemType
 
-from .agreement import terms_we_give
+from .agreement import terms_of, terms_we_give
 from .periods import default_unit, invalid, month_of, period_start, units_for
 from .refresh import SlotRefresher
-from .reservation_store import Hosted, HostedRepository
-from .store import SlotQueries
+from .reservation_store import Hosted, HostedInTransaction, HostedRepository
 
 T = TypeVar("T", bound=FederatedObject)
 CLOCK_SKEW = timedelta(seconds=300)
+PASSES_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,6 @@ class Asked:
     peer: str
     request: ReservationRequest
     member_pass: MemberPass
-    terms: Terms
     request_hash: str
     content_key: str  # the idempotency check: same uuid, same content
 
@@ -74,7 +74,7 @@ class HostDesk:
         self.node = node
         self.hosted = hosted
         self.refresher = refresher
-        self.slots = SlotQueries()
+        self._passes: dict[tuple[str, str], tuple[Any, MemberPass]] = {}  # see _open_pass
 
     # -- reserve ----------------------------------------------------------------------------
 
@@ -95,24 +95,32 @@ class HostDesk:
         if request.host != self.node.id:
             raise invalid("host", f"this request is for {request.host}, not {self.node.id}")
         member_pass = await self._open_pass(peer, request.member_pass)
-        terms = await terms_we_give(self.node, peer)
         key = object_hash(
             {"home": peer, "member": member_pass.member_id, "target": request.target.to_wire(), "seats": request.seats}
         )
-        async with self.node.write() as work:
-            existing = await self.hosted.get(work.tx, request.id)
-            if existing is not None:
-                if existing.home != peer or existing.content_key != key:
-                    raise Problem(ProblemType.CONFLICT, f"reservation {request.id} exists with other content")
-                return 200, existing.receipt
-            asked = Asked(peer, request, member_pass, terms, request_hash, key)
-            decide = self._decide_slot if request.target.kind == "slot" else self._decide_event
-            receipt = await decide(work, asked)
-        return 201, receipt
+        asked = Asked(peer, request, member_pass, request_hash, key)
+        status, receipt = await self.node.store.db.decide(lambda conn: self._decide(HostedInTransaction(conn), asked))
+        if status == 201 and request.target.kind == "slot":
+            self.refresher.mark(request.target.id)  # the twin hears of the seats left just after this commits
+        return status, receipt
 
-    async def _decide_slot(self, work: UnitOfWork, asked: Asked) -> dict[str, Any]:
-        peer, request, member_pass, terms = asked.peer, asked.request, asked.member_pass, asked.terms
-        stored = await self.slots.own_slot(work.tx, self.node.id, request.target.id)
+    def _decide(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
+        """The whole decision, on the database's thread inside one transaction (see `Database.decide`)."""
+        twinning = tx.live_twinning(asked.peer)
+        if twinning is None or twinning["status"] != "active":
+            raise Problem(ProblemType.NOT_TWINNED, f"{asked.peer} is not an active twin of {self.node.id}")
+        terms = terms_of(Twinning.from_row(twinning))[0]
+        existing = tx.get(asked.request.id)
+        if existing is not None:
+            if existing.home != asked.peer or existing.content_key != asked.content_key:
+                raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
+            return 200, existing.receipt
+        decide = self._decide_slot if asked.request.target.kind == "slot" else self._decide_event
+        return 201, decide(tx, asked, terms)
+
+    def _decide_slot(self, tx: HostedInTransaction, asked: Asked, terms: Terms) -> dict[str, Any]:
+        peer, request = asked.peer, asked.request
+        stored = tx.own_object("Slot", self.node.id, request.target.id)
         if stored is None or stored.get("twin") != peer:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {request.target.id} is offered to {peer}")
         slot = Slot.model_validate(stored)
@@ -120,7 +128,7 @@ class HostDesk:
             raise Problem(ProblemType.CONFLICT, f"slot {slot.id} was withdrawn")
         now = self.node.clock.now()
         check_rules(terms.rules, request.seats, slot.starts_at, now)
-        remaining = slot.seats - await self.hosted.seats_taken(work.tx, "slot", slot.id)
+        remaining = slot.seats - tx.seats_taken("slot", slot.id)
         if request.seats > remaining:
             raise Problem(
                 ProblemType.SLOT_FULL,
@@ -131,7 +139,7 @@ class HostDesk:
         allowance = terms.allowance_for(kind)
         unit = allowance.unit if allowance else default_unit(kind)
         units = units_for(unit, request.seats, slot.starts_at, slot.ends_at, slot.timezone)
-        use = await self._draw(work, peer, allowance, units, slot.starts_at, slot.timezone)
+        use = _draw(tx, peer, allowance, units, slot.starts_at, slot.timezone)
         receipt = asked.receipt(
             self.node.id,
             now,
@@ -143,15 +151,13 @@ class HostDesk:
             timezone=slot.timezone,
             allowance=use,
         )
-        envelope = await self._record(work, receipt, member_pass, kind, use, asked.content_key)
-        self.refresher.mark(slot.id)  # the twin hears of the seats left just after this commits
-        return envelope
+        return self._record(tx, receipt, asked.member_pass, kind, use, asked.content_key)
 
-    async def _decide_event(self, work: UnitOfWork, asked: Asked) -> dict[str, Any]:
+    def _decide_event(self, tx: HostedInTransaction, asked: Asked, terms: Terms) -> dict[str, Any]:
         """A place at one of our events: no allowance (the event's capacity is the limit)."""
-        peer, request, member_pass, terms = asked.peer, asked.request, asked.member_pass, asked.terms
-        stored = await self.node.store.objects.get("Event", self.node.id, request.target.id, work.tx)
-        event = Event.model_validate(stored.object) if stored is not None else None
+        peer, request = asked.peer, asked.request
+        stored = tx.own_object("Event", self.node.id, request.target.id)
+        event = Event.model_validate(stored) if stored is not None else None
         if event is None or not event.visible_to(peer):
             raise Problem(ProblemType.NOT_FOUND, f"no event {request.target.id} is shared with {peer}")
         if event.status == "cancelled":
@@ -162,7 +168,7 @@ class HostDesk:
         if now >= event.starts_at:
             raise Problem(ProblemType.OUTSIDE_BOOKING_WINDOW, f"event {event.id} has started")
         if event.capacity is not None:
-            remaining = event.capacity - await self.hosted.seats_taken(work.tx, "event", event.id)
+            remaining = event.capacity - tx.seats_taken("event", event.id)
             if request.seats > remaining:
                 raise Problem(
                     ProblemType.SLOT_FULL, f"{remaining} of {event.capacity} places left", remaining=remaining
@@ -176,39 +182,11 @@ class HostDesk:
             ends_at=event.ends_at,
             timezone=event.timezone,
         )
-        return await self._record(work, receipt, member_pass, "event", None, asked.content_key)
+        return self._record(tx, receipt, asked.member_pass, "event", None, asked.content_key)
 
-    async def _draw(
-        self, work: UnitOfWork, peer: str, allowance: Allowance | None, units: int, starts_at: datetime, tz: str
-    ) -> AllowanceUse | None:
-        """Take `units` from the allowance of the period holding `starts_at` (host's zone)."""
-        if allowance is None:
-            return None  # the agreement sets no allowance for this kind: the slot's seats are the limit
-        start = period_start(starts_at, tz, allowance.period).isoformat()
-        used = await self.hosted.units_used(work.tx, peer, allowance.kind, start)
-        if used + units > allowance.amount:
-            raise Problem(
-                ProblemType.ALLOWANCE_EXHAUSTED,
-                f"{used} of {allowance.amount} {allowance.kind} {allowance.unit}s used for the {allowance.period} "
-                f"from {start}; this reservation needs {units}",
-                amount=allowance.amount,
-                used=used,
-                needed=units,
-                period_start=start,
-            )
-        return AllowanceUse(
-            kind=allowance.kind,
-            unit=allowance.unit,
-            period=allowance.period,
-            period_start=start,
-            amount=allowance.amount,
-            used=used + units,
-            remaining=allowance.amount - used - units,
-        )
-
-    async def _record(
+    def _record(
         self,
-        work: UnitOfWork,
+        tx: HostedInTransaction,
         receipt: ReservationReceipt,
         member_pass: MemberPass,
         kind: str,
@@ -216,34 +194,33 @@ class HostDesk:
         key: str,
     ) -> dict[str, Any]:
         """Store the decision; the receipt goes back as the answer (a repeat gets it again)."""
-        envelope = seal(receipt, self.node.keys.current).model_dump(mode="json")
+        sealed = seal(receipt, self.node.keys.current)
+        envelope = sealed.model_dump(mode="json")
         assert receipt.starts_at is not None and receipt.ends_at is not None and receipt.timezone is not None
         at = iso(self.node.clock.now())
-        await self.hosted.insert(
-            work.tx,
-            Hosted(
-                id=receipt.id,
-                home=receipt.home,
-                member_id=receipt.member_id,
-                display_name=member_pass.display_name,
-                target_kind=receipt.target.kind,
-                target_id=receipt.target.id,
-                seats=receipt.seats,
-                status="confirmed",
-                kind=kind,
-                unit=receipt.unit,
-                units=receipt.units,
-                period_start=use.period_start if use else None,
-                month=month_of(receipt.starts_at, receipt.timezone),
-                starts_at=iso(receipt.starts_at),
-                ends_at=iso(receipt.ends_at),
-                content_key=key,
-                version=receipt.version,
-                receipt=envelope,
-                created_at=at,
-                updated_at=at,
-            ),
+        hosted = Hosted(
+            id=receipt.id,
+            home=receipt.home,
+            member_id=receipt.member_id,
+            display_name=member_pass.display_name,
+            target_kind=receipt.target.kind,
+            target_id=receipt.target.id,
+            seats=receipt.seats,
+            status="confirmed",
+            kind=kind,
+            unit=receipt.unit,
+            units=receipt.units,
+            period_start=use.period_start if use else None,
+            month=month_of(receipt.starts_at, receipt.timezone),
+            starts_at=iso(receipt.starts_at),
+            ends_at=iso(receipt.ends_at),
+            content_key=key,
+            version=receipt.version,
+            receipt=envelope,
+            created_at=at,
+            updated_at=at,
         )
+        tx.insert(hosted, sealed.model_dump_json())
         return envelope
 
     # -- cancel -----------------------------------------------------------------------------
@@ -312,18 +289,61 @@ class HostDesk:
         if origin != peer:
             raise Problem(ProblemType.FORBIDDEN, f"{peer} may only send objects it signs, not {origin}'s")
         known = await self.node.directory.key(origin, kid)
-        obj = open_envelope(envelope, known.key, signer=peer)
+        obj, check = open_checked(envelope, known.key, signer=peer)
         if not isinstance(obj, cls):
             raise Problem(ProblemType.VALIDATION_ERROR, f"expected a {cls.__name__}, got a {obj.type}")
-        return obj, object_hash(envelope.object)
+        return obj, check.object_hash()
 
     async def _open_pass(self, peer: str, raw: Any) -> MemberPass:
-        """The member pass must be signed by the home that sends the request, and be current."""
-        member_pass, _ = await self._open(peer, raw, MemberPass)
+        """The member pass must be signed by the home that sends the request, and be current.
+
+        A home sends the same pass with many requests. A pass that verified once is kept with
+        the exact JSON it came as; the same signature over the same JSON needs no second check.
+        """
+        signature = raw.get("signature") if isinstance(raw, dict) else None
+        cache_key = (peer, repr(signature)) if isinstance(signature, dict) else None
+        kept = self._passes.get(cache_key) if cache_key else None
+        if kept is not None and kept[0] == raw:
+            member_pass = kept[1]
+        else:
+            member_pass, _ = await self._open(peer, raw, MemberPass)
+            if cache_key is not None:
+                if len(self._passes) >= PASSES_KEPT:
+                    self._passes.clear()
+                self._passes[cache_key] = (raw, member_pass)  # the request's own parsed JSON: nothing changes it
         now = self.node.clock.now()
         if member_pass.issued_at > now + CLOCK_SKEW or member_pass.expires_at <= now:
             raise Problem(ProblemType.SIGNATURE_EXPIRED, "the member pass is not valid now")
         return member_pass
+
+
+def _draw(
+    tx: HostedInTransaction, peer: str, allowance: Allowance | None, units: int, starts_at: datetime, tz: str
+) -> AllowanceUse | None:
+    """Take `units` from the allowance of the period holding `starts_at` (host's zone)."""
+    if allowance is None:
+        return None  # the agreement sets no allowance for this kind: the slot's seats are the limit
+    start = period_start(starts_at, tz, allowance.period).isoformat()
+    used = tx.units_used(peer, allowance.kind, start)
+    if used + units > allowance.amount:
+        raise Problem(
+            ProblemType.ALLOWANCE_EXHAUSTED,
+            f"{used} of {allowance.amount} {allowance.kind} {allowance.unit}s used for the {allowance.period} "
+            f"from {start}; this reservation needs {units}",
+            amount=allowance.amount,
+            used=used,
+            needed=units,
+            period_start=start,
+        )
+    return AllowanceUse(
+        kind=allowance.kind,
+        unit=allowance.unit,
+        period=allowance.period,
+        period_start=start,
+        amount=allowance.amount,
+        used=used + units,
+        remaining=allowance.amount - used - units,
+    )
 
 
 def check_rules(rules: BookingRules, seats: int, starts_at: datetime, now: datetime) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +24,7 @@ from protocol.problems import Problem, ProblemType
 from .store import Member, MemberRepository
 
 PASS_LIFETIME = timedelta(minutes=10)
+PASSES_KEPT = 4096
 
 
 class MemberBody(BaseModel):
@@ -38,6 +39,8 @@ class MemberService:
     def __init__(self, node: Node, repo: MemberRepository) -> None:
         self.node = node
         self.repo = repo
+        # A signed pass never changes, so one serves every request of its first half-life.
+        self._passes: dict[tuple[str, str, str], tuple[datetime, dict[str, Any]]] = {}
 
     async def add(self, body: MemberBody) -> dict[str, Any]:
         """A new member with a bearer token and a calendar secret (each shown once)."""
@@ -77,8 +80,21 @@ class MemberService:
             await self.node.store.tokens.revoke_member(work.tx, member_id)
 
     def issue_pass(self, member: Member) -> dict[str, Any]:
-        """A signed MemberPass for one request abroad."""
+        """A signed MemberPass for a request abroad: the one issued earlier while it has more than
+        half its lifetime left (same name, same key), else a new one. Signing a pass per request
+        cost as much as signing the request itself."""
         now = self.node.clock.now()
+        key = (member.id, member.display_name, self.node.keys.current.kid)
+        kept = self._passes.get(key)
+        if kept is not None and kept[0] <= now < kept[0] + PASS_LIFETIME / 2:
+            return kept[1]
+        if len(self._passes) >= PASSES_KEPT:
+            self._passes.clear()
+        envelope = self._new_pass(member, now)
+        self._passes[key] = (now, envelope)
+        return envelope
+
+    def _new_pass(self, member: Member, now: datetime) -> dict[str, Any]:
         member_pass = MemberPass(
             origin=self.node.id,
             id=str(uuid.uuid4()),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, fields
 from typing import Any
 
 from aiosqlite import Connection
 
 from node.store.db import Database, Row
+from node.store.twinnings import LIVE
+from protocol.json_text import loads
 
 
 @dataclass(frozen=True)
@@ -138,23 +141,114 @@ class ReceiptFacts:
     envelope_json: str
 
 
+_HOSTED_BY_ID = "SELECT * FROM hosted_reservations WHERE id = ?"
+_SEATS_TAKEN = (
+    "SELECT COALESCE(SUM(seats), 0) FROM hosted_reservations "
+    "WHERE target_kind = ? AND target_id = ? AND status = 'confirmed'"
+)
+_UNITS_USED = (
+    "SELECT COALESCE(SUM(units), 0) FROM hosted_reservations "
+    "WHERE home = ? AND kind = ? AND period_start = ? AND status = 'confirmed'"
+)
+
+
+def _insert_home(reservation: HomeReservation) -> tuple[str, list[Any]]:
+    names = [f.name for f in fields(HomeReservation)]
+    values = [getattr(reservation, n) for n in names]
+    values[names.index("receipt")] = None
+    return (
+        f"INSERT OR IGNORE INTO home_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        values,
+    )
+
+
+def _store_receipt(reservation_id: str, facts: ReceiptFacts, at: str) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "UPDATE home_reservations SET status = ?, kind = ?, unit = ?, units = ?, month = ?, starts_at = ?, "
+        "ends_at = ?, timezone = ?, version = ?, receipt = ?, problem = NULL, last_error = NULL, "
+        "next_try = NULL, updated_at = ? WHERE id = ? AND (version IS NULL OR version < ?)",
+        (
+            facts.status,
+            facts.kind,
+            facts.unit,
+            facts.units,
+            facts.month,
+            facts.starts_at,
+            facts.ends_at,
+            facts.timezone,
+            facts.version,
+            facts.envelope_json,
+            at,
+            reservation_id,
+            facts.version,
+        ),
+    )
+
+
+class HomeInTransaction:
+    """The home's bookkeeping of one reservation, on the writer's own thread (see `Database.decide`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def insert(self, reservation: HomeReservation) -> bool:
+        """False if the id is taken (the caller then reads what is there)."""
+        return self.conn.execute(*_insert_home(reservation)).rowcount == 1
+
+    def store_receipt(self, reservation_id: str, facts: ReceiptFacts, at: str) -> HomeReservation:
+        """Keep a verified receipt (unless we hold the same or a newer version); the reservation as it now is."""
+        self.conn.execute(*_store_receipt(reservation_id, facts, at))
+        row = self.conn.execute("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,)).fetchone()
+        return HomeReservation.from_row(row)
+
+
+class HostedInTransaction:
+    """The queries of the host's decision, on the writer's own thread (see `Database.decide`):
+    plain sqlite3 calls, so the whole decision is one trip from the event loop."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get(self, reservation_id: str) -> Hosted | None:
+        row = self.conn.execute(_HOSTED_BY_ID, (reservation_id,)).fetchone()
+        return Hosted.from_row(row) if row else None
+
+    def live_twinning(self, peer_id: str) -> Row | None:
+        """The agreement with `peer_id` that is not ended or declined (read in the deciding transaction)."""
+        return self.conn.execute(
+            f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,)
+        ).fetchone()
+
+    def own_object(self, type_: str, origin: str, object_id: str) -> dict[str, Any] | None:
+        """One of our own objects (a Slot, an Event) as its signed wire object."""
+        row = self.conn.execute(
+            "SELECT envelope FROM objects WHERE type = ? AND origin = ? AND id = ?", (type_, origin, object_id)
+        ).fetchone()
+        return loads(row[0])["object"] if row else None
+
+    def seats_taken(self, target_kind: str, target_id: str) -> int:
+        return int(self.conn.execute(_SEATS_TAKEN, (target_kind, target_id)).fetchone()[0])
+
+    def units_used(self, home: str, kind: str, period_start: str) -> int:
+        return int(self.conn.execute(_UNITS_USED, (home, kind, period_start)).fetchone()[0])
+
+    def insert(self, hosted: Hosted, receipt_json: str) -> None:
+        names = [f.name for f in fields(Hosted)]
+        values = [getattr(hosted, n) for n in names]
+        values[names.index("receipt")] = receipt_json
+        self.conn.execute(
+            f"INSERT INTO hosted_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
+        )
+
+
 class HostedRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def get(self, tx: Connection, reservation_id: str) -> Hosted | None:
         """Read inside the deciding transaction."""
-        rows = await tx.execute_fetchall("SELECT * FROM hosted_reservations WHERE id = ?", (reservation_id,))
+        rows = await tx.execute_fetchall(_HOSTED_BY_ID, (reservation_id,))
         return Hosted.from_row(next(iter(rows))) if rows else None
-
-    async def insert(self, tx: Connection, hosted: Hosted) -> None:
-        names = [f.name for f in fields(Hosted)]
-        values = [getattr(hosted, n) for n in names]
-        values[names.index("receipt")] = json.dumps(hosted.receipt, separators=(",", ":"))
-        await tx.execute(
-            f"INSERT INTO hosted_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            values,
-        )
 
     async def store_receipt(
         self, tx: Connection, reservation_id: str, status: str, version: int, receipt_json: str, at: str
@@ -165,19 +259,11 @@ class HostedRepository:
         )
 
     async def seats_taken(self, tx: Connection, target_kind: str, target_id: str) -> int:
-        rows = await tx.execute_fetchall(
-            "SELECT COALESCE(SUM(seats), 0) FROM hosted_reservations "
-            "WHERE target_kind = ? AND target_id = ? AND status = 'confirmed'",
-            (target_kind, target_id),
-        )
+        rows = await tx.execute_fetchall(_SEATS_TAKEN, (target_kind, target_id))
         return int(next(iter(rows))[0])
 
     async def units_used(self, tx: Connection, home: str, kind: str, period_start: str) -> int:
-        rows = await tx.execute_fetchall(
-            "SELECT COALESCE(SUM(units), 0) FROM hosted_reservations "
-            "WHERE home = ? AND kind = ? AND period_start = ? AND status = 'confirmed'",
-            (home, kind, period_start),
-        )
+        rows = await tx.execute_fetchall(_UNITS_USED, (home, kind, period_start))
         return int(next(iter(rows))[0])
 
     async def confirmed_on(self, tx: Connection, target_kind: str, target_id: str) -> list[Hosted]:
@@ -215,13 +301,7 @@ class HomeRepository:
 
     async def insert(self, tx: Connection, reservation: HomeReservation) -> bool:
         """False if the id is taken (the caller then reads what is there)."""
-        names = [f.name for f in fields(HomeReservation)]
-        values = [getattr(reservation, n) for n in names]
-        values[names.index("receipt")] = None
-        cursor = await tx.execute(
-            f"INSERT OR IGNORE INTO home_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            values,
-        )
+        cursor = await tx.execute(*_insert_home(reservation))
         return cursor.rowcount == 1
 
     async def get(self, reservation_id: str) -> HomeReservation | None:
@@ -237,26 +317,7 @@ class HomeRepository:
 
     async def store_receipt(self, tx: Connection, reservation_id: str, facts: ReceiptFacts, at: str) -> bool:
         """Keep a verified receipt unless we hold the same or a newer version; True if stored."""
-        cursor = await tx.execute(
-            "UPDATE home_reservations SET status = ?, kind = ?, unit = ?, units = ?, month = ?, starts_at = ?, "
-            "ends_at = ?, timezone = ?, version = ?, receipt = ?, problem = NULL, last_error = NULL, "
-            "next_try = NULL, updated_at = ? WHERE id = ? AND (version IS NULL OR version < ?)",
-            (
-                facts.status,
-                facts.kind,
-                facts.unit,
-                facts.units,
-                facts.month,
-                facts.starts_at,
-                facts.ends_at,
-                facts.timezone,
-                facts.version,
-                facts.envelope_json,
-                at,
-                reservation_id,
-                facts.version,
-            ),
-        )
+        cursor = await tx.execute(*_store_receipt(reservation_id, facts, at))
         return cursor.rowcount == 1
 
     async def mark_rejected(self, tx: Connection, reservation_id: str, problem: str, at: str) -> None:

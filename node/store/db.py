@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 Row = sqlite3.Row
+T = TypeVar("T")
 
 
 class Database:
@@ -78,6 +79,23 @@ class Database:
             raise
         await tx.execute(f"RELEASE {name}")
 
+    async def decide(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """One write transaction in ONE trip to the writer's thread: `fn` runs there, between
+        BEGIN IMMEDIATE and COMMIT (ROLLBACK if it raises), and its result comes back.
+
+        For decisions that read and write several rows (a reservation at the host): each awaited
+        statement of `transaction()` is a trip that waits its turn in the busy event loop while
+        holding the write lock, and under load those waits, not the SQL, bound the throughput.
+        `fn` must not block on anything but SQLite.
+        """
+        assert self._writer is not None, "database is not open"
+        writer = self._writer
+        async with self._lock:
+            # aiosqlite runs any callable on its connection's thread; `_execute` is how its own
+            # methods do it (the sqlite3 connection may only be used on that thread).
+            result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
+            return result
+
     # One trip to the connection's thread per query (execute + fetch + close would be three): under
     # load each trip waits its turn in the event loop, so trips, not SQL, set the latency.
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
@@ -98,6 +116,18 @@ def make_private(path: Path) -> None:
     for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         if part.exists() and part.stat().st_mode & 0o077:
             part.chmod(0o600)
+
+
+def _in_transaction(connection: Callable[[], sqlite3.Connection], fn: Callable[[sqlite3.Connection], T]) -> T:
+    conn = connection()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

@@ -56,9 +56,21 @@ def create_app(
 def default_extensions() -> list[Extension]:
     from node import booking, events
 
-    from . import openapi, pages
+    from . import pages
 
-    return [events.install, booking.install, pages.install, openapi.install]
+    return [events.install, booking.install, pages.install, _install_openapi]
+
+
+def _install_openapi(app: web.Application, node: Node) -> None:
+    """GET /api/v1/openapi.json, built from every model on first request: an idle node need not
+    hold the document's machinery in memory."""
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        from . import openapi
+
+        return await openapi.serve(request)
+
+    app.router.add_get("/api/v1/openapi.json", serve)
 
 
 async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -15,6 +15,7 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from protocol.json_text import loads
 from protocol.problems import PROBLEM_CONTENT_TYPE, Problem, ProblemType
 
 log = structlog.get_logger("node.web")
@@ -87,7 +88,7 @@ async def read_json(request: web.Request, body: bytes | None = None) -> Any:
             raise Problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json")
         body = await request.read()
     try:
-        return json.loads(body)
+        return loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, f"the body is not valid JSON: {exc}", errors=[]) from exc
     except RecursionError as exc:  # [[[[...]]]]: a few hundred kilobytes can nest past the parser's limit

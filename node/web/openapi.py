@@ -15,7 +15,6 @@ from node.booking.home import ReserveBody
 from node.booking.members import MemberBody
 from node.booking.resources import ResourceBody
 from node.booking.slots import SlotBody
-from node.core import Node
 from node.events.bodies import EventCreate, EventPatch, ExportBody, ResolveBody
 from protocol.models import PROTOCOL_VERSION, Envelope, FeedPage, InboxResult
 from protocol.problems import ProblemType as P
@@ -245,11 +244,6 @@ def document() -> dict[str, Any]:
 
 async def serve(request: web.Request) -> web.Response:
     return web.Response(text=document_json(), content_type="application/json", headers={"Cache-Control": "max-age=300"})
-
-
-def install(app: web.Application, node: Node) -> None:
-    """Serve the document at GET /api/v1/openapi.json."""
-    app.router.add_get("/api/v1/openapi.json", serve)
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -85,6 +85,8 @@ class Target(WireModel):
 
 class ReservationRequest(FederatedObject):
     """Sent by the home node on a member's behalf; its id is the idempotency key."""
+
+    free_form: ClassVar[tuple[str, ...]] = ("member_pass",)
 
     type: Literal["ReservationRequest"] = "ReservationRequest"
     id: Uuid

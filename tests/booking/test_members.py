@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from protocol.envelope import open_envelope, read_envelope
 from protocol.models import MemberPass
 from tests.booking.support import (
@@ -85,3 +87,18 @@ async def test_members__removing_one_deletes_personal_data_and_tokens_receipts_k
     dump = " ".join(str(tuple(r)) for r in rows)
     assert "Ada" not in dump and "example.org" not in dump
     assert await london.node.store.db.fetch_all("SELECT * FROM tokens WHERE member_id = ?", (ada["id"],)) == []
+
+
+async def test_member_pass__one_pass_serves_its_first_half_life_then_a_new_one_is_signed(nodes):
+    london = await nodes("London", "Europe/London")
+    ada = await add_member(london, "Ada")
+    members = london.node.services["booking"].members
+    member = await members.get(ada["id"])
+    first = members.issue_pass(member)
+    assert members.issue_pass(member) is first  # a signed pass never changes: no second signature
+    renamed = members.issue_pass(dataclasses.replace(member, display_name="Ada L."))
+    assert renamed["object"]["display_name"] == "Ada L." and renamed["object"]["id"] != first["object"]["id"]
+    london.node.clock.offset_seconds += 301  # past half of the ten-minute lifetime
+    later = members.issue_pass(member)
+    assert later["object"]["id"] != first["object"]["id"]
+    assert later["object"]["issued_at"] > first["object"]["issued_at"]

@@ -8,8 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol.canonical import FloatInPayload, NotCanonicalisable, canonical_json, contains_float
+from protocol.envelope import on_fast_path
+from protocol.models import OBJECT_TYPES, FederatedObject
+from protocol.models.common import _IDENT as IDENT_PATTERN
 
-from .strategies import BOUNDED
+from .strategies import BOUNDED, wire_objects
 
 SAFE_INT = 2**53 - 1
 
@@ -155,3 +158,47 @@ def test_canonical__payload_mode_refuses_floats(value: Any) -> None:
 @given(json_without_floats)
 def test_canonical__payload_mode_equals_plain_mode_without_floats(value: Any) -> None:
     assert canonical_json(value, floats=False) == canonical_json(value)
+
+
+@BOUNDED
+@given(wire_objects())
+def test_canonical__validated_objects_equal_rfc8785_package(obj: FederatedObject) -> None:
+    raw = obj.to_wire()
+    assert canonical_json(raw, floats=False, validated=on_fast_path(obj, raw)) == rfc8785.dumps(raw)
+
+
+def test_canonical__nesting_beyond_orjson_equals_rfc8785_package() -> None:
+    value: Any = "x"
+    for depth in range(300):
+        value = [value] if depth % 2 else {"k": value}
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_canonical__validated_integers_beyond_doubles_still_raise() -> None:
+    # OPT_STRICT_INTEGER keeps the skipped walk exact for integers: the package decides.
+    with pytest.raises(NotCanonicalisable):
+        canonical_json({"amount": 2**60}, validated=True)
+
+
+def _admits_more_than_plain(schema: Any) -> bool:
+    """A JSON schema fragment that admits a float, or a map whose keys are not fixed names."""
+    if isinstance(schema, list):
+        return any(_admits_more_than_plain(item) for item in schema)
+    if not isinstance(schema, dict):
+        return False
+    if schema == {} or schema.get("type") == "number" or schema.get("additionalProperties") not in (None, False):
+        return True
+    if any(pattern != IDENT_PATTERN for pattern in schema.get("patternProperties", {})):
+        return True  # map keys other than identifiers (ASCII by their pattern)
+    return any(_admits_more_than_plain(value) for key, value in schema.items() if key not in ("default", "examples"))
+
+
+@pytest.mark.parametrize("type_name", sorted(OBJECT_TYPES))
+def test_canonical__free_form_fields_follow_the_model_schema(type_name: str) -> None:
+    # The envelope code walks only the fields a model names free-form: every other field must
+    # admit nothing off the fast path, and each free-form one must admit more.
+    model = OBJECT_TYPES[type_name]
+    schema = model.model_json_schema()
+    for name, field in schema["properties"].items():
+        rest = {**schema, "properties": {name: field}}
+        assert _admits_more_than_plain(rest) is (name in model.free_form), name

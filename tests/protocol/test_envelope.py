@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.envelope import object_hash, open_envelope, read_envelope, seal, seal_raw, signer_of
+from protocol.envelope import object_hash, open_checked, open_envelope, read_envelope, seal, seal_raw, signer_of
 from protocol.keys import SigningKey, b64url_decode, b64url_encode
 from protocol.models import OBJECT_TYPES, Envelope, FederatedObject, KeyRotation, Signature, parse_object
 from protocol.problems import Problem, ProblemType
@@ -330,3 +330,14 @@ def test_envelope__key_rotation_signed_with_another_key_refused() -> None:
     assert (
         problem_kind(lambda: open_envelope(envelope, NYC_KEY.verify_key, signer=NYC)) is ProblemType.SIGNATURE_INVALID
     )
+
+
+@BOUNDED
+@given(obj=wire_objects())
+def test_envelope__check_names_the_object_by_its_hash(obj: FederatedObject) -> None:
+    if isinstance(obj, KeyRotation):  # a rotation is signed with the key it retires
+        obj = KeyRotation.model_validate(obj.to_wire() | {"old_kid": NYC_KEY.kid})
+    envelope = seal(obj, NYC_KEY)
+    opened, check = open_checked(envelope, NYC_KEY.verify_key, signer=obj.origin)
+    assert opened == obj
+    assert check.object_hash() == object_hash(envelope.object)

@@ -142,7 +142,7 @@ def without(headers: Mapping[str, str], *names: str) -> dict[str, str]:
 
 
 def test_path__signs_by_hand_unless_library_alone(path: str, key: SigningKey) -> None:
-    with mock.patch("protocol.httpsig.sign_with_library", wraps=sign_with_library) as library:
+    with mock.patch("protocol.httpsig_library.sign_with_library", wraps=sign_with_library) as library:
         signed(key)
 
     assert library.called is (path == "library alone")

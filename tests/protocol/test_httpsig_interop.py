@@ -69,8 +69,8 @@ def by_hand() -> Iterator[None]:
     """Fails any use of the library's path: the test's requests are signed and verified by hand."""
     taken = AssertionError("the library's path was taken")
     with (
-        mock.patch("protocol.httpsig.sign_with_library", side_effect=taken),
-        mock.patch("protocol.httpsig.verify_with_library", side_effect=taken),
+        mock.patch("protocol.httpsig_library.sign_with_library", side_effect=taken),
+        mock.patch("protocol.httpsig_library.verify_with_library", side_effect=taken),
     ):
         yield
 

@@ -1,0 +1,63 @@
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from node.store.db import Database
+
+
+async def open_db(tmp_path: Path) -> Database:
+    db = Database(tmp_path / "node.db")
+    await db.open()
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
+    return db
+
+
+async def test_decide__reads_and_writes_in_one_transaction_on_the_writer_thread(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    loop_thread = threading.get_ident()
+
+    def add(conn: sqlite3.Connection) -> tuple[int, bool]:
+        conn.execute("INSERT INTO t VALUES ('a', 1)")
+        total = conn.execute("SELECT SUM(v) FROM t").fetchone()[0]
+        return total, conn.in_transaction and threading.get_ident() != loop_thread
+
+    try:
+        assert await db.decide(add) == (1, True)
+        assert [tuple(r) for r in await db.fetch_all("SELECT k, v FROM t")] == [("a", 1)]
+    finally:
+        await db.close()
+
+
+async def test_decide__a_raising_decision_changes_nothing(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+
+    def half_done(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES ('b', 2)")
+        raise LookupError("refused after a write")
+
+    try:
+        with pytest.raises(LookupError):
+            await db.decide(half_done)
+        assert await db.fetch_all("SELECT * FROM t") == []
+        assert await db.decide(lambda conn: conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 0
+    finally:
+        await db.close()
+
+
+async def test_decide__concurrent_decisions_are_serialised(tmp_path: Path) -> None:
+    # Read-then-write decisions never interleave: a hundred increments give a hundred.
+    db = await open_db(tmp_path)
+
+    def increment(conn: sqlite3.Connection) -> None:
+        row = conn.execute("SELECT v FROM t WHERE k = 'n'").fetchone()
+        conn.execute("INSERT OR REPLACE INTO t VALUES ('n', ?)", ((row[0] if row else 0) + 1,))
+
+    try:
+        await asyncio.gather(*(db.decide(increment) for _ in range(100)))
+        assert (await db.fetch_one("SELECT v FROM t WHERE k = 'n'"))[0] == 100  # type: ignore[index]
+    finally:
+        await db.close()

@@ -1,0 +1,105 @@
+"""Node ids and instants are checked by pydantic-core's regex engine; these tests hold them to
+the Python rules they replaced (kept here as the reference), on generated text."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from protocol.models.common import Instant, NodeId
+
+from .strategies import BOUNDED
+
+_REFERENCE_NODE_ID = re.compile(r"https?://[A-Za-z0-9.-]+(:(?P<port>[0-9]{1,5}))?(/[A-Za-z0-9._~%/-]*)?")
+_REFERENCE_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+node_id = TypeAdapter(NodeId)
+instant = TypeAdapter(Instant)
+
+
+def reference_node_id(value: str) -> bool:
+    found = _REFERENCE_NODE_ID.fullmatch(value)
+    return bool(found) and not value.endswith("/") and int(found.group("port") or 1) <= 65535 and len(value) <= 200
+
+
+def reference_instant(value: str) -> bool:
+    if not _REFERENCE_RFC3339.fullmatch(value):
+        return False
+    try:
+        moment = datetime.fromisoformat(value)
+        return moment.microsecond == 0 and _EARLIEST <= moment.astimezone(UTC) < _LATEST
+    except (ValueError, OverflowError):
+        return False
+
+
+def accepted(adapter: TypeAdapter[object], value: object) -> bool:
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+node_id_texts = st.one_of(
+    st.text(st.sampled_from("htps:/.-a0:9%~_?#\n 6553"), max_size=30),
+    st.builds(
+        lambda scheme, host, port, path: f"{scheme}://{host}{port}{path}",
+        st.sampled_from(["http", "https", "https", "ftp", "HTTP"]),
+        st.from_regex(r"[A-Za-z0-9.-]{0,12}", fullmatch=True),
+        st.one_of(st.just(""), st.integers(0, 700000).map(lambda p: f":{p}"), st.just(":00080"), st.just(":")),
+        st.one_of(st.from_regex(r"(/[A-Za-z0-9._~%/-]{0,10})?", fullmatch=True), st.text("/?#a", max_size=4)),
+    ),
+)
+
+
+@BOUNDED
+@given(node_id_texts)
+def test_node_id__native_rule_equals_reference(value: str) -> None:
+    assert accepted(node_id, value) is reference_node_id(value)
+
+
+digits = st.integers(0, 99).map(lambda n: f"{n:02d}")
+
+
+def mostly(low: int, high: int) -> st.SearchStrategy[str]:
+    """Two digits, mostly within [low, high] so that most texts are valid instants."""
+    return st.one_of(st.integers(low, high).map(lambda n: f"{n:02d}"), digits)
+
+
+instant_texts = st.builds(
+    lambda year, month, day, hour, minute, second, fraction, offset: (
+        f"{year:04d}-{month}-{day}T{hour}:{minute}:{second}{fraction}{offset}"
+    ),
+    st.one_of(st.integers(1970, 8999), st.integers(0, 9999), st.sampled_from([1969, 1970, 8999, 9000])),
+    mostly(1, 12),
+    mostly(1, 28),
+    mostly(0, 23),
+    mostly(0, 59),
+    mostly(0, 59),
+    st.sampled_from(["", ".0", ".000", ".5", ".000001"]),
+    st.one_of(st.sampled_from(["Z", "+00:00", "-14:00", "+14:00", "", "+0400"]), digits.map(lambda h: f"-{h}:30")),
+)
+
+
+@BOUNDED
+@given(instant_texts)
+def test_instant__native_rule_equals_reference(value: str) -> None:
+    assert accepted(instant, value) is reference_instant(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("1969-12-31T23:00:00-02:00", True), ("8999-12-31T23:00:00-02:00", False), ("1970-01-01T00:30:00+01:00", False)],
+)
+def test_instant__range_is_judged_in_utc(value: str, ok: bool) -> None:
+    assert accepted(instant, value) is ok is reference_instant(value)
+
+
+def test_instant__datetimes_from_node_code_follow_the_same_rules() -> None:
+    assert accepted(instant, datetime(2025, 6, 10, 18, tzinfo=UTC))
+    assert not accepted(instant, datetime(2025, 6, 10, 18))  # naive
+    assert not accepted(instant, datetime(2025, 6, 10, 18, 0, 0, 5, tzinfo=UTC))  # a fraction of a second

@@ -63,6 +63,7 @@ PARTS = [
     models.Target,
     models.AllowanceUse,
     models.ObjectRef,
+    models.EventText,
     models.VerifyKeyEntry,
     models.OldVerifyKeyEntry,
     models.Endpoints,

@@ -14,9 +14,11 @@ import jinja2
 from aiohttp import web
 
 from node.core import Node
+from node.i18n import NAMES, current, gettext_for_templates, ngettext_for_templates
 
-from . import admin, admin_events, admin_ledger, admin_members, admin_space, member
+from . import admin, admin_events, admin_ledger, admin_members, admin_space, language, member
 from .guard import pages_middleware
+from .language import language_middleware
 from .render import PAGES, STATIC_DIR, PageState, static_version
 from .security import PageSecrets
 from .timefmt import FILTERS
@@ -34,13 +36,19 @@ def install(app: web.Application, node: Node) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
     env.filters.update(FILTERS)
     env.filters.update(WORDING_FILTERS)
+    # Installed once: the callables read the request's language from a ContextVar on every call.
+    env.install_gettext_callables(gettext_for_templates, ngettext_for_templates, newstyle=True)  # type: ignore[attr-defined]
+    env.policies["ext.i18n.trimmed"] = True
+    env.globals.update(language=lambda: current().language, languages=NAMES)
     app[PAGES] = PageState(env=env, secrets=PageSecrets(node), static_version=static_version())
     app.router.add_static("/static/", STATIC_DIR, name="static")
-    for module in (member, admin, admin_events, admin_space, admin_members, admin_ledger):
+    for module in (member, admin, admin_events, admin_space, admin_members, admin_ledger, language):
         app.add_routes(module.routes)
+    app.middlewares.append(language_middleware)  # outside the pages' own: error pages are translated too
     app.middlewares.append(pages_middleware)
 
 

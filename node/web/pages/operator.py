@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.i18n import N_
 from node.store.tokens import Principal
 from protocol.models import Terms
 from protocol.problems import Problem
@@ -18,13 +19,13 @@ from .render import flash, redirect, render
 
 OperatorHandler = Callable[[web.Request, Principal], Awaitable[web.Response]]
 
-SECTIONS = (
-    ("/admin", "Twinnings"),
-    ("/admin/events", "Events"),
-    ("/admin/space", "Resources & slots"),
-    ("/admin/members", "Members"),
-    ("/admin/delivery", "Delivery"),
-    ("/admin/ledger", "Ledger"),
+SECTIONS = (  # labels translated where the navigation is drawn
+    ("/admin", N_("Twinnings")),
+    ("/admin/events", N_("Events")),
+    ("/admin/space", N_("Resources & slots")),
+    ("/admin/members", N_("Members")),
+    ("/admin/delivery", N_("Delivery")),
+    ("/admin/ledger", N_("Ledger")),
 )
 
 

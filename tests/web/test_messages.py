@@ -65,3 +65,9 @@ def test_messages__sentences_and_their_dates_in_italian_and_spanish() -> None:
         sentence = member_sentence(late, WHERE)
         assert sentence.startswith("Ya es tarde para cancelar") and "mar, 9 mar 2027, 14:00" in sentence
         assert member_sentence(Problem(ProblemType.SLOT_FULL, remaining=1), WHERE).startswith("Solo queda 1 lugar")
+
+
+def test_messages__every_problem_type_has_a_title_for_the_pages() -> None:
+    from node.web.pages.messages import TITLES
+
+    assert set(TITLES) == set(ProblemType), "give the new problem type a title in node/web/pages/messages.py"

@@ -121,7 +121,7 @@ def _window(ext: dict[str, Any], host: str, zone: str | None) -> str:
 
 def _title(problem: Problem) -> str:
     """The problem type's title in the reader's words (the wire's titles are English and stay so)."""
-    return _(TITLES[problem.kind])
+    return _(TITLES.get(problem.kind, problem.kind.default_title))
 
 
 def _english_detail(problem: Problem) -> str | None:
@@ -220,6 +220,7 @@ TITLES: dict[ProblemType, str] = {
     ProblemType.UNSUPPORTED_MEDIA_TYPE: N_("The request body must be JSON"),
     ProblemType.RATE_LIMITED: N_("Too many requests"),
     ProblemType.PEER_UNREACHABLE: N_("The twin could not be reached"),
+    ProblemType.QUOTA_EXCEEDED: N_("The sender's storage quota at this node is used up"),
 }
 
 

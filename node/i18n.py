@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,13 @@ def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
     return text % {"num": format_decimal(num, locale=reader.locale), **values}
 
 
+def pgettext(context: str, message: str, **values: Any) -> str:
+    """`message` as meant in `context` (a status of an event or of a reservation: Italian and
+    Spanish give them different genders)."""
+    text = _reader.get().translations.pgettext(context, message)
+    return text % values if values else text
+
+
 def N_(message: str) -> str:
     """Marks a message for the catalogs where it is defined; it is translated where it is shown."""
     return message
@@ -92,6 +100,10 @@ def gettext_for_templates(message: str) -> str:
 
 def ngettext_for_templates(singular: str, plural: str, num: int) -> str:
     return _reader.get().translations.ngettext(singular, plural, num)
+
+
+def pgettext_for_templates(context: str, message: str) -> str:
+    return _reader.get().translations.pgettext(context, message)
 
 
 class Catalogs:
@@ -111,6 +123,17 @@ class Catalogs:
         """The best of our languages for an Accept-Language header (Babel's negotiation), if any."""
         preferred = parse_accept_language(accept_language or "")
         return negotiate_locale(preferred, LANGUAGES, sep="-") if preferred else None
+
+
+@lru_cache(maxsize=1)
+def catalogs() -> Catalogs:
+    """The catalogs shipped with the node, compiled once per process (they never change while it runs)."""
+    return Catalogs()
+
+
+def reader_for(language: str | None, default: str) -> Reader:
+    """The reader for a saved language (a member's, for a mail or a calendar), else the space's default."""
+    return catalogs().reader(language if language in LANGUAGES else default)
 
 
 def _load(directory: Path, language: str) -> Reader:
@@ -170,6 +193,9 @@ class PseudoTranslations(gettext.NullTranslations):
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         return pseudo(msgid1 if n == 1 else msgid2)
 
+    def pgettext(self, context: str, message: str) -> str:
+        return pseudo(message)
+
 
 __all__ = [
     "ENGLISH",
@@ -180,7 +206,9 @@ __all__ = [
     "Catalogs",
     "Reader",
     "_",
+    "catalogs",
     "current",
     "ngettext",
+    "reader_for",
     "reading",
 ]

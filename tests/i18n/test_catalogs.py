@@ -22,12 +22,12 @@ LANGUAGES = ("en", "it", "es")
 
 
 @pytest.fixture(scope="module")
-def marked() -> set[str]:
+def marked() -> set[tuple[str | None, str]]:
     return marked_messages()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_catalogs__every_marked_string_is_in_the_catalog(marked: set[str], language: str) -> None:
+def test_catalogs__every_marked_string_is_in_the_catalog(marked: set[tuple[str | None, str]], language: str) -> None:
     catalog = read_catalog(LOCALE / language / "LC_MESSAGES" / "messages.po", language)
     assert missing_from(catalog, marked) == [], "run `make i18n`, then translate what it adds"
 
@@ -89,7 +89,11 @@ def test_catalogs__checks_catch_missing_untranslated_and_mismatched_messages(tmp
     po = tmp_path / "messages.po"
     po.write_text(BROKEN_PO, encoding="utf-8")
     catalog = read_catalog(po, "it")
-    assert missing_from(catalog, {"Sign out", "My reservations"}) == ["not in the it catalog: 'My reservations'"]
+    marked = {(None, "Sign out"), (None, "My reservations"), ("event", "Sign out")}
+    assert missing_from(catalog, marked) == [
+        "not in the it catalog: 'My reservations'",
+        "not in the it catalog: 'Sign out' (in context 'event')",
+    ]
     assert {p.split(": ", 1)[1] for p in untranslated(catalog)} == {
         "no translation for 'Sign out'",
         "no translation for 'Sign in'",

@@ -23,13 +23,16 @@ METHODS = [("**.py", "python"), ("web/templates/**.html", "jinja2")]
 OPTIONS = {"web/templates/**.html": {"trimmed": "true"}}
 
 
-def marked_messages(source: Path = NODE) -> set[str]:
-    """Every msgid the code and the templates mark (what `make i18n` extracts), as Babel extracts it."""
-    found: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+Key = tuple[str | None, str]  # (context, msgid)
+
+
+def marked_messages(source: Path = NODE) -> set[Key]:
+    """Every message the code and the templates mark (what `make i18n` extracts), as Babel extracts it."""
+    found: set[Key] = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
         source, METHODS, options_map=OPTIONS, strip_comment_tags=True
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add((context, message if isinstance(message, str) else message[0]))
     return found
 
 
@@ -38,9 +41,12 @@ def read_catalog(path: Path, language: str) -> Catalog:
         return read_po(source, locale=language)
 
 
-def missing_from(catalog: Catalog, marked: set[str]) -> list[str]:
-    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
-    return [f"not in the {catalog.locale} catalog: {m!r}" for m in sorted(marked - ids)]
+def missing_from(catalog: Catalog, marked: set[Key]) -> list[str]:
+    ids = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
+    return [
+        f"not in the {catalog.locale} catalog: {message!r}" + (f" (in context {context!r})" if context else "")
+        for context, message in sorted(marked - ids, key=lambda k: (k[1], k[0] or ""))
+    ]
 
 
 def untranslated(catalog: Catalog) -> list[str]:

@@ -10,7 +10,7 @@ import aiohttp
 import yaml
 
 from tests.support.nodes import read_config
-from tests.web.support import Browserless, add_member
+from tests.web.support import Browserless, add_member, reserve_by_api, twinned_pair
 
 SIGN_IN = {"en": "<h1>Sign in</h1>", "it": "<h1>Accedi</h1>", "es": "<h1>Iniciar sesión</h1>"}
 LANG = re.compile(r'<html lang="([^"]+)">')
@@ -101,3 +101,25 @@ async def test_language__concurrent_requests_in_three_languages_never_mix(nodes:
         assert header == lang and language_of(html) == lang
         assert SIGN_IN[lang] in html
         assert not [other for other, h1 in SIGN_IN.items() if other != lang and h1 in html]
+
+
+async def test_language__a_members_calendar_speaks_their_saved_language(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    member = pair.member("Ben Carter")
+    status, _receipt = await reserve_by_api(pair, member)
+    assert status == 201
+    browser = Browserless(pair.london.local)
+    try:
+        await browser.sign_in(member["token"])
+        await browser.post("/language", {"csrf_token": await browser.csrf("/"), "language": "it", "back": "/"})
+    finally:
+        await browser.close()
+    headers = {"Authorization": f"Bearer {member['token']}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(pair.london.local + "/api/v1/reservations.ics", headers=headers) as resp,
+    ):
+        calendar = (await resp.text()).replace("\r\n ", "")
+    assert "NAME:Ben Carter: prenotazioni all'estero (TheCube London)" in calendar
+    assert "SUMMARY:Hot desks da WeCreate NYC" in calendar
+    assert "1 posto\\, prenotato tramite TheCube London" in calendar

@@ -53,8 +53,7 @@ def test_messages__operator_sentence_lists_every_field_in_words() -> None:
 
 
 def test_messages__sentences_and_their_dates_in_italian_and_spanish() -> None:
-    from node.i18n import reading
-    from node.web.pages.language import catalogs
+    from node.i18n import catalogs, reading
 
     late = Problem(ProblemType.CANCELLATION_WINDOW_CLOSED, deadline="2027-03-09T14:00:00Z")
     with reading(catalogs().reader("it")):

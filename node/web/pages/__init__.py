@@ -14,7 +14,8 @@ import jinja2
 from aiohttp import web
 
 from node.core import Node
-from node.i18n import NAMES, current, gettext_for_templates, ngettext_for_templates
+from node.i18n import NAMES, current, gettext_for_templates, ngettext_for_templates, pgettext_for_templates
+from node.words import per_period, resource_kind, status_word, units
 
 from . import admin, admin_events, admin_ledger, admin_members, admin_space, language, member
 from .guard import pages_middleware
@@ -38,10 +39,12 @@ def install(app: web.Application, node: Node) -> None:
         auto_reload=False,
         extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(FILTERS)
-    env.filters.update(WORDING_FILTERS)
+    env.filters.update(FILTERS, status_word=status_word, resource_kind=resource_kind, units=units)
+    env.filters.update(WORDING_FILTERS, per_period=per_period)
     # Installed once: the callables read the request's language from a ContextVar on every call.
-    env.install_gettext_callables(gettext_for_templates, ngettext_for_templates, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext_for_templates, ngettext_for_templates, newstyle=True, pgettext=pgettext_for_templates
+    )
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(language=lambda: current().language, languages=NAMES)
     app[PAGES] = PageState(env=env, secrets=PageSecrets(node), static_version=static_version())

@@ -8,11 +8,9 @@ the page, its dates and its numbers follow it, and says it in Content-Language.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from aiohttp import web
 
-from node.i18n import LANGUAGES, Catalogs, Reader, reading
+from node.i18n import LANGUAGES, catalogs, reading
 from node.store.languages import MemberLanguageRepository
 from node.web.auth import principal
 from node.web.errors import Handler
@@ -27,12 +25,6 @@ LANGUAGE_COOKIE = "gemella_lang"
 COOKIE_SECONDS = 365 * 86400
 
 routes = web.RouteTableDef()
-
-
-@lru_cache(maxsize=1)
-def catalogs() -> Catalogs:
-    """The catalogs shipped with the node, compiled once per process (they never change while it runs)."""
-    return Catalogs()
 
 
 @web.middleware
@@ -59,11 +51,6 @@ async def choose_language(request: web.Request) -> str:
     if cookie is not None and catalogs().knows(cookie):
         return cookie
     return catalogs().negotiate(request.headers.get("Accept-Language")) or node.settings.node.language
-
-
-def reader_for(language: str | None, default: str) -> Reader:
-    """The reader for a saved language (a mail to a member), or the space's default."""
-    return catalogs().reader(language if language in LANGUAGES else default)
 
 
 @routes.post("/language")

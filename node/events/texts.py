@@ -1,5 +1,5 @@
-"""An event's title and summary in the reader's language, where the operator gave one, and the
-name of the language it is written in (shown with every event)."""
+"""Which text of an event a reader gets: its title and summary in the reader's language where the
+origin gave one (the translations extension), and the name of the language it is written in."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def placeholder_errors(catalog: Catalog) -> list[str]:
 
 # -- words written in a template without being marked --------------------------------------------
 
-_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "data-confirm", "label"}
+_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "data-confirm", "data-label", "label"}
 _WORD = re.compile(r"[A-Za-z]{2,}")
 # What a template may write as it is: the product's name, paths, class names (in blocks), placeholders.
 _NOT_PROSE = re.compile(r"Gemellaggio|(?<![A-Za-z])/[\w/.-]*|\b[a-z]+(-[a-z]+)+\b|\x00")

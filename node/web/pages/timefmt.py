@@ -19,6 +19,7 @@ from babel.dates import (
     format_skeleton,
     format_time,
     get_datetime_format,
+    get_day_names,
     get_timezone_location,
     match_skeleton,
 )
@@ -144,6 +145,15 @@ def _unit(value: int, unit: str) -> str:
     return str(format_unit(value, unit, length="short", locale=current().locale))
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def opening_hours(hours: dict[str, list[str]]) -> str:
+    """A resource's opening hours by weekday, weekdays in the reader's language: Mon 09:00-18:00; Tue ..."""
+    names = get_day_names("abbreviated", locale=current().locale)
+    return "; ".join(f"{names[index]} {', '.join(hours[day])}" for index, day in enumerate(_WEEKDAYS) if hours.get(day))
+
+
 def wall_input(text: str, zone: str) -> str:
     """An instant as the value of an <input type=datetime-local> in `zone`: 2026-03-10T18:00."""
     value = parse(text).astimezone(ZoneInfo(zone))
@@ -163,4 +173,5 @@ FILTERS = {
     "day_label": day_label,
     "month_label": month_label,
     "number": number,
+    "opening_hours": opening_hours,
 }

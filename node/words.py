@@ -90,6 +90,11 @@ def units(amount: int, unit: str) -> str:
     return f"{amount} {unit}"
 
 
+def unit_name(unit: str) -> str:
+    """ "days", "ore": what a count of a unit is counted in."""
+    return {"day": _("days"), "hour": _("hours")}.get(unit, unit)
+
+
 def per_period(period: str) -> str:
     """ "a month", "a week": how often an allowance starts again."""
     return {"month": _("a month"), "week": _("a week")}.get(period, period)

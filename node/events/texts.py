@@ -3,12 +3,13 @@ origin gave one (the translations extension), and the name of the language it is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 
 from node.i18n import _, current
 
@@ -47,6 +48,12 @@ def _language_name(tag: str, locale: Locale) -> str:
         return str(Locale.parse(tag, sep="-").get_display_name(locale) or tag)
     except (ValueError, UnknownLocaleError):
         return tag
+
+
+def language_list(tags: Iterable[str] | None) -> str:
+    """ "Italian and Spanish", "italiano e spagnolo": several languages, listed the reader's way."""
+    names = [language_name(tag) for tag in tags or ()]
+    return str(format_list(names, locale=current().locale)) if names else ""
 
 
 def in_language(tag: str | None) -> str:

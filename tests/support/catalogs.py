@@ -120,8 +120,10 @@ def unmarked_template_text(path: Path) -> list[str]:
             first_name = False
         if kind == "data":
             data.append("\x00" if in_trans else value)
-        elif kind in ("variable_begin", "block_begin"):
+        elif kind == "variable_begin":
             data.append("\x00")
+        elif kind == "block_begin":
+            data.append(" ")  # a statement may sit inside a tag: <span{% if x %} lang="it"{% endif %}>
         elif kind == "lparen":
             parens += 1
             if last_name in _GETTEXT:
@@ -138,4 +140,4 @@ def unmarked_template_text(path: Path) -> list[str]:
     return [f"{path.name}: {w!r}" for w in parser.words + literals]
 
 
-_GETTEXT = {"_", "gettext", "ngettext"}
+_GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext"}

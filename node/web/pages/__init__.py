@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 
 from node.core import Node
+from node.events.texts import event_text, in_language, language_list
 from node.i18n import NAMES, current, gettext_for_templates, ngettext_for_templates, pgettext_for_templates
 from node.words import per_period, resource_kind, status_word, units
 
@@ -40,7 +41,8 @@ def install(app: web.Application, node: Node) -> None:
         extensions=["jinja2.ext.i18n"],
     )
     env.filters.update(FILTERS, status_word=status_word, resource_kind=resource_kind, units=units)
-    env.filters.update(WORDING_FILTERS, per_period=per_period)
+    env.filters.update(WORDING_FILTERS, per_period=per_period, event_text=event_text, in_language=in_language)
+    env.filters.update(language_list=language_list)
     # Installed once: the callables read the request's language from a ContextVar on every call.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext_for_templates, ngettext_for_templates, newstyle=True, pgettext=pgettext_for_templates

@@ -116,7 +116,7 @@ def _window(ext: dict[str, Any], host: str, zone: str | None) -> str:
             host=host,
             latest=moment(ext["latest"], zone),
         )
-    return _("This can no longer be reserved: it has started or is outside the booking window of %(host)s.", host=host)
+    return _("This can no longer be reserved: it has started or is outside %(host)s's booking window.", host=host)
 
 
 def _title(problem: Problem) -> str:

@@ -22,11 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, negotiate_locale
+from babel.dates import format_skeleton, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -86,6 +88,15 @@ def pgettext(context: str, message: str, **values: Any) -> str:
     Spanish give them different genders)."""
     text = _reader.get().translations.pgettext(context, message)
     return text % values if values else text
+
+
+def format_moment(moment: datetime) -> str:
+    """A day and a time in the reader's style, in the zone `moment` is written in: Tue, 10 Mar 2026, 18:05;
+    mar 10 mar 2026, 18:05. (Pages have more formats in node/web/pages/timefmt.py.)"""
+    locale = _reader.get().locale
+    day = format_skeleton("yMMMEd", moment, locale=locale)
+    time = format_time(moment, "short", locale=locale)
+    return str(get_datetime_format("medium", locale=locale)).replace("{1}", day).replace("{0}", time)
 
 
 def N_(message: str) -> str:

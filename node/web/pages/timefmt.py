@@ -26,7 +26,7 @@ from babel.dates import (
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from node.i18n import _, current
+from node.i18n import _, current, format_moment
 
 DASH = "\u2013"  # an en dash between the ends of a range
 
@@ -113,7 +113,7 @@ def moment(text: str | None, zone: str | None = None) -> str:
     value = parse(text)
     if zone:
         value = value.astimezone(ZoneInfo(zone))
-    return _date_time(year_day_label(value), clock(value))
+    return format_moment(value)
 
 
 def _date_time(day: str, times: str) -> str:

@@ -86,6 +86,8 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style", "code"):
             self._skip += 1
+        if ("translate", "no") in attrs:  # a code or a name, marked as such for translators and tools
+            return
         self.words += [v for k, v in attrs if k in _ATTRIBUTES and v and _WORD.search(_NOT_PROSE.sub(" ", v))]
 
     def handle_endtag(self, tag: str) -> None:

@@ -12,19 +12,19 @@ from aiohttp import web
 from node.events.bodies import EventCreate, EventPatch, ExportBody
 from node.events.service import EventService
 from node.events.views import EventViews
-from node.i18n import _
+from node.i18n import LANGUAGES, _
 from node.store.tokens import Principal
 from node.web.keys import NODE
 from protocol.models import Event
 from protocol.problems import Problem
 
 from .event_form import (
-    DAY_NAMES,
-    REPEATS,
     WEEKDAYS,
     check_zone,
+    day_names,
     describe_rule,
     form_of_rule,
+    repeat_choices,
     rule_from_form,
     zone_choices,
 )
@@ -41,7 +41,7 @@ routes = web.RouteTableDef()
 SPAN_DAYS = 14
 TEXT_FIELDS = ("title", "summary", "description", "venue", "room", "address", "online_url", "language", "rrule")
 # Optional fields an emptied form field clears.
-CLEARABLE = (*TEXT_FIELDS[1:], "capacity", "tags")
+CLEARABLE = (*TEXT_FIELDS[1:], "capacity", "tags", "translations")
 
 
 def _events(request: web.Request) -> EventService:
@@ -203,12 +203,26 @@ async def _event_values(request: web.Request, fields: dict[str, str]) -> dict[st
     values["audience"] = chosen if fields.get("audience") == "listed" else "all"
     zone = values["timezone"] or request.app[NODE].settings.node.timezone
     values["rrule"] = rule_from_form(fields, await read_multi(request, "repeat_day"), zone)
+    values["translations"] = _translations(fields)
     return values
+
+
+def _translations(fields: dict[str, str]) -> dict[str, dict[str, str]] | None:
+    """The title and summary given in other languages (the form has a pair per language the pages speak)."""
+    given = {
+        code: {"title": fields.get(f"title_{code}", ""), "summary": fields.get(f"summary_{code}", "")}
+        for code in LANGUAGES
+    }
+    return {code: text for code, text in given.items() if text["title"] or text["summary"]} or None
 
 
 def form_choices() -> dict[str, Any]:
     """What the event form offers: time zones (places only), repeat options, weekdays."""
-    return {"zones": zone_choices(), "repeats": REPEATS, "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True))}
+    return {
+        "zones": zone_choices(),
+        "repeats": repeat_choices(),
+        "weekdays": list(zip(WEEKDAYS, day_names(), strict=True)),
+    }
 
 
 def _form_of(event: Event) -> dict[str, Any]:
@@ -226,6 +240,8 @@ def _form_of(event: Event) -> dict[str, Any]:
         **form_of_rule(event.rrule, event.timezone),
     )
     values["repeats_text"] = describe_rule(event.rrule, values["starts_at"], event.timezone)
+    for code, text in (event.translations or {}).items():
+        values[f"title_{code}"], values[f"summary_{code}"] = text.title, text.summary
     return values
 
 

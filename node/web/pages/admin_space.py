@@ -21,7 +21,7 @@ from .forms import build, day_param, integer, read_form
 from .messages import operator_sentence
 from .operator import act, operator_only, render_admin
 from .render import flash, redirect
-from .timefmt import DASH, day_label
+from .timefmt import date_range
 from .week import active_twins
 
 routes = web.RouteTableDef()
@@ -131,7 +131,7 @@ async def _page(
         "offered_to_us": offered_to_us,
         "form": form or {},
         "start": start,
-        "title": f"{day_label(start)} {DASH} {day_label(start + timedelta(days=SPAN_DAYS - 1))}",
+        "title": date_range(start, start + timedelta(days=SPAN_DAYS - 1)),
         "previous": (start - timedelta(days=SPAN_DAYS)).isoformat(),
         "next": (start + timedelta(days=SPAN_DAYS)).isoformat(),
         "default_start": f"{start + timedelta(days=1)}T09:00",

@@ -53,7 +53,7 @@ async def calendar(request: web.Request) -> web.Response:
         "grid": grid,
         "member": await _member(request, who),
         "is_today": start == today,
-        "filters": FILTERS,
+        "filters": [(value, _(label)) for value, label in FILTERS],
         "filtered": filtered,
         "filter_query": filter_query,
     }

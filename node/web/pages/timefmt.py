@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import (
     format_date,
+    format_interval,
     format_skeleton,
     format_time,
     get_datetime_format,
@@ -23,6 +24,7 @@ from babel.dates import (
     get_timezone_location,
     match_skeleton,
 )
+from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -75,6 +77,16 @@ def month_label(moment: datetime | date) -> str:
     return _skeleton("yMMMM", _day(moment), current().locale)
 
 
+def date_range(first: date, last: date) -> str:
+    """Two days as one range, the reader's way: Tue, 10 Mar - Mon, 16 Mar 2026; mar 10 - lun 16 mar 2026."""
+    return _range(first, last, current().locale)
+
+
+@lru_cache(maxsize=256)
+def _range(first: date, last: date, locale: Locale) -> str:
+    return str(format_interval(first, last, "yMMMEd", locale=locale))
+
+
 def year_day_label(moment: datetime | date) -> str:
     """Tue, 10 Mar 2026; mar 10 mar 2026."""
     return _skeleton("yMMMEd", _day(moment), current().locale)
@@ -119,6 +131,11 @@ def moment(text: str | None, zone: str | None = None) -> str:
 def _date_time(day: str, times: str) -> str:
     """A day and a time joined the reader's way ("{1}, {0}" in our three languages)."""
     return str(get_datetime_format("medium", locale=current().locale)).replace("{1}", day).replace("{0}", times)
+
+
+def name_list(names: list[str]) -> str:
+    """Names listed the reader's way: "NYC, Rome and Madrid", "NYC, Roma e Madrid"."""
+    return str(format_list(list(names), locale=current().locale)) if names else ""
 
 
 def number(value: int | float | None) -> str:

@@ -181,7 +181,11 @@ def parse_accept_language(header: str) -> list[str]:
 # -- the pseudo-locale ---------------------------------------------------------------------------
 
 _KEEP = re.compile(r"(%\([A-Za-z_]+\)[sd]|%%|<[^>]*>|&[#A-Za-z0-9]+;|https?://\S+)")
-_ACCENTED = str.maketrans("aeiouyAEIOUYcnsCNS", "áéîõüýÅÉÎÕÜÝçñšÇÑŠ")
+# Every ASCII letter has a look-alike, so any plain ASCII word left on a pseudo page was not translated.
+_ACCENTED = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "áƀçďéƒĝĥîĵķĺɱñõþǫŕšţüṽŵẋýžÅƁÇĎÉƑĜĤÎĴĶĹṀÑÕÞǪŔŠŢÜṼŴẊÝŽ",
+)
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: a translated string, as the pseudo-locale shows it
 
 

@@ -221,6 +221,7 @@ TITLES: dict[ProblemType, str] = {
     ProblemType.RATE_LIMITED: N_("Too many requests"),
     ProblemType.PEER_UNREACHABLE: N_("The twin could not be reached"),
     ProblemType.QUOTA_EXCEEDED: N_("The sender's storage quota at this node is used up"),
+    ProblemType.REQUEST_TIMEOUT: N_("The request took too long to arrive or to answer"),
 }
 
 

@@ -123,3 +123,18 @@ async def test_language__a_members_calendar_speaks_their_saved_language(nodes: A
     assert "NAME:Ben Carter: prenotazioni all'estero (TheCube London)" in calendar
     assert "SUMMARY:Hot desks da WeCreate NYC" in calendar
     assert "1 posto\\, prenotato tramite TheCube London" in calendar
+
+
+async def test_language__a_choice_made_before_signing_in_is_kept_by_the_member(nodes: Any) -> None:
+    node = await nodes("TheCube London", "Europe/London")
+    member = await add_member(node, "Lucía García")
+    first, second = Browserless(node.local), Browserless(node.local)
+    try:
+        await first.post("/language", {"csrf_token": await first.csrf("/"), "language": "es", "back": "/"})
+        await first.sign_in(member["token"])
+        await second.sign_in(member["token"])  # no cookie, no Accept-Language: the saved choice
+        _status, html = await second.get("/")
+        assert language_of(html) == "es" and "Mis reservas" in html
+    finally:
+        await first.close()
+        await second.close()

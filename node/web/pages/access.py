@@ -13,6 +13,7 @@ from node.web.auth import SESSION_COOKIE, principal
 from node.web.keys import NODE, SIGN_IN_LIMITER
 
 from .forms import read_form
+from .language import keep_chosen_language
 from .render import flash, redirect, render
 from .sessions import Role, SignInRefused, clear_session_cookie, set_session_cookie, sign_in, sign_out
 
@@ -87,6 +88,8 @@ async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
         return await signin_page(request, role, str(refused))
     # A session this browser held before ends now: one browser, one live session.
     await sign_out(node, request.cookies.get(SESSION_COOKIE))
+    if session.member_id is not None:
+        await keep_chosen_language(request, session.member_id)
     response = redirect(request, HOME[role])
     set_session_cookie(response, node, session)
     return response

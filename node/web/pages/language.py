@@ -53,6 +53,16 @@ async def choose_language(request: web.Request) -> str:
     return catalogs().negotiate(request.headers.get("Accept-Language")) or node.settings.node.language
 
 
+async def keep_chosen_language(request: web.Request, member_id: str) -> None:
+    """At sign-in: a member who chose a language with the switcher before signing in keeps it."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    node = request.app[NODE]
+    repository = MemberLanguageRepository(node.store.db)
+    if chosen in LANGUAGES and await repository.get(member_id) is None:
+        async with node.write() as work:
+            await repository.store(work.tx, member_id, chosen)
+
+
 @routes.post("/language")
 async def switch(request: web.Request) -> web.Response:
     """The switcher on every page: remember the choice in a cookie, and for a member, in their account."""

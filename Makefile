@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 INTEROP := tests/interop/node_modules/.installed-stamp
 DIR ?=
 
-.PHONY: install test lint bench soak run demo clean openapi
+.PHONY: install test lint bench soak run demo clean openapi i18n
 
 install: $(STAMP)
 
@@ -38,6 +38,16 @@ soak: $(STAMP) $(INTEROP)
 run: $(STAMP)
 	@test -n "$(DIR)" || { echo "usage: make run DIR=path/to/node (create one with: $(VENV)/bin/gemella init DIR --name NAME --url URL)"; exit 2; }
 	$(VENV)/bin/gemella run $(DIR)
+
+# Extract every marked string of pages, mails and calendars, and merge it into each language's catalog.
+# Catalogs are compiled in memory when the node starts: no .mo file is built or kept.
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel --quiet extract -F babel.cfg --no-location --sort-output \
+		--msgid-bugs-address= --project=Gemellaggio -o node/locale/messages.pot node
+	@for lang in en it es; do \
+		if [ -f node/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(VENV)/bin/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i node/locale/messages.pot -d node/locale -l $$lang; \
+		else $(VENV)/bin/pybabel --quiet init -i node/locale/messages.pot -d node/locale -l $$lang; fi; done
 
 demo: $(STAMP)
 	$(VENV)/bin/gemella demo

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -37,6 +37,7 @@ class NodeSection(Section):
     url: str
     timezone: str = "UTC"
     location: str | None = None
+    language: Literal["en", "it", "es"] = "en"  # of the pages when the reader's own is not known
 
     @field_validator("url")
     @classmethod

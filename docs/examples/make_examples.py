@@ -64,6 +64,7 @@ PARTS = [
     models.Target,
     models.AllowanceUse,
     models.ObjectRef,
+    models.EventText,
     models.VerifyKeyEntry,
     models.OldVerifyKeyEntry,
     models.Endpoints,

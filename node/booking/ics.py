@@ -3,7 +3,8 @@
 Calendar applications subscribe with the member's calendar URL (a secret in the query, since
 they cannot send a bearer token). Each reservation is one VEVENT in the host's zone: its UID
 stays the reservation id, its SEQUENCE follows the receipt's version, and a cancellation is a
-CANCELLED event, so subscribed calendars update in place. Same content, same bytes.
+CANCELLED event, so subscribed calendars update in place. Same content, same bytes. Its words
+are in the member's language (their saved choice, else the space's).
 """
 
 from __future__ import annotations
@@ -11,12 +12,22 @@ from __future__ import annotations
 from node.calendar import CalendarEntry, build_calendar
 from node.clock import parse_iso
 from node.core import Node
+from node.events.texts import event_text
+from node.i18n import _, ngettext, reader_for, reading
+from node.store.languages import MemberLanguageRepository
+from node.words import resource_kind
 
 from .reservation_store import HomeReservation
 from .store import Member
 
 
 async def member_calendar(node: Node, member: Member, reservations: list[HomeReservation]) -> bytes:
+    language = await MemberLanguageRepository(node.store.db).get(member.id)
+    with reading(reader_for(language, node.settings.node.language)):
+        return await _calendar(node, member, reservations)
+
+
+async def _calendar(node: Node, member: Member, reservations: list[HomeReservation]) -> bytes:
     names: dict[str, str] = {}
     entries = []
     for reservation in reservations:
@@ -25,22 +36,28 @@ async def member_calendar(node: Node, member: Member, reservations: list[HomeRes
         host_name = names.get(reservation.host) or await _host_name(node, reservation.host)
         names[reservation.host] = host_name
         entries.append(await _entry(node, reservation, host_name))
-    return build_calendar(f"{member.display_name}: reservations abroad ({node.settings.node.name})", entries)
+    name = _("%(member)s: reservations abroad (%(space)s)", member=member.display_name, space=node.settings.node.name)
+    return build_calendar(name, entries)
 
 
 async def _entry(node: Node, reservation: HomeReservation, host_name: str) -> CalendarEntry:
     assert reservation.receipt is not None
     receipt = reservation.receipt["object"]
     what = await _what(node, reservation)
-    seats = f"{reservation.seats} seats" if reservation.seats > 1 else "1 seat"
     return CalendarEntry(
         uid=f"{reservation.id}@gemellaggio",
         sequence=int(receipt["version"]) - 1,
-        summary=f"{what} at {host_name}",
+        summary=_("%(what)s at %(host)s", what=what, host=host_name),
         starts_at=parse_iso(receipt["starts_at"]),
         ends_at=parse_iso(receipt["ends_at"]),
         timezone=receipt["timezone"],
-        description=f"{seats}, reserved through {node.settings.node.name}. Reservation {reservation.id}.",
+        description=ngettext(
+            "%(num)s seat, reserved through %(space)s. Reservation %(id)s.",
+            "%(num)s seats, reserved through %(space)s. Reservation %(id)s.",
+            reservation.seats,
+            space=node.settings.node.name,
+            id=reservation.id,
+        ),
         status="CANCELLED" if receipt["status"] == "cancelled" else "CONFIRMED",
         location=host_name,
         stamp=parse_iso(receipt["issued_at"]),
@@ -53,9 +70,9 @@ async def _what(node: Node, reservation: HomeReservation) -> str:
         slot = await node.store.objects.get("Slot", reservation.host, reservation.target_id)
         if slot is not None:
             return str(slot.object["resource"]["name"])
-        return (reservation.kind or "space").replace("_", " ").capitalize()
+        return resource_kind(reservation.kind)
     event = await node.store.objects.get("Event", reservation.host, reservation.target_id)
-    return str(event.object["title"]) if event is not None else "Event"
+    return event_text(event.object).title if event is not None else _("Event")
 
 
 async def _host_name(node: Node, host: str) -> str:

@@ -30,7 +30,8 @@ class EventFields(BaseModel):
     address: str | None = None
     online_url: str | None = None
     capacity: int | None = None
-    language: str | None = None
+    language: str | None = None  # BCP 47, of title, summary and description
+    translations: dict[str, dict[str, str]] | None = None  # {tag: {title, summary}}: other languages
     tags: list[str] | None = None
     audience: Audience | None = None  # "all", or twins by twinning id or node URL
     rrule: str | None = None  # RFC 5545 RECUR, e.g. "FREQ=WEEKLY;BYDAY=TU"
@@ -76,5 +77,6 @@ PLAIN_FIELDS = (
     "online_url",
     "capacity",
     "language",
+    "translations",
     "tags",
 )

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .service import EventService
 
 # Fields the origin decides and a copy takes by default; ours (venue, room, capacity...) are not copied.
-COPIED = ("title", "summary", "description", "language", "tags", "online_url")
+COPIED = ("title", "summary", "description", "language", "translations", "tags", "online_url")
 
 
 def watched(event: Event) -> dict[str, Any]:

@@ -4,6 +4,9 @@ Anyone may ask for it, as often as they like, so it is built once per version of
 shows (our events, the open flags on our copies, the twins' names, and the day, since ended
 events leave it after 90 days) and served from memory in between. Building turns up to 2000
 events into text: that runs on a worker thread, one build at a time.
+
+A public feed has no reader to ask: its words (and each event's title, where the origin gave
+it in more languages) are in the space's configured language.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from urllib.parse import urlsplit
 
 from node.calendar import CalendarEntry, CalendarStatus, build_calendar
 from node.clock import iso
+from node.i18n import N_, _, catalogs, reading
 from protocol.models import Event
 
+from .texts import event_text
 from .views import notice
 
 if TYPE_CHECKING:
@@ -33,7 +38,7 @@ _STATUS: dict[str, CalendarStatus] = {
     "postponed": "TENTATIVE",
     "cancelled": "CANCELLED",
 }
-_PREFIX = {"postponed": "Postponed: ", "cancelled": "Cancelled: "}
+_PREFIX = {"postponed": N_("Postponed: %(title)s"), "cancelled": N_("Cancelled: %(title)s")}
 
 
 def uid(event: Event) -> str:
@@ -79,28 +84,30 @@ async def public_calendar(service: EventService) -> bytes:
         if source is not None and source.origin not in names:
             row = await node.store.peers.get(source.origin)
             names[source.origin] = row["name"] if row is not None else source.origin
-    entries = [entry(event, names, flags.get(event.id)) for event in events]
-    name = f"{node.settings.node.name}: events"
+    with reading(catalogs().reader(node.settings.node.language)):
+        entries = [entry(event, names, flags.get(event.id)) for event in events]
+        name = _("%(space)s: events", space=node.settings.node.name)
     return await asyncio.to_thread(build_calendar, name, entries, now=node.clock.now())
 
 
 def entry(event: Event, names: dict[str, str], flag: Flag | None) -> CalendarEntry:
     """One of our events as a VEVENT."""
-    lines = [event.summary] if event.summary else []
+    text = event_text(event.model_dump(mode="json", include={"title", "summary", "language", "translations"}))
+    lines = [text.summary] if text.summary else []
     if event.exported_from is not None:
         origin = names.get(event.exported_from.origin, event.exported_from.origin)
-        lines.append(f"Also at {origin}: re-hosted here from {event.exported_from.origin}.")
+        lines.append(_("Also at %(space)s: re-hosted here from %(url)s.", space=origin, url=event.exported_from.origin))
         if flag is not None:
             zone = event.timezone
-            lines.append("Notice: " + notice(flag, origin, names[event.origin], zone))
+            lines.append(_("Notice: %(notice)s", notice=notice(flag, origin, names[event.origin], zone)))
     if event.description:
         lines.append(event.description)
     online = event.status == "moved_online"
-    place = "Online" if online else ", ".join(p for p in (event.room, event.venue, event.address) if p)
+    place = _("Online") if online else ", ".join(p for p in (event.room, event.venue, event.address) if p)
     return CalendarEntry(
         uid=uid(event),
         sequence=event.version - 1,
-        summary=_PREFIX.get(event.status, "") + event.title,
+        summary=_(_PREFIX[event.status], title=text.title) if event.status in _PREFIX else text.title,
         description="\n\n".join(lines),
         starts_at=event.starts_at,
         ends_at=event.ends_at,

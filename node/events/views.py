@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from node.clock import iso
+from node.i18n import _, format_moment
+from node.words import status_word
 from protocol.models import Event
 from protocol.problems import Problem, ProblemType
 
@@ -238,13 +240,19 @@ def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:
     for change in flag.changes:
         name, now = change["field"], change["now"]
         if name == "status":
-            parts.append(f"it is now {str(now).replace('_', ' ')}")
+            parts.append(_("it is now %(status)s", status=status_word(str(now), "event")))
         elif name in ("starts_at", "ends_at"):
-            when = parse_instant(now).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
-            parts.append(f"it now {'starts' if name == 'starts_at' else 'ends'} {when} ({zone})")
+            when = format_moment(parse_instant(now).astimezone(ZoneInfo(zone)))
+            if name == "starts_at":
+                parts.append(_("it now starts %(when)s (%(zone)s)", when=when, zone=zone))
+            else:
+                parts.append(_("it now ends %(when)s (%(zone)s)", when=when, zone=zone))
         else:
-            parts.append("its repeat schedule changed")
-    return (
-        f"{source_name} changed the original event: {'; '.join(dict.fromkeys(parts))}. "
-        f"{here_name} has not yet decided whether to follow; times here may change."
+            parts.append(_("its repeat schedule changed"))
+    return _(
+        "%(origin)s changed the original event: %(changes)s. "
+        "%(here)s has not yet decided whether to follow; times here may change.",
+        origin=source_name,
+        changes="; ".join(dict.fromkeys(parts)),
+        here=here_name,
     )

@@ -168,6 +168,11 @@ class FlagView(Answer):
     notice: str
 
 
+class EventTextView(Answer):
+    title: str
+    summary: str
+
+
 class EventView(Answer):
     """One event (or one occurrence of a recurring event), in its zone and in this space's."""
 
@@ -184,7 +189,10 @@ class EventView(Answer):
     address: str | None = None
     online_url: str | None = None
     capacity: int | None = None
-    language: str | None = None
+    language: str | None = Field(default=None, description="BCP 47 tag of title, summary and description.")
+    translations: dict[str, EventTextView] | None = Field(
+        default=None, description="Title and summary in other languages, by BCP 47 tag."
+    )
     tags: list[str]
     exported_from: ExportedFrom | None = None
     rrule: str | None = None

@@ -8,7 +8,7 @@ from pydantic import Field, TypeAdapter
 
 from .booking import AllowanceUse, MemberPass, ReservationReceipt, ReservationRequest, Resource, Slot, Target
 from .common import FederatedObject, ObjectRef, WireModel, offset_matches_zone
-from .events import Event, EventStatus
+from .events import Event, EventStatus, EventText
 from .federation import (
     MAX_BATCH_ITEMS,
     MAX_BODY_BYTES,
@@ -83,6 +83,7 @@ __all__ = [
     "Envelope",
     "Event",
     "EventStatus",
+    "EventText",
     "FederatedObject",
     "FeedItem",
     "FeedPage",

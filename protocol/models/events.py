@@ -15,11 +15,23 @@ from .common import (
     Text,
     TimeZoneName,
     Url,
+    WireModel,
     offset_matches_zone,
 )
 
 EventStatus = Literal["scheduled", "postponed", "cancelled", "moved_online"]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# A BCP 47 language tag (RFC 5646), as far as its shape: "en", "it", "es-419", "pt-BR".
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Summary = Annotated[str, StringConstraints(max_length=500)]
+
+
+class EventText(WireModel):
+    """An event's title and summary in one more language (the `translations` extension)."""
+
+    title: Title
+    summary: Summary = ""
 
 
 class Event(FederatedObject):
@@ -29,8 +41,8 @@ class Event(FederatedObject):
     type: Literal["Event"] = "Event"
     id: Ident
     status: EventStatus = "scheduled"
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    summary: Annotated[str, StringConstraints(max_length=500)] = ""
+    title: Title
+    summary: Summary = ""
     description: Annotated[str, StringConstraints(max_length=20_000)] = ""
     starts_at: Instant
     ends_at: Instant
@@ -40,7 +52,9 @@ class Event(FederatedObject):
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
     online_url: Url | None = None
     capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] | None = None
+    language: LanguageTag | None = None  # of title, summary and description
+    # The translations extension: the title and summary in other languages, by language tag.
+    translations: Annotated[dict[LanguageTag, EventText], Field(min_length=1, max_length=20)] | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] = []
     audience: Literal["all"] | Annotated[list[NodeId], Field(max_length=200)] = "all"
     exported_from: ObjectRef | None = None
@@ -58,10 +72,14 @@ class Event(FederatedObject):
             raise ValueError("ends_at's offset is not the offset of its time zone at that time")
         if any(not offset_matches_zone(moment, self.timezone) for moment in self.exdates):
             raise ValueError("an exdate's offset is not the offset of its time zone at that time")
+        if self.translations and self.language and self.language.lower() in map(str.lower, self.translations):
+            raise ValueError("translations holds other languages than the event's own language")
+        if self.translations and len({tag.lower() for tag in self.translations}) != len(self.translations):
+            raise ValueError("translations names a language twice")
         return self
 
     def visible_to(self, node: str) -> bool:
         return self.audience == "all" or node in self.audience
 
 
-__all__ = ["Event", "EventStatus", "Ident"]
+__all__ = ["Event", "EventStatus", "EventText", "Ident", "LanguageTag"]

@@ -171,6 +171,7 @@ FORMS = [
     "/admin/slots/{id}/withdraw",
     "/admin/members",
     "/admin/members/{id}/remove",
+    "/language",
 ]
 PAGES = [
     Row("GET", "/static", "/static/style.css", A.ANYONE, OK),

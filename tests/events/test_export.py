@@ -66,7 +66,7 @@ async def test_export__origin_moves_the_event_copy_is_flagged_and_operator_follo
     [flag] = await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
     assert [c["field"] for c in flag["changes"]] == ["starts_at", "ends_at"]
     assert flag["changes"][0]["now"] == "2027-03-24T18:00:00Z"
-    assert "London changed the original event" in flag["notice"] and "2027-03-24 14:00" in flag["notice"]
+    assert "London changed the original event" in flag["notice"] and "Wed, 24 Mar 2027, 14:00" in flag["notice"]
     token = await member_token(nyc)
     shown = (await nyc.api.ok("GET", f"/api/v1/events/{copy['id']}", token=token))["flags"]
     assert [f["notice"] for f in shown] == [flag["notice"]], "members are told"

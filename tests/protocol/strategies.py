@@ -26,6 +26,7 @@ from protocol.models import (
     BookingRules,
     Endpoints,
     Event,
+    EventText,
     FederatedObject,
     KeyRotation,
     MemberPass,
@@ -251,6 +252,9 @@ def events(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> Ev
     zone = draw(zones())
     starts_at, ends_at = draw(spans(zone))
     optional = st.one_of
+    language = draw(optional(st.none(), st.from_regex(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,2}", fullmatch=True)))
+    others = st.sampled_from([t for t in ("en", "it", "es-419", "pt-BR") if t.lower() != (language or "").lower()])
+    texts = st.builds(EventText, title=text(200, min_size=1), summary=text(500))
     return Event(
         origin=draw(_or_any_node(origins)),
         id=draw(idents()),
@@ -267,7 +271,8 @@ def events(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> Ev
         address=draw(optional(st.none(), text(500))),
         online_url=draw(optional(st.none(), node_ids().map(lambda n: n + "/live?room=1"))),
         capacity=draw(optional(st.none(), st.integers(0, 100_000))),
-        language=draw(optional(st.none(), st.from_regex(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,2}", fullmatch=True))),
+        language=language,
+        translations=draw(optional(st.none(), st.dictionaries(others, texts, min_size=1, max_size=3))),
         tags=draw(st.lists(text(40, min_size=1), max_size=20)),
         audience=draw(optional(st.just("all"), st.lists(node_ids(), max_size=5))),
         exported_from=draw(optional(st.none(), st.builds(ObjectRef, origin=node_ids(), id=idents()))),

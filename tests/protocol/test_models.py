@@ -384,3 +384,38 @@ def test_models__parse_object_returns_the_named_type() -> None:
     assert isinstance(parsed["MemberPass"], MemberPass)
     assert isinstance(parsed["TwinningProposal"], TwinningProposal)
     assert isinstance(parsed["NodeDocument"], NodeDocument)
+
+
+def test_models__event_translations_give_title_and_summary_in_other_languages() -> None:
+    raw = event(
+        language="es", translations={"en": {"title": "Watch party", "summary": "Live"}, "it": {"title": "Festa"}}
+    )
+    parsed = Event.model_validate(raw)
+    assert parsed.translations is not None and parsed.translations["it"].summary == ""
+    assert parsed.to_wire()["translations"]["en"] == {"title": "Watch party", "summary": "Live"}
+
+
+def test_models__event_without_translations_keeps_its_old_wire_form() -> None:
+    """An event written before the extension is still valid and signs the same bytes."""
+    raw = event(language="en")
+    assert Event.model_validate(raw).to_wire() == raw | {
+        "status": "scheduled", "summary": "", "description": "", "tags": [], "audience": "all", "exdates": []
+    }  # fmt: skip
+    assert "translations" not in Event.model_validate(event()).to_wire()
+
+
+@pytest.mark.parametrize(
+    "translations",
+    [
+        {},  # written as absent, never as an empty map
+        {"ES": {"title": "Fiesta"}},  # the event's own language
+        {"it": {"title": "a"}, "IT": {"title": "b"}},  # one language twice
+        {"it": {"title": ""}},
+        {"it": {"title": "x", "description": "y"}},  # title and summary only
+        {"not a tag": {"title": "x"}},
+        {f"x{n:03}": {"title": "x"} for n in range(21)},
+    ],
+)
+def test_models__bad_event_translations_refused(translations: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        Event.model_validate(event(language="es", translations=translations))

@@ -14,12 +14,16 @@ import jinja2
 from aiohttp import web
 
 from node.core import Node
+from node.events.texts import event_text, in_language, language_list, language_name
+from node.i18n import NAMES, current, gettext_for_templates, ngettext_for_templates, pgettext_for_templates
+from node.words import per_period, resource_kind, status_word, units
 
-from . import admin, admin_events, admin_ledger, admin_members, admin_space, member
+from . import admin, admin_events, admin_ledger, admin_members, admin_space, language, member
 from .guard import pages_middleware
+from .language import language_middleware
 from .render import PAGES, STATIC_DIR, PageState, static_version
 from .security import PageSecrets
-from .timefmt import FILTERS
+from .timefmt import FILTERS, name_list
 from .wording import FILTERS as WORDING_FILTERS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -34,13 +38,22 @@ def install(app: web.Application, node: Node) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(FILTERS)
-    env.filters.update(WORDING_FILTERS)
+    env.filters.update(FILTERS, status_word=status_word, resource_kind=resource_kind, units=units)
+    env.filters.update(WORDING_FILTERS, per_period=per_period, event_text=event_text, in_language=in_language)
+    env.filters.update(language_list=language_list, language_name=language_name, name_list=name_list)
+    # Installed once: the callables read the request's language from a ContextVar on every call.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext_for_templates, ngettext_for_templates, newstyle=True, pgettext=pgettext_for_templates
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.globals.update(language=lambda: current().language, languages=NAMES)
     app[PAGES] = PageState(env=env, secrets=PageSecrets(node), static_version=static_version())
     app.router.add_static("/static/", STATIC_DIR, name="static")
-    for module in (member, admin, admin_events, admin_space, admin_members, admin_ledger):
+    for module in (member, admin, admin_events, admin_space, admin_members, admin_ledger, language):
         app.add_routes(module.routes)
+    app.middlewares.append(language_middleware)  # outside the pages' own: error pages are translated too
     app.middlewares.append(pages_middleware)
 
 

@@ -6,12 +6,14 @@ import math
 
 from aiohttp import web
 
+from node.i18n import _, ngettext
 from node.ratelimit import address_key
 from node.store.tokens import Principal
 from node.web.auth import SESSION_COOKIE, principal
 from node.web.keys import NODE, SIGN_IN_LIMITER
 
 from .forms import read_form
+from .language import keep_chosen_language
 from .render import flash, redirect, render
 from .sessions import Role, SignInRefused, clear_session_cookie, set_session_cookie, sign_in, sign_out
 
@@ -36,7 +38,7 @@ async def signin_page(request: web.Request, role: Role, error: str | None = None
     if error:
         message = flash(error, "error")
     elif ended:
-        message = flash("Your session has ended. Please sign in again.", "info")
+        message = flash(_("Your session has ended. Please sign in again."), "info")
     context = {
         "role": role,
         "action": "/signin" if role == "member" else "/admin/signin",
@@ -53,9 +55,9 @@ def _other_role_note(who: Principal | None, role: Role) -> str | None:
     if who is None:
         return None
     if role == "member" and who.role == "operator":
-        return "You are signed in as the operator. Members sign in here; the operator pages are at /admin."
+        return _("You are signed in as the operator. Members sign in here; the operator pages are at /admin.")
     if role == "operator" and who.member_id is not None:
-        return "You are signed in as a member. The operator signs in here with the operator token."
+        return _("You are signed in as a member. The operator signs in here with the operator token.")
     return None
 
 
@@ -68,7 +70,13 @@ async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
     if wait:
         seconds = max(1, math.ceil(wait))
         refused = await signin_page(
-            request, role, f"Too many failed sign-ins from your network. Try again in {seconds} seconds."
+            request,
+            role,
+            ngettext(
+                "Too many failed sign-ins from your network. Try again in %(num)s second.",
+                "Too many failed sign-ins from your network. Try again in %(num)s seconds.",
+                seconds,
+            ),
         )
         refused.set_status(429)
         refused.headers["Retry-After"] = str(seconds)
@@ -80,6 +88,8 @@ async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
         return await signin_page(request, role, str(refused))
     # A session this browser held before ends now: one browser, one live session.
     await sign_out(node, request.cookies.get(SESSION_COOKIE))
+    if session.member_id is not None:
+        await keep_chosen_language(request, session.member_id)
     response = redirect(request, HOME[role])
     set_session_cookie(response, node, session)
     return response
@@ -88,6 +98,6 @@ async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
 async def handle_sign_out(request: web.Request, role: Role) -> web.Response:
     node = request.app[NODE]
     await sign_out(node, request.cookies.get(SESSION_COOKIE))
-    response = redirect(request, HOME[role], flash("You are signed out.", "info"))
+    response = redirect(request, HOME[role], flash(_("You are signed out."), "info"))
     clear_session_cookie(response, node)
     return response

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from node.i18n import _
 from node.store.tokens import Principal
 from node.web.api_twins import delivery_view, twin_view
 from node.web.errors import validation_problem
@@ -22,14 +23,6 @@ from .forms import optional, read_form
 from .operator import act, operator_only, render_admin, terms_text
 
 routes = web.RouteTableDef()
-
-ACTIONS = {
-    "accept": "accepted",
-    "decline": "declined",
-    "suspend": "suspended",
-    "resume": "resumed",
-    "end": "ended",
-}
 
 
 @routes.post("/admin/signin")
@@ -79,12 +72,14 @@ async def propose(request: web.Request, who: Principal) -> web.Response:
             raise Problem(ProblemType.VALIDATION_ERROR, "url: the other node's address starts with http:// or https://")
         twinning = await request.app[SERVICES]["twinning"].propose(url, offer, wanted, optional(fields, "message"))
         view = await twin_view(request.app[NODE], twinning)
-        return (
-            f"Proposed a twinning to {view['peer_name'] or url}. Its key fingerprint is {view['peer_fingerprint']}: "
-            "check it with the other operator. The twinning is active once they accept."
+        return _(
+            "Proposed a twinning to %(space)s. Its key fingerprint is %(fingerprint)s: check it with the other "
+            "operator. The twinning is active once they accept.",
+            space=view["peer_name"] or url,
+            fingerprint=view["peer_fingerprint"],
         )
 
-    return await act(request, "/admin", "propose the twinning", run)
+    return await act(request, "/admin", _("propose the twinning"), run)
 
 
 @routes.post("/admin/twins/{id}/{action:accept|decline|suspend|resume|end}")
@@ -100,9 +95,9 @@ async def change(request: web.Request, who: Principal) -> web.Response:
         else:
             twinning = await service.change(twinning_id, action, optional(fields, "reason"))
         name = (await request.app[NODE].store.peers.get(twinning.peer_id) or {"name": twinning.peer_id})["name"]
-        return f"The twinning with {name} is {ACTIONS[action]}."
+        return _done(action, name)
 
-    return await act(request, "/admin", f"{action} the twinning", run)
+    return await act(request, "/admin", _doing(action), run)
 
 
 @routes.get("/admin/delivery")
@@ -126,6 +121,29 @@ async def delivery(request: web.Request, who: Principal) -> web.Response:
             }
         )
     return render_admin(request, "admin_delivery.html", {"rows": rows}, who, "/admin/delivery")
+
+
+def _done(action: str, name: str) -> str:
+    done = {
+        "accept": _("The twinning with %(space)s is accepted.", space=name),
+        "decline": _("The twinning with %(space)s is declined.", space=name),
+        "suspend": _("The twinning with %(space)s is suspended.", space=name),
+        "resume": _("The twinning with %(space)s is resumed.", space=name),
+        "end": _("The twinning with %(space)s is ended.", space=name),
+    }
+    return done[action]
+
+
+def _doing(action: str) -> str:
+    """What failed, for "Could not ...": a whole phrase per action."""
+    doing = {
+        "accept": _("accept the twinning"),
+        "decline": _("decline the twinning"),
+        "suspend": _("suspend the twinning"),
+        "resume": _("resume the twinning"),
+        "end": _("end the twinning"),
+    }
+    return doing[action]
 
 
 def _health(view: dict[str, Any]) -> str:

@@ -12,18 +12,19 @@ from aiohttp import web
 from node.events.bodies import EventCreate, EventPatch, ExportBody
 from node.events.service import EventService
 from node.events.views import EventViews
+from node.i18n import LANGUAGES, _
 from node.store.tokens import Principal
 from node.web.keys import NODE
 from protocol.models import Event
 from protocol.problems import Problem
 
 from .event_form import (
-    DAY_NAMES,
-    REPEATS,
     WEEKDAYS,
     check_zone,
+    day_names,
     describe_rule,
     form_of_rule,
+    repeat_choices,
     rule_from_form,
     zone_choices,
 )
@@ -40,7 +41,7 @@ routes = web.RouteTableDef()
 SPAN_DAYS = 14
 TEXT_FIELDS = ("title", "summary", "description", "venue", "room", "address", "online_url", "language", "rrule")
 # Optional fields an emptied form field clears.
-CLEARABLE = (*TEXT_FIELDS[1:], "capacity", "tags")
+CLEARABLE = (*TEXT_FIELDS[1:], "capacity", "tags", "translations")
 
 
 def _events(request: web.Request) -> EventService:
@@ -62,7 +63,7 @@ async def publish(request: web.Request, who: Principal) -> web.Response:
         values = await _event_values(request, fields)
         event = await _events(request).create(build(EventCreate, values))
     except Problem as problem:
-        message = flash(operator_sentence(problem, "publish the event"), "error")
+        message = flash(operator_sentence(problem, _("publish the event")), "error")
         return await _page(request, who, message=message, form=fields)
     return redirect(request, f"/admin/events#event-{event.id}", flash(_published(event)))
 
@@ -93,10 +94,14 @@ async def update(request: web.Request, who: Principal) -> web.Response:
         before = (await _events(request).own(event_id)).version
         event = await _events(request).update(event_id, patch)
         if event.version == before:
-            return f"Nothing changed in “{event.title}”, so nothing was sent to the twins."
-        return f"Saved “{event.title}”: {published_sentence(event.version)} The twins in its audience get the change."
+            return _("Nothing changed in “%(title)s”, so nothing was sent to the twins.", title=event.title)
+        return _(
+            "Saved “%(title)s”: %(published)s The twins in its audience get the change.",
+            title=event.title,
+            published=published_sentence(event.version),
+        )
 
-    return await act(request, f"/admin/events/{event_id}", "save the event", run)
+    return await act(request, f"/admin/events/{event_id}", _("save the event"), run)
 
 
 @routes.post("/admin/events/{id}/cancel")
@@ -106,9 +111,9 @@ async def cancel(request: web.Request, who: Principal) -> web.Response:
 
     async def run() -> str:
         event = await _events(request).cancel(event_id)
-        return f"Cancelled “{event.title}”. It stays visible as cancelled, here and at the twins."
+        return _("Cancelled “%(title)s”. It stays visible as cancelled, here and at the twins.", title=event.title)
 
-    return await act(request, "/admin/events", "cancel the event", run)
+    return await act(request, "/admin/events", _("cancel the event"), run)
 
 
 @routes.post("/admin/events/{id}/export")
@@ -119,9 +124,12 @@ async def export(request: web.Request, who: Principal) -> web.Response:
     async def run() -> str:
         body = build(ExportBody, {"origin": fields.get("origin") or None, "room": fields.get("room") or None})
         copy = await _events(request).exports.export(request.match_info["id"], body)
-        return f"“{copy.title}” is now hosted here too, and announced to the twins (the original's space included)."
+        return _(
+            "“%(title)s” is now hosted here too, and announced to the twins (the original's space included).",
+            title=copy.title,
+        )
 
-    return await act(request, "/admin/events", "host the event here", run)
+    return await act(request, "/admin/events", _("host the event here"), run)
 
 
 @routes.post("/admin/events/{id}/resolve")
@@ -132,9 +140,11 @@ async def resolve(request: web.Request, who: Principal) -> web.Response:
 
     async def run() -> str:
         event = await _events(request).exports.resolve(request.match_info["id"], action)
-        return f"“{event.title}” {'follows the change' if action == 'follow' else 'stays as it was'}."
+        if action == "follow":
+            return _("“%(title)s” follows the change.", title=event.title)
+        return _("“%(title)s” stays as it was.", title=event.title)
 
-    return await act(request, "/admin/events", "answer the change", run)
+    return await act(request, "/admin/events", _("answer the change"), run)
 
 
 async def _page(
@@ -193,12 +203,26 @@ async def _event_values(request: web.Request, fields: dict[str, str]) -> dict[st
     values["audience"] = chosen if fields.get("audience") == "listed" else "all"
     zone = values["timezone"] or request.app[NODE].settings.node.timezone
     values["rrule"] = rule_from_form(fields, await read_multi(request, "repeat_day"), zone)
+    values["translations"] = _translations(fields)
     return values
+
+
+def _translations(fields: dict[str, str]) -> dict[str, dict[str, str]] | None:
+    """The title and summary given in other languages (the form has a pair per language the pages speak)."""
+    given = {
+        code: {"title": fields.get(f"title_{code}", ""), "summary": fields.get(f"summary_{code}", "")}
+        for code in LANGUAGES
+    }
+    return {code: text for code, text in given.items() if text["title"] or text["summary"]} or None
 
 
 def form_choices() -> dict[str, Any]:
     """What the event form offers: time zones (places only), repeat options, weekdays."""
-    return {"zones": zone_choices(), "repeats": REPEATS, "weekdays": list(zip(WEEKDAYS, DAY_NAMES, strict=True))}
+    return {
+        "zones": zone_choices(),
+        "repeats": repeat_choices(),
+        "weekdays": list(zip(WEEKDAYS, day_names(), strict=True)),
+    }
 
 
 def _form_of(event: Event) -> dict[str, Any]:
@@ -216,8 +240,10 @@ def _form_of(event: Event) -> dict[str, Any]:
         **form_of_rule(event.rrule, event.timezone),
     )
     values["repeats_text"] = describe_rule(event.rrule, values["starts_at"], event.timezone)
+    for code, text in (event.translations or {}).items():
+        values[f"title_{code}"], values[f"summary_{code}"] = text.title, text.summary
     return values
 
 
 def _published(event: Event) -> str:
-    return f"Published “{event.title}”. The twins in its audience receive it within seconds."
+    return _("Published “%(title)s”. The twins in its audience receive it within seconds.", title=event.title)

@@ -9,8 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from node.booking.periods import parse_month
+from node.i18n import _
 from node.store.tokens import Principal
 from node.web.keys import NODE
+from node.words import resource_kind, unit_name, units
 from protocol.problems import Problem
 
 from .chart import Bars, given_taken_svg
@@ -35,7 +37,7 @@ async def ledger(request: web.Request, who: Principal) -> web.Response:
     try:
         report = await node.services["booking"].ledger.report(None, period, True)
     except Problem as problem:
-        message = flash(operator_sentence(problem, "show the ledger"), "error")
+        message = flash(operator_sentence(problem, _("show the ledger")), "error")
         report = {"twins": [], "period": period}
     names = {}
     for entry in report["twins"]:
@@ -54,8 +56,9 @@ def _entry(entry: dict[str, Any], name: str) -> dict[str, Any]:
         g, t = given.get(key, {}), taken.get(key, {})
         rows.append(
             {
-                "kind": key[0].replace("_", " "),
+                "kind": key[0],
                 "unit": key[1],
+                "unit_name": unit_name(key[1]),
                 "given": g.get("units", 0),
                 "given_reservations": g.get("reservations", 0),
                 "given_allowance": (g.get("allowance") or {}).get("amount"),
@@ -65,7 +68,7 @@ def _entry(entry: dict[str, Any], name: str) -> dict[str, Any]:
             }
         )
     bars = [
-        Bars(r["kind"].capitalize(), r["unit"], r["given"], r["taken"], r["given_allowance"], r["taken_allowance"])
+        Bars(resource_kind(r["kind"]), r["unit"], r["given"], r["taken"], r["given_allowance"], r["taken_allowance"])
         for r in rows
     ]
     receipts = entry.get("receipts", {})
@@ -74,7 +77,7 @@ def _entry(entry: dict[str, Any], name: str) -> dict[str, Any]:
         "name": name,
         "status": entry["status"],
         "rows": rows,
-        "chart": given_taken_svg(bars, f"Given to and taken from {name}"),
+        "chart": given_taken_svg(bars, _("Given to and taken from %(twin)s", twin=name)),
         "cancelled": entry["cancelled"],
         "given_receipts": [_receipt(r) for r in receipts.get("given", [])],
         "taken_receipts": [_receipt(r) for r in receipts.get("taken", [])],
@@ -86,9 +89,9 @@ def _receipt(envelope: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": obj["id"],
         "status": obj["status"],
-        "kind": str(obj.get("kind", "")).replace("_", " "),
+        "kind": str(obj.get("kind", "")),
         "seats": obj.get("seats"),
-        "units": f"{obj.get('units')} {obj.get('unit')}{'s' if obj.get('units') != 1 else ''}",
+        "units": units(int(obj.get("units") or 0), str(obj.get("unit"))),
         "when": when(obj["starts_at"], obj["ends_at"]) if obj.get("starts_at") else "",
         "starts": parse(obj["starts_at"]) if obj.get("starts_at") else None,
         "zone": obj.get("timezone", ""),

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from node.booking.members import MemberBody
+from node.i18n import _
 from node.store.tokens import Principal
 from node.web.keys import NODE
 from protocol.problems import Problem
@@ -41,9 +42,9 @@ async def add(request: web.Request, who: Principal) -> web.Response:
         body = build(MemberBody, {"display_name": fields.get("display_name"), "email": fields.get("email")})
         created = await request.app[NODE].services["booking"].members.add(body)
     except Problem as problem:
-        message = flash(operator_sentence(problem, "add the member"), "error")
+        message = flash(operator_sentence(problem, _("add the member")), "error")
         return await _page(request, who, message=message, form=fields)
-    text = f"Added {created['display_name']}. Give them the token below now: it is shown only this once."
+    text = _("Added %(name)s. Give them the token below now: it is shown only this once.", name=created["display_name"])
     return await _page(request, who, message=flash(text), created=created)
 
 
@@ -54,9 +55,9 @@ async def remove(request: web.Request, who: Principal) -> web.Response:
 
     async def run() -> str:
         await request.app[NODE].services["booking"].members.remove(member_id)
-        return "The member is removed: their name, email, tokens and sessions are deleted."
+        return _("The member is removed: their name, email, tokens and sessions are deleted.")
 
-    return await act(request, "/admin/members", "remove the member", run)
+    return await act(request, "/admin/members", _("remove the member"), run)
 
 
 async def _page(

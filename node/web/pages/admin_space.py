@@ -12,6 +12,7 @@ from aiohttp import web
 
 from node.booking.resources import DAYS, ResourceBody
 from node.booking.slots import SlotBody
+from node.i18n import _, ngettext
 from node.store.tokens import Principal
 from node.web.keys import NODE
 from protocol.problems import Problem
@@ -20,7 +21,7 @@ from .forms import build, day_param, integer, read_form
 from .messages import operator_sentence
 from .operator import act, operator_only, render_admin
 from .render import flash, redirect
-from .timefmt import DASH, day_label
+from .timefmt import date_range
 from .week import active_twins
 
 routes = web.RouteTableDef()
@@ -52,9 +53,11 @@ async def add_resource(request: web.Request, who: Principal) -> web.Response:
         )
         resource = await request.app[NODE].services["booking"].resources.add(body)
     except Problem as problem:
-        message = flash(operator_sentence(problem, "add the resource"), "error")
+        message = flash(operator_sentence(problem, _("add the resource")), "error")
         return await _page(request, who, message=message, form=fields)
-    text = f"Added {resource.name} ({resource.capacity} seats)."
+    text = ngettext(
+        "Added %(name)s (%(num)s seat).", "Added %(name)s (%(num)s seats).", resource.capacity, name=resource.name
+    )
     return redirect(request, "/admin/space#resources-head", flash(text))
 
 
@@ -75,10 +78,15 @@ async def offer(request: web.Request, who: Principal) -> web.Response:
         )
         slot = await request.app[NODE].services["booking"].slots.offer(body)
     except Problem as problem:
-        message = flash(operator_sentence(problem, "offer the slot"), "error")
+        message = flash(operator_sentence(problem, _("offer the slot")), "error")
         return await _page(request, who, message=message, form=fields)
     starts = datetime.fromisoformat(slot["starts_at"])
-    text = f"Offered {slot['seats']} seat{'s' if slot['seats'] != 1 else ''} of {slot['resource']['name']}."
+    text = ngettext(
+        "Offered %(num)s seat of %(resource)s.",
+        "Offered %(num)s seats of %(resource)s.",
+        slot["seats"],
+        resource=slot["resource"]["name"],
+    )
     return redirect(request, f"/admin/space?from={starts.date().isoformat()}#slot-{slot['id']}", flash(text))
 
 
@@ -91,10 +99,15 @@ async def withdraw(request: web.Request, who: Principal) -> web.Response:
     async def run() -> str:
         result = await request.app[NODE].services["booking"].slots.withdraw(request.match_info["id"])
         told = len(result.get("notified", []))
-        cancelled = f" Reservations on it were cancelled and {told} home space(s) told." if told else ""
-        return "Withdrew the slot." + cancelled
+        if told:
+            return ngettext(
+                "Withdrew the slot. Reservations on it were cancelled and %(num)s home space told.",
+                "Withdrew the slot. Reservations on it were cancelled and %(num)s home spaces told.",
+                told,
+            )
+        return _("Withdrew the slot.")
 
-    return await act(request, back, "withdraw the slot", run)
+    return await act(request, back, _("withdraw the slot"), run)
 
 
 async def _page(
@@ -118,7 +131,7 @@ async def _page(
         "offered_to_us": offered_to_us,
         "form": form or {},
         "start": start,
-        "title": f"{day_label(start)} {DASH} {day_label(start + timedelta(days=SPAN_DAYS - 1))}",
+        "title": date_range(start, start + timedelta(days=SPAN_DAYS - 1)),
         "previous": (start - timedelta(days=SPAN_DAYS)).isoformat(),
         "next": (start + timedelta(days=SPAN_DAYS)).isoformat(),
         "default_start": f"{start + timedelta(days=1)}T09:00",

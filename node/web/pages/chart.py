@@ -6,6 +6,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from node.i18n import _
+from node.words import units
+
+from .timefmt import number
+
 GIVEN, TAKEN, INK, GRID, TRACK = "#1d5bb8", "#b86200", "#1b2330", "#d9dee5", "#e9edf2"
 # Narrow enough to be drawn at about its own size on a phone (so 14 px text stays 14 px), with
 # each kind's name above its bars rather than in a column beside them.
@@ -66,7 +71,9 @@ def _bar(y: int, value: int, allowance: int | None, top: int, colour: str, unit:
         )
     parts.append(f'<rect x="{LABEL_W}" y="{y}" width="{max(length, 2)}" height="{BAR_H}" rx="2" fill="{colour}"/>')
     label = (
-        f"{value}" + (f" of {allowance}" if allowance else "") + f" {unit}{'s' if (allowance or value) != 1 else ''}"
+        _("%(value)s of %(allowance)s", value=number(value), allowance=units(allowance, unit))
+        if allowance
+        else units(value, unit)
     )
     end = max(length, round(BAR_W * (allowance or 0) / top), 2)
     parts.append(f'<text x="{LABEL_W + end + 6}" y="{y + BAR_H - 4}" fill="{INK}">{escape(label)}</text>')
@@ -74,4 +81,12 @@ def _bar(y: int, value: int, allowance: int | None, top: int, colour: str, unit:
 
 
 def _describe(rows: list[Bars]) -> str:
-    return "; ".join(f"{r.label}: given {r.given}, taken {r.taken} {r.unit}s" for r in rows)
+    return "; ".join(
+        _(
+            "%(kind)s: given %(given)s, taken %(taken)s",
+            kind=r.label,
+            given=units(r.given, r.unit),
+            taken=units(r.taken, r.unit),
+        )
+        for r in rows
+    )

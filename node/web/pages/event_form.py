@@ -14,16 +14,60 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale
+from babel.dates import format_date, get_day_names, get_timezone_location
+from babel.lists import format_list
+
+from node.i18n import N_, _, current, ngettext, pgettext
 from protocol.problems import Problem, ProblemType
 
-from .timefmt import month_label
-
 # Areas of the zone database whose zones are places; "EST", "US/Eastern" and "Etc/GMT+5" are not offered.
-_AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+_AREAS = {
+    "Africa": N_("Africa"),
+    "America": N_("America"),
+    "Antarctica": N_("Antarctica"),
+    "Arctic": N_("Arctic"),
+    "Asia": N_("Asia"),
+    "Atlantic": N_("Atlantic"),
+    "Australia": N_("Australia"),
+    "Europe": N_("Europe"),
+    "Indian": N_("Indian Ocean"),
+    "Pacific": N_("Pacific"),
+}
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
-REPEATS = (("", "Does not repeat"), ("daily", "Every day"), ("weekly", "Every week"), ("monthly", "Every month"))
+# "on the first Tuesday": Sunday has its own phrases, as Italian says "la prima domenica" but "il primo lunedì".
+_NTH_DAY = {
+    1: N_("on the first %(day)s"),
+    2: N_("on the second %(day)s"),
+    3: N_("on the third %(day)s"),
+    4: N_("on the fourth %(day)s"),
+    5: N_("on the fifth %(day)s"),
+    -1: N_("on the last %(day)s"),
+}
+_NTH_SUNDAY = {
+    1: N_("on the first Sunday"),
+    2: N_("on the second Sunday"),
+    3: N_("on the third Sunday"),
+    4: N_("on the fourth Sunday"),
+    5: N_("on the fifth Sunday"),
+    -1: N_("on the last Sunday"),
+}
+
+
+def day_names() -> list[str]:
+    """Monday to Sunday in the reader's language, as a form lists them."""
+    names = get_day_names("wide", context="stand-alone", locale=current().locale)
+    return [str(names[index]) for index in range(7)]
+
+
+def repeat_choices() -> list[tuple[str, str]]:
+    """The form's "how often" options (a context of their own: the same words start a sentence elsewhere)."""
+    return [
+        ("", pgettext("repeat", "Does not repeat")),
+        ("daily", pgettext("repeat", "Every day")),
+        ("weekly", pgettext("repeat", "Every week")),
+        ("monthly", pgettext("repeat", "Every month")),
+    ]
 
 
 @dataclass(frozen=True)
@@ -32,16 +76,34 @@ class ZoneChoice:
     label: str  # New York (America), UTC-05:00 today
 
 
-@lru_cache(maxsize=1)
 def zone_choices() -> tuple[ZoneChoice, ...]:
-    """Every place zone, by name, with its offset today (computed once per process)."""
+    """Every place zone, by name, with its offset today, labelled in the reader's language."""
+    return _zone_choices(current().language, current().locale)
+
+
+@lru_cache(maxsize=8)
+def _zone_choices(language: str, locale: Locale) -> tuple[ZoneChoice, ...]:
+    """Computed once per language and process (the offsets are today's when first asked)."""
     now = datetime.now(ZoneInfo("UTC"))
-    choices = [ZoneChoice("UTC", "UTC (no daylight saving)")]
+    choices = [ZoneChoice("UTC", _("UTC (no daylight saving)"))]
     for name in sorted(z for z in available_timezones() if z.split("/", 1)[0] in _AREAS and "/" in z):
         offset = now.astimezone(ZoneInfo(name)).strftime("%z")
-        place, area = name.rsplit("/", 1)[-1].replace("_", " "), name.split("/", 1)[0]
-        choices.append(ZoneChoice(name, f"{place} ({area}), UTC{offset[:3]}:{offset[3:]} today"))
+        area = _(_AREAS[name.split("/", 1)[0]])
+        label = _(
+            "%(place)s (%(area)s), UTC%(offset)s today",
+            place=_place(name, locale),
+            area=area,
+            offset=f"{offset[:3]}:{offset[3:]}",
+        )
+        choices.append(ZoneChoice(name, label))
     return tuple(choices)
+
+
+def _place(zone: str, locale: Locale) -> str:
+    try:
+        return str(get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True))
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def check_zone(value: str | None) -> str | None:
@@ -49,7 +111,10 @@ def check_zone(value: str | None) -> str | None:
     if not value:
         return None
     if value not in {c.value for c in zone_choices()}:
-        message = f"choose a city from the list, such as America/New_York or Europe/London (“{value}” is not one)"
+        message = _(
+            "choose a city from the list, such as America/New_York or Europe/London (“%(value)s” is not one)",
+            value=value,
+        )
         raise Problem(ProblemType.VALIDATION_ERROR, message, errors=[{"field": "timezone", "message": message}])
     return value
 
@@ -65,7 +130,7 @@ def rule_from_form(fields: dict[str, str], days: list[str], zone: str) -> str | 
     if not repeat:
         return None
     if repeat not in ("daily", "weekly", "monthly"):
-        raise _refused("repeat", "choose how the event repeats from the list")
+        raise _refused("repeat", _("choose how the event repeats from the list"))
     parts = [f"FREQ={repeat.upper()}"]
     if repeat == "weekly":
         chosen = [d for d in WEEKDAYS if d in days] or [_weekday_of(fields.get("starts_at", ""))]
@@ -98,42 +163,49 @@ def describe_rule(rule: str | None, starts_at: str | None = None, zone: str = "U
     if "UNTIL" in parts:
         end = _until_local(parts["UNTIL"], zone)
         if end:
-            day = date.fromisoformat(end)
-            return f"{every}, until {day.day} {month_label(day)}."
+            day = format_date(date.fromisoformat(end), "long", locale=current().locale)
+            return _("%(every)s, until %(day)s.", every=every, day=day)
     if parts.get("COUNT", "").isdigit():
-        return f"{every}, {parts['COUNT']} times in all."
-    return f"{every}."
+        count = int(parts["COUNT"])
+        return ngettext("%(every)s, %(num)s time in all.", "%(every)s, %(num)s times in all.", count, every=every)
+    return _("%(every)s.", every=every)
 
 
 def _every(parts: dict[str, str], starts_at: str | None) -> str:
     freq, interval = parts.get("FREQ", ""), int(parts.get("INTERVAL", "1") or 1)
     days = [d for d in parts.get("BYDAY", "").split(",") if d]
     if freq == "DAILY":
-        return "Every day" if interval == 1 else f"Every {interval} days"
+        return ngettext("Every day", "Every %(num)s days", interval)
     if freq == "WEEKLY":
-        names = _and([DAY_NAMES[WEEKDAYS.index(d)] for d in days if d in WEEKDAYS]) or _day_of(starts_at)
-        period = "Every week" if interval == 1 else f"Every {interval} weeks"
-        return f"{period} on {names}" if names else period
+        names = [day_names()[WEEKDAYS.index(d)] for d in days if d in WEEKDAYS] or [_day_of(starts_at)]
+        period = ngettext("Every week", "Every %(num)s weeks", interval)
+        listed = format_list([n for n in names if n], locale=current().locale)
+        return _("%(period)s on %(days)s", period=period, days=listed) if listed else period
     if freq == "MONTHLY":
-        period = "Every month" if interval == 1 else f"Every {interval} months"
-        if len(days) == 1 and days[0][:-2].lstrip("+-").isdigit() and int(days[0][:-2]) in ORDINALS:
-            return f"{period} on the {ORDINALS[int(days[0][:-2])]} {DAY_NAMES[WEEKDAYS.index(days[0][-2:])]}"
+        period = ngettext("Every month", "Every %(num)s months", interval)
+        nth = days[0][:-2] if len(days) == 1 else ""
+        if nth.lstrip("+-").isdigit() and int(nth) in _NTH_DAY and days[0][-2:] in WEEKDAYS:
+            weekday = days[0][-2:]
+            on = _(_NTH_SUNDAY[int(nth)]) if weekday == "SU" else _(_NTH_DAY[int(nth)], day=_weekday(weekday))
+            return _("%(period)s %(on)s", period=period, on=on)
         if parts.get("BYMONTHDAY", "").isdigit():
-            return f"{period} on day {parts['BYMONTHDAY']}"
-        return f"{period} on the same date"
+            return _("%(period)s on day %(day)s", period=period, day=parts["BYMONTHDAY"])
+        return _("%(period)s on the same date", period=period)
     if freq == "YEARLY":
-        return "Every year" if interval == 1 else f"Every {interval} years"
-    return "Repeats"
+        return ngettext("Every year", "Every %(num)s years", interval)
+    return _("Repeats")
+
+
+def _weekday(code: str) -> str:
+    """A weekday as it reads inside a sentence ("on the first Tuesday", "il primo martedì")."""
+    names = get_day_names("wide", context="format", locale=current().locale)
+    return str(names[WEEKDAYS.index(code)])
 
 
 def _parts(rule: str) -> dict[str, str]:
     text = rule.strip()
     text = text[6:] if text.upper().startswith("RRULE:") else text
     return {k.upper(): v for k, _, v in (p.partition("=") for p in text.split(";") if p)}
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else (", ".join(names[:-1]) + " and " + names[-1] if names else "")
 
 
 def _weekday_of(wall: str) -> str:
@@ -145,7 +217,7 @@ def _weekday_of(wall: str) -> str:
 
 def _day_of(starts_at: str | None) -> str:
     try:
-        return DAY_NAMES[datetime.fromisoformat(starts_at or "").weekday()]
+        return _weekday(WEEKDAYS[datetime.fromisoformat(starts_at or "").weekday()])
     except ValueError:
         return ""
 
@@ -155,7 +227,7 @@ def _until_utc(day: str, zone: str) -> str:
     try:
         last = datetime.combine(date.fromisoformat(day), time(23, 59, 59), tzinfo=ZoneInfo(zone))
     except ValueError:
-        raise _refused("repeat_until", "write the last day as a date, e.g. 2027-06-30") from None
+        raise _refused("repeat_until", _("write the last day as a date, e.g. 2027-06-30")) from None
     return last.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
+from node.i18n import _, current
 from node.web.auth import SESSION_COOKIE
 from node.web.errors import Handler
 from protocol.problems import Problem, ProblemType
 
+from .messages import problem_title
 from .render import PAGES, simple_page
 from .security import CSRF_FIELD, CSRF_HEADER, PRE_SESSION_COOKIE
 
@@ -48,8 +50,8 @@ async def pages_middleware(request: web.Request, handler: Handler) -> web.Stream
             return simple_page(
                 request,
                 403,
-                "This form has expired",
-                "For your safety the form was refused (forbidden). Go back, reload the page and try again.",
+                _("This form has expired"),
+                _("For your safety the form was refused (forbidden). Go back, reload the page and try again."),
                 back="/admin" if request.path.startswith("/admin") else "/",
             )
         if not page and request.path.startswith("/api/"):
@@ -73,13 +75,16 @@ async def _page(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400 or "text/html" not in request.headers.get("Accept", ""):
             raise
         if exc.status == 404:
-            return simple_page(request, 404, "Page not found", "There is no page at this address.", back)
-        return simple_page(request, exc.status, exc.reason, "This address does not take that request.", back)
+            return simple_page(request, 404, _("Page not found"), _("There is no page at this address."), back)
+        title = _("Method not allowed") if exc.status == 405 else _("This request cannot be answered")
+        return simple_page(request, exc.status, title, _("This address does not take that request."), back)
     except Problem as problem:  # a page handler that let one through: say it on a page, not in JSON
-        return simple_page(request, problem.status, problem.kind.default_title, problem.detail or "", back)
+        return simple_page(request, problem.status, problem_title(problem), _english_detail(problem), back)
     except Exception:
         log.exception("page_error", method=request.method, path=request.path)
-        return simple_page(request, 500, "Something went wrong", "The page could not be shown. Please try again.", back)
+        return simple_page(
+            request, 500, _("Something went wrong"), _("The page could not be shown. Please try again."), back
+        )
 
 
 async def _form_csrf_ok(request: web.Request) -> bool:
@@ -100,3 +105,8 @@ def _check_cookie_api_call(request: web.Request) -> None:
             ProblemType.FORBIDDEN,
             "a web session cannot change anything through the API; send 'Authorization: Bearer <token>'",
         )
+
+
+def _english_detail(problem: Problem) -> str:
+    """The service's detail is English: shown when the page is, else the title says enough."""
+    return problem.detail or "" if current().language == "en" else ""

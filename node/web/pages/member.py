@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from node.booking.home import ReserveBody
+from node.i18n import _, ngettext
 from node.store.tokens import Principal
 from node.web.keys import NODE
 from protocol.problems import Problem, ProblemType
@@ -52,7 +53,7 @@ async def calendar(request: web.Request) -> web.Response:
         "grid": grid,
         "member": await _member(request, who),
         "is_today": start == today,
-        "filters": FILTERS,
+        "filters": [(value, _(label)) for value, label in FILTERS],
         "filtered": filtered,
         "filter_query": filter_query,
     }
@@ -85,7 +86,7 @@ async def sign_out(request: web.Request) -> web.Response:
 async def reserve(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
-        return redirect(request, "/", flash("Please sign in to reserve.", "info"))
+        return redirect(request, "/", flash(_("Please sign in to reserve."), "info"))
     node = request.app[NODE]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/")
@@ -114,7 +115,7 @@ async def reserve(request: web.Request) -> web.Response:
 async def cancel(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
-        return redirect(request, "/", flash("Please sign in again.", "info"))
+        return redirect(request, "/", flash(_("Please sign in again."), "info"))
     node = request.app[NODE]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
@@ -126,31 +127,53 @@ async def cancel(request: web.Request) -> web.Response:
         result = await desk.cancel(_member_id(who), held.id)
     except Problem as problem:
         if problem.kind is ProblemType.NOT_FOUND:
-            return redirect(request, back, flash("There is no such reservation among yours.", "error"))
+            return redirect(request, back, flash(_("There is no such reservation among yours."), "error"))
         return redirect(request, back, flash(member_sentence(problem, where), "error"))
-    text = f"Cancelled your reservation at {where.host}"
-    if result.get("host_time"):
-        text += f" for {when(result['host_time']['starts_at'], result['host_time']['ends_at'])}"
-    return redirect(request, back, flash(text + ". The seat is given back.", "success"))
+    times = result.get("host_time")
+    if times:
+        text = _(
+            "Cancelled your reservation at %(host)s for %(when)s. The seat is given back.",
+            host=where.host,
+            when=when(times["starts_at"], times["ends_at"]),
+        )
+    else:
+        text = _("Cancelled your reservation at %(host)s. The seat is given back.", host=where.host)
+    return redirect(request, back, flash(text, "success"))
 
 
 def _reserved_message(status: int, result: dict[str, Any], where: Situation) -> dict[str, str]:
     if status == 202:
         return flash(
-            f"{where.host} has not answered yet, so your reservation is pending. We keep asking and it will show "
-            "as confirmed (or not) under My reservations; you need not ask again.",
+            _(
+                "%(host)s has not answered yet, so your reservation is pending. We keep asking and it will show "
+                "as confirmed (or not) under My reservations; you need not ask again.",
+                host=where.host,
+            ),
             "info",
         )
     if result.get("status") == "cancelled":
-        return flash("This reservation was cancelled earlier; make a new one if you want the place again.", "info")
+        return flash(_("This reservation was cancelled earlier; make a new one if you want the place again."), "info")
     times = result.get("host_time")
-    at = f" for {when(times['starts_at'], times['ends_at'])} ({zone_label(times['timezone'])} time)" if times else ""
     seats = result.get("seats", 1)
-    return flash(
-        f"Reserved {seats} {'seat' if seats == 1 else 'seats'} at {where.host}{at}. It is in My reservations "
+    if not times:
+        text = ngettext(
+            "Reserved %(num)s seat at %(host)s. It is in My reservations and in your calendar feed.",
+            "Reserved %(num)s seats at %(host)s. It is in My reservations and in your calendar feed.",
+            seats,
+            host=where.host,
+        )
+        return flash(text, "success")
+    text = ngettext(
+        "Reserved %(num)s seat at %(host)s for %(when)s (%(zone)s time). It is in My reservations "
         "and in your calendar feed.",
-        "success",
+        "Reserved %(num)s seats at %(host)s for %(when)s (%(zone)s time). It is in My reservations "
+        "and in your calendar feed.",
+        seats,
+        host=where.host,
+        when=when(times["starts_at"], times["ends_at"]),
+        zone=zone_label(times["timezone"]),
     )
+    return flash(text, "success")
 
 
 def _member_id(who: Principal) -> str:

@@ -8,7 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
+from node.i18n import N_, _, ngettext
 from node.store.tokens import Principal
+from node.words import per_period, resource_kind, units
 from protocol.models import Terms
 from protocol.problems import Problem
 
@@ -18,13 +20,13 @@ from .render import flash, redirect, render
 
 OperatorHandler = Callable[[web.Request, Principal], Awaitable[web.Response]]
 
-SECTIONS = (
-    ("/admin", "Twinnings"),
-    ("/admin/events", "Events"),
-    ("/admin/space", "Resources & slots"),
-    ("/admin/members", "Members"),
-    ("/admin/delivery", "Delivery"),
-    ("/admin/ledger", "Ledger"),
+SECTIONS = (  # labels translated where the navigation is drawn
+    ("/admin", N_("Twinnings")),
+    ("/admin/events", N_("Events")),
+    ("/admin/space", N_("Resources & slots")),
+    ("/admin/members", N_("Members")),
+    ("/admin/delivery", N_("Delivery")),
+    ("/admin/ledger", N_("Ledger")),
 )
 
 
@@ -37,7 +39,7 @@ def operator_only(handler: OperatorHandler) -> Callable[[web.Request], Awaitable
         if who is None:
             if request.method == "GET":
                 return await signin_page(request, "operator")
-            return redirect(request, "/admin", flash("Please sign in again: your session has ended.", "info"))
+            return redirect(request, "/admin", flash(_("Please sign in again: your session has ended."), "info"))
         return await handler(request, who)
 
     return wrapped
@@ -66,13 +68,24 @@ async def act(request: web.Request, back: str, what: str, action: Callable[[], A
 
 
 def terms_text(terms: dict[str, Any]) -> dict[str, str]:
-    """An agreement's terms in one direction, in words: allowances and rules."""
+    """An agreement's terms in one direction, in words: allowances and rules (each a whole phrase)."""
     parsed = Terms.model_validate(terms)
-    allowances = ", ".join(f"{a.amount} {a.kind.replace('_', ' ')} {a.unit}s a {a.period}" for a in parsed.allowances)
-    r = parsed.rules
-    rules = (
-        f"book up to {r.book_ahead_days} days ahead, {r.min_notice_hours} h notice, "
-        f"cancel until {r.cancel_until_hours} h before, at most {r.max_seats_per_reservation} "
-        f"seat{'s' if r.max_seats_per_reservation != 1 else ''} each"
+    allowances = ", ".join(
+        _(
+            "%(kind)s: %(amount)s %(period)s",
+            kind=resource_kind(a.kind),
+            amount=units(a.amount, a.unit),
+            period=per_period(a.period),
+        )
+        for a in parsed.allowances
     )
-    return {"allowances": allowances or "no allowance (the slots' seats are the limit)", "rules": rules}
+    r = parsed.rules
+    rules = ", ".join(
+        (
+            ngettext("book up to %(num)s day ahead", "book up to %(num)s days ahead", r.book_ahead_days),
+            ngettext("%(num)s hour's notice", "%(num)s hours' notice", r.min_notice_hours),
+            ngettext("cancel until %(num)s hour before", "cancel until %(num)s hours before", r.cancel_until_hours),
+            ngettext("at most %(num)s seat each", "at most %(num)s seats each", r.max_seats_per_reservation),
+        )
+    )
+    return {"allowances": allowances or _("no allowance (the slots' seats are the limit)"), "rules": rules}

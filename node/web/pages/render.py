@@ -71,6 +71,7 @@ def render(
             "flash": flash_now or stored_flash,
             "who": who,
             "path": request.path,
+            "here": request.path_qs,
             "static_version": state.static_version,
             **context,
         }
@@ -120,14 +121,23 @@ def redirect(request: web.Request, location: str, message: dict[str, str] | None
 def simple_page(request: web.Request, status: int, title: str, text: str, back: str = "/") -> web.Response:
     """A page for what no handler answers: forbidden form, unknown address, unexpected error."""
     state = request.app[PAGES]
+    node = request.app[NODE]
+    # The language switcher's form is bound to whichever cookie the browser holds.
+    binding = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_SESSION_COOKIE)
+    new_pre = None if binding else new_pre_session()
     html = state.env.get_template("message.html").render(
         {
-            "node_name": request.app[NODE].settings.node.name,
+            "node_name": node.settings.node.name,
             "title": title,
             "text": text,
             "back": back,
             "who": None,
+            "here": request.path_qs if request.method == "GET" else back,
+            "csrf_token": state.secrets.csrf_token(binding or new_pre or ""),
             "static_version": state.static_version,
         }
     )
-    return web.Response(text=html, content_type="text/html", status=status)
+    response = web.Response(text=html, content_type="text/html", status=status)
+    if new_pre:
+        response.set_cookie(PRE_SESSION_COOKIE, new_pre, path="/", httponly=True, samesite="Lax", secure=is_https(node))
+    return response

@@ -6,14 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.core import Node
+from node.events.texts import event_text
+from node.i18n import N_, _
+from node.words import resource_kind, units
+from protocol.problems import Problem, ProblemType
 
-from .timefmt import parse, when
+from .messages import problem_title
+from .timefmt import number, parse, when
 
 STATUS_TEXT = {
-    "confirmed": "Confirmed",
-    "pending": "Waiting for the host",
-    "cancelled": "Cancelled",
-    "rejected": "Refused",
+    "confirmed": N_("Confirmed"),
+    "pending": N_("Waiting for the host"),
+    "cancelled": N_("Cancelled"),
+    "rejected": N_("Refused"),
 }
 
 
@@ -35,7 +40,7 @@ class Line:
 
 async def peer_name(node: Node, peer_id: str) -> str:
     if not peer_id:
-        return "the twin"
+        return _("the twin")
     row = await node.store.peers.get(peer_id.rstrip("/"))
     return str(row["name"]) if row is not None else peer_id
 
@@ -58,7 +63,7 @@ async def _line(node: Node, item: dict[str, Any], host_name: str, now: Any) -> L
     target = item["target"]
     replica = await node.store.objects.get("Slot" if target["kind"] == "slot" else "Event", item["host"], target["id"])
     obj = replica.object if replica is not None else {}
-    title = (obj.get("resource") or {}).get("name") if target["kind"] == "slot" else obj.get("title")
+    title = (obj.get("resource") or {}).get("name") if target["kind"] == "slot" else _event_title(obj)
     host_time, our_time = item.get("host_time"), item.get("our_time")
     if host_time is None and obj.get("starts_at"):  # not answered yet: the offer's own times
         host_time = {"starts_at": obj["starts_at"], "ends_at": obj["ends_at"], "timezone": obj.get("timezone")}
@@ -66,8 +71,8 @@ async def _line(node: Node, item: dict[str, Any], host_name: str, now: Any) -> L
     return Line(
         id=item["id"],
         status=item["status"],
-        status_text=STATUS_TEXT.get(item["status"], item["status"]),
-        title=title or ("Event place" if target["kind"] == "event" else "Slot"),
+        status_text=_(STATUS_TEXT[item["status"]]) if item["status"] in STATUS_TEXT else item["status"],
+        title=title or (_("Event place") if target["kind"] == "event" else _("Slot")),
         host_name=host_name,
         host_zone=host_time.get("timezone") if host_time else None,
         host_when=when(host_time["starts_at"], host_time["ends_at"]) if host_time else "",
@@ -79,15 +84,30 @@ async def _line(node: Node, item: dict[str, Any], host_name: str, now: Any) -> L
     )
 
 
+def _event_title(obj: dict[str, Any]) -> str | None:
+    return event_text(obj).title if obj.get("title") else None
+
+
 def _note(item: dict[str, Any]) -> str:
     if item["status"] == "pending":
-        return "The host has not answered yet; your space keeps asking."
+        return _("The host has not answered yet; your space keeps asking.")
     if item["status"] == "rejected":
-        return f"The host refused it ({str(item.get('problem', '')).replace('-', ' ')})."
+        return _("The host refused it (%(reason)s).", reason=_refusal(str(item.get("problem", ""))))
     if item.get("cancelled_by") == "host":
-        return "The host withdrew this slot, so the reservation was cancelled."
+        return _("The host withdrew this slot, so the reservation was cancelled.")
     allowance = item.get("allowance")
     if item["status"] == "confirmed" and allowance:
-        unit = f"{allowance['kind'].replace('_', ' ')} {allowance['unit']}s"
-        return f"Your space has {allowance['remaining']} of {allowance['amount']} {unit} left there this period."
+        return _(
+            "%(kind)s: your space has %(left)s of %(amount)s left there this period.",
+            kind=resource_kind(allowance["kind"]),
+            left=number(allowance["remaining"]),
+            amount=units(allowance["amount"], allowance["unit"]),
+        )
     return ""
+
+
+def _refusal(slug: str) -> str:
+    try:
+        return problem_title(Problem(ProblemType.from_uri(slug))).lower()
+    except ValueError:
+        return slug.replace("-", " ")

@@ -17,6 +17,7 @@ from aiosqlite import Connection
 
 from node.clock import iso, utcnow
 from node.core import Node
+from node.i18n import _
 from node.store.db import Database
 from node.web.auth import SESSION_COOKIE
 
@@ -51,11 +52,13 @@ async def sign_in(node: Node, token: str, role: Role) -> Session:
     token = token.strip()
     found = await node.store.tokens.resolve(token) if token else None
     if found is None or found.role not in ("member", "operator"):
-        raise SignInRefused(f"That token is not valid at {node.settings.node.name}. Check that you copied all of it.")
+        raise SignInRefused(
+            _("That token is not valid at %(space)s. Check that you copied all of it.", space=node.settings.node.name)
+        )
     if role == "member" and found.role == "operator":
-        raise SignInRefused("This is the operator token: the operator signs in at /admin.")
+        raise SignInRefused(_("This is the operator token: the operator signs in at /admin."))
     if role == "operator" and found.role == "member":
-        raise SignInRefused("This is a member token: members sign in on the main page, /.")
+        raise SignInRefused(_("This is a member token: members sign in on the main page, /."))
     # Expiry is compared with the real time, as the token repository does.
     now = utcnow()
     async with node.write() as work:

@@ -14,14 +14,17 @@ from zoneinfo import ZoneInfo
 
 from node.booking.agreement import terms_of
 from node.core import Node
+from node.events.texts import event_text, in_language
 from node.events.views import EventViews
+from node.i18n import N_, _, ngettext
+from node.words import resource_kind, status_word
 
-from .timefmt import DASH, day_label, long_day, parse, when, zone_label
+from .timefmt import date_range, day_label, long_day, number, parse, when, zone_label
 
 DAYS = 7
-STATUS_NOTICE = {"postponed": "Postponed.", "moved_online": "Moved online."}
+STATUS_NOTICE = {"postponed": N_("Postponed."), "moved_online": N_("Moved online.")}
 # What a member may choose to see: each kind of entry belongs to one of these.
-FILTERS = (("desks", "Desks"), ("rooms", "Rooms"), ("events", "Events"))
+FILTERS = (("desks", N_("Desks")), ("rooms", N_("Rooms")), ("events", N_("Events")))  # labels translated when shown
 CATEGORY = {"desk": "desks", "meeting_room": "rooms", "phone_booth": "rooms", "event_space": "rooms"}
 
 
@@ -50,6 +53,8 @@ class Entry:
     mine: dict[str, Any] | None = None
     notice: str = ""
     label: str = ""  # what the reserve button says to a screen reader
+    title_lang: str = ""  # the language tag of the title shown, when known
+    language_text: str = ""  # "In Spanish": the language of the event's text
     category: str = "events"  # desks | rooms | events (the week's filters)
     cancelled: bool = False
 
@@ -74,7 +79,7 @@ class Week:
     title: str
     twins: list[str]
     count: int
-    shown: tuple[str, ...] = tuple(f for f, _ in FILTERS)
+    shown: tuple[str, ...] = tuple(f for f, _label in FILTERS)
 
 
 @dataclass
@@ -98,8 +103,8 @@ class Context:
 
 def shown_filters(values: list[str]) -> tuple[str, ...]:
     """The kinds a member chose to see (none chosen, or nothing we know: all of them)."""
-    chosen = tuple(f for f, _ in FILTERS if f in values)
-    return chosen or tuple(f for f, _ in FILTERS)
+    chosen = tuple(f for f, _label in FILTERS if f in values)
+    return chosen or tuple(f for f, _label in FILTERS)
 
 
 async def build_week(node: Node, member_id: str, start: date, shown: tuple[str, ...] | None = None) -> Week:
@@ -124,7 +129,7 @@ async def build_week(node: Node, member_id: str, start: date, shown: tuple[str, 
         zone_label=zone_label(zone),
         previous=(start - timedelta(days=DAYS)).isoformat(),
         next=(start + timedelta(days=DAYS)).isoformat(),
-        title=f"{day_label(start)} {DASH} {day_label(last)} {last.year}",
+        title=date_range(start, last),
         twins=[t.name for t in ctx.twins.values()],
         count=sum(len(d.entries) for d in days),
         shown=shown,
@@ -178,7 +183,7 @@ def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
         kind="slot",
         id=item["id"],
         title=resource["name"],
-        kicker=resource["kind"].replace("_", " ").capitalize(),
+        kicker=resource_kind(resource["kind"]),
         category=CATEGORY.get(resource["kind"], "rooms"),
         host=twin.peer,
         host_name=twin.name,
@@ -187,13 +192,22 @@ def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
         our_when=when(ours["starts_at"], ours["ends_at"], day),
         starts=starts.astimezone(UTC),
         day=day,
-        seats_text=f"{remaining} of {seats} seat{'s' if seats != 1 else ''} left",
+        seats_text=ngettext(
+            "%(left)s of %(num)s seat left", "%(left)s of %(num)s seats left", seats, left=number(remaining)
+        ),
         full=remaining <= 0,
         max_seats=max(1, min(remaining, twin.max_seats)),
         reservable=remaining > 0 and not started and mine is None,
-        why_not="Started" if started else ("Full" if remaining <= 0 else ""),
+        why_not=_("Started") if started else (_("Full") if remaining <= 0 else ""),
         mine=mine,
-        label=f"Reserve {resource['name']} at {twin.name}, {day_label(day)} {host_when} {zone_label(host['timezone'])}",
+        label=_(
+            "Reserve %(resource)s at %(host)s, %(day)s %(when)s %(zone)s",
+            resource=resource["name"],
+            host=twin.name,
+            day=day_label(day),
+            when=host_when,
+            zone=zone_label(host["timezone"]),
+        ),
     )
 
 
@@ -211,18 +225,23 @@ def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
     mine = ctx.mine.get(("event", item["id"]))
     capacity = item.get("capacity")
     venue = item.get("venue") if item.get("venue") != item.get("origin_name") else None
-    notices = [STATUS_NOTICE.get(status, "")] + [f["notice"] for f in item.get("flags", [])]
+    notices = [_(STATUS_NOTICE[status]) if status in STATUS_NOTICE else ""] + [
+        f["notice"] for f in item.get("flags", [])
+    ]
     started = starts <= ctx.now
     cancelled = status == "cancelled"
     reservable = twin is not None and status in ("scheduled", "moved_online") and not started and mine is None
     host_when = when(item["starts_at"], item["ends_at"], day)
     host_name = item.get("origin_name", item["origin"])
+    text = event_text(item)
     return Entry(
         kind="event",
         id=item["id"],
-        title=item["title"],
-        kicker="Event",
-        place=", ".join(p for p in (venue, item.get("room")) if p) or ("online" if item.get("online_url") else ""),
+        title=text.title,
+        title_lang=text.language or "",
+        language_text=in_language(text.language),
+        kicker=_("Event"),
+        place=", ".join(p for p in (venue, item.get("room")) if p) or (_("online") if item.get("online_url") else ""),
         host=item["origin"],
         host_name=host_name,
         host_zone=zone_label(item["timezone"]),
@@ -231,14 +250,20 @@ def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
         starts=starts.astimezone(UTC),
         day=day,
         local=bool(item.get("local")),
-        seats_text=f"{capacity} place{'s' if capacity != 1 else ''}" if capacity and not cancelled else "",
+        seats_text=ngettext("%(num)s place", "%(num)s places", capacity) if capacity and not cancelled else "",
         max_seats=twin.max_seats if twin else 1,
         reservable=reservable,
         why_not="" if cancelled else _why_not(reservable, item, twin, started, status),
         mine=mine,
         notice="" if cancelled else " ".join(n for n in notices if n),
         cancelled=cancelled,
-        label=f"Reserve a place at {item['title']}, {host_name}, {day_label(day)} {host_when}",
+        label=_(
+            "Reserve a place at %(title)s, %(host)s, %(day)s %(when)s",
+            title=text.title,
+            host=host_name,
+            day=day_label(day),
+            when=host_when,
+        ),
     )
 
 
@@ -247,10 +272,13 @@ def _why_not(reservable: bool, item: dict[str, Any], twin: Twin | None, started:
     if reservable:
         return ""
     if item.get("local"):
-        return "This is at your own space: no reservation needed here, just come along."
+        return _("This is at your own space: no reservation needed here, just come along.")
     if twin is None:
-        return f"{item.get('origin_name', item['origin'])} is not an active twin now, so its events cannot be reserved."
-    return "Started" if started else status.replace("_", " ").capitalize()
+        return _(
+            "%(space)s is not an active twin now, so its events cannot be reserved.",
+            space=item.get("origin_name", item["origin"]),
+        )
+    return _("Started") if started else status_word(status, "event").capitalize()
 
 
 def _seats_left(published: int, seats: int, mine: dict[str, Any] | None) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.i18n import _, ngettext
+
 from .timefmt import moment
 
 
@@ -18,26 +20,26 @@ def updates(version: int | None) -> str:
     if changes <= 0:
         return ""
     if changes == 1:
-        return "updated once"
+        return _("updated once")
     if changes == 2:
-        return "updated twice"
-    return f"updated {changes} times"
+        return _("updated twice")
+    return ngettext("updated %(num)s time", "updated %(num)s times", changes)
 
 
 def published_sentence(version: int | None) -> str:
     """The edit page's line: 'Published, then updated twice.'"""
     changed = updates(version)
     if not changed:
-        return "Published, not changed since."
-    return f"Published, then {changed}."
+        return _("Published, not changed since.")
+    return _("Published, then %(changes)s.", changes=changed)
 
 
 def feed_sentence(row: dict[str, Any], zone: str | None = None) -> str:
     """Where we are in a twin's feed, in words."""
-    name = row.get("name") or row.get("peer", "the twin")
+    name = row.get("name") or row.get("peer") or _("the twin")
     if not row.get("last_pull"):
-        return f"Not read from {name} yet; the first reading comes within minutes of twinning."
-    return f"Up to date with {name} as of {moment(row['last_pull'], zone)}."
+        return _("Not read from %(space)s yet; the first reading comes within minutes of twinning.", space=name)
+    return _("Up to date with %(space)s as of %(when)s.", space=name, when=moment(row["last_pull"], zone))
 
 
 FILTERS = {"updates": updates, "published_sentence": published_sentence, "feed_sentence": feed_sentence}

@@ -8,6 +8,7 @@ committed data and never waits for the writer. Nothing here knows about the doma
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -57,11 +58,15 @@ class Database:
         """One write transaction: committed when the block ends, rolled back if it raises."""
         assert self._writer is not None, "database is not open"
         async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
+                await self._writer.execute("BEGIN IMMEDIATE")
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                # Also when the task was cancelled while BEGIN was on its way: aiosqlite still runs
+                # it, in order, so this ROLLBACK follows it and the writer is never left inside a
+                # transaction for the next caller. If BEGIN never ran, there is nothing to undo.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -37,6 +37,9 @@ class EventText(WireModel):
 class Event(FederatedObject):
     """An initiative hosted by `origin`. A cancelled event keeps its place: it is a tombstone
     that stays visible as cancelled."""
+
+    # Walked before the fast canonical path (see protocol/canonical.py): its keys come from the sender.
+    free_form: ClassVar[tuple[str, ...]] = ("translations",)
 
     type: Literal["Event"] = "Event"
     id: Ident

@@ -16,10 +16,15 @@ async def connect(port: int, local: str = "127.0.0.1") -> tuple[asyncio.StreamRe
 
 
 async def answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, object]]:
-    """Read one whole answer up to the end of the connection: its status and JSON body."""
-    raw = await asyncio.wait_for(reader.read(), 20)
-    head, _, body = raw.partition(b"\r\n\r\n")
+    """Read one whole answer, as its Content-Length says: its status and JSON body.
+
+    Not up to the end of the connection: a client still sending when the node closes gets a reset,
+    which would hide an answer that had already arrived."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
     status = int(head.split(b" ", 2)[1])
+    fields = dict(line.split(b":", 1) for line in head.split(b"\r\n")[1:] if b":" in line)
+    length = int(next((v for k, v in fields.items() if k.strip().lower() == b"content-length"), b"0"))
+    body = await asyncio.wait_for(reader.readexactly(length), 20)
     return status, json.loads(body) if body else {}
 
 

@@ -84,19 +84,37 @@ class Member:
     def __init__(self, base: str, token: str) -> None:
         self.base, self.token = base, token
 
-    async def sample(self, count: int, until: asyncio.Task[Any] | None = None) -> dict[str, Any]:
-        """`count` reads, one after another (fewer if `until` finishes first)."""
-        reader = await asyncio.create_subprocess_exec(
+    async def ready(self, count: int) -> Reads:
+        """A reader process, started and waiting for `Reads.go`."""
+        process = await asyncio.create_subprocess_exec(
             sys.executable, str(MEMBER_SCRIPT), self.base, self.token, str(count),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        assert reader.stdin is not None and reader.stdout is not None
+        assert process.stdout is not None
+        await process.stdout.readline()  # "ready": imported and connected
+        return Reads(process)
+
+    async def sample(self, count: int) -> dict[str, Any]:
+        """`count` reads, one after another."""
+        return await (await self.ready(count)).go()
+
+
+class Reads:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    async def go(self, until: asyncio.Task[Any] | None = None) -> dict[str, Any]:
+        """Read now, until done (or until `until` finishes); the figures."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(b"go\n")
         if until is not None:
-            done = asyncio.create_task(reader.wait())
+            done = asyncio.create_task(self.process.wait())
             await asyncio.wait([done, until], return_when=asyncio.FIRST_COMPLETED)
-            reader.stdin.close()  # the load is over: stop reading
-        figures: dict[str, Any] = json.loads(await reader.stdout.read())
-        await reader.wait()
+            stdin.close()  # the load is over: stop reading (if not done yet)
+        figures: dict[str, Any] = json.loads(await stdout.read())
+        stdin.close()
+        await self.process.wait()
         return figures
 
 
@@ -112,10 +130,11 @@ async def while_loaded(member: Member, samples: int, load: Load, pid: int, *, fi
     stop = asyncio.Event()
     if finite:
         stop.set()
+    reads = await member.ready(samples)
     rss = RssPeak(pid)
     task = asyncio.create_task(load(stop))
-    await asyncio.sleep(0.2 if finite else 0.5)  # let the load build up
-    figures = await member.sample(samples, until=task if finite else None)
+    await asyncio.sleep(0.05 if finite else 0.5)  # let the load build up
+    figures = await reads.go(until=task if finite else None)
     stop.set()
     reported = await task
     return {"member": figures, "load": reported, "rss_growth_mb": await rss.growth()}

@@ -2,8 +2,9 @@
 
     python bench/limits_member.py BASE TOKEN COUNT
 
-Reads COUNT times, one after another, or until its standard input closes; prints one JSON
-object (answered, failures, p50, p95, max). Run apart from the loads, so that the work of
+Says "ready" once started, then reads when told "go" on its standard input: COUNT times, one
+after another, or until its standard input closes; prints one JSON object (answered,
+failures, p50, p95, max). Run apart from the loads, so that the work of
 their clients (signing thousands of envelopes, flooding) is not counted as the node's.
 """
 
@@ -73,14 +74,19 @@ def summary(latencies: list[float], failures: Counter[str]) -> dict[str, Any]:
 
 
 async def main(base: str, token: str, count: int) -> None:
-    stop = asyncio.Event()
+    """Say "ready", wait for "go" on stdin, then read until `count` reads or stdin closes."""
+    go, stop = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def wait_for_eof() -> None:  # the parent closes our stdin when the load is over
+    def listen() -> None:  # the parent says go, then closes our stdin when the load is over
+        sys.stdin.readline()
+        loop.call_soon_threadsafe(go.set)
         sys.stdin.read()
         loop.call_soon_threadsafe(stop.set)
 
-    threading.Thread(target=wait_for_eof, daemon=True).start()  # a daemon: it never holds up our exit
+    threading.Thread(target=listen, daemon=True).start()  # a daemon: it never holds up our exit
+    print("ready", flush=True)
+    await go.wait()
     json.dump(await Member(base, token).sample(count, stop), sys.stdout)
     sys.stdout.flush()
 

@@ -160,6 +160,11 @@ def _migrations() -> list[tuple[int, str]]:
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
             found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    numbers = [number for number, _ in found]
+    if len(set(numbers)) != len(numbers):
+        # The schema version is the last number applied: a second file with the same number would
+        # be skipped for ever on every database that already took the first.
+        raise RuntimeError(f"two migrations share a number in node/store/migrations: {sorted(numbers)}")
     return sorted(found)
 
 

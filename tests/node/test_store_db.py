@@ -31,3 +31,10 @@ async def test_transaction__cancelled_while_beginning_leaves_no_open_transaction
         assert [row["name"] for row in rows] == ["after"]
     finally:
         await db.close()
+
+
+def test_migrations__each_number_is_used_once() -> None:
+    from node.store.db import _migrations
+
+    numbers = [number for number, _ in _migrations()]
+    assert numbers == sorted(set(numbers))

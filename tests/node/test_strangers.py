@@ -165,3 +165,14 @@ async def test_sign_in__failed_attempts_are_limited_per_address(nodes):
         assert resp.status == 429, "even a right token waits: the address is out of attempts"
     finally:
         await client.close()
+
+
+async def test_auth__an_unverified_request_learns_nothing_of_a_known_nodes_server(nodes):
+    nyc, london = await nodes("NYC"), await nodes("London")
+    await twin(nyc, london)
+    await london.stop()  # its address now refuses connections
+    impostor = SigningKey.generate()
+    keyid = f"{london.url}#{impostor.kid}"  # a key id nyc does not know: it refetches london's document
+    status, problem = await signed(nyc.url + "/federation/v1/feed?after=0", None, impostor, keyid, "GET")
+    assert status == 502 and "could not reach or verify" in problem["detail"]
+    assert "refused" not in problem["detail"].lower() and "Connect" not in problem["detail"]

@@ -131,7 +131,9 @@ async def deadline_middleware(request: web.Request, handler: Handler) -> web.Str
     if request.body_exists:
         try:
             async with asyncio.timeout(min(limits.body_timeout_seconds, limits.total_timeout_seconds)):
-                await request.read()  # kept by aiohttp: handlers read these bytes again at no cost
+                # Kept by aiohttp: handlers read these bytes again at no cost. (So `can_read_body` is
+                # False from here on; handlers ask `body_exists`.)
+                await request.read()
         except TimeoutError:
             return _timed_out(request, f"the request body did not arrive within {limits.body_timeout_seconds:g} s")
     try:

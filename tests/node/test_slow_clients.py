@@ -8,7 +8,7 @@ import json
 import structlog
 
 from tests.support.greedy import GreedyServer
-from tests.support.nodes import eventually
+from tests.support.nodes import eventually, twin
 
 
 async def connect(port: int, local: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -82,3 +82,10 @@ async def test_server__connections_past_the_cap_per_address_are_refused_while_ot
     assert await eventually(lambda: get(nyc.port, "/healthz"), 200) == 200, "a closed connection frees its place"
     for _, writer in idle:
         writer.close()
+
+
+async def test_server__a_body_read_within_its_deadline_still_reaches_the_handler(nodes):
+    nyc, london = await nodes("NYC"), await nodes("London")
+    agreement = await twin(nyc, london)
+    suspended = await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/suspend", {"reason": "renovation"})
+    assert suspended["reason"] == "renovation"

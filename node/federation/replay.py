@@ -12,6 +12,9 @@ time plus the window; a node that never knew a peer has accepted nothing and sta
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 from node.store.db import Database
 
 STEP = 5  # seconds of headroom per write: honest requests after a crash wait at most this long
@@ -45,9 +48,12 @@ class ReplayBound:
             self._stored = max(self._stored, created + STEP)
 
     async def close(self) -> None:
-        """On a clean stop the exact newest `created` is enough: nothing is accepted after it."""
+        """On a clean stop the exact newest `created` is enough: nothing is accepted after it.
+
+        Best effort: if it cannot be written, the bound stored while accepting still holds."""
         if self.newest:
-            await self._store(self.newest, "excluded.value")
+            with contextlib.suppress(sqlite3.Error):
+                await self._store(self.newest, "excluded.value")
 
     async def _store(self, value: int, update: str) -> None:
         async with self._db.transaction() as tx:

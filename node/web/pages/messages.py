@@ -157,6 +157,9 @@ def _conflict(problem: Problem, where: Situation, host: str) -> str:
 
 
 def _invalid(problem: Problem, where: Situation, host: str) -> str:
+    fields = problem.extensions.get("errors") or []
+    if fields:  # the fields in words (a host's refusal names them; its own sentence is the host's)
+        return _("Please check your choice: %(detail)s.", detail="; ".join(validation_lines(fields[:5])))
     detail = _english_detail(problem)
     if detail:
         return _("Please check your choice: %(detail)s.", detail=detail)

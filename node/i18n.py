@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,18 @@ def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
     """The form for `num` in the reader's language; `%(num)s` is the number, written their way."""
     reader = _reader.get()
     text = reader.translations.ngettext(singular, plural, num)
-    return text % {"num": format_decimal(num, locale=reader.locale), **values}
+    return text % {"num": _number(num, reader.locale), **values}
+
+
+def format_number(value: float) -> str:
+    """A number written the reader's way: 1,234 in English, 1.234 in Italian and Spanish."""
+    return _number(value, _reader.get().locale)
+
+
+@lru_cache(maxsize=4096)
+def _number(value: float, locale: Locale) -> str:
+    # Cached: Babel reads the locale's pattern on every call, and pages show the same few numbers often.
+    return str(format_decimal(value, locale=locale))
 
 
 def pgettext(context: str, message: str, **values: Any) -> str:
@@ -93,10 +104,15 @@ def pgettext(context: str, message: str, **values: Any) -> str:
 def format_moment(moment: datetime) -> str:
     """A day and a time in the reader's style, in the zone `moment` is written in: Tue, 10 Mar 2026, 18:05;
     mar 10 mar 2026, 18:05. (Pages have more formats in node/web/pages/timefmt.py.)"""
-    locale = _reader.get().locale
-    day = format_skeleton("yMMMEd", moment, locale=locale)
-    time = format_time(moment, "short", locale=locale)
-    return str(get_datetime_format("medium", locale=locale)).replace("{1}", day).replace("{0}", time)
+    return _moment(moment.date(), moment.hour, moment.minute, _reader.get().locale)
+
+
+@lru_cache(maxsize=4096)
+def _moment(day: date, hour: int, minute: int, locale: Locale) -> str:
+    # Cached: Babel parses its patterns on every call, and a page shows many times of a few days.
+    when = format_skeleton("yMMMEd", day, locale=locale)
+    clock = format_time(time(hour, minute), "short", locale=locale)
+    return str(get_datetime_format("medium", locale=locale)).replace("{1}", when).replace("{0}", clock)
 
 
 def N_(message: str) -> str:

@@ -25,10 +25,9 @@ from babel.dates import (
     match_skeleton,
 )
 from babel.lists import format_list
-from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from node.i18n import _, current, format_moment
+from node.i18n import _, current, format_moment, format_number
 
 DASH = "\u2013"  # an en dash between the ends of a range
 
@@ -140,7 +139,7 @@ def name_list(names: list[str]) -> str:
 
 def number(value: int | float | None) -> str:
     """A number written the reader's way: 1,234 in English, 1.234 in Italian and Spanish."""
-    return str(format_decimal(value or 0, locale=current().locale))
+    return format_number(value or 0)
 
 
 def duration(seconds: int | float | None) -> str:
@@ -159,7 +158,12 @@ def duration(seconds: int | float | None) -> str:
 
 
 def _unit(value: int, unit: str) -> str:
-    return str(format_unit(value, unit, length="short", locale=current().locale))
+    return _cached_unit(value, unit, current().locale)
+
+
+@lru_cache(maxsize=1024)
+def _cached_unit(value: int, unit: str, locale: Locale) -> str:
+    return str(format_unit(value, unit, length="short", locale=locale))
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

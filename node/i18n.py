@@ -32,6 +32,7 @@ from babel.dates import format_skeleton, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from markupsafe import Markup
 
 LANGUAGES = ("en", "it", "es")
 NAMES = {"en": "English", "it": "Italiano", "es": "Español"}  # each in its own language
@@ -118,6 +119,22 @@ def _moment(day: date, hour: int, minute: int, locale: Locale) -> str:
 def N_(message: str) -> str:
     """Marks a message for the catalogs where it is defined; it is translated where it is shown."""
     return message
+
+
+def template_gettext(message: str, **values: Any) -> Markup:
+    """`_()` in templates: the translation is ours, so it is markup; the values are escaped as they
+    are filled in (Jinja's new-style gettext does the same, through more layers)."""
+    return Markup(_reader.get().translations.gettext(message)) % values
+
+
+def template_ngettext(singular: str, plural: str, num: int, **values: Any) -> Markup:
+    reader = _reader.get()
+    text = Markup(reader.translations.ngettext(singular, plural, num))
+    return text % {"num": _number(num, reader.locale), **values}
+
+
+def template_pgettext(context: str, message: str, **values: Any) -> Markup:
+    return Markup(_reader.get().translations.pgettext(context, message)) % values
 
 
 def gettext_for_templates(message: str) -> str:

@@ -26,9 +26,10 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
-from babel.dates import format_skeleton, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -114,6 +115,27 @@ def _moment(day: date, hour: int, minute: int, locale: Locale) -> str:
     when = format_skeleton("yMMMEd", day, locale=locale)
     clock = format_time(time(hour, minute), "short", locale=locale)
     return str(get_datetime_format("medium", locale=locale)).replace("{1}", when).replace("{0}", clock)
+
+
+def format_long_moment(moment: datetime) -> tuple[str, str]:
+    """(the day written out, the time) in the reader's style, for mails: ("Tuesday 8 December 2026",
+    "09:00"), ("martedì 8 dicembre 2026", "09:00"), ("martes, 8 de diciembre de 2026", "9:00")."""
+    locale = _reader.get().locale
+    day = format_date(moment.date(), "full", locale=locale)
+    return str(day), str(format_time(time(moment.hour, moment.minute), "short", locale=locale))
+
+
+def zone_city(zone: str) -> str:
+    """The city of an IANA zone, in the reader's language: America/New_York -> New York, Nueva York."""
+    return _city(zone, _reader.get().locale)
+
+
+@lru_cache(maxsize=512)
+def _city(zone: str, locale: Locale) -> str:
+    try:
+        return str(get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True))
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def N_(message: str) -> str:

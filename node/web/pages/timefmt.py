@@ -21,13 +21,12 @@ from babel.dates import (
     format_time,
     get_datetime_format,
     get_day_names,
-    get_timezone_location,
     match_skeleton,
 )
 from babel.lists import format_list
 from babel.units import format_unit
 
-from node.i18n import _, current, format_moment, format_number
+from node.i18n import _, current, format_moment, format_number, zone_city
 
 DASH = "\u2013"  # an en dash between the ends of a range
 
@@ -38,15 +37,7 @@ def parse(text: str) -> datetime:
 
 def zone_label(zone: str) -> str:
     """The city of an IANA zone, in the reader's language: America/New_York -> New York, Nueva York."""
-    return _city(zone, current().locale)
-
-
-@lru_cache(maxsize=512)
-def _city(zone: str, locale: Locale) -> str:
-    try:
-        return str(get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True))
-    except (LookupError, ValueError):
-        return zone.rsplit("/", 1)[-1].replace("_", " ")
+    return zone_city(zone)
 
 
 @lru_cache(maxsize=4096)

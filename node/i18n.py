@@ -198,8 +198,10 @@ def catalogs() -> Catalogs:
 
 
 def reader_for(language: str | None, default: str) -> Reader:
-    """The reader for a saved language (a member's, for a mail or a calendar), else the space's default."""
-    return catalogs().reader(language if language in LANGUAGES else default)
+    """The reader for a saved language tag (a member's, for a mail or a calendar: "it", "it-IT",
+    "es-419"), else the space's default."""
+    chosen = negotiate_locale([language], LANGUAGES, sep="-") if language else None
+    return catalogs().reader(chosen or default)
 
 
 def _load(directory: Path, language: str) -> Reader:

@@ -22,16 +22,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
-from babel.dates import format_skeleton, format_time, get_datetime_format
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from markupsafe import Markup
 
 LANGUAGES = ("en", "it", "es")
 NAMES = {"en": "English", "it": "Italiano", "es": "Español"}  # each in its own language
@@ -80,7 +82,18 @@ def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
     """The form for `num` in the reader's language; `%(num)s` is the number, written their way."""
     reader = _reader.get()
     text = reader.translations.ngettext(singular, plural, num)
-    return text % {"num": format_decimal(num, locale=reader.locale), **values}
+    return text % {"num": _number(num, reader.locale), **values}
+
+
+def format_number(value: float) -> str:
+    """A number written the reader's way: 1,234 in English, 1.234 in Italian and Spanish."""
+    return _number(value, _reader.get().locale)
+
+
+@lru_cache(maxsize=4096)
+def _number(value: float, locale: Locale) -> str:
+    # Cached: Babel reads the locale's pattern on every call, and pages show the same few numbers often.
+    return str(format_decimal(value, locale=locale))
 
 
 def pgettext(context: str, message: str, **values: Any) -> str:
@@ -93,15 +106,57 @@ def pgettext(context: str, message: str, **values: Any) -> str:
 def format_moment(moment: datetime) -> str:
     """A day and a time in the reader's style, in the zone `moment` is written in: Tue, 10 Mar 2026, 18:05;
     mar 10 mar 2026, 18:05. (Pages have more formats in node/web/pages/timefmt.py.)"""
+    return _moment(moment.date(), moment.hour, moment.minute, _reader.get().locale)
+
+
+@lru_cache(maxsize=4096)
+def _moment(day: date, hour: int, minute: int, locale: Locale) -> str:
+    # Cached: Babel parses its patterns on every call, and a page shows many times of a few days.
+    when = format_skeleton("yMMMEd", day, locale=locale)
+    clock = format_time(time(hour, minute), "short", locale=locale)
+    return str(get_datetime_format("medium", locale=locale)).replace("{1}", when).replace("{0}", clock)
+
+
+def format_long_moment(moment: datetime) -> tuple[str, str]:
+    """(the day written out, the time) in the reader's style, for mails: ("Tuesday 8 December 2026",
+    "09:00"), ("martedì 8 dicembre 2026", "09:00"), ("martes, 8 de diciembre de 2026", "9:00")."""
     locale = _reader.get().locale
-    day = format_skeleton("yMMMEd", moment, locale=locale)
-    time = format_time(moment, "short", locale=locale)
-    return str(get_datetime_format("medium", locale=locale)).replace("{1}", day).replace("{0}", time)
+    day = format_date(moment.date(), "full", locale=locale)
+    return str(day), str(format_time(time(moment.hour, moment.minute), "short", locale=locale))
+
+
+def zone_city(zone: str) -> str:
+    """The city of an IANA zone, in the reader's language: America/New_York -> New York, Nueva York."""
+    return _city(zone, _reader.get().locale)
+
+
+@lru_cache(maxsize=512)
+def _city(zone: str, locale: Locale) -> str:
+    try:
+        return str(get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True))
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def N_(message: str) -> str:
     """Marks a message for the catalogs where it is defined; it is translated where it is shown."""
     return message
+
+
+def template_gettext(message: str, **values: Any) -> Markup:
+    """`_()` in templates: the translation is ours, so it is markup; the values are escaped as they
+    are filled in (Jinja's new-style gettext does the same, through more layers)."""
+    return Markup(_reader.get().translations.gettext(message)) % values
+
+
+def template_ngettext(singular: str, plural: str, num: int, **values: Any) -> Markup:
+    reader = _reader.get()
+    text = Markup(reader.translations.ngettext(singular, plural, num))
+    return text % {"num": _number(num, reader.locale), **values}
+
+
+def template_pgettext(context: str, message: str, **values: Any) -> Markup:
+    return Markup(_reader.get().translations.pgettext(context, message)) % values
 
 
 def gettext_for_templates(message: str) -> str:
@@ -143,8 +198,10 @@ def catalogs() -> Catalogs:
 
 
 def reader_for(language: str | None, default: str) -> Reader:
-    """The reader for a saved language (a member's, for a mail or a calendar), else the space's default."""
-    return catalogs().reader(language if language in LANGUAGES else default)
+    """The reader for a saved language tag (a member's, for a mail or a calendar: "it", "it-IT",
+    "es-419"), else the space's default."""
+    chosen = negotiate_locale([language], LANGUAGES, sep="-") if language else None
+    return catalogs().reader(chosen or default)
 
 
 def _load(directory: Path, language: str) -> Reader:

@@ -21,7 +21,7 @@ def resource_kind(kind: str | None) -> str:
     return _(_KINDS[kind]) if kind in _KINDS else (kind or "").replace("_", " ").capitalize()
 
 
-Of = Literal["event", "reservation", "twinning", "slot", "delivery"]
+Of = Literal["event", "reservation", "twinning", "slot", "delivery", "mail"]
 
 
 def status_word(status: str | None, of: Of) -> str:
@@ -72,12 +72,21 @@ def _delivery_statuses() -> dict[str, str]:
     }
 
 
+def _mail_statuses() -> dict[str, str]:
+    return {
+        "pending": pgettext("mail", "waiting"),
+        "sent": pgettext("mail", "sent"),
+        "failed": pgettext("mail", "refused"),
+    }
+
+
 _STATUS_WORDS = {
     "event": _event_statuses,
     "reservation": _reservation_statuses,
     "twinning": _twinning_statuses,
     "slot": _slot_statuses,
     "delivery": _delivery_statuses,
+    "mail": _mail_statuses,
 }
 
 

@@ -75,3 +75,22 @@ async def test_i18n__each_task_reads_its_own_language(catalogs: Catalogs) -> Non
     for language, seen in zip(("en", "it", "es") * 5, results, strict=True):
         assert set(seen) == {expected[language]}
     assert current().language == "en"  # nothing leaks out of a task
+
+
+def test_i18n__template_gettext_escapes_the_values_not_the_translation(catalogs: Catalogs) -> None:
+    from node.i18n import template_gettext, template_ngettext
+
+    with reading(catalogs.reader("it")):
+        text = template_gettext("Remove %(name)s", name="<script>x</script>")
+        assert str(text) == "Rimuovi &lt;script&gt;x&lt;/script&gt;"
+        members = template_ngettext("%(count)s member", "%(count)s members", 2, count="<b>2</b>")
+        assert "&lt;b&gt;" in str(members)
+
+
+@pytest.mark.parametrize(
+    ("saved", "expected"), [("it", "it"), ("it-IT", "it"), ("es-419", "es"), ("pt-BR", "en"), (None, "en")]
+)
+def test_i18n__a_saved_language_tag_finds_its_catalog(saved: str | None, expected: str) -> None:
+    from node.i18n import reader_for
+
+    assert reader_for(saved, "en").language == expected

@@ -45,8 +45,9 @@ async def choose_language(request: web.Request) -> str:
     who = await principal(request)
     if who is not None and who.member_id is not None:
         saved = await MemberLanguageRepository(node.store.db).get(who.member_id)
-        if saved in LANGUAGES:
-            return saved
+        found = catalogs().negotiate(saved)  # a saved tag such as it-IT (an import may have set it) reads Italian
+        if found is not None:
+            return found
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie is not None and catalogs().knows(cookie):
         return cookie

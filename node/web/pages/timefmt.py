@@ -21,14 +21,12 @@ from babel.dates import (
     format_time,
     get_datetime_format,
     get_day_names,
-    get_timezone_location,
     match_skeleton,
 )
 from babel.lists import format_list
-from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from node.i18n import _, current, format_moment
+from node.i18n import _, current, format_moment, format_number, zone_city
 
 DASH = "\u2013"  # an en dash between the ends of a range
 
@@ -39,15 +37,7 @@ def parse(text: str) -> datetime:
 
 def zone_label(zone: str) -> str:
     """The city of an IANA zone, in the reader's language: America/New_York -> New York, Nueva York."""
-    return _city(zone, current().locale)
-
-
-@lru_cache(maxsize=512)
-def _city(zone: str, locale: Locale) -> str:
-    try:
-        return str(get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True))
-    except (LookupError, ValueError):
-        return zone.rsplit("/", 1)[-1].replace("_", " ")
+    return zone_city(zone)
 
 
 @lru_cache(maxsize=4096)
@@ -140,7 +130,7 @@ def name_list(names: list[str]) -> str:
 
 def number(value: int | float | None) -> str:
     """A number written the reader's way: 1,234 in English, 1.234 in Italian and Spanish."""
-    return str(format_decimal(value or 0, locale=current().locale))
+    return format_number(value or 0)
 
 
 def duration(seconds: int | float | None) -> str:
@@ -159,7 +149,12 @@ def duration(seconds: int | float | None) -> str:
 
 
 def _unit(value: int, unit: str) -> str:
-    return str(format_unit(value, unit, length="short", locale=current().locale))
+    return _cached_unit(value, unit, current().locale)
+
+
+@lru_cache(maxsize=1024)
+def _cached_unit(value: int, unit: str, locale: Locale) -> str:
+    return str(format_unit(value, unit, length="short", locale=locale))
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -140,6 +140,22 @@ class DefaultsSection(Section):
     request: Terms = Terms()
 
 
+class PublicSection(Section):
+    """The public pages (node/public): what a visitor who is not signed in sees at `/`."""
+
+    visitors_home: Literal["space", "signin"] = "space"  # the space's public page, or the sign-in form
+
+
+class OpenDataSection(Section):
+    """The open-data catalogue (DCAT-AP_IT) at /open-data/: who publishes it, under which licence."""
+
+    publisher: Annotated[str, Field(max_length=200)] | None = None  # default: node.name
+    ipa_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,20}$")] | None = None  # Indice PA, for public bodies
+    licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
+    licence_name: Annotated[str, Field(min_length=1, max_length=200)] = "Creative Commons Attribution 4.0 (CC BY 4.0)"
+    update_frequency: Literal["DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG"] = "MONTHLY"
+
+
 class Settings(Section):
     node: NodeSection
     listen: ListenSection = ListenSection()
@@ -150,6 +166,8 @@ class Settings(Section):
     metrics: MetricsSection = MetricsSection()
     log: LogSection = LogSection()
     defaults: DefaultsSection = DefaultsSection()
+    public: PublicSection = PublicSection()
+    open_data: OpenDataSection = OpenDataSection()
     directory: Path = Path(".")
 
     @property

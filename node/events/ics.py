@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from node.calendar import CalendarEntry, CalendarStatus, build_calendar
-from node.clock import iso
 from node.i18n import N_, _, catalogs, reading
+from node.public.events import MAX_EVENTS, event_url, public_events
 from protocol.models import Event
 
 from .texts import event_text
@@ -30,8 +29,7 @@ if TYPE_CHECKING:
     from .repository import Flag
     from .service import EventService
 
-PAST = timedelta(days=90)  # ended events stay in the feed this long
-MAX_ENTRIES = 2000
+MAX_ENTRIES = MAX_EVENTS  # what node.public.events reads: ended events stay PAST in the feed
 _STATUS: dict[str, CalendarStatus] = {
     "scheduled": "CONFIRMED",
     "moved_online": "CONFIRMED",
@@ -75,8 +73,7 @@ class PublicCalendar:
 
 async def public_calendar(service: EventService) -> bytes:
     node = service.node
-    since = iso(node.clock.now() - PAST)
-    events = [Event.model_validate(s.object) for s in await service.repo.calendar(node.id, since, MAX_ENTRIES)]
+    events = await public_events(node)  # the public pages read the same list
     flags = {f.event_id: f for f in await service.repo.open_flags()}
     names = {node.id: node.settings.node.name}
     for event in events:
@@ -113,7 +110,7 @@ def entry(event: Event, names: dict[str, str], flag: Flag | None) -> CalendarEnt
         ends_at=event.ends_at,
         timezone=event.timezone,
         status=_STATUS[event.status],
-        url=f"{event.origin}/#event-{event.id}",
+        url=event_url(event.origin, event.id),
         location=place or None,
         conference_url=event.online_url,
         rrule=event.rrule,

@@ -54,11 +54,11 @@ def create_app(
 
 
 def default_extensions() -> list[Extension]:
-    from node import booking, events
+    from node import booking, events, public
 
     from . import pages
 
-    return [events.install, booking.install, pages.install, _install_openapi]
+    return [events.install, booking.install, pages.install, public.install, _install_openapi]
 
 
 def _install_openapi(app: web.Application, node: Node) -> None:

@@ -47,7 +47,7 @@ async def test_calendar__parses_with_icalendar_and_vobject_uid_stable_sequence_u
     assert event.decoded("dtstart") == datetime(2027, 3, 16, 18, tzinfo=NY)
     assert str(event["conference"]) == "https://meet.example/founders"
     assert event["conference"].params["VALUE"] == "URI"
-    assert str(event["url"]) == f"{nyc.url}/#event-{meetup['id']}"
+    assert str(event["url"]) == f"{nyc.url}/events/{meetup['id']}"  # its public page
     assert str(event["location"]) == "Loft, WeCreate"
 
     await nyc.api.ok("PATCH", f"/api/v1/events/{meetup['id']}", {"starts_at": "2027-03-16T19:00"})

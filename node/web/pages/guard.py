@@ -24,7 +24,7 @@ log = structlog.get_logger("node.web.pages")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOT_PAGES = ("/api/", "/federation/", "/.well-known/", "/static/")
-NOT_PAGE_PATHS = frozenset({"/healthz", "/metrics", "/calendar.ics"})
+NOT_PAGE_PATHS = frozenset({"/healthz", "/metrics", "/calendar.ics", "/space.jsonld"})
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -38,7 +38,8 @@ HEADERS = {
 
 
 def is_page(path: str) -> bool:
-    return not path.startswith(NOT_PAGES) and path not in NOT_PAGE_PATHS
+    open_data = path.startswith("/open-data/") and path != "/open-data/"  # files, not pages
+    return not path.startswith(NOT_PAGES) and path not in NOT_PAGE_PATHS and not open_data
 
 
 @web.middleware

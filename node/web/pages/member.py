@@ -30,6 +30,10 @@ routes = web.RouteTableDef()
 async def calendar(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
+        if request.app[NODE].settings.public.visitors_home == "space":
+            from node.public.pages import space_page  # the public page, sign-in one click away
+
+            return await space_page(request)
         return await signin_page(request, "member")
     node = request.app[NODE]
     today = node.clock.now().astimezone(ZoneInfo(node.settings.node.timezone)).date()

@@ -27,6 +27,7 @@ SECTIONS = (  # labels translated where the navigation is drawn
     ("/admin/members", N_("Members")),
     ("/admin/delivery", N_("Delivery")),
     ("/admin/ledger", N_("Ledger")),
+    ("/admin/profile", N_("Public profile")),
 )
 
 

@@ -1,0 +1,164 @@
+"""Monthly exchange statistics for open data, computed from the signed receipts.
+
+Per month and per twin: desk-days and room-hours given (our receipts as host) and taken (the
+twin's receipts for our members), confirmed reservations each way, and the twin's events we
+re-host; the same summed per pair of countries. Any figure from 1 to 4 is published as
+empty (`None`), so that no person can be singled out by a small count; 0 and 5 or more are
+shown as they are. A sum over twins (a pair of countries) is empty when
+any of its parts is, so no small figure can be found by subtraction.
+
+Each month carries a digest over the confirmed receipts its figures were computed from: the
+SHA-256 of their sorted hashes (each the SHA-256 of the receipt envelope's RFC 8785 canonical
+JSON). Each twin and side (given, taken) has its own digest too, so a twin holding the same
+receipts checks its part; the hashes of a part are listed only when it has 5 or more, since
+their number is the part's count of reservations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from protocol.canonical import canonical_json
+
+if TYPE_CHECKING:
+    from node.core import Node
+
+SUPPRESS_BELOW = 5  # figures 1..SUPPRESS_BELOW-1 are never published
+UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned code: a twin whose public profile names no country
+FIGURES = (
+    "desk_days_given",
+    "room_hours_given",
+    "reservations_given",
+    "desk_days_taken",
+    "room_hours_taken",
+    "reservations_taken",
+    "events_rehosted",
+)
+# (kind, unit) of a receipt -> the figure its units add to
+_UNITS = {("desk", "day"): "desk_days", ("meeting_room", "hour"): "room_hours"}
+
+
+def suppress(value: int) -> int | None:
+    """The figure as published: None when it is small enough to point at a person."""
+    return None if 0 < value < SUPPRESS_BELOW else value
+
+
+def receipt_hash(envelope: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(envelope)).hexdigest()
+
+
+def digest_of(hashes: Iterable[str]) -> str:
+    return "sha256:" + hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
+
+
+@dataclass
+class Month:
+    """One month's raw figures (before suppression) and the receipts behind them."""
+
+    month: str
+    twins: dict[str, dict[str, int]] = field(default_factory=dict)
+    receipts: list[dict[str, str]] = field(default_factory=list)  # {hash, twin, side}: confirmed only
+
+    def add(self, twin: str, figure: str, amount: int) -> None:
+        self.twins.setdefault(twin, dict.fromkeys(FIGURES, 0))[figure] += amount
+
+    def hashes(self, twin: str, side: str) -> list[str]:
+        return sorted(r["hash"] for r in self.receipts if r["twin"] == twin and r["side"] == side)
+
+    @property
+    def digest(self) -> str:
+        return digest_of(r["hash"] for r in self.receipts)
+
+
+async def months(node: Node) -> list[Month]:
+    """Every month with a receipt or a re-hosted event of a twin, oldest first."""
+    ledger = node.services["booking"].ledger
+    hosted_repo, home_repo = ledger.hosted, ledger.home
+    found: dict[str, Month] = {}
+    for name in sorted(set(await hosted_repo.months()) | set(await home_repo.months())):
+        month = found[name] = Month(name)
+        for h in await hosted_repo.for_month(name):
+            _count(month, h.home, "given", h.status, h.kind, h.unit, h.units, h.receipt)
+        for r in await home_repo.for_month(name):
+            if r.receipt is not None:
+                _count(month, r.host, "taken", r.status, r.kind or "", r.unit or "", r.units or 0, r.receipt)
+    await _rehosted(node, found)
+    return [found[name] for name in sorted(found)]
+
+
+def _count(
+    month: Month, twin: str, side: str, status: str, kind: str, unit: str, units: int, receipt: dict[str, Any]
+) -> None:
+    month.add(twin, f"reservations_{side}", 0)  # the twin has a row even when nothing was confirmed
+    if status != "confirmed":
+        return
+    month.receipts.append({"hash": receipt_hash(receipt), "twin": twin, "side": side})
+    month.add(twin, f"reservations_{side}", 1)
+    figure = _UNITS.get((kind, unit))
+    if figure is not None:
+        month.add(twin, f"{figure}_{side}", units)
+
+
+async def _rehosted(node: Node, found: dict[str, Month]) -> None:
+    from node.booking.periods import month_of
+
+    from .events import public_events
+
+    for event in await public_events(node):
+        if event.exported_from is None or event.status == "cancelled":
+            continue
+        name = month_of(event.starts_at, node.settings.node.timezone)
+        found.setdefault(name, Month(name)).add(event.exported_from.origin, "events_rehosted", 1)
+
+
+def published(month: Month, countries: dict[str, str], ours: str, names: dict[str, str]) -> dict[str, Any]:
+    """The month as the open data shows it: suppressed figures, per twin and per country pair."""
+    pairs: dict[tuple[str, str], dict[str, int | None]] = {}
+    for twin, figures in month.twins.items():
+        pair = pairs.setdefault((ours, countries.get(twin) or UNKNOWN_COUNTRY), dict.fromkeys(FIGURES, 0))
+        for key, value in figures.items():
+            total = pair[key]
+            shown = suppress(value)
+            pair[key] = None if total is None or shown is None else total + shown
+    return {
+        "month": month.month,
+        "digest": month.digest,
+        "twins": [
+            {
+                "twin": twin,
+                "name": names.get(twin, twin),
+                "country": countries.get(twin) or UNKNOWN_COUNTRY,
+                **{k: suppress(v) for k, v in figures.items()},
+                **{f"digest_{side}": digest_of(month.hashes(twin, side)) for side in ("given", "taken")},
+            }
+            for twin, figures in sorted(month.twins.items())
+        ],
+        "country_pairs": [
+            {
+                "country": here,
+                "twin_country": there,
+                **{k: suppress(v) if v is not None else None for k, v in f.items()},
+            }
+            for (here, there), f in sorted(pairs.items())
+        ],
+    }
+
+
+def receipts_file(month: Month, node_id: str) -> dict[str, Any]:
+    """The month's digest, and per twin and side its digest and (from SUPPRESS_BELOW receipts) its hashes."""
+    parts = []
+    for twin, side in sorted({(r["twin"], r["side"]) for r in month.receipts}):
+        hashes = month.hashes(twin, side)
+        shown = suppress(len(hashes)) is not None
+        parts.append({"twin": twin, "side": side, "digest": digest_of(hashes), "hashes": hashes if shown else None})
+    return {
+        "publisher": node_id,
+        "month": month.month,
+        "algorithm": "each hash: sha256 of a confirmed receipt envelope's RFC 8785 canonical JSON, in hex; "
+        "a digest: 'sha256:' and the sha256 of the sorted hashes joined by line feeds",
+        "digest": month.digest,
+        "parts": parts,
+    }

@@ -131,10 +131,10 @@ async def main(args: argparse.Namespace) -> None:
         **limit,
         **push,
         "push_ratio_to_raw_verify": round(push["push_applied_per_s"] / limit["ed25519_verify_per_s"], 3),
-        "push_goal_ratio": 0.7,
+        "push_goal_ratio": 0.8,
         **catch,
-        "catch_up_goal_objects_per_s": 5000,
-        "catch_up_goal_peak_rss_mb": 150,
+        "catch_up_goal_objects_per_s": 10000,
+        "catch_up_goal_peak_rss_mb": 120,
     }
     emit(result)
 

@@ -91,7 +91,10 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
     newcomer = await ProcessNode.create(root, "Newcomer", config=QUIET)
     try:
         started = time.perf_counter()
-        agreement = await twin(newcomer, origin)
+        # The newcomer accepts: it becomes active only once the origin is, so its first pull is
+        # not refused. (As proposer its first pull can beat the acceptor's own activation, and a
+        # refused pull waits twice the pull interval: a race in the handshake, not in catch-up.)
+        agreement = await twin(origin, newcomer)
         status = {}
         while True:
             status = await newcomer.api.ok("GET", f"/api/v1/twins/{agreement}")

@@ -26,7 +26,12 @@ from protocol.keys import SigningKey
 from tests.support.nodes import InProcessNode, ProcessNode, twin
 from tests.support.objects import make_event
 
-QUIET = {"log": {"level": "warning"}, "delivery": {"pull_interval_seconds": 3600.0}}
+# Quotas high enough that every object caught up is applied (the default keeps 20,000 per twin).
+QUIET = {
+    "log": {"level": "warning"},
+    "delivery": {"pull_interval_seconds": 3600.0},
+    "limits": {"twin_max_objects": 1_000_000, "twin_max_bytes": 2**31},
+}
 
 
 def raw_verify_rate(sample: dict) -> dict[str, float]:
@@ -86,7 +91,10 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
     newcomer = await ProcessNode.create(root, "Newcomer", config=QUIET)
     try:
         started = time.perf_counter()
-        agreement = await twin(newcomer, origin)
+        # The newcomer accepts: it becomes active only once the origin is, so its first pull is
+        # not refused. (As proposer its first pull can beat the acceptor's own activation, and a
+        # refused pull waits twice the pull interval: a race in the handshake, not in catch-up.)
+        agreement = await twin(origin, newcomer)
         status = {}
         while True:
             status = await newcomer.api.ok("GET", f"/api/v1/twins/{agreement}")
@@ -121,20 +129,26 @@ async def main(args: argparse.Namespace) -> None:
     configure_logging("warning", "console")  # stdout is for the JSON result
     with tempfile.TemporaryDirectory(prefix="gemella-bench-") as tmp:
         root = Path(tmp)
-        sample = seal(make_event("https://a.example", "s", description="x" * 400), SigningKey.generate())
-        limit = raw_verify_rate(sample.object)
+        sample = seal(make_event("https://a.example", "s", description="x" * 400), SigningKey.generate()).object
+        # The limit is measured before and after each phase (a shared machine's load drifts);
+        # each phase is compared with the mean of the two measurements around it.
+        before = raw_verify_rate(sample)["ed25519_verify_per_s"]
         push = await push_rate(root / "push", args.push_objects)
+        between = raw_verify_rate(sample)["ed25519_verify_per_s"]
         catch = await catch_up(root / "catch", args.objects)
+        after = raw_verify_rate(sample)["ed25519_verify_per_s"]
+    push_limit, catch_limit = (before + between) / 2, (between + after) / 2
     result = {
         "benchmark": "federation",
         "machine": machine(),
-        **limit,
+        "ed25519_verify_per_s": [before, between, after],
         **push,
-        "push_ratio_to_raw_verify": round(push["push_applied_per_s"] / limit["ed25519_verify_per_s"], 3),
-        "push_goal_ratio": 0.7,
+        "push_ratio_to_raw_verify": round(push["push_applied_per_s"] / push_limit, 3),
+        "push_goal_ratio": 0.8,
         **catch,
-        "catch_up_goal_objects_per_s": 5000,
-        "catch_up_goal_peak_rss_mb": 150,
+        "catch_up_ratio_to_raw_verify": round(catch["catch_up_objects_per_s"] / catch_limit, 3),
+        "catch_up_goal_objects_per_s": 10000,
+        "catch_up_goal_peak_rss_mb": 120,
     }
     emit(result)
 

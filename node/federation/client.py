@@ -22,6 +22,7 @@ import structlog
 from node.clock import Clock
 from node.config import FederationSection
 from protocol.httpsig import sign_request
+from protocol.json_text import loads
 from protocol.keys import SigningKey
 from protocol.problems import Problem, ProblemType
 
@@ -51,7 +52,7 @@ class Response:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            return loads(self.body)
         except RecursionError as exc:  # a peer's answer nested past the parser's limit: not JSON we can use
             raise ValueError("the answer's JSON nests too deeply") from exc
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -117,8 +118,8 @@ class InboxService:
             for item in await self._store_batch(peer_id, verified):
                 results[item.index] = item
         ordered = [results[i] for i in range(len(items))]
-        for result in ordered:
-            self._metrics.inbox_items.labels(via=via, result=result.status).inc()
+        for status, count in Counter(result.status for result in ordered).items():
+            self._metrics.inbox_items.labels(via=via, result=status).inc(count)
         return ordered
 
     async def _already_held(self, peer_id: str, items: Sequence[Any]) -> dict[int, ItemResult]:

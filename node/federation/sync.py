@@ -205,29 +205,50 @@ class PeerLink:
             )
 
     async def pull_feed(self, page_size: int = 500) -> int:
-        """Read the peer's feed from our stored cursor to its end; returns objects read."""
+        """Read the peer's feed from our stored cursor to its end; returns objects read.
+
+        While one page is applied (verified on worker threads, stored), the next one is already
+        being read: the peer's work and ours overlap, as they would not page after page.
+        """
         state = await self.node.store.peer_state.get(self.peer_id)
         cursor, total = state.feed_cursor, 0
-        while True:
-            resp, page_size = await self._read_page(cursor, page_size)
-            if resp.status != 200:
-                raise resp.problem()
-            items = _feed_items(self.peer_id, resp)
-            if not items:
-                async with self.node.store.db.transaction() as tx:
-                    await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
-                break
-            if max(seq for seq, _ in items) <= cursor:  # asking again would get the same page forever
-                raise Problem(ProblemType.VALIDATION_ERROR, f"the feed of {self.peer_id} did not advance past {cursor}")
-            await self.node.inbox.apply(self.peer_id, [envelope for _, envelope in items], via="feed")
-            cursor = max(seq for seq, _ in items)
-            total += len(items)
-            async with self.node.store.db.transaction() as tx:
-                await self.node.store.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.node.clock.now()))
-            self.node.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
-            log.info("catch_up_progress", peer=self.peer_id, cursor=cursor, read=total)
-            if len(items) < page_size:
-                break
+        reading = asyncio.ensure_future(self._read_page(cursor, page_size))
+        try:
+            while True:
+                resp, page_size = await reading
+                if resp.status != 200:
+                    raise resp.problem()
+                items = _feed_items(self.peer_id, resp)
+                if not items:
+                    async with self.node.store.db.transaction() as tx:
+                        await self.node.store.peer_state.set_cursor(
+                            tx, self.peer_id, cursor, iso(self.node.clock.now())
+                        )
+                    break
+                last = max(seq for seq, _ in items)
+                if last <= cursor:  # asking again would get the same page forever
+                    raise Problem(
+                        ProblemType.VALIDATION_ERROR, f"the feed of {self.peer_id} did not advance past {cursor}"
+                    )
+                more = len(items) >= page_size
+                if more:
+                    reading = asyncio.ensure_future(self._read_page(last, page_size))
+                total = await self._apply_page(items, last, total)
+                cursor = last
+                if not more:
+                    break
+        finally:
+            _discard(reading)  # a page read ahead of a failure is not needed
+        return total
+
+    async def _apply_page(self, items: list[tuple[int, Any]], last: int, total: int) -> int:
+        """Apply one page and move our cursor past it; returns the objects read so far."""
+        await self.node.inbox.apply(self.peer_id, [envelope for _, envelope in items], via="feed")
+        total += len(items)
+        async with self.node.store.db.transaction() as tx:
+            await self.node.store.peer_state.set_cursor(tx, self.peer_id, last, iso(self.node.clock.now()))
+        self.node.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
+        log.info("catch_up_progress", peer=self.peer_id, cursor=last, read=total)
         return total
 
     async def _read_page(self, after: int, page_size: int) -> tuple[Response, int]:
@@ -267,6 +288,15 @@ def _fit(items: list[OutboxItem]) -> list[OutboxItem]:
             break
         batch.append(item)
     return batch
+
+
+def _discard(task: asyncio.Future[Any]) -> None:
+    """Cancel a read no longer wanted, or take its outcome if it already has one (so that its
+    error, if any, is not reported as never retrieved)."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
 
 
 def _feed_items(peer_id: str, resp: Response) -> list[tuple[int, Any]]:

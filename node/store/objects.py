@@ -136,15 +136,16 @@ class ObjectRepository:
             row = await self._db.fetch_one(sql, (type_, origin, id_))
         return StoredObject.from_row(row) if row else None
 
-    async def feed(self, origin: str, peer_id: str, after: int, limit: int) -> list[StoredObject]:
-        """Our own objects that `peer_id` may see, changed after `after`, in feed order."""
+    async def feed_texts(self, origin: str, peer_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+        """Our own objects that `peer_id` may see, changed after `after`, in feed order: (seq, the
+        envelope's JSON text as stored), so that a page is served without parsing them."""
         rows = await self._db.fetch_all(
-            "SELECT o.* FROM objects o WHERE o.origin = ? AND o.seq > ? AND (o.audience_all = 1 OR EXISTS "
-            "(SELECT 1 FROM object_audience a WHERE a.object_pk = o.pk AND a.peer_id = ?)) "
+            "SELECT o.seq, o.envelope FROM objects o WHERE o.origin = ? AND o.seq > ? AND (o.audience_all = 1 OR "
+            "EXISTS (SELECT 1 FROM object_audience a WHERE a.object_pk = o.pk AND a.peer_id = ?)) "
             "ORDER BY o.seq LIMIT ?",
             (origin, after, peer_id, limit),
         )
-        return [StoredObject.from_row(r) for r in rows]
+        return [(int(r[0]), str(r[1])) for r in rows]
 
     async def list(
         self,

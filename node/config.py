@@ -154,6 +154,40 @@ class OpenDataSection(Section):
     licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
     licence_name: Annotated[str, Field(min_length=1, max_length=200)] = "Creative Commons Attribution 4.0 (CC BY 4.0)"
     update_frequency: Literal["DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG"] = "MONTHLY"
+class MailSection(Section):
+    """Outgoing e-mail (SMTP). No `smtp_host`: the node sends no mail and offers no e-mail sign-in."""
+
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None  # name of the environment variable holding the password
+    password_file: str | None = None  # or a file holding it (relative to the node's directory)
+    from_address: str | None = None  # default: "<space name>" <noreply@<host of node.url>>
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    retry_base_seconds: Annotated[float, Field(gt=0)] = 5.0
+    retry_cap_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    reminder_hour: Annotated[int, Field(ge=0, le=23)] = 9  # the day before a visit, host's time
+
+
+class OidcSection(Section):
+    """Signing in with the space's own identity provider (OpenID Connect). No issuer: off."""
+
+    issuer: str | None = None
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    scopes: str = "openid email profile"
+    create_members: bool = False  # make a member on first sign-in of an unknown verified e-mail
+    operator_claim: str | None = None  # e.g. "groups": a claim whose value(s) make an operator
+    operator_value: str | None = None  # e.g. "gemella-operators"
+
+
+class PeopleSection(Section):
+    """Members: importing them, and what hosts keep about visitors."""
+
+    visitor_name_days: Annotated[int, Field(ge=0, le=3650)] = 30  # hosts forget visitors' names after the visit
+    import_max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 8 * 1024 * 1024
+    import_max_rows: Annotated[int, Field(ge=1, le=200_000)] = 50_000
 
 
 class Settings(Section):
@@ -168,6 +202,9 @@ class Settings(Section):
     defaults: DefaultsSection = DefaultsSection()
     public: PublicSection = PublicSection()
     open_data: OpenDataSection = OpenDataSection()
+    mail: MailSection = MailSection()
+    oidc: OidcSection = OidcSection()
+    people: PeopleSection = PeopleSection()
     directory: Path = Path(".")
 
     @property

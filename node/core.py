@@ -30,6 +30,8 @@ from .federation.manager import Federation
 from .federation.quota import Quota
 from .federation.replay import ReplayBound
 from .keystore import KeyStore
+from .mail.message import Sender
+from .mail.outbox import MailOutbox
 from .metrics import Metrics
 from .store import Store
 
@@ -43,6 +45,7 @@ class UnitOfWork:
     tx: Connection
     wake: set[str] = field(default_factory=set)  # peers whose delivery loop should look again
     pull: set[str] = field(default_factory=set)  # peers whose feed we should read again
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. wake the mail sender
 
 
 class Node:
@@ -64,6 +67,7 @@ class Node:
         self.directory: PeerDirectory
         self.inbox: InboxService
         self.federation = Federation(self)
+        self.mail = MailOutbox(self.store.db, mail_sender(settings), enabled=settings.mail.smtp_host is not None)
         self.services: dict[str, Any] = {}
         # Feature modules (events, booking) wire their services and inbox acceptors here.
         self.on_open: list[Callable[[Node], None]] = []
@@ -103,6 +107,8 @@ class Node:
             work = UnitOfWork(tx)
             yield work
         self.federation.wake(work.wake)
+        for hook in work.after_commit:
+            hook()
         for peer in work.pull:
             self.federation.pull_soon(peer)
 
@@ -158,3 +164,8 @@ class Node:
 
     def to_json(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def mail_sender(settings: Settings) -> Sender:
+    name, url = settings.node.name, settings.node_id
+    return Sender(name, settings.mail.from_address or Sender.default_address(name, url), url)

@@ -23,9 +23,11 @@ from aiohttp import web
 
 from node.config import load_settings
 from node.demo_seed import SPACES, Space, seed
+from node.mail.sink import MailSink
 from node.setup import init_node_async
 from node.web.app import create_app
 from node.web.keys import NODE
+from node.web.pages.admin_mail import install_demo_sink
 from node.web.server import NodeRunner
 
 MARKER = ".gemella-demo"
@@ -71,9 +73,11 @@ async def run_demo(directory: Path, ports: tuple[int, int], reset: bool) -> None
     else:
         nodes = await _create(directory, _free_ports(ports))
     stop = _stop_on_signals()
+    sink = MailSink()  # the demo's mail goes here, and is shown at /admin/mail
+    await sink.start()
     try:
         for node in nodes:
-            await _start(node)
+            await _start(node, sink)
         period = None
         if resuming:
             await _new_tokens(nodes)
@@ -86,6 +90,7 @@ async def run_demo(directory: Path, ports: tuple[int, int], reset: bool) -> None
         for node in nodes:
             if node.runner is not None:
                 await node.runner.cleanup()
+        await sink.stop()
         _restore_signals()
     click.echo(f"Stopped. The data stays in {directory}: `gemella demo` resumes it, `--reset` starts over.")
 
@@ -181,9 +186,12 @@ def _any_free_port() -> int:
 # -- serving ------------------------------------------------------------------------------------
 
 
-async def _start(node: Running) -> None:
-    settings = load_settings(node.directory, {})
-    node.runner = NodeRunner(create_app(settings), settings, handle_signals=False)
+async def _start(node: Running, sink: MailSink) -> None:
+    # The sink's port changes with every run, so it is given as an override, not written to the config.
+    environ = {"GEMELLA_MAIL__SMTP_HOST": "127.0.0.1", "GEMELLA_MAIL__SMTP_PORT": str(sink.port)}
+    environ["GEMELLA_MAIL__SECURITY"] = "none"
+    settings = load_settings(node.directory, environ)
+    node.runner = NodeRunner(create_app(settings, extensions=[install_demo_sink(sink)]), settings, handle_signals=False)
     await node.runner.setup()
     await web.TCPSite(node.runner, "127.0.0.1", node.port).start()
 
@@ -229,6 +237,7 @@ def _print_summary(directory: Path, nodes: list[Running], resuming: bool, period
             f"  member page    {node.url}/",
             f"  member token   {node.member_token}   ({space.member_name})",
             f"  operator page  {node.url}/admin",
+            f"  demo mailbox   {node.url}/admin/mail",
             f"  operator token {node.operator_token}",
             "",
         ]

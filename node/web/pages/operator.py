@@ -28,6 +28,7 @@ SECTIONS = (  # labels translated where the navigation is drawn
     ("/admin/delivery", N_("Delivery")),
     ("/admin/ledger", N_("Ledger")),
     ("/admin/profile", N_("Public profile")),
+    ("/admin/mail", N_("Mail")),
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +25,8 @@ from .store import Member, MemberRepository
 
 PASS_LIFETIME = timedelta(minutes=10)
 PASSES_KEPT = 4096
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+LANGUAGE_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"  # a BCP 47 tag: it, en-GB, pt-BR
 
 
 class MemberBody(BaseModel):
@@ -32,7 +34,9 @@ class MemberBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     display_name: Annotated[str, Field(min_length=1, max_length=100)]
-    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
+    language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None
+    member_since: date | None = None
 
 
 class MemberService:
@@ -44,21 +48,25 @@ class MemberService:
 
     async def add(self, body: MemberBody) -> dict[str, Any]:
         """A new member with a bearer token and a calendar secret (each shown once)."""
+        calendar_secret = secrets.token_urlsafe(32)
         member = Member(
             id=secrets.token_hex(12),
             display_name=body.display_name.strip() or body.display_name,
             email=body.email,
             created_at=iso(self.node.clock.now()),
+            language=body.language,
+            member_since=body.member_since.isoformat() if body.member_since else None,
+            calendar_secret=calendar_secret,
         )
-        calendar_secret = secrets.token_urlsafe(32)
         async with self.node.write() as work:
+            if await self.repo.email_taken(work.tx, body.email):
+                raise Problem(ProblemType.CONFLICT, f"a member with the e-mail {body.email} exists")
             await self.repo.insert(work.tx, member, hash_token(calendar_secret))
             token = await self.node.store.tokens.create(work.tx, "member", member.id)
-        return {
-            **member.view(),
-            "token": token,
-            "calendar_url": f"{self.node.id}/api/v1/reservations.ics?secret={calendar_secret}",
-        }
+        return {**member.view(), "token": token, "calendar_url": self.calendar_url(calendar_secret)}
+
+    def calendar_url(self, secret: str) -> str:
+        return f"{self.node.id}/api/v1/reservations.ics?secret={secret}"
 
     async def get(self, member_id: str) -> Member:
         member = await self.repo.get(member_id)

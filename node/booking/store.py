@@ -46,16 +46,31 @@ class Member:
     display_name: str
     email: str
     created_at: str
+    language: str | None = None
+    member_since: str | None = None
+    optional_mail: bool = True
+    calendar_secret: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> Member:
-        return cls(row["id"], row["display_name"], row["email"], row["created_at"])
+        return cls(
+            row["id"],
+            row["display_name"],
+            row["email"],
+            row["created_at"],
+            row["language"],
+            row["member_since"],
+            bool(row["optional_mail"]),
+            row["calendar_secret"],
+        )
 
     def view(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "display_name": self.display_name,
             "email": self.email,
+            "language": self.language,
+            "member_since": self.member_since,
             "created_at": self.created_at,
         }
 
@@ -95,13 +110,52 @@ class MemberRepository:
 
     async def insert(self, tx: Connection, member: Member, calendar_hash: bytes) -> None:
         await tx.execute(
-            "INSERT INTO members (id, display_name, email, calendar_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            (member.id, member.display_name, member.email, calendar_hash, member.created_at),
+            "INSERT INTO members (id, display_name, email, calendar_hash, created_at, language, member_since, "
+            "calendar_secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                member.id,
+                member.display_name,
+                member.email,
+                calendar_hash,
+                member.created_at,
+                member.language,
+                member.member_since,
+                member.calendar_secret,
+            ),
         )
+
+    async def update_details(self, tx: Connection, member: Member) -> None:
+        """Name, language and member-since (the fields an import may change)."""
+        await tx.execute(
+            "UPDATE members SET display_name = ?, language = ?, member_since = ? WHERE id = ?",
+            (member.display_name, member.language, member.member_since, member.id),
+        )
+
+    async def set_calendar(self, tx: Connection, member_id: str, secret: str, calendar_hash: bytes) -> None:
+        await tx.execute(
+            "UPDATE members SET calendar_secret = ?, calendar_hash = ? WHERE id = ?", (secret, calendar_hash, member_id)
+        )
+
+    async def set_optional_mail(self, tx: Connection, member_id: str, wanted: bool) -> None:
+        await tx.execute("UPDATE members SET optional_mail = ? WHERE id = ?", (int(wanted), member_id))
 
     async def get(self, member_id: str) -> Member | None:
         row = await self._db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
         return Member.from_row(row) if row else None
+
+    async def get_by_email(self, email: str) -> Member | None:
+        row = await self._db.fetch_one("SELECT * FROM members WHERE email = ? COLLATE NOCASE", (email,))
+        return Member.from_row(row) if row else None
+
+    async def email_taken(self, tx: Connection, email: str) -> bool:
+        """Inside the writing transaction, so that two adds of one address cannot both pass."""
+        rows = await tx.execute_fetchall("SELECT 1 FROM members WHERE email = ? COLLATE NOCASE LIMIT 1", (email,))
+        return bool(list(rows))
+
+    async def by_emails(self, tx: Connection) -> dict[str, Member]:
+        """Every member by lower-cased e-mail, read inside the writing transaction (the import)."""
+        rows = await tx.execute_fetchall("SELECT * FROM members")
+        return {str(r["email"]).lower(): Member.from_row(r) for r in rows}
 
     async def get_by_calendar_hash(self, calendar_hash: bytes) -> Member | None:
         row = await self._db.fetch_one("SELECT * FROM members WHERE calendar_hash = ?", (calendar_hash,))

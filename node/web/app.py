@@ -54,12 +54,12 @@ def create_app(
 
 
 def default_extensions() -> list[Extension]:
-    from node import booking, events, public
+    from node import booking, events, people, public
     from node.mail import wiring as mail
 
     from . import pages
 
-    return [mail.install, events.install, booking.install, pages.install, public.install, _install_openapi]
+    return [mail.install, events.install, booking.install, people.install, pages.install, public.install, _install_openapi]
 
 
 def _install_openapi(app: web.Application, node: Node) -> None:

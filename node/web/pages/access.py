@@ -43,6 +43,7 @@ async def signin_page(request: web.Request, role: Role, error: str | None = None
         "role": role,
         "action": "/signin" if role == "member" else "/admin/signin",
         "other": _other_role_note(who, role),
+        "email_signin": role == "member" and request.app[NODE].mail.enabled,
     }
     # Rendered without a principal: the form is bound to the pre-session cookie, as sign-in posts.
     response = render(request, "signin.html", context, who=None, flash_now=message)

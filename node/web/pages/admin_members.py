@@ -69,7 +69,7 @@ async def _page(
     form: dict[str, str] | None = None,
 ) -> web.Response:
     items = await request.app[NODE].services["booking"].members.list()
-    context = {"members": items, "created": created, "form": form or {}}
+    context = {"members": items, "created": created, "form": form or {}, "mail": request.app[NODE].mail.enabled}
     return render_admin(request, "admin_members.html", context, who, "/admin/members", message=message)
 
 

@@ -1,0 +1,106 @@
+"""Pages of e-mail sign-in: ask for a code, type it, or open the mailed link.
+
+A mailed link opens a page with a button rather than signing in at once: mail scanners
+follow links in mails, and must not use up a single-use link.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+
+from node.clock import iso, utcnow
+from node.core import Node
+from node.store.tokens import Principal
+from node.web.auth import SESSION_COOKIE
+from node.web.keys import NODE
+from node.web.pages.forms import read_form
+from node.web.pages.operator import act, operator_only
+from node.web.pages.render import flash, redirect, render, simple_page
+from node.web.pages.sessions import LIFETIME, Session, SessionRepository, set_session_cookie, sign_out
+from protocol.problems import Problem, ProblemType
+
+from .routes import BINDING_COOKIE, bind
+from .service import people
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/signin/email")
+async def ask(request: web.Request) -> web.Response:
+    fields = await read_form(request)
+    email = fields.get("email", "")
+    binding = request.cookies.get(BINDING_COOKIE) or secrets.token_urlsafe(32)
+    if "@" not in email or len(email) > 254:
+        return redirect(request, "/", flash("Please type your whole e-mail address, like ada@example.org.", "error"))
+    await people(request).signin.request(email, binding)
+    response = render(request, "signin_code.html", {"email": email}, who=None)
+    bind(request, response, binding)
+    return response
+
+
+@routes.post("/signin/code")
+async def type_code(request: web.Request) -> web.Response:
+    fields = await read_form(request)
+    email = fields.get("email", "")
+    try:
+        signed = await people(request).signin.verify(email, fields.get("code", ""), _binding(request))
+    except Problem as problem:
+        message = flash(problem.detail or problem.kind.default_title, "error")
+        status = 429 if problem.kind is ProblemType.RATE_LIMITED else 401
+        return render(request, "signin_code.html", {"email": email}, who=None, flash_now=message, status=status)
+    return await _signed_in(request, signed.member_id)
+
+
+@routes.get("/signin/link/{secret}")
+async def link(request: web.Request) -> web.Response:
+    try:
+        found = await people(request).signin.check_link(request.match_info["secret"], _binding(request))
+    except Problem as problem:
+        return simple_page(request, problem.status, "This link cannot sign you in", problem.detail or "")
+    context = {"action": request.path, "invitation": found.purpose == "invitation"}
+    return render(request, "signin_link.html", context, who=None)
+
+
+@routes.post("/signin/link/{secret}")
+async def use_link(request: web.Request) -> web.Response:
+    try:
+        signed = await people(request).signin.open_link(request.match_info["secret"], _binding(request))
+    except Problem as problem:
+        return simple_page(request, problem.status, "This link cannot sign you in", problem.detail or "")
+    return await _signed_in(request, signed.member_id)
+
+
+@routes.post("/admin/members/{id}/invite")
+@operator_only
+async def invite(request: web.Request, who: Principal) -> web.Response:
+    member_id = request.match_info["id"]
+
+    async def run() -> str:
+        await people(request).signin.invite(member_id)
+        return "The invitation is on its way: a mail with a sign-in link that works once, within 7 days."
+
+    return await act(request, "/admin/members", "send the invitation", run)
+
+
+def _binding(request: web.Request) -> str:
+    return request.cookies.get(BINDING_COOKIE, "")
+
+
+async def _signed_in(request: web.Request, member_id: str) -> web.Response:
+    node = request.app[NODE]
+    session = await member_session(node, member_id)
+    await sign_out(node, request.cookies.get(SESSION_COOKIE))  # one browser, one live session
+    response = redirect(request, "/", flash("You are signed in.", "success"))
+    set_session_cookie(response, node, session)
+    return response
+
+
+async def member_session(node: Node, member_id: str) -> Session:
+    """A web session for a member who proved who they are some other way than a token."""
+    now = utcnow()
+    async with node.write() as work:
+        await SessionRepository(node.store.db).delete_expired(work.tx, iso(now))
+        token = await node.store.tokens.create(work.tx, "session", member_id, expires_at=iso(now + LIFETIME["member"]))
+    return Session(token, "member", member_id, LIFETIME["member"])

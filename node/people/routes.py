@@ -1,0 +1,72 @@
+"""API routes of e-mail sign-in and invitations. Handlers parse, authenticate, delegate.
+
+The browser binding travels as the `gemella_signin` cookie; a client without cookies sends
+the value the first answer gave (`binding`) back in the `Gemella-Signin` header.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from node.booking.members import EMAIL_PATTERN
+from node.web.auth import require_operator
+from node.web.errors import json_response, parse_body
+from node.web.keys import NODE
+
+from .service import people
+
+routes = web.RouteTableDef()
+BINDING_COOKIE = "gemella_signin"
+BINDING_HEADER = "Gemella-Signin"
+
+
+class EmailBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
+
+
+class VerifyBody(EmailBody):
+    code: Annotated[str, Field(min_length=1, max_length=20)]
+
+
+def binding_of(request: web.Request) -> str | None:
+    return request.headers.get(BINDING_HEADER) or request.cookies.get(BINDING_COOKIE)
+
+
+def bind(request: web.Request, response: web.StreamResponse, binding: str) -> None:
+    """Set the binding cookie (HttpOnly, for 10 minutes and a margin) unless the browser has it."""
+    if request.cookies.get(BINDING_COOKIE) != binding:
+        secure = request.app[NODE].id.startswith("https://")
+        response.set_cookie(
+            BINDING_COOKIE, binding, max_age=3600, path="/", httponly=True, samesite="Lax", secure=secure
+        )
+
+
+@routes.post("/api/v1/auth/email")
+async def ask_for_code(request: web.Request) -> web.Response:
+    body = await parse_body(request, EmailBody)
+    binding = binding_of(request) or secrets.token_urlsafe(32)
+    await people(request).signin.request(body.email, binding)
+    response = json_response({"status": "sent if this address belongs to a member", "binding": binding}, status=202)
+    bind(request, response, binding)
+    return response
+
+
+@routes.post("/api/v1/auth/email/verify")
+async def verify_code(request: web.Request) -> web.Response:
+    body = await parse_body(request, VerifyBody)
+    service = people(request).signin
+    signed = await service.verify(body.email, body.code, binding_of(request) or "")
+    token, expires_at = await service.api_token(signed.member_id)
+    return json_response({"token": token, "expires_at": expires_at, "member_id": signed.member_id})
+
+
+@routes.post("/api/v1/members/{id}/invite")
+async def invite(request: web.Request) -> web.Response:
+    await require_operator(request)
+    await people(request).signin.invite(request.match_info["id"])
+    return json_response({"id": request.match_info["id"], "invited": True}, status=202)

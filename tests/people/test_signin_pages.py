@@ -1,0 +1,111 @@
+"""E-mail sign-in and invitations on the pages: over HTTP, and end to end in a real browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from node.mail.sink import MailSink
+from tests.people.support import add_member, code_for, link_for, mailing_node
+from tests.web.support import Browserless
+
+
+async def ask_in(browser: Browserless, email: str) -> str:
+    resp = await browser.post("/signin/email", {"csrf_token": await browser.csrf("/"), "email": email}, follow=True)
+    assert resp.status == 200
+    return await resp.text()
+
+
+async def test_signin_page__the_link_signs_in_in_the_browser_that_asked_only(nodes, sink: MailSink):
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    asking, other = Browserless(nyc.local), Browserless(nyc.local)
+    try:
+        page = await ask_in(asking, member["email"])
+        assert "Check your mail" in page
+        link = (await link_for(sink, member["email"])).replace(nyc.url, "")
+        status, html = await other.get(link)
+        assert status == 403 and "another browser" in html
+        status, html = await asking.get(link)
+        assert status == 200
+        resp = await asking.post(link, {"csrf_token": await asking.csrf(link)})
+        assert resp.status == 303
+        status, html = await asking.get("/")
+        assert "Log out" in html or "Sign out" in html
+        status, html = await asking.get(link)
+        assert status == 401 and "used already" in html
+    finally:
+        await asking.close()
+        await other.close()
+
+
+async def test_signin_page__a_wrong_code_says_so_in_a_sentence(nodes, sink: MailSink):
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    browser = Browserless(nyc.local)
+    try:
+        await ask_in(browser, member["email"])
+        code = await code_for(sink, member["email"])
+        wrong = "999999" if code != "999999" else "888888"
+        token = await browser.csrf("/")
+        resp = await browser.post("/signin/code", {"csrf_token": token, "email": member["email"], "code": wrong})
+        assert resp.status == 401
+        assert "That code is not right, or it has expired." in await resp.text()
+    finally:
+        await browser.close()
+
+
+async def test_signin_page__an_expired_link_says_so(nodes, sink: MailSink):
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    browser = Browserless(nyc.local)
+    try:
+        await ask_in(browser, member["email"])
+        link = (await link_for(sink, member["email"])).replace(nyc.url, "")
+        nyc.clock.offset_seconds = 11 * 60
+        status, html = await browser.get(link)
+        assert status == 401 and "This sign-in link has expired or was used already." in html
+    finally:
+        await browser.close()
+
+
+@pytest.mark.browser
+async def test_browser__a_member_signs_in_with_the_code_from_the_mail(nodes: Any, person: Any, sink: MailSink):
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    page = await person()
+    await page.goto(nyc.local + "/")
+    await page.fill("#signin-email", member["email"])
+    await page.get_by_role("button", name="Mail me a code").click()
+    await page.get_by_role("heading", name="Check your mail").wait_for()
+    await page.fill("#f-code", await code_for(sink, member["email"]))
+    await page.get_by_role("button", name="Sign in").click()
+    assert "You are signed in." in await page.locator("#flash").inner_text()
+
+
+@pytest.mark.browser
+async def test_browser__an_invitation_link_signs_the_member_in(nodes: Any, person: Any, sink: MailSink):
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    await nyc.api.ok("POST", f"/api/v1/members/{member['id']}/invite")
+    link = (await link_for(sink, member["email"])).replace(nyc.url, nyc.local)
+    page = await person()
+    await page.goto(link)
+    await page.get_by_role("heading", name="Welcome to WeCreate NYC").wait_for()
+    await page.get_by_role("button", name="Sign in").click()
+    assert "You are signed in." in await page.locator("#flash").inner_text()
+
+
+async def test_admin_members__the_operator_invites_a_member_by_mail(nodes, sink: MailSink):
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    operator = Browserless(nyc.local)
+    try:
+        await operator.sign_in(nyc.token, "/admin")
+        token = await operator.csrf("/admin/members")
+        resp = await operator.post(f"/admin/members/{member['id']}/invite", {"csrf_token": token}, follow=True)
+        assert "The invitation is on its way" in await resp.text()
+        assert "/signin/link/" in await link_for(sink, member["email"])
+    finally:
+        await operator.close()

@@ -22,6 +22,7 @@ from .backup import backup
 from .booking import COMMANDS as BOOKING_COMMANDS
 from .events import event
 from .local import init, node, operator_token, run
+from .tokens import token
 from .twins import key, twin
 
 # Options of the whole CLI that take a value, and the flag; a subcommand's own option of the same
@@ -134,7 +135,7 @@ def _report(exc: click.ClickException, as_json: bool) -> int:
     return exc.exit_code
 
 
-for _command in (init, run, operator_token, node, twin, demo, key, backup, event, *BOOKING_COMMANDS):
+for _command in (init, run, operator_token, node, twin, demo, key, backup, event, token, *BOOKING_COMMANDS):
     cli.add_command(_command)
 
 

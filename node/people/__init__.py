@@ -9,14 +9,17 @@ from aiohttp import web
 
 from node.core import Node
 
-from . import pages, routes
+from . import account_pages, import_page, import_routes, pages, routes
 from .service import PEOPLE, People
 
 
 def install(app: web.Application, node: Node) -> None:
     app[PEOPLE] = People(node)
+    app.add_routes(import_routes.routes)
     app.add_routes(routes.routes)
     app.add_routes(pages.routes)
+    app.add_routes(account_pages.routes)
+    app.add_routes(import_page.routes)
 
 
 __all__ = ["PEOPLE", "People", "install"]

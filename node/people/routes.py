@@ -70,3 +70,31 @@ async def invite(request: web.Request) -> web.Response:
     await require_operator(request)
     await people(request).signin.invite(request.match_info["id"])
     return json_response({"id": request.match_info["id"], "invited": True}, status=202)
+
+
+# -- named operator tokens --------------------------------------------------------------------
+
+
+class TokenBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+@routes.get("/api/v1/tokens")
+async def list_tokens(request: web.Request) -> web.Response:
+    await require_operator(request)
+    return json_response({"items": await people(request).accounts.list_operator_tokens()})
+
+
+@routes.post("/api/v1/tokens")
+async def create_token(request: web.Request) -> web.Response:
+    await require_operator(request)
+    body = await parse_body(request, TokenBody)
+    return json_response(await people(request).accounts.create_operator_token(body.name), status=201)
+
+
+@routes.delete("/api/v1/tokens/{id}")
+async def revoke_token(request: web.Request) -> web.Response:
+    await require_operator(request)
+    await people(request).accounts.revoke_operator_token(request.match_info["id"])
+    return json_response({"id": request.match_info["id"], "revoked": True})

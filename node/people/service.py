@@ -7,6 +7,7 @@ from aiohttp import web
 from node.booking.store import MemberRepository
 from node.core import Node
 
+from .accounts import Accounts
 from .signin import EmailSignIn
 
 
@@ -17,6 +18,7 @@ class People:
         self.node = node
         self.members = MemberRepository(node.store.db)
         self.signin = EmailSignIn(node, self.members)
+        self.accounts = Accounts(node, self.members)
 
 
 PEOPLE = web.AppKey("people", People)

@@ -24,6 +24,11 @@ def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
+def token_id(digest: bytes) -> str:
+    """A token's public id: the first 8 bytes of its hash, in hex (says nothing about the token)."""
+    return digest[:8].hex()
+
+
 class TokenRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -48,6 +53,32 @@ class TokenRepository:
         if row["expires_at"] is not None and row["expires_at"] <= iso(utcnow()):
             return None
         return Principal(role=row["role"], member_id=row["member_id"])
+
+    async def create_operator(self, tx: Connection, name: str) -> tuple[str, str]:
+        """A named operator token: (its id, the token, returned once)."""
+        token = await self.create(tx, "operator")
+        await tx.execute("UPDATE tokens SET name = ? WHERE hash = ?", (name, hash_token(token)))
+        return token_id(hash_token(token)), token
+
+    async def list_operator(self) -> list[dict[str, str | None]]:
+        rows = await self._db.fetch_all(
+            "SELECT hash, name, created_at, expires_at FROM tokens WHERE role = 'operator' ORDER BY created_at, hash"
+        )
+        return [
+            {"id": token_id(bytes(r["hash"])), "name": r["name"], "created_at": r["created_at"]}
+            | {"expires_at": r["expires_at"]}
+            for r in rows
+        ]
+
+    async def revoke_operator(self, tx: Connection, id_: str) -> bool:
+        cursor = await tx.execute(
+            "DELETE FROM tokens WHERE role = 'operator' AND lower(hex(substr(hash, 1, 8))) = ?", (id_.lower(),)
+        )
+        return cursor.rowcount > 0
+
+    async def revoke_member_tokens(self, tx: Connection, member_id: str) -> None:
+        """A member's API tokens (not their web sessions): renewing the token ends the old one."""
+        await tx.execute("DELETE FROM tokens WHERE member_id = ? AND role = 'member'", (member_id,))
 
     async def revoke(self, tx: Connection, token: str) -> None:
         await tx.execute("DELETE FROM tokens WHERE hash = ?", (hash_token(token),))

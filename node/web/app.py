@@ -59,7 +59,8 @@ def default_extensions() -> list[Extension]:
 
     from . import pages
 
-    return [mail.install, events.install, booking.install, people.install, pages.install, public.install, _install_openapi]
+    extensions = [mail.install, events.install, booking.install, people.install, pages.install, public.install]
+    return [*extensions, _install_openapi]
 
 
 def _install_openapi(app: web.Application, node: Node) -> None:

@@ -36,7 +36,6 @@ ALTER TABLE members ADD COLUMN calendar_secret TEXT;
 CREATE INDEX members_email ON members (email COLLATE NOCASE);
 CREATE UNIQUE INDEX members_oidc ON members (oidc_subject) WHERE oidc_subject IS NOT NULL;
 
--- Named operator tokens, listed and revoked by id (the token itself is still only a hash).
-ALTER TABLE tokens ADD COLUMN id TEXT;
+-- Named operator tokens, listed and revoked by an id made from their hash (the token itself
+-- is still never stored).
 ALTER TABLE tokens ADD COLUMN name TEXT;
-CREATE UNIQUE INDEX tokens_id ON tokens (id) WHERE id IS NOT NULL;

@@ -1,0 +1,79 @@
+"""The "My account" page: a member sees and renews their calendar address and API token,
+chooses whether to get reminders, downloads their data and can delete their account."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from node.store.tokens import Principal
+from node.web.pages.access import signed_in, signin_page
+from node.web.pages.forms import read_form
+from node.web.pages.render import flash, redirect, render
+
+from .service import people
+
+routes = web.RouteTableDef()
+MemberHandler = Callable[[web.Request, str], Awaitable[web.Response]]
+
+
+def member_only(handler: MemberHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.Response:
+        who = await signed_in(request, "member")
+        if who is None or who.member_id is None:
+            if request.method == "GET":
+                return await signin_page(request, "member")
+            return redirect(request, "/", flash("Please sign in again: your session has ended.", "info"))
+        return await handler(request, who.member_id)
+
+    return wrapped
+
+
+@routes.get("/account")
+@member_only
+async def account(request: web.Request, member_id: str) -> web.Response:
+    return await account_page(request, member_id)
+
+
+@routes.post("/account/calendar")
+@member_only
+async def renew_calendar(request: web.Request, member_id: str) -> web.Response:
+    url = await people(request).accounts.renew_calendar(member_id)
+    message = flash("Your calendar has a new address. The old one has stopped working: update your calendar app.")
+    return await account_page(request, member_id, message=message, calendar_url=url)
+
+
+@routes.post("/account/token")
+@member_only
+async def renew_token(request: web.Request, member_id: str) -> web.Response:
+    token = await people(request).accounts.renew_token(member_id)
+    message = flash("Here is your new API token. It is shown only now; your earlier token has stopped working.")
+    return await account_page(request, member_id, message=message, token=token)
+
+
+@routes.post("/account/reminders")
+@member_only
+async def reminders(request: web.Request, member_id: str) -> web.Response:
+    wanted = (await read_form(request)).get("wanted") == "yes"
+    await people(request).accounts.set_optional_mail(member_id, wanted)
+    text = "You will get a reminder the day before each visit." if wanted else "You will get no more reminders."
+    return redirect(request, "/account", flash(text))
+
+
+async def account_page(
+    request: web.Request, member_id: str, *, message: dict[str, str] | None = None, **extra: Any
+) -> web.Response:
+    accounts = people(request).accounts
+    member = await accounts.member(member_id)
+    context = {
+        "member": member,
+        "calendar_url": extra.get("calendar_url") or accounts.calendar_url(member),
+        "token": extra.get("token"),
+        "mail": accounts.node.mail.enabled,
+    }
+    who = Principal(role="member", member_id=member_id)
+    return render(request, "account.html", context, who=who, flash_now=message)

@@ -1,0 +1,217 @@
+"""Importing members from a CSV file, as management systems (Nexudus, OfficeRnD, Cobot) export them.
+
+All or nothing: every line is checked first; one error and nothing is written, and the answer
+lists each error with its line and column. Idempotent by e-mail: a member already here is
+updated when the file says something else about them, else left as they are. The file is
+bounded in bytes and rows. A cell that starts like a spreadsheet formula (`=cmd|...`) is kept
+as the text it is; the CSV export (`csv_cell`) writes it back with a leading apostrophe, so a
+spreadsheet never runs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from node.booking.members import EMAIL_PATTERN, LANGUAGE_PATTERN
+from node.booking.store import Member, MemberRepository
+from node.clock import iso
+from node.core import Node
+from node.store.tokens import hash_token
+
+# Header names as exports spell them, lower-cased and without spaces, dashes or underscores.
+ALIASES = {
+    "name": ("name", "displayname", "fullname", "membername", "customername", "coworkername", "nome"),
+    "first": ("firstname", "givenname"),
+    "last": ("lastname", "surname", "familyname"),
+    "email": ("email", "emailaddress", "mail", "e-mail"),
+    "language": ("language", "locale", "preferredlanguage", "lingua"),
+    "since": ("membersince", "since", "joined", "joinedat", "startdate", "createdat", "created", "signupdate"),
+}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_EMAIL = re.compile(EMAIL_PATTERN)
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    name: str
+    email: str
+    language: str | None
+    since: str | None
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, line: int, column: str, detail: str) -> None:
+        if len(self.errors) < 200:  # enough to fix a file; a wholly wrong file is not listed in full
+            self.errors.append({"line": line, "column": column, "detail": detail})
+
+    def view(self, dry_run: bool) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "dry_run": dry_run,
+        }
+
+
+class TooManyRows(Exception):
+    pass
+
+
+def csv_cell(value: str | None) -> str:
+    """A value for a CSV cell that a spreadsheet shows as text, never as a formula."""
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def decode(data: bytes) -> str | None:
+    """The file's text (UTF-8, with or without a byte-order mark); None if it is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def parse(text: str, max_rows: int, report: Report) -> list[Row]:
+    """The file's rows, checked; every problem is recorded in `report` with its line and column."""
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        report.error(1, "", "The file is empty: the first line must name the columns (name and email at least).")
+        return []
+    columns = _columns(header, report)
+    if columns is None:
+        return []
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    try:
+        for cells in _lines(reader):
+            if len(rows) >= max_rows:
+                raise TooManyRows
+            row = _row(reader.line_num, cells, columns, header, report)
+            if row is None:
+                continue
+            first = seen.setdefault(row.email.lower(), row.line)
+            if first != row.line:
+                report.error(row.line, header[columns["email"]], f"This e-mail address is already on line {first}.")
+                continue
+            rows.append(row)
+    except csv.Error as exc:
+        report.error(reader.line_num, "", f"The line cannot be read as CSV ({exc}). Check its quotes.")
+    return rows
+
+
+async def apply(node: Node, members: MemberRepository, rows: list[Row], report: Report, dry_run: bool) -> None:
+    """Create or update the members (one transaction; nothing written on a dry run)."""
+    now = iso(node.clock.now())
+    async with node.write() as work:
+        existing = await members.by_emails(work.tx)
+        for row in rows:
+            found = existing.get(row.email.lower())
+            if found is None:
+                report.created += 1
+                if not dry_run:
+                    secret = secrets.token_urlsafe(32)
+                    member = Member(
+                        secrets.token_hex(12), row.name, row.email, now, row.language, row.since, True, secret
+                    )
+                    await members.insert(work.tx, member, hash_token(secret))
+                continue
+            wanted = replace(found, display_name=row.name, language=row.language or found.language)
+            wanted = replace(wanted, member_since=row.since or found.member_since)
+            if wanted == found:
+                report.unchanged += 1
+                continue
+            report.updated += 1
+            if not dry_run:
+                await members.update_details(work.tx, wanted)
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    first_line = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _lines(reader: Any) -> Iterator[list[str]]:
+    for cells in reader:
+        if any(cell.strip() for cell in cells):  # blank lines (a trailing one, most often) are skipped
+            yield cells
+
+
+def _columns(header: list[str], report: Report) -> dict[str, int] | None:
+    found: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = re.sub(r"[\s_\-]", "", title.strip().lower())
+        for field_name, names in ALIASES.items():
+            if key in {n.replace("-", "") for n in names} and field_name not in found:
+                found[field_name] = index
+    missing = []
+    if "email" not in found:
+        missing.append("an e-mail column (email)")
+    if "name" not in found and "first" not in found:
+        missing.append("a name column (name, or first name and last name)")
+    if missing:
+        report.error(1, "", f"The first line must name {' and '.join(missing)}; it has: {', '.join(header)}.")
+        return None
+    return found
+
+
+def _row(line: int, cells: list[str], columns: dict[str, int], header: list[str], report: Report) -> Row | None:
+    def cell(field_name: str) -> str:
+        index = columns.get(field_name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    before = len(report.errors)
+    name = cell("name") or " ".join(p for p in (cell("first"), cell("last")) if p)
+    email, language, since_text = cell("email"), cell("language"), cell("since")
+    name_column = header[columns["name"]] if "name" in columns else header[columns["first"]]
+    if not name:
+        report.error(line, name_column, "The name is empty.")
+    elif len(name) > 100:
+        report.error(line, name_column, "The name is longer than 100 characters.")
+    if not _EMAIL.match(email) or len(email) > 254:
+        shown = f"“{email}” is not" if email else "The e-mail address is empty, not"
+        report.error(line, header[columns["email"]], f"{shown} an e-mail address like ada@example.org.")
+    if language and not _LANGUAGE.match(language):
+        report.error(line, header[columns["language"]], f"“{language}” is not a language code like en, it or pt-BR.")
+    since = _date(since_text)
+    if since_text and since is None:
+        report.error(line, header[columns["since"]], f"“{since_text}” is not a date like 2024-03-31.")
+    if len(report.errors) > before:
+        return None
+    return Row(line, name, email, language or None, since)
+
+
+def _date(text: str) -> str | None:
+    if not text:
+        return None
+    head = text.strip()[:10]
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(head, pattern).date().isoformat()
+        except ValueError:
+            continue
+    try:
+        return date.fromisoformat(head).isoformat()
+    except ValueError:
+        return None

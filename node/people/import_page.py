@@ -1,0 +1,60 @@
+"""Operator page: import members from a CSV file, with a dry run; errors shown per line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.store.tokens import Principal
+from node.web.pages.operator import operator_only, render_admin
+from node.web.pages.render import flash
+
+from .csvimport import Report, TooManyRows, apply, decode, parse
+from .service import people
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/admin/members/import")
+@operator_only
+async def import_form(request: web.Request, who: Principal) -> web.Response:
+    return render_admin(request, "admin_import.html", {"report": None}, who, "/admin/members")
+
+
+@routes.post("/admin/members/import")
+@operator_only
+async def import_file(request: web.Request, who: Principal) -> web.Response:
+    form = await request.post()
+    upload: Any = form.get("file")
+    dry_run = form.get("dry_run") == "yes"
+    data = upload.file.read() if hasattr(upload, "file") else b""
+    service = people(request)
+    report, rows = Report(), []
+    text = decode(data)
+    if not data:
+        report.error(1, "", "Choose a CSV file to import.")
+    elif text is None:
+        report.error(1, "", "The file is not UTF-8 text. Export it again as CSV (UTF-8).")
+    else:
+        try:
+            rows = parse(text, service.node.settings.people.import_max_rows, report)
+        except TooManyRows:
+            report.error(1, "", "The file has too many members; split it into smaller files.")
+    if not report.errors:
+        await apply(service.node, service.members, rows, report, dry_run)
+    message = _summary(report, dry_run)
+    context = {"report": report.view(dry_run)}
+    return render_admin(request, "admin_import.html", context, who, "/admin/members", message=message)
+
+
+def _summary(report: Report, dry_run: bool) -> dict[str, str]:
+    if report.errors:
+        count = len(report.errors)
+        return flash(f"The file has {count} error{'s' if count != 1 else ''}, so nothing was imported.", "error")
+    would = "would be" if dry_run else "were"
+    text = (
+        f"{report.created} new member{'s' if report.created != 1 else ''} {would} added, "
+        f"{report.updated} {would} updated and {report.unchanged} {'would stay' if dry_run else 'stayed'} as they were."
+    )
+    return flash(text + (" This was a dry run: nothing changed." if dry_run else ""), "info" if dry_run else "success")

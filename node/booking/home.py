@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from node.clock import iso, parse_iso
-from node.core import Node
+from node.core import Node, UnitOfWork
 from node.federation.client import Answer, PeerUnreachable, Response
 from node.federation.refusals import refusal
 from node.federation.sync import backoff_delay
@@ -32,10 +32,11 @@ from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin
+from .mails import ReservationMails
 from .members import MemberService
 from .periods import invalid, to_zone
 from .receipts import verify_receipt
-from .reservation_store import HomeInTransaction, HomeRepository, HomeReservation
+from .reservation_store import HomeInTransaction, HomeRepository, HomeReservation, ReceiptFacts
 from .store import Member
 
 HOST_TIMEOUT_SECONDS = 5.0
@@ -94,6 +95,7 @@ class HomeDesk:
         self.members = members
         self.timeout = HOST_TIMEOUT_SECONDS
         self.wake_retrier: asyncio.Event = asyncio.Event()
+        self.mails: ReservationMails | None = None  # set by Booking: mail members about their reservations
         self._rng = random.Random().uniform
 
     async def reserve(self, member_id: str, reservation_id: str, body: ReserveBody) -> tuple[int, dict[str, Any]]:
@@ -136,11 +138,15 @@ class HomeDesk:
                 facts = await verify_receipt(self.node, reservation, resp.json())
             except (Problem, ValueError) as exc:
                 return await self._unanswered(reservation, f"the host's receipt was refused: {exc}")
-            at = iso(self.node.clock.now())
-            stored = await self.node.store.db.decide(
-                lambda conn: HomeInTransaction(conn).store_receipt(reservation.id, facts, at)
-            )
-            return self._answer(stored)
+            if self.mails is None or not self.node.mail.enabled:  # no mail to write: one trip
+                at = iso(self.node.clock.now())
+                stored = await self.node.store.db.decide(
+                    lambda conn: HomeInTransaction(conn).store_receipt(reservation.id, facts, at)
+                )
+                return self._answer(stored)
+            async with self.node.write() as work:  # the member's mail is written with the receipt
+                await self._store_receipt(work, reservation.id, facts)
+            return self._answer(await self._get(reservation.id))
         return await self._refused(reservation, resp)
 
     def _answer(self, reservation: HomeReservation) -> tuple[int, dict[str, Any]]:
@@ -164,6 +170,8 @@ class HomeDesk:
         next_try = now + timedelta(seconds=max(1, math.ceil(delay)))
         async with self.node.write() as work:
             await self.repo.mark_unanswered(work.tx, reservation.id, error, iso(next_try), iso(now))
+            if reservation.tries == 0 and self.mails is not None:
+                await self.mails.still_pending(work, reservation)
         self.wake_retrier.set()
         # The receipt may have arrived meanwhile (another attempt's answer, or our inbox).
         return self._answer(await self._get(reservation.id))
@@ -218,8 +226,13 @@ class HomeDesk:
         if facts.status != "cancelled":
             raise Problem(ProblemType.PEER_UNREACHABLE, "the host answered the cancellation with a live receipt")
         async with self.node.write() as work:
-            await self.repo.store_receipt(work.tx, reservation.id, facts, iso(self.node.clock.now()))
+            await self._store_receipt(work, reservation.id, facts)
         return view(await self._get(reservation.id), self.zone)
+
+    async def _store_receipt(self, work: UnitOfWork, reservation_id: str, facts: ReceiptFacts) -> None:
+        stored = await self.repo.store_receipt(work.tx, reservation_id, facts, iso(self.node.clock.now()))
+        if stored and self.mails is not None:
+            await self.mails.receipt_stored(work, reservation_id)
 
     async def get_for(self, member_id: str, reservation_id: str) -> HomeReservation:
         """A member's own reservation; another member's is not found (never told apart)."""

@@ -33,17 +33,18 @@ async def _calendar(node: Node, member: Member, reservations: list[HomeReservati
     for reservation in reservations:
         if reservation.receipt is None:
             continue  # no time until the host has answered
-        host_name = names.get(reservation.host) or await _host_name(node, reservation.host)
+        host_name = names.get(reservation.host) or await host_name_of(node, reservation.host)
         names[reservation.host] = host_name
-        entries.append(await _entry(node, reservation, host_name))
+        entries.append(await reservation_entry(node, reservation, host_name))
     name = _("%(member)s: reservations abroad (%(space)s)", member=member.display_name, space=node.settings.node.name)
     return build_calendar(name, entries)
 
 
-async def _entry(node: Node, reservation: HomeReservation, host_name: str) -> CalendarEntry:
+async def reservation_entry(node: Node, reservation: HomeReservation, host_name: str) -> CalendarEntry:
+    """The reservation's VEVENT as the member's feed has it (mails use it too, so calendars match)."""
     assert reservation.receipt is not None
     receipt = reservation.receipt["object"]
-    what = await _what(node, reservation)
+    what = await what_of(node, reservation)
     return CalendarEntry(
         uid=f"{reservation.id}@gemellaggio",
         sequence=int(receipt["version"]) - 1,
@@ -64,7 +65,7 @@ async def _entry(node: Node, reservation: HomeReservation, host_name: str) -> Ca
     )
 
 
-async def _what(node: Node, reservation: HomeReservation) -> str:
+async def what_of(node: Node, reservation: HomeReservation) -> str:
     """The resource's or the event's name, from our replica of the host's slot or event."""
     if reservation.target_kind == "slot":
         slot = await node.store.objects.get("Slot", reservation.host, reservation.target_id)
@@ -75,6 +76,6 @@ async def _what(node: Node, reservation: HomeReservation) -> str:
     return event_text(event.object).title if event is not None else _("Event")
 
 
-async def _host_name(node: Node, host: str) -> str:
+async def host_name_of(node: Node, host: str) -> str:
     peer = await node.store.peers.get(host)
     return str(peer["name"]) if peer is not None else host

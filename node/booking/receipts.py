@@ -8,16 +8,18 @@ home, and match the reservation: its id, member, target and seats.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiosqlite import Connection
 
 from node.clock import iso
-from node.core import Node
+from node.core import Node, UnitOfWork
 from protocol.envelope import open_envelope, read_envelope, signer_of
 from protocol.models import Envelope, FederatedObject, ReservationReceipt
 from protocol.problems import Problem, ProblemType
 
+from .mails import ReservationMails
 from .periods import month_of
 from .reservation_store import HomeRepository, HomeReservation, ReceiptFacts
 
@@ -65,9 +67,10 @@ def facts_of(receipt: ReservationReceipt, envelope_json: str) -> ReceiptFacts:
 class ReceiptInbox:
     """The inbox acceptor for ReservationReceipt: receipts pushed by hosts, or pulled from their feeds."""
 
-    def __init__(self, node: Node, repo: HomeRepository) -> None:
+    def __init__(self, node: Node, repo: HomeRepository, mails: ReservationMails | None = None) -> None:
         self.node = node
         self.repo = repo
+        self.mails = mails
 
     async def check(self, peer_id: str, obj: FederatedObject) -> None:
         assert isinstance(obj, ReservationReceipt)
@@ -82,4 +85,9 @@ class ReceiptInbox:
 
     async def after_apply(self, tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
         assert isinstance(obj, ReservationReceipt)
-        await self.repo.store_receipt(tx, obj.id, facts_of(obj, envelope.model_dump_json()), iso(self.node.clock.now()))
+        facts = facts_of(obj, envelope.model_dump_json())
+        stored = await self.repo.store_receipt(tx, obj.id, facts, iso(self.node.clock.now()))
+        if stored and self.mails is not None:
+            # The inbox commits this transaction; the mail worker looks again just after.
+            await self.mails.receipt_stored(UnitOfWork(tx), obj.id)
+            asyncio.get_running_loop().call_later(0.2, self.node.mail.wake.set)

@@ -308,6 +308,20 @@ class HomeRepository:
         row = await self._db.fetch_one("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,))
         return HomeReservation.from_row(row) if row else None
 
+    async def get_in(self, tx: Connection, reservation_id: str) -> HomeReservation | None:
+        """Read inside a write transaction (sees what it wrote)."""
+        rows = list(await tx.execute_fetchall("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,)))
+        return HomeReservation.from_row(rows[0]) if rows else None
+
+    async def confirmed_starting(self, after: str, before: str) -> list[HomeReservation]:
+        """Confirmed reservations starting in [after, before) (UTC strings): reminder candidates."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM home_reservations WHERE status = 'confirmed' AND starts_at >= ? AND starts_at < ? "
+            "ORDER BY starts_at",
+            (after, before),
+        )
+        return [HomeReservation.from_row(r) for r in rows]
+
     async def for_member(self, member_id: str) -> list[HomeReservation]:
         rows = await self._db.fetch_all(
             "SELECT * FROM home_reservations WHERE member_id = ? ORDER BY COALESCE(starts_at, created_at), id",

@@ -10,6 +10,7 @@ from protocol.problems import Problem, ProblemType
 from .home import HomeDesk
 from .host import HostDesk
 from .ledger import Ledger
+from .mails import ReminderLoop, ReservationMails
 from .members import MemberService
 from .receipts import ReceiptInbox
 from .refresh import SlotRefresher
@@ -33,20 +34,24 @@ class Booking:
         self.host = HostDesk(node, hosted, self.refresher)
         self.slots = SlotService(node, self.resources, self.host)
         self.home = HomeDesk(node, HomeRepository(db), self.members)
+        self.mails = self.home.mails = ReservationMails(node, self.members.repo, self.home.repo)
+        self.reminders = ReminderLoop(self.mails)
         self.ledger = Ledger(node, self.host.hosted, self.home.repo)
         self.retrier = Retrier(self.home)
 
     def register(self) -> None:
         """Accept twins' slots and receipts in our inbox, and start the retrier."""
         self.node.inbox.accept("Slot", Acceptor(check=self._check_slot))
-        receipts = ReceiptInbox(self.node, self.home.repo)
+        receipts = ReceiptInbox(self.node, self.home.repo, self.mails)
         self.node.inbox.accept("ReservationReceipt", Acceptor(check=receipts.check, after_apply=receipts.after_apply))
         self.retrier.start()
         self.refresher.start()
+        self.reminders.start()
 
     async def close(self) -> None:
         await self.retrier.stop()
         await self.refresher.stop()
+        await self.reminders.stop()
 
     async def _check_slot(self, peer_id: str, obj: FederatedObject) -> None:
         # A slot is for the one twin it is offered to; we keep no replica of another twin's.

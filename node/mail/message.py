@@ -38,7 +38,8 @@ class Mail:
     paragraphs: tuple[str, ...]  # plain sentences; URLs become links in the HTML part
     member_id: str | None = None
     dedupe_key: str | None = None  # a mail with a key already in the outbox is not written again
-    unsubscribe_url: str | None = None  # set for optional mails only
+    unsubscribe_url: str | None = None  # optional mails only: the page a person opens
+    unsubscribe_post_url: str | None = None  # and the address mail software POSTs to (RFC 8058)
     calendar: CalendarPart | None = None
 
 
@@ -75,8 +76,8 @@ def compose(mail: Mail, sender: Sender, now: datetime) -> tuple[str, bytes]:
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office answers, please
-    if mail.unsubscribe_url:
-        msg["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+    if mail.unsubscribe_post_url:
+        msg["List-Unsubscribe"] = f"<{mail.unsubscribe_post_url}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     paragraphs = [*mail.paragraphs, *footer(mail, sender)]
     msg.set_content("\n\n".join(paragraphs) + "\n", charset="utf-8")

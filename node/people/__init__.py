@@ -9,7 +9,7 @@ from aiohttp import web
 
 from node.core import Node
 
-from . import account_pages, import_page, import_routes, pages, routes
+from . import account_pages, import_page, import_routes, pages, routes, unsubscribe
 from .service import PEOPLE, People
 
 
@@ -20,6 +20,7 @@ def install(app: web.Application, node: Node) -> None:
     app.add_routes(pages.routes)
     app.add_routes(account_pages.routes)
     app.add_routes(import_page.routes)
+    app.add_routes(unsubscribe.routes)
 
 
 __all__ = ["PEOPLE", "People", "install"]

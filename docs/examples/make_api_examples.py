@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import tempfile
 import uuid
@@ -31,11 +32,15 @@ for _path in (REPO, Path(__file__).resolve().parent):  # run as a script from an
 
 import aiohttp  # noqa: E402
 from api_doc import render  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 from node.logs import configure_logging  # noqa: E402
+from node.mail.sink import MailSink  # noqa: E402
+from node.mail.unsubscribe import signature  # noqa: E402
 from protocol.envelope import seal  # noqa: E402
 from protocol.httpsig import sign_request  # noqa: E402
 from protocol.models import MemberPass, ReservationRequest, Target, Terms, TwinningProposal  # noqa: E402
+from tests.support.mail import mail_config, wait_for_mail  # noqa: E402
 from tests.support.nodes import InProcessNode, eventually  # noqa: E402
 from tests.support.objects import make_event  # noqa: E402
 
@@ -80,9 +85,14 @@ class Recorder:
         *,
         token: str | None = None,
         signer: InProcessNode | None = None,
+        csv: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> Any:
         raw = None if body is None else json.dumps(body, indent=2, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"} if raw else {}
+        if csv is not None:
+            raw, headers = csv.encode(), {"Content-Type": "text/csv"}
+        headers |= extra_headers or {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if signer is not None:
@@ -110,7 +120,9 @@ class Recorder:
 
 
 async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
-    home = await InProcessNode.create(root, "Home", "Europe/Rome")
+    sink = MailSink()  # Home mails sign-in codes and invitations here
+    await sink.start()
+    home = await InProcessNode.create(root, "Home", "Europe/Rome", config=mail_config(sink.port))
     twin_node = await InProcessNode.create(root, "Twin", "America/New_York")
     guest = await InProcessNode.create(root, "Guest", "Asia/Tokyo")
     session = aiohttp.ClientSession()
@@ -212,6 +224,7 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
     rec.secrets[member["calendar_url"].split("secret=")[1]] = "<calendar secret>"
     leaving = await home.api.ok("POST", "/api/v1/members", {"display_name": "Bo", "email": "bo@home.example"})
     await call("listMembers", "GET", "/api/v1/members", token=home.token)
+    await people_examples(rec, home, sink, member)
     await call("removeMember", "DELETE", f"/api/v1/members/{leaving['id']}", token=home.token)
     await call("listEvents", "GET", f"/api/v1/events?from={day}&to={day + timedelta(days=1)}", token=member["token"])
     await call("getEvent", "GET", f"/api/v1/events/{event['id']}", token=member["token"])
@@ -311,7 +324,43 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
     for node in (visitor, guest, twin_node, home):
         await node.stop()
         await node.close_session()
+    await sink.stop()
     return rec, facts
+
+
+async def people_examples(rec: Recorder, home: InProcessNode, sink: MailSink, member: dict[str, Any]) -> None:
+    """Sign-in by e-mail, invitations, CSV import, exports, operator tokens, unsubscribe."""
+    call = rec.call
+    asked = await call("askSignInCode", "POST", "/api/v1/auth/email", {"email": "ada@home.example"})
+    rec.secrets[asked["binding"]] = "<browser binding>"
+    mails = await wait_for_mail(sink, "ada@home.example")
+    code = re.search(r"is (\d{3}) (\d{3})", mails[-1].text())
+    assert code is not None
+    rec.secrets["".join(code.groups())] = "<code from the mail>"
+    signed = await call(
+        "verifySignInCode",
+        "POST",
+        "/api/v1/auth/email/verify",
+        {"email": "ada@home.example", "code": "".join(code.groups())},
+        extra_headers={"Gemella-Signin": asked["binding"]},
+    )
+    rec.secrets[signed["token"]] = "<member token>"
+    await call("inviteMember", "POST", f"/api/v1/members/{member['id']}/invite", token=home.token)
+    members_csv = "Full Name,Email,Language,Member Since\nGiulia Rossi,giulia@home.example,it,2024-02-15\n"
+    await call("importMembers", "POST", "/api/v1/members/import?dry_run=true", csv=members_csv, token=home.token)
+    await call("exportMembersCsv", "GET", "/api/v1/members.csv", token=home.token)
+    await call("exportMember", "GET", f"/api/v1/members/{member['id']}/export", token=home.token)
+    await call("exportMine", "GET", "/api/v1/me/export", token=member["token"])
+    made = await call("createOperatorToken", "POST", "/api/v1/tokens", {"name": "nightly backup"}, token=home.token)
+    rec.secrets[made["token"]] = "<new operator token>"
+    await call("listOperatorTokens", "GET", "/api/v1/tokens", token=home.token)
+    await call("revokeOperatorToken", "DELETE", f"/api/v1/tokens/{made['id']}", token=home.token)
+    raw = home.node.keys.current.private_key().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    sig = signature(raw, member["id"])
+    rec.secrets[sig] = "<signature>"
+    await call("unsubscribe", "POST", f"/api/v1/unsubscribe/{member['id']}/{sig}")
 
 
 def _reservation_request(home_node: InProcessNode, host: InProcessNode, rid: str, slot_id: str) -> dict[str, Any]:

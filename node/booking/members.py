@@ -1,8 +1,8 @@
 """Members of this space, and the short-lived signed passes that introduce them to a host.
 
 A pass carries an opaque member id and a display name: the least a host needs to know.
-Removing a member deletes their personal data and tokens; their reservations keep only the
-opaque id.
+Erasing a member (node/people/erasure.py) deletes their personal data and tokens; their
+reservations keep only the opaque id.
 """
 
 from __future__ import annotations
@@ -79,13 +79,6 @@ class MemberService:
 
     async def list(self) -> list[dict[str, Any]]:
         return [m.view() for m in await self.repo.list()]
-
-    async def remove(self, member_id: str) -> None:
-        """Delete the member's personal data and every token; reservations keep the opaque id."""
-        async with self.node.write() as work:
-            if not await self.repo.delete(work.tx, member_id):
-                raise Problem(ProblemType.NOT_FOUND, f"no member {member_id}")
-            await self.node.store.tokens.revoke_member(work.tx, member_id)
 
     def issue_pass(self, member: Member) -> dict[str, Any]:
         """A signed MemberPass for a request abroad: the one issued earlier while it has more than

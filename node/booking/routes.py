@@ -87,13 +87,6 @@ async def list_members(request: web.Request) -> web.Response:
     return json_response({"items": await booking(request).members.list()})
 
 
-@routes.delete("/api/v1/members/{id}")
-async def remove_member(request: web.Request) -> web.Response:
-    await require_operator(request)
-    await booking(request).members.remove(request.match_info["id"])
-    return json_response({"id": request.match_info["id"], "deleted": True})
-
-
 # -- reservations abroad (member) ----------------------------------------------------------------
 
 

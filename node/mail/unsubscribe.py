@@ -25,4 +25,4 @@ def signature(private_bytes: bytes, member_id: str) -> str:
 
 
 def is_valid(private_bytes: bytes, member_id: str, given: str) -> bool:
-    return hmac.compare_digest(signature(private_bytes, member_id), given)
+    return hmac.compare_digest(signature(private_bytes, member_id).encode(), given.encode("utf-8", "replace"))

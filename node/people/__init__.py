@@ -10,11 +10,22 @@ from aiohttp import web
 from node.core import Node
 
 from . import account_pages, import_page, import_routes, pages, routes, unsubscribe
+from .erasure import erasure_acceptor
 from .service import PEOPLE, People
 
 
 def install(app: web.Application, node: Node) -> None:
-    app[PEOPLE] = People(node)
+    service = app[PEOPLE] = People(node)
+
+    def open_people(opened: Node) -> None:
+        opened.inbox.accept("MemberErasure", erasure_acceptor(opened))
+        service.chores.start()
+
+    async def close_people(app: web.Application) -> None:
+        await service.chores.stop()
+
+    node.on_open.append(open_people)
+    app.on_shutdown.append(close_people)
     app.add_routes(import_routes.routes)
     app.add_routes(routes.routes)
     app.add_routes(pages.routes)

@@ -4,6 +4,7 @@ chooses whether to get reminders, downloads their data and can delete their acco
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,7 +13,8 @@ from aiohttp import web
 from node.store.tokens import Principal
 from node.web.pages.access import signed_in, signin_page
 from node.web.pages.forms import read_form
-from node.web.pages.render import flash, redirect, render
+from node.web.pages.render import flash, redirect, render, simple_page
+from node.web.pages.sessions import clear_session_cookie
 
 from .service import people
 
@@ -62,6 +64,34 @@ async def reminders(request: web.Request, member_id: str) -> web.Response:
     await people(request).accounts.set_optional_mail(member_id, wanted)
     text = "You will get a reminder the day before each visit." if wanted else "You will get no more reminders."
     return redirect(request, "/account", flash(text))
+
+
+@routes.get("/account/export")
+@member_only
+async def export(request: web.Request, member_id: str) -> web.Response:
+    data = await people(request).erasure.export(member_id)
+    headers = {"Content-Disposition": 'attachment; filename="my-data.json"'}
+    return web.json_response(data, headers=headers, dumps=_dumps)
+
+
+@routes.post("/account/delete")
+@member_only
+async def delete(request: web.Request, member_id: str) -> web.Response:
+    node = people(request).node
+    await people(request).erasure.erase(member_id)
+    response = simple_page(
+        request,
+        200,
+        "Your account is deleted",
+        f"{node.settings.node.name} no longer holds your name, e-mail address or tokens, and the spaces you "
+        "visited are told to delete your name. Your future reservations abroad are cancelled.",
+    )
+    clear_session_cookie(response, node)
+    return response
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
 async def account_page(

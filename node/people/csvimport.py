@@ -58,7 +58,9 @@ class Report:
 
     def error(self, line: int, column: str, detail: str) -> None:
         if len(self.errors) < 200:  # enough to fix a file; a wholly wrong file is not listed in full
-            self.errors.append({"line": line, "column": column, "detail": detail})
+            # `field` and `message` too, as every validation problem's errors have them.
+            error = {"line": line, "column": column, "detail": detail}
+            self.errors.append(error | {"field": column or "(file)", "message": f"line {line}: {detail}"})
 
     def view(self, dry_run: bool) -> dict[str, Any]:
         return {

@@ -84,6 +84,21 @@ async def invite(request: web.Request, who: Principal) -> web.Response:
     return await act(request, "/admin/members", "send the invitation", run)
 
 
+@routes.post("/admin/members/{id}/remove")
+@operator_only
+async def remove(request: web.Request, who: Principal) -> web.Response:
+    member_id = request.match_info["id"]
+
+    async def run() -> str:
+        done = await people(request).erasure.erase(member_id)
+        text = "The member is erased: their name, e-mail, tokens, sessions and mails are deleted"
+        if done["hosts"]:
+            text += f", and the {len(done['hosts'])} space(s) they visited are told to delete their name"
+        return text + "."
+
+    return await act(request, "/admin/members", "remove the member", run)
+
+
 def _binding(request: web.Request) -> str:
     return request.cookies.get(BINDING_COOKIE, "")
 

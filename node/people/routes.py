@@ -13,9 +13,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from node.booking.members import EMAIL_PATTERN
-from node.web.auth import require_operator
+from node.web.auth import require_member, require_operator, require_user
 from node.web.errors import json_response, parse_body
 from node.web.keys import NODE
+from protocol.problems import Problem, ProblemType
 
 from .service import people
 
@@ -98,3 +99,33 @@ async def revoke_token(request: web.Request) -> web.Response:
     await require_operator(request)
     await people(request).accounts.revoke_operator_token(request.match_info["id"])
     return json_response({"id": request.match_info["id"], "revoked": True})
+
+
+# -- their data is theirs -------------------------------------------------------------------------
+
+
+@routes.get("/api/v1/me/export")
+async def export_mine(request: web.Request) -> web.Response:
+    who = await require_member(request)
+    assert who.member_id is not None
+    return _download(await people(request).erasure.export(who.member_id))
+
+
+@routes.get("/api/v1/members/{id}/export")
+async def export_member(request: web.Request) -> web.Response:
+    await require_operator(request)
+    return _download(await people(request).erasure.export(request.match_info["id"]))
+
+
+@routes.delete("/api/v1/members/{id}")
+async def erase_member(request: web.Request) -> web.Response:
+    """The operator erases a member; a member may erase themselves."""
+    who = await require_user(request)
+    if who.role != "operator" and who.member_id != request.match_info["id"]:
+        raise Problem(ProblemType.FORBIDDEN, "a member may erase only their own account")
+    return json_response(await people(request).erasure.erase(request.match_info["id"]))
+
+
+def _download(data: dict[str, object]) -> web.Response:
+    headers = {"Content-Disposition": 'attachment; filename="my-data.json"'}
+    return json_response(data, headers=headers)

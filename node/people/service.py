@@ -8,6 +8,7 @@ from node.booking.store import MemberRepository
 from node.core import Node
 
 from .accounts import Accounts
+from .erasure import Chores, Erasure
 from .signin import EmailSignIn
 
 
@@ -19,6 +20,8 @@ class People:
         self.members = MemberRepository(node.store.db)
         self.signin = EmailSignIn(node, self.members)
         self.accounts = Accounts(node, self.members)
+        self.erasure = Erasure(node, self.members, self.accounts)
+        self.chores = Chores(node)
 
 
 PEOPLE = web.AppKey("people", People)

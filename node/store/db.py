@@ -51,6 +51,8 @@ class Database:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across process crashes
         await conn.execute("PRAGMA busy_timeout = 5000")
+        # Deleted rows are overwritten with zeros: an erased member's name must not stay in the file.
+        await conn.execute("PRAGMA secure_delete = ON")
         return conn
 
     @asynccontextmanager
@@ -100,6 +102,11 @@ class Database:
             # methods do it (the sqlite3 connection may only be used on that thread).
             result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
             return result
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it, so that deleted data leaves the -wal file too."""
+        assert self._writer is not None, "database is not open"
+        async with self._lock:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # One trip to the connection's thread per query (execute + fetch + close would be three): under
     # load each trip waits its turn in the event loop, so trips, not SQL, set the latency.

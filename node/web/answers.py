@@ -282,6 +282,8 @@ class MemberView(Answer):
     id: str
     display_name: str
     email: str
+    language: str | None = Field(description="A BCP 47 language tag, e.g. it or pt-BR.")
+    member_since: str | None = Field(description="YYYY-MM-DD, from the space's records.")
     created_at: str
 
 
@@ -294,9 +296,18 @@ class MemberList(Answer):
     items: list[MemberView]
 
 
+class NotCancelled(Answer):
+    id: str
+    problem: str = Field(description="Why the host did not cancel it (the erasure notice still reaches the host).")
+
+
 class MemberRemoved(Answer):
     id: str
     deleted: Literal[True]
+    erased: Literal[True]
+    cancelled: list[str] = Field(description="Future reservations abroad cancelled at their hosts.")
+    not_cancelled: list[NotCancelled]
+    hosts: list[str] = Field(description="The hosts sent a signed MemberErasure, so they delete the name.")
 
 
 class TargetView(Answer):

@@ -16,6 +16,7 @@ from node.booking.members import MemberBody
 from node.booking.resources import ResourceBody
 from node.booking.slots import SlotBody
 from node.events.bodies import EventCreate, EventPatch, ExportBody, ResolveBody
+from node.people.api_doc import OPERATIONS as PEOPLE
 from protocol.models import PROTOCOL_VERSION, Envelope, FeedPage, InboxResult
 from protocol.problems import ProblemType as P
 
@@ -148,11 +149,9 @@ BOOKING = [
        {200: a.TwinSlots}, (P.NOT_TWINNED, P.VALIDATION_ERROR), query=WINDOW, tag="booking",
        description="`id` is the twinning id or the twin's node URL."),
     Op("POST", "/api/v1/members", "addMember", "Add a member (their token is shown once)", OPERATOR,
-       {201: a.NewMember}, body=MemberBody, tag="members"),
+       {201: a.NewMember}, (P.CONFLICT,), body=MemberBody, tag="members"),
     Op("GET", "/api/v1/members", "listMembers", "This space's members", OPERATOR, {200: a.MemberList},
        tag="members"),
-    Op("DELETE", "/api/v1/members/{id}", "removeMember", "Remove a member and their personal data", OPERATOR,
-       {200: a.MemberRemoved}, (P.NOT_FOUND,), tag="members"),
     Op("PUT", "/api/v1/reservations/{id}", "reserve", "Reserve a slot or an event place at a twin", MEMBER,
        {201: a.Reservation, 200: a.Reservation, 202: a.Reservation},
        (P.CONFLICT, P.NOT_FOUND, P.NOT_TWINNED, P.PEER_UNREACHABLE, *HOST_REFUSALS), body=ReserveBody,
@@ -208,7 +207,7 @@ FEDERATION = [
 
 # fmt: on
 
-OPERATIONS: list[Op] = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *FEDERATION]
+OPERATIONS: list[Op] = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION]
 TAGS = [
     {"name": "public", "description": "Anyone may call these."},
     {"name": "twins", "description": "Twinnings, delivery and keys (operator)."},
@@ -216,6 +215,7 @@ TAGS = [
     {"name": "booking", "description": "Resources, slots and the ledger (operator), twins' slots (members)."},
     {"name": "members", "description": "This space's members (operator)."},
     {"name": "reservations", "description": "Reserving abroad (members)."},
+    {"name": "people", "description": "Signing in by e-mail, operator tokens, mail preferences."},
     {"name": "federation", "description": "Node to node: RFC 9421 signed requests from twins only."},
 ]
 

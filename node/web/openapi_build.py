@@ -88,6 +88,7 @@ class Op:
     query: tuple[Query, ...] = ()
     description: str = ""
     tag: str = ""
+    raw_body: Media | None = None  # a body that is not JSON (a CSV file)
 
     def all_problems(self) -> list[ProblemType]:
         """Every problem type this operation can answer, by status then name."""
@@ -185,6 +186,9 @@ def _operation(op: Op, refs: Refs) -> dict[str, Any]:
             "required": op.body_required,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
+    if op.raw_body is not None and op.raw_body.media is not None:
+        media = {op.raw_body.media: {"schema": op.raw_body.schema}}
+        result["requestBody"] = {"required": True, "description": op.raw_body.description, "content": media}
     result["responses"] = _responses(op, refs)
     return result
 

@@ -21,6 +21,7 @@ from .federation import (
     Signature,
 )
 from .node import PROTOCOL_VERSION, Endpoints, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
+from .people import MemberErasure
 from .twinning import (
     Allowance,
     BookingRules,
@@ -41,6 +42,7 @@ AnyObject = Annotated[
     | MemberPass
     | ReservationRequest
     | ReservationReceipt
+    | MemberErasure
     | NodeDocument,
     Field(discriminator="type"),
 ]
@@ -59,6 +61,7 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
         MemberPass,
         ReservationRequest,
         ReservationReceipt,
+        MemberErasure,
         NodeDocument,
     )
 }
@@ -91,6 +94,7 @@ __all__ = [
     "InboxResult",
     "ItemResult",
     "KeyRotation",
+    "MemberErasure",
     "MemberPass",
     "NodeDocument",
     "ObjectRef",

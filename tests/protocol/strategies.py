@@ -29,6 +29,7 @@ from protocol.models import (
     EventText,
     FederatedObject,
     KeyRotation,
+    MemberErasure,
     MemberPass,
     NodeDocument,
     ObjectRef,
@@ -330,6 +331,19 @@ def member_passes(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None
     )
 
 
+@st.composite
+def member_erasures(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> MemberErasure:
+    home = draw(_or_any_node(origins))
+    return MemberErasure(
+        origin=home,
+        id=draw(idents()),
+        version=draw(versions()),
+        member_id=draw(idents()),
+        home=home,
+        erased_at=draw(instants()),
+    )
+
+
 def home_key() -> SigningKey:
     """A fixed key for the member passes nested in reservation requests (Ed25519 is deterministic)."""
     seed = hashlib.sha256(b"gemellaggio test home key").digest()
@@ -430,6 +444,7 @@ OBJECT_STRATEGIES: dict[str, Any] = {
     "MemberPass": member_passes,
     "ReservationRequest": reservation_requests,
     "ReservationReceipt": reservation_receipts,
+    "MemberErasure": member_erasures,
     "NodeDocument": node_documents,
 }
 

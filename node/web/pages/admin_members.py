@@ -15,7 +15,7 @@ from protocol.problems import Problem
 
 from .forms import build, read_form
 from .messages import operator_sentence
-from .operator import act, operator_only, render_admin
+from .operator import operator_only, render_admin
 from .render import flash
 
 routes = web.RouteTableDef()
@@ -46,18 +46,6 @@ async def add(request: web.Request, who: Principal) -> web.Response:
         return await _page(request, who, message=message, form=fields)
     text = _("Added %(name)s. Give them the token below now: it is shown only this once.", name=created["display_name"])
     return await _page(request, who, message=flash(text), created=created)
-
-
-@routes.post("/admin/members/{id}/remove")
-@operator_only
-async def remove(request: web.Request, who: Principal) -> web.Response:
-    member_id = request.match_info["id"]
-
-    async def run() -> str:
-        await request.app[NODE].services["booking"].members.remove(member_id)
-        return _("The member is removed: their name, email, tokens and sessions are deleted.")
-
-    return await act(request, "/admin/members", _("remove the member"), run)
 
 
 async def _page(

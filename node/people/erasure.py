@@ -1,0 +1,175 @@
+"""A member's data is theirs: everything the node holds about them as JSON, and erasure.
+
+Erasure (by the member or the operator) cancels their future reservations abroad at each
+host (which sends the cancelled receipts), deletes their personal data here (member row,
+tokens, sign-in codes, mails), and sends each host they visited a signed `MemberErasure`
+so that the host deletes their display name too. Hosts also forget visitors' names
+`people.visitor_name_days` after the visit. The database overwrites deleted rows with zeros
+and its write-ahead log is emptied after an erasure, so the bytes are gone from the files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from aiosqlite import Connection
+
+from node.booking.home import view
+from node.booking.store import MemberRepository
+from node.clock import iso
+from node.core import Node, UnitOfWork
+from node.federation.inbox import Acceptor
+from protocol.envelope import Envelope
+from protocol.models import FederatedObject, MemberErasure
+from protocol.problems import Problem, ProblemType
+
+from .accounts import Accounts
+from .store import SignInRepository
+
+log = structlog.get_logger("node.people")
+CHORES_SECONDS = 3600.0
+
+
+class Erasure:
+    def __init__(self, node: Node, members: MemberRepository, accounts: Accounts) -> None:
+        self.node = node
+        self.members = members
+        self.accounts = accounts
+
+    async def export(self, member_id: str) -> dict[str, Any]:
+        """Everything this node holds about the member."""
+        member = await self.accounts.member(member_id)
+        desk = self.node.services["booking"].home
+        tokens = await self.node.store.db.fetch_all(
+            "SELECT role, name, created_at, expires_at FROM tokens WHERE member_id = ? ORDER BY created_at",
+            (member_id,),
+        )
+        mails = await self.node.mail.for_member(member_id)
+        return {
+            "exported_at": iso(self.node.clock.now()),
+            "node": {"id": self.node.id, "name": self.node.settings.node.name},
+            "member": {
+                **member.view(),
+                "reminders": member.optional_mail,
+                "calendar_url": self.accounts.calendar_url(member),
+            },
+            "reservations": [view(r, desk.zone) for r in await desk.repo.for_member(member_id)],
+            "tokens": [dict(t) for t in tokens],
+            "mails": [
+                {"subject": m.subject, "to": m.recipient, "kind": m.kind, "status": m.status}
+                | {"created_at": m.created_at, "sent_at": m.sent_at}
+                for m in mails
+            ],
+        }
+
+    async def erase(self, member_id: str) -> dict[str, Any]:
+        member = await self.accounts.member(member_id)
+        desk = self.node.services["booking"].home
+        now = self.node.clock.now()
+        reservations = await desk.repo.for_member(member_id)
+        cancelled, left = [], []
+        for reservation in reservations:
+            if reservation.status == "confirmed" and (reservation.starts_at or "") > iso(now):
+                try:
+                    await desk.cancel(member_id, reservation.id)
+                    cancelled.append(reservation.id)
+                except Problem as problem:  # too late to cancel, or the host is down: the notice still goes
+                    left.append({"id": reservation.id, "problem": problem.kind.value})
+        hosts = sorted({r.host for r in reservations})
+        async with self.node.write() as work:
+            for reservation in reservations:
+                if reservation.status == "pending":
+                    await desk.repo.mark_rejected(work.tx, reservation.id, "member-left", iso(now))
+            await self._delete(work, member_id, member.email)
+            notice = MemberErasure(
+                origin=self.node.id,
+                id=str(uuid.uuid4()),
+                version=1,
+                member_id=member_id,
+                home=self.node.id,
+                erased_at=now,
+            )
+            if hosts:
+                await self.node.publish(work, notice, hosts)
+        await self.node.store.db.checkpoint()
+        done = {"cancelled": cancelled, "not_cancelled": left, "hosts": hosts}
+        return {"id": member_id, "deleted": True, "erased": True, **done}
+
+    async def _delete(self, work: UnitOfWork, member_id: str, email: str) -> None:
+        if not await self.members.delete(work.tx, member_id):
+            raise Problem(ProblemType.NOT_FOUND, f"no member {member_id}")
+        await self.node.store.tokens.revoke_member(work.tx, member_id)
+        await SignInRepository().forget_member(work.tx, member_id, email)
+        await self.node.mail.forget_member(work.tx, member_id, email)
+
+
+# -- as host ------------------------------------------------------------------------------------
+
+
+async def _purge_names(tx: Connection, where: str, params: tuple[Any, ...]) -> int:
+    cursor = await tx.execute(
+        f"UPDATE hosted_reservations SET display_name = '' WHERE display_name != '' AND {where}", params
+    )
+    return cursor.rowcount
+
+
+def erasure_acceptor(node: Node) -> Acceptor:
+    """The inbox's handling of MemberErasure: only the member's home may erase them; names go."""
+
+    async def check(peer_id: str, obj: FederatedObject) -> None:
+        assert isinstance(obj, MemberErasure)
+        if obj.home != peer_id:
+            raise Problem(ProblemType.FORBIDDEN, f"only {obj.home} may erase its members")
+
+    async def apply(tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
+        assert isinstance(obj, MemberErasure)
+        await _purge_names(tx, "home = ? AND member_id = ?", (obj.home, obj.member_id))
+        # After the inbox commits, empty the write-ahead log so the old name leaves the files.
+        asyncio.get_running_loop().call_later(0.2, _checkpoint_soon, node)
+
+    return Acceptor(check=check, after_apply=apply)
+
+
+def _checkpoint_soon(node: Node) -> None:
+    task = asyncio.ensure_future(node.store.db.checkpoint())
+    task.add_done_callback(lambda t: t.exception() and log.warning("checkpoint_failed", error=str(t.exception())))
+
+
+class Chores:
+    """Hourly: hosts forget visitors' display names `visitor_name_days` after the visit."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self._task: asyncio.Task[None] | None = None
+
+    async def forget_old_visitors(self) -> int:
+        days = self.node.settings.people.visitor_name_days
+        before = iso(self.node.clock.now() - timedelta(days=days))
+        async with self.node.write() as work:
+            purged = await _purge_names(work.tx, "ends_at < ?", (before,))
+        if purged:
+            await self.node.store.db.checkpoint()
+        return purged
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="people-chores")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.forget_old_visitors()
+            except Exception:  # a bug must not stop the chores for good; log it and try again later
+                log.exception("people_chores_error")
+            await asyncio.sleep(CHORES_SECONDS)

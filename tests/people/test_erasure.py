@@ -1,0 +1,130 @@
+"""Their data is theirs: export, and erasure that reaches the hosts (checked in the SQLite files' bytes)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from node.mail.sink import MailSink
+from node.people import PEOPLE
+from tests.support.mail import mail_config, wait_for_mail
+from tests.support.nodes import InProcessNode, eventually, twin
+from tests.web.support import LONDON_ZONE, NYC_ZONE, TERMS
+
+NAME, EMAIL = "Zelda Quintessa", "zelda.quintessa@example.org"
+
+
+async def setup(nodes: Any, sink: MailSink, **nyc_config: Any) -> tuple[InProcessNode, InProcessNode, dict, dict]:
+    nyc = await nodes("WeCreate NYC", NYC_ZONE, config=nyc_config)
+    london = await nodes("TheCube London", LONDON_ZONE, config=mail_config(sink.port))
+    await twin(nyc, london, offer=TERMS, request=TERMS)
+    resource = await nyc.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Hot desks", "capacity": 10})
+    day = datetime.now(ZoneInfo(NYC_ZONE)).date() + timedelta(days=2)
+    body = {
+        "resource_id": resource["id"],
+        "twin_id": london.url,
+        "starts_at": f"{day}T09:00",
+        "ends_at": f"{day}T18:00",
+    }
+    slot = await nyc.api.ok("POST", "/api/v1/slots", {**body, "seats": 4})
+    member = await london.api.ok("POST", "/api/v1/members", {"display_name": NAME, "email": EMAIL})
+    await eventually(lambda: london.node.store.objects.get("Slot", nyc.url, slot["id"]), lambda f: f is not None)
+    reserve = {"slot_id": slot["id"], "twin_id": nyc.url, "seats": 1}
+    status, reservation = await london.api.call(
+        "PUT", f"/api/v1/reservations/{uuid.uuid4()}", reserve, token=member["token"]
+    )
+    assert status == 201, reservation
+    await wait_for_mail(sink, EMAIL)
+    return nyc, london, member, reservation
+
+
+def files_hold(directory: Path, *needles: str) -> list[str]:
+    """Which of the node's SQLite files (database, -wal, -shm) contain any of `needles` as bytes."""
+    found = []
+    for path in directory.glob("node.db*"):
+        data = path.read_bytes()
+        found += [f"{path.name}: {n}" for n in needles if n.encode() in data or n.encode("utf-16-le") in data]
+    return found
+
+
+async def test_export__a_member_downloads_everything_held_about_them(nodes, sink: MailSink):
+    _nyc, london, member, reservation = await setup(nodes, sink)
+    mine = await london.api.ok("GET", "/api/v1/me/export", token=member["token"])
+    assert mine["member"]["email"] == EMAIL and mine["member"]["display_name"] == NAME
+    assert [r["id"] for r in mine["reservations"]] == [reservation["id"]]
+    assert mine["reservations"][0]["receipt"]["signature"]
+    assert next(m["subject"] for m in mine["mails"]).startswith("Confirmed:")
+    assert {t["role"] for t in mine["tokens"]} == {"member"} and "hash" not in mine["tokens"][0]
+    theirs = await london.api.ok("GET", f"/api/v1/members/{member['id']}/export")
+    assert theirs["member"] == mine["member"] and theirs["reservations"] == mine["reservations"]
+    status, _ = await london.api.call("GET", f"/api/v1/members/{member['id']}/export", token=member["token"])
+    assert status == 403
+
+
+async def test_erasure__cancels_abroad_and_leaves_the_name_in_no_database_file(nodes, sink: MailSink):
+    nyc, london, member, reservation = await setup(nodes, sink)
+    assert files_hold(nyc.directory, NAME), "the host should hold the visitor's name before the erasure"
+    done = await london.api.ok("DELETE", f"/api/v1/members/{member['id']}", token=member["token"])
+    assert done["erased"] is True and done["cancelled"] == [reservation["id"]] and done["hosts"] == [nyc.url]
+    hosted = await nyc.node.store.db.fetch_all("SELECT status, display_name, member_id FROM hosted_reservations")
+    assert [(r["status"], r["member_id"]) for r in hosted] == [("cancelled", member["id"])]
+    await eventually(lambda: _hosted_names(nyc), [""])  # the signed erasure notice reached the host
+    await eventually(lambda: _files(nyc.directory), [])
+    assert files_hold(london.directory, NAME, EMAIL, "zelda.quintessa") == []
+    assert (await london.api.call("GET", "/api/v1/reservations", token=member["token"]))[0] == 401
+    assert (await london.api.ok("GET", "/api/v1/members"))["items"] == []
+    # The ledger still proves the exchange: the receipts keep the opaque id.
+    rows = await london.node.store.db.fetch_all("SELECT member_id, status FROM home_reservations")
+    assert [(r["member_id"], r["status"]) for r in rows] == [(member["id"], "cancelled")]
+
+
+async def test_erasure__another_member_may_not_erase_someone_else(nodes, sink: MailSink):
+    _, london, member, _ = await setup(nodes, sink)
+    other = await london.api.ok("POST", "/api/v1/members", {"display_name": "Other", "email": "o@example.org"})
+    status, body = await london.api.call("DELETE", f"/api/v1/members/{member['id']}", token=other["token"])
+    assert status == 403 and body["type"].endswith("/forbidden")
+    assert len((await london.api.ok("GET", "/api/v1/members"))["items"]) == 2
+
+
+async def test_erasure__hosts_forget_visitor_names_days_after_the_visit(nodes, sink: MailSink):
+    nyc, _, _, _ = await setup(nodes, sink, people={"visitor_name_days": 3})
+    chores = nyc.runner.app[PEOPLE].chores  # type: ignore[union-attr]
+    assert await chores.forget_old_visitors() == 0
+    nyc.clock.offset_seconds = timedelta(days=5).total_seconds()  # 2 days after the visit: kept
+    assert await chores.forget_old_visitors() == 0
+    nyc.clock.offset_seconds = timedelta(days=6).total_seconds()  # more than 3 days after it: forgotten
+    assert await chores.forget_old_visitors() == 1
+    assert await _hosted_names(nyc) == [""]
+    assert files_hold(nyc.directory, NAME) == []
+
+
+async def _hosted_names(node: InProcessNode) -> list[str]:
+    return [
+        r["display_name"] for r in await node.node.store.db.fetch_all("SELECT display_name FROM hosted_reservations")
+    ]
+
+
+async def _files(directory: Path) -> list[str]:
+    return files_hold(directory, NAME, EMAIL)
+
+
+@pytest.mark.browser
+async def test_browser__a_member_deletes_their_account_and_the_host_forgets_them(nodes, person, sink: MailSink):
+    nyc, london, member, _ = await setup(nodes, sink)
+    page = await person()
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.goto(london.local + "/")
+    await page.fill("#token", member["token"])
+    await page.click("button[type=submit]")
+    await page.get_by_role("link", name="My account").click()
+    await page.get_by_role("button", name="Delete my account").click()
+    await page.get_by_role("heading", name="Your account is deleted").wait_for()
+    await eventually(lambda: _files(nyc.directory), [])
+    assert files_hold(london.directory, NAME, EMAIL) == []
+    hosted = await nyc.node.store.db.fetch_all("SELECT status FROM hosted_reservations")
+    assert [r["status"] for r in hosted] == ["cancelled"]

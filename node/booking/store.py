@@ -124,6 +124,17 @@ class MemberRepository:
             ),
         )
 
+    async def insert_many(self, tx: Connection, members: list[tuple[Member, bytes]]) -> None:
+        """Many new members in one statement (an import): one trip to the database thread."""
+        await tx.executemany(
+            "INSERT INTO members (id, display_name, email, calendar_hash, created_at, language, member_since, "
+            "calendar_secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (m.id, m.display_name, m.email, h, m.created_at, m.language, m.member_since, m.calendar_secret)
+                for m, h in members
+            ],
+        )
+
     async def update_details(self, tx: Connection, member: Member) -> None:
         """Name, language and member-since (the fields an import may change)."""
         await tx.execute(

@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 INTEROP := tests/interop/node_modules/.installed-stamp
+OIDC := tests/oidc/node_modules/.installed-stamp
 DIR ?=
 
 .PHONY: install test lint bench soak run demo clean openapi i18n
@@ -20,7 +21,11 @@ $(INTEROP): tests/interop/package.json tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(INTEROP)
 
-test: $(STAMP) $(INTEROP)
+$(OIDC): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(OIDC)
+
+test: $(STAMP) $(INTEROP) $(OIDC)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
@@ -32,7 +37,7 @@ bench: $(STAMP)
 	@for b in bench/protocol.py bench/federation.py bench/events.py bench/booking.py bench/pages.py bench/limits.py bench/network.py bench/people.py; do \
 		if [ -f $$b ]; then echo "== $$b" >&2; $(PY) $$b || exit 1; fi; done
 
-soak: $(STAMP) $(INTEROP)
+soak: $(STAMP) $(INTEROP) $(OIDC)
 	GEMELLA_SOAK=1 $(PY) -m pytest -q -p no:cacheprovider -m slow
 
 run: $(STAMP)
@@ -53,4 +58,4 @@ demo: $(STAMP)
 	$(VENV)/bin/gemella demo
 
 clean:
-	rm -rf $(VENV) tests/interop/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) tests/interop/node_modules tests/oidc/node_modules .pytest_cache .mypy_cache .ruff_cache

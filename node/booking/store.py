@@ -168,6 +168,13 @@ class MemberRepository:
         rows = await tx.execute_fetchall("SELECT * FROM members")
         return {str(r["email"]).lower(): Member.from_row(r) for r in rows}
 
+    async def get_by_oidc_subject(self, subject: str) -> Member | None:
+        row = await self._db.fetch_one("SELECT * FROM members WHERE oidc_subject = ?", (subject,))
+        return Member.from_row(row) if row else None
+
+    async def set_oidc_subject(self, tx: Connection, member_id: str, subject: str) -> None:
+        await tx.execute("UPDATE members SET oidc_subject = ? WHERE id = ?", (subject, member_id))
+
     async def get_by_calendar_hash(self, calendar_hash: bytes) -> Member | None:
         row = await self._db.fetch_one("SELECT * FROM members WHERE calendar_hash = ?", (calendar_hash,))
         return Member.from_row(row) if row else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from node.auth import routes as oidc
 from node.core import Node
 
 from . import account_pages, import_page, import_routes, pages, routes, unsubscribe
@@ -24,6 +25,7 @@ def install(app: web.Application, node: Node) -> None:
     async def close_people(app: web.Application) -> None:
         await service.chores.stop()
 
+    oidc.install(app, node)
     node.on_open.append(open_people)
     app.on_shutdown.append(close_people)
     app.add_routes(import_routes.routes)

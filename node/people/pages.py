@@ -10,15 +10,14 @@ import secrets
 
 from aiohttp import web
 
-from node.clock import iso, utcnow
-from node.core import Node
+from node.auth.sessions import open_session
 from node.store.tokens import Principal
 from node.web.auth import SESSION_COOKIE
 from node.web.keys import NODE
 from node.web.pages.forms import read_form
 from node.web.pages.operator import act, operator_only
 from node.web.pages.render import flash, redirect, render, simple_page
-from node.web.pages.sessions import LIFETIME, Session, SessionRepository, set_session_cookie, sign_out
+from node.web.pages.sessions import set_session_cookie, sign_out
 from protocol.problems import Problem, ProblemType
 
 from .routes import BINDING_COOKIE, bind
@@ -105,17 +104,8 @@ def _binding(request: web.Request) -> str:
 
 async def _signed_in(request: web.Request, member_id: str) -> web.Response:
     node = request.app[NODE]
-    session = await member_session(node, member_id)
+    session = await open_session(node, "member", member_id)
     await sign_out(node, request.cookies.get(SESSION_COOKIE))  # one browser, one live session
     response = redirect(request, "/", flash("You are signed in.", "success"))
     set_session_cookie(response, node, session)
     return response
-
-
-async def member_session(node: Node, member_id: str) -> Session:
-    """A web session for a member who proved who they are some other way than a token."""
-    now = utcnow()
-    async with node.write() as work:
-        await SessionRepository(node.store.db).delete_expired(work.tx, iso(now))
-        token = await node.store.tokens.create(work.tx, "session", member_id, expires_at=iso(now + LIFETIME["member"]))
-    return Session(token, "member", member_id, LIFETIME["member"])

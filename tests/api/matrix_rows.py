@@ -223,6 +223,9 @@ PAGES = [
     Row("GET", "/account/export", "/account/export", A.MEMBER_PAGE, OK),
     Row("GET", "/signin/link/{secret}", "/signin/link/no-such-link", A.ANYONE, o(401, "page")),
     Row("GET", "/unsubscribe/{member}/{sig}", "/unsubscribe/nobody/bad", A.ANYONE, o(404, "page")),
+    # The matrix's nodes have no identity provider configured; a callback without a state is refused.
+    Row("GET", "/auth/oidc/login", "/auth/oidc/login", A.ANYONE, o(404, "page")),
+    Row("GET", "/auth/oidc/callback", "/auth/oidc/callback", A.ANYONE, o(401, "page")),
     Row("POST", "/signin/link/{secret}", "/signin/link/no-such-link", A.FORM, CSRF, body=True),
     Row("POST", "/unsubscribe/{member}/{sig}", "/unsubscribe/nobody/bad", A.FORM, CSRF, body=True),
     *(

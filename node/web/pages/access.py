@@ -44,6 +44,7 @@ async def signin_page(request: web.Request, role: Role, error: str | None = None
         "action": "/signin" if role == "member" else "/admin/signin",
         "other": _other_role_note(who, role),
         "email_signin": role == "member" and request.app[NODE].mail.enabled,
+        "oidc_signin": request.app[NODE].settings.oidc.issuer is not None,
     }
     # Rendered without a principal: the form is bound to the pre-session cookie, as sign-in posts.
     response = render(request, "signin.html", context, who=None, flash_now=message)

@@ -1,0 +1,2 @@
+"""Signing in with the space's own identity provider (OpenID Connect), and the web sessions
+that every way of signing in ends with."""

@@ -91,6 +91,19 @@ class OidcClient:
         self.secret = env.get(settings.client_secret_env, "") if settings.client_secret_env else ""
         self._pending: dict[str, Pending] = {}
         self._discovery: dict[str, Any] | None = None
+        # Its own session: the provider is the operator's choice (often on the space's own network),
+        # not a twin's, so the federation session's guard against private addresses does not apply.
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     @property
     def enabled(self) -> bool:

@@ -23,8 +23,13 @@ BROWSER_COOKIE = "gemella_oidc"
 
 
 def install(app: web.Application, node: Node) -> None:
-    app[OIDC] = OidcClient(node.settings.oidc, f"{node.id}/auth/oidc/callback")
+    client = app[OIDC] = OidcClient(node.settings.oidc, f"{node.id}/auth/oidc/callback")
     app.add_routes(routes)
+
+    async def close(app: web.Application) -> None:
+        await client.close()
+
+    app.on_cleanup.append(close)
 
 
 @routes.get("/auth/oidc/login")
@@ -33,9 +38,8 @@ async def login(request: web.Request) -> web.Response:
     if not client.enabled:
         return simple_page(request, 404, "Not available", "This space has not set up signing in with its account.")
     browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)
-    assert node.session is not None
     try:
-        url = await client.login_url(node.session, browser)
+        url = await client.login_url(client.session(), browser)
     except SignInFailed as failed:
         return simple_page(request, 502, "Signing in is not possible right now", str(failed))
     response = web.Response(status=303, headers={"Location": url})
@@ -52,9 +56,9 @@ async def callback(request: web.Request) -> web.Response:
     if "error" in query or not query.get("state") or not query.get("code"):
         text = "The sign-in was cancelled or refused by the sign-in service. You can try again."
         return simple_page(request, 401, "You are not signed in", text)
-    assert node.session is not None
+    browser = request.cookies.get(BROWSER_COOKIE, "")
     try:
-        who = await client.finish(node.session, query["state"], query["code"], request.cookies.get(BROWSER_COOKIE, ""))
+        who = await client.finish(client.session(), query["state"], query["code"], browser)
         role, member_id = await _account(node, client, who)
     except SignInFailed as failed:
         return simple_page(request, 401, "You are not signed in", str(failed))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from node.cli.main import main
+from node.cli.main import cli as main
 from tests.people.support import add_member
 from tests.web.support import Browserless
 

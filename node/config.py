@@ -154,6 +154,8 @@ class OpenDataSection(Section):
     licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
     licence_name: Annotated[str, Field(min_length=1, max_length=200)] = "Creative Commons Attribution 4.0 (CC BY 4.0)"
     update_frequency: Literal["DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG"] = "MONTHLY"
+
+
 class MailSection(Section):
     """Outgoing e-mail (SMTP). No `smtp_host`: the node sends no mail and offers no e-mail sign-in."""
 

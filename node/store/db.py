@@ -102,6 +102,7 @@ class Database:
             # methods do it (the sqlite3 connection may only be used on that thread).
             result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
             return result
+
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it, so that deleted data leaves the -wal file too."""
         assert self._writer is not None, "database is not open"

@@ -128,7 +128,9 @@ async def deadline_middleware(request: web.Request, handler: Handler) -> web.Str
     """The body within its deadline, the whole answer within the total one."""
     limits = request.app[NODE].settings.limits
     started = asyncio.get_running_loop().time()
-    if request.body_exists:
+    # A multipart form is parsed from the stream itself (aiohttp's post() does not read the kept
+    # bytes), so it is not read ahead: the total deadline still bounds it, and client_max_size.
+    if request.body_exists and request.content_type != "multipart/form-data":
         try:
             async with asyncio.timeout(min(limits.body_timeout_seconds, limits.total_timeout_seconds)):
                 # Kept by aiohttp: handlers read these bytes again at no cost. (So `can_read_body` is

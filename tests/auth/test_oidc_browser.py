@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 async def through_provider(page: Any, node_url: str, login: str) -> None:
-    await page.goto(node_url + "/")
+    await page.goto(node_url + "/signin")
     await page.get_by_role("link", name="Sign in with your WeCreate NYC account").click()
     await page.fill("input[name=login]", login)
     await page.fill("input[name=password]", "any password")

@@ -113,7 +113,7 @@ async def test_browser__a_member_renews_the_calendar_address(nodes: Any, person:
     member = await add_member(nyc)
     page = await person()
     page.on("dialog", lambda dialog: dialog.accept())
-    await page.goto(nyc.local + "/")
+    await page.goto(nyc.local + "/signin")
     await page.fill("#token", member["token"])
     await page.click("button[type=submit]")
     await page.get_by_role("link", name="My account").click()

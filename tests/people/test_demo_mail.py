@@ -19,7 +19,7 @@ async def test_demo__a_sign_in_code_can_be_read_on_the_operators_mail_page(tmp_p
         member = Browserless(london.rstrip("/"))
         operator = Browserless(london.rstrip("/"))
         try:
-            token = await member.csrf("/")
+            token = await member.csrf("/signin")
             resp = await member.post("/signin/email", {"csrf_token": token, "email": "ben@thecube.example"})
             assert resp.status == 200
             await operator.sign_in(operator_token, "/admin")
@@ -31,7 +31,7 @@ async def test_demo__a_sign_in_code_can_be_read_on_the_operators_mail_page(tmp_p
             code = re.search(r"sign in to TheCube London is (\d{3}) (\d{3})", page)
             assert code is not None and "Demo mailbox" in page
             form = {
-                "csrf_token": await member.csrf("/"),
+                "csrf_token": await member.csrf("/signin"),
                 "email": "ben@thecube.example",
                 "code": "".join(code.groups()),
             }

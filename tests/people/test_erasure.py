@@ -118,7 +118,7 @@ async def test_browser__a_member_deletes_their_account_and_the_host_forgets_them
     nyc, london, member, _ = await setup(nodes, sink)
     page = await person()
     page.on("dialog", lambda dialog: dialog.accept())
-    await page.goto(london.local + "/")
+    await page.goto(london.local + "/signin")
     await page.fill("#token", member["token"])
     await page.click("button[type=submit]")
     await page.get_by_role("link", name="My account").click()

@@ -75,7 +75,7 @@ async def test_browser__a_member_signs_in_with_the_code_from_the_mail(nodes: Any
     nyc = await mailing_node(nodes, sink)
     member = await add_member(nyc)
     page = await person()
-    await page.goto(nyc.local + "/")
+    await page.goto(nyc.local + "/signin")
     await page.fill("#signin-email", member["email"])
     await page.get_by_role("button", name="Mail me a code").click()
     await page.get_by_role("heading", name="Check your mail").wait_for()

@@ -113,16 +113,19 @@ class EventRepository:
         return [StoredObject.from_row(r) for r in rows]
 
     async def links_of(self, sources: Iterable[SourceKey], per_source: int = 1000) -> list[CopyLink]:
-        """The known copies of these source events (the first `per_source` of each)."""
+        """The known copies of these source events: one per space, `per_source` spaces at most."""
         wanted = sorted(set(sources))
         found: list[CopyLink] = []
         for start in range(0, len(wanted), 300):
             chunk = wanted[start : start + 300]
             where = " OR ".join(["(source_origin = ? AND source_id = ?)"] * len(chunk))
-            # At most `per_source` copies of each: twins could name one event in thousands of theirs.
+            # One copy per space, and at most `per_source` spaces: a twin could name one event of
+            # ours in thousands of its own.
             rows = await self._db.fetch_all(
                 "SELECT origin, id, source_origin, source_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-                f"source_origin, source_id ORDER BY origin, id) AS n FROM event_copies WHERE {where}) WHERE n <= ?",
+                "source_origin, source_id ORDER BY origin) AS n FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+                f"source_origin, source_id, origin ORDER BY id) AS k FROM event_copies WHERE {where}) WHERE k = 1) "
+                "WHERE n <= ?",
                 [*(part for key in chunk for part in key), per_source],
             )
             found += [CopyLink(r["origin"], r["id"], r["source_origin"], r["source_id"]) for r in rows]

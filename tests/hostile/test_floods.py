@@ -131,7 +131,6 @@ def copy_of(origin: str, source: ObjectRef, n: int) -> Event:
     return event.model_copy(update={"exported_from": source, "starts_at": start, "ends_at": start + timedelta(hours=1)})
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for 'also at' bounded per origin (a hole on no one's list yet)")
 @sizes(3000, 15_000)
 async def test_copy_flood__a_twins_copies_of_our_events_cost_our_week_nothing(arena: ArenaFactory, size: int) -> None:
     a = await arena()

@@ -84,22 +84,30 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_range(self, origin: str, after: str, before: str, limit: int) -> list[tuple[str, str | None]]:
-        """Events of this origin with an occurrence that may overlap (after, before), by start:
-        each as its envelope's JSON text (the caller reads them a few at a time), with the end
-        of its series' last occurrence when it is a series that ends."""
+    async def in_range(
+        self, origin: str, after: str, before: str, limit: int, max_bytes: int
+    ) -> list[tuple[str, str | None]]:
+        """Events of this origin with an occurrence that may overlap (after, before), by start, at
+        most `limit` of them and about `max_bytes` of their envelopes: each as its envelope's JSON
+        text (the caller reads them a few at a time), with the end of its series' last occurrence
+        when it is a series that ends."""
         rows = await self._db.fetch_all(
-            f"SELECT o.envelope, s.last_ends_at {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?",
-            (origin, before, after, after, limit),
+            "SELECT envelope, last_ends_at FROM (SELECT envelope, last_ends_at, size, SUM(size) OVER "
+            "(ORDER BY rn) AS running FROM (SELECT o.envelope, s.last_ends_at, LENGTH(o.envelope) AS size, "
+            f"ROW_NUMBER() OVER (ORDER BY o.starts_at, o.id) AS rn {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?)) "
+            "WHERE running - size < ? ORDER BY running",
+            (origin, before, after, after, limit, max_bytes),
         )
         return [(r[0], r[1]) for r in rows]
 
-    async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> int:
-        """How many events `in_range` would find, counting no further than `limit`."""
+    async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> tuple[int, int]:
+        """How many events `in_range` would find, counting no further than `limit`, and the size of
+        their envelopes."""
         row = await self._db.fetch_one(
-            f"SELECT COUNT(*) FROM (SELECT 1 {_IN_RANGE} LIMIT ?)", (origin, before, after, after, limit)
+            f"SELECT COUNT(*), IFNULL(SUM(size), 0) FROM (SELECT LENGTH(o.envelope) AS size {_IN_RANGE} LIMIT ?)",
+            (origin, before, after, after, limit),
         )
-        return int(row[0]) if row else 0
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def with_id(self, id_: str, origins: Sequence[str]) -> list[StoredObject]:
         """Events with this id at any of these origins (ids are unique per origin only)."""
@@ -113,16 +121,19 @@ class EventRepository:
         return [StoredObject.from_row(r) for r in rows]
 
     async def links_of(self, sources: Iterable[SourceKey], per_source: int = 1000) -> list[CopyLink]:
-        """The known copies of these source events (the first `per_source` of each)."""
+        """The known copies of these source events: one per space, `per_source` spaces at most."""
         wanted = sorted(set(sources))
         found: list[CopyLink] = []
         for start in range(0, len(wanted), 300):
             chunk = wanted[start : start + 300]
             where = " OR ".join(["(source_origin = ? AND source_id = ?)"] * len(chunk))
-            # At most `per_source` copies of each: twins could name one event in thousands of theirs.
+            # One copy per space, and at most `per_source` spaces: a twin could name one event of
+            # ours in thousands of its own.
             rows = await self._db.fetch_all(
                 "SELECT origin, id, source_origin, source_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-                f"source_origin, source_id ORDER BY origin, id) AS n FROM event_copies WHERE {where}) WHERE n <= ?",
+                "source_origin, source_id ORDER BY origin) AS n FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+                f"source_origin, source_id, origin ORDER BY id) AS k FROM event_copies WHERE {where}) WHERE k = 1) "
+                "WHERE n <= ?",
                 [*(part for key in chunk for part in key), per_source],
             )
             found += [CopyLink(r["origin"], r["id"], r["source_origin"], r["source_id"]) for r in rows]

@@ -30,6 +30,7 @@ DEFAULT_SPAN = timedelta(days=180)
 MAX_SPAN = timedelta(days=800)
 MAX_EVENTS = 2000
 MAX_ITEMS = 2000
+MAX_BYTES = 4 * 1024 * 1024  # of events read for one listing, shared between origins like the items
 MAX_ALSO_AT = 20  # spaces named as also hosting one event
 
 
@@ -71,11 +72,13 @@ class EventViews:
         context = await self._context_base()
         origins = await self._origins(origin, context.visible)
         after, before = iso(window_from), iso(window_to)
-        counts = {o: await self.service.repo.count_in_range(o, after, before, MAX_EVENTS + 1) for o in origins}
+        sizes = {o: await self.service.repo.count_in_range(o, after, before, MAX_EVENTS + 1) for o in origins}
+        counts = {origin: count for origin, (count, _) in sizes.items()}
+        room = window.shares({origin: size for origin, (_, size) in sizes.items()}, MAX_BYTES)
         per_origin, cut = {}, False
         for name, allowed in window.shares(counts, MAX_EVENTS).items():
-            cut = cut or allowed < counts[name]
-            found = await self.service.repo.in_range(name, after, before, allowed)
+            cut = cut or allowed < counts[name] or room[name] < sizes[name][1]
+            found = await self.service.repo.in_range(name, after, before, allowed, room[name])
             events = await window.events_of([envelope for envelope, _ in found])
             ends = {(e.origin, e.id): parse_instant(end) for e, (_, end) in zip(events, found, strict=True) if end}
             per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1, ends)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from protocol.models import Event, ObjectRef, Resource, Slot
 from tests.support.nodes import InProcessNode, twin
 
@@ -81,9 +79,6 @@ async def test_event_flood__one_twin_cannot_crowd_out_our_events_or_other_twins(
     assert {a.home.url, neighbour.url, a.twin.url} <= origins, "each origin keeps its share of the week"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="waiting for listings bounded in bytes, not only items (a hole on no one's list)"
-)
 @sizes(1500, 3000)
 async def test_fat_event_flood__long_descriptions_do_not_swell_our_week(arena: ArenaFactory, size: int) -> None:
     a = await arena()
@@ -131,7 +126,6 @@ def copy_of(origin: str, source: ObjectRef, n: int) -> Event:
     return event.model_copy(update={"exported_from": source, "starts_at": start, "ends_at": start + timedelta(hours=1)})
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for 'also at' bounded per origin (a hole on no one's list yet)")
 @sizes(3000, 15_000)
 async def test_copy_flood__a_twins_copies_of_our_events_cost_our_week_nothing(arena: ArenaFactory, size: int) -> None:
     a = await arena()

@@ -71,8 +71,9 @@ def placeholder_errors(catalog: Catalog) -> list[str]:
 
 _ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "data-confirm", "data-label", "label"}
 _WORD = re.compile(r"[A-Za-z]{2,}")
-# What a template may write as it is: the product's name, paths, class names (in blocks), placeholders.
-_NOT_PROSE = re.compile(r"Gemellaggio|(?<![A-Za-z])/[\w/.-]*|\b[a-z]+(-[a-z]+)+\b|\x00")
+# What a template may write as it is: the product's name, paths, class names (in blocks), placeholders,
+# acronyms (CSV, JSON).
+_NOT_PROSE = re.compile(r"Gemellaggio|(?<![A-Za-z])/[\w/.-]*|\b[a-z]+(-[a-z]+)+\b|\b[A-Z]{2,}\b|\x00")
 # An English phrase in a string literal inside {{ }} or {% %}: a capitalised word, or two words.
 _PHRASE = re.compile(r"^[A-Z][a-z]+\b|[A-Za-z]+ [A-Za-z]+")
 

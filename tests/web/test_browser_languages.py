@@ -26,7 +26,7 @@ async def test_browser__an_italian_member_at_london_books_at_new_york_in_italian
     pair = await twinned_pair(nodes, london_members=("Giulia Rossi",))
     page = await person()
     page.on("dialog", lambda dialog: asyncio.ensure_future(_accept_italian(dialog)))
-    await page.goto(pair.london.local + "/")
+    await page.goto(pair.london.local + "/signin")
     assert await page.get_attribute("html", "lang") == "en"  # the browser asks for English
     await page.get_by_role("button", name="Italiano").click()  # the switcher at the foot of every page
     assert await page.get_attribute("html", "lang") == "it"
@@ -67,7 +67,7 @@ async def test_browser__an_italian_member_at_london_books_at_new_york_in_italian
 
     # The choice is saved with the member: another browser, asking for English, still reads Italian.
     other = await person()
-    await other.goto(pair.london.local + "/")
+    await other.goto(pair.london.local + "/signin")
     await other.fill("#token", pair.member("Giulia Rossi")["token"])
     await other.click("button[type=submit]")
     assert await other.get_attribute("html", "lang") == "it"
@@ -124,7 +124,7 @@ async def _has_event(node: Any, origin: str, event_id: str) -> bool:
 async def _member_page(person: Any, pair: Any, name: str, languages: str) -> Any:
     page = await person()
     await page.context.set_extra_http_headers({"Accept-Language": languages})
-    await page.goto(pair.london.local + "/")
+    await page.goto(pair.london.local + "/signin")
     await page.fill("#token", pair.member(name)["token"])
     await page.click("button[type=submit]")
     return page

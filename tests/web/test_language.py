@@ -35,9 +35,9 @@ async def test_language__accept_language_then_the_space_default(nodes: Any) -> N
     (node.directory / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     await node.start()
     async with aiohttp.ClientSession() as session:
-        header, html = await get(session, node.local + "/", **{"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
+        header, html = await get(session, node.local + "/signin", **{"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
         assert header == "es" and language_of(html) == "es" and SIGN_IN["es"] in html
-        header, html = await get(session, node.local + "/", **{"Accept-Language": "de-DE,fr;q=0.8"})
+        header, html = await get(session, node.local + "/signin", **{"Accept-Language": "de-DE,fr;q=0.8"})
         assert header == "it" and language_of(html) == "it" and SIGN_IN["it"] in html  # the space's default
         header, html = await get(session, node.local + "/no/such/page", Accept="text/html")
         assert header == "it" and "Pagina non trovata" in html
@@ -48,11 +48,12 @@ async def test_language__the_switcher_cookie_wins_over_accept_language(nodes: An
     browser = Browserless(node.local)
     try:
         browser.session.headers["Accept-Language"] = "es"
-        _status, html = await browser.get("/")
+        _status, html = await browser.get("/signin")
         assert language_of(html) == "es"
-        resp = await browser.post("/language", {"csrf_token": await browser.csrf("/"), "language": "it", "back": "/"})
-        assert resp.status == 303 and resp.headers["Location"] == "/"
-        _status, html = await browser.get("/")
+        form = {"csrf_token": await browser.csrf("/signin"), "language": "it", "back": "/signin"}
+        resp = await browser.post("/language", form)
+        assert resp.status == 303 and resp.headers["Location"] == "/signin"
+        _status, html = await browser.get("/signin")
         assert language_of(html) == "it" and SIGN_IN["it"] in html
         assert 'value="it" lang="it" aria-current="true"' in html  # the switcher shows where you are
     finally:
@@ -96,7 +97,9 @@ async def test_language__concurrent_requests_in_three_languages_never_mix(nodes:
     order = ["it", "es", "en"] * 40
     connector = aiohttp.TCPConnector(limit=4)  # few connections: each serves requests in several languages
     async with aiohttp.ClientSession(connector=connector) as session:
-        results = await asyncio.gather(*(get(session, node.local + "/", **{"Accept-Language": lang}) for lang in order))
+        results = await asyncio.gather(
+            *(get(session, node.local + "/signin", **{"Accept-Language": lang}) for lang in order)
+        )
     for lang, (header, html) in zip(order, results, strict=True):
         assert header == lang and language_of(html) == lang
         assert SIGN_IN[lang] in html

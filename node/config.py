@@ -73,6 +73,9 @@ class LimitsSection(Section):
     max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
     peer_requests_per_second: Annotated[float, Field(gt=0)] = 50.0
     peer_burst: Annotated[int, Field(ge=1)] = 200
+    # Objects a twin may push per second: verifying them is the CPU a twin can make us spend.
+    peer_items_per_second: Annotated[float, Field(gt=0)] = 1000.0
+    peer_item_burst: Annotated[int, Field(ge=500)] = 5000  # at least one whole batch
     stranger_proposals_per_minute: Annotated[float, Field(gt=0)] = 6.0
     unverified_requests_per_minute: Annotated[float, Field(gt=0)] = 60.0  # failed verifications per address
     sign_ins_per_minute: Annotated[float, Field(gt=0)] = 10.0  # sign-in attempts per address

@@ -26,17 +26,18 @@ class RateLimiter:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._max_keys = max_keys
 
-    def take(self, key: str, now: float | None = None) -> float:
-        """Take one token; returns 0 if allowed, else the seconds until a token is available."""
+    def take(self, key: str, now: float | None = None, cost: float = 1.0) -> float:
+        """Take `cost` tokens; returns 0 if allowed, else the seconds until that many are available
+        (and takes nothing). A cost above the burst can never be paid: size the burst for it."""
         now = time.monotonic() if now is None else now
         tokens, last = self._buckets.pop(key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
+        if tokens >= cost:
+            self._buckets[key] = (tokens - cost, now)
             wait = 0.0
         else:
             self._buckets[key] = (tokens, now)
-            wait = (1.0 - tokens) / self.rate
+            wait = (cost - tokens) / self.rate
         while len(self._buckets) > self._max_keys:
             self._buckets.popitem(last=False)  # forget the least recently seen
         return wait

@@ -20,7 +20,15 @@ from node.twinning import TwinningService
 from . import api_twins, federation_routes, public
 from .auth import federation_auth_middleware
 from .errors import Handler, problem_middleware
-from .keys import NODE, PEER_LIMITER, SERVICES, SIGN_IN_LIMITER, STRANGER_LIMITER, UNVERIFIED_LIMITER
+from .keys import (
+    NODE,
+    PEER_ITEMS_LIMITER,
+    PEER_LIMITER,
+    SERVICES,
+    SIGN_IN_LIMITER,
+    STRANGER_LIMITER,
+    UNVERIFIED_LIMITER,
+)
 from .server import KEEPALIVE_SECONDS, deadline_middleware
 
 log = structlog.get_logger("node.web")
@@ -41,6 +49,7 @@ def create_app(
     app[NODE] = node
     app[SERVICES] = node.services
     app[PEER_LIMITER] = RateLimiter(settings.limits.peer_requests_per_second, settings.limits.peer_burst)
+    app[PEER_ITEMS_LIMITER] = RateLimiter(settings.limits.peer_items_per_second, settings.limits.peer_item_burst)
     app[STRANGER_LIMITER] = StrangerLimiter(settings.limits.stranger_proposals_per_minute / 60.0)
     app[UNVERIFIED_LIMITER] = RateLimiter(settings.limits.unverified_requests_per_minute / 60.0, 30)
     app[SIGN_IN_LIMITER] = RateLimiter(settings.limits.sign_ins_per_minute / 60.0, 10)

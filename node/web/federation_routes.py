@@ -11,7 +11,7 @@ from protocol.models import MAX_BATCH_ITEMS, InboxBatch
 from protocol.problems import Problem, ProblemType
 
 from .errors import json_response, read_json, validation_problem
-from .keys import BODY, NODE, PEER, SERVICES
+from .keys import BODY, NODE, PEER, PEER_ITEMS_LIMITER, SERVICES
 
 routes = web.RouteTableDef()
 FEED_MAX_LIMIT = 1000
@@ -29,6 +29,13 @@ async def inbox(request: web.Request) -> web.Response:
         except ValidationError as exc:
             raise validation_problem(exc) from exc
         raise Problem(ProblemType.VALIDATION_ERROR, f"items: 1 to {MAX_BATCH_ITEMS} envelopes")
+    # Each item costs a signature check: a twin's budget is counted in items, not only in requests,
+    # so that no twin can spend the CPU our members' own requests need.
+    wait = request.app[PEER_ITEMS_LIMITER].take(request[PEER], cost=len(items))
+    if wait:
+        raise Problem(
+            ProblemType.RATE_LIMITED, "too many objects from this node: send the rest later", retry_after=wait
+        )
     results = await node.inbox.apply(request[PEER], items, via="push")
     return json_response({"results": [r.model_dump(exclude_none=True) for r in results]}, status=202)
 

@@ -12,6 +12,7 @@ from node.store.tokens import Principal
 
 NODE = web.AppKey("node", Node)
 PEER_LIMITER = web.AppKey("peer_limiter", RateLimiter)
+PEER_ITEMS_LIMITER = web.AppKey("peer_items_limiter", RateLimiter)
 STRANGER_LIMITER = web.AppKey("stranger_limiter", StrangerLimiter)
 # Requests that failed verification, per source address; sign-in attempts, per source address.
 UNVERIFIED_LIMITER = web.AppKey("unverified_limiter", RateLimiter)

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from node.ratelimit import RateLimiter
 from protocol.envelope import seal
 from protocol.httpsig import sign_request
 from protocol.keys import SigningKey
@@ -162,3 +163,27 @@ async def test_inbox__flooding_twin_is_rate_limited_with_retry_after(nodes):
             retry_after = resp.headers.get("Retry-After")
             assert resp.json()["type"].endswith("/rate-limited")
     assert 429 in statuses and retry_after is not None and int(retry_after) >= 1
+
+
+async def test_inbox__a_twin_is_charged_per_object_and_a_refused_batch_applies_nothing(nodes):
+    # 500 objects at once, then one a second: the next batch must wait and applies nothing until then.
+    strict = {"limits": {"peer_items_per_second": 1, "peer_item_burst": 500}}
+    nyc, london = await nodes("NYC"), await nodes("London", config=strict)
+    await twin(nyc, london)
+    key = nyc.node.keys.current
+    first = {"items": envelopes(nyc.url, key, [(f"a{i}", 1) for i in range(500)])}
+    assert (await post_inbox(nyc, london, first))[0] == 202
+    resp = await nyc.node.client.send(
+        "POST", london.url + "/federation/v1/inbox", {"items": envelopes(nyc.url, key, [("b", 1), ("c", 1)])}
+    )
+    assert resp.status == 429 and resp.json()["type"].endswith("/rate-limited")
+    assert int(resp.headers["Retry-After"]) >= 1
+    held = await versions(london, "Event", nyc.url)
+    assert len(held) == 500 and "b" not in held, "a refused batch applies nothing"
+
+
+def test_rate_limiter__a_cost_is_taken_whole_or_not_at_all():
+    limiter = RateLimiter(rate_per_second=100, burst=500)
+    assert limiter.take("twin", now=0.0, cost=400) == 0.0
+    assert limiter.take("twin", now=0.0, cost=200) == 1.0, "100 more tokens come in a second"
+    assert limiter.take("twin", now=0.0, cost=100) == 0.0, "the refused cost took nothing"

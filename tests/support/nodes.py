@@ -42,6 +42,8 @@ FAST = {
     "limits": {
         "peer_requests_per_second": 10000,
         "peer_burst": 10000,
+        "peer_items_per_second": 1_000_000,
+        "peer_item_burst": 1_000_000,
         "stranger_proposals_per_minute": 600,
         "unverified_requests_per_minute": 60000,
         "sign_ins_per_minute": 60000,

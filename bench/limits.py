@@ -67,6 +67,8 @@ PRODUCTION = {
     "limits": {
         "peer_requests_per_second": 50.0,
         "peer_burst": 200,
+        "peer_items_per_second": 1000.0,
+        "peer_item_burst": 5000,
         "stranger_proposals_per_minute": 6.0,
         "unverified_requests_per_minute": 60.0,
         "sign_ins_per_minute": 10.0,

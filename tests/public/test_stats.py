@@ -1,0 +1,131 @@
+"""The monthly exchange statistics equal what the receipts in both spaces' ledgers say, never
+show a figure from 1 to 4, and their digests change when a receipt does."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import Counter
+from typing import Any
+
+from protocol.canonical import canonical_json
+from tests.public.support import city
+
+FIGURES = ("desk_days_given", "reservations_given", "desk_days_taken", "reservations_taken")
+
+
+async def fetch(node: Any, path: str) -> str:
+    async with node.api.session.get(node.local + path) as resp:
+        assert resp.status == 200, path
+        return await resp.text()
+
+
+def independent(receipts: list[dict[str, Any]]) -> tuple[int, int, set[str]]:
+    """(desk-days, reservations, receipt hashes) of confirmed desk receipts, counted here from the envelopes."""
+    confirmed = [r for r in receipts if r["object"]["status"] == "confirmed"]
+    days = sum(r["object"]["units"] for r in confirmed if (r["object"]["kind"], r["object"]["unit"]) == ("desk", "day"))
+    hashes = {hashlib.sha256(canonical_json(r)).hexdigest() for r in confirmed}
+    return days, len(confirmed), hashes
+
+
+def digest(hashes: set[str]) -> str:
+    return "sha256:" + hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
+
+
+def small_figures(document: Any) -> list[Any]:
+    """Every integer from 1 to 4 anywhere in a JSON document, and lists of 1 to 4 hashes."""
+    found, stack = [], [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int) and 1 <= item <= 4:
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if item and all(isinstance(h, str) and len(h) == 64 for h in item) and len(item) < 5:
+                found.append(item)
+            stack.extend(item)
+    return found
+
+
+async def test_stats__figures_match_both_ledgers_and_small_counts_never_appear(nodes: Any) -> None:
+    town = await city(nodes)  # Milan hosts 6 from Madrid and 2 from Lisbon; Madrid hosts 5 from Milan
+    milan, madrid = town.milan, town.madrid
+    published = json.loads(await fetch(milan, "/open-data/exchanges.json"))
+    [month] = published["months"]
+    rows = {row["twin"]: row for row in month["twins"]}
+
+    # Milan's figures for Madrid, against the receipts Madrid holds (its own ledger, its own copies).
+    at_madrid = await madrid.api.ok("GET", f"/api/v1/ledger?twin={milan.url}&period={month['month']}&receipts=1")
+    [entry] = at_madrid["twins"]
+    taken_days, taken_count, taken_hashes = independent(entry["receipts"]["taken"])  # Madrid's members at Milan
+    given_days, given_count, given_hashes = independent(entry["receipts"]["given"])  # Milan's members at Madrid
+    assert (taken_days, taken_count, given_days, given_count) == (6, 6, 5, 5)
+    madrid_row = rows[madrid.url]
+    assert (madrid_row["desk_days_given"], madrid_row["reservations_given"]) == (taken_days, taken_count)
+    assert (madrid_row["desk_days_taken"], madrid_row["reservations_taken"]) == (given_days, given_count)
+    assert madrid_row["digest_given"] == digest(taken_hashes) and madrid_row["digest_taken"] == digest(given_hashes)
+    assert madrid_row["country"] == "ES"
+
+    # ... and Madrid's own figures for Milan, against Milan's ledger.
+    at_milan = await milan.api.ok("GET", f"/api/v1/ledger?twin={madrid.url}&period={month['month']}&receipts=1")
+    milan_given = independent(at_milan["twins"][0]["receipts"]["given"])
+    theirs = json.loads(await fetch(madrid, "/open-data/exchanges.json"))["months"][0]["twins"][0]
+    assert (theirs["desk_days_taken"], theirs["reservations_taken"]) == milan_given[:2]
+    assert theirs["digest_taken"] == digest(milan_given[2]) == madrid_row["digest_given"]
+
+    # Lisbon's two guests are left out everywhere, including the sum for Portugal.
+    lisbon_row = rows[town.lisbon.url]
+    assert lisbon_row["desk_days_given"] is None and lisbon_row["reservations_given"] is None
+    portugal = next(p for p in month["country_pairs"] if p["twin_country"] == "PT")
+    assert portugal["reservations_given"] is None and portugal["country"] == "IT"
+
+    # The month's digest covers every confirmed receipt; the receipts file lists the hashes of large parts only.
+    receipts = json.loads(await fetch(milan, f"/open-data/receipts-{month['month']}.json"))
+    parts = {(p["twin"], p["side"]): p for p in receipts["parts"]}
+    assert set(parts[(madrid.url, "given")]["hashes"]) == taken_hashes
+    assert parts[(town.lisbon.url, "given")]["hashes"] is None
+    everything = taken_hashes | given_hashes | await _lisbon_hashes(town, month["month"])
+    assert receipts["digest"] == month["digest"] == digest(everything)
+
+    for node in (milan, madrid, town.lisbon):
+        for path in ("/open-data/exchanges.json", f"/open-data/receipts-{month['month']}.json"):
+            assert small_figures(json.loads(await fetch(node, path))) == [], f"{node.name} {path}"
+        for row in csv.DictReader(io.StringIO(await fetch(node, "/open-data/exchanges.csv"))):
+            assert not [k for k, v in row.items() if v.isdigit() and 1 <= int(v) <= 4], row
+
+
+async def _lisbon_hashes(town: Any, month: str) -> set[str]:
+    at_lisbon = await town.lisbon.api.ok("GET", f"/api/v1/ledger?twin={town.milan.url}&period={month}&receipts=1")
+    return independent(at_lisbon["twins"][0]["receipts"]["taken"])[2]
+
+
+async def test_stats__the_digest_changes_when_any_receipt_changes(nodes: Any) -> None:
+    town = await city(nodes, madrid_guests=5, lisbon_guests=0, milan_guests=0)
+    milan = town.milan
+    before = json.loads(await fetch(milan, "/open-data/exchanges.json"))["months"][0]
+    db = milan.node.store.db
+    rows = await db.fetch_all("SELECT id, receipt FROM hosted_reservations ORDER BY id")
+    seen = Counter[str]()
+    for row in rows:  # alter each receipt in turn (one character of what it signs), then put it back
+        receipt = json.loads(row["receipt"])
+        signed = receipt["object"]["request_hash"]
+        receipt["object"]["request_hash"] = ("A" if signed[0] != "A" else "B") + signed[1:]
+        await _set(milan, row["id"], json.dumps(receipt))
+        after = json.loads(await fetch(milan, "/open-data/exchanges.json"))["months"][0]
+        seen[after["digest"]] += 1
+        assert after["digest"] != before["digest"]
+        assert after["twins"][0]["digest_given"] != before["twins"][0]["digest_given"]
+        await _set(milan, row["id"], row["receipt"])
+    assert len(seen) == len(rows) == 5  # each change gives its own digest
+    restored = json.loads(await fetch(milan, "/open-data/exchanges.json"))["months"][0]
+    assert restored["digest"] == before["digest"]
+
+
+async def _set(node: Any, reservation_id: str, receipt: str) -> None:
+    async with node.node.store.db.transaction() as tx:
+        await tx.execute("UPDATE hosted_reservations SET receipt = ? WHERE id = ?", (receipt, reservation_id))

@@ -146,7 +146,7 @@ class DefaultsSection(Section):
 class PublicSection(Section):
     """The public pages (node/public): what a visitor who is not signed in sees at `/`."""
 
-    visitors_home: Literal["space", "signin"] = "space"  # the space's public page, or the sign-in form
+    visitors_home: Literal["space", "signin"] = "signin"  # the sign-in form (members' bookmarks), or the space
 
 
 class OpenDataSection(Section):

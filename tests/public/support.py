@@ -42,8 +42,15 @@ class City:
     reservations: list[str] = field(default_factory=list)  # every reservation id
 
 
-async def city(nodes: Any, *, madrid_guests: int = 6, lisbon_guests: int = 2, milan_guests: int = 5) -> City:
-    milan = await nodes("Spazio Milano", "Europe/Rome")
+async def city(
+    nodes: Any, *, madrid_guests: int = 6, lisbon_guests: int = 2, milan_guests: int = 5, **milan: Any
+) -> City:
+    """The three spaces; `milan` holds keyword arguments for Milan's node (`config=...`)."""
+    return await _city(nodes, madrid_guests, lisbon_guests, milan_guests, milan)
+
+
+async def _city(nodes: Any, madrid_guests: int, lisbon_guests: int, milan_guests: int, options: Any) -> City:
+    milan = await nodes("Spazio Milano", "Europe/Rome", **options)
     madrid = await nodes("Espacio Madrid", "Europe/Madrid")
     lisbon = await nodes("Lisboa Cowork", "Europe/Lisbon")
     save_profile(milan.directory, MILAN_PROFILE)

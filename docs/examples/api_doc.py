@@ -41,7 +41,44 @@ the protocol itself is in [PROTOCOL.md](PROTOCOL.md).
   `tag="gemellaggio-v1"`, and `Content-Digest` (RFC 9530) over the body. A request more than 300 s
   old or new, or with a `(keyid, nonce)` already seen, is refused. Only active twins may call it,
   except `POST /federation/v1/twinning`, where a stranger may propose.
-- **Public**: the node document, health, metrics, the public calendar and `GET /api/v1/node`.
+- **Public**: the node document, health, metrics, the public calendar and `GET /api/v1/node`; the
+  public pages and open data below.
+
+## Public pages and open data
+
+No sign-in, no token; nothing here names a member or a reservation (`node/public/`). Pages are
+HTML in the reader's language, each with schema.org JSON-LD in `<script type="application/ld+json">`
+and OpenGraph tags. The files are open data under the configured licence (CC BY 4.0 by default,
+also sent as `Link: <licence>; rel="license"`) with `Access-Control-Allow-Origin: *`. JSON-LD
+contexts are inline, so every document expands without fetching anything.
+
+- `GET /space`: the space's page: description, address, opening hours, resources in words, twins
+  (links to their `/space`), upcoming public events. JSON-LD: the space as `CoworkingSpace`,
+  `LocalBusiness` and `Place` with `OpeningHoursSpecification`, and each event.
+- `GET /`: the same page for a visitor when `public.visitors_home` is `space` (by default the
+  member sign-in form); `GET /signin` is always the form.
+- `GET /space.jsonld`: the space's JSON-LD alone (`application/ld+json`), read by twins' network pages.
+- `GET /events/{{id}}`: one public event, the `url` of its `/calendar.ics` entry. JSON-LD `Event`
+  with `eventStatus`, `eventAttendanceMode` and a `location` with a postal address. 404 when the
+  event is not public.
+- `GET /network`: the spaces this one is twinned with, from their `/space.jsonld`.
+- `GET /open-data/`: the open data in words, with links.
+- `GET /open-data/catalog.jsonld`: the DCAT-AP_IT catalogue (`application/ld+json`): publisher
+  (with its IPA code when set), licence, update frequency; each distribution's `downloadURL` is one
+  of the files below.
+- `GET /open-data/events.csv`, `.json`: the public events: id, url, title, start and end with
+  their offset, zone, status, place, online, re-hosted from, tags.
+- `GET /open-data/space.csv`, `.json`: the space, its address and opening hours (one CSV line per
+  day and range).
+- `GET /open-data/exchanges.csv`, `.json`: per month, per twin and per pair of countries:
+  `desk_days_given`, `room_hours_given`, `reservations_given`, the same `_taken`, and
+  `events_rehosted`. A figure from 1 to 4 is `null` (an empty CSV cell); a country pair's figure
+  is empty when any twin's in it is. `digest` covers the month, `digest_given` and `digest_taken`
+  a twin's part.
+- `GET /open-data/receipts-YYYY-MM.json`: the month's `digest`, and per twin and side its
+  `digest` and, when it has 5 or more, the `hashes` of its confirmed receipts. A hash is the
+  SHA-256 (hex) of a receipt envelope's RFC 8785 canonical JSON; a digest is `sha256:` and the
+  SHA-256 of the sorted hashes joined by line feeds. 404 for a month with no receipt.
 
 ## Errors
 

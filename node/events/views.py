@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from node.clock import iso
 from node.i18n import _, format_moment
+from node.public.events import event_url
 from node.words import status_word
 from protocol.models import Event
 from protocol.problems import Problem, ProblemType
@@ -148,7 +149,7 @@ class EventViews:
                 "ends_at": in_zone(ends, self.here),
             },
             "recurring": bool(event.rrule),
-            "url": f"{event.origin}/#event-{event.id}",
+            "url": page_url(event),
             "also_at": self._also_at(event, context),
             "flags": [],
         }
@@ -259,3 +260,11 @@ def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:
         changes="; ".join(dict.fromkeys(parts)),
         here=here_name,
     )
+
+
+def page_url(event: Event) -> str:
+    """The event's public page at its origin when it has one (shown to every twin, or a
+    re-hosted copy: what the origin's public calendar lists), else its place in the members' week."""
+    if event.audience == "all" or event.exported_from is not None:
+        return event_url(event.origin, event.id)
+    return f"{event.origin}/#event-{event.id}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from node.clock import iso
 from protocol.models import Event
@@ -19,6 +20,7 @@ from .profile import SpaceProfile
 if TYPE_CHECKING:
     from node.core import Node
 
+_KEPT: WeakKeyDictionary[Node, tuple[tuple[Any, ...], list[Event]]] = WeakKeyDictionary()
 PAST = timedelta(days=90)  # ended events stay public this long
 MAX_EVENTS = 2000
 # An inline context: every document expands on its own, with no fetch of schema.org's.
@@ -38,10 +40,19 @@ def event_url(node_id: str, event_id: str) -> str:
 
 async def public_events(node: Node) -> list[Event]:
     """Our public events that ended less than `PAST` ago (series: whose last occurrence did),
-    by start: exactly what the public calendar holds."""
+    by start: exactly what the public calendar holds.
+
+    Anyone may ask for a public page as often as they like: the list is read again only when
+    the calendar's version (every change of ours moves it) or the day changes."""
     repo = node.services["events"].repo
+    version = (*await repo.calendar_version(), node.clock.now().date().isoformat())
+    kept = _KEPT.get(node)
+    if kept is not None and kept[0] == version:
+        return kept[1]
     since = iso(node.clock.now() - PAST)
-    return [Event.model_validate(s.object) for s in await repo.calendar(node.id, since, MAX_EVENTS)]
+    events = [Event.model_validate(s.object) for s in await repo.calendar(node.id, since, MAX_EVENTS)]
+    _KEPT[node] = (version, events)
+    return events
 
 
 async def public_event(node: Node, event_id: str) -> Event | None:

@@ -11,6 +11,7 @@ import json
 from .matrix import (
     CSRF,
     PAGE,
+    SIGNIN,
     Access,
     Row,
     o,
@@ -214,6 +215,7 @@ FORMS = [
     "/account/token",
     "/account/reminders",
     "/account/delete",
+    "/admin/profile",
 ]
 PAGES = [
     Row("GET", "/static", "/static/style.css", A.ANYONE, OK),
@@ -240,8 +242,24 @@ PAGES = [
             ("/admin/ledger", "/admin/ledger"),
             ("/admin/mail", "/admin/mail"),
             ("/admin/members/import", "/admin/members/import"),
+            ("/admin/profile", "/admin/profile"),
         )
     ),
+    # The public face (node/public): the same for everyone, signed in or not.
+    *(
+        Row("GET", path, target, A.ANYONE, PAGE)
+        for path, target in (
+            ("/space", "/space"),
+            ("/events/{id}", "/events/{event}"),
+            ("/network", "/network"),
+            ("/open-data/", "/open-data/"),
+        )
+    ),
+    Row("GET", "/signin", "/signin", A.ANYONE, SIGNIN),
+    Row("GET", "/space.jsonld", "/space.jsonld", A.ANYONE, OK),
+    Row("GET", "/open-data/catalog.jsonld", "/open-data/catalog.jsonld", A.ANYONE, OK),
+    Row("GET", "/open-data/exchanges.csv", "/open-data/exchanges.csv", A.ANYONE, OK),
+    Row("GET", "/open-data/receipts-{month}.json", "/open-data/receipts-2031-05.json", A.ANYONE, NOT_FOUND),
     *(Row("POST", path, path.replace("{id}", "{event}"), A.FORM, CSRF, body=True) for path in FORMS),
 ]
 

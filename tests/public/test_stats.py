@@ -12,6 +12,7 @@ from typing import Any
 
 from protocol.canonical import canonical_json
 from tests.public.support import city
+from tests.support.nodes import eventually
 
 FIGURES = ("desk_days_given", "reservations_given", "desk_days_taken", "reservations_taken")
 
@@ -129,3 +130,27 @@ async def test_stats__the_digest_changes_when_any_receipt_changes(nodes: Any) ->
 async def _set(node: Any, reservation_id: str, receipt: str) -> None:
     async with node.node.store.db.transaction() as tx:
         await tx.execute("UPDATE hosted_reservations SET receipt = ? WHERE id = ?", (receipt, reservation_id))
+
+
+async def test_stats__twins_events_rehosted_here_are_counted_and_their_pages_say_so(nodes: Any) -> None:
+    town = await city(nodes, madrid_guests=0, lisbon_guests=0, milan_guests=0)
+    milan, madrid = town.milan, town.madrid
+    day = (await milan.api.ok("GET", f"/api/v1/events/{town.public_event['id']}"))["starts_at"][:10]
+    talks = []
+    for number in range(5):
+        body = {"title": f"Madrid talk {number}", "starts_at": f"{day}T12:00", "ends_at": f"{day}T13:00"}
+        talks.append(await madrid.api.ok("POST", "/api/v1/events", body))
+
+    async def arrived() -> int:
+        return len(await milan.node.store.objects.list("Event", origin=madrid.url, limit=100))
+
+    await eventually(arrived, 5)
+    copies = [await milan.api.ok("POST", f"/api/v1/events/{t['id']}/export", {"room": "Sala Tram"}) for t in talks]
+    [month] = json.loads(await fetch(milan, "/open-data/exchanges.json"))["months"]
+    [row] = [t for t in month["twins"] if t["twin"] == madrid.url]
+    assert row["events_rehosted"] == 5
+    page = await fetch(milan, f"/events/{copies[0]['id']}")
+    assert "Re-hosted here from Espacio Madrid." in page and f'href="{madrid.url}/space"' in page
+    await milan.api.ok("DELETE", f"/api/v1/events/{copies[0]['id']}")  # four left: too few to publish
+    [month] = json.loads(await fetch(milan, "/open-data/exchanges.json"))["months"]
+    assert [t["events_rehosted"] for t in month["twins"] if t["twin"] == madrid.url] == [None]

@@ -20,12 +20,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from protocol.canonical import canonical_json
 
 if TYPE_CHECKING:
     from node.core import Node
 
+_KEPT: WeakKeyDictionary[Node, tuple[tuple[Any, ...], list[Month]]] = WeakKeyDictionary()
 SUPPRESS_BELOW = 5  # figures 1..SUPPRESS_BELOW-1 are never published
 UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned code: a twin whose public profile names no country
 FIGURES = (
@@ -74,7 +76,33 @@ class Month:
 
 
 async def months(node: Node) -> list[Month]:
-    """Every month with a receipt or a re-hosted event of a twin, oldest first."""
+    """Every month with a receipt or a re-hosted event of a twin, oldest first.
+
+    Anyone may ask for the open data as often as they like, and every receipt is hashed to
+    compute it: it is computed again only when a reservation, the public events or the day change."""
+    from .events import public_events
+
+    await public_events(node)  # brings the events' list up to date, so its version below is current
+    version = (await _receipts_version(node), *await node.services["events"].repo.calendar_version())
+    version += (node.clock.now().date().isoformat(),)
+    kept = _KEPT.get(node)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    computed = await _compute(node)
+    _KEPT[node] = (version, computed)
+    return computed
+
+
+async def _receipts_version(node: Node) -> tuple[Any, ...]:
+    """Changes whenever a receipt is stored or replaced (each write moves `updated_at`)."""
+    row = await node.store.db.fetch_one(
+        "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM hosted_reservations), "
+        "(SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM home_reservations)"
+    )
+    return tuple(row) if row is not None else ()
+
+
+async def _compute(node: Node) -> list[Month]:
     ledger = node.services["booking"].ledger
     hosted_repo, home_repo = ledger.hosted, ledger.home
     found: dict[str, Month] = {}

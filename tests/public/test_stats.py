@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from collections import Counter
 from typing import Any
@@ -127,9 +128,16 @@ async def test_stats__the_digest_changes_when_any_receipt_changes(nodes: Any) ->
     assert restored["digest"] == before["digest"]
 
 
+_STAMPS = itertools.count(1)
+
+
 async def _set(node: Any, reservation_id: str, receipt: str) -> None:
+    """Replace a stored receipt, as storing a receipt does (it moves `updated_at`)."""
+    at = f"2099-01-01T00:00:00.{next(_STAMPS):06d}Z"
     async with node.node.store.db.transaction() as tx:
-        await tx.execute("UPDATE hosted_reservations SET receipt = ? WHERE id = ?", (receipt, reservation_id))
+        await tx.execute(
+            "UPDATE hosted_reservations SET receipt = ?, updated_at = ? WHERE id = ?", (receipt, at, reservation_id)
+        )
 
 
 async def test_stats__twins_events_rehosted_here_are_counted_and_their_pages_say_so(nodes: Any) -> None:

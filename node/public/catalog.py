@@ -35,8 +35,8 @@ DATASETS = {
     "exchanges": (
         "Monthly exchanges with twin spaces",
         "Per month, per twin and per pair of countries: desk-days and room-hours given and taken, confirmed "
-        "reservations, and twins' events re-hosted, computed from signed receipts. Figures from 1 to 4 are left "
-        "empty so that no person can be singled out.",
+        "reservations, and events re-hosted each way, computed from signed receipts and events. Figures from 1 "
+        "to 4 are left empty so that no person can be singled out.",
     ),
 }
 

@@ -37,7 +37,8 @@ FIGURES = (
     "desk_days_taken",
     "room_hours_taken",
     "reservations_taken",
-    "events_rehosted",
+    "events_rehosted_here",  # the twin's events we re-host
+    "events_rehosted_there",  # ours the twin re-hosts
 )
 # (kind, unit) of a receipt -> the figure its units add to
 _UNITS = {("desk", "day"): "desk_days", ("meeting_room", "hour"): "room_hours"}
@@ -80,9 +81,6 @@ async def months(node: Node) -> list[Month]:
 
     Anyone may ask for the open data as often as they like, and every receipt is hashed to
     compute it: it is computed again only when a reservation, the public events or the day change."""
-    from .events import public_events
-
-    await public_events(node)  # brings the events' list up to date, so its version below is current
     version = (await _receipts_version(node), *await node.services["events"].repo.calendar_version())
     version += (node.clock.now().date().isoformat(),)
     kept = _KEPT.get(node)
@@ -94,10 +92,12 @@ async def months(node: Node) -> list[Month]:
 
 
 async def _receipts_version(node: Node) -> tuple[Any, ...]:
-    """Changes whenever a receipt is stored or replaced (each write moves `updated_at`)."""
+    """Changes whenever a receipt is stored or replaced (each write moves `updated_at`), or an event arrives."""
     row = await node.store.db.fetch_one(
         "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM hosted_reservations), "
-        "(SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM home_reservations)"
+        "(SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM home_reservations), "
+        "(SELECT COUNT(*) FROM event_copies), "
+        "(SELECT IFNULL(MAX(received_at), '') FROM objects WHERE type = 'Event')"
     )
     return tuple(row) if row is not None else ()
 
@@ -131,15 +131,25 @@ def _count(
 
 
 async def _rehosted(node: Node, found: dict[str, Month]) -> None:
+    """Events re-hosted across a twinning, by the month (our zone) the copy starts in: the twin's
+    events we re-host, and ours the twin re-hosts (its copies reach us as its events)."""
     from node.booking.periods import month_of
+    from node.clock import parse_iso
 
-    from .events import public_events
-
-    for event in await public_events(node):
-        if event.exported_from is None or event.status == "cancelled":
-            continue
-        name = month_of(event.starts_at, node.settings.node.timezone)
-        found.setdefault(name, Month(name)).add(event.exported_from.origin, "events_rehosted", 1)
+    rows = await node.store.db.fetch_all(
+        "SELECT c.origin, c.source_origin, o.starts_at FROM event_copies c JOIN objects o "
+        "ON o.type = 'Event' AND o.origin = c.origin AND o.id = c.id "
+        "WHERE (c.origin = ? OR c.source_origin = ?) AND c.origin != c.source_origin "
+        "AND IFNULL(o.status, '') != 'cancelled'",
+        (node.id, node.id),
+    )
+    for row in rows:
+        here = row["origin"] == node.id
+        twin, figure = (
+            (row["source_origin"], "events_rehosted_here") if here else (row["origin"], "events_rehosted_there")
+        )
+        name = month_of(parse_iso(row["starts_at"]), node.settings.node.timezone)
+        found.setdefault(name, Month(name)).add(twin, figure, 1)
 
 
 def published(month: Month, countries: dict[str, str], ours: str, names: dict[str, str]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from node.i18n import N_, _, catalogs, current, reading
+
 if TYPE_CHECKING:
     from node.config import Settings
 
@@ -25,24 +27,35 @@ CONTEXT = {
 EU = "http://publications.europa.eu/resource/authority"
 THEME = f"{EU}/data-theme/SOCI"  # population and society
 LICENCE_TYPE = "http://purl.org/adms/licencetype/Attribution"
-# id -> (title, description) in English: the catalogue's texts are the publisher's, not the reader's.
+# id -> (title, description). The catalogue is the publisher's document, not the reader's: it is
+# written in the space's language (node.language), which a portal such as dati.gov.it harvests.
 DATASETS = {
     "events": (
-        "Public events",
-        "The space's public events and the twins' events it re-hosts, with dates, place and status.",
+        N_("Public events"),
+        N_("The space's public events and the twins' events it re-hosts, with dates, place and status."),
     ),
-    "space": ("The space", "The coworking space: address, opening hours, resources and the spaces it is twinned with."),
+    "space": (
+        N_("The space and its opening hours"),
+        N_("The coworking space: address, opening hours, resources and the spaces it is twinned with."),
+    ),
     "exchanges": (
-        "Monthly exchanges with twin spaces",
-        "Per month, per twin and per pair of countries: desk-days and room-hours given and taken, confirmed "
-        "reservations, and events re-hosted each way, computed from signed receipts and events. Figures from 1 "
-        "to 4 are left empty so that no person can be singled out.",
+        N_("Monthly exchanges with twin spaces"),
+        N_(
+            "Per month, per twin and per pair of countries: desk-days and room-hours given and taken, confirmed "
+            "reservations, and events re-hosted each way, computed from signed receipts and events. Figures from "
+            "1 to 4 are left empty so that no person can be singled out."
+        ),
     ),
 }
 
 
 def catalog(settings: Settings, modified: str, months: list[str]) -> dict[str, Any]:
-    """The catalogue; `modified` is the date (YYYY-MM-DD) the data last changed."""
+    """The catalogue in the space's language; `modified` is the date (YYYY-MM-DD) it was made."""
+    with reading(catalogs().reader(settings.node.language)):
+        return _catalog(settings, modified, months)
+
+
+def _catalog(settings: Settings, modified: str, months: list[str]) -> dict[str, Any]:
     base = settings.node_id
     publisher = _agent(settings)
     datasets = [_dataset(base, name, settings, publisher, modified, months) for name in DATASETS]
@@ -50,9 +63,12 @@ def catalog(settings: Settings, modified: str, months: list[str]) -> dict[str, A
         "@context": CONTEXT,
         "@id": f"{base}/open-data/catalog.jsonld",
         "@type": ["dcatapit:Catalog", "dcat:Catalog"],
-        "dct:title": _text(f"{settings.node.name}: open data"),
+        "dct:title": _text(_("%(space)s: open data", space=settings.node.name)),
         "dct:description": _text(
-            f"Open data of {settings.node.name}, a coworking space twinned with others through Gemellaggio."
+            _(
+                "Open data of %(space)s, a coworking space twinned with others through Gemellaggio.",
+                space=settings.node.name,
+            )
         ),
         "dct:publisher": publisher,
         "dct:modified": _date(modified),
@@ -81,7 +97,7 @@ def _agent(settings: Settings) -> dict[str, Any]:
 def _dataset(
     base: str, name: str, settings: Settings, publisher: dict[str, Any], modified: str, months: list[str]
 ) -> dict[str, Any]:
-    title, description = DATASETS[name]
+    title, description = (_(text) for text in DATASETS[name])
     distributions = [_distribution(base, name, fmt, settings) for fmt in ("csv", "json")]
     if name == "exchanges":
         distributions += [_receipts(base, month, settings) for month in months]
@@ -107,8 +123,8 @@ def _distribution(base: str, name: str, fmt: str, settings: Settings) -> dict[st
     return {
         "@id": url,
         "@type": ["dcatapit:Distribution", "dcat:Distribution"],
-        "dct:title": _text(f"{DATASETS[name][0]} ({fmt.upper()})"),
-        "dct:description": _text(f"{DATASETS[name][0]}, as {fmt.upper()}."),
+        "dct:title": _text(f"{_(DATASETS[name][0])} ({fmt.upper()})"),
+        "dct:description": _text(f"{_(DATASETS[name][0])} ({fmt.upper()})"),
         "dct:format": {"@id": f"{EU}/file-type/{fmt.upper()}"},
         "dcat:mediaType": "text/csv" if fmt == "csv" else "application/json",
         "dcat:accessURL": {"@id": url},
@@ -122,8 +138,10 @@ def _receipts(base: str, month: str, settings: Settings) -> dict[str, Any]:
     return {
         "@id": url,
         "@type": ["dcatapit:Distribution", "dcat:Distribution"],
-        "dct:title": _text(f"Receipt hashes, {month}"),
-        "dct:description": _text(f"The hashes of the signed receipts behind {month}'s figures, and their digest."),
+        "dct:title": _text(_("Receipt hashes, %(month)s", month=month)),
+        "dct:description": _text(
+            _("The hashes of the signed receipts behind the figures of %(month)s, and their digest.", month=month)
+        ),
         "dct:format": {"@id": f"{EU}/file-type/JSON"},
         "dcat:mediaType": "application/json",
         "dcat:accessURL": {"@id": url},
@@ -142,7 +160,7 @@ def _licence(settings: Settings) -> dict[str, Any]:
 
 
 def _text(value: str) -> dict[str, str]:
-    return {"@value": value, "@language": "en"}
+    return {"@value": value, "@language": current().language}
 
 
 def _date(value: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.i18n import _
 from node.web.keys import NODE
 from node.web.pages.render import render
 
@@ -39,7 +40,7 @@ async def index(request: web.Request) -> web.Response:
         "months": listed,
         "settings": node.settings.open_data,
         "jsonld": jsonld_markup([await _catalog(request)]),
-        "og": open_graph(dcat.DATASETS["exchanges"][0], view.name, f"{node.id}/open-data/", "website"),
+        "og": open_graph(_("Open data"), view.name, f"{node.id}/open-data/", "website"),
     }
     return render(request, "public_open_data.html", context, who=None)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pyld import jsonld
 
+from node.public import catalog as dcat
 from tests.public.support import city
 
 SCHEMA = "https://schema.org/"
@@ -159,7 +160,7 @@ async def test_catalog__publisher_ipa_code_and_licence_come_from_the_settings(no
             "licence_url": "https://www.dati.gov.it/iodl/2.0/",
             "licence_name": "IODL 2.0",
             "update_frequency": "WEEKLY",
-        }
+        },
     }
     milan = await nodes("Spazio Milano", "Europe/Rome", config=config)
     async with milan.api.session.get(milan.local + "/open-data/catalog.jsonld") as resp:
@@ -171,3 +172,9 @@ async def test_catalog__publisher_ipa_code_and_licence_come_from_the_settings(no
     assert {lic["@id"] for lic in typed(expanded, DCT + "LicenseDocument")} == {"https://www.dati.gov.it/iodl/2.0/"}
     frequency = typed(expanded, DCAT + "Dataset")[0][DCT + "accrualPeriodicity"][0]["@id"]
     assert frequency.endswith("/frequency/WEEKLY")
+    # Written in the space's language, which an Italian portal harvests.
+    settings = milan.node.settings
+    italian = settings.model_copy(update={"node": settings.node.model_copy(update={"language": "it"})})
+    datasets = typed(expand(dcat.catalog(italian, "2026-12-04", [])), DCAT + "Dataset")
+    titles = {d[DCT + "title"][0]["@value"]: d[DCT + "title"][0]["@language"] for d in datasets}
+    assert titles["Eventi pubblici"] == "it"

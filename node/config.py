@@ -154,7 +154,7 @@ class OpenDataSection(Section):
 
     publisher: Annotated[str, Field(max_length=200)] | None = None  # default: node.name
     ipa_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,20}$")] | None = None  # Indice PA, for public bodies
-    licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
+    licence_url: Annotated[str, Field(pattern=r"^https?://\S+$")] = "https://creativecommons.org/licenses/by/4.0/"
     licence_name: Annotated[str, Field(min_length=1, max_length=200)] = "Creative Commons Attribution 4.0 (CC BY 4.0)"
     update_frequency: Literal["DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL", "IRREG"] = "MONTHLY"
 

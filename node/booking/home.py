@@ -31,7 +31,7 @@ from protocol.models import ReservationRequest, Target
 from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
-from .agreement import active_twin
+from .agreement import active_twin, terms_of
 from .mails import ReservationMails
 from .members import MemberService
 from .periods import invalid, to_zone
@@ -116,7 +116,19 @@ class HomeDesk:
         reservation = fresh if inserted else await self._get(reservation_id)
         if reservation.status in ("confirmed", "cancelled"):
             return self._answer(reservation)
+        beyond = await self._beyond_offered_rules(host, body.seats)
+        if beyond is not None:  # refused as the host would, in our words, without asking it
+            async with self.node.write() as work:
+                await self.repo.mark_rejected(work.tx, reservation.id, beyond.kind.value, iso(self.node.clock.now()))
+            raise beyond
         return await self.ask_host(reservation, member)
+
+    async def _beyond_offered_rules(self, host: str, seats: int) -> Problem | None:
+        """The host's signed terms tell us its seat rule, so our member hears it from us (the host
+        still decides, and checks it again)."""
+        twinning = await self.node.store.twinnings.get_live(host)
+        most = terms_of(twinning)[1].rules.max_seats_per_reservation if twinning is not None else seats
+        return invalid("seats", f"at most {most} seats per reservation") if seats > most else None
 
     async def _check_repeat(self, reservation_id: str, fresh: HomeReservation) -> None:
         existing = await self._get(reservation_id)

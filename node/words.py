@@ -21,7 +21,7 @@ def resource_kind(kind: str | None) -> str:
     return _(_KINDS[kind]) if kind in _KINDS else (kind or "").replace("_", " ").capitalize()
 
 
-Of = Literal["event", "reservation", "twinning", "slot", "delivery", "mail"]
+Of = Literal["event", "reservation", "twinning", "slot", "delivery", "mail", "attendance"]
 
 
 def status_word(status: str | None, of: Of) -> str:
@@ -80,7 +80,16 @@ def _mail_statuses() -> dict[str, str]:
     }
 
 
+def _attendance_statuses() -> dict[str, str]:
+    return {
+        "expected": pgettext("attendance", "expected"),
+        "checked_in": pgettext("attendance", "checked in"),
+        "no_show": pgettext("attendance", "no-show"),
+    }
+
+
 _STATUS_WORDS = {
+    "attendance": _attendance_statuses,
     "event": _event_statuses,
     "reservation": _reservation_statuses,
     "twinning": _twinning_statuses,

@@ -293,6 +293,13 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
         _reservation_request(twin_node, home, hosted, offered["id"]),
         signer=twin_node,
     )
+    await call("guests", "GET", f"/api/v1/guests?date={weekday}", token=home.token)
+    # The front desk works on the day: Home's clock goes there for two calls (the receipts they
+    # queue for Twin are signed again once it is back).
+    home.node.clock.offset_seconds = (_at(weekday, 11, "Europe/Rome") - datetime.now(UTC)).total_seconds()
+    await call("checkIn", "POST", f"/api/v1/guests/{hosted}/check-in", token=home.token)
+    await call("noShow", "POST", f"/api/v1/guests/{hosted}/no-show", token=home.token)  # a slip, corrected
+    home.node.clock.offset_seconds = 0
     await call("hostCancel", "DELETE", f"/federation/v1/reservations/{hosted}", signer=twin_node)
     await call("feed", "GET", "/federation/v1/feed?after=0&limit=2", signer=twin_node)
     item = make_event(twin_node.url, "ev-live-stream", title="Live stream: Demo day", days=10)
@@ -388,6 +395,12 @@ def _reservation_request(home_node: InProcessNode, host: InProcessNode, rid: str
         requested_at=now,
     )
     return seal(request, key).model_dump(mode="json")
+
+
+def _at(day: date, hour: int, zone: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(zone))
 
 
 def _weekday_after(day: date) -> date:

@@ -316,6 +316,8 @@ def view(reservation: HomeReservation, zone: str) -> dict[str, Any]:
             our_time=_times(obj, zone),
             receipt=receipt,
         )
+        if reservation.attendance:  # the host's front desk: checked_in or no_show
+            result["attendance"] = reservation.attendance
         if obj.get("problem"):  # cancelled by the host (a withdrawn slot): why, as a problem type
             result.update(cancelled_by="host", reason=obj["problem"])
     return result

@@ -234,6 +234,8 @@ class HostDesk:
                 raise Problem(ProblemType.NOT_FOUND, f"no reservation {reservation_id} from {peer}")
             if hosted.status == "cancelled":
                 return hosted.receipt
+            if hosted.attendance == "checked_in":
+                raise Problem(ProblemType.CONFLICT, f"{hosted.display_name} has already checked in")
             deadline = cancel_deadline(hosted, terms.rules)
             if self.node.clock.now() > deadline:
                 raise Problem(

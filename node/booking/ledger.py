@@ -61,6 +61,11 @@ class Ledger:
                 "given": sum(1 for h in hosted if h.status == "cancelled"),
                 "taken": sum(1 for r in abroad if r.status == "cancelled"),
             },
+            # The front desk's word: the host's own for `given`, the host's receipts for `taken`.
+            "attendance": {
+                "given": _attendance(h.attendance for h in hosted if h.status == "confirmed"),
+                "taken": _attendance(r.attendance for r in abroad if r.status == "confirmed"),
+            },
         }
         if with_receipts:
             entry["receipts"] = {
@@ -93,6 +98,18 @@ def _against(totals: dict[tuple[str, str], dict[str, int]], terms: Terms) -> lis
                 line["allowance"]["remaining"] = allowance.amount - line["units"]
         lines.append(line)
     return lines
+
+
+def _attendance(marks: Iterable[str | None]) -> dict[str, int]:
+    """Confirmed reservations: how many were reserved, attended (checked in), and no-shows."""
+    counts = {"reserved": 0, "attended": 0, "no_show": 0}
+    for mark in marks:
+        counts["reserved"] += 1
+        if mark == "checked_in":
+            counts["attended"] += 1
+        elif mark == "no_show":
+            counts["no_show"] += 1
+    return counts
 
 
 def _zero() -> dict[str, int]:

@@ -61,6 +61,7 @@ def facts_of(receipt: ReservationReceipt, envelope_json: str) -> ReceiptFacts:
         timezone=receipt.timezone,
         version=receipt.version,
         envelope_json=envelope_json,
+        attendance=receipt.attendance,
     )
 
 

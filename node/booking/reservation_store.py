@@ -38,6 +38,7 @@ class Hosted:
     receipt: dict[str, Any]
     created_at: str
     updated_at: str
+    attendance: str = "expected"  # expected | checked_in | no_show (the front desk)
 
     @classmethod
     def from_row(cls, row: Row) -> Hosted:
@@ -72,6 +73,7 @@ class HomeReservation:
     receipt: dict[str, Any] | None
     created_at: str
     updated_at: str
+    attendance: str | None = None  # what the host's newest receipt says of it
 
     @classmethod
     def from_row(cls, row: Row) -> HomeReservation:
@@ -122,6 +124,7 @@ _ANSWER_FIELDS = (
     "timezone",
     "version",
     "receipt",
+    "attendance",
 )
 
 
@@ -139,6 +142,7 @@ class ReceiptFacts:
     timezone: str
     version: int
     envelope_json: str
+    attendance: str | None = None
 
 
 _HOSTED_BY_ID = "SELECT * FROM hosted_reservations WHERE id = ?"
@@ -165,7 +169,7 @@ def _insert_home(reservation: HomeReservation) -> tuple[str, list[Any]]:
 def _store_receipt(reservation_id: str, facts: ReceiptFacts, at: str) -> tuple[str, tuple[Any, ...]]:
     return (
         "UPDATE home_reservations SET status = ?, kind = ?, unit = ?, units = ?, month = ?, starts_at = ?, "
-        "ends_at = ?, timezone = ?, version = ?, receipt = ?, problem = NULL, last_error = NULL, "
+        "ends_at = ?, timezone = ?, version = ?, receipt = ?, attendance = ?, problem = NULL, last_error = NULL, "
         "next_try = NULL, updated_at = ? WHERE id = ? AND (version IS NULL OR version < ?)",
         (
             facts.status,
@@ -178,6 +182,7 @@ def _store_receipt(reservation_id: str, facts: ReceiptFacts, at: str) -> tuple[s
             facts.timezone,
             facts.version,
             facts.envelope_json,
+            facts.attendance,
             at,
             reservation_id,
             facts.version,

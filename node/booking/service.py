@@ -7,6 +7,8 @@ from node.federation.inbox import Acceptor
 from protocol.models import FederatedObject, Slot
 from protocol.problems import Problem, ProblemType
 
+from .frontdesk import FrontDesk
+from .guests_store import GuestRepository
 from .home import HomeDesk
 from .host import HostDesk
 from .ledger import Ledger
@@ -36,6 +38,8 @@ class Booking:
         self.home = HomeDesk(node, HomeRepository(db), self.members)
         self.mails = self.home.mails = ReservationMails(node, self.members.repo, self.home.repo)
         self.reminders = ReminderLoop(self.mails)
+        self.guests = GuestRepository(db)
+        self.frontdesk = FrontDesk(node, hosted, self.guests)
         self.ledger = Ledger(node, self.host.hosted, self.home.repo)
         self.retrier = Retrier(self.home)
 

@@ -21,6 +21,7 @@ from .api import NodeRefused
 from .backup import backup
 from .booking import COMMANDS as BOOKING_COMMANDS
 from .events import event
+from .guests import guests
 from .local import init, node, operator_token, run
 from .tokens import token
 from .twins import key, twin
@@ -135,7 +136,7 @@ def _report(exc: click.ClickException, as_json: bool) -> int:
     return exc.exit_code
 
 
-for _command in (init, run, operator_token, node, twin, demo, key, backup, event, token, *BOOKING_COMMANDS):
+for _command in (init, run, operator_token, node, twin, demo, key, backup, event, token, guests, *BOOKING_COMMANDS):
     cli.add_command(_command)
 
 

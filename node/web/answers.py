@@ -348,6 +348,7 @@ class Reservation(Answer):
     receipt: SignedReceipt | None = None
     cancelled_by: Literal["host"] | None = None
     reason: str | None = None
+    attendance: Literal["checked_in", "no_show"] | None = Field(default=None, description="The host's front desk.")
 
 
 class ReservationList(Answer):
@@ -386,7 +387,19 @@ class LedgerTwin(Answer):
     given: list[LedgerLine]
     taken: list[LedgerLine]
     cancelled: Cancelled
+    attendance: LedgerAttendance
     receipts: LedgerReceipts | None = None
+
+
+class AttendanceCounts(Answer):
+    reserved: int = Field(description="Confirmed reservations.")
+    attended: int = Field(description="Of those, checked in at the host's front desk.")
+    no_show: int = Field(description="Of those, recorded as no-shows.")
+
+
+class LedgerAttendance(Answer):
+    given: AttendanceCounts
+    taken: AttendanceCounts
 
 
 class LedgerReport(Answer):

@@ -21,6 +21,7 @@ from protocol.models import PROTOCOL_VERSION, Envelope, FeedPage, InboxResult
 from protocol.problems import ProblemType as P
 
 from . import answers as a
+from . import answers_hosting as h
 from .api_twins import ChangeBody, ProposeBody
 from .openapi_build import Caller, Media, Op, Query, build_document
 
@@ -177,6 +178,15 @@ BOOKING = [
            Query("period", "The month, YYYY-MM (default: this month in this space's zone)."),
            Query("receipts", "1 to include the signed receipts that prove each figure."),
        )),
+    Op("GET", "/api/v1/guests", "guests", "Twins' members expected here on a day (the front desk)", OPERATOR,
+       {200: h.GuestList}, (P.VALIDATION_ERROR,), tag="booking",
+       query=(Query("date", "The day, YYYY-MM-DD in this space's zone (default: today)."),)),
+    Op("POST", "/api/v1/guests/{id}/check-in", "checkIn", "Check a twin's member in", OPERATOR,
+       {200: h.Guest}, (P.NOT_FOUND, P.CONFLICT), tag="booking",
+       description="From the reservation's day on; the member's home is told in a new receipt version."),
+    Op("POST", "/api/v1/guests/{id}/no-show", "noShow", "Record that a twin's member did not come", OPERATOR,
+       {200: h.Guest}, (P.NOT_FOUND, P.CONFLICT), tag="booking",
+       description="Once the reservation has started; the member's home is told in a new receipt version."),
 ]
 
 FEDERATION = [

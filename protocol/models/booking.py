@@ -129,11 +129,16 @@ class ReservationReceipt(FederatedObject):
     allowance: AllowanceUse | None = None
     request_hash: Base64Url
     issued_at: Instant
+    # The host's front desk: whether the member came. Absent until the host records it in a later
+    # version of a confirmed reservation's receipt (so receipts without it read as before).
+    attendance: Literal["checked_in", "no_show"] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ReservationReceipt:
         if self.problem is not None and self.problem not in _PROBLEM_SLUGS:
             raise ValueError("problem must be a problem type slug")
+        if self.attendance is not None and self.status == "rejected":
+            raise ValueError("attendance is recorded only on a reservation that was confirmed")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self

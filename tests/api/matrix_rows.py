@@ -124,6 +124,10 @@ BOOKING = [
         overrides={"other member": NOT_FOUND},
     ),
     Row("GET", "/api/v1/ledger", "/api/v1/ledger", A.OPERATOR, OK),
+    Row("GET", "/api/v1/guests", "/api/v1/guests", A.OPERATOR, OK),
+    # The hosted reservation is days ahead: the desk cannot check anyone in or out yet.
+    Row("POST", "/api/v1/guests/{id}/check-in", "/api/v1/guests/{hosted}/check-in", A.OPERATOR, CONFLICT),
+    Row("POST", "/api/v1/guests/{id}/no-show", "/api/v1/guests/{hosted}/no-show", A.OPERATOR, CONFLICT),
 ]
 
 

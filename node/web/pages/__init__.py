@@ -27,7 +27,7 @@ from node.i18n import (
 )
 from node.words import per_period, resource_kind, status_word, units
 
-from . import admin, admin_events, admin_ledger, admin_mail, admin_members, admin_space, language, member
+from . import admin, admin_events, admin_guests, admin_ledger, admin_mail, admin_members, admin_space, language, member
 from .guard import pages_middleware
 from .language import language_middleware
 from .render import PAGES, STATIC_DIR, PageState, static_version
@@ -63,7 +63,17 @@ def install(app: web.Application, node: Node) -> None:
     env.globals.update(language=lambda: current().language, languages=NAMES)
     app[PAGES] = PageState(env=env, secrets=PageSecrets(node), static_version=static_version())
     app.router.add_static("/static/", STATIC_DIR, name="static")
-    for module in (member, admin, admin_events, admin_space, admin_members, admin_ledger, language, admin_mail):
+    for module in (
+        member,
+        admin,
+        admin_events,
+        admin_space,
+        admin_guests,
+        admin_members,
+        admin_ledger,
+        language,
+        admin_mail,
+    ):
         app.add_routes(module.routes)
     app.middlewares.append(language_middleware)  # outside the pages' own: error pages are translated too
     app.middlewares.append(pages_middleware)

@@ -15,6 +15,11 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {

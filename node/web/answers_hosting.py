@@ -1,0 +1,40 @@
+"""Answer shapes of hosting twins' members for months (the front desk; more to come), kept
+apart from answers.py so neither grows past a readable size. Same rules: unknown fields refused."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .answers import Answer
+
+Attendance = Literal["expected", "checked_in", "no_show"]
+
+
+class GuestTarget(Answer):
+    kind: Literal["slot", "event"]
+    id: str
+    name: str = Field(description="The resource's name, or the event's title.")
+
+
+class Guest(Answer):
+    """A twin's member expected here, in this space's time."""
+
+    reservation: str
+    display_name: str = Field(description="As the member's home sent it in the member pass.")
+    home: str
+    home_name: str
+    target: GuestTarget
+    kind: str
+    seats: int
+    starts_at: str
+    ends_at: str
+    attendance: Attendance
+
+
+class GuestList(Answer):
+    date: str
+    days: int
+    timezone: str
+    items: list[Guest]

@@ -210,6 +210,8 @@ FORMS = [
     "/admin/slots/{id}/withdraw",
     "/admin/members",
     "/admin/members/{id}/remove",
+    "/admin/guests/{id}/check-in",
+    "/admin/guests/{id}/no-show",
     "/language",
     "/admin/members/{id}/invite",
     "/admin/members/import",
@@ -247,6 +249,7 @@ PAGES = [
             ("/admin/mail", "/admin/mail"),
             ("/admin/members/import", "/admin/members/import"),
             ("/admin/profile", "/admin/profile"),
+            ("/admin/guests", "/admin/guests"),
         )
     ),
     # The public face (node/public): the same for everyone, signed in or not.

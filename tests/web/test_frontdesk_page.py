@@ -26,7 +26,8 @@ async def test_frontdesk_page__shows_guests_by_name_and_checks_one_in(nodes: Any
         rid = page[page.index('id="guest-') + 10 :].split('"', 1)[0]
 
         early = await client.post(
-            f"/admin/guests/{rid}/check-in", {"csrf_token": await client.csrf("/admin/guests"), "date": str(pair.day)},
+            f"/admin/guests/{rid}/check-in",
+            {"csrf_token": await client.csrf("/admin/guests"), "date": str(pair.day)},
             follow=True,
         )
         refused = html_lib.unescape(await early.text())
@@ -36,7 +37,8 @@ async def test_frontdesk_page__shows_guests_by_name_and_checks_one_in(nodes: Any
         for node in (pair.nyc.node, pair.london.node):
             node.clock.offset_seconds = (start - datetime.now(ZoneInfo(NYC_ZONE))).total_seconds()
         done = await client.post(
-            f"/admin/guests/{rid}/check-in", {"csrf_token": await client.csrf("/admin/guests"), "date": str(pair.day)},
+            f"/admin/guests/{rid}/check-in",
+            {"csrf_token": await client.csrf("/admin/guests"), "date": str(pair.day)},
             follow=True,
         )
         text = await done.text()

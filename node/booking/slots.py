@@ -72,6 +72,12 @@ class SlotService:
         ends = local_instant(body.ends_at, self.zone, "ends_at")
         if ends.astimezone(UTC) <= starts.astimezone(UTC):
             raise invalid("ends_at", "must be after starts_at")
+        now = self.node.clock.now()
+        if starts < now:
+            here = now.astimezone(starts.tzinfo)
+            raise invalid(
+                "starts_at", f"{starts:%Y-%m-%d %H:%M} has already passed (it is {here:%Y-%m-%d %H:%M} here now)"
+            )
         if body.seats > resource.capacity:
             raise invalid("seats", f"{resource.name} holds {resource.capacity}")
         check_open(resource, starts, ends, self.zone)

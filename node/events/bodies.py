@@ -44,6 +44,8 @@ class EventCreate(EventFields):
     title: str
     starts_at: str
     ends_at: str
+    # An event that has already begun is refused unless the operator records it on purpose.
+    record_past: bool = False
 
 
 class EventPatch(EventFields):
@@ -56,6 +58,9 @@ class ExportBody(EventFields):
     """POST /api/v1/events/{id}/export: what differs at our space; the rest comes from the origin."""
 
     origin: str | None = None  # the twin whose event it is, when several twins use the same id
+    # Without starts_at: the same local wall time on the same date here (default), or, with
+    # same_moment, the original's instant.
+    same_moment: bool = False
 
 
 class ResolveBody(BaseModel):

@@ -21,7 +21,8 @@ from protocol.problems import Problem, ProblemType
 
 from . import recurrence
 from .bodies import PLAIN_FIELDS, ExportBody
-from .times import parse_instant, parse_local, zone_named
+from .rehost_times import rehost_times
+from .times import parse_instant, zone_named
 
 if TYPE_CHECKING:
     from .service import EventService
@@ -89,13 +90,9 @@ class Exports:
         values: dict[str, Any] = {k: getattr(source, k) for k in COPIED if getattr(source, k) is not None}
         values["venue"] = self.node.settings.node.name
         values.update({k: getattr(body, k) for k in PLAIN_FIELDS if k in given})
-        first_start, first_end = self._next_occurrence(source)
-        start = parse_local(body.starts_at, zone, "starts_at") if body.starts_at else first_start
-        if body.ends_at:
-            end = parse_local(body.ends_at, zone, "ends_at")
-        else:
-            end = start.astimezone(UTC) + (first_end - first_start)
-        values.update(timezone=zone.key, starts_at=start.astimezone(zone), ends_at=end.astimezone(zone))
+        first = self._next_occurrence(source)
+        start, end = rehost_times(first, source.timezone, zone, body.starts_at, body.ends_at, body.same_moment)
+        values.update(timezone=zone.key, starts_at=start, ends_at=end)
         # A copy is one event unless the operator gives it its own rule: the origin's rule is
         # written for the origin's wall clock, which ours does not follow across DST changes.
         rule_text = recurrence.normalize_rule(body.rrule) if body.rrule else None

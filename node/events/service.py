@@ -28,7 +28,7 @@ from .bodies import PLAIN_FIELDS, Audience, EventCreate, EventPatch
 from .exports import Exports, watched
 from .ics import PublicCalendar
 from .repository import CopyLink, EventRepository
-from .times import invalid, parse_local, zone_named
+from .times import invalid, not_past, parse_local, zone_named
 
 
 class EventService:
@@ -48,6 +48,8 @@ class EventService:
         zone = zone_named(body.timezone or self.node.settings.node.timezone)
         start = parse_local(body.starts_at, zone, "starts_at")
         end = parse_local(body.ends_at, zone, "ends_at")
+        if not body.record_past and not body.rrule:
+            not_past(start, self.node.clock.now(), "starts_at")
         values: dict[str, Any] = {k: getattr(body, k) for k in PLAIN_FIELDS if getattr(body, k) is not None}
         values.update(timezone=zone.key, starts_at=start, ends_at=end)
         rule_text = recurrence.normalize_rule(body.rrule) if body.rrule else None

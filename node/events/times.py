@@ -101,3 +101,13 @@ def parse_bound(value: str, zone: ZoneInfo, field: str) -> datetime:
         return datetime.combine(day, time(), tzinfo=zone)
     moment = _parse(value, field)
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def not_past(start: datetime, now: datetime, field: str) -> None:
+    """Refuse a start that has already passed, saying when it was and what time it is now."""
+    if start < now:
+        zone = start.tzinfo
+        invalid(
+            field,
+            f"{start:%Y-%m-%d %H:%M} has already passed (it is {now.astimezone(zone):%Y-%m-%d %H:%M} there now)",
+        )

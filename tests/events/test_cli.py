@@ -71,7 +71,7 @@ async def test_cli__export_and_resolve_a_flag(nodes, tmp_path):
     await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
     code, out = await gemella(nyc, "event", "export", talk["id"], "--field", "room=Main hall")
     assert code == 0, out
-    assert f"Re-hosted London's {talk['id']} as event" in out and "2027-03-23 14:00-16:00 America/New_York" in out
+    assert f"Re-hosted London's {talk['id']} as event" in out and "2027-03-23 18:00-20:00 America/New_York" in out
     copy_id = out.split(" as event ", 1)[1].split()[0]
 
     await london.api.ok("DELETE", f"/api/v1/events/{talk['id']}")

@@ -32,8 +32,9 @@ async def test_export__copy_is_local_linked_and_both_spaces_show_also_at(nodes):
         "NYC",
         "Hackathon finals",
     )
-    # By default the copy is live: the same instant, written in New York time.
-    assert (copy["starts_at"], copy["timezone"]) == ("2027-03-23T14:00:00-04:00", "America/New_York")
+    # By default the copy keeps the local wall time: 18:00 in London is 18:00 in New York.
+    assert (copy["starts_at"], copy["ends_at"]) == ("2027-03-23T18:00:00-04:00", "2027-03-23T20:00:00-04:00")
+    assert copy["timezone"] == "America/New_York"
     assert copy["online_url"] == "https://live.london.example/finals"
 
     at_nyc = {i["id"]: i for i in await listing(nyc)}
@@ -41,8 +42,22 @@ async def test_export__copy_is_local_linked_and_both_spaces_show_also_at(nodes):
     assert [(a["name"], a["id"]) for a in at_nyc[copy["id"]]["also_at"]] == [("London", talk["id"])]
     [at_london] = [i for i in await listing(london) if i["id"] == talk["id"]]
     assert [(a["name"], a["id"], a["starts_at"]) for a in at_london["also_at"]] == [
-        ("NYC", copy["id"], "2027-03-23T14:00:00-04:00"),
+        ("NYC", copy["id"], "2027-03-23T18:00:00-04:00"),
     ]
+
+
+async def test_export__same_moment_keeps_the_originals_instant(nodes):
+    _nyc, _london, _talk, copy = await exported(nodes, same_moment=True)
+    assert (copy["starts_at"], copy["ends_at"]) == ("2027-03-23T14:00:00-04:00", "2027-03-23T16:00:00-04:00")
+
+
+async def test_export__a_wall_time_the_clocks_skip_here_is_taken_after_the_gap(nodes):
+    nyc, london = await nyc_london(nodes)
+    # 02:30 on 14 March 2027 exists in London (GMT) but not in New York (clocks jump 02:00 -> 03:00).
+    night = await publish(london, title="Night owls", starts_at="2027-03-14T02:30", ends_at="2027-03-14T04:00")
+    await eventually(lambda: versions_at(nyc, london), {night["id"]: 1})
+    copy = await nyc.api.ok("POST", f"/api/v1/events/{night['id']}/export", {})
+    assert (copy["starts_at"], copy["ends_at"]) == ("2027-03-14T03:30:00-04:00", "2027-03-14T05:00:00-04:00")
 
 
 async def test_export__own_time_and_room_and_conflicts(nodes):
@@ -73,11 +88,11 @@ async def test_export__origin_moves_the_event_copy_is_flagged_and_operator_follo
     assert (await nyc.api.ok("GET", f"/api/v1/events/{copy['id']}"))["starts_at"] == copy["starts_at"]
 
     followed = await nyc.api.ok("POST", f"/api/v1/events/{copy['id']}/flags/resolve", {"action": "follow"})
-    assert (followed["starts_at"], followed["version"], followed["flags"]) == ("2027-03-24T14:00:00-04:00", 2, [])
+    assert (followed["starts_at"], followed["version"], followed["flags"]) == ("2027-03-24T18:00:00-04:00", 2, [])
     assert await flags_at(nyc) == []
     await eventually(lambda: versions_at(london, nyc), {copy["id"]: 2})
     [at_london] = [i for i in await listing(london) if i["id"] == talk["id"]]
-    assert at_london["also_at"][0]["starts_at"] == "2027-03-24T14:00:00-04:00"
+    assert at_london["also_at"][0]["starts_at"] == "2027-03-24T18:00:00-04:00"
     status, _ = await nyc.api.call("POST", f"/api/v1/events/{copy['id']}/flags/resolve", {"action": "follow"})
     assert status == 404, "no open flag left"
 
@@ -128,3 +143,20 @@ async def test_export__cancelling_a_flagged_copy_answers_the_flag_and_raises_no_
     await london.api.ok("DELETE", f"/api/v1/events/{talk['id']}")
     await eventually(lambda: versions_at(nyc, london), {talk["id"]: 3})
     assert await flags_at(nyc) == [], "a cancelled copy is not flagged"
+
+
+async def test_export__a_twins_copy_of_our_event_is_not_listed_among_the_twins_events(nodes):
+    from tests.web.support import Browserless
+
+    _nyc, london, talk, copy = await exported(nodes)
+    client = Browserless(london.local)
+    try:
+        await client.sign_in(london.token, "/admin")
+        status, page = await client.get("/admin/events?from=2027-03-20")
+        assert status == 200
+        theirs = page[page.index('id="theirs-head"') :]
+        assert f'id="event-{copy["id"]}"' not in theirs, "NYC's copy of our own event is not a twin's event"
+        ours = page[page.index(f'id="event-{talk["id"]}"') :]
+        assert "Also hosted at NYC at 18:00 New York time" in ours[: ours.index("</tr>")]
+    finally:
+        await client.close()

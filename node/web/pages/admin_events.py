@@ -32,7 +32,7 @@ from .forms import build, day_param, integer, read_form, read_multi, validated
 from .messages import operator_sentence
 from .operator import act, operator_only, render_admin
 from .render import flash, redirect
-from .timefmt import wall_input
+from .timefmt import clock, parse, wall_input
 from .week import active_twins
 from .wording import published_sentence
 
@@ -122,7 +122,10 @@ async def export(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
 
     async def run() -> str:
-        body = build(ExportBody, {"origin": fields.get("origin") or None, "room": fields.get("room") or None})
+        same_moment = fields.get("same_moment") == "1"
+        values: dict[str, Any] = {"origin": fields.get("origin") or None, "room": fields.get("room") or None}
+        values.update(same_moment=same_moment, starts_at=None if same_moment else fields.get("starts_at") or None)
+        body = build(ExportBody, values)
         copy = await _events(request).exports.export(request.match_info["id"], body)
         return _(
             "“%(title)s” is now hosted here too, and announced to the twins (the original's space included).",
@@ -184,8 +187,16 @@ def _split(items: list[dict[str, Any]], here: str) -> tuple[list[dict[str, Any]]
         if key in seen:
             continue
         seen.add(key)
+        if not item["local"] and (item.get("exported_from") or {}).get("origin") == here:
+            continue  # a twin re-hosting one of ours: shown as "also hosted at" on ours, not as theirs
         item["hosted_here"] = any(a["origin"] == here for a in item.get("also_at", []))
         item["repeats_text"] = describe_rule(item.get("rrule"), item["starts_at"], item["timezone"])
+        item["hosted_elsewhere"] = [
+            {"name": a["name"], "time": clock(parse(a["starts_at"])), "zone": a["timezone"]}
+            for a in item.get("also_at", [])
+            if a["origin"] != here and a["status"] != "cancelled"
+        ]
+        item["same_wall_time"] = wall_input(item["starts_at"], item["timezone"])
         (ours if item["local"] else theirs).append(item)
     return ours, theirs
 

@@ -1,0 +1,40 @@
+"""Events and slots that start in the past are refused with a sentence, and nothing is stored;
+an operator may still record a past event on purpose."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.booking.support import add_resource, kind_of
+from tests.support.nodes import twin
+
+from .support import LONDON_ZONE, NYC_ZONE, body
+
+
+def hours_ago(zone: str, hours: int) -> str:
+    return (datetime.now(ZoneInfo(zone)) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+async def test_past_times__an_event_that_already_began_is_refused_unless_recorded_on_purpose(nodes):
+    nyc = await nodes("NYC", NYC_ZONE)
+    start, end = hours_ago(NYC_ZONE, 30), hours_ago(NYC_ZONE, 28)
+    status, problem = await nyc.api.call("POST", "/api/v1/events", body(starts_at=start, ends_at=end))
+    assert status == 422 and kind_of(problem) == "validation-error"
+    assert problem["errors"][0]["field"] == "starts_at" and "has already passed" in problem["detail"]
+    assert await nyc.node.store.objects.list("Event", origin=nyc.url, limit=10) == []
+    recorded = await nyc.api.ok("POST", "/api/v1/events", body(starts_at=start, ends_at=end, record_past=True))
+    assert recorded["starts_at"].startswith(start)
+
+
+async def test_past_times__a_slot_that_already_began_is_refused(nodes):
+    nyc = await nodes("NYC", NYC_ZONE)
+    london = await nodes("London", LONDON_ZONE)
+    await twin(nyc, london)
+    desk = await add_resource(nyc, "desk", 4)
+    slot = {"resource_id": desk["id"], "twin_id": london.url, "seats": 1}
+    status, problem = await nyc.api.call(
+        "POST", "/api/v1/slots", {**slot, "starts_at": hours_ago(NYC_ZONE, 2), "ends_at": hours_ago(NYC_ZONE, -6)}
+    )
+    assert status == 422 and problem["errors"][0]["field"] == "starts_at" and "has already passed" in problem["detail"]
+    assert (await nyc.api.ok("GET", "/api/v1/slots"))["items"] == []

@@ -193,6 +193,11 @@ class PeopleSection(Section):
     visitor_name_days: Annotated[int, Field(ge=0, le=3650)] = 30  # hosts forget visitors' names after the visit
     import_max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 8 * 1024 * 1024
     import_max_rows: Annotated[int, Field(ge=1, le=200_000)] = 50_000
+class HostingSection(Section):
+    """Hosting twins' members for months: standing offers and waitlists."""
+
+    offer_horizon_days: Annotated[int, Field(ge=7, le=400)] = 56  # a standing offer's slots exist this far ahead
+    waitlist_offer_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120  # how long a freed seat waits for a yes
 
 
 class Settings(Section):
@@ -210,6 +215,7 @@ class Settings(Section):
     mail: MailSection = MailSection()
     oidc: OidcSection = OidcSection()
     people: PeopleSection = PeopleSection()
+    hosting: HostingSection = HostingSection()
     directory: Path = Path(".")
 
     @property

@@ -258,6 +258,22 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
     )
     await call("withdrawSlot", "DELETE", f"/api/v1/slots/{spare['id']}", token=home.token)
     await call("listSlots", "GET", f"/api/v1/slots?from={day}", token=home.token)
+    series = {
+        "resource_id": desk["id"],
+        "twin": twin_node.url,
+        "seats": 2,
+        "weekdays": ["MO", "WE", "FR"],
+        "from_time": "14:00",
+        "to_time": "17:00",
+        "start_date": str(day + timedelta(days=14)),
+        "end_date": str(day + timedelta(days=40)),
+        "exceptions": [],
+    }
+    offer = await call("addOffer", "POST", "/api/v1/offers", series, token=home.token)
+    await call("listOffers", "GET", "/api/v1/offers", token=home.token)
+    await call(
+        "withdrawOffer", "DELETE", f"/api/v1/offers/{offer['id']}?from={day + timedelta(days=30)}", token=home.token
+    )
 
     # -- reserving abroad: Twin offers Home's members a desk; Ada reserves it, then cancels
     twin_desk = await twin_node.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Desks", "capacity": 8})

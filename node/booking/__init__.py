@@ -7,7 +7,7 @@ from aiohttp import web
 from node.core import Node
 from node.web.keys import NODE
 
-from .guest_routes import routes as guest_routes
+from .hosting_routes import routes as hosting_routes
 from .routes import routes
 from .service import Booking
 
@@ -26,6 +26,6 @@ def install(app: web.Application, node: Node) -> None:
             await service.close()
 
     app.add_routes(routes)
-    app.add_routes(guest_routes)
+    app.add_routes(hosting_routes)
     node.on_open.append(open_booking)
     app.on_shutdown.append(close_booking)

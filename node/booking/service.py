@@ -14,6 +14,8 @@ from .host import HostDesk
 from .ledger import Ledger
 from .mails import ReminderLoop, ReservationMails
 from .members import MemberService
+from .offer_store import OfferRepository
+from .offers import OfferService
 from .receipts import ReceiptInbox
 from .refresh import SlotRefresher
 from .reservation_store import HomeRepository, HostedRepository
@@ -35,6 +37,7 @@ class Booking:
         self.refresher = SlotRefresher(node, hosted)
         self.host = HostDesk(node, hosted, self.refresher)
         self.slots = SlotService(node, self.resources, self.host)
+        self.offers = OfferService(node, OfferRepository(db), self.resources, self.slots)
         self.home = HomeDesk(node, HomeRepository(db), self.members)
         self.mails = self.home.mails = ReservationMails(node, self.members.repo, self.home.repo)
         self.reminders = ReminderLoop(self.mails)
@@ -51,11 +54,13 @@ class Booking:
         self.retrier.start()
         self.refresher.start()
         self.reminders.start()
+        self.offers.start()
 
     async def close(self) -> None:
         await self.retrier.stop()
         await self.refresher.stop()
         await self.reminders.stop()
+        await self.offers.stop()
 
     async def _check_slot(self, peer_id: str, obj: FederatedObject) -> None:
         # A slot is for the one twin it is offered to; we keep no replica of another twin's.

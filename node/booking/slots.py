@@ -24,6 +24,7 @@ from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin, find_twinning
+from .offer_capacity import unpublished_series_seats
 from .periods import invalid, local_instant, to_zone
 from .resources import ResourceService, check_open
 from .store import SlotQueries
@@ -94,17 +95,18 @@ class SlotService:
             remaining=body.seats,
         )
         async with self.node.write() as work:
-            await self._check_capacity(work, slot)
+            await self.check_capacity(work, slot)
             await self.node.publish(work, slot, [slot.twin])
         return own_view(slot, 0)
 
-    async def _check_capacity(self, work: UnitOfWork, slot: Slot) -> None:
+    async def check_capacity(self, work: UnitOfWork, slot: Slot, skip_offer: str | None = None) -> None:
         others = [
             Slot.model_validate(o)
             for o in await self.queries.open_overlapping(work.tx, self.node.id, iso(slot.starts_at), iso(slot.ends_at))
             if o["resource"]["id"] == slot.resource.id
         ]
-        peak = peak_seats(others, slot.starts_at, slot.ends_at) + slot.seats
+        series = await unpublished_series_seats(work.tx, slot, skip_offer)  # standing offers' occurrences not yet slots
+        peak = peak_seats(others, slot.starts_at, slot.ends_at) + series + slot.seats
         if peak > slot.resource.capacity:
             raise Problem(
                 ProblemType.CONFLICT,
@@ -117,16 +119,21 @@ class SlotService:
     async def withdraw(self, slot_id: str) -> dict[str, Any]:
         """Withdraw one of our slots; reservations on it are cancelled and their homes told."""
         async with self.node.write() as work:
-            stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, work.tx)
-            if stored is None:
-                raise Problem(ProblemType.NOT_FOUND, f"no slot {slot_id}")
-            slot = Slot.model_validate(stored.object)
-            notified: list[str] = []
-            if slot.status == "open":
-                slot = await republish_slot(self.node, work, slot, status="withdrawn")
-                notified = await self.host.cancel_for_withdrawal(work, slot)
+            slot, notified = await self.withdraw_in(work, slot_id)
         taken = (await self.host.hosted.seats_by_target("slot")).get(slot.id, 0)
         return {**own_view(slot, taken), "notified": sorted(set(notified))}
+
+    async def withdraw_in(self, work: UnitOfWork, slot_id: str) -> tuple[Slot, list[str]]:
+        """Withdraw a slot inside `work`: the slot as it now is, and the homes told."""
+        stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, work.tx)
+        if stored is None:
+            raise Problem(ProblemType.NOT_FOUND, f"no slot {slot_id}")
+        slot = Slot.model_validate(stored.object)
+        notified: list[str] = []
+        if slot.status == "open":
+            slot = await republish_slot(self.node, work, slot, status="withdrawn")
+            notified = await self.host.cancel_for_withdrawal(work, slot)
+        return slot, notified
 
     async def list_own(self, start: str | None, end: str | None) -> list[dict[str, Any]]:
         stored = await self.node.store.objects.list(

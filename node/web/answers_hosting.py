@@ -38,3 +38,34 @@ class GuestList(Answer):
     days: int
     timezone: str
     items: list[Guest]
+
+
+class Offer(Answer):
+    """A standing offer: a resource offered to one twin on a weekly schedule."""
+
+    id: str
+    resource_id: str
+    twin: str
+    seats: int
+    weekdays: list[str]
+    from_time: str
+    to_time: str
+    start_date: str
+    end_date: str | None
+    exceptions: list[str]
+    status: Literal["active", "withdrawn"]
+    published_to: str | None = Field(description="The last date whose occurrence was considered for publishing.")
+    timezone: str
+    created_at: str
+    updated_at: str
+    occurrences: int = Field(description="Occurrences published as slots so far (withdrawn ones included).")
+    published: int | None = Field(default=None, description="Occurrences this request published.")
+
+
+class OfferList(Answer):
+    items: list[Offer]
+
+
+class OfferWithdrawn(Offer):
+    withdrawn: int = Field(description="Published occurrences withdrawn from the date given on.")
+    notified: list[str] = Field(description="Home nodes told of cancelled reservations.")

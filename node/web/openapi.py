@@ -13,6 +13,7 @@ from aiohttp import web
 
 from node.booking.home import ReserveBody
 from node.booking.members import MemberBody
+from node.booking.offer_schedule import OfferBody
 from node.booking.resources import ResourceBody
 from node.booking.slots import SlotBody
 from node.events.bodies import EventCreate, EventPatch, ExportBody, ResolveBody
@@ -184,6 +185,17 @@ BOOKING = [
     Op("POST", "/api/v1/guests/{id}/check-in", "checkIn", "Check a twin's member in", OPERATOR,
        {200: h.Guest}, (P.NOT_FOUND, P.CONFLICT), tag="booking",
        description="From the reservation's day on; the member's home is told in a new receipt version."),
+    Op("POST", "/api/v1/offers", "addOffer", "Offer a resource to a twin on a weekly schedule", OPERATOR,
+       {201: h.Offer}, (P.VALIDATION_ERROR, P.NOT_FOUND, P.NOT_TWINNED, P.CONFLICT), body=OfferBody, tag="booking",
+       description="Each occurrence becomes an ordinary slot, published within `hosting.offer_horizon_days`; "
+       "refused as a whole when any occurrence in the horizon cannot be offered (capacity, opening hours)."),
+    Op("GET", "/api/v1/offers", "listOffers", "This space's standing offers", OPERATOR, {200: h.OfferList},
+       tag="booking"),
+    Op("DELETE", "/api/v1/offers/{id}", "withdrawOffer", "Withdraw a standing offer from a date on", OPERATOR,
+       {200: h.OfferWithdrawn}, (P.NOT_FOUND, P.VALIDATION_ERROR), tag="booking",
+       query=(Query("from", "YYYY-MM-DD in this space's zone (default: today)."),),
+       description="Published occurrences from that date are withdrawn (reservations cancelled, homes told); "
+       "the series ends the day before, or is withdrawn when that is before its start."),
     Op("POST", "/api/v1/guests/{id}/no-show", "noShow", "Record that a twin's member did not come", OPERATOR,
        {200: h.Guest}, (P.NOT_FOUND, P.CONFLICT), tag="booking",
        description="Once the reservation has started; the member's home is told in a new receipt version."),

@@ -125,6 +125,9 @@ BOOKING = [
     ),
     Row("GET", "/api/v1/ledger", "/api/v1/ledger", A.OPERATOR, OK),
     Row("GET", "/api/v1/guests", "/api/v1/guests", A.OPERATOR, OK),
+    Row("GET", "/api/v1/offers", "/api/v1/offers", A.OPERATOR, OK),
+    Row("POST", "/api/v1/offers", "/api/v1/offers", A.OPERATOR, INVALID, body={}),
+    Row("DELETE", "/api/v1/offers/{id}", "/api/v1/offers/no-such-offer", A.OPERATOR, NOT_FOUND),
     # The hosted reservation is days ahead: the desk cannot check anyone in or out yet.
     Row("POST", "/api/v1/guests/{id}/check-in", "/api/v1/guests/{hosted}/check-in", A.OPERATOR, CONFLICT),
     Row("POST", "/api/v1/guests/{id}/no-show", "/api/v1/guests/{hosted}/no-show", A.OPERATOR, CONFLICT),

@@ -168,3 +168,32 @@ async def test_offers__bad_input_is_a_problem_and_changes_nothing(nodes):
     assert status == 404
     assert (await nyc.api.ok("GET", "/api/v1/offers"))["items"] == []
     assert (await nyc.api.ok("GET", "/api/v1/slots"))["items"] == []
+
+
+async def test_offers__100_concurrent_attempts_on_a_3_seat_occurrence_confirm_exactly_3(nodes):
+    import asyncio
+    from collections import Counter
+
+    nyc, london, _desk = await spaces(nodes)
+    hall = await add_resource(nyc, "desk", 3, name="Hall")
+    monday = next_weekday(today_in(NY), 0)
+    body = offer_body(hall, london, monday, monday, seats=3)
+    await nyc.api.ok("POST", "/api/v1/offers", body)
+    members = [await add_member(london, f"Member {i}") for i in range(50)]
+    [occurrence] = await eventually(
+        lambda: _open_slots(london, nyc, members[0]), lambda items: len(items) == 1 and items[0]["remaining"] == 3
+    )
+    attempts = [reserve(london, m, slot_id=occurrence["id"]) for _ in range(2) for m in members]
+    results = await asyncio.gather(*attempts)
+    outcomes = Counter(status if status < 300 else kind_of(answer) for status, answer in results)
+    assert outcomes == {201: 3, "slot-full": 97}
+    rows = await nyc.node.store.db.fetch_all(
+        "SELECT SUM(seats) AS seats FROM hosted_reservations WHERE target_id = ? AND status = 'confirmed'",
+        (occurrence["id"],),
+    )
+    assert rows[0]["seats"] == 3
+
+
+async def _open_slots(london, nyc, member):
+    data = await london.api.ok("GET", f"/api/v1/twins/{nyc.url}/slots", token=member["token"])
+    return [s for s in data["items"] if s["status"] == "open"]

@@ -79,6 +79,7 @@ def _entry(entry: dict[str, Any], name: str) -> dict[str, Any]:
         "rows": rows,
         "chart": given_taken_svg(bars, _("Given to and taken from %(twin)s", twin=name)),
         "cancelled": entry["cancelled"],
+        "attendance": entry["attendance"],
         "given_receipts": [_receipt(r) for r in receipts.get("given", [])],
         "taken_receipts": [_receipt(r) for r in receipts.get("taken", [])],
     }

@@ -213,6 +213,8 @@ FORMS = [
     "/admin/slots/{id}/withdraw",
     "/admin/members",
     "/admin/members/{id}/remove",
+    "/admin/offers",
+    "/admin/offers/{id}/withdraw",
     "/admin/guests/{id}/check-in",
     "/admin/guests/{id}/no-show",
     "/language",
@@ -253,6 +255,7 @@ PAGES = [
             ("/admin/members/import", "/admin/members/import"),
             ("/admin/profile", "/admin/profile"),
             ("/admin/guests", "/admin/guests"),
+            ("/admin/offers", "/admin/offers"),
         )
     ),
     # The public face (node/public): the same for everyone, signed in or not.

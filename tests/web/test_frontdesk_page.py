@@ -63,3 +63,51 @@ async def test_frontdesk_page__a_bad_date_is_a_sentence_and_prints_plainly(nodes
         assert "@media print" in css and ".desk-actions" in css[css.index("@media print") :]
     finally:
         await client.close()
+
+
+async def test_offers_page__a_schedule_is_offered_from_the_form_and_withdrawn(nodes: Any) -> None:
+    from datetime import timedelta
+
+    pair = await twinned_pair(nodes)
+    desk = (await pair.nyc.api.ok("GET", "/api/v1/resources"))["items"][0]
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        start = pair.day + timedelta(days=7)
+        form = {
+            "csrf_token": await client.csrf("/admin/offers"),
+            "resource_id": desk["id"],
+            "twin": pair.london.url,
+            "seats": "2",
+            "from_time": "09:00",
+            "to_time": "18:00",
+            "start_date": str(start),
+            "end_date": str(start + timedelta(days=13)),
+            "exceptions": str(start + timedelta(days=1)),
+        }
+        resp = await client.session.post(
+            pair.nyc.local + "/admin/offers",
+            data=[
+                *form.items(),
+                ("weekday", "MO"),
+                ("weekday", "TU"),
+                ("weekday", "WE"),
+                ("weekday", "TH"),
+                ("weekday", "FR"),
+            ],
+        )
+        page = html_lib.unescape(await resp.text())
+        assert "Standing offer made: 9 occurrences are published now" in page
+        assert "2 seats of Hot desks for TheCube London" in page and "9 days published" in page
+        bad = {**form, "csrf_token": await client.csrf("/admin/offers"), "exceptions": "2001-01-01"}
+        resp = await client.session.post(pair.nyc.local + "/admin/offers", data=[*bad.items(), ("weekday", "MO")])
+        assert "Could not make the standing offer" in html_lib.unescape(await resp.text())
+        [offer] = (await pair.nyc.api.ok("GET", "/api/v1/offers"))["items"]
+        done = await client.post(
+            f"/admin/offers/{offer['id']}/withdraw",
+            {"csrf_token": await client.csrf("/admin/offers"), "from": str(start)},
+            follow=True,
+        )
+        assert "Withdrawn from that date: 9 occurrences" in html_lib.unescape(await done.text())
+    finally:
+        await client.close()

@@ -27,7 +27,18 @@ from node.i18n import (
 )
 from node.words import per_period, resource_kind, status_word, units
 
-from . import admin, admin_events, admin_guests, admin_ledger, admin_mail, admin_members, admin_space, language, member
+from . import (
+    admin,
+    admin_events,
+    admin_guests,
+    admin_ledger,
+    admin_mail,
+    admin_members,
+    admin_offers,
+    admin_space,
+    language,
+    member,
+)
 from .guard import pages_middleware
 from .language import language_middleware
 from .render import PAGES, STATIC_DIR, PageState, static_version
@@ -68,11 +79,15 @@ def install(app: web.Application, node: Node) -> None:
         admin,
         admin_events,
         admin_space,
+        admin_offers,
         admin_guests,
         admin_members,
         admin_ledger,
         language,
+<<<<<<< HEAD
         admin_mail,
+=======
+>>>>>>> 52fbc7e (Standing offers page (/admin/offers): offer a resource on a weekly schedule from a form, see how far each offer is published, withdraw it from a date; translated to Italian and Spanish)
     ):
         app.add_routes(module.routes)
     app.middlewares.append(language_middleware)  # outside the pages' own: error pages are translated too

@@ -24,6 +24,7 @@ SECTIONS = (  # labels translated where the navigation is drawn
     ("/admin", N_("Twinnings")),
     ("/admin/events", N_("Events")),
     ("/admin/space", N_("Resources & slots")),
+    ("/admin/offers", N_("Standing offers")),
     ("/admin/guests", N_("Front desk")),
     ("/admin/members", N_("Members")),
     ("/admin/delivery", N_("Delivery")),

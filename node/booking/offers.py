@@ -31,6 +31,7 @@ from .agreement import active_twin
 from .offer_capacity import schedule_of
 from .offer_schedule import OfferBody, Schedule, parse_date
 from .offer_store import OfferRepository, OfferRow
+from .periods import invalid
 from .resources import ResourceService, check_open
 from .slots import SlotService
 
@@ -92,6 +93,8 @@ class OfferService:
     async def withdraw(self, offer_id: str, from_text: str | None) -> dict[str, Any]:
         """DELETE /api/v1/offers/{id}[?from=]: the series from that date (default today) on."""
         first = parse_date(from_text, "from") if from_text else self.today()
+        if first < self.today():  # what already happened stays as it was (the ledger counts it)
+            raise invalid("from", f"{first} has already passed (it is {self.today()} here); withdraw from today on")
         async with self.node.write() as work:
             offer = await self.repo.get(offer_id, work.tx)
             if offer is None:

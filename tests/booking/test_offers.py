@@ -166,8 +166,14 @@ async def test_offers__bad_input_is_a_problem_and_changes_nothing(nodes):
             assert problem["errors"][0]["field"] == field, problem
     status, problem = await nyc.api.call("DELETE", f"/api/v1/offers/{new_id()}")
     assert status == 404
-    assert (await nyc.api.ok("GET", "/api/v1/offers"))["items"] == []
-    assert (await nyc.api.ok("GET", "/api/v1/slots"))["items"] == []
+    made = await nyc.api.ok("POST", "/api/v1/offers", offer_body(desk, london, monday, monday))
+    for bad_from in (str(today_in(NY) - timedelta(days=1)), "soon"):
+        status, problem = await nyc.api.call("DELETE", f"/api/v1/offers/{made['id']}?from={bad_from}")
+        assert status == 422 and problem["errors"][0]["field"] == "from"
+    assert (await nyc.api.ok("GET", "/api/v1/offers"))["items"][0]["status"] == "active"
+    await nyc.api.ok("DELETE", f"/api/v1/offers/{made['id']}?from={monday}")
+    assert [o["status"] for o in (await nyc.api.ok("GET", "/api/v1/offers"))["items"]] == ["withdrawn"]
+    assert [s["status"] for s in (await nyc.api.ok("GET", "/api/v1/slots"))["items"]] == ["withdrawn"]
 
 
 async def test_offers__100_concurrent_attempts_on_a_3_seat_occurrence_confirm_exactly_3(nodes):

@@ -193,6 +193,8 @@ class PeopleSection(Section):
     visitor_name_days: Annotated[int, Field(ge=0, le=3650)] = 30  # hosts forget visitors' names after the visit
     import_max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 8 * 1024 * 1024
     import_max_rows: Annotated[int, Field(ge=1, le=200_000)] = 50_000
+
+
 class HostingSection(Section):
     """Hosting twins' members for months: standing offers and waitlists."""
 

@@ -84,10 +84,7 @@ def install(app: web.Application, node: Node) -> None:
         admin_members,
         admin_ledger,
         language,
-<<<<<<< HEAD
         admin_mail,
-=======
->>>>>>> 52fbc7e (Standing offers page (/admin/offers): offer a resource on a weekly schedule from a form, see how far each offer is published, withdraw it from a date; translated to Italian and Spanish)
     ):
         app.add_routes(module.routes)
     app.middlewares.append(language_middleware)  # outside the pages' own: error pages are translated too

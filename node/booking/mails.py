@@ -46,6 +46,8 @@ class ReservationMails:
         member = await self.members.get(reservation.member_id) if reservation else None
         if reservation is None or reservation.receipt is None or member is None:
             return
+        if reservation.status == "confirmed" and reservation.receipt["object"].get("attendance"):
+            return  # the host's front desk recorded attendance: nothing new for the member to act on
         host = await host_name_of(self.node, reservation.host)
         what = await what_of(self.node, reservation)
         when = _when(reservation, self.node.settings.node.timezone)

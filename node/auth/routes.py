@@ -9,6 +9,7 @@ from aiohttp import web
 from node.booking.store import Member, MemberRepository
 from node.clock import iso
 from node.core import Node
+from node.i18n import _
 from node.store.tokens import hash_token
 from node.web.keys import NODE
 from node.web.pages.render import flash, redirect, simple_page
@@ -36,12 +37,14 @@ def install(app: web.Application, node: Node) -> None:
 async def login(request: web.Request) -> web.Response:
     client, node = request.app[OIDC], request.app[NODE]
     if not client.enabled:
-        return simple_page(request, 404, "Not available", "This space has not set up signing in with its account.")
+        return simple_page(
+            request, 404, _("Not available"), _("This space has not set up signing in with its account.")
+        )
     browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(24)
     try:
         url = await client.login_url(client.session(), browser)
     except SignInFailed as failed:
-        return simple_page(request, 502, "Signing in is not possible right now", str(failed))
+        return simple_page(request, 502, _("Signing in is not possible right now"), str(failed))
     response = web.Response(status=303, headers={"Location": url})
     response.set_cookie(
         BROWSER_COOKIE, browser, max_age=900, path="/auth/oidc/", httponly=True, samesite="Lax", secure=is_https(node)
@@ -54,17 +57,17 @@ async def callback(request: web.Request) -> web.Response:
     client, node = request.app[OIDC], request.app[NODE]
     query = request.query
     if "error" in query or not query.get("state") or not query.get("code"):
-        text = "The sign-in was cancelled or refused by the sign-in service. You can try again."
-        return simple_page(request, 401, "You are not signed in", text)
+        text = _("The sign-in was cancelled or refused by the sign-in service. You can try again.")
+        return simple_page(request, 401, _("You are not signed in"), text)
     browser = request.cookies.get(BROWSER_COOKIE, "")
     try:
         who = await client.finish(client.session(), query["state"], query["code"], browser)
         role, member_id = await _account(node, client, who)
     except SignInFailed as failed:
-        return simple_page(request, 401, "You are not signed in", str(failed))
+        return simple_page(request, 401, _("You are not signed in"), str(failed))
     session = await open_session(node, role, member_id)
     await sign_out(node, request.cookies.get("gemella_session"))
-    response = redirect(request, "/admin" if role == "operator" else "/", flash("You are signed in.", "success"))
+    response = redirect(request, "/admin" if role == "operator" else "/", flash(_("You are signed in."), "success"))
     set_session_cookie(response, node, session)
     return response
 
@@ -80,8 +83,11 @@ async def _account(node: Node, client: OidcClient, who: Identity) -> tuple[Role,
         member = await _create(node, members, who)
     if member is None:
         raise SignInFailed(
-            f"Your account is not a member of {node.settings.node.name} here. Ask the space to add you, "
-            "with the e-mail address of your account."
+            _(
+                "Your account is not a member of %(space)s here. Ask the space to add you, "
+                "with the e-mail address of your account.",
+                space=node.settings.node.name,
+            )
         )
     async with node.write() as work:
         await members.set_oidc_subject(work.tx, member.id, who.subject)

@@ -4,7 +4,8 @@ host, and a reminder the day before (in the host's time; optional, with one-clic
 
 Each reservation mail carries an iTIP message (RFC 5546: METHOD REQUEST, or CANCEL) whose
 VEVENT is the member's calendar feed entry (same UID, same SEQUENCE), so a calendar
-application updates the entry it already has instead of adding another.
+application updates the entry it already has instead of adding another. Every mail is written
+in the member's language (their saved choice, else the space's), with dates in its style.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from icalendar import Calendar, vCalAddress
 from node.calendar import build_calendar
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
+from node.i18n import Reader, _, format_long_moment, ngettext, reader_for, reading, zone_city
 from node.mail import CalendarPart, Mail
 from node.mail.unsubscribe import signature
 
@@ -48,28 +50,53 @@ class ReservationMails:
             return
         if reservation.status == "confirmed" and reservation.receipt["object"].get("attendance"):
             return  # the host's front desk recorded attendance: nothing new for the member to act on
+        with reading(await self._reader(member)):  # the mail is composed, footer included, in their language
+            mail = await self._receipt_mail(reservation, member)
+            await self.node.mail.enqueue(work, mail, self.node.clock.now())
+
+    async def _receipt_mail(self, reservation: HomeReservation, member: Member) -> Mail:
+        assert reservation.receipt is not None
         host = await host_name_of(self.node, reservation.host)
         what = await what_of(self.node, reservation)
         when = _when(reservation, self.node.settings.node.timezone)
         lines: tuple[str, ...]
         if reservation.status == "confirmed":
-            subject = f"Confirmed: {what} at {host}, {when.split(',')[0]}"
-            lines = (f"{host} confirmed your reservation: {what}, {_seats(reservation)}, {when}.",)
-        elif reservation.receipt["object"].get("problem"):
-            subject = f"Withdrawn by {host}: {what}"
+            subject = _("Confirmed: %(what)s at %(host)s, %(day)s", what=what, host=host, day=_day(reservation))
             lines = (
-                f"{host} withdrew what you had reserved ({what}, {when}), so your reservation is cancelled.",
-                "Nothing was counted against the allowance. We are sorry for the change of plans.",
+                ngettext(
+                    "%(host)s confirmed your reservation: %(what)s, %(num)s seat, %(when)s.",
+                    "%(host)s confirmed your reservation: %(what)s, %(num)s seats, %(when)s.",
+                    reservation.seats,
+                    host=host,
+                    what=what,
+                    when=when,
+                ),
+            )
+        elif reservation.receipt["object"].get("problem"):
+            subject = _("Withdrawn by %(host)s: %(what)s", host=host, what=what)
+            lines = (
+                _(
+                    "%(host)s withdrew what you had reserved (%(what)s, %(when)s), so your reservation is cancelled.",
+                    host=host,
+                    what=what,
+                    when=when,
+                ),
+                _("Nothing was counted against the allowance. We are sorry for the change of plans."),
             )
         else:
-            subject = f"Cancelled: {what} at {host}"
-            lines = (f"Your reservation of {what} at {host}, {when}, is cancelled.",)
+            subject = _("Cancelled: %(what)s at %(host)s", what=what, host=host)
+            lines = (
+                _("Your reservation of %(what)s at %(host)s, %(when)s, is cancelled.", what=what, host=host, when=when),
+            )
         method = "REQUEST" if reservation.status == "confirmed" else "CANCEL"
         calendar = await self._itip(reservation, member, host, method)
-        closing = f"See your reservations at {self.node.id}/reservations"
+        closing = _("See your reservations at %(url)s", url=f"{self.node.id}/reservations")
         key = f"receipt:{reservation.id}:{reservation.version}"
-        mail = replace(self._mail(member, reservation, subject, (*lines, closing), key), calendar=calendar)
-        await self.node.mail.enqueue(work, mail, self.node.clock.now())
+        return replace(self._mail(member, reservation, subject, (*lines, closing), key), calendar=calendar)
+
+    async def _reader(self, member: Member) -> Reader:
+        """The member's language for their mails: their saved choice, else the space's."""
+        return reader_for(member.language, self.node.settings.node.language)
 
     async def still_pending(self, work: UnitOfWork, reservation: HomeReservation) -> None:
         """The host has not answered the first time: say so once; the answer comes by mail too."""
@@ -77,12 +104,14 @@ class ReservationMails:
         if member is None:
             return
         host = await host_name_of(self.node, reservation.host)
-        lines = (
-            f"We asked {host} for your reservation, but {host} has not answered yet.",
-            "We keep asking, and you will get a mail when the answer comes. Until then the seat is not yours.",
-        )
-        mail = self._mail(member, reservation, f"Waiting for {host}'s answer", lines, f"pending:{reservation.id}")
-        await self.node.mail.enqueue(work, mail, self.node.clock.now())
+        with reading(await self._reader(member)):
+            lines = (
+                _("We asked %(host)s for your reservation, but %(host)s has not answered yet.", host=host),
+                _("We keep asking, and you will get a mail when the answer comes. Until then the seat is not yours."),
+            )
+            subject = _("Waiting for %(host)s's answer", host=host)
+            mail = self._mail(member, reservation, subject, lines, f"pending:{reservation.id}")
+            await self.node.mail.enqueue(work, mail, self.node.clock.now())
 
     async def send_reminders(self) -> int:
         """Write the reminders that are due now (once per reservation); returns how many."""
@@ -93,11 +122,14 @@ class ReservationMails:
             if now >= moment and parse_iso(reservation.created_at) < moment:
                 member = await self.members.get(reservation.member_id)
                 if member is not None and member.optional_mail:
-                    due.append((reservation, member, await self._reminder(reservation, member)))
+                    reader = await self._reader(member)
+                    with reading(reader):
+                        due.append((reader, await self._reminder(reservation, member)))
         written = 0
         async with self.node.write() as work:
-            for _, _, mail in due:
-                written += await self.node.mail.enqueue(work, mail, now) is not None
+            for reader, mail in due:
+                with reading(reader):  # the footer, with its unsubscribe sentence, in their language too
+                    written += await self.node.mail.enqueue(work, mail, now) is not None
         return written
 
     async def _reminder(self, reservation: HomeReservation, member: Member) -> Mail:
@@ -105,15 +137,27 @@ class ReservationMails:
         what = await what_of(self.node, reservation)
         peer = await self.node.store.peers.get(reservation.host)
         location = _location(peer["document"]) if peer is not None else None
-        lines = [f"Tomorrow you have {what} at {host}: {_seats(reservation)}, {_when(reservation, None)}."]
+        lines = [
+            ngettext(
+                "Tomorrow you have %(what)s at %(host)s: %(num)s seat, %(when)s.",
+                "Tomorrow you have %(what)s at %(host)s: %(num)s seats, %(when)s.",
+                reservation.seats,
+                what=what,
+                host=host,
+                when=_when(reservation, None),
+            )
+        ]
         if location:
-            lines.append(f"{host} is at {location}.")
-        lines.append("If your plans changed, please cancel, so that someone else can have the seat: ")
-        lines[-1] += f"{self.node.id}/reservations"
-        page, post = self._unsubscribe(member)
-        mail = self._mail(
-            member, reservation, f"Tomorrow: {what} at {host}", tuple(lines), f"reminder:{reservation.id}"
+            lines.append(_("%(host)s is at %(location)s.", host=host, location=location))
+        lines.append(
+            _(
+                "If your plans changed, please cancel, so that someone else can have the seat: %(url)s",
+                url=f"{self.node.id}/reservations",
+            )
         )
+        page, post = self._unsubscribe(member)
+        subject = _("Tomorrow: %(what)s at %(host)s", what=what, host=host)
+        mail = self._mail(member, reservation, subject, tuple(lines), f"reminder:{reservation.id}")
         return replace(mail, kind="reminder", unsubscribe_url=page, unsubscribe_post_url=post)
 
     def _mail(
@@ -124,7 +168,7 @@ class ReservationMails:
             to=member.email,
             member_id=member.id,
             subject=subject,
-            paragraphs=(f"Hello {member.display_name},", *lines),
+            paragraphs=(_("Hello %(name)s,", name=member.display_name), *lines),
             dedupe_key=key,
         )
 
@@ -149,8 +193,10 @@ class ReservationMails:
         return CalendarPart(method, bytes(calendar.to_ical()))
 
 
-def _seats(reservation: HomeReservation) -> str:
-    return "1 seat" if reservation.seats == 1 else f"{reservation.seats} seats"
+def _day(reservation: HomeReservation) -> str:
+    """The day of the visit in the host's zone, the reader's way: 'Tuesday 8 December 2026'."""
+    assert reservation.starts_at and reservation.timezone
+    return format_long_moment(parse_iso(reservation.starts_at).astimezone(ZoneInfo(reservation.timezone)))[0]
 
 
 def _when(reservation: HomeReservation, home_zone: str | None) -> str:
@@ -158,15 +204,20 @@ def _when(reservation: HomeReservation, home_zone: str | None) -> str:
     assert reservation.starts_at and reservation.ends_at and reservation.timezone
     text = _span(reservation.starts_at, reservation.ends_at, reservation.timezone)
     if home_zone and home_zone != reservation.timezone:
-        text += f"; that is {_span(reservation.starts_at, reservation.ends_at, home_zone)}"
+        return _(
+            "%(there)s; that is %(here)s", there=text, here=_span(reservation.starts_at, reservation.ends_at, home_zone)
+        )
     return text
 
 
 def _span(starts: str, ends: str, zone: str) -> str:
     tz = ZoneInfo(zone)
     start, end = parse_iso(starts).astimezone(tz), parse_iso(ends).astimezone(tz)
-    place = zone.rsplit("/", 1)[-1].replace("_", " ")
-    return f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M} to {end:%H:%M} ({place} time)"
+    day, begins = format_long_moment(start)
+    _day_end, ends_at = format_long_moment(end)
+    return _(
+        "%(day)s, %(start)s to %(end)s (%(place)s time)", day=day, start=begins, end=ends_at, place=zone_city(zone)
+    )
 
 
 def _reminder_moment(reservation: HomeReservation, hour: int) -> datetime:

@@ -19,6 +19,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
 
+from node.i18n import _, current
+
 _URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
@@ -86,19 +88,22 @@ def compose(mail: Mail, sender: Sender, now: datetime) -> tuple[str, bytes]:
         method = mail.calendar.method
         msg.add_alternative(mail.calendar.ics, maintype="text", subtype="calendar", params={"method": method})
         msg.add_attachment(mail.calendar.ics, maintype="application", subtype="ics", filename="invite.ics")
+    # After the body: setting the content clears every Content-* header. Composed in the reader's language.
+    msg["Content-Language"] = current().language
     return message_id, msg.as_bytes()
 
 
 def footer(mail: Mail, sender: Sender) -> list[str]:
     lines = [f"-- \n{sender.space}, {sender.node_url}"]
     if mail.unsubscribe_url:
-        lines.append(f"You can stop these mails with one click: {mail.unsubscribe_url}")
+        lines.append(_("You can stop these mails with one click: %(url)s", url=mail.unsubscribe_url))
     return lines
 
 
 def _html(paragraphs: list[str]) -> str:
     body = "".join(f"<p>{_linked(p)}</p>\n" for p in paragraphs)
-    return f'<!doctype html>\n<html><body style="font-family: sans-serif">\n{body}</body></html>\n'
+    head = f'<!doctype html>\n<html lang="{current().language}"><body style="font-family: sans-serif">\n'
+    return f"{head}{body}</body></html>\n"
 
 
 def _linked(paragraph: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.i18n import _
 from node.store.tokens import Principal
 from node.web.pages.access import signed_in, signin_page
 from node.web.pages.forms import read_form
@@ -29,7 +30,7 @@ def member_only(handler: MemberHandler) -> Callable[[web.Request], Awaitable[web
         if who is None or who.member_id is None:
             if request.method == "GET":
                 return await signin_page(request, "member")
-            return redirect(request, "/", flash("Please sign in again: your session has ended.", "info"))
+            return redirect(request, "/", flash(_("Please sign in again: your session has ended."), "info"))
         return await handler(request, who.member_id)
 
     return wrapped
@@ -45,7 +46,7 @@ async def account(request: web.Request, member_id: str) -> web.Response:
 @member_only
 async def renew_calendar(request: web.Request, member_id: str) -> web.Response:
     url = await people(request).accounts.renew_calendar(member_id)
-    message = flash("Your calendar has a new address. The old one has stopped working: update your calendar app.")
+    message = flash(_("Your calendar has a new address. The old one has stopped working: update your calendar app."))
     return await account_page(request, member_id, message=message, calendar_url=url)
 
 
@@ -53,7 +54,7 @@ async def renew_calendar(request: web.Request, member_id: str) -> web.Response:
 @member_only
 async def renew_token(request: web.Request, member_id: str) -> web.Response:
     token = await people(request).accounts.renew_token(member_id)
-    message = flash("Here is your new API token. It is shown only now; your earlier token has stopped working.")
+    message = flash(_("Here is your new API token. It is shown only now; your earlier token has stopped working."))
     return await account_page(request, member_id, message=message, token=token)
 
 
@@ -62,7 +63,7 @@ async def renew_token(request: web.Request, member_id: str) -> web.Response:
 async def reminders(request: web.Request, member_id: str) -> web.Response:
     wanted = (await read_form(request)).get("wanted") == "yes"
     await people(request).accounts.set_optional_mail(member_id, wanted)
-    text = "You will get a reminder the day before each visit." if wanted else "You will get no more reminders."
+    text = _("You will get a reminder the day before each visit.") if wanted else _("You will get no more reminders.")
     return redirect(request, "/account", flash(text))
 
 
@@ -82,9 +83,12 @@ async def delete(request: web.Request, member_id: str) -> web.Response:
     response = simple_page(
         request,
         200,
-        "Your account is deleted",
-        f"{node.settings.node.name} no longer holds your name, e-mail address or tokens, and the spaces you "
-        "visited are told to delete your name. Your future reservations abroad are cancelled.",
+        _("Your account is deleted"),
+        _(
+            "%(space)s no longer holds your name, e-mail address or tokens, and the spaces you "
+            "visited are told to delete your name. Your future reservations abroad are cancelled.",
+            space=node.settings.node.name,
+        ),
     )
     clear_session_cookie(response, node)
     return response

@@ -24,6 +24,7 @@ from node.booking.members import EMAIL_PATTERN, LANGUAGE_PATTERN
 from node.booking.store import Member, MemberRepository
 from node.clock import iso
 from node.core import Node
+from node.i18n import _
 from node.store.tokens import hash_token
 
 # Header names as exports spell them, lower-cased and without spaces, dashes or underscores.
@@ -97,7 +98,7 @@ def parse(text: str, max_rows: int, report: Report) -> list[Row]:
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        report.error(1, "", "The file is empty: the first line must name the columns (name and email at least).")
+        report.error(1, "", _("The file is empty: the first line must name the columns (name and email at least)."))
         return []
     columns = _columns(header, report)
     if columns is None:
@@ -113,11 +114,15 @@ def parse(text: str, max_rows: int, report: Report) -> list[Row]:
                 continue
             first = seen.setdefault(row.email.lower(), row.line)
             if first != row.line:
-                report.error(row.line, header[columns["email"]], f"This e-mail address is already on line {first}.")
+                report.error(
+                    row.line,
+                    header[columns["email"]],
+                    _("This e-mail address is already on line %(line)s.", line=first),
+                )
                 continue
             rows.append(row)
     except csv.Error as exc:
-        report.error(reader.line_num, "", f"The line cannot be read as CSV ({exc}). Check its quotes.")
+        report.error(reader.line_num, "", _("The line cannot be read as CSV (%(error)s). Check its quotes.", error=exc))
     return rows
 
 
@@ -170,13 +175,24 @@ def _columns(header: list[str], report: Report) -> dict[str, int] | None:
         for field_name, names in ALIASES.items():
             if key in {n.replace("-", "") for n in names} and field_name not in found:
                 found[field_name] = index
-    missing = []
-    if "email" not in found:
-        missing.append("an e-mail column (email)")
-    if "name" not in found and "first" not in found:
-        missing.append("a name column (name, or first name and last name)")
-    if missing:
-        report.error(1, "", f"The first line must name {' and '.join(missing)}; it has: {', '.join(header)}.")
+    no_email, no_name = "email" not in found, "name" not in found and "first" not in found
+    if no_email or no_name:
+        if no_email and no_name:
+            text = _(
+                "The first line must name an e-mail column (email) and a name column (name, or first name and "
+                "last name); it has: %(columns)s.",
+                columns=", ".join(header),
+            )
+        elif no_email:
+            text = _(
+                "The first line must name an e-mail column (email); it has: %(columns)s.", columns=", ".join(header)
+            )
+        else:
+            text = _(
+                "The first line must name a name column (name, or first name and last name); it has: %(columns)s.",
+                columns=", ".join(header),
+            )
+        report.error(1, "", text)
         return None
     return found
 
@@ -191,17 +207,24 @@ def _row(line: int, cells: list[str], columns: dict[str, int], header: list[str]
     email, language, since_text = cell("email"), cell("language"), cell("since")
     name_column = header[columns["name"]] if "name" in columns else header[columns["first"]]
     if not name:
-        report.error(line, name_column, "The name is empty.")
+        report.error(line, name_column, _("The name is empty."))
     elif len(name) > 100:
-        report.error(line, name_column, "The name is longer than 100 characters.")
+        report.error(line, name_column, _("The name is longer than 100 characters."))
     if not _EMAIL.match(email) or len(email) > 254:
-        shown = f"“{email}” is not" if email else "The e-mail address is empty, not"
-        report.error(line, header[columns["email"]], f"{shown} an e-mail address like ada@example.org.")
+        if email:
+            text = _("“%(value)s” is not an e-mail address like ada@example.org.", value=email)
+        else:
+            text = _("The e-mail address is empty, not an e-mail address like ada@example.org.")
+        report.error(line, header[columns["email"]], text)
     if language and not _LANGUAGE.match(language):
-        report.error(line, header[columns["language"]], f"“{language}” is not a language code like en, it or pt-BR.")
+        report.error(
+            line,
+            header[columns["language"]],
+            _("“%(value)s” is not a language code like en, it or pt-BR.", value=language),
+        )
     since = _date(since_text)
     if since_text and since is None:
-        report.error(line, header[columns["since"]], f"“{since_text}” is not a date like 2024-03-31.")
+        report.error(line, header[columns["since"]], _("“%(value)s” is not a date like 2024-03-31.", value=since_text))
     if len(report.errors) > before:
         return None
     return Row(line, name, email, language or None, since)

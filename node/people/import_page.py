@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.i18n import _, ngettext
 from node.store.tokens import Principal
 from node.web.pages.operator import operator_only, render_admin
 from node.web.pages.render import flash
@@ -33,14 +34,14 @@ async def import_file(request: web.Request, who: Principal) -> web.Response:
     report, rows = Report(), []
     text = decode(data)
     if not data:
-        report.error(1, "", "Choose a CSV file to import.")
+        report.error(1, "", _("Choose a CSV file to import."))
     elif text is None:
-        report.error(1, "", "The file is not UTF-8 text. Export it again as CSV (UTF-8).")
+        report.error(1, "", _("The file is not UTF-8 text. Export it again as CSV (UTF-8)."))
     else:
         try:
             rows = parse(text, service.node.settings.people.import_max_rows, report)
         except TooManyRows:
-            report.error(1, "", "The file has too many members; split it into smaller files.")
+            report.error(1, "", _("The file has too many members; split it into smaller files."))
     if not report.errors:
         await apply(service.node, service.members, rows, report, dry_run)
     message = _summary(report, dry_run)
@@ -51,10 +52,21 @@ async def import_file(request: web.Request, who: Principal) -> web.Response:
 def _summary(report: Report, dry_run: bool) -> dict[str, str]:
     if report.errors:
         count = len(report.errors)
-        return flash(f"The file has {count} error{'s' if count != 1 else ''}, so nothing was imported.", "error")
-    would = "would be" if dry_run else "were"
-    text = (
-        f"{report.created} new member{'s' if report.created != 1 else ''} {would} added, "
-        f"{report.updated} {would} updated and {report.unchanged} {'would stay' if dry_run else 'stayed'} as they were."
+        text = ngettext(
+            "The file has %(num)s error, so nothing was imported.",
+            "The file has %(num)s errors, so nothing was imported.",
+            count,
+        )
+        return flash(text, "error")
+    counts = {"added": report.created, "updated": report.updated, "unchanged": report.unchanged}
+    if dry_run:
+        text = _(
+            "%(added)s new members would be added, %(updated)s would be updated and %(unchanged)s would stay as "
+            "they were. This was a dry run: nothing changed.",
+            **counts,
+        )
+        return flash(text, "info")
+    text = _(
+        "%(added)s new members were added, %(updated)s were updated and %(unchanged)s stayed as they were.", **counts
     )
-    return flash(text + (" This was a dry run: nothing changed." if dry_run else ""), "info" if dry_run else "success")
+    return flash(text, "success")

@@ -11,10 +11,12 @@ import secrets
 from aiohttp import web
 
 from node.auth.sessions import open_session
+from node.i18n import _, ngettext
 from node.store.tokens import Principal
 from node.web.auth import SESSION_COOKIE
 from node.web.keys import NODE
 from node.web.pages.forms import read_form
+from node.web.pages.messages import problem_title
 from node.web.pages.operator import act, operator_only
 from node.web.pages.render import flash, redirect, render, simple_page
 from node.web.pages.sessions import set_session_cookie, sign_out
@@ -32,7 +34,7 @@ async def ask(request: web.Request) -> web.Response:
     email = fields.get("email", "")
     binding = request.cookies.get(BINDING_COOKIE) or secrets.token_urlsafe(32)
     if "@" not in email or len(email) > 254:
-        return redirect(request, "/", flash("Please type your whole e-mail address, like ada@example.org.", "error"))
+        return redirect(request, "/", flash(_("Please type your whole e-mail address, like ada@example.org."), "error"))
     await people(request).signin.request(email, binding)
     response = render(request, "signin_code.html", {"email": email}, who=None)
     bind(request, response, binding)
@@ -46,7 +48,7 @@ async def type_code(request: web.Request) -> web.Response:
     try:
         signed = await people(request).signin.verify(email, fields.get("code", ""), _binding(request))
     except Problem as problem:
-        message = flash(problem.detail or problem.kind.default_title, "error")
+        message = flash(problem.detail or problem_title(problem), "error")
         status = 429 if problem.kind is ProblemType.RATE_LIMITED else 401
         return render(request, "signin_code.html", {"email": email}, who=None, flash_now=message, status=status)
     return await _signed_in(request, signed.member_id)
@@ -57,7 +59,7 @@ async def link(request: web.Request) -> web.Response:
     try:
         found = await people(request).signin.check_link(request.match_info["secret"], _binding(request))
     except Problem as problem:
-        return simple_page(request, problem.status, "This link cannot sign you in", problem.detail or "")
+        return simple_page(request, problem.status, _("This link cannot sign you in"), problem.detail or "")
     context = {"action": request.path, "invitation": found.purpose == "invitation"}
     return render(request, "signin_link.html", context, who=None)
 
@@ -67,7 +69,7 @@ async def use_link(request: web.Request) -> web.Response:
     try:
         signed = await people(request).signin.open_link(request.match_info["secret"], _binding(request))
     except Problem as problem:
-        return simple_page(request, problem.status, "This link cannot sign you in", problem.detail or "")
+        return simple_page(request, problem.status, _("This link cannot sign you in"), problem.detail or "")
     return await _signed_in(request, signed.member_id)
 
 
@@ -78,9 +80,9 @@ async def invite(request: web.Request, who: Principal) -> web.Response:
 
     async def run() -> str:
         await people(request).signin.invite(member_id)
-        return "The invitation is on its way: a mail with a sign-in link that works once, within 7 days."
+        return _("The invitation is on its way: a mail with a sign-in link that works once, within 7 days.")
 
-    return await act(request, "/admin/members", "send the invitation", run)
+    return await act(request, "/admin/members", _("send the invitation"), run)
 
 
 @routes.post("/admin/members/{id}/remove")
@@ -90,12 +92,17 @@ async def remove(request: web.Request, who: Principal) -> web.Response:
 
     async def run() -> str:
         done = await people(request).erasure.erase(member_id)
-        text = "The member is erased: their name, e-mail, tokens, sessions and mails are deleted"
         if done["hosts"]:
-            text += f", and the {len(done['hosts'])} space(s) they visited are told to delete their name"
-        return text + "."
+            return ngettext(
+                "The member is erased: their name, e-mail, tokens, sessions and mails are deleted, and the "
+                "%(num)s space they visited is told to delete their name.",
+                "The member is erased: their name, e-mail, tokens, sessions and mails are deleted, and the "
+                "%(num)s spaces they visited are told to delete their name.",
+                len(done["hosts"]),
+            )
+        return _("The member is erased: their name, e-mail, tokens, sessions and mails are deleted.")
 
-    return await act(request, "/admin/members", "remove the member", run)
+    return await act(request, "/admin/members", _("remove the member"), run)
 
 
 def _binding(request: web.Request) -> str:
@@ -106,6 +113,6 @@ async def _signed_in(request: web.Request, member_id: str) -> web.Response:
     node = request.app[NODE]
     session = await open_session(node, "member", member_id)
     await sign_out(node, request.cookies.get(SESSION_COOKIE))  # one browser, one live session
-    response = redirect(request, "/", flash("You are signed in.", "success"))
+    response = redirect(request, "/", flash(_("You are signed in."), "success"))
     set_session_cookie(response, node, session)
     return response

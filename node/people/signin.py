@@ -20,6 +20,7 @@ from aiosqlite import Connection
 from node.booking.store import Member, MemberRepository
 from node.clock import iso, parse_iso
 from node.core import Node
+from node.i18n import _, current, ngettext, reader_for, reading
 from node.mail import Mail
 from protocol.problems import Problem, ProblemType
 
@@ -70,7 +71,10 @@ class EmailSignIn:
                 return
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
             link = await self._store(work.tx, member, code, digest(binding), "signin", now + CODE_LIFETIME)
-            await self.node.mail.enqueue(work, self._code_mail(member, code, link), now)
+            # The member's own language if they chose one, else the page's they asked from.
+            reader = reader_for(member.language, current().language)
+            with reading(reader):
+                await self.node.mail.enqueue(work, self._code_mail(member, code, link), now)
 
     async def invite(self, member_id: str) -> None:
         """Mail the member a first sign-in link (7 days, any browser)."""
@@ -82,7 +86,8 @@ class EmailSignIn:
         now = self.node.clock.now()
         async with self.node.write() as work:
             link = await self._store(work.tx, member, None, None, "invitation", now + INVITATION_LIFETIME)
-            await self.node.mail.enqueue(work, self._invitation(member, link), now)
+            with reading(reader_for(member.language, self.node.settings.node.language)):
+                await self.node.mail.enqueue(work, self._invitation(member, link), now)
 
     async def verify(self, email: str, code: str, binding: str) -> SignedIn:
         """The member whose live code this is; unauthorized, or rate-limited once the address is locked."""
@@ -101,7 +106,7 @@ class EmailSignIn:
             raise _locked_problem(LOCK_TIME.total_seconds())
         raise Problem(
             ProblemType.UNAUTHORIZED,
-            "That code is not right, or it has expired. Check the latest mail, or ask for a new code.",
+            _("That code is not right, or it has expired. Check the latest mail, or ask for a new code."),
         )
 
     async def check_link(self, secret: str, binding: str) -> SignInCode:
@@ -130,13 +135,15 @@ class EmailSignIn:
         if found is None or found.used_at is not None or found.expires_at <= now:
             raise Problem(
                 ProblemType.UNAUTHORIZED,
-                "This sign-in link has expired or was used already. Ask for a new one on the sign-in page.",
+                _("This sign-in link has expired or was used already. Ask for a new one on the sign-in page."),
             )
         if found.binding_hash is not None and not hmac.compare_digest(found.binding_hash, digest(binding)):
             raise Problem(
                 ProblemType.FORBIDDEN,
-                "This link was asked for in another browser. Open it in the browser where you asked for it, "
-                "or type the code from the mail there.",
+                _(
+                    "This link was asked for in another browser. Open it in the browser where you asked for it, "
+                    "or type the code from the mail there."
+                ),
             )
         return found
 
@@ -175,13 +182,17 @@ class EmailSignIn:
             kind="signin",
             to=member.email,
             member_id=member.id,
-            subject=f"Your sign-in code for {space}: {spaced}",
+            subject=_("Your sign-in code for %(space)s: %(code)s", space=space, code=spaced),
             paragraphs=(
-                f"Hello {member.display_name},",
-                f"Your code to sign in to {space} is {spaced}. "
-                "It works once, for 10 minutes, in the browser where you asked for it.",
-                f"You can also open this link in that browser: {link}",
-                "If you did not ask to sign in, you can ignore this mail: nobody can sign in without the code.",
+                _("Hello %(name)s,", name=member.display_name),
+                _(
+                    "Your code to sign in to %(space)s is %(code)s. "
+                    "It works once, for 10 minutes, in the browser where you asked for it.",
+                    space=space,
+                    code=spaced,
+                ),
+                _("You can also open this link in that browser: %(link)s", link=link),
+                _("If you did not ask to sign in, you can ignore this mail: nobody can sign in without the code."),
             ),
         )
 
@@ -191,13 +202,16 @@ class EmailSignIn:
             kind="invitation",
             to=member.email,
             member_id=member.id,
-            subject=f"Your invitation to {space}",
+            subject=_("Your invitation to %(space)s", space=space),
             paragraphs=(
-                f"Hello {member.display_name},",
-                f"{space} invites you to reserve desks and rooms at the spaces it is twinned with, "
-                "and to follow their events.",
-                f"Open this link to sign in for the first time: {link}",
-                "The link works once, within 7 days. Later you can sign in with your e-mail address at any time.",
+                _("Hello %(name)s,", name=member.display_name),
+                _(
+                    "%(space)s invites you to reserve desks and rooms at the spaces it is twinned with, "
+                    "and to follow their events.",
+                    space=space,
+                ),
+                _("Open this link to sign in for the first time: %(link)s", link=link),
+                _("The link works once, within 7 days. Later you can sign in with your e-mail address at any time."),
             ),
         )
 
@@ -212,6 +226,10 @@ def _locked_problem(seconds: float) -> Problem:
     minutes = max(1, round(seconds / 60))
     return Problem(
         ProblemType.RATE_LIMITED,
-        f"Too many wrong codes for this address. Try again in {minutes} minutes.",
+        ngettext(
+            "Too many wrong codes for this address. Try again in %(num)s minute.",
+            "Too many wrong codes for this address. Try again in %(num)s minutes.",
+            minutes,
+        ),
         retry_after=seconds,
     )

@@ -7,6 +7,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 
 from node.core import Node
+from node.i18n import _
 from node.mail.unsubscribe import is_valid
 from node.web.errors import json_response
 from node.web.keys import NODE
@@ -50,8 +51,8 @@ def _valid(request: web.Request) -> bool:
 
 
 def _invalid(request: web.Request) -> web.Response:
-    text = "This address is not valid any more. Sign in and choose on the My account page which mails you get."
-    return simple_page(request, 404, "This link does not work", text)
+    text = _("This address is not valid any more. Sign in and choose on the My account page which mails you get.")
+    return simple_page(request, 404, _("This link does not work"), text)
 
 
 def _private(node: Node) -> bytes:

@@ -1,4 +1,5 @@
-"""Storage of the language each member chose for pages and mails (one row per member who chose)."""
+"""The language each member chose for pages and mails: `members.language`, a BCP 47 tag, set by
+the pages' language switcher or by an import (one query each way)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,8 @@ class MemberLanguageRepository:
         self._db = db
 
     async def get(self, member_id: str) -> str | None:
-        row = await self._db.fetch_one("SELECT language FROM member_languages WHERE member_id = ?", (member_id,))
-        return str(row["language"]) if row is not None else None
+        row = await self._db.fetch_one("SELECT language FROM members WHERE id = ?", (member_id,))
+        return str(row["language"]) if row is not None and row["language"] else None
 
     async def store(self, tx: Connection, member_id: str, language: str) -> None:
-        await tx.execute(
-            "INSERT INTO member_languages (member_id, language) VALUES (?, ?) "
-            "ON CONFLICT (member_id) DO UPDATE SET language = excluded.language",
-            (member_id, language),
-        )
+        await tx.execute("UPDATE members SET language = ? WHERE id = ?", (language, member_id))

@@ -94,7 +94,7 @@ async def test_browser__pseudo_locale_finds_no_untranslated_text_on_any_page(nod
     await visit(member, pair.london.local + "/signin", found)  # the sign-in page
     await member.fill("#token", pair.member("Ben Carter")["token"])
     await member.click("button[type=submit]")
-    for path in ("/", "/reservations", "/no/such/page"):
+    for path in ("/", "/reservations", "/account", "/no/such/page"):
         await visit(member, pair.london.local + path, found)
 
     operator = await pseudo_person(person, pair.nyc.local)
@@ -103,7 +103,7 @@ async def test_browser__pseudo_locale_finds_no_untranslated_text_on_any_page(nod
     await operator.click("button[type=submit]")
     for path in ("/admin", "/admin/events", f"/admin/events/{ours['id']}", "/admin/space", "/admin/members"):
         await visit(operator, pair.nyc.local + path, found)
-    for path in ("/admin/delivery", "/admin/ledger", "/admin/profile", "/admin/no/such/page"):
+    for path in ("/admin/delivery", "/admin/ledger", "/admin/profile", "/admin/mail", "/admin/members/import"):
         await visit(operator, pair.nyc.local + path, found)
 
     public = await pseudo_person(person, pair.nyc.local)  # anyone, not signed in

@@ -120,23 +120,43 @@ class EventRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
-    async def links_of(self, sources: Iterable[SourceKey], per_source: int = 1000) -> list[CopyLink]:
-        """The known copies of these source events: one per space, `per_source` spaces at most."""
+    async def also_at(
+        self, sources: Iterable[SourceKey], origins: Sequence[str], per_source: int
+    ) -> list[tuple[SourceKey, StoredObject]]:
+        """The copies of these source events hosted by these origins, as stored events: at most
+        one per origin (its lowest id) and `per_source` origins per source, in one query per 300
+        sources. A twin may name one of our events in thousands of its own; the group stays small."""
         wanted = sorted(set(sources))
-        found: list[CopyLink] = []
+        if not wanted or not origins:
+            return []
+        marks = ",".join("?" * len(origins))
+        found: list[tuple[SourceKey, StoredObject]] = []
         for start in range(0, len(wanted), 300):
             chunk = wanted[start : start + 300]
-            where = " OR ".join(["(source_origin = ? AND source_id = ?)"] * len(chunk))
-            # One copy per space, and at most `per_source` spaces: a twin could name one event of
-            # ours in thousands of its own.
+            where = " OR ".join(["(c.source_origin = ? AND c.source_id = ?)"] * len(chunk))
             rows = await self._db.fetch_all(
-                "SELECT origin, id, source_origin, source_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-                "source_origin, source_id ORDER BY origin) AS n FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-                f"source_origin, source_id, origin ORDER BY id) AS k FROM event_copies WHERE {where}) WHERE k = 1) "
-                "WHERE n <= ?",
-                [*(part for key in chunk for part in key), per_source],
+                "SELECT o.*, k.source_origin AS k_origin, k.source_id AS k_id FROM (SELECT source_origin, "
+                "source_id, origin, MIN(id) AS id, ROW_NUMBER() OVER (PARTITION BY source_origin, source_id "
+                "ORDER BY origin) AS n FROM event_copies c "
+                f"WHERE ({where}) AND c.origin IN ({marks}) GROUP BY source_origin, source_id, origin) k "
+                "JOIN objects o ON o.type = 'Event' AND o.origin = k.origin AND o.id = k.id WHERE k.n <= ? "
+                "ORDER BY k.source_origin, k.source_id, o.origin",
+                [*(part for key in chunk for part in key), *origins, per_source],
             )
-            found += [CopyLink(r["origin"], r["id"], r["source_origin"], r["source_id"]) for r in rows]
+            found += [((r["k_origin"], r["k_id"]), StoredObject.from_row(r)) for r in rows]
+        return found
+
+    async def events(self, keys: Iterable[SourceKey]) -> list[StoredObject]:
+        """These events, those that are stored, in one query per 300."""
+        wanted = sorted(set(keys))
+        found: list[StoredObject] = []
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start : start + 300]
+            where = " OR ".join(["(origin = ? AND id = ?)"] * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM objects WHERE type = 'Event' AND ({where})", [p for key in chunk for p in key]
+            )
+            found += [StoredObject.from_row(r) for r in rows]
         return found
 
     async def local_copies(self, tx: Connection, origin: str, source: SourceKey) -> list[str]:

@@ -201,25 +201,21 @@ class EventViews:
         return context
 
     async def _fill(self, context: Context, events: list[Event]) -> None:
-        """Load the "also at" groups of these events: the original and every visible copy."""
+        """Load the "also at" groups of these events: the original and one copy from each of at
+        most MAX_ALSO_AT visible spaces, in a few queries however many copies twins sent."""
         known = {(e.origin, e.id): e for e in events}
         keys = {group_key(e) for e in events} - set(context.groups)
-        members: dict[SourceKey, set[SourceKey]] = {key: {key} for key in keys}
-        for link in await self.service.repo.links_of(keys, MAX_ALSO_AT):
-            members[(link.source_origin, link.source_id)].add((link.origin, link.id))
-        for key, names in members.items():
-            group = []
-            for origin, id_ in sorted(names):
-                if origin not in context.visible:
-                    continue
-                event = known.get((origin, id_)) or await self._load(origin, id_)
-                if event is not None:
-                    group.append(event)
-            context.groups[key] = group
-
-    async def _load(self, origin: str, id_: str) -> Event | None:
-        stored = await self.node.store.objects.get("Event", origin, id_)
-        return Event.model_validate(stored.object) if stored is not None else None
+        members: dict[SourceKey, dict[SourceKey, Event]] = {key: {} for key in keys}
+        visible = sorted(context.visible)
+        for key, stored in await self.service.repo.also_at(keys, visible, MAX_ALSO_AT):
+            members[key][(stored.origin, stored.id)] = Event.model_validate(stored.object)
+        originals = {key for key in keys if key[0] in context.visible}
+        for stored in await self.service.repo.events(originals - set(known)):
+            members[(stored.origin, stored.id)][(stored.origin, stored.id)] = Event.model_validate(stored.object)
+        for key in originals & set(known):
+            members[key][key] = known[key]
+        for key, group in members.items():
+            context.groups[key] = [group[k] for k in sorted(group)]
 
     async def _origins(self, origin: str | None, visible: set[str]) -> list[str]:
         if origin in (None, "", "all"):

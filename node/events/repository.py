@@ -8,6 +8,7 @@ Writes take the transaction's connection; one method per query.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from aiosqlite import Connection
 
 from node.store.db import Database, Row
 from node.store.objects import StoredObject
+
+from .window import shares as window_shares
 
 SourceKey = tuple[str, str]  # (origin, id) of the event a copy re-hosts
 
@@ -84,30 +87,42 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_range(
-        self, origin: str, after: str, before: str, limit: int, max_bytes: int
-    ) -> list[tuple[str, str | None]]:
-        """Events of this origin with an occurrence that may overlap (after, before), by start, at
-        most `limit` of them and about `max_bytes` of their envelopes: each as its envelope's JSON
-        text (the caller reads them a few at a time), with the end of its series' last occurrence
-        when it is a series that ends."""
-        rows = await self._db.fetch_all(
-            "SELECT envelope, last_ends_at FROM (SELECT envelope, last_ends_at, size, SUM(size) OVER "
-            "(ORDER BY rn) AS running FROM (SELECT o.envelope, s.last_ends_at, LENGTH(o.envelope) AS size, "
-            f"ROW_NUMBER() OVER (ORDER BY o.starts_at, o.id) AS rn {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?)) "
-            "WHERE running - size < ? ORDER BY running",
-            (origin, before, after, after, limit, max_bytes),
+    async def in_window(
+        self, origins: Sequence[str], after: str, before: str, most: int, max_bytes: int, excerpt: int
+    ) -> tuple[dict[str, int], dict[str, list[tuple[str, str | None]]]]:
+        """Each origin's events with an occurrence that may overlap (after, before), by start: how
+        many there are (counting no further than `most + 1`) and the first of them within the
+        origin's fair share (`window.shares`) of `most` events and of about `max_bytes`. Each
+        event comes as its envelope's JSON text with the description cut to `excerpt` characters
+        (a listing carries no more; the caller reads them a few at a time), and with the end of
+        its series' last occurrence when it is a series that ends. One consistent read: counted
+        and read in one snapshot, so an event written meanwhile cannot push one that was
+        counted out of its share unannounced."""
+        envelope = (
+            "CASE WHEN length(json_extract(o.envelope, '$.object.description')) > ? THEN json_set(o.envelope, "
+            "'$.object.description', substr(json_extract(o.envelope, '$.object.description'), 1, ?)) "
+            "ELSE o.envelope END"
         )
-        return [(r[0], r[1]) for r in rows]
+        count = f"SELECT COUNT(*), IFNULL(SUM(LENGTH(env)), 0) FROM (SELECT {envelope} AS env {_IN_RANGE} LIMIT ?)"
+        first = (
+            "SELECT env, last FROM (SELECT env, last, LENGTH(env) AS size, SUM(LENGTH(env)) OVER (ORDER BY rn) "
+            f"AS running FROM (SELECT {envelope} AS env, s.last_ends_at AS last, ROW_NUMBER() OVER (ORDER BY "
+            f"o.starts_at, o.id) AS rn {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?)) "
+            "WHERE running - size < ? ORDER BY running"
+        )
+        where = (excerpt, excerpt)
 
-    async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> tuple[int, int]:
-        """How many events `in_range` would find, counting no further than `limit`, and the size of
-        their envelopes."""
-        row = await self._db.fetch_one(
-            f"SELECT COUNT(*), IFNULL(SUM(size), 0) FROM (SELECT LENGTH(o.envelope) AS size {_IN_RANGE} LIMIT ?)",
-            (origin, before, after, after, limit),
-        )
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        def read(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, list[tuple[str, str | None]]]]:
+            sizes = {o: conn.execute(count, (*where, o, before, after, after, most + 1)).fetchone() for o in origins}
+            counts = {origin: int(found[0]) for origin, found in sizes.items()}
+            room = window_shares({origin: int(found[1]) for origin, found in sizes.items()}, max_bytes)
+            found = {
+                o: [(r[0], r[1]) for r in conn.execute(first, (*where, o, before, after, after, allowed, room[o]))]
+                for o, allowed in window_shares(counts, most).items()
+            }
+            return counts, found
+
+        return await self._db.read(read)
 
     async def with_id(self, id_: str, origins: Sequence[str]) -> list[StoredObject]:
         """Events with this id at any of these origins (ids are unique per origin only)."""

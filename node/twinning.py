@@ -120,10 +120,23 @@ class TwinningService:
             accepted_at=node.clock.now(),
         )
         envelope = seal(acceptance, node.keys.current)
-        resp = await self._send(twinning.peer_id, envelope.model_dump(mode="json"))
-        if resp.status >= 300:
-            raise refusal(resp, twinning.peer_id, "the acceptance", PEER_REFUSALS)
-        await self._set_status(twinning, "active", acceptance=envelope.model_dump_json())
+        # Active (committed) before the acceptance leaves: the proposer reads our feed the moment
+        # it has it, and a read refused as not-twinned would wait twice the pull interval.
+        async with node.store.db.transaction() as tx:
+            await node.store.twinnings.set_status(
+                tx, twinning.id, "active", iso(node.clock.now()), acceptance=envelope.model_dump_json()
+            )
+        try:
+            resp = await self._send(twinning.peer_id, envelope.model_dump(mode="json"))
+            if resp.status >= 300:
+                raise refusal(resp, twinning.peer_id, "the acceptance", PEER_REFUSALS)
+        except BaseException:
+            async with node.store.db.transaction() as tx:
+                await node.store.twinnings.withdraw_acceptance(tx, twinning.id, iso(node.clock.now()))
+            raise
+        # Only now that the proposer is active too: our first read of its feed is not refused either.
+        node.federation.pull_soon(twinning.peer_id)
+        node.federation.wake([twinning.peer_id])
         log.info("twinning_accepted", peer=twinning.peer_id, agreement=twinning.id)
         return await self._reload(twinning.id)
 

@@ -8,6 +8,7 @@ Writes take the transaction's connection; one method per query.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from aiosqlite import Connection
 
 from node.store.db import Database, Row
 from node.store.objects import StoredObject
+
+from .window import shares as window_shares
 
 SourceKey = tuple[str, str]  # (origin, id) of the event a copy re-hosts
 
@@ -84,30 +87,42 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_range(
-        self, origin: str, after: str, before: str, limit: int, max_bytes: int
-    ) -> list[tuple[str, str | None]]:
-        """Events of this origin with an occurrence that may overlap (after, before), by start, at
-        most `limit` of them and about `max_bytes` of their envelopes: each as its envelope's JSON
-        text (the caller reads them a few at a time), with the end of its series' last occurrence
-        when it is a series that ends."""
-        rows = await self._db.fetch_all(
-            "SELECT envelope, last_ends_at FROM (SELECT envelope, last_ends_at, size, SUM(size) OVER "
-            "(ORDER BY rn) AS running FROM (SELECT o.envelope, s.last_ends_at, LENGTH(o.envelope) AS size, "
-            f"ROW_NUMBER() OVER (ORDER BY o.starts_at, o.id) AS rn {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?)) "
-            "WHERE running - size < ? ORDER BY running",
-            (origin, before, after, after, limit, max_bytes),
+    async def in_window(
+        self, origins: Sequence[str], after: str, before: str, most: int, max_bytes: int, excerpt: int
+    ) -> tuple[dict[str, int], dict[str, list[tuple[str, str | None]]]]:
+        """Each origin's events with an occurrence that may overlap (after, before), by start: how
+        many there are (counting no further than `most + 1`) and the first of them within the
+        origin's fair share (`window.shares`) of `most` events and of about `max_bytes`. Each
+        event comes as its envelope's JSON text with the description cut to `excerpt` characters
+        (a listing carries no more; the caller reads them a few at a time), and with the end of
+        its series' last occurrence when it is a series that ends. One consistent read: counted
+        and read in one snapshot, so an event written meanwhile cannot push one that was
+        counted out of its share unannounced."""
+        envelope = (
+            "CASE WHEN length(json_extract(o.envelope, '$.object.description')) > ? THEN json_set(o.envelope, "
+            "'$.object.description', substr(json_extract(o.envelope, '$.object.description'), 1, ?)) "
+            "ELSE o.envelope END"
         )
-        return [(r[0], r[1]) for r in rows]
+        count = f"SELECT COUNT(*), IFNULL(SUM(LENGTH(env)), 0) FROM (SELECT {envelope} AS env {_IN_RANGE} LIMIT ?)"
+        first = (
+            "SELECT env, last FROM (SELECT env, last, LENGTH(env) AS size, SUM(LENGTH(env)) OVER (ORDER BY rn) "
+            f"AS running FROM (SELECT {envelope} AS env, s.last_ends_at AS last, ROW_NUMBER() OVER (ORDER BY "
+            f"o.starts_at, o.id) AS rn {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?)) "
+            "WHERE running - size < ? ORDER BY running"
+        )
+        where = (excerpt, excerpt)
 
-    async def count_in_range(self, origin: str, after: str, before: str, limit: int) -> tuple[int, int]:
-        """How many events `in_range` would find, counting no further than `limit`, and the size of
-        their envelopes."""
-        row = await self._db.fetch_one(
-            f"SELECT COUNT(*), IFNULL(SUM(size), 0) FROM (SELECT LENGTH(o.envelope) AS size {_IN_RANGE} LIMIT ?)",
-            (origin, before, after, after, limit),
-        )
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        def read(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, list[tuple[str, str | None]]]]:
+            sizes = {o: conn.execute(count, (*where, o, before, after, after, most + 1)).fetchone() for o in origins}
+            counts = {origin: int(found[0]) for origin, found in sizes.items()}
+            room = window_shares({origin: int(found[1]) for origin, found in sizes.items()}, max_bytes)
+            found = {
+                o: [(r[0], r[1]) for r in conn.execute(first, (*where, o, before, after, after, allowed, room[o]))]
+                for o, allowed in window_shares(counts, most).items()
+            }
+            return counts, found
+
+        return await self._db.read(read)
 
     async def with_id(self, id_: str, origins: Sequence[str]) -> list[StoredObject]:
         """Events with this id at any of these origins (ids are unique per origin only)."""
@@ -120,23 +135,43 @@ class EventRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
-    async def links_of(self, sources: Iterable[SourceKey], per_source: int = 1000) -> list[CopyLink]:
-        """The known copies of these source events: one per space, `per_source` spaces at most."""
+    async def also_at(
+        self, sources: Iterable[SourceKey], origins: Sequence[str], per_source: int
+    ) -> list[tuple[SourceKey, StoredObject]]:
+        """The copies of these source events hosted by these origins, as stored events: at most
+        one per origin (its lowest id) and `per_source` origins per source, in one query per 300
+        sources. A twin may name one of our events in thousands of its own; the group stays small."""
         wanted = sorted(set(sources))
-        found: list[CopyLink] = []
+        if not wanted or not origins:
+            return []
+        marks = ",".join("?" * len(origins))
+        found: list[tuple[SourceKey, StoredObject]] = []
         for start in range(0, len(wanted), 300):
             chunk = wanted[start : start + 300]
-            where = " OR ".join(["(source_origin = ? AND source_id = ?)"] * len(chunk))
-            # One copy per space, and at most `per_source` spaces: a twin could name one event of
-            # ours in thousands of its own.
+            where = " OR ".join(["(c.source_origin = ? AND c.source_id = ?)"] * len(chunk))
             rows = await self._db.fetch_all(
-                "SELECT origin, id, source_origin, source_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-                "source_origin, source_id ORDER BY origin) AS n FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-                f"source_origin, source_id, origin ORDER BY id) AS k FROM event_copies WHERE {where}) WHERE k = 1) "
-                "WHERE n <= ?",
-                [*(part for key in chunk for part in key), per_source],
+                "SELECT o.*, k.source_origin AS k_origin, k.source_id AS k_id FROM (SELECT source_origin, "
+                "source_id, origin, MIN(id) AS id, ROW_NUMBER() OVER (PARTITION BY source_origin, source_id "
+                "ORDER BY origin) AS n FROM event_copies c "
+                f"WHERE ({where}) AND c.origin IN ({marks}) GROUP BY source_origin, source_id, origin) k "
+                "JOIN objects o ON o.type = 'Event' AND o.origin = k.origin AND o.id = k.id WHERE k.n <= ? "
+                "ORDER BY k.source_origin, k.source_id, o.origin",
+                [*(part for key in chunk for part in key), *origins, per_source],
             )
-            found += [CopyLink(r["origin"], r["id"], r["source_origin"], r["source_id"]) for r in rows]
+            found += [((r["k_origin"], r["k_id"]), StoredObject.from_row(r)) for r in rows]
+        return found
+
+    async def events(self, keys: Iterable[SourceKey]) -> list[StoredObject]:
+        """These events, those that are stored, in one query per 300."""
+        wanted = sorted(set(keys))
+        found: list[StoredObject] = []
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start : start + 300]
+            where = " OR ".join(["(origin = ? AND id = ?)"] * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM objects WHERE type = 'Event' AND ({where})", [p for key in chunk for p in key]
+            )
+            found += [StoredObject.from_row(r) for r in rows]
         return found
 
     async def local_copies(self, tx: Connection, origin: str, source: SourceKey) -> list[str]:

@@ -8,6 +8,7 @@ a copy whose origin changed it, the open flag with a notice for members.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,12 @@ DEFAULT_SPAN = timedelta(days=180)
 MAX_SPAN = timedelta(days=800)
 MAX_EVENTS = 2000
 MAX_ITEMS = 2000
-MAX_BYTES = 4 * 1024 * 1024  # of events read for one listing, shared between origins like the items
+MAX_READ_BYTES = 4 * 1024 * 1024  # of events read for one listing, shared between origins like the items
 MAX_ALSO_AT = 20  # spaces named as also hosting one event
+# A listing carries the start of each description (the whole is one event's: GET /api/v1/events/{id}),
+# and at most this many bytes of items, shared fairly between the origins like the item count.
+LISTED_DESCRIPTION = 300
+MAX_BYTES = 3_000_000
 
 
 @dataclass
@@ -73,24 +78,23 @@ class EventViews:
         context = await self._context_base()
         origins = await self._origins(origin, context.visible)
         after, before = iso(window_from), iso(window_to)
-        sizes = {o: await self.service.repo.count_in_range(o, after, before, MAX_EVENTS + 1) for o in origins}
-        counts = {origin: count for origin, (count, _) in sizes.items()}
-        room = window.shares({origin: size for origin, (_, size) in sizes.items()}, MAX_BYTES)
-        per_origin, cut = {}, False
-        for name, allowed in window.shares(counts, MAX_EVENTS).items():
-            cut = cut or allowed < counts[name] or room[name] < sizes[name][1]
-            found = await self.service.repo.in_range(name, after, before, allowed, room[name])
+        counts, rows = await self.service.repo.in_window(
+            origins, after, before, MAX_EVENTS, MAX_READ_BYTES, LISTED_DESCRIPTION + 1
+        )
+        per_origin, cut = {}, any(len(found) < counts[name] for name, found in rows.items())
+        for name, found in rows.items():
             events = await window.events_of([envelope for envelope, _ in found])
             ends = {(e.origin, e.id): parse_instant(end) for e, (_, end) in zip(events, found, strict=True) if end}
             per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1, ends)
         chosen, left_out = window.fair(per_origin, MAX_ITEMS)
         await self._fill(context, list({(o.origin, o.id): o.event for o in chosen}.values()))
+        items, over = await _within_bytes(await self._items(chosen, context), MAX_BYTES)
         return {
             "from": in_zone(window_from, self.here),
             "to": in_zone(window_to, self.here),
             "timezone": self.here,
-            "items": await self._items(chosen, context),
-            "truncated": cut or left_out,
+            "items": items,
+            "truncated": cut or left_out or over,
         }
 
     async def _items(self, chosen: list[window.Occurrence], context: Context) -> list[dict[str, Any]]:
@@ -100,7 +104,7 @@ class EventViews:
         for index, found in enumerate(chosen):
             key = (found.origin, found.id)
             if key not in wires:
-                wires[key] = _wire(found.event)
+                wires[key] = _listed(_wire(found.event))
             items.append(self.item(found.event, context, found.begins, found.ends, dict(wires[key])))
             if index % window.YIELD_EVERY == window.YIELD_EVERY - 1:
                 await asyncio.sleep(0)
@@ -201,25 +205,21 @@ class EventViews:
         return context
 
     async def _fill(self, context: Context, events: list[Event]) -> None:
-        """Load the "also at" groups of these events: the original and every visible copy."""
+        """Load the "also at" groups of these events: the original and one copy from each of at
+        most MAX_ALSO_AT visible spaces, in a few queries however many copies twins sent."""
         known = {(e.origin, e.id): e for e in events}
         keys = {group_key(e) for e in events} - set(context.groups)
-        members: dict[SourceKey, set[SourceKey]] = {key: {key} for key in keys}
-        for link in await self.service.repo.links_of(keys, MAX_ALSO_AT):
-            members[(link.source_origin, link.source_id)].add((link.origin, link.id))
-        for key, names in members.items():
-            group = []
-            for origin, id_ in sorted(names):
-                if origin not in context.visible:
-                    continue
-                event = known.get((origin, id_)) or await self._load(origin, id_)
-                if event is not None:
-                    group.append(event)
-            context.groups[key] = group
-
-    async def _load(self, origin: str, id_: str) -> Event | None:
-        stored = await self.node.store.objects.get("Event", origin, id_)
-        return Event.model_validate(stored.object) if stored is not None else None
+        members: dict[SourceKey, dict[SourceKey, Event]] = {key: {} for key in keys}
+        visible = sorted(context.visible)
+        for key, stored in await self.service.repo.also_at(keys, visible, MAX_ALSO_AT):
+            members[key][(stored.origin, stored.id)] = Event.model_validate(stored.object)
+        originals = {key for key in keys if key[0] in context.visible}
+        for stored in await self.service.repo.events(originals - set(known)):
+            members[(stored.origin, stored.id)][(stored.origin, stored.id)] = Event.model_validate(stored.object)
+        for key in originals & set(known):
+            members[key][key] = known[key]
+        for key, group in members.items():
+            context.groups[key] = [group[k] for k in sorted(group)]
 
     async def _origins(self, origin: str | None, visible: set[str]) -> list[str]:
         if origin in (None, "", "all"):
@@ -236,6 +236,34 @@ class EventViews:
 
 def _wire(event: Event) -> dict[str, Any]:
     return event.model_dump(mode="json", exclude_none=True, exclude={"type", "starts_at", "ends_at", "audience"})
+
+
+def _listed(wire: dict[str, Any]) -> dict[str, Any]:
+    """An event's wire form as a listing carries it: the description's start only."""
+    text = wire.get("description", "")
+    if len(text) > LISTED_DESCRIPTION:
+        wire["description"] = text[:LISTED_DESCRIPTION].rstrip() + "…"
+        wire["description_cut"] = True
+    return wire
+
+
+async def _within_bytes(items: list[dict[str, Any]], budget: int) -> tuple[list[dict[str, Any]], bool]:
+    """The items that fit in `budget` bytes of JSON, each origin's earliest within its fair
+    share (see `window.fair_bytes`); and whether any were left out."""
+    sizes: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        sizes.setdefault(item["origin"], []).append(len(json.dumps(item, ensure_ascii=False).encode()))
+        if index % window.YIELD_EVERY == window.YIELD_EVERY - 1:
+            await asyncio.sleep(0)
+    if sum(map(sum, sizes.values())) <= budget:
+        return items, False
+    allowed, taken = window.fair_bytes(sizes, budget), dict.fromkeys(sizes, 0)
+    kept = []
+    for item in items:
+        if taken[item["origin"]] < allowed[item["origin"]]:
+            kept.append(item)
+            taken[item["origin"]] += 1
+    return kept, True
 
 
 def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:

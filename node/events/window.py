@@ -97,6 +97,24 @@ def fair(per_origin: Mapping[str, list[Occurrence]], limit: int) -> tuple[list[O
     return kept, sum(len(found) for found in per_origin.values()) > len(kept)
 
 
+def fair_bytes(per_origin: Mapping[str, Sequence[int]], budget: int) -> dict[str, int]:
+    """How many of each origin's items (by their sizes in bytes, in listing order) fit in
+    `budget` bytes: an equal share of the bytes each, and what an origin does not need is
+    shared among the others, as `shares` does for counts."""
+    given: dict[str, int] = {}
+    left = budget
+    by_need = sorted(per_origin, key=lambda origin: (sum(per_origin[origin]), origin))
+    for position, origin in enumerate(by_need):
+        share, used, count = left // (len(by_need) - position), 0, 0
+        for size in per_origin[origin]:
+            if used + size > share:
+                break
+            used, count = used + size, count + 1
+        given[origin] = count
+        left -= used
+    return given
+
+
 def _order(occurrence: Occurrence) -> tuple[datetime, str, str]:
     return occurrence.begins, occurrence.origin, occurrence.id
 

@@ -109,6 +109,16 @@ class Database:
         async with self._lock:
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Several queries as one consistent read, in ONE trip to the reader's thread: `fn` runs
+        there inside a read transaction (one snapshot of the database: a write committed
+        meanwhile is seen by all of its queries or by none), and its result comes back.
+        `fn` must only read, and block on nothing but SQLite."""
+        assert self._reader is not None, "database is not open"
+        reader = self._reader
+        result: T = await reader._execute(_in_read, lambda: reader._conn, fn)
+        return result
+
     # One trip to the connection's thread per query (execute + fetch + close would be three): under
     # load each trip waits its turn in the event loop, so trips, not SQL, set the latency.
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
@@ -141,6 +151,15 @@ def _in_transaction(connection: Callable[[], sqlite3.Connection], fn: Callable[[
         raise
     conn.execute("COMMIT")
     return result
+
+
+def _in_read(connection: Callable[[], sqlite3.Connection], fn: Callable[[sqlite3.Connection], T]) -> T:
+    conn = connection()
+    conn.execute("BEGIN")
+    try:
+        return fn(conn)
+    finally:
+        conn.execute("COMMIT")
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:

@@ -68,6 +68,14 @@ class TwinningRepository:
             (status, at, reason, acceptance, suspended_by if status == "suspended" else None, twinning_id),
         )
 
+    async def withdraw_acceptance(self, tx: Connection, twinning_id: str, at: str) -> None:
+        """Back to pending: our acceptance did not reach the proposer."""
+        await tx.execute(
+            "UPDATE twinnings SET status = 'pending', acceptance = NULL, updated_at = ? "
+            "WHERE id = ? AND status = 'active'",
+            (at, twinning_id),
+        )
+
     async def get(self, twinning_id: str) -> Twinning | None:
         row = await self._db.fetch_one("SELECT * FROM twinnings WHERE id = ?", (twinning_id,))
         return Twinning.from_row(row) if row else None

@@ -183,6 +183,10 @@ class EventView(Answer):
     title: str
     summary: str
     description: str
+    description_cut: bool = Field(
+        default=False,
+        description="In a listing, true when only the description's start is here: GET the event for all of it.",
+    )
     timezone: str
     venue: str | None = None
     room: str | None = None

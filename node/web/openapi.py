@@ -117,6 +117,9 @@ EVENTS = [
        "local time that does not exist or happens twice is refused. `audience`: \"all\" or twins."),
     Op("GET", "/api/v1/events", "listEvents", "Events here and at the twins, by start time", USER,
        {200: a.EventListing}, (P.VALIDATION_ERROR,), tag="events",
+       description="At most 2000 items and about 3 MB, shared fairly between the origins (`truncated` says "
+       "when some were left out); each item carries the first 300 characters of its description "
+       "(`description_cut` is true when there is more: `GET /api/v1/events/{id}` has all of it).",
        query=(Query("origin", "`all` (default), `local`, or a twin (its id or node URL)."), *WINDOW)),
     Op("GET", "/api/v1/events/flags", "eventFlags", "Re-hosted events whose origin changed them", OPERATOR,
        {200: a.EventList}, tag="events"),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from node.events import views
+from node.events import views, window
 from protocol.envelope import seal
 from protocol.models import Event, ObjectRef
 from tests.support.nodes import InProcessNode, eventually, twin
@@ -99,3 +100,28 @@ async def test_listing__a_thousand_copies_of_our_event_name_a_few_also_at(nodes)
     result = await london.api.ok("GET", "/api/v1/events?origin=local&from={from}&to={to}".format(**WEEK))
     [item] = result["items"]
     assert item["title"] == "Ours" and 1 <= len(item["also_at"]) <= views.MAX_ALSO_AT
+
+
+def test_fair_bytes__an_origin_needing_less_leaves_the_rest_to_the_others():
+    allowed = window.fair_bytes({"ours": [100] * 3, "flood": [1000] * 100, "other": [500] * 4}, 10_000)
+    assert allowed == {"ours": 3, "other": 4, "flood": 7}
+
+
+async def test_listing__long_texts_are_cut_and_the_answer_bounded_in_bytes(nodes, monkeypatch):
+    london = await nodes("London", LONDON_ZONE)
+    nyc = await nodes("NYC", NYC_ZONE)
+    await twin(nyc, london)
+    ours = await publish(london, title="Ours", starts_at="2027-03-18T18:00", ends_at="2027-03-18T19:00")
+    fat = [flood_event(nyc.url, n, summary="s" * 500, description="d" * 20_000) for n in range(60)]
+    for start in range(0, len(fat), 20):  # a batch of requests has its size limit
+        await send(nyc, london, fat[start : start + 20])
+    monkeypatch.setattr(views, "MAX_BYTES", 30_000)  # about 30 of the flood's items
+
+    result = await london.api.ok("GET", "/api/v1/events?from={from}&to={to}".format(**WEEK))
+    assert result["truncated"] is True
+    assert len(json.dumps(result["items"], ensure_ascii=False).encode()) <= 30_000
+    listed = [item for item in result["items"] if item["origin"] == nyc.url]
+    assert 10 < len(listed) < 60 and ours["id"] in {item["id"] for item in result["items"]}
+    assert all(len(item["description"]) <= views.LISTED_DESCRIPTION + 1 and item["description_cut"] for item in listed)
+    whole = await london.api.ok("GET", f"/api/v1/events/{listed[0]['id']}?origin={nyc.url}")
+    assert whole["description"] == "d" * 20_000 and not whole.get("description_cut")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from protocol.problems import Problem
 from tests.support.nodes import twin
 
 
@@ -93,3 +94,48 @@ async def test_twinning__only_the_side_that_suspended_may_resume(nodes):
 
     await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/resume")
     await eventually(london_view, lambda t: t["status"] == "active" and t["suspended_by"] is None)
+
+
+# Pulls as rare as by default: a refused first pull would be retried only minutes later.
+SLOW_PULLS = {"delivery": {"pull_interval_seconds": 180.0, "backoff_cap_seconds": 300.0}}
+EARLIER = {"title": "Before we twinned", "starts_at": "2027-03-10T18:00", "ends_at": "2027-03-10T19:00"}
+
+
+async def test_twinning__the_proposers_first_pull_after_acceptance_succeeds_at_once(nodes):
+    nyc = await nodes("NYC", config=SLOW_PULLS)
+    london = await nodes("London", config=SLOW_PULLS)
+    before = await london.api.ok("POST", "/api/v1/events", EARLIER)  # in London's feed before the twinning
+    service = nyc.node.services["twinning"]
+    receive_acceptance = service._receive_acceptance
+    first_pull: list[object] = []
+
+    async def then_pull_at_once(*args):
+        """NYC's first pull, made the moment the acceptance made NYC active (before it answers)."""
+        answer = await receive_acceptance(*args)
+        try:
+            first_pull.append(await nyc.node.federation.link(london.url).pull_feed())
+        except Problem as refused:
+            first_pull.append(refused.kind)
+        return answer
+
+    service._receive_acceptance = then_pull_at_once
+    proposed = await nyc.api.ok("POST", "/api/v1/twins", {"url": london.url})
+    await london.api.ok("POST", f"/api/v1/twins/{proposed['id']}/accept")
+
+    assert first_pull == [1], "London was already active when its acceptance reached NYC"
+    listed = await nyc.api.ok("GET", f"/api/v1/events?origin={london.url}&from=2027-03-01&to=2027-03-31")
+    assert [item["id"] for item in listed["items"]] == [before["id"]]
+
+
+async def test_twinning__an_acceptance_that_does_not_arrive_leaves_the_twinning_pending(nodes):
+    nyc = await nodes("NYC")
+    london = await nodes("London")
+    proposed = await nyc.api.ok("POST", "/api/v1/twins", {"url": london.url})
+    await nyc.stop()
+
+    status, problem = await london.api.call("POST", f"/api/v1/twins/{proposed['id']}/accept")
+    assert status == 502 and problem["type"].endswith("/peer-unreachable"), problem
+    pending = await london.api.ok("GET", f"/api/v1/twins/{proposed['id']}")
+    assert pending["status"] == "pending"
+    assert "acceptance" not in pending or pending["acceptance"] is None
+    assert nyc.url not in await london.node.store.twinnings.active_peers()

@@ -23,6 +23,7 @@ from protocol.problems import ProblemType as P
 
 from . import answers as a
 from . import answers_hosting as h
+from . import answers_ledger as ledger
 from .api_twins import ChangeBody, ProposeBody
 from .openapi_build import Caller, Media, Op, Query, build_document
 
@@ -176,7 +177,7 @@ BOOKING = [
        {200: a.Reservation}, (P.NOT_FOUND, P.CONFLICT, P.PEER_UNREACHABLE, P.CANCELLATION_WINDOW_CLOSED,
                              P.NOT_TWINNED, P.SIGNATURE_INVALID, P.VALIDATION_ERROR), tag="reservations"),
     Op("GET", "/api/v1/ledger", "ledger", "Reciprocity balance per twin, from the signed receipts", OPERATOR,
-       {200: a.LedgerReport}, (P.NOT_TWINNED, P.VALIDATION_ERROR), tag="booking",
+       {200: ledger.LedgerReport}, (P.NOT_TWINNED, P.VALIDATION_ERROR), tag="booking",
        query=(
            Query("twin", "One twin (twinning id, node URL or name); default: every twin."),
            Query("period", "The month, YYYY-MM (default: this month in this space's zone)."),

@@ -27,3 +27,24 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("property and fuzzing counts")
         for name, counts in COUNTS.items():
             terminalreporter.write_line(f"{name}: {format_counts(counts)}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the worker thread of any database connection a test left open.
+
+    aiosqlite runs each connection on a non-daemon thread: one left open (a test that failed before
+    its teardown, a node not stopped) would keep the interpreter from exiting after the summary,
+    and CI would wait for ever. Stopping them here lets the run end; the leak itself is named on
+    stderr so it can be found and mended where it happens."""
+    import gc
+    import sys
+
+    import aiosqlite
+
+    leaked = [obj for obj in gc.get_objects() if isinstance(obj, aiosqlite.Connection) and obj._connection is not None]
+    for connection in leaked:
+        connection.stop()
+    if leaked:
+        print(
+            f"\n{len(leaked)} database connection(s) were left open by the tests and stopped at exit", file=sys.stderr
+        )

@@ -70,7 +70,10 @@ async def test_feed__page_that_does_not_advance_ends_the_pull_with_an_error(node
     stuck.page = [
         {"seq": 1, "envelope": seal(make_event(nyc.url, "same"), nyc.node.keys.current).model_dump(mode="json")}
     ]
-    london = await nodes("London", config={"delivery": {"pull_interval_seconds": 3600}})
+    # No pull of its own but the one at activation: neither on a timer nor as a retry after the
+    # failed pull backs off, so the count below is the explicit pull's alone.
+    quiet = {"pull_interval_seconds": 3600, "backoff_base_seconds": 3600, "backoff_cap_seconds": 3600}
+    london = await nodes("London", config={"delivery": quiet})
     await twin(nyc, london)
     # London pulls once when the twinning becomes active: two pages, and the repeated one ends it.
     # (The second page is read while the first is applied, so wait for both.)

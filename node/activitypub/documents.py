@@ -150,6 +150,7 @@ def event_object(urls: Urls, event: Event, space: str, profile: SpaceProfile, lo
         "type": "Event",
         "name": event.title,
         "content": f"<p>{html.escape(text)}</p>" if text else "",
+        "mediaType": "text/html",
         "url": page,
         "attributedTo": urls.actor,
         "to": [PUBLIC],
@@ -166,6 +167,8 @@ def event_object(urls: Urls, event: Event, space: str, profile: SpaceProfile, lo
         "commentsEnabled": False,
         "tag": [{"type": "Hashtag", "name": f"#{tag}", "href": f"{urls.base}/space"} for tag in event.tags],
     }
+    if event.online_url:  # where Mobilizon looks for an event's online address
+        obj["attachment"] = [{"type": "Link", "name": "Website", "mediaType": "text/html", "href": event.online_url}]
     if event.capacity is not None:
         obj["maximumAttendeeCapacity"] = event.capacity
     if event.language and event.translations:

@@ -146,9 +146,10 @@ async def list_followers(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/activitypub/followers")
 async def remove_follower(request: web.Request) -> web.Response:
     await require_operator(request)
-    if not await _bridge(request).store.remove_follower(request.query.get("actor", "")):
+    actor = request.query.get("actor", "")
+    if not await _bridge(request).store.remove_follower(actor):
         raise Problem(ProblemType.NOT_FOUND, "no follower with this actor")
-    return web.Response(status=204)
+    return json_response({"removed": actor})
 
 
 @routes.get("/api/v1/activitypub/blocks")
@@ -171,5 +172,6 @@ async def block(request: web.Request) -> web.Response:
 @routes.delete("/api/v1/activitypub/blocks/{host}")
 async def unblock(request: web.Request) -> web.Response:
     await require_operator(request)
-    await _bridge(request).store.unblock(request.match_info["host"].lower())
-    return web.Response(status=204)
+    host = request.match_info["host"].lower()
+    await _bridge(request).store.unblock(host)
+    return json_response({"unblocked": host})

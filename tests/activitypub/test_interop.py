@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import bovine.utils
+
 from tests.activitypub.support import event_body, expand, flush, followed
+from tests.support.nodes import twin
 
 Nodes = Any
 
@@ -59,8 +62,6 @@ async def test_bridge__private_event_never_reaches_a_follower(nodes: Nodes) -> N
     madrid = await nodes("Espacio Madrid", "Europe/Madrid")
     follower = await followed(milan)
     try:
-        from tests.support.nodes import twin
-
         await twin(milan, madrid)
         await milan.api.ok(
             "POST", "/api/v1/events", event_body("Board dinner", room="Sala Riservata 7", audience=[madrid.url])
@@ -88,8 +89,6 @@ async def test_bridge__follower_down_for_a_day_gets_the_events_when_back(nodes: 
         assert await bridge.store.pending() == 1
         milan.clock.offset_seconds = 24 * 3600  # a day later on the space's clock
         # bovine judges a Date against its own clock; give it the space's day-later clock.
-        import bovine.utils
-
         monkeypatch.setattr(bovine.utils, "check_max_offset_now", lambda dt, minutes=5: True)
         await flush(milan)  # still down: backed off again
         follower.down = False
@@ -99,5 +98,25 @@ async def test_bridge__follower_down_for_a_day_gets_the_events_when_back(nodes: 
         assert create.signed_by == f"{milan.url}/ap/actor"
         assert create.activity["object"]["name"] == "Open day"
         assert await bridge.store.pending() == 0
+    finally:
+        await follower.stop()
+
+
+async def test_bridge__event_made_private_is_deleted_for_followers(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    madrid = await nodes("Espacio Madrid", "Europe/Madrid")
+    await twin(milan, madrid)
+    follower = await followed(milan)
+    try:
+        created = await milan.api.ok("POST", "/api/v1/events", event_body("Open day"))
+        await flush(milan)
+        await milan.api.ok("PATCH", f"/api/v1/events/{created['id']}", {"audience": [madrid.url], "room": "Sala 7"})
+        await flush(milan)
+        [delete] = follower.of_type("Delete")
+        assert delete.signed_by == f"{milan.url}/ap/actor"
+        assert delete.activity["object"]["type"] == "Tombstone"
+        assert delete.activity["object"]["id"] == follower.of_type("Create")[0].activity["object"]["id"]
+        assert "Sala 7" not in repr([r.activity for r in follower.received])
+        assert expand(delete.activity)
     finally:
         await follower.stop()

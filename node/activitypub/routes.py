@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 
 from node.clock import iso
 from node.public.profile import load_profile
+from node.ratelimit import address_key
 from node.web.auth import require_operator
 from node.web.errors import json_response, parse_body
-from node.web.keys import SERVICES
+from node.web.keys import SERVICES, UNVERIFIED_LIMITER
 from protocol.problems import Problem, ProblemType
 
 from . import documents
@@ -110,8 +111,18 @@ async def event(request: web.Request) -> web.Response:
 
 @routes.post("/ap/inbox")
 async def inbox(request: web.Request) -> web.Response:
+    """Each refused POST is charged to its address, as a twin's unverified request is: a stranger
+    cannot make the node fetch keys without limit."""
     bridge = _bridge(request)
-    await receive(bridge, request, await request.read())
+    address, unverified = address_key(request.remote), request.app[UNVERIFIED_LIMITER]
+    wait = unverified.pending(address)
+    if wait:
+        raise Problem(ProblemType.RATE_LIMITED, "too many unverified requests from this address", retry_after=wait)
+    try:
+        await receive(bridge, request, await request.read())
+    except Problem:
+        unverified.take(address)
+        raise
     return web.Response(status=202)
 
 

@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from bovine.crypto.types import CryptographicSecret
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from node.activitypub import signatures
 from tests.activitypub.follower import BovineFollower
 from tests.activitypub.support import event_body, flush, followed
+from tests.support.greedy import GreedyServer
 
 Nodes = Any
 
@@ -132,3 +134,25 @@ async def test_inbox__garbage_is_a_problem_not_a_crash(nodes: Nodes) -> None:
         status, problem = await _post(f"{milan.url}/ap/inbox", body, {})
         assert status in (401, 413, 422), body[:20]
         assert "type" in problem
+
+
+async def test_inbox__a_key_document_past_the_size_limit_is_not_read(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    greedy = await GreedyServer("endless").start()
+    try:
+        follower = BovineFollower()
+        follower.actor_id = f"{greedy.url}/users/alice"
+        follower.secret = CryptographicSecret.from_pem(f"{follower.actor_id}#main-key", follower.private_pem)
+        response = await follower.follow(f"{milan.url}/ap/actor", f"{milan.url}/ap/inbox")
+        assert response.status == 401
+        # The stream never ends: the node stopped reading (socket buffers hold a few MiB on loopback).
+        assert greedy.sent < 16 * 1024 * 1024
+        assert await _followers(milan) == []
+    finally:
+        await greedy.stop()
+
+
+async def test_inbox__refused_posts_are_charged_to_the_address(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome", config={"limits": {"unverified_requests_per_minute": 1}})
+    statuses = [(await _post(f"{milan.url}/ap/inbox", b"{}", {}))[0] for _ in range(40)]
+    assert statuses[0] == 422 and statuses[-1] == 429

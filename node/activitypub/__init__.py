@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 def install(app: web.Application, node: Node) -> None:
     from node.web.keys import NODE
 
+    from . import admin
     from .bridge import Bridge
     from .routes import routes
 
@@ -31,6 +32,7 @@ def install(app: web.Application, node: Node) -> None:
             await bridge.stop()
 
     app.add_routes(routes)
+    app.add_routes(admin.routes)
     node.on_open.append(open_bridge)
     app.on_shutdown.append(close_bridge)
 

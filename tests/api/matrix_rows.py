@@ -259,6 +259,9 @@ FORMS = [
     "/account/reminders",
     "/account/delete",
     "/admin/profile",
+    "/admin/fediverse/remove",
+    "/admin/fediverse/block",
+    "/admin/fediverse/unblock",
 ]
 PAGES = [
     Row("GET", "/static", "/static/style.css", A.ANYONE, OK),
@@ -288,6 +291,7 @@ PAGES = [
             ("/admin/profile", "/admin/profile"),
             ("/admin/guests", "/admin/guests"),
             ("/admin/offers", "/admin/offers"),
+            ("/admin/fediverse", "/admin/fediverse"),
         )
     ),
     # The public face (node/public): the same for everyone, signed in or not.

@@ -42,6 +42,8 @@ class Bridge:
         self.public_pem = keys.public_pem(self.key)
         self._task: asyncio.Task[None] | None = None
         self.wake = asyncio.Event()
+        # One comparison and one delivery round at a time: two would queue or send the same activity twice.
+        self._publishing, self._delivering = asyncio.Lock(), asyncio.Lock()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="activitypub-bridge")
@@ -67,6 +69,10 @@ class Bridge:
 
     async def publish(self) -> int:
         """Queue an activity for each public event that is new, changed or gone; returns how many."""
+        async with self._publishing:
+            return await self._publish()
+
+    async def _publish(self) -> int:
         now = iso(self.node.clock.now())
         inboxes = sorted({f.inbox for f in await self.store.followers() if not await self.blocked(f.inbox)})
         sent, current = await self.store.published(), await self.event_objects()
@@ -90,9 +96,10 @@ class Bridge:
 
     async def deliver(self) -> int:
         """Send every due activity once; returns how many were taken."""
-        due = await self.store.due(iso(self.node.clock.now()), BATCH)
-        results = await asyncio.gather(*(self._send(d) for d in due))
-        return sum(results)
+        async with self._delivering:
+            due = await self.store.due(iso(self.node.clock.now()), BATCH)
+            results = await asyncio.gather(*(self._send(d) for d in due))
+            return sum(results)
 
     async def post(self, inbox: str, activity: dict[str, Any]) -> None:
         """POST one activity to an inbox, signed; raises PeerUnreachable when it was not taken."""

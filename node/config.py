@@ -202,6 +202,17 @@ class HostingSection(Section):
     waitlist_offer_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120  # how long a freed seat waits for a yes
 
 
+class ActivityPubSection(Section):
+    """The ActivityPub bridge (node/activitypub): the space as `@username@host` on the fediverse."""
+
+    enabled: bool = True
+    username: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,30}$")] = "space"
+    publish_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0  # how often public events are compared
+    give_up_after_days: Annotated[float, Field(gt=0, le=60)] = 7.0  # an undeliverable activity is dropped after this
+    max_signature_age_seconds: Annotated[int, Field(ge=30, le=86400)] = 3600  # a signed Date older or newer: refused
+    blocked_instances: tuple[str, ...] = ()  # hosts that get nothing and whose requests are refused
+
+
 class Settings(Section):
     node: NodeSection
     listen: ListenSection = ListenSection()
@@ -218,6 +229,8 @@ class Settings(Section):
     oidc: OidcSection = OidcSection()
     people: PeopleSection = PeopleSection()
     hosting: HostingSection = HostingSection()
+
+    activitypub: ActivityPubSection = ActivityPubSection()
     directory: Path = Path(".")
 
     @property

@@ -40,6 +40,7 @@ from node.mail.unsubscribe import signature  # noqa: E402
 from protocol.envelope import seal  # noqa: E402
 from protocol.httpsig import sign_request  # noqa: E402
 from protocol.models import MemberPass, ReservationRequest, Target, Terms, TwinningProposal  # noqa: E402
+from tests.activitypub.follower import BovineFollower  # noqa: E402
 from tests.support.mail import mail_config, wait_for_mail  # noqa: E402
 from tests.support.nodes import InProcessNode, eventually  # noqa: E402
 from tests.support.objects import make_event  # noqa: E402
@@ -326,6 +327,19 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
         {"items": [seal(item, twin_node.node.keys.current).model_dump(mode="json")]},
         signer=twin_node,
     )
+
+    # -- the fediverse: a follower built with bovine follows Home, the operator sees, removes and blocks
+    host = home.url.split("://", 1)[1]
+    await call("webfinger", "GET", f"/.well-known/webfinger?resource=acct:space@{host}")
+    await call("nodeinfoLinks", "GET", "/.well-known/nodeinfo")
+    follower = await BovineFollower().start()
+    await follower.follow(f"{home.url}/ap/actor", f"{home.url}/ap/inbox")
+    await call("listFollowers", "GET", "/api/v1/activitypub/followers", token=home.token)
+    await call("removeFollower", "DELETE", f"/api/v1/activitypub/followers?actor={follower.actor_id}", token=home.token)
+    await follower.stop()
+    await call("blockInstance", "POST", "/api/v1/activitypub/blocks", {"host": "spam.example"}, token=home.token)
+    await call("listBlocks", "GET", "/api/v1/activitypub/blocks", token=home.token)
+    await call("unblockInstance", "DELETE", "/api/v1/activitypub/blocks/spam.example", token=home.token)
 
     # -- operations on the twinning and the node itself, last
     await call("deliveryStatus", "GET", "/api/v1/status", token=home.token)

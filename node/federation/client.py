@@ -108,12 +108,25 @@ class FederationClient:
         return await self.send("GET", url, None, kind=kind, signed=signed)
 
     async def send(
-        self, method: str, url: str, payload: Any | None, *, kind: Answer = Answer.INBOX_ANSWER, signed: bool = True
+        self,
+        method: str,
+        url: str,
+        payload: Any | None,
+        *,
+        kind: Answer = Answer.INBOX_ANSWER,
+        signed: bool = True,
+        extra_headers: dict[str, str] | None = None,
     ) -> Response:
-        body = b"" if payload is None else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        """`payload` is JSON to encode, or bytes sent as they are; `extra_headers` (e.g. another
+        signature scheme's, with `signed=False`) are added last."""
+        if isinstance(payload, bytes):
+            body = payload
+        else:
+            body = b"" if payload is None else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
         if body:
             headers["Content-Type"] = "application/json"
+        headers.update(extra_headers or {})
         if signed:
             # `created` comes from the node's clock, the same clock its twins' checks are judged by.
             created = int(self._clock.now().timestamp())

@@ -63,12 +63,20 @@ def create_app(
 
 
 def default_extensions() -> list[Extension]:
-    from node import booking, events, people, public
+    from node import activitypub, booking, events, people, public
     from node.mail import wiring as mail
 
     from . import pages
 
-    extensions = [mail.install, events.install, booking.install, people.install, pages.install, public.install]
+    extensions = [
+        mail.install,
+        events.install,
+        booking.install,
+        people.install,
+        pages.install,
+        public.install,
+        activitypub.install,
+    ]
     return [*extensions, _install_openapi]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.activitypub import reference as activitypub
 from node.booking.home import ReserveBody
 from node.booking.members import MemberBody
 from node.booking.offer_schedule import OfferBody
@@ -233,7 +234,7 @@ FEDERATION = [
 
 # fmt: on
 
-OPERATIONS: list[Op] = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION]
+OPERATIONS: list[Op] = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION, *activitypub.OPERATIONS]
 TAGS = [
     {"name": "public", "description": "Anyone may call these."},
     {"name": "twins", "description": "Twinnings, delivery and keys (operator)."},
@@ -243,6 +244,7 @@ TAGS = [
     {"name": "reservations", "description": "Reserving abroad (members)."},
     {"name": "people", "description": "Signing in by e-mail, operator tokens, mail preferences."},
     {"name": "federation", "description": "Node to node: RFC 9421 signed requests from twins only."},
+    activitypub.TAG,
 ]
 
 

@@ -192,6 +192,38 @@ FEDERATION = [
     ),
 ]
 
+# The ActivityPub bridge (node/activitypub): public documents, a signed inbox, the operator's API.
+FEDIVERSE = [
+    Row("GET", "/.well-known/webfinger", "/.well-known/webfinger?resource={home}/ap/actor", A.ANYONE, OK),
+    Row("GET", "/.well-known/nodeinfo", "/.well-known/nodeinfo", A.ANYONE, OK),
+    Row("GET", "/nodeinfo/2.1", "/nodeinfo/2.1", A.ANYONE, OK),
+    Row("GET", "/ap/actor", "/ap/actor", A.ANYONE, OK),
+    Row("GET", "/ap/icon.svg", "/ap/icon.svg", A.ANYONE, OK),
+    Row("GET", "/ap/outbox", "/ap/outbox", A.ANYONE, OK),
+    Row("GET", "/ap/followers", "/ap/followers", A.ANYONE, OK),
+    Row("GET", "/ap/events/{id}", "/ap/events/no-such-event", A.ANYONE, NOT_FOUND),
+    # `{}` is no activity: refused before any signature is looked at, whoever sends it.
+    Row("POST", "/ap/inbox", "/ap/inbox", A.ANYONE, INVALID, body={}),
+    Row("GET", "/api/v1/activitypub/followers", "/api/v1/activitypub/followers", A.OPERATOR, OK),
+    Row(
+        "DELETE",
+        "/api/v1/activitypub/followers",
+        "/api/v1/activitypub/followers?actor=https://nobody.example/u",
+        A.OPERATOR,
+        NOT_FOUND,
+    ),
+    Row("GET", "/api/v1/activitypub/blocks", "/api/v1/activitypub/blocks", A.OPERATOR, OK),
+    Row(
+        "POST",
+        "/api/v1/activitypub/blocks",
+        "/api/v1/activitypub/blocks",
+        A.OPERATOR,
+        CREATED,
+        body={"host": "x.example"},
+    ),
+    Row("DELETE", "/api/v1/activitypub/blocks/{host}", "/api/v1/activitypub/blocks/x.example", A.OPERATOR, OK),
+]
+
 # Pages: HTML. Without a session a page shows its sign-in form; every form post without the
 # CSRF token bound to the caller's cookie is refused before any handler runs.
 FORMS = [
@@ -227,6 +259,9 @@ FORMS = [
     "/account/reminders",
     "/account/delete",
     "/admin/profile",
+    "/admin/fediverse/remove",
+    "/admin/fediverse/block",
+    "/admin/fediverse/unblock",
 ]
 PAGES = [
     Row("GET", "/static", "/static/style.css", A.ANYONE, OK),
@@ -256,6 +291,7 @@ PAGES = [
             ("/admin/profile", "/admin/profile"),
             ("/admin/guests", "/admin/guests"),
             ("/admin/offers", "/admin/offers"),
+            ("/admin/fediverse", "/admin/fediverse"),
         )
     ),
     # The public face (node/public): the same for everyone, signed in or not.
@@ -276,4 +312,4 @@ PAGES = [
     *(Row("POST", path, path.replace("{id}", "{event}"), A.FORM, CSRF, body=True) for path in FORMS),
 ]
 
-ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION, *PAGES]
+ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION, *FEDIVERSE, *PAGES]

@@ -23,7 +23,7 @@ from .security import CSRF_FIELD, CSRF_HEADER, PRE_SESSION_COOKIE
 log = structlog.get_logger("node.web.pages")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-NOT_PAGES = ("/api/", "/federation/", "/.well-known/", "/static/")
+NOT_PAGES = ("/api/", "/federation/", "/.well-known/", "/static/", "/ap/", "/nodeinfo/")  # /ap/: node/activitypub
 NOT_PAGE_PATHS = frozenset({"/healthz", "/metrics", "/calendar.ics", "/space.jsonld"})
 HEADERS = {
     "Content-Security-Policy": (

@@ -31,6 +31,7 @@ SECTIONS = (  # labels translated where the navigation is drawn
     ("/admin/ledger", N_("Ledger")),
     ("/admin/profile", N_("Public profile")),
     ("/admin/mail", N_("Mail")),
+    ("/admin/fediverse", N_("Fediverse")),
 )
 
 

@@ -1,0 +1,145 @@
+"""The bridge at work: compares the public events with what followers were sent, queues
+Create/Update/Delete for every follower's (shared) inbox, and delivers the queue with
+retries and backoff, signed with draft-cavage-12 and the bridge's RSA key.
+
+It reads `node.public.events.public_events`, the list the public pages show, so nothing a
+visitor of /events/{id} could not read ever reaches a follower.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import structlog
+
+from node.clock import iso, parse_iso
+from node.federation.client import Answer, PeerUnreachable
+from node.public.events import public_events
+from node.public.profile import load_profile
+
+from . import documents, keys, signatures
+from .store import BridgeStore, Delivery
+
+if TYPE_CHECKING:
+    from node.core import Node
+
+log = structlog.get_logger("node.activitypub")
+BATCH = 100
+
+
+class Bridge:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.settings = node.settings.activitypub
+        self.urls = documents.Urls(node.settings)
+        self.store = BridgeStore(node.store.db)
+        self.key = keys.load_or_create(node.settings.keys_dir)
+        self.public_pem = keys.public_pem(self.key)
+        self._task: asyncio.Task[None] | None = None
+        self.wake = asyncio.Event()
+        # One comparison and one delivery round at a time: two would queue or send the same activity twice.
+        self._publishing, self._delivering = asyncio.Lock(), asyncio.Lock()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="activitypub-bridge")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def blocked(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return host in self.settings.blocked_instances or host in await self.store.blocked()
+
+    async def event_objects(self) -> dict[str, dict[str, Any]]:
+        settings = self.node.settings
+        profile = load_profile(settings.directory)
+        return {
+            e.id: documents.event_object(self.urls, e, settings.node.name, profile, settings.node.location)
+            for e in await public_events(self.node)
+        }
+
+    async def publish(self) -> int:
+        """Queue an activity for each public event that is new, changed or gone; returns how many."""
+        async with self._publishing:
+            return await self._publish()
+
+    async def _publish(self) -> int:
+        now = iso(self.node.clock.now())
+        inboxes = sorted({f.inbox for f in await self.store.followers() if not await self.blocked(f.inbox)})
+        sent, current = await self.store.published(), await self.event_objects()
+        count = 0
+        for event_id, obj in current.items():
+            digest = documents.digest(obj)
+            if sent.get(event_id) == digest:
+                continue
+            kind = "Update" if sent.get(event_id) else "Create"
+            times = await self.store.published_times(event_id)
+            first = times[0] if times and sent.get(event_id) else now
+            activity = documents.activity(self.urls, kind, obj, first, now)
+            await self.store.record(event_id, digest, now, [(inbox, activity) for inbox in inboxes])
+            count += 1
+        for event_id, digest in sent.items():
+            if digest and event_id not in current:
+                gone = documents.delete(self.urls, event_id, now)
+                await self.store.record(event_id, "", now, [(inbox, gone) for inbox in inboxes])
+                count += 1
+        return count
+
+    async def deliver(self) -> int:
+        """Send every due activity once; returns how many were taken."""
+        async with self._delivering:
+            due = await self.store.due(iso(self.node.clock.now()), BATCH)
+            results = await asyncio.gather(*(self._send(d) for d in due))
+            return sum(results)
+
+    async def post(self, inbox: str, activity: dict[str, Any]) -> None:
+        """POST one activity to an inbox, signed; raises PeerUnreachable when it was not taken."""
+        body = json.dumps(activity, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = signatures.sign("POST", inbox, body, self.key, self.urls.key_id, self.node.clock.now())
+        headers |= {"Content-Type": documents.CONTENT_TYPE, "Accept": documents.CONTENT_TYPE}
+        answer = await self.node.client.send(
+            "POST", inbox, body, kind=Answer.INBOX_ANSWER, signed=False, extra_headers=headers
+        )
+        if answer.status >= 300:
+            raise PeerUnreachable(f"{inbox} answered HTTP {answer.status}")
+
+    async def _send(self, delivery: Delivery) -> int:
+        now = self.node.clock.now()
+        if await self.blocked(delivery.inbox):
+            await self.store.delivered(delivery.id)
+            return 0
+        try:
+            await self.post(delivery.inbox, delivery.activity)
+        except PeerUnreachable as exc:
+            if now - parse_iso(delivery.created) > timedelta(days=self.settings.give_up_after_days):
+                log.warning("activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1)
+                await self.store.delivered(delivery.id)
+            else:
+                delivery_settings = self.node.settings.delivery
+                wait = min(
+                    delivery_settings.backoff_base_seconds * 2**delivery.attempts, delivery_settings.backoff_cap_seconds
+                )
+                await self.store.failed(delivery.id, iso(now + timedelta(seconds=wait)), str(exc))
+            return 0
+        await self.store.delivered(delivery.id)
+        return 1
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.publish()
+                await self.deliver()
+            except Exception:  # a bug must not stop the bridge for good; log it and look again later
+                log.exception("activitypub_error")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.settings.publish_interval_seconds)
+            self.wake.clear()

@@ -1,0 +1,108 @@
+"""Incoming activities: Follow and Undo(Follow), each verified before anything is stored.
+
+The signature is draft-cavage-12 (RSA-SHA256) over at least `(request-target) host date digest`;
+the follower's key is fetched with the node's one bounded, SSRF-safe client (the same address
+rules and size limits as a twin's document), and must be owned by the activity's actor.
+A blocked instance, a stale Date or a body that does not match its Digest is refused with a
+problem document and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag, urlsplit
+
+from node.clock import iso
+from node.federation.client import Answer, PeerUnreachable
+from protocol.problems import Problem, ProblemType
+
+from . import documents, signatures
+from .store import Follower
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from .bridge import Bridge
+
+
+async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
+    """Verify and apply one POST to the inbox; raises Problem when refused."""
+    try:
+        activity = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise Problem(ProblemType.VALIDATION_ERROR, "the body is not JSON") from exc
+    if not isinstance(activity, dict) or not isinstance(activity.get("actor"), str):
+        raise Problem(ProblemType.VALIDATION_ERROR, "the body is not an activity with an actor")
+    actor_id = activity["actor"]
+    if await bridge.blocked(actor_id):
+        raise Problem(ProblemType.FORBIDDEN, "this instance is blocked")
+    actor = await verified_actor(bridge, request, body)
+    if actor.get("id") != actor_id:
+        raise Problem(ProblemType.SIGNATURE_INVALID, "the request is not signed by the activity's actor")
+    kind = activity.get("type")
+    if kind == "Follow" and activity.get("object") == bridge.urls.actor:
+        await _follow(bridge, activity, actor)
+    elif kind == "Undo" and isinstance(activity.get("object"), dict) and activity["object"].get("type") == "Follow":
+        await bridge.store.remove_follower(actor_id)
+    # Anything else (Like, Announce, replies) is taken and dropped: the space only publishes.
+
+
+async def verified_actor(bridge: Bridge, request: web.Request, body: bytes) -> dict[str, Any]:
+    """The signing actor's document, once its signature over this request verified."""
+    header = request.headers.get("Signature")
+    if not header:
+        raise Problem(ProblemType.SIGNATURE_INVALID, "the request is not signed (no Signature header)")
+    now = bridge.node.clock.now()
+    try:
+        parsed = signatures.parse(header)
+        target = request.path_qs
+        signatures.check_request(
+            parsed, request.method, target, request.headers, body, now, bridge.settings.max_signature_age_seconds
+        )
+        actor = await _fetch_actor(bridge, parsed.key_id)
+        key = actor.get("publicKey")
+        if isinstance(key, list):
+            key = next((k for k in key if isinstance(k, dict) and k.get("id") == parsed.key_id), None)
+        if not isinstance(key, dict) or key.get("id") != parsed.key_id or key.get("owner") != actor.get("id"):
+            raise signatures.SignatureRefused("the actor does not own the signing key")
+        signatures.verify(parsed, request.method, target, request.headers, str(key.get("publicKeyPem", "")))
+    except signatures.SignatureRefused as exc:
+        raise Problem(ProblemType.SIGNATURE_INVALID, str(exc)) from exc
+    return actor
+
+
+async def _fetch_actor(bridge: Bridge, key_id: str) -> dict[str, Any]:
+    url = urldefrag(key_id).url
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise signatures.SignatureRefused("the keyId is not an http(s) URL")
+    if await bridge.blocked(url):
+        raise Problem(ProblemType.FORBIDDEN, "this instance is blocked")
+    # Signed, as servers in Mastodon's "authorized fetch" mode want even for an actor's key.
+    headers = signatures.sign("GET", url, b"", bridge.key, bridge.urls.key_id, bridge.node.clock.now())
+    headers["Accept"] = documents.CONTENT_TYPE
+    try:
+        answer = await bridge.node.client.send(
+            "GET", url, None, kind=Answer.DOCUMENT, signed=False, extra_headers=headers
+        )
+        document = answer.json() if answer.status == 200 else None
+    except (PeerUnreachable, ValueError) as exc:
+        raise signatures.SignatureRefused(f"the signing key could not be fetched: {exc}") from exc
+    if not isinstance(document, dict):
+        raise signatures.SignatureRefused("the signing key could not be fetched")
+    if "publicKeyPem" in document and "owner" in document:  # the keyId named the key itself
+        return await _fetch_actor(bridge, str(document["owner"])) if document["owner"] != url else document
+    return document
+
+
+async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any]) -> None:
+    endpoints = actor.get("endpoints") if isinstance(actor.get("endpoints"), dict) else {}
+    inbox = str((endpoints or {}).get("sharedInbox") or actor.get("inbox") or "")
+    if urlsplit(inbox).scheme not in ("http", "https") or urlsplit(inbox).hostname != urlsplit(actor["id"]).hostname:
+        raise Problem(ProblemType.VALIDATION_ERROR, "the follower's inbox is not on its own server")
+    now = iso(bridge.node.clock.now())
+    host = (urlsplit(actor["id"]).hostname or "").lower()
+    await bridge.store.add_follower(Follower(actor["id"], inbox, host, str(follow.get("id", "")), now))
+    accept_inbox = str(actor.get("inbox") or inbox)
+    await bridge.store.queue([(accept_inbox, documents.accept(bridge.urls, follow))], now)
+    bridge.wake.set()

@@ -193,6 +193,10 @@ class PeopleSection(Section):
     visitor_name_days: Annotated[int, Field(ge=0, le=3650)] = 30  # hosts forget visitors' names after the visit
     import_max_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 8 * 1024 * 1024
     import_max_rows: Annotated[int, Field(ge=1, le=200_000)] = 50_000
+    # Introductions asked of our members: straight to them, or first to the community manager.
+    introductions: Literal["direct", "via_operator"] = "direct"
+    introductions_per_day: Annotated[int, Field(ge=1, le=1000)] = 10  # asked by one member in 24 hours
+    introduction_message_chars: Annotated[int, Field(ge=50, le=2000)] = 1000
 
 
 class HostingSection(Section):

@@ -63,7 +63,7 @@ def create_app(
 
 
 def default_extensions() -> list[Extension]:
-    from node import activitypub, booking, events, people, public
+    from node import activitypub, booking, events, introductions, people, public, trip
     from node.mail import wiring as mail
 
     from . import pages
@@ -73,6 +73,8 @@ def default_extensions() -> list[Extension]:
         events.install,
         booking.install,
         people.install,
+        introductions.install,
+        trip.install,
         pages.install,
         public.install,
         activitypub.install,

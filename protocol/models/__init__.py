@@ -20,6 +20,7 @@ from .federation import (
     ItemResult,
     Signature,
 )
+from .introductions import IntroductionAnswer, IntroductionRequest
 from .node import PROTOCOL_VERSION, Endpoints, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
 from .people import MemberErasure
 from .twinning import (
@@ -43,6 +44,8 @@ AnyObject = Annotated[
     | ReservationRequest
     | ReservationReceipt
     | MemberErasure
+    | IntroductionRequest
+    | IntroductionAnswer
     | NodeDocument,
     Field(discriminator="type"),
 ]
@@ -62,6 +65,8 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
         ReservationRequest,
         ReservationReceipt,
         MemberErasure,
+        IntroductionRequest,
+        IntroductionAnswer,
         NodeDocument,
     )
 }
@@ -92,6 +97,8 @@ __all__ = [
     "FeedPage",
     "InboxBatch",
     "InboxResult",
+    "IntroductionAnswer",
+    "IntroductionRequest",
     "ItemResult",
     "KeyRotation",
     "MemberErasure",

@@ -28,6 +28,8 @@ from protocol.models import (
     Event,
     EventText,
     FederatedObject,
+    IntroductionAnswer,
+    IntroductionRequest,
     KeyRotation,
     MemberErasure,
     MemberPass,
@@ -344,6 +346,40 @@ def member_erasures(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = No
     )
 
 
+@st.composite
+def introduction_requests(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> IntroductionRequest:
+    home = draw(_or_any_node(origins))
+    version = draw(versions())
+    return IntroductionRequest(
+        origin=home,
+        id=draw(uuids()),
+        version=version,
+        host=draw(node_ids().filter(lambda n: n != home)),
+        to_member=draw(idents()),
+        from_member=draw(idents()),
+        from_name=draw(text(200)),
+        message=draw(text(2000, min_size=1)),
+        sent_at=draw(instants()),
+        email="ada@example.org" if version >= 2 else None,
+    )
+
+
+@st.composite
+def introduction_answers(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> IntroductionAnswer:
+    host = draw(_or_any_node(origins))
+    status = draw(st.sampled_from(["accepted", "declined"]))
+    return IntroductionAnswer(
+        origin=host,
+        id=draw(uuids()),
+        version=draw(versions()),
+        home=draw(node_ids().filter(lambda n: n != host)),
+        status=status,
+        answered_at=draw(instants()),
+        display_name=draw(st.one_of(st.none(), text(200))),
+        email="ben@example.org" if status == "accepted" else None,
+    )
+
+
 def home_key() -> SigningKey:
     """A fixed key for the member passes nested in reservation requests (Ed25519 is deterministic)."""
     seed = hashlib.sha256(b"gemellaggio test home key").digest()
@@ -445,6 +481,8 @@ OBJECT_STRATEGIES: dict[str, Any] = {
     "ReservationRequest": reservation_requests,
     "ReservationReceipt": reservation_receipts,
     "MemberErasure": member_erasures,
+    "IntroductionRequest": introduction_requests,
+    "IntroductionAnswer": introduction_answers,
     "NodeDocument": node_documents,
 }
 

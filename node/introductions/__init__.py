@@ -1,0 +1,32 @@
+"""Introductions between members of twin spaces (issue 14): asked at home, answered at the host,
+e-mail addresses exchanged only on acceptance. `install` adds routes, pages and inbox rules."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from node.profiles.store import ProfileRepository
+
+from node.booking.store import MemberRepository
+from node.core import Node
+
+from . import pages, routes
+from .exchange import Exchange
+from .service import INTRODUCTIONS, Introductions
+
+
+def install(app: web.Application, node: Node) -> None:
+    service = app[INTRODUCTIONS] = Introductions(
+        node, MemberRepository(node.store.db), ProfileRepository(node.store.db)
+    )
+    exchange = Exchange(service)
+
+    async def stop(app: web.Application) -> None:
+        await exchange.stop()
+
+    node.on_open.append(exchange.install)
+    app.on_shutdown.append(stop)
+    app.add_routes(routes.routes)
+    app.add_routes(pages.routes)
+
+
+__all__ = ["INTRODUCTIONS", "Introductions", "install"]

@@ -1,0 +1,182 @@
+"""The introduction's signed exchange between the two nodes, and what follows each step.
+
+Host: an `IntroductionRequest` v1 for a member whose card this twin may see is stored for the
+recipient (or for the community manager); from an asker the recipient blocked, it is declined
+at once with the same answer as any decline. Home: an accepted `IntroductionAnswer` from the
+host asked gives the recipient's address; only then does the home send the request's version 2
+with the asker's address. A hostile twin can ask only for members whose card it may see, answer
+only requests made to it, and send an address only after the recipient accepted.
+
+What follows a change (a mail, an answer, the version 2) is recorded as the row's `step` in
+the same transaction, and done by `settle` in a transaction of its own: nothing is lost if the
+node stops in between, and the inbox's transaction stays short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import replace
+
+import structlog
+from aiosqlite import Connection
+
+from node.clock import iso
+from node.core import Node, UnitOfWork
+from node.federation.inbox import Acceptor
+from protocol.envelope import Envelope
+from protocol.models import FederatedObject, IntroductionAnswer, IntroductionRequest
+from protocol.problems import Problem, ProblemType
+
+from .cards import visible_to
+from .mails import mail_introduced, mail_request
+from .service import Introductions
+from .store import Introduction
+
+log = structlog.get_logger("node.introductions")
+SETTLE_BATCH = 100
+
+
+class Exchange:
+    def __init__(self, service: Introductions) -> None:
+        self.service = service
+        self.node: Node = service.node
+        self.repo = service.repo
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def install(self, node: Node) -> None:
+        node.inbox.accept("IntroductionRequest", Acceptor(check=self._check_request, after_apply=self._apply_request))
+        node.inbox.accept("IntroductionAnswer", Acceptor(check=self._check_answer, after_apply=self._apply_answer))
+        self.settle_soon()  # what a stop left to do
+
+    # -- at the host ----------------------------------------------------------------------------------
+
+    async def _check_request(self, peer_id: str, obj: FederatedObject) -> None:
+        assert isinstance(obj, IntroductionRequest)
+        if obj.host != self.node.id:
+            raise Problem(ProblemType.FORBIDDEN, f"this request is addressed to {obj.host}, not to {self.node.id}")
+        if obj.version == 1:
+            member_id = await self.service.cards.member_for_handle(obj.to_member)
+            if member_id is None or not visible_to(await self.service.cards.get_own(member_id), peer_id):
+                raise Problem(ProblemType.NOT_FOUND, f"no member {obj.to_member} here can be asked by {peer_id}")
+            return
+        held = await self.repo.get(peer_id, obj.id)
+        if held is None or held.status != "accepted":
+            raise Problem(ProblemType.FORBIDDEN, "the asker's address may follow only the recipient's acceptance")
+
+    async def _apply_request(self, tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
+        assert isinstance(obj, IntroductionRequest)
+        if obj.version >= 2:
+            await self.repo.set_step(tx, peer_id, obj.id, "introduced", email=obj.email)
+        else:
+            await self._receive(tx, peer_id, obj)
+        self.settle_soon()
+
+    async def _receive(self, tx: Connection, peer_id: str, obj: IntroductionRequest) -> None:
+        member_id = await self.service.cards.member_for_handle(obj.to_member)
+        if member_id is None or await self.repo.get(peer_id, obj.id, tx) is not None:
+            return
+        blocked = await self.repo.is_blocked(tx, member_id, peer_id, obj.from_member)
+        if blocked:
+            status, step = "declined", "answer"
+        elif self.node.settings.people.introductions == "via_operator":
+            status, step = "with_operator", None
+        else:
+            status, step = "requested", "notify"
+        row = Introduction(
+            home=peer_id,
+            id=obj.id,
+            side="received",
+            host=self.node.id,
+            member_id=member_id,
+            from_handle=obj.from_member,
+            from_name=obj.from_name,
+            to_handle=obj.to_member,
+            to_name="",
+            message=obj.message,
+            status=status,
+            email=None,
+            step=step,
+            blocked=int(blocked),
+            created_at=iso(self.node.clock.now()),
+            answered_at=None,
+        )
+        await self.repo.store(tx, row)
+
+    # -- at the home ----------------------------------------------------------------------------------
+
+    async def _check_answer(self, peer_id: str, obj: FederatedObject) -> None:
+        assert isinstance(obj, IntroductionAnswer)
+        held = await self.repo.get(self.node.id, obj.id)
+        if obj.home != self.node.id or held is None or held.side != "sent" or held.host != peer_id:
+            raise Problem(ProblemType.NOT_FOUND, f"{peer_id} was asked no introduction {obj.id} by this node")
+
+    async def _apply_answer(self, tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
+        assert isinstance(obj, IntroductionAnswer)
+        held = await self.repo.get(self.node.id, obj.id, tx)
+        if held is None or held.status != "requested":
+            return
+        named = replace(held, to_name=obj.display_name or held.to_name)
+        at = iso(obj.answered_at)
+        if obj.status == "accepted":
+            await self.repo.set_answer(tx, named, "accepted", "follow_up", at, email=obj.email)
+            self.settle_soon()
+        else:
+            await self.repo.set_answer(tx, named, "declined", None, at)
+
+    # -- what follows ---------------------------------------------------------------------------------
+
+    def settle_soon(self) -> None:
+        task = asyncio.ensure_future(self.settle())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def settle(self) -> int:
+        """Do the steps rows are waiting for, each in its own transaction. It waits for the writer,
+        so when called from inside the inbox's transaction it runs once that one has committed."""
+        done = 0
+        while done < SETTLE_BATCH:
+            try:
+                async with self.node.write() as work:
+                    rows = list(
+                        await work.tx.execute_fetchall(
+                            "SELECT * FROM introductions WHERE step IS NOT NULL ORDER BY created_at LIMIT 1"
+                        )
+                    )
+                    if not rows:
+                        return done
+                    await self._step(work, Introduction.from_row(rows[0]))
+            except Exception:  # a bug must not leave the loop spinning: log it; the next change retries
+                log.exception("introduction_step_failed")
+                return done
+            done += 1
+        return done
+
+    async def _step(self, work: UnitOfWork, intro: Introduction) -> None:
+        await self.repo.set_step(work.tx, intro.home, intro.id, None)
+        member = await self.service.members.get(intro.member_id)
+        if intro.step == "answer":
+            await self.service.announce_decline(work, intro)
+        elif member is None:
+            return  # erased meanwhile: nothing to tell anyone
+        elif intro.step == "notify":
+            await mail_request(self.node, work, intro, member)
+        elif intro.step == "follow_up":
+            follow = IntroductionRequest.model_validate(
+                {**await self._request_of(intro), "version": 2, "email": member.email}
+            )
+            await self.node.publish(work, follow, [intro.host])
+            await mail_introduced(self.node, work, intro, member, intro.email or "")
+        elif intro.step == "introduced":
+            await mail_introduced(self.node, work, intro, member, intro.email or "")
+
+    async def _request_of(self, intro: Introduction) -> dict[str, object]:
+        stored = await self.node.store.objects.get("IntroductionRequest", self.node.id, intro.id)
+        assert stored is not None, "our own request is stored with the row"
+        return dict(stored.object)

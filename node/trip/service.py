@@ -1,0 +1,136 @@
+"""The trip view: "I'm in London 3-7 December" on one page.
+
+What one twin offers on those days, read from what we already hold of it (its slots for us and
+its events, in the twin's own days), the people there open to meet visitors (their cards), and,
+for members who chose to share their trips, who else from this space has a reservation there.
+Nothing is asked of the twin: the answer costs one read of our own replicas.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from node.booking.agreement import find_twinning
+from node.booking.periods import invalid
+from node.clock import iso, parse_iso
+from node.core import Node
+from node.events.service import EventService
+from node.events.views import EventViews
+from node.introductions.cards import CardLookup
+from protocol.models import Slot
+
+MAX_DAYS = 31
+MAX_SLOTS = 2000
+MAX_COMPANIONS = 200
+
+
+class TripView:
+    def __init__(self, node: Node, cards: CardLookup) -> None:
+        self.node = node
+        self.cards = cards
+
+    async def plan(self, member_id: str, origin: str, first: str, last: str) -> dict[str, Any]:
+        start_day, end_day = _day(first, "from"), _day(last, "to")
+        if end_day < start_day:
+            raise invalid("to", "the last day of the trip comes on or after the first")
+        if (end_day - start_day).days + 1 > MAX_DAYS:
+            raise invalid("to", f"a trip view covers at most {MAX_DAYS} days")
+        twinning = await find_twinning(self.node, origin, "origin")
+        peer = await self.node.store.peers.get(twinning.peer_id)
+        zone = str(peer["timezone"]) if peer is not None else "UTC"
+        begins = datetime.combine(start_day, time(), ZoneInfo(zone))
+        ends = datetime.combine(end_day + timedelta(days=1), time(), ZoneInfo(zone))
+        return {
+            "origin": twinning.peer_id,
+            "name": str(peer["name"]) if peer is not None else twinning.peer_id,
+            "timezone": zone,
+            "from": start_day.isoformat(),
+            "to": end_day.isoformat(),
+            "slots": await self._slots(twinning.peer_id, begins, ends, zone),
+            "events": await self._events(twinning.peer_id, begins, ends),
+            "people": [card.view() for card in await self.cards.list_open_to_visitors(twinning.peer_id)],
+            "companions": await self._companions(member_id, twinning.peer_id, begins, ends),
+        }
+
+    async def _slots(self, peer: str, begins: datetime, ends: datetime, zone: str) -> list[dict[str, Any]]:
+        stored = await self.node.store.objects.list(
+            "Slot", origin=peer, ends_after=iso(begins), starts_before=iso(ends), limit=MAX_SLOTS
+        )
+        items = []
+        for row in stored:
+            slot = Slot.model_validate(row.object)
+            if slot.twin == self.node.id and slot.status == "open":
+                items.append(_slot_view(slot, zone))
+        return items
+
+    async def _events(self, peer: str, begins: datetime, ends: datetime) -> list[dict[str, Any]]:
+        if peer not in await self.node.store.twinnings.active_peers():
+            return []  # a twinning that ended or is suspended: its events are not listed any more
+        listing = await EventViews(self._event_service()).listing(peer, begins.isoformat(), ends.isoformat())
+        return [item for item in listing["items"] if item.get("status") != "cancelled"]
+
+    def _event_service(self) -> EventService:
+        service: EventService = self.node.services["events"]
+        return service
+
+    async def _companions(self, member_id: str, peer: str, begins: datetime, ends: datetime) -> list[dict[str, Any]]:
+        """Members of this space who share their trips and hold a confirmed reservation there then."""
+        rows = await self.node.store.db.fetch_all(
+            "SELECT m.id, m.display_name, r.starts_at, r.ends_at FROM home_reservations r "
+            "JOIN trip_sharing s ON s.member_id = r.member_id JOIN members m ON m.id = r.member_id "
+            "WHERE r.host = ? AND r.status = 'confirmed' AND r.member_id != ? AND r.starts_at IS NOT NULL "
+            "ORDER BY r.starts_at LIMIT ?",
+            (peer, member_id, MAX_COMPANIONS),
+        )
+        found: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if parse_iso(row["starts_at"]) < ends and parse_iso(row["ends_at"]) > begins:
+                found.setdefault(row["id"], {"display_name": row["display_name"], "days": set()})
+                found[row["id"]]["days"].add(parse_iso(row["starts_at"]).astimezone(begins.tzinfo).date().isoformat())
+        return [{"display_name": f["display_name"], "days": sorted(f["days"])} for f in found.values()]
+
+    async def sharing(self, member_id: str) -> dict[str, bool]:
+        row = await self.node.store.db.fetch_one("SELECT 1 FROM trip_sharing WHERE member_id = ?", (member_id,))
+        return {"share": row is not None}
+
+    async def set_sharing(self, member_id: str, share: bool) -> dict[str, bool]:
+        async with self.node.write() as work:
+            if share:
+                await work.tx.execute(
+                    "INSERT INTO trip_sharing (member_id, created_at) VALUES (?, ?) ON CONFLICT (member_id) DO NOTHING",
+                    (member_id, iso(self.node.clock.now())),
+                )
+            else:
+                await work.tx.execute("DELETE FROM trip_sharing WHERE member_id = ?", (member_id,))
+        return {"share": share}
+
+
+def _day(value: str, field: str) -> date:
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2199:
+        raise invalid(field, f"{value!r} is not a date like 2026-12-03 (years 2000 to 2199)")
+    return day
+
+
+def _slot_view(slot: Slot, zone: str) -> dict[str, Any]:
+    starts, ends = slot.starts_at.astimezone(ZoneInfo(zone)), slot.ends_at.astimezone(ZoneInfo(zone))
+    return {
+        "id": slot.id,
+        "resource": slot.resource.model_dump(),
+        "day": starts.date().isoformat(),
+        "starts_at": starts.isoformat(),
+        "ends_at": ends.isoformat(),
+        "timezone": zone,
+        "seats": slot.seats,
+        "remaining": slot.remaining,
+    }
+
+
+TRIP = web.AppKey("trip", TripView)

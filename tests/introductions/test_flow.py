@@ -1,0 +1,120 @@
+"""Introductions between two real nodes: asked at home, answered at the host, addresses exchanged
+only on acceptance, mails in each member's language (a real SMTP sink)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.mail.sink import MailSink
+from tests.support.mail import wait_for_mail
+from tests.support.nodes import eventually
+
+from .support import add_member, card_at, file_bytes, introduction, people_pair, publish_card
+
+
+async def asked(nodes: Any, sink: MailSink | None = None, **config: Any) -> tuple[Any, str]:
+    """Ada (London, card for NYC) is asked by Ben (NYC); returns the pair and the introduction id."""
+    pair = await people_pair(nodes, sink, **config)
+    await add_member(pair.london, pair, "Ada Lovelace", language="it")
+    await add_member(pair.nyc, pair, "Ben Carter")
+    await publish_card(
+        pair.london, pair.token("Ada Lovelace"), [pair.nyc.url], display_name="Ada L.", skills=["design"]
+    )
+    card = await card_at(pair.nyc, pair.token("Ben Carter"), pair.london.url, "Ada L.")
+    body = {"to": {"origin": pair.london.url, "member": card["member"]}, "message": "Hi Ada, I design too."}
+    status, made = await pair.nyc.api.call("POST", "/api/v1/introductions", body, token=pair.token("Ben Carter"))
+    assert status == 202 and made["status"] == "requested", made
+    return pair, made["id"]
+
+
+async def received(pair: Any, name: str = "Ada Lovelace") -> list[dict[str, Any]]:
+    found = await pair.london.api.ok("GET", "/api/v1/introductions", token=pair.token(name))
+    return [item for item in found["items"] if item["direction"] == "received"]
+
+
+async def test_introductions__accepted_gives_both_the_others_address_and_a_mail(nodes: Any, sink: MailSink) -> None:
+    pair, id_ = await asked(nodes, sink)
+    ada, ben = pair.email("Ada Lovelace"), pair.email("Ben Carter")
+    [item] = await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    assert item["id"] == id_ and item["status"] == "requested" and item["message"] == "Hi Ada, I design too."
+    assert item["other"]["display_name"] == "Ben Carter" and item["other"]["origin"] == pair.nyc.url
+    [asked_mail] = await wait_for_mail(sink, ada)
+    assert "Ben Carter" in asked_mail.text and "Hi Ada, I design too." in asked_mail.text
+    assert "vorrebbe" in asked_mail.text  # Ada reads Italian
+    # Before Ada says yes, no address has left either home.
+    assert ben.encode() not in file_bytes(pair.london) and ada.encode() not in file_bytes(pair.nyc)
+    assert "email" not in await introduction(pair.nyc, pair.token("Ben Carter"), id_)
+    assert "email" not in await introduction(pair.london, pair.token("Ada Lovelace"), id_)
+
+    await pair.london.api.ok("POST", f"/api/v1/introductions/{id_}/accept", token=pair.token("Ada Lovelace"))
+    at_nyc = await eventually(lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: "email" in i)
+    assert at_nyc["status"] == "accepted" and at_nyc["email"] == ada
+    at_london = await eventually(
+        lambda: introduction(pair.london, pair.token("Ada Lovelace"), id_), lambda i: "email" in i
+    )
+    assert at_london["email"] == ben
+    [ben_mail] = await wait_for_mail(sink, ben)
+    assert ada in ben_mail.text and "introduced" in ben_mail.text
+    mails = await wait_for_mail(sink, ada, count=2)
+    assert ben in mails[1].text and "presentati" in mails[1].text
+
+
+async def test_introductions__declined_shares_no_address(nodes: Any, sink: MailSink) -> None:
+    pair, id_ = await asked(nodes, sink)
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    await pair.london.api.ok("POST", f"/api/v1/introductions/{id_}/decline", token=pair.token("Ada Lovelace"))
+    at_nyc = await eventually(
+        lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: i["status"] == "declined"
+    )
+    assert "email" not in at_nyc
+    status, again = await pair.london.api.call(
+        "POST", f"/api/v1/introductions/{id_}/accept", token=pair.token("Ada Lovelace")
+    )
+    assert status == 409 and again["type"].endswith("/conflict")
+    assert pair.email("Ada Lovelace").encode() not in file_bytes(pair.nyc)
+    assert pair.email("Ben Carter").encode() not in file_bytes(pair.london)
+    assert sink.to(pair.email("Ben Carter")) == []
+
+
+async def test_introductions__only_the_recipient_answers(nodes: Any) -> None:
+    pair, id_ = await asked(nodes)
+    status, answer = await pair.nyc.api.call(
+        "POST", f"/api/v1/introductions/{id_}/accept", token=pair.token("Ben Carter")
+    )
+    assert status == 403 and answer["type"].endswith("/forbidden")
+    await add_member(pair.london, pair, "Cleo Park")
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    status, answer = await pair.london.api.call("GET", f"/api/v1/introductions/{id_}", token=pair.token("Cleo Park"))
+    assert status == 404
+
+
+async def test_introductions__via_operator_waits_for_the_community_manager(nodes: Any, sink: MailSink) -> None:
+    pair, id_ = await asked(nodes, sink, london={"people": {"introductions": "via_operator"}})
+    queue = await eventually(
+        lambda: pair.london.api.ok("GET", "/api/v1/introduction-queue"), lambda q: len(q["items"]) == 1
+    )
+    assert queue["items"][0]["id"] == id_ and queue["items"][0]["to"] == "Ada Lovelace"
+    assert await received(pair) == [] and sink.to(pair.email("Ada Lovelace")) == []
+    await pair.london.api.ok("POST", f"/api/v1/introduction-queue/{id_}/forward")
+    [item] = await received(pair)
+    assert item["status"] == "requested"
+    await wait_for_mail(sink, pair.email("Ada Lovelace"))
+    assert (await pair.london.api.ok("GET", "/api/v1/introduction-queue"))["items"] == []
+
+
+async def test_introductions__the_operator_declines_in_via_operator_mode(nodes: Any) -> None:
+    pair, id_ = await asked(nodes, london={"people": {"introductions": "via_operator"}})
+    await eventually(lambda: pair.london.api.ok("GET", "/api/v1/introduction-queue"), lambda q: len(q["items"]) == 1)
+    await pair.london.api.ok("POST", f"/api/v1/introduction-queue/{id_}/decline")
+    await eventually(lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: i["status"] == "declined")
+    assert await received(pair) == []
+
+
+async def test_introductions__a_card_for_the_space_only_cannot_be_asked(nodes: Any) -> None:
+    pair = await people_pair(nodes)
+    await add_member(pair.london, pair, "Ada Lovelace")
+    await add_member(pair.nyc, pair, "Ben Carter")
+    await publish_card(pair.london, pair.token("Ada Lovelace"), "space", display_name="Ada L.")
+    body = {"to": {"origin": pair.london.url, "member": "0" * 32}, "message": "Hello"}
+    status, problem = await pair.nyc.api.call("POST", "/api/v1/introductions", body, token=pair.token("Ben Carter"))
+    assert status == 404 and problem["type"].endswith("/not-found")

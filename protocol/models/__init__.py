@@ -22,6 +22,7 @@ from .federation import (
 )
 from .node import PROTOCOL_VERSION, Endpoints, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
 from .people import MemberErasure
+from .profiles import MemberProfile, RetractedObject, Retraction, retraction_id
 from .twinning import (
     Allowance,
     BookingRules,
@@ -43,6 +44,8 @@ AnyObject = Annotated[
     | ReservationRequest
     | ReservationReceipt
     | MemberErasure
+    | MemberProfile
+    | Retraction
     | NodeDocument,
     Field(discriminator="type"),
 ]
@@ -62,6 +65,8 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
         ReservationRequest,
         ReservationReceipt,
         MemberErasure,
+        MemberProfile,
+        Retraction,
         NodeDocument,
     )
 }
@@ -96,12 +101,15 @@ __all__ = [
     "KeyRotation",
     "MemberErasure",
     "MemberPass",
+    "MemberProfile",
     "NodeDocument",
     "ObjectRef",
     "OldVerifyKeyEntry",
     "ReservationReceipt",
     "ReservationRequest",
     "Resource",
+    "RetractedObject",
+    "Retraction",
     "Signature",
     "Slot",
     "Target",
@@ -113,4 +121,5 @@ __all__ = [
     "WireModel",
     "offset_matches_zone",
     "parse_object",
+    "retraction_id",
 ]

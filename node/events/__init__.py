@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.core import Node
+from node.retraction import guard
 
 from .routes import routes
 from .service import EventService
@@ -19,7 +20,8 @@ def install(app: web.Application, node: Node) -> None:
 def _open(node: Node) -> None:
     service = node.services["events"] = EventService(node)
     # Replaces the default Event rule (visibility only) with one that also indexes and flags.
-    node.inbox.accept("Event", service.acceptor())
+    # Versions a twin retracted from us stay out (node/retraction.py).
+    node.inbox.accept("Event", guard(node.store, service.acceptor()))
 
 
 __all__ = ["EventService", "install"]

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
+from node.retraction import retract
 from node.web.errors import validation_problem
 from protocol.models import Event, FederatedObject
 from protocol.problems import Problem, ProblemType
@@ -40,7 +41,7 @@ class EventService:
 
     def acceptor(self) -> Acceptor:
         """The inbox rule for twins' events: only what we may see, and well-formed series."""
-        return Acceptor(check=self._check_incoming, after_apply_batch=self._after_apply_batch)
+        return Acceptor(check=self._check_incoming, after_apply_batch=self._after_apply_batch, on_retract=self._forget)
 
     # -- this space's events ----------------------------------------------------------------
 
@@ -71,6 +72,9 @@ class EventService:
             if _same(current, event):
                 return current
             await self.publish(work, event)
+            # Twins taken out of the audience delete their copy (docs/PROTOCOL.md, Retraction).
+            removed = await self.peers_of(current.audience) - await self.peers_of(event.audience)
+            await retract(self.node, work, event.key, event.version, removed)
             if current.exported_from is not None and watched(current) != watched(event):
                 await self.exports.edited(work.tx, event)  # the operator decided about a flag by editing
         return event
@@ -193,6 +197,10 @@ class EventService:
             peers.append(keep)
         return sorted(set(peers))
 
+    async def peers_of(self, audience: Audience) -> set[str]:
+        """The twins an audience reaches today."""
+        return set(await self.node.store.twinnings.active_peers()) if audience == "all" else set(audience)
+
     async def new_id(self, tx: Connection) -> str:
         while True:
             event_id = f"ev-{uuid.uuid4().hex[:12]}"
@@ -213,6 +221,10 @@ class EventService:
             # done here on a worker thread, and the index inside the transaction finds it cached.
             start = obj.starts_at.astimezone(zone_named(obj.timezone))
             await asyncio.to_thread(recurrence.last_occurrence, obj.rrule, start)
+
+    async def _forget(self, tx: Connection, origin: str, event_id: str) -> None:
+        """The origin took us out of the event's audience: its series entry goes with it."""
+        await self.repo.drop_series(tx, origin, event_id)
 
     async def _after_apply_batch(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
         """Index a batch of twins' events and flag our copies of any that changed.

@@ -24,6 +24,7 @@ from node.booking.store import MemberRepository
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
+from node.profiles.service import withdraw_card
 from protocol.envelope import Envelope
 from protocol.models import FederatedObject, MemberErasure
 from protocol.problems import Problem, ProblemType
@@ -85,6 +86,7 @@ class Erasure:
             for reservation in reservations:
                 if reservation.status == "pending":
                     await desk.repo.mark_rejected(work.tx, reservation.id, "member-left", iso(now))
+            await withdraw_card(self.node, work, member_id)  # their card leaves every twin's files too
             await self._delete(work, member_id, member.email)
             notice = MemberErasure(
                 origin=self.node.id,

@@ -15,6 +15,7 @@ from node.federation.inbox import Acceptor
 from node.federation.visibility import install_default_acceptors
 from node.keyrotation import KeyService
 from node.ratelimit import RateLimiter, StrangerLimiter
+from node.retraction import retraction_acceptor
 from node.twinning import TwinningService
 
 from . import api_twins, federation_routes, public
@@ -65,6 +66,7 @@ def create_app(
 def default_extensions() -> list[Extension]:
     from node import activitypub, booking, events, introductions, people, public, trip
     from node.mail import wiring as mail
+    from node.profiles import wiring as profiles
 
     from . import pages
 
@@ -75,6 +77,7 @@ def default_extensions() -> list[Extension]:
         people.install,
         introductions.install,
         trip.install,
+        profiles.install,
         pages.install,
         public.install,
         activitypub.install,
@@ -101,6 +104,7 @@ async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
     keys = node.services["keys"] = KeyService(node)
     node.inbox.accept("KeyRotation", Acceptor(after_apply=keys.accept_rotation))
     install_default_acceptors(node.inbox, node.id)
+    node.inbox.accept("Retraction", retraction_acceptor(node))
     for hook in node.on_open:
         hook(node)
     await node.federation.start()

@@ -23,6 +23,7 @@ from .federation import (
 from .introductions import IntroductionAnswer, IntroductionRequest
 from .node import PROTOCOL_VERSION, Endpoints, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
 from .people import MemberErasure
+from .profiles import MemberProfile, RetractedObject, Retraction, retraction_id
 from .twinning import (
     Allowance,
     BookingRules,
@@ -46,6 +47,8 @@ AnyObject = Annotated[
     | MemberErasure
     | IntroductionRequest
     | IntroductionAnswer
+    | MemberProfile
+    | Retraction
     | NodeDocument,
     Field(discriminator="type"),
 ]
@@ -67,6 +70,8 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
         MemberErasure,
         IntroductionRequest,
         IntroductionAnswer,
+        MemberProfile,
+        Retraction,
         NodeDocument,
     )
 }
@@ -103,12 +108,15 @@ __all__ = [
     "KeyRotation",
     "MemberErasure",
     "MemberPass",
+    "MemberProfile",
     "NodeDocument",
     "ObjectRef",
     "OldVerifyKeyEntry",
     "ReservationReceipt",
     "ReservationRequest",
     "Resource",
+    "RetractedObject",
+    "Retraction",
     "Signature",
     "Slot",
     "Target",
@@ -120,4 +128,5 @@ __all__ = [
     "WireModel",
     "offset_matches_zone",
     "parse_object",
+    "retraction_id",
 ]

@@ -1,0 +1,103 @@
+"""The directory: members search the cards of their own space and of their twins.
+
+Full text (SQLite FTS5, ranked by bm25 with names and skills weighing most) over what each
+card shares; the vocabulary's labels in every language are indexed with each card, so a
+search for "progettazione grafica" finds a card that chose `graphic-design` whatever its
+member's language. Filters by skill (an id or a label in any language), language, city and
+origin. Bounded: a query reads at most one page, and a query text at most a few words.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from node.store.db import Database
+
+from . import vocabulary
+from .store import Card
+
+MAX_WORDS = 8
+# bm25 weights per column: display_name, headline, bio, terms, city, looking_for.
+WEIGHTS = (10.0, 4.0, 1.0, 6.0, 2.0, 2.0)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Query:
+    q: str = ""
+    skill: str = ""
+    language: str = ""
+    city: str = ""
+    origin: str = ""
+    limit: int = 20
+    offset: int = 0
+
+
+def match_expression(text: str) -> str | None:
+    """The FTS5 query for a member's words: each word as a quoted prefix, all of them required.
+    Quoting means nothing the member types is read as FTS5 syntax."""
+    words = _WORD.findall(text.casefold())[:MAX_WORDS]
+    return " ".join(f'"{word}"*' for word in words) or None
+
+
+def _filters(query: Query) -> tuple[list[str], list[Any]]:
+    clauses = ["NOT EXISTS (SELECT 1 FROM hidden_cards h WHERE h.origin = c.origin AND h.handle = c.handle)"]
+    params: list[Any] = []
+    if query.skill:
+        term = vocabulary.known("skills", query.skill) or " ".join(query.skill.split())
+        clauses.append("EXISTS (SELECT 1 FROM json_each(c.skills) j WHERE lower(j.value) = lower(?))")
+        params.append(term)
+    if query.language:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(c.languages) j WHERE lower(j.value) = lower(?) "
+            "OR lower(j.value) LIKE lower(?) || '-%')"
+        )
+        params += [query.language, query.language]
+    if query.city:
+        clauses.append("c.city = ? COLLATE NOCASE")
+        params.append(query.city.strip())
+    if query.origin:
+        clauses.append("c.origin = ?")
+        params.append(query.origin)
+    return clauses, params
+
+
+def _sql(query: Query) -> tuple[str, list[Any]]:
+    clauses, params = _filters(query)
+    match = match_expression(query.q)
+    if match is None:
+        sql = f"SELECT c.* FROM cards c WHERE {' AND '.join(clauses)} ORDER BY c.updated_at DESC, c.pk LIMIT ? OFFSET ?"
+        return sql, [*params, query.limit, query.offset]
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    sql = (
+        f"SELECT c.* FROM cards_fts JOIN cards c ON c.pk = cards_fts.rowid WHERE cards_fts MATCH ? AND "
+        f"{' AND '.join(clauses)} ORDER BY bm25(cards_fts, {weights}), c.pk LIMIT ? OFFSET ?"
+    )
+    return sql, [match, *params, query.limit, query.offset]
+
+
+async def search(db: Database, query: Query) -> list[Card]:
+    """One page of cards, best first (most recently updated first without words)."""
+    sql, params = _sql(query)
+
+    def run(conn: sqlite3.Connection) -> list[Card]:
+        conn.row_factory = sqlite3.Row
+        return [Card.from_row(row) for row in conn.execute(sql, params).fetchall()]
+
+    return await db.read(run)
+
+
+def item(card: Card, language: str) -> dict[str, Any]:
+    """A directory item: origin, member, the shared fields, and the terms' labels in `language`."""
+    shown = card.view()
+    labels = {
+        kind: [vocabulary.label(kind, term, language) for term in terms]
+        for kind in vocabulary.KINDS
+        if (terms := getattr(card, kind))
+    }
+    if labels:
+        shown["labels"] = labels
+    return shown

@@ -1,0 +1,1 @@
+from tests.node.conftest import nodes, process_nodes  # noqa: F401

@@ -4,7 +4,6 @@ e-mail addresses exchanged only on acceptance. `install` adds routes, pages and 
 from __future__ import annotations
 
 from aiohttp import web
-from node.profiles.store import ProfileRepository
 
 from node.booking.store import MemberRepository
 from node.core import Node
@@ -15,9 +14,7 @@ from .service import INTRODUCTIONS, Introductions
 
 
 def install(app: web.Application, node: Node) -> None:
-    service = app[INTRODUCTIONS] = Introductions(
-        node, MemberRepository(node.store.db), ProfileRepository(node.store.db)
-    )
+    service = app[INTRODUCTIONS] = Introductions(node, MemberRepository(node.store.db), node.profiles)
     exchange = Exchange(service)
 
     async def stop(app: web.Application) -> None:

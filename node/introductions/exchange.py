@@ -42,7 +42,7 @@ class Exchange:
         self.service = service
         self.node: Node = service.node
         self.repo = service.repo
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[int]] = set()
 
     def install(self, node: Node) -> None:
         node.inbox.accept("IntroductionRequest", Acceptor(check=self._check_request, after_apply=self._apply_request))

@@ -21,6 +21,7 @@ from protocol.models import IntroductionAnswer, IntroductionRequest
 from protocol.problems import Problem, ProblemType
 
 from .cards import CardLookup
+from .mails import mail_request
 from .store import Introduction, IntroductionRepository, Report
 
 OPEN = ("requested", "with_operator")
@@ -183,13 +184,17 @@ class Introductions:
 
     async def forward(self, id_: str) -> dict[str, Any]:
         intro = await self._with_operator(id_)
+        member = await self._member(intro.member_id)
         async with self.node.write() as work:
-            await self.repo.set_answer(work.tx, intro, "requested", "notify", iso(self.node.clock.now()))
+            await self.repo.set_answer(work.tx, intro, "requested", None, iso(self.node.clock.now()))
+            await mail_request(self.node, work, intro, member)
         return {"id": id_, "status": "requested"}
 
     async def operator_decline(self, id_: str) -> dict[str, Any]:
+        """Declined before the member saw it: it stays hidden from them, as a blocked asker's would."""
         intro = await self._with_operator(id_)
         async with self.node.write() as work:
+            await self.repo.hide(work.tx, intro.home, intro.id)
             await self._declined(work, intro)
         return {"id": id_, "status": "declined"}
 

@@ -127,6 +127,10 @@ class IntroductionRepository:
             (step, email, home, id_),
         )
 
+    async def hide(self, tx: Connection, home: str, id_: str) -> None:
+        """The recipient will not see this one (declined by the operator before they saw it)."""
+        await tx.execute("UPDATE introductions SET blocked = 1 WHERE home = ? AND id = ?", (home, id_))
+
     async def with_step(self, limit: int = 100) -> builtins.list[Introduction]:
         rows = await self._db.fetch_all(
             "SELECT * FROM introductions WHERE step IS NOT NULL ORDER BY created_at LIMIT ?", (limit,)

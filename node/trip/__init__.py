@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiohttp import web
-from node.profiles.store import ProfileRepository
 
 from node.core import Node
 
@@ -12,7 +11,7 @@ from .service import TRIP, TripView
 
 
 def install(app: web.Application, node: Node) -> None:
-    app[TRIP] = TripView(node, ProfileRepository(node.store.db))
+    app[TRIP] = TripView(node, node.profiles)
     app.add_routes(routes.routes)
 
 

@@ -39,8 +39,8 @@ async def test_introductions__accepted_gives_both_the_others_address_and_a_mail(
     assert item["id"] == id_ and item["status"] == "requested" and item["message"] == "Hi Ada, I design too."
     assert item["other"]["display_name"] == "Ben Carter" and item["other"]["origin"] == pair.nyc.url
     [asked_mail] = await wait_for_mail(sink, ada)
-    assert "Ben Carter" in asked_mail.text and "Hi Ada, I design too." in asked_mail.text
-    assert "vorrebbe" in asked_mail.text  # Ada reads Italian
+    assert "Ben Carter" in asked_mail.text() and "Hi Ada, I design too." in asked_mail.text()
+    assert "vorrebbe" in asked_mail.text()  # Ada reads Italian
     # Before Ada says yes, no address has left either home.
     assert ben.encode() not in file_bytes(pair.london) and ada.encode() not in file_bytes(pair.nyc)
     assert "email" not in await introduction(pair.nyc, pair.token("Ben Carter"), id_)
@@ -54,9 +54,9 @@ async def test_introductions__accepted_gives_both_the_others_address_and_a_mail(
     )
     assert at_london["email"] == ben
     [ben_mail] = await wait_for_mail(sink, ben)
-    assert ada in ben_mail.text and "introduced" in ben_mail.text
+    assert ada in ben_mail.text() and "introduced" in ben_mail.text()
     mails = await wait_for_mail(sink, ada, count=2)
-    assert ben in mails[1].text and "presentati" in mails[1].text
+    assert ben in mails[1].text() and "presentati" in mails[1].text()
 
 
 async def test_introductions__declined_shares_no_address(nodes: Any, sink: MailSink) -> None:

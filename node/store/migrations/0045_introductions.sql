@@ -18,7 +18,7 @@ CREATE TABLE introductions (
     status        TEXT NOT NULL CHECK (status IN ('requested', 'with_operator', 'accepted', 'declined')),
     email         TEXT,
     step          TEXT,                     -- notify | answer | follow_up | introduced, or NULL when done
-    blocked       INTEGER NOT NULL DEFAULT 0,
+    blocked       INTEGER NOT NULL DEFAULT 0,  -- 1: hidden from the recipient (a blocked asker, or the operator declined)
     created_at    TEXT NOT NULL,
     answered_at   TEXT,
     PRIMARY KEY (home, id)

@@ -53,9 +53,10 @@ async def add_member(node: InProcessNode, pair: People, name: str, language: str
 
 
 async def publish_card(node: InProcessNode, token: str, audience: Any, **fields: Any) -> dict[str, Any]:
-    """PUT /api/v1/profile with every given field shared (open to visitors unless told otherwise)."""
+    """PUT /api/v1/profile with every given field shared (open to visitors, and sharing it, unless told
+    `open_to_visitors=False`: then that field is not turned on)."""
     body: dict[str, Any] = {"open_to_visitors": True, **fields}
-    body["shared"] = [name for name in body if name != "open_to_visitors"] + ["open_to_visitors"]
+    body["shared"] = [name for name, value in body.items() if value is not False]
     body["audience"] = audience
     return dict(await node.api.ok("PUT", "/api/v1/profile", body, token=token))
 

@@ -1,0 +1,127 @@
+"""The issue's browser scenario, in Chromium against two real nodes and a real SMTP sink: a London
+member shares two fields of their card with New York only; a New York member who reads Italian
+finds them by a skill named in Italian, asks for an introduction; the London member accepts; both
+get the mail with the other's address. Then the trip view for 3-7 December.
+
+The profile card and the directory search are driven through the API (the same session, inside
+the browser) until the cards' own pages exist; the introduction steps are the pages'."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from node.mail.sink import MailSink
+from tests.support.mail import wait_for_mail
+from tests.support.nodes import eventually
+from tests.trip.support import new_york_in_december
+
+from .support import add_member, people_pair, publish_card
+
+pytestmark = pytest.mark.browser
+
+
+async def sign_in(page: Any, base: str, token: str) -> None:
+    await page.goto(base + "/")
+    await page.fill("#token", token)
+    await page.click("button[type=submit]")
+
+
+async def directory(page: Any, base: str, query: str) -> dict[str, Any]:
+    """The directory's answer as the signed-in browser reads it."""
+    await page.goto(f"{base}/api/v1/directory?{query}")
+    return dict(json.loads(await page.locator("body").inner_text()))
+
+
+async def test_browser__a_skill_in_italian_an_introduction_accepted_and_both_mails(
+    nodes: Any, sink: MailSink, person: Any
+) -> None:
+    pair = await people_pair(nodes, sink)
+    ada = await add_member(pair.london, pair, "Ada Lovelace")
+    ben = await add_member(pair.nyc, pair, "Ben Carter", language="it")
+    # Two fields turned on, for New York only.
+    await publish_card(
+        pair.london,
+        ada["token"],
+        [pair.nyc.url],
+        display_name="Ada L.",
+        skills=["graphic-design"],
+        open_to_visitors=False,
+    )
+
+    nyc = await person()
+    await sign_in(nyc, pair.nyc.local, ben["token"])
+
+    async def found() -> list[dict[str, Any]]:
+        return list((await directory(nyc, pair.nyc.local, "skill=" + quote("Progettazione grafica")))["items"])
+
+    [card] = await eventually(found, lambda items: len(items) == 1)
+    assert card["display_name"] == "Ada L." and card["origin"] == pair.london.url and "email" not in card
+    assert set(card) <= {"origin", "member", "display_name", "skills", "labels", "updated_at"}
+
+    await nyc.goto(f"{pair.nyc.local}/introductions/new?origin={quote(card['origin'])}&member={card['member']}")
+    assert "Ada L." in await nyc.locator("h1 + p, .lead").first.inner_text()
+    await nyc.fill("#f-message", "Ciao Ada! <b>Disegno</b> anch'io.\nCi vediamo a Londra?")
+    await nyc.get_by_role("button", name="Invia la richiesta").click()
+    assert "La tua richiesta è partita" in await nyc.locator("#flash").inner_text()
+    assert "in attesa di risposta" in (await nyc.locator(".introduction").first.inner_text()).lower()
+
+    london = await person()
+    await sign_in(london, pair.london.local, ada["token"])
+    await london.get_by_role("link", name="Introductions").first.click()
+
+    async def waiting() -> int:
+        await london.reload()
+        return int(await london.locator("#waiting-head + ul .introduction").count())
+
+    await eventually(waiting, 1)
+    request = london.locator("#waiting-head + ul .introduction").first
+    text = await request.inner_text()
+    assert "Ben Carter" in text and "<b>Disegno</b> anch'io." in text  # shown as written, escaped
+    assert await request.locator("b").count() == 0
+    await request.get_by_role("button", name="Accept").click()
+    assert "You accepted" in await london.locator("#flash").inner_text()
+
+    [to_ben] = await wait_for_mail(sink, ben["email"])
+    assert "Sei stato presentato a Ada Lovelace" in to_ben.message.get("Subject", "")
+    assert ada["email"] in to_ben.text()
+    to_ada = await wait_for_mail(sink, ada["email"], count=2)
+    assert ben["email"] in to_ada[-1].text() and "You are introduced to Ben Carter" in to_ada[-1].message["Subject"]
+
+    await nyc.goto(pair.nyc.local + "/introductions")
+    assert ada["email"] in await nyc.locator(".introduction").first.inner_text()
+
+
+async def test_browser__the_trip_view_for_3_to_7_december(nodes: Any, person: Any) -> None:
+    pair = await people_pair(nodes)
+    ben = await add_member(pair.london, pair, "Ben Carter")
+    december = await new_york_in_december(pair)
+    first = december["first"]
+    page = await person()
+    await sign_in(page, pair.london.local, ben["token"])
+    await page.get_by_role("link", name="Plan a trip").first.click()
+
+    async def shown() -> int:
+        await page.select_option("#f-origin", pair.nyc.url)
+        await page.fill("#f-from", str(first))
+        await page.fill("#f-to", str(first + timedelta(days=4)))
+        await page.get_by_role("button", name="Show").click()
+        return int(await page.locator("#trip-slots .slot").count() + await page.locator("#trip-people .person").count())
+
+    await eventually(shown, 3)
+    slots = [await s.get_attribute("id") for s in await page.locator("#trip-slots .slot").all()]
+    assert slots == [f"trip-slot-{s['id']}" for s in december["slots_inside"]]
+    assert [await e.inner_text() for e in await page.locator("#trip-events h4").all()] == ["Design night"]
+    people = page.locator("#trip-people .person")
+    assert [await p.inner_text() for p in await people.locator("h4").all()] == ["Dana Reyes"]
+    assert "New York" in await page.locator("#trip-head + p").inner_text()
+
+    await people.first.get_by_role("link", name="Ask for an introduction").click()
+    assert "To Dana Reyes of WeCreate NYC." in await page.locator(".lead").inner_text()
+    await page.fill("#f-message", "Hello Dana, I will be in New York in December.")
+    await page.get_by_role("button", name="Send the request").click()
+    assert "Your request is on its way" in await page.locator("#flash").inner_text()

@@ -64,10 +64,12 @@ async def ask(request: web.Request, member_id: str) -> web.Response:
     return redirect(request, "/introductions", flash(text))
 
 
-@routes.post("/introductions/{id}/{action:accept|decline|block}")
+@routes.post("/introductions/{id}/accept")
+@routes.post("/introductions/{id}/decline")
+@routes.post("/introductions/{id}/block")
 @member_only
 async def answer(request: web.Request, member_id: str) -> web.Response:
-    id_, action = request.match_info["id"], request.match_info["action"]
+    id_, action = request.match_info["id"], request.path.rsplit("/", 1)[1]
     intros = service(request)
     try:
         if action == "accept":
@@ -111,10 +113,11 @@ async def admin_page(request: web.Request, who: Principal) -> web.Response:
     return render_admin(request, "admin_introductions.html", context, who, "/admin/introductions")
 
 
-@routes.post("/admin/introductions/{id}/{action:forward|decline}")
+@routes.post("/admin/introductions/{id}/forward")
+@routes.post("/admin/introductions/{id}/decline")
 @operator_only
 async def admin_answer(request: web.Request, who: Principal) -> web.Response:
-    id_, action = request.match_info["id"], request.match_info["action"]
+    id_, action = request.match_info["id"], request.path.rsplit("/", 1)[1]
     intros = service(request)
 
     async def run() -> str:

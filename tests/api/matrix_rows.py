@@ -165,6 +165,61 @@ PEOPLE = [
     Row("POST", "/api/v1/unsubscribe/{member}/{sig}", "/api/v1/unsubscribe/nobody/bad", A.ANYONE, NOT_FOUND),
 ]
 
+# Introductions and the trip view (node/introductions, node/trip): a member's own, or the operator's queue.
+INTRODUCTIONS = [
+    # Asking one's own space passes the gate and is refused after it, changing nothing.
+    Row(
+        "POST",
+        "/api/v1/introductions",
+        "/api/v1/introductions",
+        A.MEMBER,
+        INVALID,
+        body={"to": {"origin": "{home}", "member": "nobody"}, "message": "Hello"},
+    ),
+    Row("GET", "/api/v1/introductions", "/api/v1/introductions", A.MEMBER, OK),
+    Row("GET", "/api/v1/introductions/{id}", "/api/v1/introductions/no-such", A.MEMBER, NOT_FOUND),
+    *(
+        Row(
+            "POST",
+            f"/api/v1/introductions/{{id}}/{action}",
+            f"/api/v1/introductions/no-such/{action}",
+            A.MEMBER,
+            NOT_FOUND,
+        )
+        for action in ("accept", "decline", "block")
+    ),
+    Row(
+        "POST",
+        "/api/v1/introductions/{id}/report",
+        "/api/v1/introductions/no-such/report",
+        A.MEMBER,
+        NOT_FOUND,
+        body={"reason": "spam"},
+    ),
+    Row("GET", "/api/v1/introduction-queue", "/api/v1/introduction-queue", A.OPERATOR, OK),
+    *(
+        Row(
+            "POST",
+            f"/api/v1/introduction-queue/{{id}}/{action}",
+            f"/api/v1/introduction-queue/no-such/{action}",
+            A.OPERATOR,
+            NOT_FOUND,
+        )
+        for action in ("forward", "decline")
+    ),
+    Row("GET", "/api/v1/introduction-reports", "/api/v1/introduction-reports", A.OPERATOR, OK),
+    Row(
+        "POST",
+        "/api/v1/introduction-reports/{id}/close",
+        "/api/v1/introduction-reports/no-such/close",
+        A.OPERATOR,
+        NOT_FOUND,
+    ),
+    Row("GET", "/api/v1/trip", "/api/v1/trip?origin={home}&from=someday&to=2031-05-07", A.MEMBER, INVALID),
+    Row("GET", "/api/v1/trip/sharing", "/api/v1/trip/sharing", A.MEMBER, OK),
+    Row("PUT", "/api/v1/trip/sharing", "/api/v1/trip/sharing", A.MEMBER, OK, body={"share": False}),
+]
+
 FEDERATION = [
     # Items are refused one by one inside a 202: the gate is what differs between callers.
     Row("POST", "/federation/v1/inbox", "/federation/v1/inbox", A.TWIN, ACCEPTED, body={"items": [{}]}),
@@ -262,6 +317,15 @@ FORMS = [
     "/admin/fediverse/remove",
     "/admin/fediverse/block",
     "/admin/fediverse/unblock",
+    "/introductions",
+    "/introductions/{id}/accept",
+    "/introductions/{id}/decline",
+    "/introductions/{id}/block",
+    "/introductions/{id}/report",
+    "/admin/introductions/{id}/forward",
+    "/admin/introductions/{id}/decline",
+    "/admin/introduction-reports/{id}/close",
+    "/trip/sharing",
 ]
 PAGES = [
     Row("GET", "/static", "/static/style.css", A.ANYONE, OK),
@@ -269,6 +333,9 @@ PAGES = [
     Row("GET", "/reservations", "/reservations", A.MEMBER_PAGE, PAGE),
     Row("GET", "/account", "/account", A.MEMBER_PAGE, PAGE),
     Row("GET", "/account/export", "/account/export", A.MEMBER_PAGE, OK),
+    Row("GET", "/introductions", "/introductions", A.MEMBER_PAGE, PAGE),
+    Row("GET", "/introductions/new", "/introductions/new", A.MEMBER_PAGE, PAGE),
+    Row("GET", "/trip", "/trip", A.MEMBER_PAGE, PAGE),
     Row("GET", "/signin/link/{secret}", "/signin/link/no-such-link", A.ANYONE, o(401, "page")),
     Row("GET", "/unsubscribe/{member}/{sig}", "/unsubscribe/nobody/bad", A.ANYONE, o(404, "page")),
     # The matrix's nodes have no identity provider configured; a callback without a state is refused.
@@ -292,6 +359,7 @@ PAGES = [
             ("/admin/guests", "/admin/guests"),
             ("/admin/offers", "/admin/offers"),
             ("/admin/fediverse", "/admin/fediverse"),
+            ("/admin/introductions", "/admin/introductions"),
         )
     ),
     # The public face (node/public): the same for everyone, signed in or not.
@@ -312,4 +380,4 @@ PAGES = [
     *(Row("POST", path, path.replace("{id}", "{event}"), A.FORM, CSRF, body=True) for path in FORMS),
 ]
 
-ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION, *FEDIVERSE, *PAGES]
+ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *INTRODUCTIONS, *FEDERATION, *FEDIVERSE, *PAGES]

@@ -33,6 +33,7 @@ for _path in (REPO, Path(__file__).resolve().parent):  # run as a script from an
 import aiohttp  # noqa: E402
 from api_doc import render  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
+from introduction_examples import HOME_CONFIG, introduction_examples  # noqa: E402
 
 from node.logs import configure_logging  # noqa: E402
 from node.mail.sink import MailSink  # noqa: E402
@@ -123,7 +124,7 @@ class Recorder:
 async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
     sink = MailSink()  # Home mails sign-in codes and invitations here
     await sink.start()
-    home = await InProcessNode.create(root, "Home", "Europe/Rome", config=mail_config(sink.port))
+    home = await InProcessNode.create(root, "Home", "Europe/Rome", config={**mail_config(sink.port), **HOME_CONFIG})
     twin_node = await InProcessNode.create(root, "Twin", "America/New_York")
     guest = await InProcessNode.create(root, "Guest", "Asia/Tokyo")
     session = aiohttp.ClientSession()
@@ -300,6 +301,7 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
     await call("myCalendar", "GET", "/api/v1/reservations.ics", token=member["token"])
     await call("ledger", "GET", "/api/v1/ledger", token=home.token)
     await call("cancelReservation", "DELETE", f"/api/v1/reservations/{rid}", token=member["token"])
+    await introduction_examples(rec, home, twin_node, member, weekday)
 
     # -- federation calls Twin makes to Home, signed by Twin
     hosted = str(uuid.uuid4())

@@ -1,19 +1,23 @@
 """Introductions between members of twin spaces (issue 14): asked at home, answered at the host,
-e-mail addresses exchanged only on acceptance. `install` adds routes, pages and inbox rules."""
+e-mail addresses exchanged only on acceptance. `install` adds routes, pages and inbox rules.
+
+The package itself imports nothing heavy: erasure (node/people) reads `store` alone.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from node.booking.store import MemberRepository
 from node.core import Node
-
-from . import pages, routes
-from .exchange import Exchange
-from .service import INTRODUCTIONS, Introductions
 
 
 def install(app: web.Application, node: Node) -> None:
+    from node.booking.store import MemberRepository
+
+    from . import pages, routes
+    from .exchange import Exchange
+    from .service import INTRODUCTIONS, Introductions
+
     service = app[INTRODUCTIONS] = Introductions(node, MemberRepository(node.store.db), node.profiles)
     exchange = Exchange(service)
 
@@ -26,4 +30,4 @@ def install(app: web.Application, node: Node) -> None:
     app.add_routes(pages.routes)
 
 
-__all__ = ["INTRODUCTIONS", "Introductions", "install"]
+__all__ = ["install"]

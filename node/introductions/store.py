@@ -187,6 +187,13 @@ class IntroductionRepository:
         return cursor.rowcount == 1
 
     async def forget_member(self, tx: Connection, member_id: str) -> None:
-        """An erased member's introductions, handles, blocks and reports go with them."""
-        for table in ("introductions", "introduction_handles", "introduction_blocks", "introduction_reports"):
+        """An erased member's introductions (with the signed objects that carried them, ours and the
+        twin's), handles, blocks, reports and trip sharing go with them."""
+        await tx.execute(
+            "DELETE FROM objects WHERE type IN ('IntroductionRequest', 'IntroductionAnswer') AND id IN "
+            "(SELECT id FROM introductions WHERE member_id = ?)",
+            (member_id,),
+        )
+        tables = ("introductions", "introduction_handles", "introduction_blocks", "introduction_reports")
+        for table in (*tables, "trip_sharing"):
             await tx.execute(f"DELETE FROM {table} WHERE member_id = ?", (member_id,))

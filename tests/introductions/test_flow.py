@@ -118,3 +118,13 @@ async def test_introductions__a_card_for_the_space_only_cannot_be_asked(nodes: A
     body = {"to": {"origin": pair.london.url, "member": "0" * 32}, "message": "Hello"}
     status, problem = await pair.nyc.api.call("POST", "/api/v1/introductions", body, token=pair.token("Ben Carter"))
     assert status == 404 and problem["type"].endswith("/not-found")
+
+
+async def test_introductions__erasing_a_member_deletes_their_introductions_here(nodes: Any) -> None:
+    pair, id_ = await asked(nodes)
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    ben = pair.members["Ben Carter"]
+    await pair.nyc.api.ok("DELETE", f"/api/v1/members/{ben['id']}")
+    await pair.nyc.node.store.db.checkpoint()
+    assert b"Hi Ada, I design too." not in file_bytes(pair.nyc)
+    assert await pair.nyc.node.store.objects.get("IntroductionRequest", pair.nyc.url, id_) is None

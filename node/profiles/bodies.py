@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from protocol.models.profiles import CONTENT_FIELDS
 from protocol.problems import Problem, ProblemType
@@ -47,7 +47,7 @@ class ProfileBody(BaseModel):
     city: Line | None = None
     links: Annotated[list[Link], Field(max_length=10)] | None = None
     looking_for: Line | None = None
-    open_to_visitors: bool = False
+    open_to_visitors: StrictBool = False
     shared: Annotated[list[FieldName], Field(max_length=len(CONTENT_FIELDS))] = []
     # "space": this space's members only; "twins": every twin; or twins by twinning id or node URL.
     audience: Literal["space", "twins"] | Annotated[list[TwinRef], Field(min_length=1, max_length=200)] = "space"

@@ -20,8 +20,10 @@ from . import vocabulary
 from .store import Card
 
 MAX_WORDS = 8
-# bm25 weights per column: display_name, headline, bio, terms, city, looking_for.
-WEIGHTS = (10.0, 4.0, 1.0, 6.0, 2.0, 2.0)
+# bm25 weights per column: display_name, headline, bio, terms, city, looking_for. FTS5 normalises
+# by the whole card's length (the terms column holds every label in three languages), so a name
+# weighs much more than a word elsewhere.
+WEIGHTS = (20.0, 5.0, 1.0, 8.0, 2.0, 2.0)
 _WORD = re.compile(r"\w+")
 
 

@@ -20,6 +20,7 @@ from node.booking.slots import SlotBody
 from node.events.bodies import EventCreate, EventPatch, ExportBody, ResolveBody
 from node.introductions.api_doc import OPERATIONS as INTRODUCTIONS
 from node.people.api_doc import OPERATIONS as PEOPLE
+from node.profiles import reference as profiles
 from protocol.models import PROTOCOL_VERSION, Envelope, FeedPage, InboxResult
 from protocol.problems import ProblemType as P
 
@@ -242,6 +243,7 @@ OPERATIONS: list[Op] = [
     *BOOKING,
     *PEOPLE,
     *INTRODUCTIONS,
+    *profiles.OPERATIONS,
     *FEDERATION,
     *activitypub.OPERATIONS,
 ]
@@ -254,6 +256,7 @@ TAGS = [
     {"name": "reservations", "description": "Reserving abroad (members)."},
     {"name": "people", "description": "Signing in by e-mail, operator tokens, mail preferences."},
     {"name": "introductions", "description": "Introductions between members of twins, and the trip view."},
+    profiles.TAG,
     {"name": "federation", "description": "Node to node: RFC 9421 signed requests from twins only."},
     activitypub.TAG,
 ]

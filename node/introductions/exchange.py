@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import replace
+from datetime import timedelta
 
 import structlog
 from aiosqlite import Connection
@@ -76,7 +77,9 @@ class Exchange:
         member_id = await self.service.cards.member_for_handle(obj.to_member)
         if member_id is None or await self.repo.get(peer_id, obj.id, tx) is not None:
             return
-        blocked = await self.repo.is_blocked(tx, member_id, peer_id, obj.from_member)
+        blocked = await self.repo.is_blocked(tx, member_id, peer_id, obj.from_member) or await self._flooded(
+            tx, peer_id, member_id
+        )
         if blocked:
             status, step = "declined", "answer"
         elif self.node.settings.people.introductions == "via_operator":
@@ -102,6 +105,14 @@ class Exchange:
             answered_at=None,
         )
         await self.repo.store(tx, row)
+
+    async def _flooded(self, tx: Connection, peer_id: str, member_id: str) -> bool:
+        """One twin may bring a member at most as many requests a day as one of ours may send: an
+        honest twin's members never reach it together; a twin that does not keep its own limit
+        (or makes up askers) gets declines, and our member gets no more mail from it."""
+        since = iso(self.node.clock.now() - timedelta(days=1))
+        held = await self.repo.count_received_since(tx, peer_id, member_id, since)
+        return held >= self.node.settings.people.introductions_per_day
 
     # -- at the home ----------------------------------------------------------------------------------
 

@@ -112,6 +112,16 @@ class IntroductionRepository:
         )
         return int(rows[0][0])
 
+    async def count_received_since(self, tx: Connection, home: str, member_id: str, since: str) -> int:
+        rows = list(
+            await tx.execute_fetchall(
+                "SELECT COUNT(*) FROM introductions WHERE home = ? AND member_id = ? AND side = 'received' "
+                "AND blocked = 0 AND created_at > ?",
+                (home, member_id, since),
+            )
+        )
+        return int(rows[0][0])
+
     async def set_answer(
         self, tx: Connection, intro: Introduction, status: str, step: str | None, at: str, email: str | None = None
     ) -> None:

@@ -136,3 +136,16 @@ async def test_hostile_twin__requests_for_unknown_members_or_other_origins_are_r
     assert (await hostile_post(pair, answer))["status"] == "rejected"  # London asked NYC nothing
     assert [i["other"]["member"] for i in await received(pair)] == [handle]
     assert b"m@evil.example" not in file_bytes(pair.london) and b"Buy now" not in file_bytes(pair.london)
+
+
+async def test_hostile_twin__a_flood_of_made_up_askers_reaches_the_member_at_most_the_daily_limit(nodes: Any) -> None:
+    pair, _ = await asked(nodes, london={"people": {"introductions_per_day": 5}})
+    ada_card = await card_at(pair.nyc, pair.token("Ben Carter"), pair.london.url, "Ada L.")
+    for n in range(12):
+        result = await hostile_post(pair, request_for(pair, ada_card["member"], from_member=f"h-made-up-{n}"))
+        assert result["status"] == "applied"
+    assert len(await received(pair)) == 5  # the honest first request and four of the flood
+    declined = await pair.london.node.store.db.fetch_all(
+        "SELECT COUNT(*) FROM introductions WHERE side = 'received' AND blocked = 1 AND status = 'declined'"
+    )
+    assert declined[0][0] == 8

@@ -25,6 +25,7 @@ from aiosqlite import Connection
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
+from node.retraction import guard
 from protocol.envelope import Envelope
 from protocol.models import FederatedObject, IntroductionAnswer, IntroductionRequest
 from protocol.problems import Problem, ProblemType
@@ -46,8 +47,11 @@ class Exchange:
         self._tasks: set[asyncio.Task[int]] = set()
 
     def install(self, node: Node) -> None:
-        node.inbox.accept("IntroductionRequest", Acceptor(check=self._check_request, after_apply=self._apply_request))
-        node.inbox.accept("IntroductionAnswer", Acceptor(check=self._check_answer, after_apply=self._apply_answer))
+        requests = Acceptor(self._check_request, self._apply_request, on_retract=self._request_retracted)
+        answers = Acceptor(self._check_answer, self._apply_answer, on_retract=self._answer_retracted)
+        # A retracted version (its member was erased) that arrives late is refused, not stored again.
+        node.inbox.accept("IntroductionRequest", guard(node.store, requests))
+        node.inbox.accept("IntroductionAnswer", guard(node.store, answers))
         self.settle_soon()  # what a stop left to do
 
     # -- at the host ----------------------------------------------------------------------------------
@@ -134,6 +138,16 @@ class Exchange:
             self.settle_soon()
         else:
             await self.repo.set_answer(tx, named, "declined", None, at)
+
+    # -- erasure at the other side (node/introductions/erasure.py) ----------------------------------
+
+    async def _request_retracted(self, tx: Connection, origin: str, object_id: str) -> None:
+        """At the host: the asker was erased at home; the row goes with the stored request."""
+        await self.repo.forget(tx, origin, object_id)
+
+    async def _answer_retracted(self, tx: Connection, origin: str, object_id: str) -> None:
+        """At the home: the recipient was erased at the host; their name and address go."""
+        await self.repo.forget_recipient(tx, self.node.id, object_id, origin)
 
     # -- what follows ---------------------------------------------------------------------------------
 

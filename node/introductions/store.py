@@ -196,6 +196,20 @@ class IntroductionRepository:
         )
         return cursor.rowcount == 1
 
+    async def forget(self, tx: Connection, home: str, id_: str) -> None:
+        await tx.execute("DELETE FROM introductions WHERE home = ? AND id = ?", (home, id_))
+
+    async def forget_recipient(self, tx: Connection, home: str, id_: str, host: str) -> None:
+        """Our asker's row keeps its status; the erased recipient's name and address go."""
+        await tx.execute(
+            "UPDATE introductions SET email = NULL, to_name = '' WHERE home = ? AND id = ? AND host = ?",
+            (home, id_, host),
+        )
+
+    async def all_for_member(self, tx: Connection, member_id: str) -> builtins.list[Introduction]:
+        rows = await tx.execute_fetchall("SELECT * FROM introductions WHERE member_id = ?", (member_id,))
+        return [Introduction.from_row(r) for r in rows]
+
     async def forget_member(self, tx: Connection, member_id: str) -> None:
         """An erased member's introductions (with the signed objects that carried them, ours and the
         twin's), handles, blocks, reports and trip sharing go with them."""

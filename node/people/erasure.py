@@ -24,7 +24,7 @@ from node.booking.store import MemberRepository
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
-from node.introductions.store import IntroductionRepository
+from node.introductions.erasure import forget_introductions
 from node.profiles.service import withdraw_card
 from protocol.envelope import Envelope
 from protocol.models import FederatedObject, MemberErasure
@@ -109,7 +109,7 @@ class Erasure:
         await self.node.store.tokens.revoke_member(work.tx, member_id)
         await SignInRepository().forget_member(work.tx, member_id, email)
         await self.node.mail.forget_member(work.tx, member_id, email)
-        await IntroductionRepository(self.node.store.db).forget_member(work.tx, member_id)
+        await forget_introductions(self.node, work, member_id)
 
 
 # -- as host ------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ class MemberProfile(FederatedObject):
 class RetractedObject(WireModel):
     """The object a retraction is about (its origin is the retraction's origin)."""
 
-    type: Literal["Event", "MemberProfile"]
+    type: Literal["Event", "MemberProfile", "IntroductionRequest", "IntroductionAnswer"]
     id: Ident
 
 

@@ -128,3 +128,41 @@ async def test_introductions__erasing_a_member_deletes_their_introductions_here(
     await pair.nyc.node.store.db.checkpoint()
     assert b"Hi Ada, I design too." not in file_bytes(pair.nyc)
     assert await pair.nyc.node.store.objects.get("IntroductionRequest", pair.nyc.url, id_) is None
+
+
+async def accepted(nodes: Any) -> tuple[Any, str]:
+    pair, id_ = await asked(nodes)
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    await pair.london.api.ok("POST", f"/api/v1/introductions/{id_}/accept", token=pair.token("Ada Lovelace"))
+    await eventually(lambda: introduction(pair.london, pair.token("Ada Lovelace"), id_), lambda i: "email" in i)
+    return pair, id_
+
+
+async def test_introductions__erasing_the_recipient_reaches_the_askers_home(nodes: Any) -> None:
+    pair, id_ = await accepted(nodes)
+    await pair.london.api.ok("DELETE", f"/api/v1/members/{pair.members['Ada Lovelace']['id']}")
+    shown = await eventually(lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: "email" not in i)
+    assert shown["status"] == "accepted" and shown["other"]["display_name"] == ""
+    assert await pair.nyc.node.store.objects.get("IntroductionAnswer", pair.london.url, id_) is None
+    assert await pair.london.node.store.objects.get("IntroductionRequest", pair.nyc.url, id_) is None
+    await pair.london.node.store.db.checkpoint()
+    assert pair.email("Ben Carter").encode() not in file_bytes(pair.london)
+
+
+async def test_introductions__erasing_the_asker_reaches_the_host(nodes: Any) -> None:
+    pair, id_ = await accepted(nodes)
+    await pair.nyc.api.ok("DELETE", f"/api/v1/members/{pair.members['Ben Carter']['id']}")
+    await eventually(lambda: received(pair), [])
+    assert await pair.london.node.store.objects.get("IntroductionRequest", pair.nyc.url, id_) is None
+    rows = await pair.london.node.store.db.fetch_all("SELECT email FROM introductions")
+    assert rows == []
+
+
+async def test_introductions__erasing_the_recipient_declines_what_waits(nodes: Any) -> None:
+    pair, id_ = await asked(nodes)
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    await pair.london.api.ok("DELETE", f"/api/v1/members/{pair.members['Ada Lovelace']['id']}")
+    shown = await eventually(
+        lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: i["status"] == "declined"
+    )
+    assert "email" not in shown

@@ -225,6 +225,7 @@ TITLES: dict[ProblemType, str] = {
     ProblemType.PEER_UNREACHABLE: N_("The twin could not be reached"),
     ProblemType.QUOTA_EXCEEDED: N_("The sender's storage quota at this node is used up"),
     ProblemType.REQUEST_TIMEOUT: N_("The request took too long to arrive or to answer"),
+    ProblemType.INTRODUCTION_LIMIT: N_("You asked for as many introductions as a day allows"),
 }
 
 

@@ -44,7 +44,8 @@ class Exchange:
         self.service = service
         self.node: Node = service.node
         self.repo = service.repo
-        self._tasks: set[asyncio.Task[int]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
 
     def install(self, node: Node) -> None:
         requests = Acceptor(self._check_request, self._apply_request, on_retract=self._request_retracted)
@@ -152,15 +153,21 @@ class Exchange:
     # -- what follows ---------------------------------------------------------------------------------
 
     def settle_soon(self) -> None:
-        task = asyncio.ensure_future(self.settle())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        """Run `settle` once more after what is running now: many changes in a batch, one worker."""
+        self._again = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._settle_while_asked())
+
+    async def _settle_while_asked(self) -> None:
+        while self._again:
+            self._again = False
+            await self.settle()
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
+                await self._task
 
     async def settle(self) -> int:
         """Do the steps rows are waiting for, each in its own transaction. It waits for the writer,

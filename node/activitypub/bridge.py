@@ -21,6 +21,7 @@ from node.clock import iso, parse_iso
 from node.federation.client import Answer, PeerUnreachable
 from node.public.events import public_events
 from node.public.profile import load_profile
+from node.retry import Backoff
 
 from . import documents, keys, signatures
 from .store import BridgeStore, Delivery
@@ -42,6 +43,7 @@ class Bridge:
         self.public_pem = keys.public_pem(self.key)
         self._task: asyncio.Task[None] | None = None
         self.wake = asyncio.Event()
+        self._backoff = Backoff(node.settings.delivery.backoff_base_seconds, node.settings.delivery.backoff_cap_seconds)
         # One comparison and one delivery round at a time: two would queue or send the same activity twice.
         self._publishing, self._delivering = asyncio.Lock(), asyncio.Lock()
 
@@ -124,10 +126,7 @@ class Bridge:
                 log.warning("activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1)
                 await self.store.delivered(delivery.id)
             else:
-                delivery_settings = self.node.settings.delivery
-                wait = min(
-                    delivery_settings.backoff_base_seconds * 2**delivery.attempts, delivery_settings.backoff_cap_seconds
-                )
+                wait = self._backoff.delay(delivery.attempts)
                 await self.store.failed(delivery.id, iso(now + timedelta(seconds=wait)), str(exc))
             return 0
         await self.store.delivered(delivery.id)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
-from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from node.clock import iso, parse_iso
+from node.retry import Backoff, parse_retry_after, slower
 from node.store import OutboxItem
 from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
@@ -29,16 +28,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("node.sync")
 
-# Rejections a later attempt may cure: keep the item and retry.
-RETRYABLE = {ProblemType.UNKNOWN_KEY.uri, ProblemType.RATE_LIMITED.uri, ProblemType.SIGNATURE_EXPIRED.uri}
 BATCH_BYTES = MAX_BODY_BYTES - 64 * 1024
 IDLE_RECHECK_SECONDS = 30.0
-
-
-def backoff_delay(tries: int, base: float, cap: float, rng: Callable[[float, float], float]) -> float:
-    """Full jitter between `base` and min(cap, base * 2**tries)."""
-    upper = min(cap, base * 2 ** min(tries, 32))
-    return rng(base, max(base, upper))
 
 
 class DeliveryFailed(Exception):
@@ -57,7 +48,8 @@ class PeerLink:
         self._pull = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._rng = random.Random().uniform
+        settings = node.settings.delivery
+        self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
 
     def start(self) -> None:
         self._tasks = [
@@ -123,7 +115,7 @@ class PeerLink:
                 if resp.status >= 300:
                     log.warning("twinning_message_refused", peer=self.peer_id, status=resp.status)
             else:
-                raise _failure(resp)
+                raise _failure(resp, self.node.clock.now())
         batch = _fit([i for i in items if i.route == "inbox"])
         if batch:
             delivered += await self._send_batch(batch)
@@ -133,7 +125,7 @@ class PeerLink:
         payload = {"items": [i.envelope for i in batch]}
         resp = await self._post(self.peer_id + "/federation/v1/inbox", payload, Answer.INBOX_ANSWER)
         if resp.status != 202:
-            raise _failure(resp)
+            raise _failure(resp, self.node.clock.now())
         try:
             results = resp.json()["results"]
         except (ValueError, KeyError, TypeError) as exc:
@@ -141,8 +133,8 @@ class PeerLink:
         delivered = []
         for item, result in zip(batch, results, strict=False):
             problem = result.get("problem") or {}
-            if result.get("status") != "rejected" or problem.get("type") not in RETRYABLE:
-                delivered.append(item)
+            if result.get("status") != "rejected" or not _retryable(problem):
+                delivered.append(item)  # applied, or refused for good: retrying cannot help
             if result.get("status") == "rejected":
                 log.warning("item_rejected", peer=self.peer_id, type=item.type, id=item.id, problem=problem)
         return delivered
@@ -165,10 +157,7 @@ class PeerLink:
             self.pull_soon()  # it may have changed things while we could not reach it
 
     async def _failed(self, tries: int, error: str, retry_after: float | None) -> float:
-        settings = self.node.settings.delivery
-        delay = backoff_delay(tries, settings.backoff_base_seconds, settings.backoff_cap_seconds, self._rng)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, settings.backoff_cap_seconds))
+        delay = self._backoff.delay(tries, retry_after)
         now = self.node.clock.now()
         async with self.node.store.db.transaction() as tx:
             await self.node.store.peer_state.record_failure(
@@ -198,11 +187,7 @@ class PeerLink:
             except Exception:
                 failures += 1
                 log.exception("pull_loop_error", peer=self.peer_id)
-            # A feed that keeps failing is read less and less often, up to the retry cap.
-            delay = min(
-                settings.pull_interval_seconds * 2 ** min(failures, 16),
-                max(settings.backoff_cap_seconds, settings.pull_interval_seconds),
-            )
+            delay = slower(settings.pull_interval_seconds, failures, settings.backoff_cap_seconds)
 
     async def pull_feed(self, page_size: int = 500) -> int:
         """Read the peer's feed from our stored cursor to its end; returns objects read.
@@ -311,10 +296,12 @@ def _feed_items(peer_id: str, resp: Response) -> list[tuple[int, Any]]:
     return found
 
 
-def _failure(resp: Response) -> DeliveryFailed:
-    retry_after = None
-    if "Retry-After" in resp.headers:
-        with contextlib.suppress(ValueError):
-            retry_after = float(resp.headers["Retry-After"])
+def _retryable(problem: object) -> bool:
+    """Whether an item's rejection (an untrusted problem document) is worth sending again."""
+    return Problem.from_document(problem).kind.retryable if isinstance(problem, dict) and problem else False
+
+
+def _failure(resp: Response, now: datetime) -> DeliveryFailed:
+    retry_after = parse_retry_after(resp.headers.get("Retry-After"), now)
     problem = resp.problem()
     return DeliveryFailed(f"HTTP {resp.status} {problem.kind.value}: {problem.detail or ''}".strip(), retry_after)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ import structlog
 
 from node.clock import Clock, iso, parse_iso
 from node.config import MailSection
-from node.federation.sync import backoff_delay
+from node.retry import Backoff
 from node.store.db import Database
 
 from .outbox import MailOutbox, QueuedMail
@@ -51,7 +50,7 @@ class MailSender:
         self.settings = settings
         self.clock = clock
         self.password = _password(settings, directory, os.environ if environ is None else environ)
-        self._rng = random.Random().uniform
+        self._backoff = Backoff(settings.retry_base_seconds, settings.retry_cap_seconds)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -119,7 +118,7 @@ class MailSender:
             await self._retry(mail, error)
 
     async def _retry(self, mail: QueuedMail, error: str) -> None:
-        delay = backoff_delay(mail.tries, self.settings.retry_base_seconds, self.settings.retry_cap_seconds, self._rng)
+        delay = self._backoff.delay(mail.tries)
         next_try = iso(self.clock.now() + timedelta(seconds=max(1.0, delay)))
         async with self.db.transaction() as tx:
             await self.outbox.mark_retry(tx, mail.message_id, error, next_try)

@@ -8,7 +8,6 @@ jitter, honouring Retry-After; nothing leaves the outbox until the peer acknowle
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ import structlog
 from node.clock import iso, parse_iso
 from node.retry import Backoff, parse_retry_after, slower
 from node.store import OutboxItem
+from node.worker import Worker
 from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
 
@@ -44,46 +44,27 @@ class PeerLink:
     def __init__(self, node: Node, peer_id: str) -> None:
         self.node = node
         self.peer_id = peer_id
-        self._wake = asyncio.Event()
-        self._pull = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
         settings = node.settings.delivery
         self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
+        self._pull_failures = 0
+        # A bug must not stop delivery for good: the worker logs it and looks again later.
+        self._delivery = Worker(f"deliver:{peer_id}", self._deliver_once, after_error=IDLE_RECHECK_SECONDS)
+        self._pull = Worker(f"pull:{peer_id}", self._pull_once)
 
     def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._delivery_loop(), name=f"deliver:{self.peer_id}"),
-            asyncio.create_task(self._pull_loop(), name=f"pull:{self.peer_id}"),
-        ]
-        self._pull.set()  # pull once on start
+        self._delivery.start()
+        self._pull.start()  # pull once on start
 
     def wake(self) -> None:
-        self._wake.set()
+        self._delivery.wake()
 
     def pull_soon(self) -> None:
-        self._pull.set()
+        self._pull.wake()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        self._pull.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(self._delivery.stop(), self._pull.stop())
 
     # -- delivery ---------------------------------------------------------------------------
-
-    async def _delivery_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                delay = await self._deliver_once()
-            except Exception:  # a bug must not kill delivery for good; log it and back off
-                log.exception("delivery_loop_error", peer=self.peer_id)
-                delay = IDLE_RECHECK_SECONDS
-            await self._sleep(self._wake, delay)
 
     async def _deliver_once(self) -> float | None:
         """Send what is due; returns how long to wait before looking again (None: until woken)."""
@@ -169,25 +150,22 @@ class PeerLink:
 
     # -- pull -------------------------------------------------------------------------------
 
-    async def _pull_loop(self) -> None:
+    async def _pull_once(self) -> float:
+        """Read the feed if the twinning is active; returns when to read it again. A feed that
+        keeps failing is read less and less often, up to the retry cap."""
         settings = self.node.settings.delivery
-        delay, failures = settings.pull_interval_seconds, 0
-        while not self._stopping.is_set():
-            await self._sleep(self._pull, delay)
-            if self._stopping.is_set():
-                return
-            try:
-                twinning = await self.node.store.twinnings.get_live(self.peer_id)
-                if twinning is not None and twinning.status == "active":
-                    await self.pull_feed()
-                failures = 0
-            except (PeerUnreachable, Problem) as exc:
-                failures += 1
-                await self._pull_failed(str(exc))
-            except Exception:
-                failures += 1
-                log.exception("pull_loop_error", peer=self.peer_id)
-            delay = slower(settings.pull_interval_seconds, failures, settings.backoff_cap_seconds)
+        try:
+            twinning = await self.node.store.twinnings.get_live(self.peer_id)
+            if twinning is not None and twinning.status == "active":
+                await self.pull_feed()
+            self._pull_failures = 0
+        except (PeerUnreachable, Problem) as exc:
+            self._pull_failures += 1
+            await self._pull_failed(str(exc))
+        except Exception:
+            self._pull_failures += 1
+            log.exception("pull_loop_error", peer=self.peer_id)
+        return slower(settings.pull_interval_seconds, self._pull_failures, settings.backoff_cap_seconds)
 
     async def pull_feed(self, page_size: int = 500) -> int:
         """Read the peer's feed from our stored cursor to its end; returns objects read.
@@ -252,15 +230,6 @@ class PeerLink:
         log.info("pull_failed", peer=self.peer_id, error=error)
         async with self.node.store.db.transaction() as tx:
             await self.node.store.peer_state.record_error(tx, self.peer_id, iso(self.node.clock.now()), error)
-
-    async def _sleep(self, event: asyncio.Event, seconds: float | None) -> None:
-        """Wait until `event` is set or `seconds` pass, then clear it."""
-        if seconds is not None and seconds <= 0:
-            event.clear()
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), seconds)
-        event.clear()
 
 
 def _fit(items: list[OutboxItem]) -> list[OutboxItem]:

@@ -9,7 +9,6 @@ jitter, like federation delivery; a 5xx answer for the mail fails it for good.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from node.clock import Clock, iso, parse_iso
 from node.config import MailSection
 from node.retry import Backoff
 from node.store.db import Database
+from node.worker import Worker
 
 from .outbox import MailOutbox, QueuedMail
 
@@ -51,18 +51,15 @@ class MailSender:
         self.clock = clock
         self.password = _password(settings, directory, os.environ if environ is None else environ)
         self._backoff = Backoff(settings.retry_base_seconds, settings.retry_cap_seconds)
-        self._task: asyncio.Task[None] | None = None
+        # The outbox sets its event once a transaction that wrote mail has committed.
+        self.worker = Worker("mail-sender", self._step, after_error=IDLE_SECONDS, event=outbox.wake)
 
     def start(self) -> None:
         if self.outbox.enabled:
-            self._task = asyncio.create_task(self._loop(), name="mail-sender")
+            self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
     async def run_once(self) -> int:
         """Send every due mail (one connection); returns how many the server took."""
@@ -123,19 +120,10 @@ class MailSender:
         async with self.db.transaction() as tx:
             await self.outbox.mark_retry(tx, mail.message_id, error, next_try)
 
-    async def _loop(self) -> None:
-        wake = self.outbox.wake
-        while True:
-            wake.clear()
-            try:
-                while await self.run_once():
-                    pass
-                delay = await self._until_next()
-            except Exception:  # a bug must not stop mail for good; log it and look again later
-                log.exception("mail_sender_error")
-                delay = IDLE_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), delay)
+    async def _step(self) -> float:
+        while await self.run_once():
+            pass
+        return await self._until_next()
 
     async def _until_next(self) -> float:
         next_try = await self.outbox.next_due()

@@ -25,6 +25,7 @@ from node.core import Node, UnitOfWork
 from node.federation.client import Answer, PeerUnreachable, Response
 from node.federation.refusals import refusal
 from node.retry import Backoff, worth_retrying
+from node.times import in_zone, invalid
 from protocol.envelope import seal
 from protocol.models import ReservationRequest, Target
 from protocol.models.common import Ident
@@ -33,7 +34,6 @@ from protocol.problems import Problem, ProblemType
 from .agreement import active_twin, terms_of
 from .mails import ReservationMails
 from .members import MemberService
-from .periods import invalid, to_zone
 from .receipts import verify_receipt
 from .reservation_store import HomeInTransaction, HomeRepository, HomeReservation, ReceiptFacts
 from .store import Member
@@ -316,8 +316,8 @@ def view(reservation: HomeReservation, zone: str) -> dict[str, Any]:
 
 def _times(obj: dict[str, Any], zone: str) -> dict[str, str]:
     return {
-        "starts_at": to_zone(parse_iso(obj["starts_at"]), zone),
-        "ends_at": to_zone(parse_iso(obj["ends_at"]), zone),
+        "starts_at": in_zone(parse_iso(obj["starts_at"]), zone),
+        "ends_at": in_zone(parse_iso(obj["ends_at"]), zone),
         "timezone": zone,
     }
 

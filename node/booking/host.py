@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.store import Twinning
+from node.times import invalid
 from protocol.envelope import object_hash, open_checked, read_envelope, seal, signer_of
 from protocol.models import (
     Allowance,
@@ -33,7 +34,7 @@ from protocol.models import (
 from protocol.problems import Problem, ProblemType
 
 from .agreement import terms_of, terms_we_give
-from .periods import default_unit, invalid, month_of, period_start, units_for
+from .periods import default_unit, month_of, period_start, units_for
 from .refresh import SlotRefresher
 from .reservation_store import Hosted, HostedInTransaction, HostedRepository
 

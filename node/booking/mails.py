@@ -178,7 +178,7 @@ class ReservationMails:
 
     async def _itip(self, reservation: HomeReservation, member: Member, host: str, method: str) -> CalendarPart:
         entry = await reservation_entry(self.node, reservation, host)
-        calendar = Calendar.from_ical(build_calendar(self.node.settings.node.name, [entry]))
+        calendar = Calendar.from_ical(build_calendar(self.node.settings.node.name, [entry], now=self.node.clock.now()))
         calendar.add("method", method)
         organizer = vCalAddress(f"mailto:{self.node.mail.sender.envelope_from}")
         organizer.params["cn"] = self.node.settings.node.name

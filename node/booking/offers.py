@@ -22,6 +22,7 @@ import structlog
 
 from node.clock import iso
 from node.core import Node, UnitOfWork
+from node.times import invalid
 from node.worker import Worker
 from protocol.models import Slot
 from protocol.problems import Problem, ProblemType
@@ -30,7 +31,6 @@ from .agreement import active_twin
 from .offer_capacity import schedule_of
 from .offer_schedule import OfferBody, Schedule, parse_date
 from .offer_store import OfferRepository, OfferRow
-from .periods import invalid
 from .resources import ResourceService, check_open
 from .slots import SlotService
 

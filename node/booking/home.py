@@ -38,7 +38,6 @@ from .receipts import verify_receipt
 from .reservation_store import HomeInTransaction, HomeRepository, HomeReservation, ReceiptFacts
 from .store import Member
 
-HOST_TIMEOUT_SECONDS = 5.0
 # What a host's refusal may tell our member as it is; any other answer is "the host could not
 # take it" (peer-unreachable): a host answering `unauthorized` speaks of our node, not of them.
 HOST_REFUSALS = {
@@ -84,7 +83,7 @@ class HomeDesk:
         self.node = node
         self.repo = repo
         self.members = members
-        self.timeout = HOST_TIMEOUT_SECONDS
+        self.timeout = node.settings.booking.host_timeout_seconds
         self.wake_retrier: asyncio.Event = asyncio.Event()
         self.mails: ReservationMails | None = None  # set by Booking: mail members about their reservations
         settings = node.settings.delivery

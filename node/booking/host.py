@@ -39,7 +39,6 @@ from .refresh import SlotRefresher
 from .reservation_store import Hosted, HostedInTransaction, HostedRepository
 
 T = TypeVar("T", bound=FederatedObject)
-CLOCK_SKEW = timedelta(seconds=300)
 PASSES_KEPT = 4096
 
 
@@ -314,8 +313,8 @@ class HostDesk:
                 if len(self._passes) >= PASSES_KEPT:
                     self._passes.clear()
                 self._passes[cache_key] = (raw, member_pass)  # the request's own parsed JSON: nothing changes it
-        now = self.node.clock.now()
-        if member_pass.issued_at > now + CLOCK_SKEW or member_pass.expires_at <= now:
+        now, skew = self.node.clock.now(), timedelta(seconds=self.node.settings.limits.signature_window_seconds)
+        if member_pass.issued_at > now + skew or member_pass.expires_at <= now:
             raise Problem(ProblemType.SIGNATURE_EXPIRED, "the member pass is not valid now")
         return member_pass
 

@@ -14,14 +14,13 @@ from node.worker import Worker
 
 from .home import HomeDesk
 
-IDLE_RECHECK_SECONDS = 30.0
-
 
 class Retrier:
     def __init__(self, desk: HomeDesk) -> None:
         self.desk = desk
         # The desk sets its event when a reservation goes pending, so the first retry is timed.
-        self.worker = Worker("booking-retrier", self._step, after_error=IDLE_RECHECK_SECONDS, event=desk.wake_retrier)
+        self.idle = desk.node.settings.delivery.idle_recheck_seconds
+        self.worker = Worker("booking-retrier", self._step, after_error=self.idle, event=desk.wake_retrier)
 
     def start(self) -> None:
         self.worker.start()
@@ -42,7 +41,7 @@ class Retrier:
     async def _until_next(self) -> float:
         next_try = await self.desk.repo.next_due()
         if next_try is None:
-            return IDLE_RECHECK_SECONDS
+            return self.idle
         seconds = (parse_iso(next_try) - self.desk.node.clock.now()).total_seconds()
         # The clock has whole seconds: look again a little after the due second begins.
-        return min(IDLE_RECHECK_SECONDS, max(0.25, seconds + 0.05))
+        return min(self.idle, max(0.25, seconds + 0.05))

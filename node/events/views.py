@@ -37,7 +37,6 @@ MAX_ALSO_AT = 20  # spaces named as also hosting one event
 # A listing carries the start of each description (the whole is one event's: GET /api/v1/events/{id}),
 # and at most this many bytes of items, shared fairly between the origins like the item count.
 LISTED_DESCRIPTION = 300
-MAX_BYTES = 3_000_000
 
 
 @dataclass
@@ -88,7 +87,9 @@ class EventViews:
             per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1, ends)
         chosen, left_out = window.fair(per_origin, MAX_ITEMS)
         await self._fill(context, list({(o.origin, o.id): o.event for o in chosen}.values()))
-        items, over = await _within_bytes(await self._items(chosen, context), MAX_BYTES)
+        items, over = await _within_bytes(
+            await self._items(chosen, context), self.node.settings.limits.listing_max_bytes
+        )
         return {
             "from": in_zone(window_from, self.here),
             "to": in_zone(window_to, self.here),

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger("node.sync")
 
 BATCH_BYTES = MAX_BODY_BYTES - 64 * 1024
-IDLE_RECHECK_SECONDS = 30.0
 
 
 class DeliveryFailed(Exception):
@@ -48,7 +47,8 @@ class PeerLink:
         self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
         self._pull_failures = 0
         # A bug must not stop delivery for good: the worker logs it and looks again later.
-        self._delivery = Worker(f"deliver:{peer_id}", self._deliver_once, after_error=IDLE_RECHECK_SECONDS)
+        self._idle = settings.idle_recheck_seconds
+        self._delivery = Worker(f"deliver:{peer_id}", self._deliver_once, after_error=self._idle)
         self._pull = Worker(f"pull:{peer_id}", self._pull_once)
 
     def start(self) -> None:
@@ -79,7 +79,7 @@ class PeerLink:
                 self.peer_id, "inbox", self.node.settings.delivery.batch_items
             )
         if not items:
-            return IDLE_RECHECK_SECONDS
+            return self._idle
         try:
             delivered = await self._send(items)
         except DeliveryFailed as exc:

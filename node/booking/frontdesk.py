@@ -62,8 +62,9 @@ class FrontDesk:
         return updated
 
     async def hosted_view(self, reservation_id: str) -> dict[str, Any]:
-        rows = await self.node.store.db.fetch_all("SELECT * FROM hosted_reservations WHERE id = ?", (reservation_id,))
-        return await self._item(Hosted.from_row(rows[0]))
+        hosted = await self.hosted.get_committed(reservation_id)
+        assert hosted is not None, "called for a reservation just read or written"
+        return await self._item(hosted)
 
     def _check_time(self, hosted: Hosted, attendance: str) -> None:
         now, starts = self.node.clock.now(), parse_iso(hosted.starts_at)

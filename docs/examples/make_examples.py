@@ -185,8 +185,11 @@ def field_table(model: type[BaseModel]) -> str:
 
 
 def problem_table() -> str:
-    rows = ["| type (slug) | status | title |", "| --- | --- | --- |"]
-    rows += [f"| `{kind.value}` | {kind.status} | {kind.default_title} |" for kind in ProblemType]
+    rows = ["| type (slug) | status | title | sender retries |", "| --- | --- | --- | --- |"]
+    rows += [
+        f"| `{kind.value}` | {kind.status} | {kind.default_title} | {'yes' if kind.retryable else 'no'} |"
+        for kind in ProblemType
+    ]
     return "\n".join(rows) + "\n"
 
 

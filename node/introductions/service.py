@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from node.booking.periods import invalid
 from node.booking.store import Member, MemberRepository
 from node.clock import iso
 from node.core import Node, UnitOfWork
+from node.times import invalid
 from protocol.models import IntroductionAnswer, IntroductionRequest
 from protocol.problems import Problem, ProblemType
 

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from node.booking.agreement import find_twinning
-from node.booking.periods import invalid
 from node.clock import iso, parse_iso
 from node.core import Node
 from node.events.service import EventService
 from node.events.views import EventViews
 from node.introductions.cards import CardLookup
+from node.times import invalid
 from protocol.models import Slot
 
 MAX_DAYS = 31

@@ -36,6 +36,7 @@ CREATE TABLE cards (
     UNIQUE (origin, handle)
 );
 CREATE INDEX cards_visitors ON cards (origin, open_to_visitors);
+CREATE INDEX cards_updated ON cards (updated_at);  -- a directory page without words: newest first
 
 -- Cards the operator hid from this node's directory (kept apart so a new version stays hidden).
 CREATE TABLE hidden_cards (

@@ -3,15 +3,12 @@ member shares two fields of their card with New York only; a New York member who
 finds them by a skill named in Italian, asks for an introduction; the London member accepts; both
 get the mail with the other's address. Then the trip view for 3-7 December.
 
-The profile card and the directory search are driven through the API (the same session, inside
-the browser) until the cards' own pages exist; the introduction steps are the pages'."""
+Every step goes through the pages: "My card" and "People" (node/profiles), then "Introductions"."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
@@ -20,7 +17,7 @@ from tests.support.mail import wait_for_mail
 from tests.support.nodes import eventually
 from tests.trip.support import new_york_in_december
 
-from .support import add_member, people_pair, publish_card
+from .support import add_member, file_bytes, people_pair
 
 pytestmark = pytest.mark.browser
 
@@ -31,47 +28,50 @@ async def sign_in(page: Any, base: str, token: str) -> None:
     await page.click("button[type=submit]")
 
 
-async def directory(page: Any, base: str, query: str) -> dict[str, Any]:
-    """The directory's answer as the signed-in browser reads it."""
-    await page.goto(f"{base}/api/v1/directory?{query}")
-    return dict(json.loads(await page.locator("body").inner_text()))
-
-
 async def test_browser__a_skill_in_italian_an_introduction_accepted_and_both_mails(
     nodes: Any, sink: MailSink, person: Any
 ) -> None:
     pair = await people_pair(nodes, sink)
     ada = await add_member(pair.london, pair, "Ada Lovelace")
     ben = await add_member(pair.nyc, pair, "Ben Carter", language="it")
-    # Two fields turned on, for New York only.
-    await publish_card(
-        pair.london,
-        ada["token"],
-        [pair.nyc.url],
-        display_name="Ada L.",
-        skills=["graphic-design"],
-        open_to_visitors=False,
-    )
 
+    # Ada turns on two fields of her card, for New York only.
+    london = await person()
+    await sign_in(london, pair.london.local, ada["token"])
+    await london.get_by_role("link", name="People").first.click()
+    await london.get_by_role("link", name="My card").first.click()
+    await london.fill("#f-display_name", "Ada L.")
+    await london.fill("#f-skills", "Graphic design")
+    await london.fill("#f-city", "Shoreditch")  # written, but not shown
+    await london.check("input[name=shared][value=display_name]")
+    await london.check("input[name=shared][value=skills]")
+    await london.check("input[name=audience][value=chosen]")
+    await london.check(f'input[name=twin][value="{pair.nyc.url}"]')
+    await london.get_by_role("button", name="Save my card").click()
+
+    # Ben, who reads Italian, finds her by the skill's Italian name.
     nyc = await person()
     await sign_in(nyc, pair.nyc.local, ben["token"])
+    await nyc.get_by_role("link", name="Persone").first.click()
 
-    async def found() -> list[dict[str, Any]]:
-        return list((await directory(nyc, pair.nyc.local, "skill=" + quote("Progettazione grafica")))["items"])
+    async def found() -> int:
+        await nyc.fill("#f-skill", "Progettazione grafica")
+        await nyc.get_by_role("button", name="Cerca").click()
+        return int(await nyc.locator("li.card", has_text="Ada L.").count())
 
-    [card] = await eventually(found, lambda items: len(items) == 1)
-    assert card["display_name"] == "Ada L." and card["origin"] == pair.london.url and "email" not in card
-    assert set(card) <= {"origin", "member", "display_name", "skills", "labels", "updated_at"}
-
-    await nyc.goto(f"{pair.nyc.local}/introductions/new?origin={quote(card['origin'])}&member={card['member']}")
-    assert "Ada L." in await nyc.locator("h1 + p, .lead").first.inner_text()
+    await eventually(found, 1)
+    card = nyc.locator("li.card", has_text="Ada L.")
+    text = await card.inner_text()
+    assert "Progettazione grafica" in text and "Shoreditch" not in text and ada["email"] not in text
+    assert b"Shoreditch" not in file_bytes(pair.nyc)  # the field she did not turn on never left London
+    await card.get_by_role("link", name="Chiedi di essere presentato").click()
+    assert "Ada L." in await nyc.locator(".lead").first.inner_text()
     await nyc.fill("#f-message", "Ciao Ada! <b>Disegno</b> anch'io.\nCi vediamo a Londra?")
     await nyc.get_by_role("button", name="Invia la richiesta").click()
     assert "La tua richiesta è partita" in await nyc.locator("#flash").inner_text()
     assert "in attesa di risposta" in (await nyc.locator(".introduction").first.inner_text()).lower()
 
-    london = await person()
-    await sign_in(london, pair.london.local, ada["token"])
+    # Ada sees it on her page, escaped, and accepts.
     await london.get_by_role("link", name="Introductions").first.click()
 
     async def waiting() -> int:
@@ -86,6 +86,7 @@ async def test_browser__a_skill_in_italian_an_introduction_accepted_and_both_mai
     await request.get_by_role("button", name="Accept").click()
     assert "You accepted" in await london.locator("#flash").inner_text()
 
+    # Both get the mail with the other's address, each in their own language.
     [to_ben] = await wait_for_mail(sink, ben["email"])
     assert "Sei stato presentato a Ada Lovelace" in to_ben.message.get("Subject", "")
     assert ada["email"] in to_ben.text()

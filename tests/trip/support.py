@@ -39,8 +39,14 @@ async def new_york_in_december(pair: People) -> dict[str, Any]:
         await offer(pair, desk["id"], f"{year}-12-02T22:00", f"{year}-12-02T23:30"),
         await offer(pair, desk["id"], f"{year}-12-08T09:00", f"{year}-12-08T18:00"),
     ]
-    events_inside = [await event(pair, "Design night", f"{year}-12-05T18:00", f"{year}-12-05T21:00")]
-    events_outside = [await event(pair, "New year party", f"{year}-12-31T21:00", f"{year + 1}-01-01T01:00")]
+    events_inside = [
+        await event(pair, "Design night", f"{year}-12-05T18:00", f"{year}-12-05T21:00"),
+        await event(pair, "Night owls", f"{year}-12-07T21:00", f"{year}-12-07T23:00"),  # London's 8th
+    ]
+    events_outside = [
+        await event(pair, "Late show", f"{year}-12-02T22:00", f"{year}-12-02T23:00"),  # London's 3rd
+        await event(pair, "New year party", f"{year}-12-31T21:00", f"{year + 1}-01-01T01:00"),
+    ]
     people = {}
     for name, audience, open_to_visitors in (
         ("Dana Reyes", [pair.london.url], True),

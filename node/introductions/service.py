@@ -8,10 +8,11 @@ local decisions of the recipient and of its operator; only the answer crosses ba
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from aiosqlite import Connection
 
 from node.booking.store import Member, MemberRepository
 from node.clock import iso
@@ -78,7 +79,7 @@ class Introductions:
             raise invalid("message", "plain text only, please")
         return text
 
-    async def _within_limit(self, tx: Any, member_id: str, now: Any) -> None:
+    async def _within_limit(self, tx: Connection, member_id: str, now: datetime) -> None:
         per_day = self.node.settings.people.introductions_per_day
         since = iso(now - timedelta(days=1))
         if await self.repo.count_sent_since(tx, member_id, since) >= per_day:

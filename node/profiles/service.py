@@ -20,7 +20,7 @@ from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
 from node.i18n import LANGUAGES
-from node.retraction import checkpoint_soon, guard, retract
+from node.retraction import guard, retract
 from node.web.errors import validation_problem
 from protocol.models import FederatedObject, MemberProfile
 from protocol.models.profiles import CONTENT_FIELDS
@@ -80,15 +80,12 @@ class ProfileService:
             await self.repo.store_own(work.tx, own)
             removed = before - await self.recipients(own)
             await retract(self.node, work, card.key, version, removed)
-            if removed:
-                await self.repo.merge_index(work.tx)
         return await self.view(own)
 
     async def withdraw(self, member_id: str) -> dict[str, Any]:
         async with self.node.write() as work:
             if not await withdraw_card(self.node, work, member_id):
                 raise Problem(ProblemType.NOT_FOUND, "you have not published a card")
-        await self.node.store.db.checkpoint()
         return {"withdrawn": True}
 
     def compose(self, handle: str, version: int, now: Any, shared: dict[str, Any]) -> MemberProfile:
@@ -176,12 +173,11 @@ class ProfileService:
             else:
                 await self.repo.put_card(tx, _card(obj), _terms(obj))
         if deleted:
-            await self.repo.merge_index(tx)
-            checkpoint_soon(self.node)
+            self.repo.purge.soon()  # runs after this transaction commits (it waits for the writer)
 
     async def _forget(self, tx: Connection, origin: str, handle: str) -> None:
         if await self.repo.delete_card(tx, origin, handle):
-            await self.repo.merge_index(tx)
+            self.repo.purge.soon()
 
 
 async def withdraw_card(node: Node, work: UnitOfWork, member_id: str) -> bool:
@@ -205,7 +201,7 @@ async def withdraw_card(node: Node, work: UnitOfWork, member_id: str) -> bool:
     )
     await node.publish(work, tombstone, wire_audience(own.audience))
     await repo.delete_card(work.tx, node.id, own.handle)
-    await repo.merge_index(work.tx)
+    work.after_commit.append(repo.purge.soon)
     await repo.store_own(work.tx, OwnProfile(member_id, own.handle, {}, [], "space", False, version, None))
     return True
 

@@ -18,6 +18,8 @@ from aiosqlite import Connection
 
 from node.store.db import Database, Row
 
+from .purge import IndexPurge
+
 CARD_LISTS = ("skills", "interests", "languages", "links")
 
 
@@ -98,6 +100,8 @@ class ProfileRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # After a card is deleted: its words leave the full-text index's bytes (node/profiles/purge.py).
+        self.purge = IndexPurge(db)
 
     # -- for other features (introductions, the trip view) ------------------------------------
 
@@ -196,11 +200,6 @@ class ProfileRepository:
         """The origin of any card held with this handle (handles are random: one owner each)."""
         row = await (await tx.execute("SELECT origin FROM cards WHERE handle = ? LIMIT 1", (handle,))).fetchone()
         return str(row[0]) if row else None
-
-    async def merge_index(self, tx: Connection) -> None:
-        """Rewrite the full-text index as one segment: the terms of deleted cards leave it (FTS5
-        otherwise keeps them in old segments until a merge), and the freed pages are zeroed."""
-        await tx.execute("INSERT INTO cards_fts (cards_fts) VALUES ('optimize')")
 
     async def set_hidden(self, tx: Connection, origin: str, handle: str, hidden: bool, at: str) -> None:
         if hidden:

@@ -1,8 +1,15 @@
-"""Time as the node sees it. Stored instants are UTC strings that sort as they compare."""
+"""Time as the node sees it. Stored instants are UTC strings that sort as they compare.
+
+Everything about the space's business (events, slots, reservations, passes, mail, delivery
+schedules) reads the node's injected `Clock`, so a test can give a node a clock that starts
+elsewhere in time. `utcnow()` is the real time, kept for the expiry of tokens and web
+sessions alone: moving a node's business clock days ahead must not sign its people out.
+Wall times and zones are node/times.py.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -17,6 +24,7 @@ def iso(moment: datetime) -> str:
 
 
 def parse_iso(text: str) -> datetime:
+    """An RFC 3339 instant as stored or signed (always with an offset or `Z`)."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
@@ -29,7 +37,5 @@ class Clock:
     def now(self) -> datetime:
         moment = utcnow()
         if self.offset_seconds:
-            from datetime import timedelta
-
             moment = (moment + timedelta(seconds=self.offset_seconds)).replace(microsecond=0)
         return moment

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from protocol.models import Terms
-from protocol.models.common import _check_node_id, _check_zone
+from protocol.models.common import check_node_id, check_zone
 
 CONFIG_FILE = "config.yaml"
 ENV_PREFIX = "GEMELLA_"
@@ -42,12 +42,12 @@ class NodeSection(Section):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_node_id(value.rstrip("/"))
+        return check_node_id(value.rstrip("/"))
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        return _check_zone(value)
+        return check_zone(value)
 
 
 class ListenSection(Section):
@@ -67,6 +67,9 @@ class DeliverySection(Section):
     pull_interval_seconds: Annotated[float, Field(gt=0)] = 180.0
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     document_refetch_seconds: Annotated[float, Field(ge=0)] = 300.0
+    # How often an idle sender (to a twin, or the home node's reservation retrier) looks again
+    # even when nothing woke it.
+    idle_recheck_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
 
 
 class LimitsSection(Section):
@@ -85,6 +88,7 @@ class LimitsSection(Section):
     body_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0  # for a request's body to arrive
     total_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0  # for a request to be read and answered
     connections_per_address: Annotated[int, Field(ge=1)] = 32  # open connections from one address (IPv6: /64)
+    listing_max_bytes: Annotated[int, Field(ge=10_000, le=64 * 1024 * 1024)] = 3_000_000  # of one event listing
 
 
 class FederationSection(Section):
@@ -202,6 +206,13 @@ class HostingSection(Section):
     waitlist_offer_minutes: Annotated[int, Field(ge=5, le=10_080)] = 120  # how long a freed seat waits for a yes
 
 
+class BookingSection(Section):
+    """Reserving at twins: how long a member waits for the host, what the pass they carry is worth."""
+
+    host_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0  # then the member hears "pending"
+    pass_lifetime_seconds: Annotated[int, Field(ge=60, le=86_400)] = 600  # a member pass is valid this long
+
+
 class ActivityPubSection(Section):
     """The ActivityPub bridge (node/activitypub): the space as `@username@host` on the fediverse."""
 
@@ -229,6 +240,7 @@ class Settings(Section):
     oidc: OidcSection = OidcSection()
     people: PeopleSection = PeopleSection()
     hosting: HostingSection = HostingSection()
+    booking: BookingSection = BookingSection()
 
     activitypub: ActivityPubSection = ActivityPubSection()
     directory: Path = Path(".")

@@ -53,6 +53,13 @@ class ProblemType(StrEnum):
     def default_title(self) -> str:
         return _TITLES[self]
 
+    @property
+    def retryable(self) -> bool:
+        """Whether a sender asks again, later and unchanged, after this answer (PROTOCOL.md, 11):
+        the refusal is about the moment (a key not fetched yet, a clock, a rate, a timeout, an
+        unreachable node), not about the request, so the same request may pass later."""
+        return self in _RETRYABLE
+
     @classmethod
     def from_uri(cls, uri: str) -> ProblemType:
         """The problem type named by a full type URI or by its bare slug."""
@@ -82,6 +89,18 @@ _STATUS = {
     ProblemType.QUOTA_EXCEEDED: 507,
     ProblemType.REQUEST_TIMEOUT: 408,
 }
+
+# Answers about the moment, not the request: see `ProblemType.retryable`.
+_RETRYABLE = frozenset(
+    {
+        ProblemType.UNKNOWN_KEY,
+        ProblemType.SIGNATURE_EXPIRED,
+        ProblemType.REPLAY,
+        ProblemType.RATE_LIMITED,
+        ProblemType.PEER_UNREACHABLE,
+        ProblemType.REQUEST_TIMEOUT,
+    }
+)
 
 _TITLES = {
     ProblemType.VALIDATION_ERROR: "The request is not valid",

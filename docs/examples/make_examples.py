@@ -52,7 +52,7 @@ _IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _B64URL = r"^[A-Za-z0-9_-]+$"
 # After-validators, or the rule classes whose schema pydantic-core checks natively.
-_NAMED_BY_VALIDATOR = {"_NodeIdRule": "node id", "_check_zone": "time zone", "_InstantRule": "instant"}
+_NAMED_BY_VALIDATOR = {"_NodeIdRule": "node id", "check_zone": "time zone", "_InstantRule": "instant"}
 _NAMED_BY_PATTERN = {_IDENT: "identifier", _UUID: "UUID"}
 
 OBJECTS = [models.OBJECT_TYPES[name] for name in models.OBJECT_TYPES]
@@ -185,8 +185,11 @@ def field_table(model: type[BaseModel]) -> str:
 
 
 def problem_table() -> str:
-    rows = ["| type (slug) | status | title |", "| --- | --- | --- |"]
-    rows += [f"| `{kind.value}` | {kind.status} | {kind.default_title} |" for kind in ProblemType]
+    rows = ["| type (slug) | status | title | sender retries |", "| --- | --- | --- | --- |"]
+    rows += [
+        f"| `{kind.value}` | {kind.status} | {kind.default_title} | {'yes' if kind.retryable else 'no'} |"
+        for kind in ProblemType
+    ]
     return "\n".join(rows) + "\n"
 
 

@@ -9,7 +9,6 @@ visitor of /events/{id} could not read ever reaches a follower.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,8 @@ from node.clock import iso, parse_iso
 from node.federation.client import Answer, PeerUnreachable
 from node.public.events import public_events
 from node.public.profile import load_profile
+from node.retry import Backoff
+from node.worker import Worker
 
 from . import documents, keys, signatures
 from .store import BridgeStore, Delivery
@@ -40,20 +41,19 @@ class Bridge:
         self.store = BridgeStore(node.store.db)
         self.key = keys.load_or_create(node.settings.keys_dir)
         self.public_pem = keys.public_pem(self.key)
-        self._task: asyncio.Task[None] | None = None
-        self.wake = asyncio.Event()
+        self.wake = asyncio.Event()  # set when a follower arrives: it is sent what it follows at once
+        self.worker = Worker(
+            "activitypub-bridge", self._step, after_error=self.settings.publish_interval_seconds, event=self.wake
+        )
+        self._backoff = Backoff(node.settings.delivery.backoff_base_seconds, node.settings.delivery.backoff_cap_seconds)
         # One comparison and one delivery round at a time: two would queue or send the same activity twice.
         self._publishing, self._delivering = asyncio.Lock(), asyncio.Lock()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="activitypub-bridge")
+        self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
     async def blocked(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -124,22 +124,13 @@ class Bridge:
                 log.warning("activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1)
                 await self.store.delivered(delivery.id)
             else:
-                delivery_settings = self.node.settings.delivery
-                wait = min(
-                    delivery_settings.backoff_base_seconds * 2**delivery.attempts, delivery_settings.backoff_cap_seconds
-                )
+                wait = self._backoff.delay(delivery.attempts)
                 await self.store.failed(delivery.id, iso(now + timedelta(seconds=wait)), str(exc))
             return 0
         await self.store.delivered(delivery.id)
         return 1
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.publish()
-                await self.deliver()
-            except Exception:  # a bug must not stop the bridge for good; log it and look again later
-                log.exception("activitypub_error")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.settings.publish_interval_seconds)
-            self.wake.clear()
+    async def _step(self) -> float:
+        await self.publish()
+        await self.deliver()
+        return self.settings.publish_interval_seconds

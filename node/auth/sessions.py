@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from node.clock import iso, utcnow
 from node.core import Node
-from node.web.pages.sessions import LIFETIME, Role, Session, SessionRepository
+from node.web.pages.sessions import LIFETIME, Role, Session
 
 
 async def open_session(node: Node, role: Role, member_id: str | None) -> Session:
     now = utcnow()
     async with node.write() as work:
-        await SessionRepository(node.store.db).delete_expired(work.tx, iso(now))
+        await node.store.tokens.delete_expired_sessions(work.tx, iso(now))
         token = await node.store.tokens.create(work.tx, "session", member_id, expires_at=iso(now + LIFETIME[role]))
     return Session(token, role, member_id, LIFETIME[role])

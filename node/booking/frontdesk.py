@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from node.clock import iso, parse_iso
 from node.core import Node
+from node.times import in_zone, invalid
 from protocol.models import ReservationReceipt
 from protocol.problems import Problem, ProblemType
 
 from .guests_store import GuestRepository
-from .periods import invalid, to_zone
 from .reservation_store import Hosted, HostedRepository
 
 ATTENDANCE = ("checked_in", "no_show")
@@ -62,8 +62,9 @@ class FrontDesk:
         return updated
 
     async def hosted_view(self, reservation_id: str) -> dict[str, Any]:
-        rows = await self.node.store.db.fetch_all("SELECT * FROM hosted_reservations WHERE id = ?", (reservation_id,))
-        return await self._item(Hosted.from_row(rows[0]))
+        hosted = await self.hosted.get_committed(reservation_id)
+        assert hosted is not None, "called for a reservation just read or written"
+        return await self._item(hosted)
 
     def _check_time(self, hosted: Hosted, attendance: str) -> None:
         now, starts = self.node.clock.now(), parse_iso(hosted.starts_at)
@@ -75,7 +76,7 @@ class FrontDesk:
         if attendance == "no_show" and now < starts:
             raise Problem(
                 ProblemType.CONFLICT,
-                f"{hosted.display_name}'s reservation starts at {to_zone(starts, self.zone)}: "
+                f"{hosted.display_name}'s reservation starts at {in_zone(starts, self.zone)}: "
                 "a no-show can be recorded once it has started",
             )
 
@@ -100,8 +101,8 @@ class FrontDesk:
             "target": {"kind": hosted.target_kind, "id": hosted.target_id, "name": await self._target_name(hosted)},
             "kind": hosted.kind,
             "seats": hosted.seats,
-            "starts_at": to_zone(parse_iso(hosted.starts_at), self.zone),
-            "ends_at": to_zone(parse_iso(hosted.ends_at), self.zone),
+            "starts_at": in_zone(parse_iso(hosted.starts_at), self.zone),
+            "ends_at": in_zone(parse_iso(hosted.ends_at), self.zone),
             "attendance": hosted.attendance,
         }
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import random
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -25,7 +24,8 @@ from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.federation.client import Answer, PeerUnreachable, Response
 from node.federation.refusals import refusal
-from node.federation.sync import backoff_delay
+from node.retry import Backoff, worth_retrying
+from node.times import in_zone, invalid
 from protocol.envelope import seal
 from protocol.models import ReservationRequest, Target
 from protocol.models.common import Ident
@@ -34,20 +34,10 @@ from protocol.problems import Problem, ProblemType
 from .agreement import active_twin, terms_of
 from .mails import ReservationMails
 from .members import MemberService
-from .periods import invalid, to_zone
 from .receipts import verify_receipt
 from .reservation_store import HomeInTransaction, HomeRepository, HomeReservation, ReceiptFacts
 from .store import Member
 
-HOST_TIMEOUT_SECONDS = 5.0
-# Answers a later attempt may cure: the reservation stays pending and is asked again.
-TRANSIENT = {
-    ProblemType.PEER_UNREACHABLE,
-    ProblemType.RATE_LIMITED,
-    ProblemType.SIGNATURE_EXPIRED,
-    ProblemType.UNKNOWN_KEY,
-    ProblemType.REPLAY,
-}
 # What a host's refusal may tell our member as it is; any other answer is "the host could not
 # take it" (peer-unreachable): a host answering `unauthorized` speaks of our node, not of them.
 HOST_REFUSALS = {
@@ -93,10 +83,11 @@ class HomeDesk:
         self.node = node
         self.repo = repo
         self.members = members
-        self.timeout = HOST_TIMEOUT_SECONDS
+        self.timeout = node.settings.booking.host_timeout_seconds
         self.wake_retrier: asyncio.Event = asyncio.Event()
         self.mails: ReservationMails | None = None  # set by Booking: mail members about their reservations
-        self._rng = random.Random().uniform
+        settings = node.settings.delivery
+        self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
 
     async def reserve(self, member_id: str, reservation_id: str, body: ReserveBody) -> tuple[int, dict[str, Any]]:
         """(201, confirmed), (200, cancelled earlier), (202, pending); a refusal raises the host's problem."""
@@ -168,7 +159,7 @@ class HomeDesk:
 
     async def _refused(self, reservation: HomeReservation, resp: Response) -> tuple[int, dict[str, Any]]:
         problem = resp.problem()
-        if resp.status >= 500 or problem.kind in TRANSIENT:
+        if worth_retrying(resp.status, problem.kind):  # the reservation stays pending, asked again later
             return await self._unanswered(reservation, f"HTTP {resp.status} {problem}")
         problem = refusal(resp, reservation.host, "the reservation", HOST_REFUSALS)
         async with self.node.write() as work:
@@ -176,8 +167,7 @@ class HomeDesk:
         raise problem
 
     async def _unanswered(self, reservation: HomeReservation, error: str) -> tuple[int, dict[str, Any]]:
-        settings = self.node.settings.delivery
-        delay = backoff_delay(reservation.tries, settings.backoff_base_seconds, settings.backoff_cap_seconds, self._rng)
+        delay = self._backoff.delay(reservation.tries)
         now = self.node.clock.now()
         next_try = now + timedelta(seconds=max(1, math.ceil(delay)))
         async with self.node.write() as work:
@@ -325,8 +315,8 @@ def view(reservation: HomeReservation, zone: str) -> dict[str, Any]:
 
 def _times(obj: dict[str, Any], zone: str) -> dict[str, str]:
     return {
-        "starts_at": to_zone(parse_iso(obj["starts_at"]), zone),
-        "ends_at": to_zone(parse_iso(obj["ends_at"]), zone),
+        "starts_at": in_zone(parse_iso(obj["starts_at"]), zone),
+        "ends_at": in_zone(parse_iso(obj["ends_at"]), zone),
         "timezone": zone,
     }
 

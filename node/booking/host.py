@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.store import Twinning
+from node.times import invalid
 from protocol.envelope import object_hash, open_checked, read_envelope, seal, signer_of
 from protocol.models import (
     Allowance,
@@ -33,12 +34,11 @@ from protocol.models import (
 from protocol.problems import Problem, ProblemType
 
 from .agreement import terms_of, terms_we_give
-from .periods import default_unit, invalid, month_of, period_start, units_for
+from .periods import default_unit, month_of, period_start, units_for
 from .refresh import SlotRefresher
 from .reservation_store import Hosted, HostedInTransaction, HostedRepository
 
 T = TypeVar("T", bound=FederatedObject)
-CLOCK_SKEW = timedelta(seconds=300)
 PASSES_KEPT = 4096
 
 
@@ -313,8 +313,8 @@ class HostDesk:
                 if len(self._passes) >= PASSES_KEPT:
                     self._passes.clear()
                 self._passes[cache_key] = (raw, member_pass)  # the request's own parsed JSON: nothing changes it
-        now = self.node.clock.now()
-        if member_pass.issued_at > now + CLOCK_SKEW or member_pass.expires_at <= now:
+        now, skew = self.node.clock.now(), timedelta(seconds=self.node.settings.limits.signature_window_seconds)
+        if member_pass.issued_at > now + skew or member_pass.expires_at <= now:
             raise Problem(ProblemType.SIGNATURE_EXPIRED, "the member pass is not valid now")
         return member_pass
 

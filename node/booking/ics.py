@@ -37,7 +37,7 @@ async def _calendar(node: Node, member: Member, reservations: list[HomeReservati
         names[reservation.host] = host_name
         entries.append(await reservation_entry(node, reservation, host_name))
     name = _("%(member)s: reservations abroad (%(space)s)", member=member.display_name, space=node.settings.node.name)
-    return build_calendar(name, entries)
+    return build_calendar(name, entries, now=node.clock.now())
 
 
 async def reservation_entry(node: Node, reservation: HomeReservation, host_name: str) -> CalendarEntry:

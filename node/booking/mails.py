@@ -10,14 +10,11 @@ in the member's language (their saved choice, else the space's), with dates in i
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import structlog
 from cryptography.hazmat.primitives import serialization
 from icalendar import Calendar, vCalAddress
 
@@ -27,12 +24,12 @@ from node.core import Node, UnitOfWork
 from node.i18n import Reader, _, format_long_moment, ngettext, reader_for, reading, zone_city
 from node.mail import CalendarPart, Mail
 from node.mail.unsubscribe import signature
+from node.worker import Worker
 
 from .ics import host_name_of, reservation_entry, what_of
 from .reservation_store import HomeRepository, HomeReservation
 from .store import Member, MemberRepository
 
-log = structlog.get_logger("node.booking")
 LOOK_AHEAD = timedelta(hours=48)
 
 
@@ -181,7 +178,7 @@ class ReservationMails:
 
     async def _itip(self, reservation: HomeReservation, member: Member, host: str, method: str) -> CalendarPart:
         entry = await reservation_entry(self.node, reservation, host)
-        calendar = Calendar.from_ical(build_calendar(self.node.settings.node.name, [entry]))
+        calendar = Calendar.from_ical(build_calendar(self.node.settings.node.name, [entry], now=self.node.clock.now()))
         calendar.add("method", method)
         organizer = vCalAddress(f"mailto:{self.node.mail.sender.envelope_from}")
         organizer.params["cn"] = self.node.settings.node.name
@@ -240,23 +237,15 @@ class ReminderLoop:
 
     def __init__(self, mails: ReservationMails) -> None:
         self.mails = mails
-        self._task: asyncio.Task[None] | None = None
+        self.worker = Worker("reminders", self._step, after_error=self.INTERVAL_SECONDS)
 
     def start(self) -> None:
         if self.mails.node.mail.enabled:
-            self._task = asyncio.create_task(self._loop(), name="reminders")
+            self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.mails.send_reminders()
-            except Exception:  # a bug must not stop reminders for good; log it and look again later
-                log.exception("reminders_error")
-            await asyncio.sleep(self.INTERVAL_SECONDS)
+    async def _step(self) -> float:
+        await self.mails.send_reminders()
+        return self.INTERVAL_SECONDS

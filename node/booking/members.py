@@ -23,7 +23,6 @@ from protocol.problems import Problem, ProblemType
 
 from .store import Member, MemberRepository
 
-PASS_LIFETIME = timedelta(minutes=10)
 PASSES_KEPT = 4096
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 LANGUAGE_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"  # a BCP 47 tag: it, en-GB, pt-BR
@@ -43,6 +42,7 @@ class MemberService:
     def __init__(self, node: Node, repo: MemberRepository) -> None:
         self.node = node
         self.repo = repo
+        self.pass_lifetime = timedelta(seconds=node.settings.booking.pass_lifetime_seconds)
         # A signed pass never changes, so one serves every request of its first half-life.
         self._passes: dict[tuple[str, str, str], tuple[datetime, dict[str, Any]]] = {}
 
@@ -87,7 +87,7 @@ class MemberService:
         now = self.node.clock.now()
         key = (member.id, member.display_name, self.node.keys.current.kid)
         kept = self._passes.get(key)
-        if kept is not None and kept[0] <= now < kept[0] + PASS_LIFETIME / 2:
+        if kept is not None and kept[0] <= now < kept[0] + self.pass_lifetime / 2:
             return kept[1]
         if len(self._passes) >= PASSES_KEPT:
             self._passes.clear()
@@ -104,6 +104,6 @@ class MemberService:
             display_name=member.display_name,
             home=self.node.id,
             issued_at=now,
-            expires_at=now + PASS_LIFETIME,
+            expires_at=now + self.pass_lifetime,
         )
         return seal(member_pass, self.node.keys.current).model_dump(mode="json")

@@ -13,8 +13,6 @@ before; withdrawing one occurrence is withdrawing its slot, which is never publi
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -24,6 +22,8 @@ import structlog
 
 from node.clock import iso
 from node.core import Node, UnitOfWork
+from node.times import invalid
+from node.worker import Worker
 from protocol.models import Slot
 from protocol.problems import Problem, ProblemType
 
@@ -31,7 +31,6 @@ from .agreement import active_twin
 from .offer_capacity import schedule_of
 from .offer_schedule import OfferBody, Schedule, parse_date
 from .offer_store import OfferRepository, OfferRow
-from .periods import invalid
 from .resources import ResourceService, check_open
 from .slots import SlotService
 
@@ -45,7 +44,7 @@ class OfferService:
         self.repo = repo
         self.resources = resources
         self.slots = slots
-        self._task: asyncio.Task[None] | None = None
+        self.worker = Worker("booking-offer-horizon", self._step, after_error=EXTEND_EVERY_SECONDS)
 
     @property
     def zone(self) -> str:
@@ -183,19 +182,11 @@ class OfferService:
         return published
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="booking-offer-horizon")
+        self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.extend_all()
-            except Exception:  # a bad day must not stop the horizon moving; it is logged
-                log.exception("offer_horizon_failed")
-            await asyncio.sleep(EXTEND_EVERY_SECONDS)
+    async def _step(self) -> float:
+        await self.extend_all()  # a bad day is logged by the worker and tried again next round
+        return EXTEND_EVERY_SECONDS

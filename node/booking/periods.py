@@ -10,50 +10,20 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from node.times import Offsets, fixed_offset, invalid, parse_local
 from protocol.models.common import EARLIEST_YEAR, LATEST_YEAR
-from protocol.problems import Problem, ProblemType
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-def invalid(field: str, message: str) -> Problem:
-    """A validation-error problem naming one field."""
-    return Problem(ProblemType.VALIDATION_ERROR, f"{field}: {message}", errors=[{"field": field, "message": message}])
-
-
 def local_instant(value: str, tz: str, field: str) -> datetime:
-    """Parse an instant given with an offset, or as wall time in `tz`; returned in `tz`.
-
-    A wall time that does not exist (skipped by a DST change) or happens twice is refused
-    naming `field`, unless the caller wrote the offset. The result carries a fixed offset, so
-    comparisons and subtraction are those of instants, not of wall times.
-    """
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise invalid(field, f"not an ISO 8601 date-time: {value!r}") from exc
-    if parsed.microsecond:
-        raise invalid(field, "instants are whole seconds")
-    if not EARLIEST_YEAR <= parsed.year < LATEST_YEAR:  # far from datetime's limits: nothing overflows
-        raise invalid(field, f"times lie in the years {EARLIEST_YEAR} to {LATEST_YEAR - 1}")
-    zone = ZoneInfo(tz)
-    if parsed.tzinfo is not None:
-        return _fixed(parsed.astimezone(zone))
-    early, late = parsed.replace(tzinfo=zone, fold=0), parsed.replace(tzinfo=zone, fold=1)
-    if early.utcoffset() != late.utcoffset():
-        if early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
-            raise invalid(field, f"{value} does not exist in {tz} (the clocks skip it); give an offset")
-        raise invalid(field, f"{value} happens twice in {tz} (the clocks go back); give an offset")
-    return _fixed(early)
-
-
-def _fixed(moment: datetime) -> datetime:
-    offset = moment.utcoffset()
-    assert offset is not None
-    return moment.replace(tzinfo=timezone(offset))
+    """A slot's time or a range bound: wall time in `tz` (a skipped or repeated one refused
+    naming `field`), a date alone (its midnight), or a time with any offset; as an instant with
+    a fixed offset, so comparisons and subtraction are those of instants, not of wall times."""
+    return fixed_offset(parse_local(value, ZoneInfo(tz), field, Offsets.ANY, date_alone=True))
 
 
 def real_hours(starts_at: datetime, ends_at: datetime) -> int:
@@ -100,8 +70,3 @@ def parse_month(value: str, field: str = "period") -> str:
     if not _MONTH.match(value) or not EARLIEST_YEAR <= int(value[:4]) < LATEST_YEAR - 1:
         raise invalid(field, f"a month is written YYYY-MM, in the years {EARLIEST_YEAR} to {LATEST_YEAR - 2}")
     return value
-
-
-def to_zone(instant: datetime, tz: str) -> str:
-    """An instant as RFC 3339 with the offset of `tz` at that moment."""
-    return instant.astimezone(ZoneInfo(tz)).isoformat()

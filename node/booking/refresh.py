@@ -10,20 +10,16 @@ On start every open slot is checked once, in case the node stopped between the t
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Iterable
 
-import structlog
-
 from node.core import Node
+from node.worker import Worker
 from protocol.models import Slot
 
 from .reservation_store import HostedRepository
 from .slots import republish_slot
 from .store import SlotQueries
 
-log = structlog.get_logger("node.booking")
 # At most one round of versions per this many seconds: a burst of reservations becomes one
 # version per slot, and the twin still hears of the seats left within a blink.
 ROUND_SECONDS = 0.05
@@ -34,23 +30,21 @@ class SlotRefresher:
         self.node = node
         self.hosted = hosted
         self.queries = SlotQueries()
-        self._dirty: set[str] = set()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._dirty: set[str] | None = None  # None: every open slot (on start)
+        # A failed round is tried again a second later: a bug must not freeze availability for good.
+        self.worker = Worker("booking-slot-refresher", self._step, after_error=1.0, settle=ROUND_SECONDS)
 
     def mark(self, slot_id: str) -> None:
-        self._dirty.add(slot_id)
-        self._wake.set()
+        if self._dirty is not None:
+            self._dirty.add(slot_id)
+        self.worker.wake()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="booking-slot-refresher")
+        self._dirty = None
+        self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
     async def refresh(self, slot_ids: Iterable[str] | None = None) -> int:
         """Publish the seats left of these slots (all open ones if None); returns versions published."""
@@ -67,16 +61,13 @@ class SlotRefresher:
                     published += 1
         return published
 
-    async def _loop(self) -> None:
-        pending: set[str] | None = None  # None: every open slot (on start)
-        while True:
-            try:
-                await self.refresh(pending)
-            except Exception:  # try the same again: a bug must not freeze availability for good
-                log.exception("slot_refresh_error")
-                await asyncio.sleep(1.0)
-                continue
-            await self._wake.wait()
-            await asyncio.sleep(ROUND_SECONDS)
-            self._wake.clear()
-            pending, self._dirty = self._dirty, set()
+    async def _step(self) -> None:
+        """One round over the slots marked since the last; until marked again, nothing to do."""
+        pending, self._dirty = self._dirty, set()
+        if pending is not None and not pending:
+            return
+        try:
+            await self.refresh(pending)
+        except Exception:
+            self._dirty = None if pending is None else pending | self._dirty  # the same again
+            raise

@@ -255,6 +255,11 @@ class HostedRepository:
         rows = await tx.execute_fetchall(_HOSTED_BY_ID, (reservation_id,))
         return Hosted.from_row(next(iter(rows))) if rows else None
 
+    async def get_committed(self, reservation_id: str) -> Hosted | None:
+        """The reservation as last committed, read outside any transaction."""
+        row = await self._db.fetch_one(_HOSTED_BY_ID, (reservation_id,))
+        return Hosted.from_row(row) if row is not None else None
+
     async def store_receipt(
         self, tx: Connection, reservation_id: str, status: str, version: int, receipt_json: str, at: str
     ) -> None:

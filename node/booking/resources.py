@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from node.clock import iso
 from node.core import Node
+from node.times import invalid
 from protocol.models.common import Ident, ResourceKind
 from protocol.problems import Problem, ProblemType
 
-from .periods import invalid
 from .store import ResourceRepository, ResourceRow
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -8,32 +8,25 @@ however often a request is delivered, there is one reservation and one receipt.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-
-import structlog
 
 from node.clock import iso, parse_iso
+from node.worker import Worker
 
 from .home import HomeDesk
-
-log = structlog.get_logger("node.booking")
-IDLE_RECHECK_SECONDS = 30.0
 
 
 class Retrier:
     def __init__(self, desk: HomeDesk) -> None:
         self.desk = desk
-        self._task: asyncio.Task[None] | None = None
+        # The desk sets its event when a reservation goes pending, so the first retry is timed.
+        self.idle = desk.node.settings.delivery.idle_recheck_seconds
+        self.worker = Worker("booking-retrier", self._step, after_error=self.idle, event=desk.wake_retrier)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="booking-retrier")
+        self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
     async def run_once(self) -> int:
         """Ask again about every pending reservation that is due; returns how many."""
@@ -41,23 +34,14 @@ class Retrier:
         await asyncio.gather(*(self.desk.retry(r) for r in due))
         return len(due)
 
-    async def _loop(self) -> None:
-        wake = self.desk.wake_retrier
-        while True:
-            try:
-                await self.run_once()
-                delay = await self._until_next()
-            except Exception:  # a bug must not stop the retries for good; log it and look again later
-                log.exception("retrier_error")
-                delay = IDLE_RECHECK_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), delay)
-            wake.clear()
+    async def _step(self) -> float:
+        await self.run_once()
+        return await self._until_next()
 
     async def _until_next(self) -> float:
         next_try = await self.desk.repo.next_due()
         if next_try is None:
-            return IDLE_RECHECK_SECONDS
+            return self.idle
         seconds = (parse_iso(next_try) - self.desk.node.clock.now()).total_seconds()
         # The clock has whole seconds: look again a little after the due second begins.
-        return min(IDLE_RECHECK_SECONDS, max(0.25, seconds + 0.05))
+        return min(self.idle, max(0.25, seconds + 0.05))

@@ -19,13 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.store import StoredObject
+from node.times import in_zone, invalid
 from protocol.models import Slot
 from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin, find_twinning
 from .offer_capacity import unpublished_series_seats
-from .periods import invalid, local_instant, to_zone
+from .periods import local_instant
 from .resources import ResourceService, check_open
 from .store import SlotQueries
 
@@ -209,4 +210,4 @@ def own_view(slot: Slot, taken: int) -> dict[str, Any]:
 
 
 def _times(starts_at: datetime, ends_at: datetime, tz: str) -> dict[str, str]:
-    return {"starts_at": to_zone(starts_at, tz), "ends_at": to_zone(ends_at, tz), "timezone": tz}
+    return {"starts_at": in_zone(starts_at, tz), "ends_at": in_zone(ends_at, tz), "timezone": tz}

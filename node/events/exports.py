@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiosqlite import Connection
 
-from node.clock import iso
+from node.clock import iso, parse_iso
 from node.core import UnitOfWork
+from node.times import zone_named
 from protocol.models import Event, ObjectRef
 from protocol.problems import Problem, ProblemType
 
 from . import recurrence
 from .bodies import PLAIN_FIELDS, ExportBody
 from .rehost_times import rehost_times
-from .times import parse_instant, zone_named
 
 if TYPE_CHECKING:
     from .service import EventService
@@ -206,7 +206,7 @@ def followed(copy: Event, baseline: dict[str, Any], source: Event) -> dict[str, 
     now = watched(source)
     for name in ("starts_at", "ends_at"):
         if now[name] != baseline[name]:
-            delta = parse_instant(now[name]) - parse_instant(baseline[name])
+            delta = parse_iso(now[name]) - parse_iso(baseline[name])
             values[name] = (getattr(copy, name).astimezone(UTC) + delta).astimezone(zone)
     if now["status"] != baseline["status"]:
         values["status"] = source.status

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
+from node.times import invalid
 from protocol.models.common import LATEST_YEAR
 
 from .rule_bounds import unbounded
-from .times import invalid
 
 MAX_COUNT = 1000  # a longer series is written as an open-ended one
 MAX_OCCURRENCES = 1000  # per event and listing: a bound on the work one request can cause
@@ -37,21 +37,21 @@ def normalize_rule(text: str) -> str:
 def parse_rule(text: str, starts_at: datetime, field: str = "rrule") -> rrule:
     """Validate an RRULE against its first occurrence; a validation error names `field`."""
     if not text.startswith("FREQ="):
-        invalid(field, "write the rule as an RFC 5545 RECUR value starting with FREQ=, e.g. FREQ=WEEKLY;BYDAY=TU")
+        raise invalid(field, "write the rule as an RFC 5545 RECUR value starting with FREQ=, e.g. FREQ=WEEKLY;BYDAY=TU")
     try:
         rule = rrulestr(text, dtstart=starts_at)
     except (ValueError, TypeError) as exc:
-        invalid(field, f"not a valid RFC 5545 rule: {exc}")
+        raise invalid(field, f"not a valid RFC 5545 rule: {exc}") from exc
     if not isinstance(rule, rrule) or rule._freq not in _FREQUENCIES:
-        invalid(field, "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
+        raise invalid(field, "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     if rule._count is not None and not 1 <= rule._count <= MAX_COUNT:
-        invalid(field, f"COUNT must be from 1 to {MAX_COUNT}; leave it out for a series without end")
+        raise invalid(field, f"COUNT must be from 1 to {MAX_COUNT}; leave it out for a series without end")
     reason = unbounded(text, starts_at)
     if reason:
-        invalid(field, reason)
+        raise invalid(field, reason)
     first = rule.after(starts_at, inc=True)
     if first != starts_at:
-        invalid(field, "starts_at must be the series' first occurrence (e.g. BYDAY must include its weekday)")
+        raise invalid(field, "starts_at must be the series' first occurrence (e.g. BYDAY must include its weekday)")
     return rule
 
 
@@ -172,10 +172,10 @@ def check_exdates(rule: rrule | None, exdates: Sequence[datetime], field: str = 
     if not exdates:
         return
     if rule is None:
-        invalid(field, "exceptions need an rrule")
+        raise invalid(field, "exceptions need an rrule")
     for index, moment in enumerate(exdates):
         if rule.after(moment, inc=True) != moment:
-            invalid(f"{field}.{index}", f"{moment.isoformat()} is not an occurrence of the series")
+            raise invalid(f"{field}.{index}", f"{moment.isoformat()} is not an occurrence of the series")
 
 
 def occurrences(

@@ -8,19 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from .times import parse_local
+from node.times import nearest_wall_time, parse_local
 
 
 def same_wall_time(moment: datetime, origin_zone: str, here: ZoneInfo) -> datetime:
-    """The instant here that shows the wall time `moment` showed at the origin.
-
-    A wall time the clocks skip here (a DST gap) is taken an hour later, as a person would
-    set it; one that happens twice is taken the first time.
-    """
-    wall = moment.astimezone(ZoneInfo(origin_zone)).replace(tzinfo=None)
-    # fold=0 reads a skipped wall time with the offset before the change, which lands after the
-    # gap (02:30 -> 03:30), and a repeated one as its first occurrence; others are unchanged.
-    return wall.replace(tzinfo=here, fold=0).astimezone(UTC).astimezone(here)
+    """The instant here that shows the wall time `moment` showed at the origin (a wall time the
+    clocks skip here is taken just after the gap; one that happens twice, the first time)."""
+    return nearest_wall_time(moment.astimezone(ZoneInfo(origin_zone)).replace(tzinfo=None), here)
 
 
 def rehost_times(

@@ -20,6 +20,7 @@ from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
 from node.retraction import retract
+from node.times import invalid, not_past, parse_local, zone_named
 from node.web.errors import validation_problem
 from protocol.models import Event, FederatedObject
 from protocol.problems import Problem, ProblemType
@@ -29,7 +30,6 @@ from .bodies import PLAIN_FIELDS, Audience, EventCreate, EventPatch
 from .exports import Exports, watched
 from .ics import PublicCalendar
 from .repository import CopyLink, EventRepository
-from .times import invalid, not_past, parse_local, zone_named
 
 
 class EventService:
@@ -134,7 +134,7 @@ class EventService:
                     values[name] = value
         for name in ("starts_at", "ends_at", "timezone"):
             if name in given and not getattr(patch, name):
-                invalid(name, "an event always has one; send the new value or leave the field out")
+                raise invalid(name, "an event always has one; send the new value or leave the field out")
         zone = zone_named(patch.timezone or current.timezone)
         start = parse_local(patch.starts_at, zone, "starts_at") if patch.starts_at else current.starts_at
         if patch.ends_at:
@@ -166,9 +166,9 @@ class EventService:
         """The wire event; a field the wire refuses is a validation error naming it."""
         start, end = values["starts_at"], values["ends_at"]
         if end <= start:
-            invalid("ends_at", f"must be after starts_at ({start.isoformat()})")
+            raise invalid("ends_at", f"must be after starts_at ({start.isoformat()})")
         if values.get("status") == "moved_online" and not values.get("online_url"):
-            invalid("online_url", "an event moved online needs its online_url")
+            raise invalid("online_url", "an event moved online needs its online_url")
         fields = {k: v for k, v in values.items() if v is not None} | identity
         fields["updated_at"] = self.node.clock.now()
         try:
@@ -184,14 +184,14 @@ class EventService:
         if value == "all":
             return "all"
         if not value:
-            invalid("audience", "name at least one twin, or 'all'")
+            raise invalid("audience", "name at least one twin, or 'all'")
         active = set(await self.node.store.twinnings.active_peers())
         peers: list[str] = []
         for index, entry in enumerate(value):
             twinning = await self.node.store.twinnings.get(entry)
             peer = twinning.peer_id if twinning is not None else entry.rstrip("/")
             if peer not in active:
-                invalid(f"audience.{index}", f"{entry!r} is not an active twin of this space")
+                raise invalid(f"audience.{index}", f"{entry!r} is not an active twin of this space")
             peers.append(peer)
         if keep is not None:
             peers.append(keep)

@@ -14,16 +14,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from node.clock import iso
+from node.clock import iso, parse_iso
 from node.i18n import _, format_moment
 from node.public.events import event_url
+from node.times import in_zone, invalid, parse_bound
 from node.words import status_word
 from protocol.models import Event
 from protocol.problems import Problem, ProblemType
 
 from . import window
 from .repository import Flag, SourceKey
-from .times import in_zone, invalid, parse_bound, parse_instant
 
 if TYPE_CHECKING:
     from .service import EventService
@@ -37,7 +37,6 @@ MAX_ALSO_AT = 20  # spaces named as also hosting one event
 # A listing carries the start of each description (the whole is one event's: GET /api/v1/events/{id}),
 # and at most this many bytes of items, shared fairly between the origins like the item count.
 LISTED_DESCRIPTION = 300
-MAX_BYTES = 3_000_000
 
 
 @dataclass
@@ -72,9 +71,9 @@ class EventViews:
         window_from = parse_bound(start, zone, "from") if start else self.node.clock.now()
         window_to = parse_bound(end, zone, "to") if end else window_from + DEFAULT_SPAN
         if window_to <= window_from:
-            invalid("to", "must be after from")
+            raise invalid("to", "must be after from")
         if window_to - window_from > MAX_SPAN:
-            invalid("to", f"ask for at most {MAX_SPAN.days} days at a time")
+            raise invalid("to", f"ask for at most {MAX_SPAN.days} days at a time")
         context = await self._context_base()
         origins = await self._origins(origin, context.visible)
         after, before = iso(window_from), iso(window_to)
@@ -84,11 +83,13 @@ class EventViews:
         per_origin, cut = {}, any(len(found) < counts[name] for name, found in rows.items())
         for name, found in rows.items():
             events = await window.events_of([envelope for envelope, _ in found])
-            ends = {(e.origin, e.id): parse_instant(end) for e, (_, end) in zip(events, found, strict=True) if end}
+            ends = {(e.origin, e.id): parse_iso(end) for e, (_, end) in zip(events, found, strict=True) if end}
             per_origin[name] = await window.earliest(events, window_from, window_to, MAX_ITEMS + 1, ends)
         chosen, left_out = window.fair(per_origin, MAX_ITEMS)
         await self._fill(context, list({(o.origin, o.id): o.event for o in chosen}.values()))
-        items, over = await _within_bytes(await self._items(chosen, context), MAX_BYTES)
+        items, over = await _within_bytes(
+            await self._items(chosen, context), self.node.settings.limits.listing_max_bytes
+        )
         return {
             "from": in_zone(window_from, self.here),
             "to": in_zone(window_to, self.here),
@@ -230,7 +231,7 @@ class EventViews:
         twinning = await self.node.store.twinnings.get(origin)
         named = twinning.peer_id if twinning is not None else origin.rstrip("/")
         if named not in visible:
-            invalid("origin", f"{origin!r} is neither 'all', 'local', this space nor an active twin")
+            raise invalid("origin", f"{origin!r} is neither 'all', 'local', this space nor an active twin")
         return [named]
 
 
@@ -274,7 +275,7 @@ def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:
         if name == "status":
             parts.append(_("it is now %(status)s", status=status_word(str(now), "event")))
         elif name in ("starts_at", "ends_at"):
-            when = format_moment(parse_instant(now).astimezone(ZoneInfo(zone)))
+            when = format_moment(parse_iso(now).astimezone(ZoneInfo(zone)))
             if name == "starts_at":
                 parts.append(_("it now starts %(when)s (%(zone)s)", when=when, zone=zone))
             else:

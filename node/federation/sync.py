@@ -8,17 +8,16 @@ jitter, honouring Retry-After; nothing leaves the outbox until the peer acknowle
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import random
-from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from node.clock import iso, parse_iso
+from node.retry import Backoff, parse_retry_after, slower
 from node.store import OutboxItem
+from node.worker import Worker
 from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
 
@@ -29,16 +28,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("node.sync")
 
-# Rejections a later attempt may cure: keep the item and retry.
-RETRYABLE = {ProblemType.UNKNOWN_KEY.uri, ProblemType.RATE_LIMITED.uri, ProblemType.SIGNATURE_EXPIRED.uri}
 BATCH_BYTES = MAX_BODY_BYTES - 64 * 1024
-IDLE_RECHECK_SECONDS = 30.0
-
-
-def backoff_delay(tries: int, base: float, cap: float, rng: Callable[[float, float], float]) -> float:
-    """Full jitter between `base` and min(cap, base * 2**tries)."""
-    upper = min(cap, base * 2 ** min(tries, 32))
-    return rng(base, max(base, upper))
 
 
 class DeliveryFailed(Exception):
@@ -53,45 +43,28 @@ class PeerLink:
     def __init__(self, node: Node, peer_id: str) -> None:
         self.node = node
         self.peer_id = peer_id
-        self._wake = asyncio.Event()
-        self._pull = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._rng = random.Random().uniform
+        settings = node.settings.delivery
+        self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
+        self._pull_failures = 0
+        # A bug must not stop delivery for good: the worker logs it and looks again later.
+        self._idle = settings.idle_recheck_seconds
+        self._delivery = Worker(f"deliver:{peer_id}", self._deliver_once, after_error=self._idle)
+        self._pull = Worker(f"pull:{peer_id}", self._pull_once)
 
     def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._delivery_loop(), name=f"deliver:{self.peer_id}"),
-            asyncio.create_task(self._pull_loop(), name=f"pull:{self.peer_id}"),
-        ]
-        self._pull.set()  # pull once on start
+        self._delivery.start()
+        self._pull.start()  # pull once on start
 
     def wake(self) -> None:
-        self._wake.set()
+        self._delivery.wake()
 
     def pull_soon(self) -> None:
-        self._pull.set()
+        self._pull.wake()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        self._pull.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(self._delivery.stop(), self._pull.stop())
 
     # -- delivery ---------------------------------------------------------------------------
-
-    async def _delivery_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                delay = await self._deliver_once()
-            except Exception:  # a bug must not kill delivery for good; log it and back off
-                log.exception("delivery_loop_error", peer=self.peer_id)
-                delay = IDLE_RECHECK_SECONDS
-            await self._sleep(self._wake, delay)
 
     async def _deliver_once(self) -> float | None:
         """Send what is due; returns how long to wait before looking again (None: until woken)."""
@@ -106,7 +79,7 @@ class PeerLink:
                 self.peer_id, "inbox", self.node.settings.delivery.batch_items
             )
         if not items:
-            return IDLE_RECHECK_SECONDS
+            return self._idle
         try:
             delivered = await self._send(items)
         except DeliveryFailed as exc:
@@ -123,7 +96,7 @@ class PeerLink:
                 if resp.status >= 300:
                     log.warning("twinning_message_refused", peer=self.peer_id, status=resp.status)
             else:
-                raise _failure(resp)
+                raise _failure(resp, self.node.clock.now())
         batch = _fit([i for i in items if i.route == "inbox"])
         if batch:
             delivered += await self._send_batch(batch)
@@ -133,7 +106,7 @@ class PeerLink:
         payload = {"items": [i.envelope for i in batch]}
         resp = await self._post(self.peer_id + "/federation/v1/inbox", payload, Answer.INBOX_ANSWER)
         if resp.status != 202:
-            raise _failure(resp)
+            raise _failure(resp, self.node.clock.now())
         try:
             results = resp.json()["results"]
         except (ValueError, KeyError, TypeError) as exc:
@@ -141,8 +114,8 @@ class PeerLink:
         delivered = []
         for item, result in zip(batch, results, strict=False):
             problem = result.get("problem") or {}
-            if result.get("status") != "rejected" or problem.get("type") not in RETRYABLE:
-                delivered.append(item)
+            if result.get("status") != "rejected" or not _retryable(problem):
+                delivered.append(item)  # applied, or refused for good: retrying cannot help
             if result.get("status") == "rejected":
                 log.warning("item_rejected", peer=self.peer_id, type=item.type, id=item.id, problem=problem)
         return delivered
@@ -165,10 +138,7 @@ class PeerLink:
             self.pull_soon()  # it may have changed things while we could not reach it
 
     async def _failed(self, tries: int, error: str, retry_after: float | None) -> float:
-        settings = self.node.settings.delivery
-        delay = backoff_delay(tries, settings.backoff_base_seconds, settings.backoff_cap_seconds, self._rng)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, settings.backoff_cap_seconds))
+        delay = self._backoff.delay(tries, retry_after)
         now = self.node.clock.now()
         async with self.node.store.db.transaction() as tx:
             await self.node.store.peer_state.record_failure(
@@ -180,29 +150,22 @@ class PeerLink:
 
     # -- pull -------------------------------------------------------------------------------
 
-    async def _pull_loop(self) -> None:
+    async def _pull_once(self) -> float:
+        """Read the feed if the twinning is active; returns when to read it again. A feed that
+        keeps failing is read less and less often, up to the retry cap."""
         settings = self.node.settings.delivery
-        delay, failures = settings.pull_interval_seconds, 0
-        while not self._stopping.is_set():
-            await self._sleep(self._pull, delay)
-            if self._stopping.is_set():
-                return
-            try:
-                twinning = await self.node.store.twinnings.get_live(self.peer_id)
-                if twinning is not None and twinning.status == "active":
-                    await self.pull_feed()
-                failures = 0
-            except (PeerUnreachable, Problem) as exc:
-                failures += 1
-                await self._pull_failed(str(exc))
-            except Exception:
-                failures += 1
-                log.exception("pull_loop_error", peer=self.peer_id)
-            # A feed that keeps failing is read less and less often, up to the retry cap.
-            delay = min(
-                settings.pull_interval_seconds * 2 ** min(failures, 16),
-                max(settings.backoff_cap_seconds, settings.pull_interval_seconds),
-            )
+        try:
+            twinning = await self.node.store.twinnings.get_live(self.peer_id)
+            if twinning is not None and twinning.status == "active":
+                await self.pull_feed()
+            self._pull_failures = 0
+        except (PeerUnreachable, Problem) as exc:
+            self._pull_failures += 1
+            await self._pull_failed(str(exc))
+        except Exception:
+            self._pull_failures += 1
+            log.exception("pull_loop_error", peer=self.peer_id)
+        return slower(settings.pull_interval_seconds, self._pull_failures, settings.backoff_cap_seconds)
 
     async def pull_feed(self, page_size: int = 500) -> int:
         """Read the peer's feed from our stored cursor to its end; returns objects read.
@@ -268,15 +231,6 @@ class PeerLink:
         async with self.node.store.db.transaction() as tx:
             await self.node.store.peer_state.record_error(tx, self.peer_id, iso(self.node.clock.now()), error)
 
-    async def _sleep(self, event: asyncio.Event, seconds: float | None) -> None:
-        """Wait until `event` is set or `seconds` pass, then clear it."""
-        if seconds is not None and seconds <= 0:
-            event.clear()
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), seconds)
-        event.clear()
-
 
 def _fit(items: list[OutboxItem]) -> list[OutboxItem]:
     """As many items as fit one inbox request body."""
@@ -311,10 +265,12 @@ def _feed_items(peer_id: str, resp: Response) -> list[tuple[int, Any]]:
     return found
 
 
-def _failure(resp: Response) -> DeliveryFailed:
-    retry_after = None
-    if "Retry-After" in resp.headers:
-        with contextlib.suppress(ValueError):
-            retry_after = float(resp.headers["Retry-After"])
+def _retryable(problem: object) -> bool:
+    """Whether an item's rejection (an untrusted problem document) is worth sending again."""
+    return Problem.from_document(problem).kind.retryable if isinstance(problem, dict) and problem else False
+
+
+def _failure(resp: Response, now: datetime) -> DeliveryFailed:
+    retry_after = parse_retry_after(resp.headers.get("Retry-After"), now)
     problem = resp.problem()
     return DeliveryFailed(f"HTTP {resp.status} {problem.kind.value}: {problem.detail or ''}".strip(), retry_after)

@@ -9,10 +9,8 @@ jitter, like federation delivery; a 5xx answer for the mail fails it for good.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import random
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -22,8 +20,9 @@ import structlog
 
 from node.clock import Clock, iso, parse_iso
 from node.config import MailSection
-from node.federation.sync import backoff_delay
+from node.retry import Backoff
 from node.store.db import Database
+from node.worker import Worker
 
 from .outbox import MailOutbox, QueuedMail
 
@@ -51,19 +50,16 @@ class MailSender:
         self.settings = settings
         self.clock = clock
         self.password = _password(settings, directory, os.environ if environ is None else environ)
-        self._rng = random.Random().uniform
-        self._task: asyncio.Task[None] | None = None
+        self._backoff = Backoff(settings.retry_base_seconds, settings.retry_cap_seconds)
+        # The outbox sets its event once a transaction that wrote mail has committed.
+        self.worker = Worker("mail-sender", self._step, after_error=IDLE_SECONDS, event=outbox.wake)
 
     def start(self) -> None:
         if self.outbox.enabled:
-            self._task = asyncio.create_task(self._loop(), name="mail-sender")
+            self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
     async def run_once(self) -> int:
         """Send every due mail (one connection); returns how many the server took."""
@@ -119,24 +115,15 @@ class MailSender:
             await self._retry(mail, error)
 
     async def _retry(self, mail: QueuedMail, error: str) -> None:
-        delay = backoff_delay(mail.tries, self.settings.retry_base_seconds, self.settings.retry_cap_seconds, self._rng)
+        delay = self._backoff.delay(mail.tries)
         next_try = iso(self.clock.now() + timedelta(seconds=max(1.0, delay)))
         async with self.db.transaction() as tx:
             await self.outbox.mark_retry(tx, mail.message_id, error, next_try)
 
-    async def _loop(self) -> None:
-        wake = self.outbox.wake
-        while True:
-            wake.clear()
-            try:
-                while await self.run_once():
-                    pass
-                delay = await self._until_next()
-            except Exception:  # a bug must not stop mail for good; log it and look again later
-                log.exception("mail_sender_error")
-                delay = IDLE_SECONDS
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), delay)
+    async def _step(self) -> float:
+        while await self.run_once():
+            pass
+        return await self._until_next()
 
     async def _until_next(self) -> float:
         next_try = await self.outbox.next_due()

@@ -11,7 +11,6 @@ and its write-ahead log is emptied after an erasure, so the bytes are gone from 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
 from node.profiles.service import withdraw_card
+from node.worker import Worker
 from protocol.envelope import Envelope
 from protocol.models import FederatedObject, MemberErasure
 from protocol.problems import Problem, ProblemType
@@ -147,7 +147,7 @@ class Chores:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self._task: asyncio.Task[None] | None = None
+        self.worker = Worker("people-chores", self._step, after_error=CHORES_SECONDS)
 
     async def forget_old_visitors(self) -> int:
         days = self.node.settings.people.visitor_name_days
@@ -159,19 +159,11 @@ class Chores:
         return purged
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="people-chores")
+        self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.forget_old_visitors()
-            except Exception:  # a bug must not stop the chores for good; log it and try again later
-                log.exception("people_chores_error")
-            await asyncio.sleep(CHORES_SECONDS)
+    async def _step(self) -> float:
+        await self.forget_old_visitors()
+        return CHORES_SECONDS

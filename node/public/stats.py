@@ -24,6 +24,8 @@ from weakref import WeakKeyDictionary
 
 from protocol.canonical import canonical_json
 
+from .store import StatsQueries
+
 if TYPE_CHECKING:
     from node.core import Node
 
@@ -92,14 +94,7 @@ async def months(node: Node) -> list[Month]:
 
 
 async def _receipts_version(node: Node) -> tuple[Any, ...]:
-    """Changes whenever a receipt is stored or replaced (each write moves `updated_at`), or an event arrives."""
-    row = await node.store.db.fetch_one(
-        "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM hosted_reservations), "
-        "(SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM home_reservations), "
-        "(SELECT COUNT(*) FROM event_copies), "
-        "(SELECT IFNULL(MAX(received_at), '') FROM objects WHERE type = 'Event')"
-    )
-    return tuple(row) if row is not None else ()
+    return await StatsQueries(node.store.db).get_receipts_version()
 
 
 async def _compute(node: Node) -> list[Month]:
@@ -136,19 +131,10 @@ async def _rehosted(node: Node, found: dict[str, Month]) -> None:
     from node.booking.periods import month_of
     from node.clock import parse_iso
 
-    rows = await node.store.db.fetch_all(
-        "SELECT c.origin, c.source_origin, o.starts_at FROM event_copies c JOIN objects o "
-        "ON o.type = 'Event' AND o.origin = c.origin AND o.id = c.id "
-        "WHERE (c.origin = ? OR c.source_origin = ?) AND c.origin != c.source_origin "
-        "AND IFNULL(o.status, '') != 'cancelled'",
-        (node.id, node.id),
-    )
-    for row in rows:
-        here = row["origin"] == node.id
-        twin, figure = (
-            (row["source_origin"], "events_rehosted_here") if here else (row["origin"], "events_rehosted_there")
-        )
-        name = month_of(parse_iso(row["starts_at"]), node.settings.node.timezone)
+    for copy in await StatsQueries(node.store.db).list_rehosted(node.id):
+        here = copy.origin == node.id
+        twin, figure = (copy.source_origin, "events_rehosted_here") if here else (copy.origin, "events_rehosted_there")
+        name = month_of(parse_iso(copy.starts_at), node.settings.node.timezone)
         found.setdefault(name, Month(name)).add(twin, figure, 1)
 
 

@@ -109,6 +109,10 @@ class Database:
         async with self._lock:
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def is_answering(self) -> bool:
+        """Whether the database answers a query (the health check)."""
+        return await self.fetch_one("SELECT 1") is not None
+
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Several queries as one consistent read, in ONE trip to the reader's thread: `fn` runs
         there inside a read transaction (one snapshot of the database: a write committed

@@ -103,7 +103,7 @@ class ObjectRepository:
     async def versions(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
         """The stored version of each of these objects that exists (read inside the transaction)."""
         found: dict[ObjectKey, int] = {}
-        for sql, params in _version_queries(keys):
+        for sql, params in version_queries(keys):
             async with tx.execute(sql, params) as cursor:
                 for r in await cursor.fetchall():
                     found[(r[0], r[1], r[2])] = r[3]
@@ -112,7 +112,7 @@ class ObjectRepository:
     async def held_versions(self, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
         """`versions`, read from committed data outside any transaction."""
         found: dict[ObjectKey, int] = {}
-        for sql, params in _version_queries(keys):
+        for sql, params in version_queries(keys):
             for r in await self._db.fetch_all(sql, params):
                 found[(r[0], r[1], r[2])] = r[3]
         return found
@@ -200,7 +200,7 @@ class ObjectRepository:
         return int(row["value"]) if row else 0
 
 
-def _version_queries(keys: Iterable[ObjectKey], column: str = "version") -> list[tuple[str, list[str]]]:
+def version_queries(keys: Iterable[ObjectKey], column: str = "version") -> list[tuple[str, list[str]]]:
     unique = list(set(keys))
     queries = []
     for start in range(0, len(unique), 300):  # SQLite's default limit is 999 bound parameters

@@ -80,6 +80,10 @@ class TokenRepository:
         """A member's API tokens (not their web sessions): renewing the token ends the old one."""
         await tx.execute("DELETE FROM tokens WHERE member_id = ? AND role = 'member'", (member_id,))
 
+    async def delete_expired_sessions(self, tx: Connection, now: str) -> None:
+        """Forget web sessions that expired (each new session clears the old ones)."""
+        await tx.execute("DELETE FROM tokens WHERE role = 'session' AND expires_at <= ?", (now,))
+
     async def revoke(self, tx: Connection, token: str) -> None:
         await tx.execute("DELETE FROM tokens WHERE hash = ?", (hash_token(token),))
 

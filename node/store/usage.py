@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiosqlite import Connection
 
 from .db import Database
-from .objects import ObjectKey, _version_queries
+from .objects import ObjectKey, version_queries
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class UsageRepository:
     async def stored_sizes(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
         """The size in bytes of each of these objects' stored envelope, for those we hold."""
         found: dict[ObjectKey, int] = {}
-        for sql, params in _version_queries(keys, column="LENGTH(CAST(envelope AS BLOB))"):
+        for sql, params in version_queries(keys, column="LENGTH(CAST(envelope AS BLOB))"):
             async with tx.execute(sql, params) as cursor:
                 for r in await cursor.fetchall():
                     found[(r[0], r[1], r[2])] = r[3]

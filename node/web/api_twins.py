@@ -13,7 +13,7 @@ from node.core import Node
 from node.store import Twinning
 from protocol.keys import VerifyKey, format_fingerprint
 from protocol.models import Terms
-from protocol.models.common import _check_node_id
+from protocol.models.common import check_node_id
 from protocol.problems import Problem, ProblemType
 
 from .auth import require_operator
@@ -34,7 +34,7 @@ class ProposeBody(BaseModel):
     @classmethod
     def _node_address(cls, value: str) -> str:
         try:
-            return _check_node_id(value.rstrip("/"))
+            return check_node_id(value.rstrip("/"))
         except ValueError:
             raise ValueError(
                 "give the other node's address: an http or https URL with a host name, such as"

@@ -7,7 +7,6 @@ with its traceback (never with request secrets).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -15,6 +14,7 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from node.retry import retry_after_header
 from protocol.json_text import loads
 from protocol.problems import PROBLEM_CONTENT_TYPE, Problem, ProblemType
 
@@ -37,7 +37,7 @@ def problem_response(problem: Problem, instance: str | None = None) -> web.Respo
     headers = {}
     retry_after = problem.extensions.get("retry_after")
     if retry_after is not None:
-        headers["Retry-After"] = str(max(1, math.ceil(float(retry_after))))
+        headers["Retry-After"] = retry_after_header(float(retry_after))
     return web.Response(
         status=problem.status,
         body=json.dumps(problem.to_document(instance)).encode(),

@@ -25,7 +25,7 @@ async def node_document(request: web.Request) -> web.Response:
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    await node.store.db.fetch_one("SELECT 1")
+    await node.store.db.is_answering()
     return json_response({"status": "ok", "node": node.id})
 
 

@@ -64,14 +64,14 @@ def _zones() -> frozenset[str]:
     )
 
 
-def _check_node_id(value: str) -> str:
+def check_node_id(value: str) -> str:
     """The node id rule for values read outside a wire model (configuration)."""
     if not _NODE_ID_TEXT.fullmatch(value):
         raise ValueError(NODE_ID_RULE)
     return value
 
 
-def _check_zone(value: str) -> str:
+def check_zone(value: str) -> str:
     if value not in _zones():
         raise ValueError(f"unknown IANA time zone {value!r}")
     return value
@@ -139,7 +139,7 @@ def in_instant_range(value: datetime) -> bool:
 NodeId = Annotated[str, _NodeIdRule]
 Ident = Annotated[str, StringConstraints(pattern=_IDENT)]
 Uuid = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
-TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_zone)]
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_zone)]
 Instant = Annotated[AwareDatetime, _InstantRule]
 Version = Annotated[int, Field(ge=1, le=MAX_SAFE_INT)]
 Count = Annotated[int, Field(ge=0, le=100_000)]

@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from node.booking.periods import days_touched, local_instant, month_of, period_start, real_hours, units_for
+from node.booking.periods import (
+    days_touched,
+    default_unit,
+    local_instant,
+    month_of,
+    parse_month,
+    period_start,
+    real_hours,
+    units_for,
+)
 from protocol.problems import Problem, ProblemType
 
 LONDON = "Europe/London"
@@ -67,3 +76,38 @@ def test_periods__month_and_iso_week_are_taken_in_the_host_zone():
     assert period_start(late, LONDON, "month").isoformat() == "2027-02-01"
     assert month_of(late, "America/New_York") == "2027-01"
     assert period_start(late, "America/New_York", "week").isoformat() == "2027-01-25"  # a Monday
+
+
+def test_period_start__a_month_or_an_iso_week_in_the_host_zone():
+    late_sunday_utc = datetime(2027, 8, 1, 3, 30, tzinfo=UTC)  # still Saturday 31 July in New York
+    assert period_start(late_sunday_utc, "America/New_York", "month").isoformat() == "2027-07-01"
+    assert period_start(late_sunday_utc, "Europe/London", "month").isoformat() == "2027-08-01"
+    assert period_start(late_sunday_utc, "America/New_York", "week").isoformat() == "2027-07-26"  # a Monday
+
+
+def test_month_of__the_ledger_month_is_the_host_zones():
+    assert month_of(datetime(2027, 8, 1, 3, 30, tzinfo=UTC), "America/New_York") == "2027-07"
+
+
+def test_parse_month__only_yyyy_mm_in_range():
+    assert parse_month("2027-03") == "2027-03"
+    for text in ("2027-3", "2027-13", "27-03", "0001-01", "9999-12"):
+        with pytest.raises(Problem) as caught:
+            parse_month(text)
+        assert caught.value.extensions["errors"][0]["field"] == "period"
+
+
+def test_units_for__seats_times_days_hours_or_seats():
+    start = local_instant("2027-07-01T09:00", LONDON, "s")
+    end = local_instant("2027-07-01T11:30", LONDON, "e")
+    assert units_for("day", 3, start, end, LONDON) == 3
+    assert units_for("hour", 3, start, end, LONDON) == 9  # 2.5 hours rounded up
+    assert units_for("seat", 3, start, end, LONDON) == 3
+    assert default_unit("desk") == "day" and default_unit("meeting_room") == "hour"
+
+
+def test_local_instant__a_date_alone_is_its_midnight_in_the_space_zone():
+    assert local_instant("2027-07-01", LONDON, "from").isoformat() == "2027-07-01T00:00:00+01:00"
+    with pytest.raises(Problem) as caught:
+        local_instant("0001-01-01", LONDON, "to")
+    assert "1970" in str(caught.value.detail)

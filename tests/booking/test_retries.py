@@ -38,12 +38,17 @@ async def proxy() -> AsyncIterator[FaultProxy]:
     await running.stop()
 
 
-async def setup(nodes, proxy: FaultProxy | None = None):
+def waiting(seconds: float) -> dict[str, Any]:
+    """London's configuration: its members wait this long for the host."""
+    return {"booking": {"host_timeout_seconds": seconds}}
+
+
+async def setup(nodes, proxy: FaultProxy | None = None, london_config: dict[str, Any] | None = None):
     """New York (behind the proxy when given) offers London a 4-seat desk slot."""
     nyc = await nodes("NYC", NY, url=proxy.url) if proxy else await nodes("NYC", NY)
     if proxy:
         proxy.target_port = nyc.port
-    london = await nodes("London", "Europe/London")
+    london = await nodes("London", "Europe/London", config=london_config)
     await twin_for_booking(nyc, london, terms(("desk", "day", 20, "month")))
     desk = await add_resource(nyc, "desk", 10)
     day = days_ahead(NY, 10)
@@ -62,10 +67,9 @@ async def status_of(london: Any, ada: dict[str, Any], rid: str) -> str:
 
 
 async def test_retries__three_deliveries_with_answers_lost_after_commit_make_one_reservation(nodes, proxy):
-    nyc, london, slot, ada = await setup(nodes, proxy)
+    nyc, london, slot, ada = await setup(nodes, proxy, waiting(0.4))
     await london.node.services["booking"].retrier.stop()  # this test drives the retry path itself
     desk = london.node.services["booking"].home
-    desk.timeout = 0.4
     proxy.late_answers, proxy.late_seconds = 2, 1.0
     rid = new_id()
 
@@ -94,7 +98,7 @@ async def test_retries__the_retrier_completes_a_reservation_whose_answers_were_l
     try:
         nyc = await nodes("NYC", NY, url=proxy.url)
         proxy.target_port = nyc.port
-        london = await nodes("London", "Europe/London", url=london_proxy.url)
+        london = await nodes("London", "Europe/London", url=london_proxy.url, config=waiting(0.4))
         london_proxy.target_port = london.port
         await twin_for_booking(nyc, london, terms(("desk", "day", 20, "month")))
         desk = await add_resource(nyc, "desk", 10)
@@ -103,7 +107,6 @@ async def test_retries__the_retrier_completes_a_reservation_whose_answers_were_l
         ada = await add_member(london, "Ada")
         await wait_remaining(london, nyc, slot["id"], ada, 4)
 
-        london.node.services["booking"].home.timeout = 0.4
         proxy.late_answers, proxy.late_seconds = 2, 1.0
         proxy.blocked.add(("GET", "/federation/v1/feed"))
         london_proxy.blocked.add(("POST", "/federation/v1/inbox"))
@@ -161,8 +164,7 @@ async def test_unreachable__a_host_that_is_down_gives_pending_at_once_and_the_re
 
 
 async def test_unreachable__a_host_that_never_answers_gives_pending_within_the_timeout(nodes, proxy):
-    nyc, london, slot, ada = await setup(nodes, proxy)
-    london.node.services["booking"].home.timeout = 1.0
+    nyc, london, slot, ada = await setup(nodes, proxy, waiting(1.0))
     proxy.released.clear()
     rid = new_id()
     started = time.monotonic()

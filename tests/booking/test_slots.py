@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from node.booking.slots import peak_seats
+from protocol.models import Resource, Slot
 from tests.booking.support import (
     add_member,
     add_resource,
@@ -200,3 +202,56 @@ async def test_slot_withdraw__cancels_its_reservations_and_tells_each_home_node(
     assert status == 409 and "withdrawn" in problem["detail"]
     ledger = await nyc.api.ok("GET", f"/api/v1/ledger?period={day.strftime('%Y-%m')}")
     assert ledger["twins"][0]["given"][0]["units"] == 0 and ledger["twins"][0]["cancelled"]["given"] == 2
+
+
+# -- seat arithmetic, without a node (node/booking/slots.py: peak_seats) ---------------------
+
+
+def a_slot(start: str, end: str, seats: int, zone: str = "Europe/London") -> Slot:
+    return Slot(
+        origin="https://london.example",
+        id=new_id(),
+        version=1,
+        resource=Resource(id="r1", kind="desk", name="Desks", capacity=100),
+        starts_at=datetime.fromisoformat(start),
+        ends_at=datetime.fromisoformat(end),
+        timezone=zone,
+        twin="https://nyc.example",
+        seats=seats,
+        remaining=seats,
+    )
+
+
+WINDOW = (datetime.fromisoformat("2027-07-01T00:00+01:00"), datetime.fromisoformat("2027-07-02T00:00+01:00"))
+
+
+def test_peak_seats__overlapping_slots_add_up() -> None:
+    slots = [
+        a_slot("2027-07-01T09:00+01:00", "2027-07-01T13:00+01:00", 3),
+        a_slot("2027-07-01T12:00+01:00", "2027-07-01T18:00+01:00", 4),
+    ]
+    assert peak_seats(slots, *WINDOW) == 7
+
+
+def test_peak_seats__a_slot_ending_when_another_starts_does_not_overlap_it() -> None:
+    slots = [
+        a_slot("2027-07-01T09:00+01:00", "2027-07-01T12:00+01:00", 3),
+        a_slot("2027-07-01T12:00+01:00", "2027-07-01T18:00+01:00", 4),
+    ]
+    assert peak_seats(slots, *WINDOW) == 4
+
+
+def test_peak_seats__only_the_window_counts() -> None:
+    slots = [
+        a_slot("2027-07-01T09:00+01:00", "2027-07-01T12:00+01:00", 3),
+        a_slot("2027-07-01T14:00+01:00", "2027-07-01T18:00+01:00", 5),
+    ]
+    morning = (WINDOW[0], datetime.fromisoformat("2027-07-01T13:00+01:00"))
+    assert peak_seats(slots, *morning) == 3
+    assert peak_seats([], *WINDOW) == 0
+
+
+def test_peak_seats__slots_in_other_zones_compare_as_instants() -> None:
+    london = a_slot("2027-07-01T14:00+01:00", "2027-07-01T16:00+01:00", 2)
+    new_york = a_slot("2027-07-01T09:30-04:00", "2027-07-01T10:30-04:00", 3, "America/New_York")  # 14:30 London
+    assert peak_seats([london, new_york], *WINDOW) == 5

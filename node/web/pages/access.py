@@ -8,6 +8,7 @@ from aiohttp import web
 
 from node.i18n import _, ngettext
 from node.ratelimit import address_key
+from node.retry import retry_after_header
 from node.store.tokens import Principal
 from node.web.auth import SESSION_COOKIE, principal
 from node.web.keys import NODE, SIGN_IN_LIMITER
@@ -81,7 +82,7 @@ async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
             ),
         )
         refused.set_status(429)
-        refused.headers["Retry-After"] = str(seconds)
+        refused.headers["Retry-After"] = retry_after_header(seconds)
         return refused
     try:
         session = await sign_in(node, fields.get("token", ""), role)

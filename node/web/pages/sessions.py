@@ -13,12 +13,10 @@ from datetime import timedelta
 from typing import Literal
 
 from aiohttp import web
-from aiosqlite import Connection
 
 from node.clock import iso, utcnow
 from node.core import Node
 from node.i18n import _
-from node.store.db import Database
 from node.web.auth import SESSION_COOKIE
 
 Role = Literal["member", "operator"]
@@ -37,16 +35,6 @@ class Session:
     lifetime: timedelta
 
 
-class SessionRepository:
-    """The one query sessions need beyond the token repository: forgetting expired ones."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def delete_expired(self, tx: Connection, now: str) -> None:
-        await tx.execute("DELETE FROM tokens WHERE role = 'session' AND expires_at <= ?", (now,))
-
-
 async def sign_in(node: Node, token: str, role: Role) -> Session:
     """A new session for the holder of a member token (role member) or the operator token."""
     token = token.strip()
@@ -62,7 +50,7 @@ async def sign_in(node: Node, token: str, role: Role) -> Session:
     # Expiry is compared with the real time, as the token repository does.
     now = utcnow()
     async with node.write() as work:
-        await SessionRepository(node.store.db).delete_expired(work.tx, iso(now))
+        await node.store.tokens.delete_expired_sessions(work.tx, iso(now))
         session_token = await node.store.tokens.create(
             work.tx, "session", found.member_id, expires_at=iso(now + LIFETIME[role])
         )

@@ -58,7 +58,8 @@ async def people(request: web.Request, member_id: str) -> web.Response:
     except ValidationError:
         params = DirectoryParams()
     service = request.app[PROFILES]
-    query = directory.Query(**params.model_dump() | {"origin": await service.origin_named(params.origin)})
+    origin = await service.origin_named(params.origin)
+    query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
     language = current().language
     cards = await directory.search(node.store.db, query)
     names = await _space_names(request)

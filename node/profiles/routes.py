@@ -70,7 +70,8 @@ async def search_directory(request: web.Request) -> web.Response:
     except ValidationError as exc:
         raise validation_problem(exc) from exc
     service = request.app[PROFILES]
-    query = directory.Query(**params.model_dump() | {"origin": await service.origin_named(params.origin)})
+    origin = await service.origin_named(params.origin)
+    query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
     cards = await directory.search(request.app[NODE].store.db, query)
     accepted = parse_accept_language(request.headers.get("Accept-Language", ""))
     language = await service.language_of(who.member_id, accepted)

@@ -131,13 +131,9 @@ class ProfileService:
         twinning = await self.node.store.twinnings.get(value)
         return twinning.peer_id if twinning is not None else value.rstrip("/")
 
-    async def language_of(self, member_id: str | None, accepted: list[str]) -> str:
+    def language_of(self, saved: str | None, accepted: list[str]) -> str:
         """The language a member reads: the one saved on their account, else their browser's."""
-        row = None
-        if member_id is not None:
-            row = await self.node.store.db.fetch_one("SELECT language FROM members WHERE id = ?", (member_id,))
-        preferences = [row["language"]] if row and row["language"] else []
-        chosen = negotiate_locale([*preferences, *accepted], LANGUAGES, sep="-")
+        chosen = negotiate_locale([*([saved] if saved else []), *accepted], LANGUAGES, sep="-")
         return chosen or "en"
 
     # -- the operator ---------------------------------------------------------------------------
@@ -159,9 +155,8 @@ class ProfileService:
         # The inbox already refused a card not signed by its origin, and the model one whose home
         # is not its origin. A handle is random: one that another origin (or we) hold is forged.
         assert isinstance(obj, MemberProfile)
-        owner = await self.node.store.db.fetch_one("SELECT origin FROM cards WHERE handle = ? LIMIT 1", (obj.id,))
-        ours = await self.node.store.db.fetch_one("SELECT 1 FROM profiles WHERE handle = ?", (obj.id,))
-        if ours is not None or (owner is not None and owner["origin"] != peer_id):
+        # Our own members' handles are listed under '' (and our own cards under our id).
+        if await self.repo.owners_of(obj.id) - {peer_id}:
             raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may not send a card for a member of another space")
 
     async def _apply(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:

@@ -40,7 +40,8 @@ from node.profiles import Card, vocabulary
 from tests.support.nodes import InProcessNode, twin
 
 SEARCH_GOAL_MS, FANOUT_GOAL_MS = 50.0, 100.0
-# The tests' fast settings, but no feed pull every second: twins would pull 10 times a second.
+# The tests' fast settings, but no feed pull every second: the searches would share the loop with
+# twenty pulls a second.
 QUIET = {"delivery": {"pull_interval_seconds": 600.0}}
 FIRST = ["Ada", "Bruno", "Chiara", "Diego", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca"]
 LAST = ["Rossi", "Smith", "Garcia", "Okafor", "Tanaka", "Novak", "Bianchi", "Khan", "Silva", "Moreau"]
@@ -185,8 +186,11 @@ async def main(args: argparse.Namespace) -> None:
         home = await InProcessNode.create(root, "Home", config=QUIET)
         twins: list[InProcessNode] = []
         try:
-            # The search is timed before the twins exist, so that their loops are not in the figure.
-            origins = [f"https://twin{i}.example" for i in range(args.twins)]
+            progress(f"twinning Home with {args.twins} twins")
+            twins = [await InProcessNode.create(root, f"Twin {i}", config=QUIET) for i in range(args.twins)]
+            for other in twins:
+                await twin(home, other)
+            origins = [other.url for other in twins]
             progress(f"storing {args.cards} cards from {args.twins} twins at Home")
             await fill(home, origins, args.cards)
             person = await home.api.ok("POST", "/api/v1/members", {"display_name": "Reader", "email": "r@h.example"})
@@ -195,10 +199,6 @@ async def main(args: argparse.Namespace) -> None:
             progress(f"{args.queries} directory searches over HTTP, then the bare FTS5 queries")
             ours = await search_times(home, person["token"], cases, args.queries)
             bare = bare_fts_times(home.directory / "node.db", cases, args.queries)
-            progress(f"twinning Home with {args.twins} twins")
-            twins = [await InProcessNode.create(root, f"Twin {i}", config=QUIET) for i in range(args.twins)]
-            for other in twins:
-                await twin(home, other)
             progress(f"{args.changes} card changes reaching {args.twins} twins")
             await fanout_times(home, twins, person["token"], 3)  # warm up
             fanout = await fanout_times(home, twins, person["token"], args.changes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -52,6 +53,7 @@ class Erasure:
             (member_id,),
         )
         mails = await self.node.mail.for_member(member_id)
+        card = await self.node.profiles.get_own(member_id)
         return {
             "exported_at": iso(self.node.clock.now()),
             "node": {"id": self.node.id, "name": self.node.settings.node.name},
@@ -62,6 +64,8 @@ class Erasure:
             },
             "reservations": [view(r, desk.zone) for r in await desk.repo.for_member(member_id)],
             "tokens": [dict(t) for t in tokens],
+            # Their profile card as written, every field (shared or not), with its audience.
+            "profile": {k: v for k, v in asdict(card).items() if k != "member_id"} if card else None,
             "mails": [
                 {"subject": m.subject, "to": m.recipient, "kind": m.kind, "status": m.status}
                 | {"created_at": m.created_at, "sent_at": m.sent_at}

@@ -31,6 +31,7 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True)
 class Query:
+    home: str  # this node: its own cards, and those of its active twins, are shown
     q: str = ""
     skill: str = ""
     language: str = ""
@@ -61,8 +62,12 @@ def _match(query: Query) -> str | None:
 
 
 def _filters(query: Query, match: str | None) -> tuple[list[str], list[Any]]:
-    clauses = ["NOT EXISTS (SELECT 1 FROM hidden_cards h WHERE h.origin = c.origin AND h.handle = c.handle)"]
-    params: list[Any] = []
+    clauses = [
+        "NOT EXISTS (SELECT 1 FROM hidden_cards h WHERE h.origin = c.origin AND h.handle = c.handle)",
+        # A suspended or ended twin's cards are not shown (they come back with the twinning).
+        "(c.origin = ? OR EXISTS (SELECT 1 FROM twinnings t WHERE t.peer_id = c.origin AND t.status = 'active'))",
+    ]
+    params: list[Any] = [query.home]
     if query.skill:
         term = vocabulary.known("skills", query.skill) or " ".join(query.skill.split())
         clauses.append("EXISTS (SELECT 1 FROM json_each(c.skills) j WHERE lower(j.value) = lower(?))")

@@ -58,7 +58,8 @@ async def people(request: web.Request, member_id: str) -> web.Response:
     except ValidationError:
         params = DirectoryParams()
     service = request.app[PROFILES]
-    query = directory.Query(**params.model_dump() | {"origin": await service.origin_named(params.origin)})
+    origin = await service.origin_named(params.origin)
+    query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
     language = current().language
     cards = await directory.search(node.store.db, query)
     names = await _space_names(request)
@@ -112,13 +113,11 @@ async def withdraw(request: web.Request, member_id: str) -> web.Response:
 @routes.get("/admin/people")
 @operator_only
 async def admin_people(request: web.Request, who: Principal) -> web.Response:
-    rows = await request.app[NODE].store.db.fetch_all(
-        "SELECT c.origin, c.handle, c.display_name, c.headline, c.updated_at, "
-        "EXISTS (SELECT 1 FROM hidden_cards h WHERE h.origin = c.origin AND h.handle = c.handle) AS hidden "
-        "FROM cards c ORDER BY c.updated_at DESC LIMIT 500"
-    )
     names = await _space_names(request)
-    cards = [dict(r) | {"space": names.get(r["origin"], r["origin"])} for r in rows]
+    cards = [
+        {"card": card, "hidden": hidden, "space": names.get(card.origin, card.origin)}
+        for card, hidden in await request.app[PROFILES].repo.list_all()
+    ]
     return render_admin(request, "admin_people.html", {"cards": cards}, who, "/admin/people")
 
 
@@ -220,5 +219,5 @@ async def _twins(request: web.Request) -> list[tuple[str, str]]:
 async def _space_names(request: web.Request) -> dict[str, str]:
     """Node id -> the space's name (this space's, and its twins' from their documents)."""
     node = request.app[NODE]
-    rows = await node.store.db.fetch_all("SELECT node_id, name FROM peers")
-    return {**{r["node_id"]: r["name"] for r in rows}, node.id: node.settings.node.name}
+    peers = await node.store.peers.list()
+    return {**{peer["node_id"]: peer["name"] for peer in peers}, node.id: node.settings.node.name}

@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from node.i18n import parse_accept_language
+from node.people.service import PEOPLE
 from node.web.auth import require_member, require_operator
 from node.web.errors import json_response, parse_body, validation_problem
 from node.web.keys import NODE
@@ -70,10 +71,13 @@ async def search_directory(request: web.Request) -> web.Response:
     except ValidationError as exc:
         raise validation_problem(exc) from exc
     service = request.app[PROFILES]
-    query = directory.Query(**params.model_dump() | {"origin": await service.origin_named(params.origin)})
+    origin = await service.origin_named(params.origin)
+    query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
     cards = await directory.search(request.app[NODE].store.db, query)
     accepted = parse_accept_language(request.headers.get("Accept-Language", ""))
-    language = await service.language_of(who.member_id, accepted)
+    assert who.member_id is not None
+    saved = (await request.app[PEOPLE].accounts.member(who.member_id)).language
+    language = service.language_of(saved, accepted)
     items = [directory.item(card, language) for card in cards]
     following = None
     if len(items) == params.limit:

@@ -20,7 +20,7 @@ from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
 from node.i18n import LANGUAGES
-from node.retraction import checkpoint_soon, guard, retract
+from node.retraction import guard, retract
 from node.web.errors import validation_problem
 from protocol.models import FederatedObject, MemberProfile
 from protocol.models.profiles import CONTENT_FIELDS
@@ -80,15 +80,12 @@ class ProfileService:
             await self.repo.store_own(work.tx, own)
             removed = before - await self.recipients(own)
             await retract(self.node, work, card.key, version, removed)
-            if removed:
-                await self.repo.merge_index(work.tx)
         return await self.view(own)
 
     async def withdraw(self, member_id: str) -> dict[str, Any]:
         async with self.node.write() as work:
             if not await withdraw_card(self.node, work, member_id):
                 raise Problem(ProblemType.NOT_FOUND, "you have not published a card")
-        await self.node.store.db.checkpoint()
         return {"withdrawn": True}
 
     def compose(self, handle: str, version: int, now: Any, shared: dict[str, Any]) -> MemberProfile:
@@ -134,13 +131,9 @@ class ProfileService:
         twinning = await self.node.store.twinnings.get(value)
         return twinning.peer_id if twinning is not None else value.rstrip("/")
 
-    async def language_of(self, member_id: str | None, accepted: list[str]) -> str:
+    def language_of(self, saved: str | None, accepted: list[str]) -> str:
         """The language a member reads: the one saved on their account, else their browser's."""
-        row = None
-        if member_id is not None:
-            row = await self.node.store.db.fetch_one("SELECT language FROM members WHERE id = ?", (member_id,))
-        preferences = [row["language"]] if row and row["language"] else []
-        chosen = negotiate_locale([*preferences, *accepted], LANGUAGES, sep="-")
+        chosen = negotiate_locale([*([saved] if saved else []), *accepted], LANGUAGES, sep="-")
         return chosen or "en"
 
     # -- the operator ---------------------------------------------------------------------------
@@ -162,9 +155,8 @@ class ProfileService:
         # The inbox already refused a card not signed by its origin, and the model one whose home
         # is not its origin. A handle is random: one that another origin (or we) hold is forged.
         assert isinstance(obj, MemberProfile)
-        owner = await self.node.store.db.fetch_one("SELECT origin FROM cards WHERE handle = ? LIMIT 1", (obj.id,))
-        ours = await self.node.store.db.fetch_one("SELECT 1 FROM profiles WHERE handle = ?", (obj.id,))
-        if ours is not None or (owner is not None and owner["origin"] != peer_id):
+        # Our own members' handles are listed under '' (and our own cards under our id).
+        if await self.repo.owners_of(obj.id) - {peer_id}:
             raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may not send a card for a member of another space")
 
     async def _apply(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
@@ -176,12 +168,11 @@ class ProfileService:
             else:
                 await self.repo.put_card(tx, _card(obj), _terms(obj))
         if deleted:
-            await self.repo.merge_index(tx)
-            checkpoint_soon(self.node)
+            self.repo.purge.soon()  # runs after this transaction commits (it waits for the writer)
 
     async def _forget(self, tx: Connection, origin: str, handle: str) -> None:
         if await self.repo.delete_card(tx, origin, handle):
-            await self.repo.merge_index(tx)
+            self.repo.purge.soon()
 
 
 async def withdraw_card(node: Node, work: UnitOfWork, member_id: str) -> bool:
@@ -205,7 +196,7 @@ async def withdraw_card(node: Node, work: UnitOfWork, member_id: str) -> bool:
     )
     await node.publish(work, tombstone, wire_audience(own.audience))
     await repo.delete_card(work.tx, node.id, own.handle)
-    await repo.merge_index(work.tx)
+    work.after_commit.append(repo.purge.soon)
     await repo.store_own(work.tx, OwnProfile(member_id, own.handle, {}, [], "space", False, version, None))
     return True
 

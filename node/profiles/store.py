@@ -18,6 +18,8 @@ from aiosqlite import Connection
 
 from node.store.db import Database, Row
 
+from .purge import IndexPurge
+
 CARD_LISTS = ("skills", "interests", "languages", "links")
 
 
@@ -98,6 +100,8 @@ class ProfileRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # After a card is deleted: its words leave the full-text index's bytes (node/profiles/purge.py).
+        self.purge = IndexPurge(db)
 
     # -- for other features (introductions, the trip view) ------------------------------------
 
@@ -192,15 +196,22 @@ class ProfileRepository:
         cursor = await tx.execute("DELETE FROM cards WHERE origin = ? AND handle = ?", (origin, handle))
         return cursor.rowcount > 0
 
-    async def owner_of(self, tx: Connection, handle: str) -> str | None:
-        """The origin of any card held with this handle (handles are random: one owner each)."""
-        row = await (await tx.execute("SELECT origin FROM cards WHERE handle = ? LIMIT 1", (handle,))).fetchone()
-        return str(row[0]) if row else None
+    async def owners_of(self, handle: str) -> set[str]:
+        """Every origin this handle is known under here: a card held, or one of our members'
+        (handles are random, so more than one owner means a forgery)."""
+        rows = await self._db.fetch_all(
+            "SELECT origin FROM cards WHERE handle = ? UNION SELECT '' FROM profiles WHERE handle = ?", (handle, handle)
+        )
+        return {str(r[0]) for r in rows}
 
-    async def merge_index(self, tx: Connection) -> None:
-        """Rewrite the full-text index as one segment: the terms of deleted cards leave it (FTS5
-        otherwise keeps them in old segments until a merge), and the freed pages are zeroed."""
-        await tx.execute("INSERT INTO cards_fts (cards_fts) VALUES ('optimize')")
+    async def list_all(self, limit: int = 500) -> list[tuple[Card, bool]]:
+        """Every card held, newest first, and whether the operator hid it (for the operator's page)."""
+        rows = await self._db.fetch_all(
+            "SELECT c.*, EXISTS (SELECT 1 FROM hidden_cards h WHERE h.origin = c.origin AND h.handle = c.handle) "
+            "AS hidden FROM cards c ORDER BY c.updated_at DESC, c.pk LIMIT ?",
+            (limit,),
+        )
+        return [(Card.from_row(r), bool(r["hidden"])) for r in rows]
 
     async def set_hidden(self, tx: Connection, origin: str, handle: str, hidden: bool, at: str) -> None:
         if hidden:

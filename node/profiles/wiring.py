@@ -16,6 +16,10 @@ def install(app: web.Application, node: Node) -> None:
     def open_profiles(opened: Node) -> None:
         opened.inbox.accept("MemberProfile", service.acceptor())
 
+    async def close_profiles(app: web.Application) -> None:
+        await node.profiles.purge.flush()
+
     node.on_open.append(open_profiles)
+    app.on_shutdown.append(close_profiles)
     app.add_routes(routes.routes)
     app.add_routes(pages.routes)

@@ -220,6 +220,22 @@ INTRODUCTIONS = [
     Row("PUT", "/api/v1/trip/sharing", "/api/v1/trip/sharing", A.MEMBER, OK, body={"share": False}),
 ]
 
+# People across twins (node/profiles): each row's call changes nothing, whatever the order.
+PROFILES = [
+    Row("GET", "/api/v1/profile", "/api/v1/profile", A.MEMBER, NOT_FOUND),
+    Row("PUT", "/api/v1/profile", "/api/v1/profile", A.MEMBER, INVALID, body={"shared": ["email"]}),
+    Row("DELETE", "/api/v1/profile", "/api/v1/profile", A.MEMBER, NOT_FOUND),
+    Row("GET", "/api/v1/directory", "/api/v1/directory?q=matrix", A.MEMBER, OK),
+    Row(
+        "POST",
+        "/api/v1/directory/hidden",
+        "/api/v1/directory/hidden",
+        A.OPERATOR,
+        NOT_FOUND,
+        body={"origin": "local", "member": "0" * 32},
+    ),
+]
+
 FEDERATION = [
     # Items are refused one by one inside a 202: the gate is what differs between callers.
     Row("POST", "/federation/v1/inbox", "/federation/v1/inbox", A.TWIN, ACCEPTED, body={"items": [{}]}),
@@ -317,6 +333,9 @@ FORMS = [
     "/admin/fediverse/remove",
     "/admin/fediverse/block",
     "/admin/fediverse/unblock",
+    "/people/card",
+    "/people/card/withdraw",
+    "/admin/people/hidden",
     "/introductions",
     "/introductions/{id}/accept",
     "/introductions/{id}/decline",
@@ -332,6 +351,8 @@ PAGES = [
     Row("GET", "/", "/", A.MEMBER_PAGE, PAGE),
     Row("GET", "/reservations", "/reservations", A.MEMBER_PAGE, PAGE),
     Row("GET", "/account", "/account", A.MEMBER_PAGE, PAGE),
+    Row("GET", "/people", "/people", A.MEMBER_PAGE, PAGE),
+    Row("GET", "/people/card", "/people/card", A.MEMBER_PAGE, PAGE),
     Row("GET", "/account/export", "/account/export", A.MEMBER_PAGE, OK),
     Row("GET", "/introductions", "/introductions", A.MEMBER_PAGE, PAGE),
     Row("GET", "/introductions/new", "/introductions/new", A.MEMBER_PAGE, PAGE),
@@ -359,6 +380,7 @@ PAGES = [
             ("/admin/guests", "/admin/guests"),
             ("/admin/offers", "/admin/offers"),
             ("/admin/fediverse", "/admin/fediverse"),
+            ("/admin/people", "/admin/people"),
             ("/admin/introductions", "/admin/introductions"),
         )
     ),
@@ -380,4 +402,4 @@ PAGES = [
     *(Row("POST", path, path.replace("{id}", "{event}"), A.FORM, CSRF, body=True) for path in FORMS),
 ]
 
-ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *INTRODUCTIONS, *FEDERATION, *FEDIVERSE, *PAGES]
+ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *PROFILES, *INTRODUCTIONS, *FEDERATION, *FEDIVERSE, *PAGES]

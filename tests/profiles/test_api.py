@@ -44,6 +44,8 @@ async def test_profile__put_get_withdraw(nodes):
     assert status == 404 and problem["type"].endswith("/not-found")
     third = await london.api.ok("PUT", "/api/v1/profile", CARD, token=ada["token"])
     assert third["member"] == mine["member"], "a member keeps one handle"
+    exported = (await london.api.ok("GET", "/api/v1/me/export", token=ada["token"]))["profile"]
+    assert exported["handle"] == mine["member"] and exported["fields"]["bio"] == CARD["bio"]  # not shared, still theirs
 
 
 @pytest.mark.parametrize(

@@ -68,3 +68,21 @@ async def test_card__withdrawn_leaves_no_byte_at_the_twin(nodes):
 
 async def _files(directory: Any) -> list[str]:
     return files_hold(directory, "Quirinal Vexbrook", "zanzibarite")
+
+
+async def test_directory__a_suspended_twin_s_cards_are_not_shown(nodes):
+    london, nyc, _rome = await three(nodes)
+    ada = await member(london, "Ada Lovelace")
+    body = {"display_name": "Ada L.", "shared": ["display_name"], "audience": "twins"}
+    handle = (await london.api.ok("PUT", "/api/v1/profile", body, token=ada["token"]))["member"]
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 1})
+    reader = await member(nyc, "Grace Hopper")
+
+    async def shown() -> list[str]:
+        found = await nyc.api.ok("GET", "/api/v1/directory", token=reader["token"])
+        return [item["member"] for item in found["items"]]
+
+    assert await shown() == [handle]
+    twinning = next(t for t in (await nyc.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == london.url)
+    await nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/suspend", {"reason": "a pause"})
+    assert await shown() == []

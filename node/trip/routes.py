@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from node.web.auth import require_member
 from node.web.errors import json_response, parse_body
 from node.web.pages.forms import read_form
 from node.web.pages.render import flash, redirect, render
+from node.web.pages.timefmt import date_range
 from protocol.problems import Problem, ProblemType
 
 from .service import TRIP, TripView
@@ -75,6 +77,7 @@ async def page(request: web.Request, member_id: str) -> web.Response:
         except Problem as problem:
             note = flash(_trip_sentence(problem), "error")
     context = {
+        "dates": date_range(date.fromisoformat(found["from"]), date.fromisoformat(found["to"])) if found else "",
         "twins": await _twins(view),
         "origin": origin,
         "first": first,

@@ -196,6 +196,20 @@ class IntroductionRepository:
         )
         return cursor.rowcount == 1
 
+    async def export(self, member_id: str) -> dict[str, Any]:
+        """Everything this feature holds about one member (their data export)."""
+        found: dict[str, Any] = {}
+        for name, table in (
+            ("introductions", "introductions"),
+            ("blocks", "introduction_blocks"),
+            ("reports", "introduction_reports"),
+            ("trip_sharing", "trip_sharing"),
+        ):
+            rows = await self._db.fetch_all(f"SELECT * FROM {table} WHERE member_id = ?", (member_id,))
+            found[name] = [{k: r[k] for k in r.keys() if k not in ("member_id", "step")} for r in rows]  # noqa: SIM118
+        found["trip_sharing"] = bool(found["trip_sharing"])
+        return found
+
     async def forget(self, tx: Connection, home: str, id_: str) -> None:
         await tx.execute("DELETE FROM introductions WHERE home = ? AND id = ?", (home, id_))
 

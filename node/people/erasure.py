@@ -25,6 +25,7 @@ from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
 from node.introductions.erasure import forget_introductions
+from node.introductions.store import IntroductionRepository
 from node.profiles.service import withdraw_card
 from node.worker import Worker
 from protocol.envelope import Envelope
@@ -66,6 +67,8 @@ class Erasure:
             "tokens": [dict(t) for t in tokens],
             # Their profile card as written, every field (shared or not), with its audience.
             "profile": {k: v for k, v in asdict(card).items() if k != "member_id"} if card else None,
+            # Introductions asked and answered, blocks, reports, and whether they share their trips.
+            **await IntroductionRepository(self.node.store.db).export(member_id),
             "mails": [
                 {"subject": m.subject, "to": m.recipient, "kind": m.kind, "status": m.status}
                 | {"created_at": m.created_at, "sent_at": m.sent_at}

@@ -166,3 +166,11 @@ async def test_introductions__erasing_the_recipient_declines_what_waits(nodes: A
         lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: i["status"] == "declined"
     )
     assert "email" not in shown
+
+
+async def test_introductions__in_the_members_data_export(nodes: Any) -> None:
+    pair, id_ = await accepted(nodes)
+    mine = await pair.london.api.ok("GET", "/api/v1/me/export", token=pair.token("Ada Lovelace"))
+    [item] = mine["introductions"]
+    assert item["id"] == id_ and item["side"] == "received" and item["email"] == pair.email("Ben Carter")
+    assert mine["blocks"] == [] and mine["reports"] == [] and mine["trip_sharing"] is False

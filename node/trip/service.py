@@ -57,6 +57,8 @@ class TripView:
         }
 
     async def _slots(self, peer: str, begins: datetime, ends: datetime, zone: str) -> list[dict[str, Any]]:
+        if peer not in await self.node.store.twinnings.active_peers():
+            return []  # a twinning that ended or is suspended offers nothing now
         stored = await self.node.store.objects.list(
             "Slot", origin=peer, ends_after=iso(begins), starts_before=iso(ends), limit=MAX_SLOTS
         )

@@ -85,3 +85,20 @@ async def test_trip__companions_only_when_they_chose_to_share(nodes: Any) -> Non
 
     await pair.london.api.ok("PUT", "/api/v1/trip/sharing", {"share": False}, token=pair.token("Cleo Park"))
     assert (await trip(pair, pair.token("Ben Carter"), query))[1]["companions"] == []
+
+
+async def test_trip__a_suspended_twin_offers_nothing(nodes: Any) -> None:
+    pair = await people_pair(nodes)
+    await add_member(pair.london, pair, "Ben Carter")
+    december = await new_york_in_december(pair)
+    first = december["first"]
+    query = f"origin={pair.nyc.url}&from={first}&to={first + timedelta(days=4)}"
+
+    async def probe() -> Any:
+        return (await trip(pair, pair.token("Ben Carter"), query))[1]
+
+    await eventually(probe, lambda t: len(t["slots"]) == 2)
+    [twinning] = (await pair.london.api.ok("GET", "/api/v1/twins"))["items"]
+    await pair.london.api.ok("POST", f"/api/v1/twins/{twinning['id']}/suspend", {"reason": "Renovation"})
+    found = await probe()
+    assert found["slots"] == [] and found["events"] == []

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from node.booking.store import MemberRepository
 from node.i18n import _
-from node.people.account_pages import member_only
+from node.introductions.pages import member_only
 from node.store.tokens import Principal
 from node.web.auth import require_member
 from node.web.errors import json_response, parse_body

@@ -213,6 +213,12 @@ class ProfileRepository:
         )
         return [(Card.from_row(r), bool(r["hidden"])) for r in rows]
 
+    async def forget_origin(self, tx: Connection, origin: str) -> int:
+        """Delete every card of a space that is no longer a twin (and the operator's hiding of them)."""
+        cursor = await tx.execute("DELETE FROM cards WHERE origin = ?", (origin,))
+        await tx.execute("DELETE FROM hidden_cards WHERE origin = ?", (origin,))
+        return cursor.rowcount
+
     async def set_hidden(self, tx: Connection, origin: str, handle: str, hidden: bool, at: str) -> None:
         if hidden:
             await tx.execute(

@@ -74,16 +74,29 @@ class HomeReservation:
     created_at: str
     updated_at: str
     attendance: str | None = None  # what the host's newest receipt says of it
+    waitlist: bool = False  # asked to join the waitlist if the target is full
+    position: int | None = None  # while waiting: the host's last word on the place in line
+    offer_expires_at: str | None = None  # while offered: until when the seats are held
+    place_version: int | None = None  # of the host's WaitlistPlace last kept
 
     @classmethod
     def from_row(cls, row: Row) -> HomeReservation:
         values = {f.name: row[f.name] for f in fields(cls)}
         values["receipt"] = json.loads(values["receipt"]) if values["receipt"] else None
+        values["waitlist"] = bool(values["waitlist"])
         return cls(**values)
 
     @classmethod
     def pending(
-        cls, reservation_id: str, member_id: str, host: str, target_kind: str, target_id: str, seats: int, at: str
+        cls,
+        reservation_id: str,
+        member_id: str,
+        host: str,
+        target_kind: str,
+        target_id: str,
+        seats: int,
+        at: str,
+        waitlist: bool = False,
     ) -> HomeReservation:
         """A new reservation, written before the host is asked: nothing known of the answer yet."""
         unknown = dict.fromkeys(_ANSWER_FIELDS)
@@ -99,6 +112,7 @@ class HomeReservation:
             next_try=at,
             created_at=at,
             updated_at=at,
+            waitlist=waitlist,
             **unknown,
         )
 
@@ -145,6 +159,17 @@ class ReceiptFacts:
     attendance: str | None = None
 
 
+@dataclass(frozen=True)
+class PlaceFacts:
+    """What the home keeps of a host's verified WaitlistPlace."""
+
+    status: str  # ours: waiting, offered, lapsed, or cancelled (left the line, or the target is gone)
+    problem: str | None
+    position: int | None
+    offer_expires_at: str | None
+    version: int
+
+
 _HOSTED_BY_ID = "SELECT * FROM hosted_reservations WHERE id = ?"
 _SEATS_TAKEN = (
     "SELECT COALESCE(SUM(seats), 0) FROM hosted_reservations "
@@ -170,7 +195,8 @@ def _store_receipt(reservation_id: str, facts: ReceiptFacts, at: str) -> tuple[s
     return (
         "UPDATE home_reservations SET status = ?, kind = ?, unit = ?, units = ?, month = ?, starts_at = ?, "
         "ends_at = ?, timezone = ?, version = ?, receipt = ?, attendance = ?, problem = NULL, last_error = NULL, "
-        "next_try = NULL, updated_at = ? WHERE id = ? AND (version IS NULL OR version < ?)",
+        "next_try = NULL, position = NULL, offer_expires_at = NULL, updated_at = ? "
+        "WHERE id = ? AND (version IS NULL OR version < ?)",
         (
             facts.status,
             facts.kind,
@@ -342,6 +368,35 @@ class HomeRepository:
     async def store_receipt(self, tx: Connection, reservation_id: str, facts: ReceiptFacts, at: str) -> bool:
         """Keep a verified receipt unless we hold the same or a newer version; True if stored."""
         cursor = await tx.execute(*_store_receipt(reservation_id, facts, at))
+        return cursor.rowcount == 1
+
+    async def units_taken(self, host: str, kind: str, month: str) -> int:
+        """Units our members hold at `host` for `kind` in `month` (host's zone), from confirmed receipts."""
+        row = await self._db.fetch_one(
+            "SELECT COALESCE(SUM(units), 0) AS n FROM home_reservations "
+            "WHERE host = ? AND kind = ? AND month = ? AND status = 'confirmed'",
+            (host, kind, month),
+        )
+        return int(row["n"]) if row else 0
+
+    async def store_place(self, tx: Connection, reservation_id: str, place: PlaceFacts, at: str) -> bool:
+        """Keep the host's word on a waiting reservation (not once a receipt came: that is the last
+        word), unless we hold the same or a newer version; True if stored."""
+        cursor = await tx.execute(
+            "UPDATE home_reservations SET status = ?, problem = ?, position = ?, offer_expires_at = ?, "
+            "place_version = ?, last_error = NULL, next_try = NULL, updated_at = ? "
+            "WHERE id = ? AND receipt IS NULL AND (place_version IS NULL OR place_version < ?)",
+            (
+                place.status,
+                place.problem,
+                place.position,
+                place.offer_expires_at,
+                place.version,
+                at,
+                reservation_id,
+                place.version,
+            ),
+        )
         return cursor.rowcount == 1
 
     async def mark_rejected(self, tx: Connection, reservation_id: str, problem: str, at: str) -> None:

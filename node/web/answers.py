@@ -26,6 +26,7 @@ from protocol.models import (
     Resource,
     Signature,
     Terms,
+    WaitlistPlace,
 )
 from protocol.models.common import ResourceKind
 
@@ -326,11 +327,18 @@ class SignedReceipt(Answer):
     signature: Signature
 
 
+class SignedWaitlistPlace(Answer):
+    """A WaitlistPlace signed by the host (an envelope)."""
+
+    object: WaitlistPlace
+    signature: Signature
+
+
 class Reservation(Answer):
     """A member's reservation abroad, as the home node keeps it."""
 
     id: str
-    status: Literal["pending", "confirmed", "cancelled", "rejected"]
+    status: Literal["pending", "confirmed", "cancelled", "rejected", "waiting", "offered", "lapsed"]
     host: str
     target: TargetView
     seats: int
@@ -353,6 +361,11 @@ class Reservation(Answer):
     cancelled_by: Literal["host"] | None = None
     reason: str | None = None
     attendance: Literal["checked_in", "no_show"] | None = Field(default=None, description="The host's front desk.")
+    waitlist: bool | None = Field(default=None, description="Asked to join the waitlist if the target was full.")
+    position: int | None = Field(default=None, description="While waiting: the place in line (1 is next).")
+    offer_expires_at: str | None = Field(
+        default=None, description="While offered: the seats are held until then; confirm before."
+    )
 
 
 class ReservationList(Answer):

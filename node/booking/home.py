@@ -294,6 +294,8 @@ def view(reservation: HomeReservation, zone: str) -> dict[str, Any]:
     }
     if reservation.status == "rejected":
         result["problem"] = reservation.problem
+    if reservation.status == "cancelled" and reservation.problem:  # a line whose target is gone
+        result.update(cancelled_by="host", reason=reservation.problem)
     if reservation.status == "pending":
         result.update(last_error=reservation.last_error, tries=reservation.tries, next_try=reservation.next_try)
     if reservation.waitlist:

@@ -31,8 +31,8 @@ from .reservation_store import HostedRepository
 from .waitlist_store import StateChange, WaitEntry, WaitlistRepository
 
 log = structlog.get_logger("node.booking")
-# Offers that expire are noticed within this many seconds (a read, no write, when none is due);
-# a full round (capacity changed, a target's start came) runs every ROUND_SECONDS.
+# Offers that expire and targets cancelled are noticed within this many seconds (a read, no
+# write, when nothing is due); a full round (capacity raised, a line closing) every ROUND_SECONDS.
 EXPIRY_CHECK_SECONDS = 1.0
 ROUND_SECONDS = 30.0
 
@@ -177,12 +177,10 @@ class HostWaitlist:
                 changed += await self.settle(work, target_kind, target_id)
         return changed
 
-    async def expiry_due(self) -> bool:
-        row = await self.node.store.db.fetch_one(
-            "SELECT 1 FROM hosted_waitlist WHERE status = 'offered' AND offer_expires_at <= ? LIMIT 1",
-            (iso(self.node.clock.now()),),
-        )
-        return row is not None
+    async def due(self) -> bool:
+        """Whether a round is due now: an offer expired, or a target with a line was cancelled (one
+        read; a raised capacity or a line closing at its deadline waits for the next full round)."""
+        return await self.repo.due(self.node.store.db, self.node.id, iso(self.node.clock.now()))
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="booking-waitlist")
@@ -199,7 +197,7 @@ class HostWaitlist:
         last_round = -ROUND_SECONDS
         while True:
             try:
-                if loop.time() - last_round >= ROUND_SECONDS or self.wake.is_set() or await self.expiry_due():
+                if loop.time() - last_round >= ROUND_SECONDS or self.wake.is_set() or await self.due():
                     self.wake.clear()
                     last_round = loop.time()
                     await self.run_once()

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiosqlite import Connection
 
-from node.store.db import Row
+from node.store.db import Database, Row
 
 # The line of one target: entries still in it, in the one strict order of `seq`.
 _LINE = "SELECT * FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'waiting' ORDER BY seq"
@@ -20,6 +20,12 @@ _HELD = (
     "WHERE target_kind = ? AND target_id = ? AND status = 'offered' AND id != ?"
 )
 _WAITING = "SELECT 1 FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'waiting' LIMIT 1"
+_DUE = (
+    "SELECT 1 FROM hosted_waitlist w WHERE (w.status = 'offered' AND w.offer_expires_at <= ?) "
+    "OR (w.status IN ('waiting', 'offered') AND EXISTS (SELECT 1 FROM objects o WHERE o.origin = ? "
+    "AND o.type = CASE w.target_kind WHEN 'slot' THEN 'Slot' ELSE 'Event' END AND o.id = w.target_id "
+    "AND o.status IN ('cancelled', 'withdrawn'))) LIMIT 1"
+)
 _SET_STATE = (
     "UPDATE hosted_waitlist SET status = ?, position = ?, offer_expires_at = ?, version = ?, place = ?, "
     "updated_at = ? WHERE id = ?"
@@ -142,8 +148,7 @@ class WaitlistRepository:
         )
         return [(r[0], r[1]) for r in rows]
 
-    async def next_expiry(self, tx: Connection) -> str | None:
-        rows = list(
-            await tx.execute_fetchall("SELECT MIN(offer_expires_at) FROM hosted_waitlist WHERE status = 'offered'")
-        )
-        return rows[0][0] if rows else None
+    async def due(self, db: Database, origin: str, now: str) -> bool:
+        """An offer expired, or the target of a line is cancelled or withdrawn (read, not written)."""
+        row = await db.fetch_one(_DUE, (now, origin))
+        return row is not None

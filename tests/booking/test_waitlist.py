@@ -8,6 +8,7 @@ import asyncio
 import json
 from collections import Counter
 
+from node.clock import parse_iso
 from protocol.envelope import open_envelope, read_envelope
 from protocol.models import WaitlistPlace
 from tests.booking.support import (
@@ -202,3 +203,92 @@ async def test_waitlist__the_host_signs_each_place_and_the_home_keeps_only_the_h
     assert status == 202 and again["position"] == 1
     count = await nyc.node.store.db.fetch_one("SELECT COUNT(*) AS n FROM hosted_waitlist")
     assert count["n"] == 1
+
+
+async def test_waitlist__an_event_place_given_back_goes_to_the_first_in_line(nodes):
+    nyc, london, _slot, (ada, ben, cleo) = await setup(nodes)
+    day = days_ahead(NY, 12)
+    event = {"title": "Demo night", "starts_at": wall(day, 18), "ends_at": wall(day, 21), "capacity": 1}
+    talk = await nyc.api.ok("POST", "/api/v1/events", event)
+    await eventually(lambda: london.node.store.objects.get("Event", nyc.url, talk["id"]), lambda e: e is not None)
+    first, waiting = new_id(), new_id()
+    assert (await reserve(london, ada, first, event_id=talk["id"], twin_id=nyc.url))[0] == 201
+    status, answer = await reserve(london, ben, waiting, event_id=talk["id"], twin_id=nyc.url, waitlist=True)
+    assert status == 202 and answer["position"] == 1
+    await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ada["token"])
+    offered = await status_of(london, ben, waiting, "offered")
+    # An offer never runs past the event's start.
+    assert parse_iso(offered["offer_expires_at"]) <= parse_iso(talk["starts_at"])
+    status, confirmed = await london.api.call("POST", f"/api/v1/reservations/{waiting}/confirm", token=ben["token"])
+    assert status == 201 and confirmed["unit"] == "seat"
+    # Cancelling the event tells whoever still waits: their request ends.
+    third = new_id()
+    assert (await reserve(london, cleo, third, event_id=talk["id"], twin_id=nyc.url, waitlist=True))[0] == 202
+    await nyc.api.ok("DELETE", f"/api/v1/events/{talk['id']}")
+    assert (await status_of(london, cleo, third, "cancelled"))["status"] == "cancelled"
+
+
+async def test_waitlist__withdrawing_the_slot_ends_the_line_and_tells_the_homes(nodes):
+    nyc, london, slot, (ada, ben, _cleo) = await setup(nodes)
+    await reserve(london, ada, slot_id=slot["id"])
+    waiting = new_id()
+    assert (await reserve(london, ben, waiting, slot_id=slot["id"], waitlist=True))[0] == 202
+    await nyc.api.ok("DELETE", f"/api/v1/slots/{slot['id']}")
+    gone = await status_of(london, ben, waiting, "cancelled")
+    assert gone["reason"] == "not-found"  # the target is gone
+    rows = await nyc.node.store.db.fetch_all("SELECT status FROM hosted_waitlist")
+    assert [r["status"] for r in rows] == ["withdrawn"]
+
+
+async def test_waitlist__allowances_are_checked_at_confirmation(nodes):
+    # 1 desk-day a month: Ada holds one on another slot when a seat is offered to her from the line.
+    nyc, london, slot, (ada, ben, _cleo) = await setup(nodes, allowance=1)
+    desk = await add_resource(nyc, "desk", 5, name="Other desks")
+    day = days_ahead(NY, 10)
+    other = await offer(nyc, desk["id"], london.url, wall(day, 9), wall(day, 17), 1)
+    await wait_remaining(london, nyc, other["id"], ada, 1)
+    first, waiting = new_id(), new_id()
+    assert (await reserve(london, ben, first, slot_id=slot["id"]))[0] == 201
+    assert (await reserve(london, ada, waiting, slot_id=slot["id"], waitlist=True))[0] == 202
+    await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ben["token"])
+    await status_of(london, ada, waiting, "offered")
+    # Joining the line drew nothing; now Ada uses the month's allowance elsewhere.
+    assert (await reserve(london, ada, slot_id=other["id"]))[0] == 201
+    status, problem = await london.api.call("POST", f"/api/v1/reservations/{waiting}/confirm", token=ada["token"])
+    assert status == 409 and kind_of(problem) == "allowance-exhausted", problem
+    assert (await mine(london, ada, waiting))["status"] == "offered"  # nothing changed
+    # Refused at home before the host was asked: the host holds no reservation for it.
+    hosted = await nyc.node.store.db.fetch_all("SELECT id FROM hosted_reservations WHERE id = ?", (waiting,))
+    assert hosted == []
+
+
+async def test_waitlist__the_offer_is_mailed_in_the_members_language(nodes):
+    from node.mail.sink import MailSink
+    from tests.support.mail import mail_config, parse, wait_for_mail
+
+    sink = MailSink()
+    await sink.start()
+    try:
+        nyc = await nodes("NYC", NY)
+        london = await nodes("London", LONDON, config=mail_config(sink.port))
+        await twin_for_booking(nyc, london, terms(("desk", "day", 20, "month")))
+        desk = await add_resource(nyc, "desk", 10)
+        day = days_ahead(NY, 10)
+        slot = await offer(nyc, desk["id"], london.url, wall(day, 9), wall(day, 17), 1)
+        ada = await add_member(london, "Ada")
+        chiara = await london.api.ok(
+            "POST",
+            "/api/v1/members",
+            {"display_name": "Chiara", "email": "chiara@example.org", "language": "it"},
+        )
+        await wait_remaining(london, nyc, slot["id"], ada, 1)
+        first, waiting = new_id(), new_id()
+        await reserve(london, ada, first, slot_id=slot["id"])
+        await reserve(london, chiara, waiting, slot_id=slot["id"], waitlist=True)
+        await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ada["token"])
+        [mail] = await wait_for_mail(sink, "chiara@example.org")
+        text = mail.text()
+        assert parse(mail)["Subject"].startswith("Un posto per te da NYC")
+        assert "lista d'attesa" in text and "/reservations" in text, text
+    finally:
+        await sink.stop()

@@ -214,6 +214,9 @@ class EventView(Answer):
     also_at: list[AlsoAt]
     flags: list[FlagView]
     audience: Literal["all"] | list[str] | None = Field(default=None, description="Only on this space's own events.")
+    recorded_after_the_fact: bool | None = Field(
+        default=None, description="This space's event, recorded by its operator after it began (`record_past`)."
+    )
 
 
 class EventListing(Answer):

@@ -231,6 +231,8 @@ def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
     notices = [_(STATUS_NOTICE[status]) if status in STATUS_NOTICE else ""] + [
         f["notice"] for f in item.get("flags", [])
     ]
+    if item.get("recorded_after_the_fact"):
+        notices.append(_("Recorded after the fact."))
     started = starts <= ctx.now
     cancelled = status == "cancelled"
     reservable = twin is not None and status in ("scheduled", "moved_online") and not started and mine is None

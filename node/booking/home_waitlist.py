@@ -23,11 +23,12 @@ from protocol.models import Envelope, FederatedObject, ReservationRequest, Slot,
 from protocol.problems import Problem, ProblemType
 
 from .agreement import terms_of
+from .home_places import HomePlaces, PlaceFacts
 from .mails import ReservationMails
 from .members import MemberService
 from .periods import month_of, units_for
 from .receipts import verify_receipt
-from .reservation_store import HomeRepository, HomeReservation, PlaceFacts
+from .reservation_store import HomeRepository, HomeReservation
 from .store import Member
 
 # The host's word, in our member's terms: leaving the line or losing the target ends the request.
@@ -90,6 +91,7 @@ class HomeWaitlist:
     def __init__(self, node: Node, repo: HomeRepository, members: MemberService) -> None:
         self.node = node
         self.repo = repo
+        self.places = HomePlaces(node.store.db)
         self.members = members
         self.mails: ReservationMails | None = None  # set by Booking
 
@@ -108,7 +110,7 @@ class HomeWaitlist:
             await self.store(work, reservation.id, place)
 
     async def store(self, work: UnitOfWork, reservation_id: str, place: WaitlistPlace) -> None:
-        stored = await self.repo.store_place(work.tx, reservation_id, place_facts(place), iso(self.node.clock.now()))
+        stored = await self.places.store_place(work.tx, reservation_id, place_facts(place), iso(self.node.clock.now()))
         if stored and place.status == "offered" and self.mails is not None:
             await self.mails.seats_offered(work, reservation_id)
 
@@ -164,7 +166,7 @@ class HomeWaitlist:
         if allowance is None or allowance.period != "month":
             return
         needed = units_for(allowance.unit, reservation.seats, slot.starts_at, slot.ends_at, slot.timezone)
-        used = await self.repo.units_taken(
+        used = await self.places.units_taken(
             reservation.host, slot.resource.kind, month_of(slot.starts_at, slot.timezone)
         )
         if used + needed > allowance.amount:

@@ -292,3 +292,45 @@ async def test_waitlist__the_offer_is_mailed_in_the_members_language(nodes):
         assert "lista d'attesa" in text and "/reservations" in text, text
     finally:
         await sink.stop()
+
+
+async def test_waitlist__a_place_from_another_twin_or_after_the_receipt_changes_nothing(nodes):
+    from protocol.envelope import seal_raw
+    from tests.support.nodes import twin
+
+    nyc, london, slot, (ada, ben, _cleo) = await setup(nodes)
+    milan = await nodes("Milan", "Europe/Rome")
+    await twin(milan, london)
+    first, rid = new_id(), new_id()
+    await reserve(london, ada, first, slot_id=slot["id"])
+    await reserve(london, ben, rid, slot_id=slot["id"], waitlist=True)
+    row = await nyc.node.store.db.fetch_one("SELECT place FROM hosted_waitlist WHERE id = ?", (rid,))
+    genuine = json.loads(row["place"])["object"]
+    offered = {
+        **genuine,
+        "version": 5,
+        "status": "offered",
+        "position": None,
+        "offer_expires_at": "2099-01-01T00:00:00Z",
+    }
+    offered = {k: v for k, v in offered.items() if v is not None}
+    # Milan offers Ben a seat at New York: not Milan's to say.
+    forged = seal_raw({**offered, "origin": milan.url}, milan.node.keys.current).model_dump(mode="json")
+    resp = await milan.node.client.send("POST", f"{london.url}/federation/v1/inbox", {"items": [forged]})
+    result = resp.json()["results"][0]
+    assert result["status"] == "rejected" and kind_of(result["problem"]) == "forbidden"
+    # New York's own place, for other seats than Ben asked: refused as not matching.
+    other = seal_raw({**offered, "seats": 2}, nyc.node.keys.current).model_dump(mode="json")
+    resp = await nyc.node.client.send("POST", f"{london.url}/federation/v1/inbox", {"items": [other]})
+    assert resp.json()["results"][0]["status"] == "rejected"
+    assert (await mine(london, ben, rid))["status"] == "waiting"
+
+    # Once Ben's seat is confirmed, a late place (a stale push) does not undo the receipt.
+    await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ada["token"])
+    await status_of(london, ben, rid, "offered")
+    await london.api.ok("POST", f"/api/v1/reservations/{rid}/confirm", token=ben["token"])
+    lapsed = {k: v for k, v in {**offered, "version": 9, "status": "lapsed"}.items() if k != "offer_expires_at"}
+    late = seal_raw(lapsed, nyc.node.keys.current).model_dump(mode="json")
+    resp = await nyc.node.client.send("POST", f"{london.url}/federation/v1/inbox", {"items": [late]})
+    assert resp.json()["results"][0]["status"] == "applied"
+    assert (await mine(london, ben, rid))["status"] == "confirmed"

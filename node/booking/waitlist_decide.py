@@ -71,7 +71,6 @@ def join_or_refuse(
         seq=line.next_seq(),
         home=asked.peer,
         member_id=asked.member_pass.member_id,
-        display_name=asked.member_pass.display_name,
         target_kind=target.kind,
         target_id=target.id,
         seats=asked.request.seats,

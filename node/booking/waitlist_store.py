@@ -40,7 +40,6 @@ class WaitEntry:
     seq: int
     home: str
     member_id: str
-    display_name: str
     target_kind: str
     target_id: str
     seats: int

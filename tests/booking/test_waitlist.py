@@ -334,3 +334,15 @@ async def test_waitlist__a_place_from_another_twin_or_after_the_receipt_changes_
     resp = await nyc.node.client.send("POST", f"{london.url}/federation/v1/inbox", {"items": [late]})
     assert resp.json()["results"][0]["status"] == "applied"
     assert (await mine(london, ben, rid))["status"] == "confirmed"
+
+
+async def test_waitlist__an_erased_member_leaves_the_line_and_the_host_keeps_no_name(nodes):
+    nyc, london, slot, (ada, ben, _cleo) = await setup(nodes)
+    await reserve(london, ada, slot_id=slot["id"])
+    rid = new_id()
+    assert (await reserve(london, ben, rid, slot_id=slot["id"], waitlist=True))[0] == 202
+    columns = [r["name"] for r in await nyc.node.store.db.fetch_all("PRAGMA table_info(hosted_waitlist)")]
+    assert "display_name" not in columns  # in line, a member is an opaque id
+    await london.api.ok("DELETE", f"/api/v1/members/{ben['id']}")
+    rows = await nyc.node.store.db.fetch_all("SELECT status FROM hosted_waitlist WHERE id = ?", (rid,))
+    assert [r["status"] for r in rows] == ["left"]

@@ -7,8 +7,7 @@ CREATE TABLE hosted_waitlist (
     id               TEXT PRIMARY KEY,          -- the reservation id (the home's UUID)
     seq              INTEGER NOT NULL UNIQUE,   -- the order in line, over every target
     home             TEXT NOT NULL,
-    member_id        TEXT NOT NULL,
-    display_name     TEXT NOT NULL,
+    member_id        TEXT NOT NULL,             -- opaque; no name is kept in line (the confirming pass brings it)
     target_kind      TEXT NOT NULL CHECK (target_kind IN ('slot', 'event')),
     target_id        TEXT NOT NULL,
     seats            INTEGER NOT NULL,

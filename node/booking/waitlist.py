@@ -31,8 +31,9 @@ from .reservation_store import HostedRepository
 from .waitlist_store import StateChange, WaitEntry, WaitlistRepository
 
 log = structlog.get_logger("node.booking")
-# Offers that expire and targets cancelled are noticed within this many seconds (a read, no
-# write, when nothing is due); a full round (capacity raised, a line closing) every ROUND_SECONDS.
+# Offers that expire and targets that change (cancelled, withdrawn, more seats) are noticed
+# within this many seconds (reads, no write, when nothing is due); a full round every ROUND_SECONDS
+# (a line closing when its target is too near to book).
 EXPIRY_CHECK_SECONDS = 1.0
 ROUND_SECONDS = 30.0
 
@@ -69,6 +70,7 @@ class HostWaitlist:
         self.refresher = refresher  # held seats change the seats a slot shows its twin
         self.repo = WaitlistRepository()
         self.wake = asyncio.Event()
+        self._seen: dict[tuple[str, str], int] = {}  # the targets' versions at the last look
         self._task: asyncio.Task[None] | None = None
 
     # -- settling one target ----------------------------------------------------------------
@@ -178,9 +180,15 @@ class HostWaitlist:
         return changed
 
     async def due(self) -> bool:
-        """Whether a round is due now: an offer expired, or a target with a line was cancelled (one
-        read; a raised capacity or a line closing at its deadline waits for the next full round)."""
-        return await self.repo.due(self.node.store.db, self.node.id, iso(self.node.clock.now()))
+        """Whether a round is due now: an offer expired, or a target with a line changed (cancelled,
+        withdrawn, more seats). Two reads, no write; a line closing at its deadline waits for the
+        next full round."""
+        db = self.node.store.db
+        if await self.repo.any_expired(db, iso(self.node.clock.now())):
+            return True
+        versions = await self.repo.target_versions(db, self.node.id)
+        changed, self._seen = versions != self._seen, versions
+        return changed
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="booking-waitlist")

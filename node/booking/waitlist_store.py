@@ -20,11 +20,13 @@ _HELD = (
     "WHERE target_kind = ? AND target_id = ? AND status = 'offered' AND id != ?"
 )
 _WAITING = "SELECT 1 FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'waiting' LIMIT 1"
-_DUE = (
-    "SELECT 1 FROM hosted_waitlist w WHERE (w.status = 'offered' AND w.offer_expires_at <= ?) "
-    "OR (w.status IN ('waiting', 'offered') AND EXISTS (SELECT 1 FROM objects o WHERE o.origin = ? "
-    "AND o.type = CASE w.target_kind WHEN 'slot' THEN 'Slot' ELSE 'Event' END AND o.id = w.target_id "
-    "AND o.status IN ('cancelled', 'withdrawn'))) LIMIT 1"
+_EXPIRED = "SELECT 1 FROM hosted_waitlist WHERE status = 'offered' AND offer_expires_at <= ? LIMIT 1"
+# The version of each target someone waits for: a new version (cancelled, withdrawn, more seats)
+# is worth a look at its line.
+_TARGET_VERSIONS = (
+    "SELECT w.target_kind, w.target_id, o.version FROM (SELECT DISTINCT target_kind, target_id "
+    "FROM hosted_waitlist WHERE status IN ('waiting', 'offered')) w JOIN objects o ON o.origin = ? "
+    "AND o.type = CASE w.target_kind WHEN 'slot' THEN 'Slot' ELSE 'Event' END AND o.id = w.target_id"
 )
 _SET_STATE = (
     "UPDATE hosted_waitlist SET status = ?, position = ?, offer_expires_at = ?, version = ?, place = ?, "
@@ -147,7 +149,9 @@ class WaitlistRepository:
         )
         return [(r[0], r[1]) for r in rows]
 
-    async def due(self, db: Database, origin: str, now: str) -> bool:
-        """An offer expired, or the target of a line is cancelled or withdrawn (read, not written)."""
-        row = await db.fetch_one(_DUE, (now, origin))
-        return row is not None
+    async def any_expired(self, db: Database, now: str) -> bool:
+        return await db.fetch_one(_EXPIRED, (now,)) is not None
+
+    async def target_versions(self, db: Database, origin: str) -> dict[tuple[str, str], int]:
+        """The current version of every target with a line (read on the reader, no write)."""
+        return {(r[0], r[1]): int(r[2]) for r in await db.fetch_all(_TARGET_VERSIONS, (origin,))}

@@ -346,3 +346,18 @@ async def test_waitlist__an_erased_member_leaves_the_line_and_the_host_keeps_no_
     await london.api.ok("DELETE", f"/api/v1/members/{ben['id']}")
     rows = await nyc.node.store.db.fetch_all("SELECT status FROM hosted_waitlist WHERE id = ?", (rid,))
     assert [r["status"] for r in rows] == ["left"]
+
+
+async def test_waitlist__more_places_at_an_event_go_to_the_line(nodes):
+    nyc, london, _slot, (ada, ben, cleo) = await setup(nodes)
+    day = days_ahead(NY, 12)
+    event = {"title": "Demo night", "starts_at": wall(day, 18), "ends_at": wall(day, 21), "capacity": 1}
+    talk = await nyc.api.ok("POST", "/api/v1/events", event)
+    await eventually(lambda: london.node.store.objects.get("Event", nyc.url, talk["id"]), lambda e: e is not None)
+    await reserve(london, ada, event_id=talk["id"], twin_id=nyc.url)
+    ben_id, cleo_id = new_id(), new_id()
+    await reserve(london, ben, ben_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True)
+    await reserve(london, cleo, cleo_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True)
+    await nyc.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"capacity": 2})  # one more place
+    await status_of(london, ben, ben_id, "offered")
+    assert (await status_of(london, cleo, cleo_id, "waiting"))["position"] == 1

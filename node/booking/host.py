@@ -142,7 +142,7 @@ class HostDesk:
         check_rules(terms.rules, request.seats, slot.starts_at, now)
         remaining = free_seats(tx, "slot", slot.id, slot.seats, holder)
         if request.seats > remaining:
-            return join_or_refuse(tx, asked, remaining, holder, self.node)
+            return join_or_refuse(tx, asked, remaining, slot.seats, holder, self.node)
         kind = slot.resource.kind
         allowance = terms.allowance_for(kind)
         unit = allowance.unit if allowance else default_unit(kind)
@@ -180,7 +180,7 @@ class HostDesk:
         if event.capacity is not None:
             remaining = free_seats(tx, "event", event.id, event.capacity, holder)
             if request.seats > remaining:
-                return join_or_refuse(tx, asked, remaining, holder, self.node)
+                return join_or_refuse(tx, asked, remaining, event.capacity, holder, self.node)
         receipt = asked.receipt(
             self.node.id,
             now,

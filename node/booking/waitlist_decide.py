@@ -57,10 +57,11 @@ def free_seats(tx: HostedInTransaction, target_kind: str, target_id: str, seats:
 
 
 def join_or_refuse(
-    tx: HostedInTransaction, asked: Asked, free: int, holder: WaitEntry | None, node: Node
+    tx: HostedInTransaction, asked: Asked, free: int, total: int, holder: WaitEntry | None, node: Node
 ) -> tuple[int, dict[str, Any]]:
-    """No seats for this request: it joins the line if it asked to (202 and its signed place), else slot-full."""
-    if holder is not None or not asked.request.waitlist:
+    """No seats for this request: it joins the line if it asked to (202 and its signed place), else
+    slot-full. A request for more seats than the target ever has would block the line: refused."""
+    if holder is not None or not asked.request.waitlist or asked.request.seats > total:
         left = max(free, 0)
         raise Problem(ProblemType.SLOT_FULL, f"{left} seats left, {asked.request.seats} asked", remaining=left)
     line = WaitlistInTransaction(tx.conn)

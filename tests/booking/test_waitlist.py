@@ -64,6 +64,9 @@ async def test_waitlist__a_cancelled_seat_is_offered_to_the_first_in_line_who_co
     # Without `waitlist` a full slot is refused, as before.
     status, problem = await reserve(london, ada, slot_id=slot["id"])
     assert status == 409 and kind_of(problem) == "slot-full"
+    # More seats than the slot ever has would block the line: refused, not put in it.
+    status, problem = await reserve(london, ada, slot_id=slot["id"], seats=2, waitlist=True)
+    assert status == 409 and kind_of(problem) == "slot-full"
 
     await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ada["token"])
     offered = await status_of(london, ben, ben_id, "offered")

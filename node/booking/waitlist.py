@@ -14,14 +14,12 @@ outbox. Strict order: nobody behind is offered seats while someone ahead still w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import structlog
-
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
+from node.worker import Worker
 from protocol.models import Event, Slot, WaitlistPlace
 from protocol.problems import Problem
 
@@ -30,7 +28,6 @@ from .refresh import SlotRefresher
 from .reservation_store import HostedRepository
 from .waitlist_store import StateChange, WaitEntry, WaitlistRepository
 
-log = structlog.get_logger("node.booking")
 # Offers that expire and targets that change (cancelled, withdrawn, more seats) are noticed
 # within this many seconds (reads, no write, when nothing is due); a full round every ROUND_SECONDS
 # (a line closing when its target is too near to book).
@@ -69,9 +66,10 @@ class HostWaitlist:
         self.hosted = hosted
         self.refresher = refresher  # held seats change the seats a slot shows its twin
         self.repo = WaitlistRepository()
-        self.wake = asyncio.Event()
         self._seen: dict[tuple[str, str], int] = {}  # the targets' versions at the last look
-        self._task: asyncio.Task[None] | None = None
+        self._last_round: float | None = None  # loop time of the last full round
+        # A failed round is tried again a second later: a bug must not freeze the lines for good.
+        self.worker = Worker("booking-waitlist", self._step, after_error=EXPIRY_CHECK_SECONDS)
 
     # -- settling one target ----------------------------------------------------------------
 
@@ -191,25 +189,17 @@ class HostWaitlist:
         return changed
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="booking-waitlist")
+        self._last_round = None
+        self.worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.worker.stop()
 
-    async def _loop(self) -> None:
+    async def _step(self) -> float:
+        """A round when one is due (or woken), else a look again in a second."""
         loop = asyncio.get_running_loop()
-        last_round = -ROUND_SECONDS
-        while True:
-            try:
-                if loop.time() - last_round >= ROUND_SECONDS or self.wake.is_set() or await self.due():
-                    self.wake.clear()
-                    last_round = loop.time()
-                    await self.run_once()
-            except Exception:  # a bug must not freeze the lines for good; log it and look again
-                log.exception("waitlist_round_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), EXPIRY_CHECK_SECONDS)
+        full_round = self._last_round is None or loop.time() - self._last_round >= ROUND_SECONDS
+        if full_round or await self.due():
+            self._last_round = loop.time()
+            await self.run_once()
+        return EXPIRY_CHECK_SECONDS

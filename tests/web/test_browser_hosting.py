@@ -105,6 +105,10 @@ async def test_browser__a_standing_offer_its_waitlist_and_the_front_desk(nodes: 
 
     await eventually(offered, 1)
     assert "held for you until" in await second.locator(".reservation").first.inner_text()
+    await second.goto(london.local + f"/?from={day}")  # the week says it too, with the same button
+    held = await second.locator(f"#slot-{slot_id}").inner_text()
+    assert "A seat is held for you until" in held and "Confirm the seat" in held
+    await second.goto(london.local + "/reservations")
     await second.get_by_role("button", name="Confirm the seat").click()
     assert "Reserved 1 seat at WeCreate NYC" in await second.locator("#flash").inner_text()
 

@@ -245,9 +245,7 @@ FEDERATION = [
        "`left` instead."),
     Op("POST", "/federation/v1/reservations/{id}/confirm", "hostConfirm",
        "Confirm seats offered from a waitlist", TWIN, {201: a.SignedReceipt, 200: a.SignedReceipt},
-       (P.NOT_FOUND, P.CONFLICT, P.OFFER_EXPIRED, P.ALLOWANCE_EXHAUSTED, P.OUTSIDE_BOOKING_WINDOW,
-        P.SIGNATURE_EXPIRED, P.VALIDATION_ERROR),
-       body=a.SignedReservationRequest, tag="federation",
+       (*HOST_REFUSALS, P.OFFER_EXPIRED, P.SIGNATURE_EXPIRED), body=a.SignedReservationRequest, tag="federation",
        description="A fresh request with the same id and content. 201 with the signed receipt; 200 on a "
        "repeat; `offer-expired` at or after the offer's end; `conflict` when nothing is offered."),
 ]

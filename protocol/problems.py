@@ -40,6 +40,7 @@ class ProblemType(StrEnum):
     PEER_UNREACHABLE = "peer-unreachable"
     QUOTA_EXCEEDED = "quota-exceeded"
     REQUEST_TIMEOUT = "request-timeout"
+    OFFER_EXPIRED = "offer-expired"
 
     @property
     def uri(self) -> str:
@@ -88,6 +89,7 @@ _STATUS = {
     ProblemType.PEER_UNREACHABLE: 502,
     ProblemType.QUOTA_EXCEEDED: 507,
     ProblemType.REQUEST_TIMEOUT: 408,
+    ProblemType.OFFER_EXPIRED: 409,
 }
 
 # Answers about the moment, not the request: see `ProblemType.retryable`.
@@ -124,6 +126,7 @@ _TITLES = {
     ProblemType.PEER_UNREACHABLE: "The twin could not be reached",
     ProblemType.QUOTA_EXCEEDED: "The sender's storage quota at this node is used up",
     ProblemType.REQUEST_TIMEOUT: "The request took too long to arrive or to answer",
+    ProblemType.OFFER_EXPIRED: "The waitlist offer has expired",
 }
 
 

@@ -106,6 +106,15 @@ async def cancel(request: web.Request) -> web.Response:
     return json_response(await booking(request).home.cancel(who.member_id, request.match_info["id"]))
 
 
+@routes.post("/api/v1/reservations/{id}/confirm")
+async def confirm(request: web.Request) -> web.Response:
+    """Take the seats a host offers from its waitlist (before the offer expires)."""
+    who = await require_member(request)
+    assert who.member_id is not None
+    status, result = await booking(request).home.confirm(who.member_id, request.match_info["id"])
+    return json_response(result, status=status)
+
+
 @routes.get("/api/v1/reservations")
 async def my_reservations(request: web.Request) -> web.Response:
     who = await require_member(request)
@@ -160,6 +169,14 @@ async def ledger(request: web.Request) -> web.Response:
 async def host_reserve(request: web.Request) -> web.Response:
     raw = await read_json(request, request[BODY])
     status, receipt = await booking(request).host.reserve(request[PEER], request.match_info["id"], raw)
+    return json_response(receipt, status=status)
+
+
+@routes.post("/federation/v1/reservations/{id}/confirm")
+async def host_confirm(request: web.Request) -> web.Response:
+    """The home confirms seats offered to its member from a waitlist."""
+    raw = await read_json(request, request[BODY])
+    status, receipt = await booking(request).host.confirm(request[PEER], request.match_info["id"], raw)
     return json_response(receipt, status=status)
 
 

@@ -25,6 +25,7 @@ from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin, find_twinning
+from .offer_capacity import peak_seats as peak_seats  # kept importable from here (its tests)
 from .offer_capacity import unpublished_series_seats
 from .periods import local_instant
 from .resources import ResourceService, check_open
@@ -178,19 +179,6 @@ class SlotService:
         if end:
             bounds["starts_before"] = iso(local_instant(end, self.zone, "to"))
         return bounds
-
-
-def peak_seats(slots: list[Slot], starts_at: datetime, ends_at: datetime) -> int:
-    """The most seats the given slots hold at any one moment within [starts_at, ends_at)."""
-    changes: list[tuple[datetime, int]] = []
-    for slot in slots:  # compared in UTC: aware datetimes sharing a tzinfo compare by wall time
-        changes.append((max(slot.starts_at.astimezone(UTC), starts_at.astimezone(UTC)), slot.seats))
-        changes.append((min(slot.ends_at.astimezone(UTC), ends_at.astimezone(UTC)), -slot.seats))
-    peak = current = 0
-    for _, delta in sorted(changes, key=lambda c: (c[0], c[1])):  # ends before starts at the same instant
-        current += delta
-        peak = max(peak, current)
-    return peak
 
 
 def own_view(slot: Slot, taken: int) -> dict[str, Any]:

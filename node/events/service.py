@@ -49,8 +49,9 @@ class EventService:
         zone = zone_named(body.timezone or self.node.settings.node.timezone)
         start = parse_local(body.starts_at, zone, "starts_at")
         end = parse_local(body.ends_at, zone, "ends_at")
+        now = self.node.clock.now()
         if not body.record_past and not body.rrule:
-            not_past(start, self.node.clock.now(), "starts_at")
+            not_past(start, now, "starts_at")
         values: dict[str, Any] = {k: getattr(body, k) for k in PLAIN_FIELDS if getattr(body, k) is not None}
         values.update(timezone=zone.key, starts_at=start, ends_at=end)
         rule_text = recurrence.normalize_rule(body.rrule) if body.rrule else None
@@ -60,6 +61,8 @@ class EventService:
             event_id = await self.new_id(work.tx)
             event = self.compose(values, origin=self.node.id, id=event_id, version=1, audience=audience)
             await self.publish(work, event)
+            if body.record_past and start < now:
+                await self.repo.store_recorded_late(work.tx, event_id, iso(now))
         return event
 
     async def update(self, event_id: str, patch: EventPatch) -> Event:

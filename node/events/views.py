@@ -47,6 +47,7 @@ class Context:
     names: dict[str, str] = field(default_factory=dict)
     groups: dict[SourceKey, list[Event]] = field(default_factory=dict)
     flags: dict[str, Flag] = field(default_factory=dict)
+    recorded_late: set[str] = field(default_factory=set)  # our events recorded after they began
 
 
 def group_key(event: Event) -> SourceKey:
@@ -165,6 +166,8 @@ class EventViews:
             flag = context.flags.get(event.id)
             if flag is not None:
                 item["flags"] = [self._flag_view(flag, context)]
+            if event.id in context.recorded_late:
+                item["recorded_after_the_fact"] = True
         if event.exported_from is not None:
             item["exported_from"]["name"] = context.names.get(event.exported_from.origin, event.exported_from.origin)
         return item
@@ -203,6 +206,7 @@ class EventViews:
             row = await self.node.store.peers.get(peer)
             context.names[peer] = row["name"] if row is not None else peer
         context.flags = {f.event_id: f for f in await self.service.repo.open_flags()}
+        context.recorded_late = await self.service.repo.recorded_late()
         return context
 
     async def _fill(self, context: Context, events: list[Event]) -> None:

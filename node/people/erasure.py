@@ -79,7 +79,8 @@ class Erasure:
         reservations = await desk.repo.for_member(member_id)
         cancelled, left = [], []
         for reservation in reservations:
-            if reservation.status == "confirmed" and (reservation.starts_at or "") > iso(now):
+            upcoming = reservation.status == "confirmed" and (reservation.starts_at or "") > iso(now)
+            if upcoming or reservation.status in ("waiting", "offered"):  # a place in a waitlist is left
                 try:
                     await desk.cancel(member_id, reservation.id)
                     cancelled.append(reservation.id)

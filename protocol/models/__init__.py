@@ -6,7 +6,16 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
-from .booking import AllowanceUse, MemberPass, ReservationReceipt, ReservationRequest, Resource, Slot, Target
+from .booking import (
+    AllowanceUse,
+    MemberPass,
+    ReservationReceipt,
+    ReservationRequest,
+    Resource,
+    Slot,
+    Target,
+    WaitlistPlace,
+)
 from .common import FederatedObject, ObjectRef, WireModel, offset_matches_zone
 from .events import Event, EventStatus, EventText
 from .federation import (
@@ -43,6 +52,7 @@ AnyObject = Annotated[
     | MemberPass
     | ReservationRequest
     | ReservationReceipt
+    | WaitlistPlace
     | MemberErasure
     | MemberProfile
     | Retraction
@@ -64,6 +74,7 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
         MemberPass,
         ReservationRequest,
         ReservationReceipt,
+        WaitlistPlace,
         MemberErasure,
         MemberProfile,
         Retraction,
@@ -118,6 +129,7 @@ __all__ = [
     "TwinningChange",
     "TwinningProposal",
     "VerifyKeyEntry",
+    "WaitlistPlace",
     "WireModel",
     "offset_matches_zone",
     "parse_object",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -95,9 +95,14 @@ async def test_erasure__hosts_forget_visitor_names_days_after_the_visit(nodes, s
     nyc, _, _, _ = await setup(nodes, sink, people={"visitor_name_days": 3})
     chores = nyc.runner.app[PEOPLE].chores  # type: ignore[union-attr]
     assert await chores.forget_old_visitors() == 0
-    nyc.clock.offset_seconds = timedelta(days=5).total_seconds()  # 2 days after the visit: kept
+    # The visit ends at 18:00 New York two days from today (see setup); the clock moves relative to
+    # that end, not to now, so the test means the same at any hour it runs.
+    visit_end = datetime.combine(
+        datetime.now(ZoneInfo(NYC_ZONE)).date() + timedelta(days=2), time(18), ZoneInfo(NYC_ZONE)
+    )
+    nyc.clock.offset_seconds = (visit_end + timedelta(days=2) - datetime.now(UTC)).total_seconds()  # kept
     assert await chores.forget_old_visitors() == 0
-    nyc.clock.offset_seconds = timedelta(days=6).total_seconds()  # more than 3 days after it: forgotten
+    nyc.clock.offset_seconds = (visit_end + timedelta(days=3, hours=1) - datetime.now(UTC)).total_seconds()
     assert await chores.forget_old_visitors() == 1
     assert await _hosted_names(nyc) == [""]
     assert files_hold(nyc.directory, NAME) == []

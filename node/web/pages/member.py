@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from node.booking.home import ReserveBody
+from node.booking.home import HomeDesk, ReserveBody
+from node.core import Node
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
 from node.web.keys import NODE
@@ -105,6 +106,7 @@ async def reserve(request: web.Request) -> web.Response:
                 "event_id": fields.get("event_id") or None,
                 "twin_id": host or None,
                 "seats": integer(fields, "seats", default=1),
+                "waitlist": fields.get("waitlist") == "1",
             },
         )
         status, result = await node.services["booking"].home.reserve(
@@ -123,7 +125,7 @@ async def cancel(request: web.Request) -> web.Response:
     node = request.app[NODE]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
-    desk = node.services["booking"].home
+    desk = _home_desk(node)
     try:
         # Only the member's own reservation: another member's id is "not found", as in the API.
         held = await desk.get_for(_member_id(who), request.match_info["id"])
@@ -134,7 +136,9 @@ async def cancel(request: web.Request) -> web.Response:
             return redirect(request, back, flash(_("There is no such reservation among yours."), "error"))
         return redirect(request, back, flash(member_sentence(problem, where), "error"))
     times = result.get("host_time")
-    if times:
+    if result.get("waitlist") and not result.get("receipt"):
+        text = _("You left the waitlist at %(host)s.", host=where.host)
+    elif times:
         text = _(
             "Cancelled your reservation at %(host)s for %(when)s. The seat is given back.",
             host=where.host,
@@ -145,7 +149,36 @@ async def cancel(request: web.Request) -> web.Response:
     return redirect(request, back, flash(text, "success"))
 
 
+@routes.post("/reservations/{id}/confirm")
+async def confirm(request: web.Request) -> web.Response:
+    """Take the seat a host offers from its waitlist."""
+    who = await signed_in(request, "member")
+    if who is None:
+        return redirect(request, "/", flash(_("Please sign in again."), "info"))
+    node = request.app[NODE]
+    fields = await read_form(request)
+    back = safe_back(fields.get("back"), "/reservations")
+    desk = _home_desk(node)
+    try:
+        held = await desk.get_for(_member_id(who), request.match_info["id"])
+        where = Situation(host=await peer_name(node, held.host), zone=node.settings.node.timezone, target="reservation")
+        _status, result = await desk.confirm(_member_id(who), held.id)
+    except Problem as problem:
+        if problem.kind is ProblemType.NOT_FOUND:
+            return redirect(request, back, flash(_("There is no such reservation among yours."), "error"))
+        return redirect(request, back, flash(member_sentence(problem, where), "error"))
+    return redirect(request, back, _reserved_message(201, result, where))
+
+
 def _reserved_message(status: int, result: dict[str, Any], where: Situation) -> dict[str, str]:
+    if result.get("status") == "waiting":
+        text = _(
+            "%(host)s has no seat left, so you are on its waitlist, number %(position)s in line. If a seat comes "
+            "free it is held for you for a while: we tell you by mail and under My reservations.",
+            host=where.host,
+            position=result.get("position"),
+        )
+        return flash(text, "info")
     if status == 202:
         return flash(
             _(
@@ -178,6 +211,11 @@ def _reserved_message(status: int, result: dict[str, Any], where: Situation) -> 
         zone=zone_label(times["timezone"]),
     )
     return flash(text, "success")
+
+
+def _home_desk(node: Node) -> HomeDesk:
+    desk: HomeDesk = node.services["booking"].home
+    return desk
 
 
 def _member_id(who: Principal) -> str:

@@ -50,6 +50,7 @@ class Entry:
     max_seats: int = 1
     reservable: bool = False
     why_not: str = ""
+    waitlistable: bool = False  # full, not started, not the member's: they may join its waitlist
     mine: dict[str, Any] | None = None
     notice: str = ""
     label: str = ""  # what the reserve button says to a screen reader
@@ -157,7 +158,8 @@ async def active_twins(node: Node) -> dict[str, Twin]:
 async def my_targets(node: Node, member_id: str) -> dict[tuple[str, str], dict[str, Any]]:
     """The member's live reservations by (kind, target id): what the calendar marks as theirs."""
     items = await node.services["booking"].home.list_for(member_id)
-    return {(r["target"]["kind"], r["target"]["id"]): r for r in items if r["status"] in ("confirmed", "pending")}
+    live = ("confirmed", "pending", "waiting", "offered")
+    return {(r["target"]["kind"], r["target"]["id"]): r for r in items if r["status"] in live}
 
 
 async def _slots(node: Node, ctx: Context, begin: datetime, end: datetime) -> list[Entry]:
@@ -198,6 +200,7 @@ def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
         full=remaining <= 0,
         max_seats=max(1, min(remaining, twin.max_seats)),
         reservable=remaining > 0 and not started and mine is None,
+        waitlistable=remaining <= 0 and not started and mine is None,
         why_not=_("Started") if started else (_("Full") if remaining <= 0 else ""),
         mine=mine,
         label=_(
@@ -228,6 +231,8 @@ def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
     notices = [_(STATUS_NOTICE[status]) if status in STATUS_NOTICE else ""] + [
         f["notice"] for f in item.get("flags", [])
     ]
+    if item.get("recorded_after_the_fact"):
+        notices.append(_("Recorded after the fact."))
     started = starts <= ctx.now
     cancelled = status == "cancelled"
     reservable = twin is not None and status in ("scheduled", "moved_online") and not started and mine is None

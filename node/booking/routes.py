@@ -9,7 +9,7 @@ from aiohttp import web
 
 from node.web.auth import require_member, require_operator, require_user
 from node.web.errors import json_response, parse_body, read_json
-from node.web.keys import BODY, PEER, SERVICES
+from node.web.keys import BODY, NODE, PEER
 from protocol.problems import Problem, ProblemType
 
 from .home import ReserveBody, view
@@ -23,7 +23,7 @@ routes = web.RouteTableDef()
 
 
 def booking(request: web.Request) -> Booking:
-    service: Booking = request.app[SERVICES]["booking"]
+    service: Booking = request.app[NODE].booking
     return service
 
 

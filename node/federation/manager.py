@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from .links import LinkContext
 from .sync import PeerLink
-
-if TYPE_CHECKING:
-    from node.core import Node
 
 
 class Federation:
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: LinkContext) -> None:
         self._node = node
         self._links: dict[str, PeerLink] = {}
         self._running = False

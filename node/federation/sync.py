@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
@@ -22,9 +22,7 @@ from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
 
 from .client import Answer, AnswerTooLarge, PeerUnreachable, Response
-
-if TYPE_CHECKING:
-    from node.core import Node
+from .links import LinkContext
 
 log = structlog.get_logger("node.sync")
 
@@ -40,7 +38,7 @@ class DeliveryFailed(Exception):
 class PeerLink:
     """Delivery and pull loops for one peer."""
 
-    def __init__(self, node: Node, peer_id: str) -> None:
+    def __init__(self, node: LinkContext, peer_id: str) -> None:
         self.node = node
         self.peer_id = peer_id
         settings = node.settings.delivery

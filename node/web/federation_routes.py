@@ -7,11 +7,12 @@ import json
 from aiohttp import web
 from pydantic import ValidationError
 
+from node.plain import validation_problem
 from protocol.models import MAX_BATCH_ITEMS, InboxBatch
 from protocol.problems import Problem, ProblemType
 
-from .errors import json_response, read_json, validation_problem
-from .keys import BODY, NODE, PEER, PEER_ITEMS_LIMITER, SERVICES
+from .errors import json_response, read_json
+from .keys import BODY, NODE, PEER, PEER_ITEMS_LIMITER
 
 routes = web.RouteTableDef()
 FEED_MAX_LIMIT = 1000
@@ -60,7 +61,7 @@ async def feed(request: web.Request) -> web.Response:
 async def twinning(request: web.Request) -> web.Response:
     """A proposal (the only call a stranger may make), an acceptance, or a change."""
     data = await read_json(request, request[BODY])
-    result = await request.app[SERVICES]["twinning"].receive(request[PEER], data)
+    result = await request.app[NODE].twinning.receive(request[PEER], data)
     return json_response(result, status=202)
 
 

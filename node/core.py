@@ -24,7 +24,14 @@ from protocol.models import Endpoints, FederatedObject, NodeDocument, OldVerifyK
 
 from .clock import Clock, iso, parse_iso
 from .config import Settings
-from .federation.client import FederationClient, open_session
+from .federation.client import (
+    FEED_PATH,
+    INBOX_PATH,
+    RESERVATIONS_PATH,
+    TWINNING_PATH,
+    FederationClient,
+    open_session,
+)
 from .federation.directory import PeerDirectory
 from .federation.inbox import InboxService, object_row
 from .federation.links import LinkContext
@@ -152,10 +159,10 @@ class Node:
                 for k in list(self.keys.old.values())[-MAX_OLD_KEYS:]
             },
             endpoints=Endpoints(
-                inbox=f"{self.id}/federation/v1/inbox",
-                feed=f"{self.id}/federation/v1/feed",
-                twinning=f"{self.id}/federation/v1/twinning",
-                reservations=f"{self.id}/federation/v1/reservations",
+                inbox=self.id + INBOX_PATH,
+                feed=self.id + FEED_PATH,
+                twinning=self.id + TWINNING_PATH,
+                reservations=self.id + RESERVATIONS_PATH,
             ),
         )
         return seal(doc, self.keys.current).model_dump(mode="json")

@@ -17,13 +17,13 @@ from typing import Any
 
 import structlog
 
-from protocol.envelope import object_hash, open_envelope, read_envelope, seal
-from protocol.models import Terms, TwinningAcceptance, TwinningChange, TwinningProposal
+from protocol.envelope import object_hash, seal
+from protocol.models import FederatedObject, Terms, TwinningAcceptance, TwinningChange, TwinningProposal
 from protocol.problems import Problem, ProblemType
 
 from .clock import iso
 from .core import Node, UnitOfWork
-from .federation.client import Answer, PeerUnreachable
+from .federation.client import PeerUnreachable
 from .federation.refusals import refusal
 from .store import Twinning
 
@@ -175,13 +175,14 @@ class TwinningService:
 
     async def receive(self, peer_id: str, raw: Any) -> dict[str, Any]:
         """A signed proposal, acceptance or change sent to /federation/v1/twinning by `peer_id`."""
-        envelope = read_envelope(raw)
-        known = await self.node.directory.key(peer_id, envelope.signature.kid)
-        obj = open_envelope(envelope, known.key, signer=peer_id)
+        obj, check = await self.node.directory.receive(
+            peer_id, raw, FederatedObject, refuse=ProblemType.SIGNATURE_INVALID
+        )
+        envelope_json = check.envelope.model_dump_json()
         if isinstance(obj, TwinningProposal):
-            return await self._receive_proposal(obj, envelope.model_dump_json())
+            return await self._receive_proposal(obj, envelope_json)
         if isinstance(obj, TwinningAcceptance):
-            return await self._receive_acceptance(obj, envelope.model_dump_json())
+            return await self._receive_acceptance(obj, envelope_json)
         if isinstance(obj, TwinningChange):
             return await self._receive_change(peer_id, obj)
         raise Problem(ProblemType.VALIDATION_ERROR, f"{obj.type} is not a twinning message")
@@ -285,9 +286,7 @@ class TwinningService:
 
     async def _send(self, peer_id: str, payload: Any) -> Any:
         try:
-            return await self.node.client.send(
-                "POST", peer_id + "/federation/v1/twinning", payload, kind=Answer.TWINNING_ANSWER
-            )
+            return await self.node.client.post_twinning(peer_id, payload)
         except PeerUnreachable as exc:
             raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
 

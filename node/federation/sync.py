@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from node.worker import Worker
 from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
 
-from .client import Answer, AnswerTooLarge, PeerUnreachable, Response
+from .client import AnswerTooLarge, PeerUnreachable, Response
 from .links import LinkContext
 
 log = structlog.get_logger("node.sync")
@@ -88,7 +89,7 @@ class PeerLink:
     async def _send(self, items: list[OutboxItem]) -> list[OutboxItem]:
         delivered = []
         for item in [i for i in items if i.route == "twinning"]:
-            resp = await self._post(self.peer_id + "/federation/v1/twinning", item.envelope, Answer.TWINNING_ANSWER)
+            resp = await self._post(self.node.client.post_twinning(self.peer_id, item.envelope))
             if resp.status < 300 or resp.status in (400, 404, 409, 422):
                 delivered.append(item)  # done, or refused for good: retrying cannot help
                 if resp.status >= 300:
@@ -102,7 +103,7 @@ class PeerLink:
 
     async def _send_batch(self, batch: list[OutboxItem]) -> list[OutboxItem]:
         payload = {"items": [i.envelope for i in batch]}
-        resp = await self._post(self.peer_id + "/federation/v1/inbox", payload, Answer.INBOX_ANSWER)
+        resp = await self._post(self.node.client.post_inbox(self.peer_id, payload))
         if resp.status != 202:
             raise _failure(resp, self.node.clock.now())
         try:
@@ -118,9 +119,9 @@ class PeerLink:
                 log.warning("item_rejected", peer=self.peer_id, type=item.type, id=item.id, problem=problem)
         return delivered
 
-    async def _post(self, url: str, payload: object, kind: Answer) -> Response:
+    async def _post(self, sending: Awaitable[Response]) -> Response:
         try:
-            return await self.node.client.send("POST", url, payload, kind=kind)
+            return await sending
         except PeerUnreachable as exc:
             raise DeliveryFailed(str(exc)) from exc
 
@@ -215,9 +216,8 @@ class PeerLink:
     async def _read_page(self, after: int, page_size: int) -> tuple[Response, int]:
         """One feed page; a page over the size limit is asked for again with half as many items."""
         while True:
-            url = f"{self.peer_id}/federation/v1/feed?after={after}&limit={page_size}"
             try:
-                return await self.node.client.get(url, kind=Answer.FEED_PAGE), page_size
+                return await self.node.client.get_feed(self.peer_id, after, page_size), page_size
             except AnswerTooLarge:
                 if page_size == 1:
                     raise

@@ -22,11 +22,10 @@ from node.core import Node
 from node.i18n import N_, _, catalogs, reading
 from protocol.models import Event
 
-from .public import MAX_EVENTS, PublicEvents, event_url
+from .public import PublicEvents, event_url
 from .repository import EventRepository, Flag
 from .texts import event_text, notice
 
-MAX_ENTRIES = MAX_EVENTS  # what `PublicEvents` reads: ended events stay PAST in the feed
 _STATUS: dict[str, CalendarStatus] = {
     "scheduled": "CONFIRMED",
     "moved_online": "CONFIRMED",

@@ -95,6 +95,10 @@ class InboxService:
     def accept(self, type_name: str, acceptor: Acceptor) -> None:
         self._acceptors[type_name] = acceptor
 
+    def accepted(self) -> set[str]:
+        """The object types this inbox takes (any other is refused, whoever sends it)."""
+        return set(self._acceptors)
+
     async def apply(self, peer_id: str, items: Sequence[Any], via: str) -> list[ItemResult]:
         results = await self._already_held(peer_id, items)
         prepared: list[tuple[int, SignatureCheck, Any]] = []

@@ -54,7 +54,7 @@ class AssembledNode(Node):
         await super().close()
 
     async def _start_features(self) -> None:
-        self.twinning = TwinningService(self)
+        self.twinning = TwinningService(self, self.store.twinnings, self.store.outbox)
         self.key_rotation = KeyService(self)
         self.inbox.accept("KeyRotation", Acceptor(after_apply=self.key_rotation.accept_rotation))
         install_default_acceptors(self.inbox, self.id)

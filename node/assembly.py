@@ -55,7 +55,7 @@ class AssembledNode(Node):
 
     async def _start_features(self) -> None:
         self.twinning = TwinningService(self, self.store.twinnings, self.store.outbox)
-        self.key_rotation = KeyService(self)
+        self.key_rotation = KeyService(self, self.store.twinnings)
         self.inbox.accept("KeyRotation", Acceptor(after_apply=self.key_rotation.accept_rotation))
         install_default_acceptors(self.inbox, self.id)
         settings = self.settings

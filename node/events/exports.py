@@ -49,6 +49,8 @@ class Exports:
         self.writer = writer
         self.node = writer.node
         self.repo = writer.repo
+        self.objects = writer.objects
+        self.twinnings = writer.twinnings
 
     async def export(self, source_id: str, body: ExportBody) -> Event:
         """A new local event re-hosting a twin's event, published to our twins (the origin included)."""
@@ -117,7 +119,7 @@ class Exports:
 
     async def twin_event(self, event_id: str, origin: str | None) -> Event:
         """A twin's event by id; `origin` says whose when ids collide."""
-        twins = await self.node.store.twinnings.active_peers()
+        twins = await self.twinnings.active_peers()
         found = await self.repo.with_id(event_id, [origin.rstrip("/")] if origin else twins)
         found = [f for f in found if f.origin in twins]
         if not found:
@@ -137,7 +139,7 @@ class Exports:
         now = iso(self.node.clock.now())
         for copy_id in await self.repo.local_copies(tx, self.node.id, (source.origin, source.id)):
             baseline = await self.repo.baseline(tx, copy_id)
-            copy = await self.node.store.objects.get("Event", self.node.id, copy_id, tx=tx)
+            copy = await self.objects.get("Event", self.node.id, copy_id, tx=tx)
             if baseline is None or copy is None or copy.status == "cancelled":
                 continue
             diff = changes(baseline[1], watched(source))
@@ -187,7 +189,7 @@ class Exports:
     async def _source(self, copy: Event, tx: Connection) -> Event:
         assert copy.exported_from is not None
         ref = copy.exported_from
-        stored = await self.node.store.objects.get("Event", ref.origin, ref.id, tx=tx)
+        stored = await self.objects.get("Event", ref.origin, ref.id, tx=tx)
         if stored is None:
             raise Problem(ProblemType.NOT_FOUND, f"the original event {ref.id} at {ref.origin} is not known here")
         return Event.model_validate(stored.object)

@@ -31,7 +31,7 @@ from .writer import EventWriter
 
 class EventService(EventWriter):
     def __init__(self, node: Node) -> None:
-        super().__init__(node, EventRepository(node.store.db))
+        super().__init__(node, EventRepository(node.store.db), node.store.objects, node.store.twinnings)
         self.exports = Exports(self)
         self.public = PublicEvents(self.repo, node.id, node.clock)
         self.public_calendar = PublicCalendar(node, self.repo, self.public)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.plain import validation_problem
+from node.store import ObjectRepository, TwinningRepository
 from node.times import invalid, parse_local, zone_named
 from protocol.models import Event
 from protocol.problems import Problem, ProblemType
@@ -28,13 +29,17 @@ from .repository import CopyLink, EventRepository
 
 
 class EventWriter:
-    def __init__(self, node: Node, repo: EventRepository) -> None:
+    def __init__(
+        self, node: Node, repo: EventRepository, objects: ObjectRepository, twinnings: TwinningRepository
+    ) -> None:
         self.node = node
         self.repo = repo
+        self.objects = objects
+        self.twinnings = twinnings
 
     async def own(self, event_id: str, tx: Connection | None = None) -> Event:
         """One of our events; 404 for an id we do not originate (a twin's event is theirs to change)."""
-        stored = await self.node.store.objects.get("Event", self.node.id, event_id, tx=tx)
+        stored = await self.objects.get("Event", self.node.id, event_id, tx=tx)
         if stored is None:
             raise Problem(ProblemType.NOT_FOUND, f"this space has no event {event_id!r}")
         return Event.model_validate(stored.object)
@@ -91,10 +96,10 @@ class EventWriter:
             return "all"
         if not value:
             raise invalid("audience", "name at least one twin, or 'all'")
-        active = set(await self.node.store.twinnings.active_peers())
+        active = set(await self.twinnings.active_peers())
         peers: list[str] = []
         for index, entry in enumerate(value):
-            twinning = await self.node.store.twinnings.get(entry)
+            twinning = await self.twinnings.get(entry)
             peer = twinning.peer_id if twinning is not None else entry.rstrip("/")
             if peer not in active:
                 raise invalid(f"audience.{index}", f"{entry!r} is not an active twin of this space")
@@ -106,5 +111,5 @@ class EventWriter:
     async def new_id(self, tx: Connection) -> str:
         while True:
             event_id = f"ev-{uuid.uuid4().hex[:12]}"
-            if await self.node.store.objects.get("Event", self.node.id, event_id, tx=tx) is None:
+            if await self.objects.get("Event", self.node.id, event_id, tx=tx) is None:
                 return event_id

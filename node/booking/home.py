@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
-from node.federation.client import Answer, PeerUnreachable, Response
+from node.federation.client import PeerUnreachable, Response
 from node.federation.refusals import refusal
 from node.retry import Backoff, worth_retrying
 from node.times import in_zone, invalid
@@ -132,10 +132,11 @@ class HomeDesk:
 
     async def ask_host(self, reservation: HomeReservation, member: Member) -> tuple[int, dict[str, Any]]:
         """Send the request (fresh pass, fresh signature) and record what the host said."""
-        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
         body = signed_request(self.node, self.members, reservation, member)
         try:
-            resp = await asyncio.wait_for(self.node.client.send("PUT", url, body, kind=Answer.RECEIPT), self.timeout)
+            resp = await asyncio.wait_for(
+                self.node.client.put_reservation(reservation.host, reservation.id, body), self.timeout
+            )
         except (PeerUnreachable, TimeoutError) as exc:
             return await self._unanswered(reservation, f"{type(exc).__name__}: {exc}".rstrip(": "))
         if resp.status in (200, 202) and reservation.waitlist and _is_place(resp):  # in the host's line
@@ -208,9 +209,9 @@ class HomeDesk:
             raise Problem(
                 ProblemType.CONFLICT, "the host has not answered yet; cancel once the reservation is confirmed"
             )
-        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
         try:
-            resp = await asyncio.wait_for(self.node.client.send("DELETE", url, None, kind=Answer.RECEIPT), self.timeout)
+            sending = self.node.client.delete_reservation(reservation.host, reservation.id)
+            resp = await asyncio.wait_for(sending, self.timeout)
         except (PeerUnreachable, TimeoutError) as exc:
             raise Problem(
                 ProblemType.PEER_UNREACHABLE, f"{reservation.host} did not answer; the reservation still stands"

@@ -16,9 +16,9 @@ from aiosqlite import Connection
 
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
-from node.federation.client import Answer, PeerUnreachable
+from node.federation.client import PeerUnreachable
 from node.federation.refusals import refusal
-from protocol.envelope import open_envelope, read_envelope, seal, signer_of
+from protocol.envelope import seal
 from protocol.models import Envelope, FederatedObject, ReservationRequest, Slot, Target, WaitlistPlace
 from protocol.problems import Problem, ProblemType
 
@@ -97,14 +97,9 @@ class HomeWaitlist:
 
     async def keep_place(self, reservation: HomeReservation, raw: Any) -> None:
         """A WaitlistPlace the host answered with: verified, then kept (an older version changes nothing)."""
-        envelope = read_envelope(raw)
-        origin, kid = signer_of(envelope)
-        if origin != reservation.host:
-            raise Problem(ProblemType.SIGNATURE_INVALID, f"the place is from {origin}, not the host {reservation.host}")
-        known = await self.node.directory.key(origin, kid)
-        place = open_envelope(envelope, known.key, signer=reservation.host)
-        if not isinstance(place, WaitlistPlace):
-            raise Problem(ProblemType.VALIDATION_ERROR, f"the host answered a {place.type}, not a waitlist place")
+        place, _ = await self.node.directory.receive(
+            reservation.host, raw, WaitlistPlace, refuse=ProblemType.SIGNATURE_INVALID
+        )
         check_place(self.node.id, reservation, place)
         async with self.node.write() as work:
             await self.store(work, reservation.id, place)
@@ -131,10 +126,9 @@ class HomeWaitlist:
             )
         await self._check_allowance(reservation)
         member = await self.members.get(reservation.member_id)
-        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}/confirm"
         body = signed_request(self.node, self.members, reservation, member)
         try:
-            send = self.node.client.send("POST", url, body, kind=Answer.RECEIPT)
+            send = self.node.client.confirm_reservation(reservation.host, reservation.id, body)
             resp = await asyncio.wait_for(send, HOST_TIMEOUT_SECONDS)
         except (PeerUnreachable, TimeoutError) as exc:
             raise Problem(
@@ -181,10 +175,9 @@ class HomeWaitlist:
 
     async def leave(self, reservation: HomeReservation) -> HomeReservation:
         """Leave the host's line (waiting, or declining seats offered)."""
-        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
         try:
             resp = await asyncio.wait_for(
-                self.node.client.send("DELETE", url, None, kind=Answer.RECEIPT), HOST_TIMEOUT_SECONDS
+                self.node.client.delete_reservation(reservation.host, reservation.id), HOST_TIMEOUT_SECONDS
             )
         except (PeerUnreachable, TimeoutError) as exc:
             raise Problem(

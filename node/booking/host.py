@@ -17,7 +17,7 @@ from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.store import Twinning
 from node.times import invalid
-from protocol.envelope import object_hash, open_checked, read_envelope, seal, signer_of
+from protocol.envelope import object_hash, seal
 from protocol.models import (
     Allowance,
     AllowanceUse,
@@ -301,14 +301,7 @@ class HostDesk:
 
     async def _open(self, peer: str, raw: Any, cls: type[T]) -> tuple[T, str]:
         """A signed object the calling twin originates; returns it and its hash."""
-        envelope = read_envelope(raw)
-        origin, kid = signer_of(envelope)
-        if origin != peer:
-            raise Problem(ProblemType.FORBIDDEN, f"{peer} may only send objects it signs, not {origin}'s")
-        known = await self.node.directory.key(origin, kid)
-        obj, check = open_checked(envelope, known.key, signer=peer)
-        if not isinstance(obj, cls):
-            raise Problem(ProblemType.VALIDATION_ERROR, f"expected a {cls.__name__}, got a {obj.type}")
+        obj, check = await self.node.directory.receive(peer, raw, cls)
         return obj, check.object_hash()
 
     async def _open_pass(self, peer: str, raw: Any) -> MemberPass:

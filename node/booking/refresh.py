@@ -11,19 +11,26 @@ On start every open slot is checked once, in case the node stopped between the t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from node.core import Node
+from node.core import Node, UnitOfWork
 from node.worker import Worker
 from protocol.models import Slot
 
 from .reservation_store import HostedRepository
-from .slots import republish_slot
 from .store import SlotQueries
 from .waitlist_store import WaitlistRepository
 
 # At most one round of versions per this many seconds: a burst of reservations becomes one
 # version per slot, and the twin still hears of the seats left within a blink.
 ROUND_SECONDS = 0.05
+
+
+async def republish_slot(node: Node, work: UnitOfWork, slot: Slot, **changes: Any) -> Slot:
+    """Publish the next version of one of our slots to its twin (coalesced in the outbox)."""
+    updated = Slot.model_validate({**slot.to_wire(), **changes, "version": slot.version + 1})
+    await node.publish(work, updated, [slot.twin])
+    return updated
 
 
 class SlotRefresher:

@@ -7,9 +7,10 @@ import hashlib
 
 from aiohttp import web
 
+from node.federation.client import RESERVATIONS_PATH
 from node.web.auth import require_member, require_operator, require_user
 from node.web.errors import json_response, parse_body, read_json
-from node.web.keys import BODY, PEER, SERVICES
+from node.web.keys import BODY, NODE, PEER
 from protocol.problems import Problem, ProblemType
 
 from .home import ReserveBody, view
@@ -23,7 +24,7 @@ routes = web.RouteTableDef()
 
 
 def booking(request: web.Request) -> Booking:
-    service: Booking = request.app[SERVICES]["booking"]
+    service: Booking = request.app[NODE].booking
     return service
 
 
@@ -165,14 +166,14 @@ async def ledger(request: web.Request) -> web.Response:
 # -- federation: a twin's home node asks us, the host --------------------------------------------
 
 
-@routes.put("/federation/v1/reservations/{id}")
+@routes.put(RESERVATIONS_PATH + "/{id}")
 async def host_reserve(request: web.Request) -> web.Response:
     raw = await read_json(request, request[BODY])
     status, receipt = await booking(request).host.reserve(request[PEER], request.match_info["id"], raw)
     return json_response(receipt, status=status)
 
 
-@routes.post("/federation/v1/reservations/{id}/confirm")
+@routes.post(RESERVATIONS_PATH + "/{id}/confirm")
 async def host_confirm(request: web.Request) -> web.Response:
     """The home confirms seats offered to its member from a waitlist."""
     raw = await read_json(request, request[BODY])
@@ -180,6 +181,6 @@ async def host_confirm(request: web.Request) -> web.Response:
     return json_response(receipt, status=status)
 
 
-@routes.delete("/federation/v1/reservations/{id}")
+@routes.delete(RESERVATIONS_PATH + "/{id}")
 async def host_cancel(request: web.Request) -> web.Response:
     return json_response(await booking(request).host.cancel(request[PEER], request.match_info["id"]))

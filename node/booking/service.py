@@ -51,7 +51,7 @@ class Booking:
         self.ledger = Ledger(node, self.host.hosted, self.home.repo)
         self.retrier = Retrier(self.home)
 
-    def register(self) -> None:
+    def start(self) -> None:
         """Accept twins' slots and receipts in our inbox, and start the retrier."""
         self.node.inbox.accept("Slot", Acceptor(check=self._check_slot))
         receipts = ReceiptInbox(self.node, self.home.repo, self.mails)
@@ -64,7 +64,7 @@ class Booking:
         self.offers.start()
         self.waitlist.start()
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
         await self.retrier.stop()
         await self.refresher.stop()
         await self.reminders.stop()

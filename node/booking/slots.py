@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,18 +25,17 @@ from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin, find_twinning
+from .host import HostDesk
 from .offer_capacity import peak_seats as peak_seats  # kept importable from here (its tests)
 from .offer_capacity import unpublished_series_seats
 from .periods import local_instant
+from .refresh import republish_slot
 from .resources import ResourceService, check_open
 from .store import SlotQueries
 
 # A twin's slots read for one answer (the member's week reads every twin's): bounded by what a
 # page can show, not by what a twin stored.
 MAX_TWIN_SLOTS = 2000
-
-if TYPE_CHECKING:
-    from .host import HostDesk
 
 
 class SlotBody(BaseModel):
@@ -48,13 +47,6 @@ class SlotBody(BaseModel):
     starts_at: Annotated[str, Field(min_length=10, max_length=40)]
     ends_at: Annotated[str, Field(min_length=10, max_length=40)]
     seats: Annotated[int, Field(ge=1, le=10_000)]
-
-
-async def republish_slot(node: Node, work: UnitOfWork, slot: Slot, **changes: Any) -> Slot:
-    """Publish the next version of one of our slots to its twin (coalesced in the outbox)."""
-    updated = Slot.model_validate({**slot.to_wire(), **changes, "version": slot.version + 1})
-    await node.publish(work, updated, [slot.twin])
-    return updated
 
 
 class SlotService:

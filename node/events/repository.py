@@ -286,7 +286,3 @@ class EventRepository:
     async def open_flags(self) -> list[Flag]:
         rows = await self._db.fetch_all("SELECT * FROM event_flags WHERE resolved_at IS NULL ORDER BY raised_at, pk")
         return [Flag.from_row(r) for r in rows]
-
-    async def flag_history(self, event_id: str) -> list[Flag]:
-        rows = await self._db.fetch_all("SELECT * FROM event_flags WHERE event_id = ? ORDER BY pk", (event_id,))
-        return [Flag.from_row(r) for r in rows]

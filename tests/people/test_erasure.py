@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from node.mail.sink import MailSink
-from node.people import PEOPLE
 from tests.support.mail import mail_config, wait_for_mail
 from tests.support.nodes import InProcessNode, eventually, twin
 from tests.web.support import LONDON_ZONE, NYC_ZONE, TERMS
@@ -93,7 +92,7 @@ async def test_erasure__another_member_may_not_erase_someone_else(nodes, sink: M
 
 async def test_erasure__hosts_forget_visitor_names_days_after_the_visit(nodes, sink: MailSink):
     nyc, _, _, _ = await setup(nodes, sink, people={"visitor_name_days": 3})
-    chores = nyc.runner.app[PEOPLE].chores  # type: ignore[union-attr]
+    chores = nyc.node.people.chores
     assert await chores.forget_old_visitors() == 0
     # The visit ends at 18:00 New York two days from today (see setup); the clock moves relative to
     # that end, not to now, so the test means the same at any hour it runs.

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from node.booking.home import HomeDesk, ReserveBody
-from node.core import Node
+from node.booking.home import ReserveBody
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
 from node.web.keys import NODE
@@ -71,7 +70,7 @@ async def my_reservations(request: web.Request) -> web.Response:
     if who is None:
         return await signin_page(request, "member")
     node = request.app[NODE]
-    items = await node.services["booking"].home.list_for(_member_id(who))
+    items = await node.booking.home.list_for(_member_id(who))
     upcoming, earlier = await describe_reservations(node, items)
     context = {"upcoming": upcoming, "earlier": earlier, "member": await _member(request, who)}
     return render(request, "member_reservations.html", context, who=who)
@@ -109,7 +108,7 @@ async def reserve(request: web.Request) -> web.Response:
                 "waitlist": fields.get("waitlist") == "1",
             },
         )
-        status, result = await node.services["booking"].home.reserve(
+        status, result = await node.booking.home.reserve(
             _member_id(who), fields.get("reservation_id") or str(uuid.uuid4()), body
         )
     except Problem as problem:
@@ -125,7 +124,7 @@ async def cancel(request: web.Request) -> web.Response:
     node = request.app[NODE]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
-    desk = _home_desk(node)
+    desk = node.booking.home
     try:
         # Only the member's own reservation: another member's id is "not found", as in the API.
         held = await desk.get_for(_member_id(who), request.match_info["id"])
@@ -158,7 +157,7 @@ async def confirm(request: web.Request) -> web.Response:
     node = request.app[NODE]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
-    desk = _home_desk(node)
+    desk = node.booking.home
     try:
         held = await desk.get_for(_member_id(who), request.match_info["id"])
         where = Situation(host=await peer_name(node, held.host), zone=node.settings.node.timezone, target="reservation")
@@ -213,15 +212,10 @@ def _reserved_message(status: int, result: dict[str, Any], where: Situation) -> 
     return flash(text, "success")
 
 
-def _home_desk(node: Node) -> HomeDesk:
-    desk: HomeDesk = node.services["booking"].home
-    return desk
-
-
 def _member_id(who: Principal) -> str:
     assert who.member_id is not None
     return who.member_id
 
 
 async def _member(request: web.Request, who: Principal) -> Any:
-    return await request.app[NODE].services["booking"].members.get(_member_id(who))
+    return await request.app[NODE].booking.members.get(_member_id(who))

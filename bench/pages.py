@@ -105,7 +105,7 @@ async def fill(nyc: Running, london: Running) -> dict[str, Any]:
     from node.events.bodies import EventCreate
 
     await twin(nyc, london, offer=TERMS, request=TERMS)  # type: ignore[arg-type]
-    booking = nyc.node.services["booking"]
+    booking = nyc.node.booking
     for index in range(4):
         await nyc.api.ok(
             "POST",
@@ -138,7 +138,7 @@ async def fill(nyc: Running, london: Running) -> dict[str, Any]:
                 capacity=30,
                 room="Loft",
             )
-            await node.node.services["events"].create(body)
+            await node.node.events.create(body)
     member = await london.api.ok("POST", "/api/v1/members", {"display_name": "Ben Carter", "email": "b@example.org"})
     await _replicated(london, nyc.url)
     progress(f"reserving {RESERVATIONS} slots abroad")

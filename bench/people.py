@@ -36,7 +36,6 @@ from node.config import load_settings
 from node.logs import configure_logging
 from node.mail import Mail
 from node.mail.sink import MailSink
-from node.mail.wiring import SENDER
 from node.web.app import create_app
 from node.web.keys import NODE
 from tests.support.mail import mail_config
@@ -90,7 +89,7 @@ async def node_import(base: str, token: str, count: int, offset: int) -> float:
 
 async def node_mail(app: web.Application, sink: MailSink, count: int) -> float:
     node = app[NODE]
-    sender = app[SENDER]
+    sender = node.mail_sender
     await sender.stop()  # the worker is driven by hand, so that only sending is timed
     async with node.write() as work:
         for n in range(count):

@@ -1,6 +1,7 @@
-"""The node: its settings, store, keys, clock and services, created once in `Node.open`.
+"""The node's core: its settings, store, keys, clock, signed HTTP client, inbox and delivery,
+created once in `Node.open`; what every feature is built on. node/assembly.py adds the features.
 
-Handlers reach it through `request.app[NODE]`. Writes that must reach twins go through
+Writes that must reach twins go through
 `Node.write()`, which wakes the delivery loops only after the transaction committed (nothing
 is sent before it is stored).
 """
@@ -23,9 +24,17 @@ from protocol.models import Endpoints, FederatedObject, NodeDocument, OldVerifyK
 
 from .clock import Clock, iso, parse_iso
 from .config import Settings
-from .federation.client import FederationClient, open_session
+from .federation.client import (
+    FEED_PATH,
+    INBOX_PATH,
+    RESERVATIONS_PATH,
+    TWINNING_PATH,
+    FederationClient,
+    open_session,
+)
 from .federation.directory import PeerDirectory
 from .federation.inbox import InboxService, object_row
+from .federation.links import LinkContext
 from .federation.manager import Federation
 from .federation.quota import Quota
 from .federation.replay import ReplayBound
@@ -33,8 +42,8 @@ from .keystore import KeyStore
 from .mail.message import Sender
 from .mail.outbox import MailOutbox
 from .metrics import Metrics
-from .profiles import ProfileRepository
 from .store import Store
+from .store.profiles import ProfileRepository
 
 MAX_OLD_KEYS = 64  # NodeDocument.old_verify_keys holds at most this many
 
@@ -69,11 +78,8 @@ class Node:
         self.client: FederationClient
         self.directory: PeerDirectory
         self.inbox: InboxService
-        self.federation = Federation(self)
+        self.federation: Federation
         self.mail = MailOutbox(self.store.db, mail_sender(settings), enabled=settings.mail.smtp_host is not None)
-        self.services: dict[str, Any] = {}
-        # Feature modules (events, booking) wire their services and inbox acceptors here.
-        self.on_open: list[Callable[[Node], None]] = []
 
     async def open(self) -> Node:
         await self.store.open()
@@ -94,6 +100,8 @@ class Node:
         quota = Quota(max_objects=limits.twin_max_objects, max_bytes=limits.twin_max_bytes)
         self.inbox = InboxService(self.id, self.store, self.directory, self.clock, self.metrics, quota)
         self.inbox.start()
+        links = LinkContext(self.store, self.client, self.inbox, self.clock, self.settings, self.metrics)
+        self.federation = Federation(links)
         return self
 
     async def close(self) -> None:
@@ -154,10 +162,10 @@ class Node:
                 for k in list(self.keys.old.values())[-MAX_OLD_KEYS:]
             },
             endpoints=Endpoints(
-                inbox=f"{self.id}/federation/v1/inbox",
-                feed=f"{self.id}/federation/v1/feed",
-                twinning=f"{self.id}/federation/v1/twinning",
-                reservations=f"{self.id}/federation/v1/reservations",
+                inbox=self.id + INBOX_PATH,
+                feed=self.id + FEED_PATH,
+                twinning=self.id + TWINNING_PATH,
+                reservations=self.id + RESERVATIONS_PATH,
             ),
         )
         return seal(doc, self.keys.current).model_dump(mode="json")

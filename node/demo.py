@@ -201,7 +201,7 @@ async def _new_tokens(nodes: list[Running]) -> None:
     for node in nodes:
         assert node.runner is not None
         live = node.runner.app[NODE]
-        members = await live.services["booking"].members.list()
+        members = await live.booking.members.list()
         async with live.write() as work:
             node.operator_token = await live.store.tokens.create(work.tx, "operator")
             if members:

@@ -18,13 +18,15 @@ from protocol.models import Envelope, FederatedObject, KeyRotation
 
 from .clock import iso
 from .core import Node
+from .store import TwinningRepository
 
 log = structlog.get_logger("node.keys")
 
 
 class KeyService:
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, twinnings: TwinningRepository) -> None:
         self.node = node
+        self.twinnings = twinnings
 
     async def rotate(self) -> dict[str, Any]:
         node = self.node
@@ -48,7 +50,7 @@ class KeyService:
             "old_kid": old.kid,
             "kid": fresh.kid,
             "fingerprint": format_fingerprint(fresh.verify_key.fingerprint),
-            "announced_to": sorted(await node.store.twinnings.active_peers()),
+            "announced_to": sorted(await self.twinnings.active_peers()),
         }
 
     async def accept_rotation(self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope) -> None:

@@ -1,4 +1,5 @@
-"""Validation problems in words, for the CLI and the pages alike.
+"""Validation problems: pydantic's errors as a problem with field paths (`validation_problem`,
+what the API answers), and in words, for the CLI and the pages alike.
 
 The services answer a bad value with a field path and pydantic's message ("String should match
 pattern '^https?://'"); people read "address: must start with http:// or https://".
@@ -9,7 +10,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import ValidationError
+
 from node.i18n import N_, _
+from protocol.problems import Problem, ProblemType
+
+
+def validation_problem(exc: ValidationError, prefix: str = "") -> Problem:
+    errors = [
+        {"field": ".".join(filter(None, [prefix, *map(str, e["loc"])])) or "(body)", "message": e["msg"]}
+        for e in exc.errors(include_url=False)[:20]
+    ]
+    return Problem(ProblemType.VALIDATION_ERROR, f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
+
 
 # What each field is called in a sentence. Unknown fields fall back to their name with spaces.
 FIELD_WORDS = {

@@ -17,15 +17,15 @@ from typing import Any
 
 import structlog
 
-from protocol.envelope import object_hash, open_envelope, read_envelope, seal
-from protocol.models import Terms, TwinningAcceptance, TwinningChange, TwinningProposal
+from protocol.envelope import object_hash, seal
+from protocol.models import FederatedObject, Terms, TwinningAcceptance, TwinningChange, TwinningProposal
 from protocol.problems import Problem, ProblemType
 
 from .clock import iso
 from .core import Node, UnitOfWork
-from .federation.client import Answer, PeerUnreachable
+from .federation.client import PeerUnreachable
 from .federation.refusals import refusal
-from .store import Twinning
+from .store import OutboxRepository, Twinning, TwinningRepository
 
 log = structlog.get_logger("node.twinning")
 
@@ -57,8 +57,10 @@ RECEIVED_FROM = {
 
 
 class TwinningService:
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, twinnings: TwinningRepository, outbox: OutboxRepository) -> None:
         self.node = node
+        self.twinnings = twinnings
+        self.outbox = outbox
 
     # -- operator actions -------------------------------------------------------------------
 
@@ -67,7 +69,7 @@ class TwinningService:
         peer_id = url.rstrip("/")
         if peer_id == node.id:
             raise Problem(ProblemType.VALIDATION_ERROR, "a node cannot twin with itself", errors=[_url_error()])
-        if await node.store.twinnings.get_live(peer_id) is not None:
+        if await self.twinnings.get_live(peer_id) is not None:
             raise Problem(ProblemType.CONFLICT, f"there is already a live twinning with {peer_id}")
         doc, doc_json = await node.directory.fetch_document(peer_id)
         if doc.origin != peer_id:
@@ -101,7 +103,7 @@ class TwinningService:
             updated_at=iso(now),
         )
         async with node.store.db.transaction() as tx:
-            await node.store.twinnings.insert(tx, twinning)
+            await self.twinnings.insert(tx, twinning)
         log.info("twinning_proposed", peer=peer_id, agreement=proposal.id)
         return twinning
 
@@ -123,7 +125,7 @@ class TwinningService:
         # Active (committed) before the acceptance leaves: the proposer reads our feed the moment
         # it has it, and a read refused as not-twinned would wait twice the pull interval.
         async with node.store.db.transaction() as tx:
-            await node.store.twinnings.set_status(
+            await self.twinnings.set_status(
                 tx, twinning.id, "active", iso(node.clock.now()), acceptance=envelope.model_dump_json()
             )
         try:
@@ -132,7 +134,7 @@ class TwinningService:
                 raise refusal(resp, twinning.peer_id, "the acceptance", PEER_REFUSALS)
         except BaseException:
             async with node.store.db.transaction() as tx:
-                await node.store.twinnings.withdraw_acceptance(tx, twinning.id, iso(node.clock.now()))
+                await self.twinnings.withdraw_acceptance(tx, twinning.id, iso(node.clock.now()))
             raise
         # Only now that the proposer is active too: our first read of its feed is not refused either.
         node.federation.pull_soon(twinning.peer_id)
@@ -157,7 +159,7 @@ class TwinningService:
         )
         envelope = seal(change, node.keys.current)
         async with node.write() as work:
-            await node.store.outbox.enqueue(
+            await self.outbox.enqueue(
                 work.tx,
                 [twinning.peer_id],
                 "twinning",
@@ -175,13 +177,14 @@ class TwinningService:
 
     async def receive(self, peer_id: str, raw: Any) -> dict[str, Any]:
         """A signed proposal, acceptance or change sent to /federation/v1/twinning by `peer_id`."""
-        envelope = read_envelope(raw)
-        known = await self.node.directory.key(peer_id, envelope.signature.kid)
-        obj = open_envelope(envelope, known.key, signer=peer_id)
+        obj, check = await self.node.directory.receive(
+            peer_id, raw, FederatedObject, refuse=ProblemType.SIGNATURE_INVALID
+        )
+        envelope_json = check.envelope.model_dump_json()
         if isinstance(obj, TwinningProposal):
-            return await self._receive_proposal(obj, envelope.model_dump_json())
+            return await self._receive_proposal(obj, envelope_json)
         if isinstance(obj, TwinningAcceptance):
-            return await self._receive_acceptance(obj, envelope.model_dump_json())
+            return await self._receive_acceptance(obj, envelope_json)
         if isinstance(obj, TwinningChange):
             return await self._receive_change(peer_id, obj)
         raise Problem(ProblemType.VALIDATION_ERROR, f"{obj.type} is not a twinning message")
@@ -190,12 +193,12 @@ class TwinningService:
         node = self.node
         if proposal.acceptor != node.id:
             raise Problem(ProblemType.VALIDATION_ERROR, f"this proposal is for {proposal.acceptor}, not {node.id}")
-        existing = await node.store.twinnings.get(proposal.id)
+        existing = await self.twinnings.get(proposal.id)
         if existing is not None:
             if existing.proposal != envelope_json:
                 raise Problem(ProblemType.CONFLICT, "another proposal already has this id")
             return {"id": existing.id, "status": existing.status}
-        if await node.store.twinnings.get_live(proposal.proposer) is not None:
+        if await self.twinnings.get_live(proposal.proposer) is not None:
             raise Problem(ProblemType.CONFLICT, f"there is already a live twinning with {proposal.proposer}")
         now = iso(node.clock.now())
         twinning = Twinning(
@@ -210,12 +213,12 @@ class TwinningService:
             updated_at=now,
         )
         async with node.store.db.transaction() as tx:
-            await node.store.twinnings.insert(tx, twinning)
+            await self.twinnings.insert(tx, twinning)
         log.info("twinning_proposal_received", peer=proposal.proposer, agreement=proposal.id)
         return {"id": proposal.id, "status": "pending"}
 
     async def _receive_acceptance(self, acceptance: TwinningAcceptance, envelope_json: str) -> dict[str, Any]:
-        twinning = await self.node.store.twinnings.get(acceptance.agreement_id)
+        twinning = await self.twinnings.get(acceptance.agreement_id)
         if twinning is None or twinning.role != "proposer" or twinning.peer_id != acceptance.acceptor:
             raise Problem(ProblemType.NOT_FOUND, "no proposal of ours matches this acceptance")
         if acceptance.proposal_hash != object_hash(json.loads(twinning.proposal)["object"]):
@@ -229,7 +232,7 @@ class TwinningService:
         return {"id": twinning.id, "status": "active"}
 
     async def _receive_change(self, peer_id: str, change: TwinningChange) -> dict[str, Any]:
-        twinning = await self.node.store.twinnings.get(change.agreement_id)
+        twinning = await self.twinnings.get(change.agreement_id)
         if twinning is None or twinning.peer_id != peer_id:
             raise Problem(ProblemType.NOT_FOUND, "no twinning with this id")
         status = CHANGE_STATUS[change.action]
@@ -251,10 +254,12 @@ class TwinningService:
         self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None, *, by: str
     ) -> None:
         at = iso(self.node.clock.now())
-        await self.node.store.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason, suspended_by=by)
+        await self.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason, suspended_by=by)
         if status in ("ended", "declined"):
             # The agreement is over: nothing more is shared, so undelivered objects are dropped.
-            await self.node.store.outbox.drop_peer(work.tx, twinning.peer_id)
+            await self.outbox.drop_peer(work.tx, twinning.peer_id)
+            # Its members chose to show their cards to twins: no longer one, it keeps none of them.
+            await forget_cards(self.node, work, twinning.peer_id)
         if status == "active":
             # Resumed: read what changed while sharing was suspended.
             work.pull.add(twinning.peer_id)
@@ -262,16 +267,14 @@ class TwinningService:
     async def _set_status(self, twinning: Twinning, status: str, *, acceptance: str | None = None) -> None:
         node = self.node
         async with node.write() as work:
-            await node.store.twinnings.set_status(
-                work.tx, twinning.id, status, iso(node.clock.now()), acceptance=acceptance
-            )
+            await self.twinnings.set_status(work.tx, twinning.id, status, iso(node.clock.now()), acceptance=acceptance)
             if status == "active":
                 # A new twin learns what already exists by reading our feed from the start.
                 work.pull.add(twinning.peer_id)
                 work.wake.add(twinning.peer_id)
 
     async def _get(self, twinning_id: str, action: str) -> Twinning:
-        twinning = await self.node.store.twinnings.get(twinning_id)
+        twinning = await self.twinnings.get(twinning_id)
         if twinning is None:
             raise Problem(ProblemType.NOT_FOUND, f"no twinning {twinning_id}")
         if twinning.status not in ALLOWED_FROM[action]:
@@ -279,18 +282,25 @@ class TwinningService:
         return twinning
 
     async def _reload(self, twinning_id: str) -> Twinning:
-        twinning = await self.node.store.twinnings.get(twinning_id)
+        twinning = await self.twinnings.get(twinning_id)
         assert twinning is not None
         return twinning
 
     async def _send(self, peer_id: str, payload: Any) -> Any:
         try:
-            return await self.node.client.send(
-                "POST", peer_id + "/federation/v1/twinning", payload, kind=Answer.TWINNING_ANSWER
-            )
+            return await self.node.client.post_twinning(peer_id, payload)
         except PeerUnreachable as exc:
             raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
 
 
 def _url_error() -> dict[str, str]:
     return {"field": "url", "message": "not the address of another node"}
+
+
+async def forget_cards(node: Node, work: UnitOfWork, peer_id: str) -> None:
+    """Delete an ex-twin's profile cards: from the directory, and the envelopes that carried them."""
+    count, size = await node.store.objects.delete_replicas_of(work.tx, "MemberProfile", peer_id)
+    if count:
+        await node.store.usage.add(work.tx, peer_id, -count, -size, 0, iso(node.clock.now()))
+    if await node.profiles.forget_origin(work.tx, peer_id) or count:
+        work.after_commit.append(node.profiles.purge.soon)

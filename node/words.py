@@ -46,6 +46,9 @@ def _reservation_statuses() -> dict[str, str]:
         "rejected": pgettext("reservation", "rejected"),
         "cancelled": pgettext("reservation", "cancelled"),
         "failed": pgettext("reservation", "failed"),
+        "waiting": pgettext("reservation", "on the waitlist"),
+        "offered": pgettext("reservation", "seat offered"),
+        "lapsed": pgettext("reservation", "offer lapsed"),
     }
 
 

@@ -40,6 +40,7 @@ class ProblemType(StrEnum):
     PEER_UNREACHABLE = "peer-unreachable"
     QUOTA_EXCEEDED = "quota-exceeded"
     REQUEST_TIMEOUT = "request-timeout"
+    OFFER_EXPIRED = "offer-expired"
     INTRODUCTION_LIMIT = "introduction-limit"
 
     @property
@@ -89,6 +90,7 @@ _STATUS = {
     ProblemType.PEER_UNREACHABLE: 502,
     ProblemType.QUOTA_EXCEEDED: 507,
     ProblemType.REQUEST_TIMEOUT: 408,
+    ProblemType.OFFER_EXPIRED: 409,
     ProblemType.INTRODUCTION_LIMIT: 429,
 }
 
@@ -126,6 +128,7 @@ _TITLES = {
     ProblemType.PEER_UNREACHABLE: "The twin could not be reached",
     ProblemType.QUOTA_EXCEEDED: "The sender's storage quota at this node is used up",
     ProblemType.REQUEST_TIMEOUT: "The request took too long to arrive or to answer",
+    ProblemType.OFFER_EXPIRED: "The waitlist offer has expired",
     ProblemType.INTRODUCTION_LIMIT: "You asked for as many introductions as a day allows",
 }
 

@@ -302,6 +302,7 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
     await call("myCalendar", "GET", "/api/v1/reservations.ics", token=member["token"])
     await call("ledger", "GET", "/api/v1/ledger", token=home.token)
     await call("cancelReservation", "DELETE", f"/api/v1/reservations/{rid}", token=member["token"])
+    await waitlist_examples(rec, home, twin_node, member, twin_desk["id"], weekday)
     await introduction_examples(rec, home, twin_node, member, weekday)
 
     # -- federation calls Twin makes to Home, signed by Twin
@@ -446,7 +447,47 @@ async def people_examples(rec: Recorder, home: InProcessNode, sink: MailSink, me
     await call("unsubscribe", "POST", f"/api/v1/unsubscribe/{member['id']}/{sig}")
 
 
-def _reservation_request(home_node: InProcessNode, host: InProcessNode, rid: str, slot_id: str) -> dict[str, Any]:
+async def waitlist_examples(
+    rec: Recorder, home: InProcessNode, twin_node: InProcessNode, member: dict[str, Any], desk_id: str, weekday: date
+) -> None:
+    """A 1-seat slot at Twin is taken; Ada joins its waitlist, the seat comes back, she confirms it.
+    Then the same at Home, seen from Twin: Twin's member waits for a 1-seat slot and Twin confirms."""
+    solo = {"resource_id": desk_id, "twin_id": home.url, "starts_at": f"{weekday}T12:00", "ends_at": f"{weekday}T13:00"}
+    small = await twin_node.api.ok("POST", "/api/v1/slots", {**solo, "seats": 1})
+    await eventually(lambda: _sees_slot(home, twin_node, small["id"], member["token"]), True)
+    other = await home.api.ok("POST", "/api/v1/members", {"display_name": "Bo", "email": "bo@example.org"})
+    first, waiting = str(uuid.uuid4()), str(uuid.uuid4())
+    await home.api.ok("PUT", f"/api/v1/reservations/{first}", {"slot_id": small["id"]}, token=other["token"])
+    joined = {"slot_id": small["id"], "waitlist": True}
+    await home.api.ok("PUT", f"/api/v1/reservations/{waiting}", joined, token=member["token"])
+    await home.api.ok("DELETE", f"/api/v1/reservations/{first}", token=other["token"])
+
+    async def offered() -> str:
+        found = await home.api.ok("GET", f"/api/v1/reservations/{waiting}", token=member["token"])
+        return str(found["status"])
+
+    await eventually(offered, "offered")
+    await rec.call("confirmReservation", "POST", f"/api/v1/reservations/{waiting}/confirm", token=member["token"])
+
+    # Home hosts: a 1-seat slot for Twin, taken by one of Twin's members; another joins the line.
+    desk = await home.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Quiet room", "capacity": 1})
+    spot = {"resource_id": desk["id"], "twin_id": twin_node.url, "starts_at": f"{weekday}T15:00"}
+    spot_slot = await home.api.ok("POST", "/api/v1/slots", {**spot, "ends_at": f"{weekday}T16:00", "seats": 1})
+    taken, line = str(uuid.uuid4()), str(uuid.uuid4())
+    setup = "_waitlist_setup"  # calls that set the scene; not shown
+    asked = _reservation_request(twin_node, home, taken, spot_slot["id"])
+    await rec.call(setup, "PUT", f"/federation/v1/reservations/{taken}", asked, signer=twin_node)
+    asked = _reservation_request(twin_node, home, line, spot_slot["id"], waitlist=True)
+    await rec.call(setup, "PUT", f"/federation/v1/reservations/{line}", asked, signer=twin_node)
+    await rec.call(setup, "DELETE", f"/federation/v1/reservations/{taken}", signer=twin_node)
+    rec.exchanges.pop(setup)
+    confirming = _reservation_request(twin_node, home, line, spot_slot["id"])
+    await rec.call("hostConfirm", "POST", f"/federation/v1/reservations/{line}/confirm", confirming, signer=twin_node)
+
+
+def _reservation_request(
+    home_node: InProcessNode, host: InProcessNode, rid: str, slot_id: str, waitlist: bool = False
+) -> dict[str, Any]:
     """What a home node sends a host for one of its members (signed request and pass)."""
     now = datetime.now(UTC).replace(microsecond=0)
     key = home_node.node.keys.current
@@ -469,6 +510,7 @@ def _reservation_request(home_node: InProcessNode, host: InProcessNode, rid: str
         seats=1,
         member_pass=seal(member_pass, key).model_dump(mode="json"),
         requested_at=now,
+        waitlist=True if waitlist else None,
     )
     return seal(request, key).model_dump(mode="json")
 

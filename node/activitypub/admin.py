@@ -10,7 +10,7 @@ from aiohttp import web
 from node.clock import iso
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.keys import SERVICES
+from node.web.keys import NODE
 from node.web.pages.forms import read_form
 from node.web.pages.operator import operator_only, render_admin
 from node.web.pages.render import flash, redirect
@@ -22,7 +22,7 @@ PAGE = "/admin/fediverse"
 @routes.get(PAGE)
 @operator_only
 async def page(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[SERVICES].get("activitypub")
+    bridge = request.app[NODE].activitypub
     context: dict[str, object] = {"enabled": bridge is not None}
     if bridge is not None:
         context |= {
@@ -38,7 +38,7 @@ async def page(request: web.Request, who: Principal) -> web.Response:
 @routes.post(PAGE + "/remove")
 @operator_only
 async def remove(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[SERVICES].get("activitypub")
+    bridge = request.app[NODE].activitypub
     actor = (await read_form(request)).get("actor", "")
     if bridge is None or not await bridge.store.remove_follower(actor):
         return redirect(request, PAGE, flash(_("That follower was already gone."), "error"))
@@ -48,7 +48,7 @@ async def remove(request: web.Request, who: Principal) -> web.Response:
 @routes.post(PAGE + "/block")
 @operator_only
 async def block(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[SERVICES].get("activitypub")
+    bridge = request.app[NODE].activitypub
     text = (await read_form(request)).get("host", "").strip().lower()
     host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
     if bridge is None or not host or len(host) > 253:
@@ -60,7 +60,7 @@ async def block(request: web.Request, who: Principal) -> web.Response:
 @routes.post(PAGE + "/unblock")
 @operator_only
 async def unblock(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[SERVICES].get("activitypub")
+    bridge = request.app[NODE].activitypub
     host = (await read_form(request)).get("host", "")
     if bridge is not None:
         await bridge.store.unblock(host)

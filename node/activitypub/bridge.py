@@ -2,7 +2,7 @@
 Create/Update/Delete for every follower's (shared) inbox, and delivers the queue with
 retries and backoff, signed with draft-cavage-12 and the bridge's RSA key.
 
-It reads `node.public.events.public_events`, the list the public pages show, so nothing a
+It reads `PublicEvents` (node/events/public.py), the list the public pages show, so nothing a
 visitor of /events/{id} could not read ever reaches a follower.
 """
 
@@ -11,31 +11,30 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
 
 from node.clock import iso, parse_iso
+from node.core import Node
+from node.events import PublicEvents
 from node.federation.client import Answer, PeerUnreachable
-from node.public.events import public_events
-from node.public.profile import load_profile
+from node.public import load_profile
 from node.retry import Backoff
 from node.worker import Worker
 
 from . import documents, keys, signatures
 from .store import BridgeStore, Delivery
 
-if TYPE_CHECKING:
-    from node.core import Node
-
 log = structlog.get_logger("node.activitypub")
 BATCH = 100
 
 
 class Bridge:
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, public: PublicEvents) -> None:
         self.node = node
+        self.public = public
         self.settings = node.settings.activitypub
         self.urls = documents.Urls(node.settings)
         self.store = BridgeStore(node.store.db)
@@ -64,7 +63,7 @@ class Bridge:
         profile = load_profile(settings.directory)
         return {
             e.id: documents.event_object(self.urls, e, settings.node.name, profile, settings.node.location)
-            for e in await public_events(self.node)
+            for e in await self.public.list()
         }
 
     async def publish(self) -> int:

@@ -15,8 +15,8 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from node.public.events import event_url, postal_address
-from node.public.profile import SpaceProfile
+from node.events import event_url
+from node.public import SpaceProfile, postal_address
 from protocol.models import Event
 
 if TYPE_CHECKING:

@@ -13,11 +13,11 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from node.clock import iso
-from node.public.profile import load_profile
+from node.public import load_profile
 from node.ratelimit import address_key
 from node.web.auth import require_operator
 from node.web.errors import json_response, parse_body
-from node.web.keys import SERVICES, UNVERIFIED_LIMITER
+from node.web.keys import NODE, UNVERIFIED_LIMITER
 from protocol.problems import Problem, ProblemType
 
 from . import documents
@@ -29,7 +29,7 @@ JRD = "application/jrd+json"
 
 
 def _bridge(request: web.Request) -> Bridge:
-    bridge = request.app[SERVICES].get("activitypub")
+    bridge = request.app[NODE].activitypub
     if bridge is None:
         raise Problem(ProblemType.NOT_FOUND, "this node is not on the fediverse")
     assert isinstance(bridge, Bridge)

@@ -6,7 +6,7 @@ import secrets
 
 from aiohttp import web
 
-from node.booking.store import Member, MemberRepository
+from node.booking import Member, MemberRepository
 from node.clock import iso
 from node.core import Node
 from node.i18n import _

@@ -1,31 +1,18 @@
-"""Reserving space abroad (resources, slots, members, reservations, ledger). Installed by `install`."""
+"""Reserving space abroad: resources, slots, members and passes, reservations at home and at the
+host, allowances, the ledger.
+
+The public surface, for the node's assembly and other features: `Booking` (every service of
+the feature, started and stopped together), the members' repository and row, and the home
+desk with its reservation view. The routes (`routes.py`, `hosting_routes.py`) are installed
+by the web application.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
-
-from node.core import Node
-from node.web.keys import NODE
-
-from .hosting_routes import routes as hosting_routes
-from .routes import routes
+from .home import HomeDesk, view
+from .members import EMAIL_PATTERN, LANGUAGE_PATTERN
+from .periods import month_of
 from .service import Booking
+from .store import Member, MemberRepository
 
-
-def install(app: web.Application, node: Node) -> None:
-    """Add this feature's routes to `app` and its services/inbox acceptors to `node.on_open`."""
-
-    def open_booking(opened: Node) -> None:
-        service = opened.services["booking"] = Booking(opened)
-        service.register()
-
-    async def close_booking(app: web.Application) -> None:
-        # on_shutdown runs before the node (and its database) is closed by the cleanup context.
-        service = app[NODE].services.get("booking")
-        if service is not None:
-            await service.close()
-
-    app.add_routes(routes)
-    app.add_routes(hosting_routes)
-    node.on_open.append(open_booking)
-    app.on_shutdown.append(close_booking)
+__all__ = ["EMAIL_PATTERN", "LANGUAGE_PATTERN", "Booking", "HomeDesk", "Member", "MemberRepository", "month_of", "view"]

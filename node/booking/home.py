@@ -22,16 +22,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
-from node.federation.client import Answer, PeerUnreachable, Response
+from node.federation.client import PeerUnreachable, Response
 from node.federation.refusals import refusal
 from node.retry import Backoff, worth_retrying
 from node.times import in_zone, invalid
-from protocol.envelope import seal
-from protocol.models import ReservationRequest, Target
+from protocol.models import Target
 from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin, terms_of
+from .home_waitlist import HomeWaitlist, is_place, signed_request
 from .mails import ReservationMails
 from .members import MemberService
 from .receipts import verify_receipt
@@ -63,6 +63,7 @@ class ReserveBody(BaseModel):
     twin_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     host: Annotated[str, Field(min_length=8, max_length=200, pattern=r"^https?://")] | None = None
     seats: Annotated[int, Field(ge=1, le=1000)] = 1
+    waitlist: bool = False  # when the target is full, join its waitlist (202 waiting) instead of a refusal
 
     @model_validator(mode="after")
     def _one_target(self) -> ReserveBody:
@@ -88,6 +89,7 @@ class HomeDesk:
         self.mails: ReservationMails | None = None  # set by Booking: mail members about their reservations
         settings = node.settings.delivery
         self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
+        self.waitlist = HomeWaitlist(node, repo, members)
 
     async def reserve(self, member_id: str, reservation_id: str, body: ReserveBody) -> tuple[int, dict[str, Any]]:
         """(201, confirmed), (200, cancelled earlier), (202, pending); a refusal raises the host's problem."""
@@ -95,8 +97,9 @@ class HomeDesk:
             raise invalid("id", "a reservation id is a lowercase UUID chosen by the client")
         member = await self.members.get(member_id)
         host = await self._host_of(body)
+        at = iso(self.node.clock.now())
         fresh = HomeReservation.pending(
-            reservation_id, member_id, host, body.target.kind, body.target.id, body.seats, iso(self.node.clock.now())
+            reservation_id, member_id, host, body.target.kind, body.target.id, body.seats, at, body.waitlist
         )
         # One trip to the database for the common case; a repeated id takes the longer way.
         inserted = await self.node.store.db.decide(lambda conn: HomeInTransaction(conn).insert(fresh))
@@ -105,7 +108,7 @@ class HomeDesk:
                 await self._check_repeat(reservation_id, fresh)
                 await self.repo.mark_pending(work.tx, reservation_id, fresh.created_at)  # a refused one: ask again
         reservation = fresh if inserted else await self._get(reservation_id)
-        if reservation.status in ("confirmed", "cancelled"):
+        if reservation.status not in ("pending", "rejected"):  # decided, or in line: as it is
             return self._answer(reservation)
         beyond = await self._beyond_offered_rules(host, body.seats)
         if beyond is not None:  # refused as the host would, in our words, without asking it
@@ -129,13 +132,19 @@ class HomeDesk:
 
     async def ask_host(self, reservation: HomeReservation, member: Member) -> tuple[int, dict[str, Any]]:
         """Send the request (fresh pass, fresh signature) and record what the host said."""
-        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
+        body = signed_request(self.node, self.members, reservation, member)
         try:
             resp = await asyncio.wait_for(
-                self.node.client.send("PUT", url, self._request(reservation, member), kind=Answer.RECEIPT), self.timeout
+                self.node.client.put_reservation(reservation.host, reservation.id, body), self.timeout
             )
         except (PeerUnreachable, TimeoutError) as exc:
             return await self._unanswered(reservation, f"{type(exc).__name__}: {exc}".rstrip(": "))
+        if resp.status in (200, 202) and reservation.waitlist and _is_place(resp):  # in the host's line
+            try:
+                await self.waitlist.keep_place(reservation, resp.json())
+            except (Problem, ValueError) as exc:
+                return await self._unanswered(reservation, f"the host's waitlist place was refused: {exc}")
+            return self._answer(await self._get(reservation.id))
         if resp.status in (200, 201):
             try:
                 facts = await verify_receipt(self.node, reservation, resp.json())
@@ -153,8 +162,9 @@ class HomeDesk:
         return await self._refused(reservation, resp)
 
     def _answer(self, reservation: HomeReservation) -> tuple[int, dict[str, Any]]:
-        """201 confirmed, 200 cancelled (an id asked again after its cancellation), else 202 pending."""
-        status = {"confirmed": 201, "cancelled": 200}.get(reservation.status, 202)
+        """201 confirmed, 200 cancelled or lapsed (an id asked again after its end), else 202 (pending,
+        waiting in line, or seats offered from it)."""
+        status = {"confirmed": 201, "cancelled": 200, "lapsed": 200}.get(reservation.status, 202)
         return status, view(reservation, self.zone)
 
     async def _refused(self, reservation: HomeReservation, resp: Response) -> tuple[int, dict[str, Any]]:
@@ -178,19 +188,6 @@ class HomeDesk:
         # The receipt may have arrived meanwhile (another attempt's answer, or our inbox).
         return self._answer(await self._get(reservation.id))
 
-    def _request(self, reservation: HomeReservation, member: Member) -> dict[str, Any]:
-        request = ReservationRequest(
-            origin=self.node.id,
-            id=reservation.id,
-            version=1,
-            host=reservation.host,
-            target=Target(kind=reservation.target_kind, id=reservation.target_id),  # type: ignore[arg-type]
-            seats=reservation.seats,
-            member_pass=self.members.issue_pass(member),
-            requested_at=self.node.clock.now(),
-        )
-        return seal(request, self.node.keys.current).model_dump(mode="json")
-
     async def retry(self, reservation: HomeReservation) -> None:
         """One background attempt for a pending reservation."""
         member = await self.members.repo.get(reservation.member_id)
@@ -204,15 +201,17 @@ class HomeDesk:
     async def cancel(self, member_id: str, reservation_id: str) -> dict[str, Any]:
         """Cancel at the host (within its rules), keep its cancelled receipt."""
         reservation = await self.get_for(member_id, reservation_id)
-        if reservation.status in ("cancelled", "rejected"):
+        if reservation.status in ("cancelled", "rejected", "lapsed"):
             return view(reservation, self.zone)
+        if reservation.status in ("waiting", "offered"):
+            return view(await self.waitlist.leave(reservation), self.zone)
         if reservation.status == "pending":
             raise Problem(
                 ProblemType.CONFLICT, "the host has not answered yet; cancel once the reservation is confirmed"
             )
-        url = f"{reservation.host}/federation/v1/reservations/{reservation.id}"
         try:
-            resp = await asyncio.wait_for(self.node.client.send("DELETE", url, None, kind=Answer.RECEIPT), self.timeout)
+            sending = self.node.client.delete_reservation(reservation.host, reservation.id)
+            resp = await asyncio.wait_for(sending, self.timeout)
         except (PeerUnreachable, TimeoutError) as exc:
             raise Problem(
                 ProblemType.PEER_UNREACHABLE, f"{reservation.host} did not answer; the reservation still stands"
@@ -230,6 +229,13 @@ class HomeDesk:
         async with self.node.write() as work:
             await self._store_receipt(work, reservation.id, facts)
         return view(await self._get(reservation.id), self.zone)
+
+    async def confirm(self, member_id: str, reservation_id: str) -> tuple[int, dict[str, Any]]:
+        """Take seats a host offers from its waitlist: 201 with the receipt (200 if confirmed already)."""
+        reservation = await self.get_for(member_id, reservation_id)
+        before = reservation.status
+        confirmed = await self.waitlist.confirm(reservation)
+        return (200 if before == "confirmed" else 201), view(confirmed, self.zone)
 
     async def _store_receipt(self, work: UnitOfWork, reservation_id: str, facts: ReceiptFacts) -> None:
         stored = await self.repo.store_receipt(work.tx, reservation_id, facts, iso(self.node.clock.now()))
@@ -289,8 +295,16 @@ def view(reservation: HomeReservation, zone: str) -> dict[str, Any]:
     }
     if reservation.status == "rejected":
         result["problem"] = reservation.problem
+    if reservation.status == "cancelled" and reservation.problem:  # a line whose target is gone
+        result.update(cancelled_by="host", reason=reservation.problem)
     if reservation.status == "pending":
         result.update(last_error=reservation.last_error, tries=reservation.tries, next_try=reservation.next_try)
+    if reservation.waitlist:
+        result["waitlist"] = True
+    if reservation.status == "waiting":
+        result["position"] = reservation.position
+    if reservation.status == "offered":
+        result["offer_expires_at"] = reservation.offer_expires_at
     receipt = reservation.receipt
     if receipt is not None:
         obj = receipt["object"]
@@ -319,6 +333,13 @@ def _times(obj: dict[str, Any], zone: str) -> dict[str, str]:
         "ends_at": in_zone(parse_iso(obj["ends_at"]), zone),
         "timezone": zone,
     }
+
+
+def _is_place(resp: Response) -> bool:
+    try:
+        return is_place(resp.json())
+    except ValueError:
+        return False
 
 
 def _is_uuid(value: str) -> bool:

@@ -10,7 +10,6 @@ the stored receipt; the same id with other content is a conflict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -18,7 +17,7 @@ from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.store import Twinning
 from node.times import invalid
-from protocol.envelope import object_hash, open_checked, read_envelope, seal, signer_of
+from protocol.envelope import object_hash, seal
 from protocol.models import (
     Allowance,
     AllowanceUse,
@@ -37,43 +36,20 @@ from .agreement import terms_of, terms_we_give
 from .periods import default_unit, month_of, period_start, units_for
 from .refresh import SlotRefresher
 from .reservation_store import Hosted, HostedInTransaction, HostedRepository
+from .waitlist import HostWaitlist
+from .waitlist_decide import Asked, free_seats, join_or_refuse, mark_confirmed, offered_entry
+from .waitlist_store import WaitEntry, WaitlistInTransaction
 
 T = TypeVar("T", bound=FederatedObject)
 PASSES_KEPT = 4096
 
 
-@dataclass(frozen=True)
-class Asked:
-    """A reservation request that opened and verified: what a decision works from."""
-
-    peer: str
-    request: ReservationRequest
-    member_pass: MemberPass
-    request_hash: str
-    content_key: str  # the idempotency check: same uuid, same content
-
-    def receipt(self, origin: str, now: datetime, **specific: Any) -> ReservationReceipt:
-        """A confirmed receipt for this request; `specific` adds what the target decides."""
-        return ReservationReceipt(
-            origin=origin,
-            id=self.request.id,
-            version=1,
-            home=self.peer,
-            member_id=self.member_pass.member_id,
-            target=self.request.target,
-            seats=self.request.seats,
-            status="confirmed",
-            request_hash=self.request_hash,
-            issued_at=now,
-            **specific,
-        )
-
-
 class HostDesk:
-    def __init__(self, node: Node, hosted: HostedRepository, refresher: SlotRefresher) -> None:
+    def __init__(self, node: Node, hosted: HostedRepository, refresher: SlotRefresher, waitlist: HostWaitlist) -> None:
         self.node = node
         self.hosted = hosted
         self.refresher = refresher
+        self.waitlist = waitlist
         self._passes: dict[tuple[str, str], tuple[Any, MemberPass]] = {}  # see _open_pass
 
     # -- reserve ----------------------------------------------------------------------------
@@ -89,6 +65,24 @@ class HostDesk:
         return status, receipt
 
     async def _reserve(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+        asked = await self._asked(peer, reservation_id, raw)
+        status, answer = await self.node.store.db.decide(lambda conn: self._decide(HostedInTransaction(conn), asked))
+        if status == 201 and asked.request.target.kind == "slot":
+            self.refresher.mark(asked.request.target.id)  # the twin hears of the seats left just after this commits
+        return status, answer
+
+    async def confirm(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+        """POST /federation/v1/reservations/{id}/confirm: the member takes the seats offered to them
+        from the waitlist. (201, receipt), (200, receipt) on a repeat, or a problem (nothing changed)."""
+        asked = await self._asked(peer, reservation_id, raw)
+        status, receipt = await self.node.store.db.decide(
+            lambda conn: self._decide_confirm(HostedInTransaction(conn), asked)
+        )
+        if status == 201 and asked.request.target.kind == "slot":
+            self.refresher.mark(asked.request.target.id)
+        return status, receipt
+
+    async def _asked(self, peer: str, reservation_id: str, raw: Any) -> Asked:
         request, request_hash = await self._open(peer, raw, ReservationRequest)
         if request.id != reservation_id:
             raise invalid("id", f"the request's id {request.id} is not the id in the URL")
@@ -98,27 +92,45 @@ class HostDesk:
         key = object_hash(
             {"home": peer, "member": member_pass.member_id, "target": request.target.to_wire(), "seats": request.seats}
         )
-        asked = Asked(peer, request, member_pass, request_hash, key)
-        status, receipt = await self.node.store.db.decide(lambda conn: self._decide(HostedInTransaction(conn), asked))
-        if status == 201 and request.target.kind == "slot":
-            self.refresher.mark(request.target.id)  # the twin hears of the seats left just after this commits
-        return status, receipt
+        return Asked(peer, request, member_pass, request_hash, key)
 
     def _decide(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
         """The whole decision, on the database's thread inside one transaction (see `Database.decide`)."""
-        twinning = tx.live_twinning(asked.peer)
-        if twinning is None or twinning["status"] != "active":
-            raise Problem(ProblemType.NOT_TWINNED, f"{asked.peer} is not an active twin of {self.node.id}")
-        terms = terms_of(Twinning.from_row(twinning))[0]
+        terms = self._terms(tx, asked.peer)
         existing = tx.get(asked.request.id)
         if existing is not None:
             if existing.home != asked.peer or existing.content_key != asked.content_key:
                 raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
             return 200, existing.receipt
+        waiting = WaitlistInTransaction(tx.conn).get(asked.request.id)
+        if waiting is not None:  # in line already: its place as it now is
+            if waiting.home != asked.peer or waiting.content_key != asked.content_key:
+                raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
+            return 200, waiting.place
         decide = self._decide_slot if asked.request.target.kind == "slot" else self._decide_event
-        return 201, decide(tx, asked, terms)
+        return decide(tx, asked, terms, None)
 
-    def _decide_slot(self, tx: HostedInTransaction, asked: Asked, terms: Terms) -> dict[str, Any]:
+    def _terms(self, tx: HostedInTransaction, peer: str) -> Terms:
+        twinning = tx.live_twinning(peer)
+        if twinning is None or twinning["status"] != "active":
+            raise Problem(ProblemType.NOT_TWINNED, f"{peer} is not an active twin of {self.node.id}")
+        return terms_of(Twinning.from_row(twinning))[0]
+
+    def _decide_confirm(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
+        """Seats offered from the line become a reservation, checked as any other (rules, allowance)."""
+        terms = self._terms(tx, asked.peer)
+        existing = tx.get(asked.request.id)
+        if existing is not None and existing.home == asked.peer and existing.content_key == asked.content_key:
+            return 200, existing.receipt  # confirmed already: the same receipt again
+        entry = offered_entry(tx, asked, self.node.clock.now())
+        decide = self._decide_slot if entry.target_kind == "slot" else self._decide_event
+        status, receipt = decide(tx, asked, terms, entry)
+        mark_confirmed(tx, entry, self.node)
+        return status, receipt
+
+    def _decide_slot(
+        self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None
+    ) -> tuple[int, dict[str, Any]]:
         peer, request = asked.peer, asked.request
         stored = tx.own_object("Slot", self.node.id, request.target.id)
         if stored is None or stored.get("twin") != peer:
@@ -128,13 +140,9 @@ class HostDesk:
             raise Problem(ProblemType.CONFLICT, f"slot {slot.id} was withdrawn")
         now = self.node.clock.now()
         check_rules(terms.rules, request.seats, slot.starts_at, now)
-        remaining = slot.seats - tx.seats_taken("slot", slot.id)
+        remaining = free_seats(tx, "slot", slot.id, slot.seats, holder)
         if request.seats > remaining:
-            raise Problem(
-                ProblemType.SLOT_FULL,
-                f"{remaining} of {slot.seats} seats left, {request.seats} asked",
-                remaining=remaining,
-            )
+            return join_or_refuse(tx, asked, remaining, slot.seats, holder, self.node)
         kind = slot.resource.kind
         allowance = terms.allowance_for(kind)
         unit = allowance.unit if allowance else default_unit(kind)
@@ -151,9 +159,11 @@ class HostDesk:
             timezone=slot.timezone,
             allowance=use,
         )
-        return self._record(tx, receipt, asked.member_pass, kind, use, asked.content_key)
+        return 201, self._record(tx, receipt, asked.member_pass, kind, use, asked.content_key)
 
-    def _decide_event(self, tx: HostedInTransaction, asked: Asked, terms: Terms) -> dict[str, Any]:
+    def _decide_event(
+        self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None
+    ) -> tuple[int, dict[str, Any]]:
         """A place at one of our events: no allowance (the event's capacity is the limit)."""
         peer, request = asked.peer, asked.request
         stored = tx.own_object("Event", self.node.id, request.target.id)
@@ -168,11 +178,9 @@ class HostDesk:
         if now >= event.starts_at:
             raise Problem(ProblemType.OUTSIDE_BOOKING_WINDOW, f"event {event.id} has started")
         if event.capacity is not None:
-            remaining = event.capacity - tx.seats_taken("event", event.id)
+            remaining = free_seats(tx, "event", event.id, event.capacity, holder)
             if request.seats > remaining:
-                raise Problem(
-                    ProblemType.SLOT_FULL, f"{remaining} of {event.capacity} places left", remaining=remaining
-                )
+                return join_or_refuse(tx, asked, remaining, event.capacity, holder, self.node)
         receipt = asked.receipt(
             self.node.id,
             now,
@@ -182,7 +190,7 @@ class HostDesk:
             ends_at=event.ends_at,
             timezone=event.timezone,
         )
-        return self._record(tx, receipt, asked.member_pass, "event", None, asked.content_key)
+        return 201, self._record(tx, receipt, asked.member_pass, "event", None, asked.content_key)
 
     def _record(
         self,
@@ -230,6 +238,10 @@ class HostDesk:
         terms = await terms_we_give(self.node, peer)
         async with self.node.write() as work:
             hosted = await self.hosted.get(work.tx, reservation_id)
+            if hosted is None:  # perhaps in a waitlist: leaving it
+                entry = await self.waitlist.repo.get(work.tx, reservation_id)
+                if entry is not None and entry.home == peer:
+                    return await self.waitlist.leave(work, entry)
             if hosted is None or hosted.home != peer:
                 raise Problem(ProblemType.NOT_FOUND, f"no reservation {reservation_id} from {peer}")
             if hosted.status == "cancelled":
@@ -243,7 +255,9 @@ class HostDesk:
                     f"cancellations closed at {iso(deadline)}",
                     deadline=iso(deadline),
                 )
-            return await self._cancel(work, hosted, problem=None, publish=False)
+            envelope = await self._cancel(work, hosted, problem=None, publish=False)
+            await self.waitlist.settle(work, hosted.target_kind, hosted.target_id)  # the seats go to the line
+            return envelope
 
     async def cancel_for_withdrawal(self, work: UnitOfWork, slot: Slot) -> list[str]:
         """Cancel every reservation on a withdrawn slot; returns the homes told (through the outbox)."""
@@ -253,6 +267,7 @@ class HostDesk:
             # not ask: the cancelled receipt reaches it through its inbox (and our feed).
             await self._cancel(work, hosted, problem=ProblemType.NOT_FOUND.value, publish=True)
             homes.append(hosted.home)
+        await self.waitlist.settle(work, "slot", slot.id)  # whoever waited for it is told it is gone
         return homes
 
     async def _cancel(self, work: UnitOfWork, hosted: Hosted, problem: str | None, publish: bool) -> dict[str, Any]:
@@ -286,14 +301,7 @@ class HostDesk:
 
     async def _open(self, peer: str, raw: Any, cls: type[T]) -> tuple[T, str]:
         """A signed object the calling twin originates; returns it and its hash."""
-        envelope = read_envelope(raw)
-        origin, kid = signer_of(envelope)
-        if origin != peer:
-            raise Problem(ProblemType.FORBIDDEN, f"{peer} may only send objects it signs, not {origin}'s")
-        known = await self.node.directory.key(origin, kid)
-        obj, check = open_checked(envelope, known.key, signer=peer)
-        if not isinstance(obj, cls):
-            raise Problem(ProblemType.VALIDATION_ERROR, f"expected a {cls.__name__}, got a {obj.type}")
+        obj, check = await self.node.directory.receive(peer, raw, cls)
         return obj, check.object_hash()
 
     async def _open_pass(self, peer: str, raw: Any) -> MemberPass:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from node.calendar import CalendarEntry, build_calendar
 from node.clock import parse_iso
 from node.core import Node
-from node.events.texts import event_text
+from node.events import event_text
 from node.i18n import _, ngettext, reader_for, reading
 from node.store.languages import MemberLanguageRepository
 from node.words import resource_kind

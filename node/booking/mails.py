@@ -110,6 +110,31 @@ class ReservationMails:
             mail = self._mail(member, reservation, subject, lines, f"pending:{reservation.id}")
             await self.node.mail.enqueue(work, mail, self.node.clock.now())
 
+    async def seats_offered(self, work: UnitOfWork, reservation_id: str) -> None:
+        """The host offers seats from its waitlist: say what, until when, and where to confirm."""
+        reservation = await self.repo.get_in(work.tx, reservation_id)
+        member = await self.members.get(reservation.member_id) if reservation else None
+        if reservation is None or member is None or reservation.offer_expires_at is None:
+            return
+        host = await host_name_of(self.node, reservation.host)
+        what = await what_of(self.node, reservation)
+        with reading(await self._reader(member)):
+            until = _moment(reservation.offer_expires_at, self.node.settings.node.timezone)
+            lines = (
+                _("A seat came free at %(host)s and you are first on the waitlist: %(what)s.", host=host, what=what),
+                _(
+                    "It is held for you until %(until)s. Confirm it at %(url)s; if you do not, it goes to the "
+                    "next in line.",
+                    until=until,
+                    url=f"{self.node.id}/reservations",
+                ),
+            )
+            subject = _("A seat for you at %(host)s: %(what)s", host=host, what=what)
+            key = f"offered:{reservation.id}:{reservation.place_version}"
+            await self.node.mail.enqueue(
+                work, self._mail(member, reservation, subject, lines, key), self.node.clock.now()
+            )
+
     async def send_reminders(self) -> int:
         """Write the reminders that are due now (once per reservation); returns how many."""
         now = self.node.clock.now()
@@ -215,6 +240,12 @@ def _span(starts: str, ends: str, zone: str) -> str:
     return _(
         "%(day)s, %(start)s to %(end)s (%(place)s time)", day=day, start=begins, end=ends_at, place=zone_city(zone)
     )
+
+
+def _moment(instant: str, zone: str) -> str:
+    """'Tuesday 8 December 2026, 14:30 (London time)': an instant in our zone, the reader's way."""
+    day, at = format_long_moment(parse_iso(instant).astimezone(ZoneInfo(zone)))
+    return _("%(day)s, %(time)s (%(place)s time)", day=day, time=at, place=zone_city(zone))
 
 
 def _reminder_moment(reservation: HomeReservation, hour: int) -> datetime:

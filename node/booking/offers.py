@@ -28,11 +28,12 @@ from protocol.models import Slot
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin
-from .offer_capacity import schedule_of
-from .offer_schedule import OfferBody, Schedule, parse_date
+from .offer_capacity import first_overbooked_day, schedule_of
+from .offer_schedule import MAX_SPAN_DAYS, OfferBody, Schedule, parse_date
 from .offer_store import OfferRepository, OfferRow
 from .resources import ResourceService, check_open
 from .slots import SlotService
+from .store import ResourceRow
 
 log = structlog.get_logger()
 EXTEND_EVERY_SECONDS = 3600.0
@@ -87,7 +88,25 @@ class OfferService:
         async with self.node.write() as work:
             await self.repo.insert(work.tx, offer)
             published = await self._publish_due(work, offer, strict=True)
+            await self._check_beyond_horizon(work, offer, schedule, resource)
         return await self.view(offer.id, published)
+
+    async def _check_beyond_horizon(
+        self, work: UnitOfWork, offer: OfferRow, schedule: Schedule, resource: ResourceRow
+    ) -> None:
+        """The days after the horizon are no slots yet; the offer must still fit on each of them
+        (an open-ended one is checked as far as a bounded series may reach)."""
+        first = self.horizon() + timedelta(days=1)
+        last = schedule.end or self.today() + timedelta(days=MAX_SPAN_DAYS)
+        found = await first_overbooked_day(work.tx, self.node.id, offer, resource.capacity, first, last, self.zone)
+        if found is not None:
+            raise Problem(
+                ProblemType.CONFLICT,
+                f"on {found.day}: {resource.name} holds {resource.capacity}; with the slots and standing offers "
+                f"already made for that time this makes {found.offered + offer.seats}",
+                capacity=resource.capacity,
+                offered=found.offered,
+            )
 
     async def withdraw(self, offer_id: str, from_text: str | None) -> dict[str, Any]:
         """DELETE /api/v1/offers/{id}[?from=]: the series from that date (default today) on."""

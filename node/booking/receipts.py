@@ -15,7 +15,6 @@ from aiosqlite import Connection
 
 from node.clock import iso
 from node.core import Node, UnitOfWork
-from protocol.envelope import open_envelope, read_envelope, signer_of
 from protocol.models import Envelope, FederatedObject, ReservationReceipt
 from protocol.problems import Problem, ProblemType
 
@@ -26,16 +25,11 @@ from .reservation_store import HomeRepository, HomeReservation, ReceiptFacts
 
 async def verify_receipt(node: Node, reservation: HomeReservation, raw: Any) -> ReceiptFacts:
     """Check a receipt envelope the host answered with; refuse anything not signed by that host."""
-    envelope = read_envelope(raw)
-    origin, kid = signer_of(envelope)
-    if origin != reservation.host:
-        raise Problem(ProblemType.SIGNATURE_INVALID, f"the receipt is from {origin}, not the host {reservation.host}")
-    known = await node.directory.key(origin, kid)
-    receipt = open_envelope(envelope, known.key, signer=reservation.host)
-    if not isinstance(receipt, ReservationReceipt):
-        raise Problem(ProblemType.VALIDATION_ERROR, f"the host answered a {receipt.type}, not a receipt")
+    receipt, check = await node.directory.receive(
+        reservation.host, raw, ReservationReceipt, refuse=ProblemType.SIGNATURE_INVALID
+    )
     check_matches(node.id, reservation, receipt)
-    return facts_of(receipt, envelope.model_dump_json())
+    return facts_of(receipt, check.envelope.model_dump_json())
 
 
 def check_matches(node_id: str, reservation: HomeReservation, receipt: ReservationReceipt) -> None:

@@ -11,18 +11,26 @@ On start every open slot is checked once, in case the node stopped between the t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from node.core import Node
+from node.core import Node, UnitOfWork
 from node.worker import Worker
 from protocol.models import Slot
 
 from .reservation_store import HostedRepository
-from .slots import republish_slot
 from .store import SlotQueries
+from .waitlist_store import WaitlistRepository
 
 # At most one round of versions per this many seconds: a burst of reservations becomes one
 # version per slot, and the twin still hears of the seats left within a blink.
 ROUND_SECONDS = 0.05
+
+
+async def republish_slot(node: Node, work: UnitOfWork, slot: Slot, **changes: Any) -> Slot:
+    """Publish the next version of one of our slots to its twin (coalesced in the outbox)."""
+    updated = Slot.model_validate({**slot.to_wire(), **changes, "version": slot.version + 1})
+    await node.publish(work, updated, [slot.twin])
+    return updated
 
 
 class SlotRefresher:
@@ -33,6 +41,7 @@ class SlotRefresher:
         self._dirty: set[str] | None = None  # None: every open slot (on start)
         # A failed round is tried again a second later: a bug must not freeze availability for good.
         self.worker = Worker("booking-slot-refresher", self._step, after_error=1.0, settle=ROUND_SECONDS)
+        self.waitlist = WaitlistRepository()
 
     def mark(self, slot_id: str) -> None:
         if self._dirty is not None:
@@ -55,7 +64,9 @@ class SlotRefresher:
                 obj = await self.queries.own_slot(work.tx, self.node.id, slot_id)
                 if obj is None or obj["status"] != "open":
                     continue
-                remaining = obj["seats"] - await self.hosted.seats_taken(work.tx, "slot", slot_id)
+                taken = await self.hosted.seats_taken(work.tx, "slot", slot_id)
+                held = await self.waitlist.held(work.tx, "slot", slot_id)  # offered to someone in line
+                remaining = max(0, obj["seats"] - taken - held)
                 if remaining != obj["remaining"]:
                     await republish_slot(self.node, work, Slot.model_validate(obj), remaining=remaining)
                     published += 1

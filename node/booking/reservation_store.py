@@ -74,16 +74,29 @@ class HomeReservation:
     created_at: str
     updated_at: str
     attendance: str | None = None  # what the host's newest receipt says of it
+    waitlist: bool = False  # asked to join the waitlist if the target is full
+    position: int | None = None  # while waiting: the host's last word on the place in line
+    offer_expires_at: str | None = None  # while offered: until when the seats are held
+    place_version: int | None = None  # of the host's WaitlistPlace last kept
 
     @classmethod
     def from_row(cls, row: Row) -> HomeReservation:
         values = {f.name: row[f.name] for f in fields(cls)}
         values["receipt"] = json.loads(values["receipt"]) if values["receipt"] else None
+        values["waitlist"] = bool(values["waitlist"])
         return cls(**values)
 
     @classmethod
     def pending(
-        cls, reservation_id: str, member_id: str, host: str, target_kind: str, target_id: str, seats: int, at: str
+        cls,
+        reservation_id: str,
+        member_id: str,
+        host: str,
+        target_kind: str,
+        target_id: str,
+        seats: int,
+        at: str,
+        waitlist: bool = False,
     ) -> HomeReservation:
         """A new reservation, written before the host is asked: nothing known of the answer yet."""
         unknown = dict.fromkeys(_ANSWER_FIELDS)
@@ -99,6 +112,7 @@ class HomeReservation:
             next_try=at,
             created_at=at,
             updated_at=at,
+            waitlist=waitlist,
             **unknown,
         )
 
@@ -170,7 +184,8 @@ def _store_receipt(reservation_id: str, facts: ReceiptFacts, at: str) -> tuple[s
     return (
         "UPDATE home_reservations SET status = ?, kind = ?, unit = ?, units = ?, month = ?, starts_at = ?, "
         "ends_at = ?, timezone = ?, version = ?, receipt = ?, attendance = ?, problem = NULL, last_error = NULL, "
-        "next_try = NULL, updated_at = ? WHERE id = ? AND (version IS NULL OR version < ?)",
+        "next_try = NULL, position = NULL, offer_expires_at = NULL, updated_at = ? "
+        "WHERE id = ? AND (version IS NULL OR version < ?)",
         (
             facts.status,
             facts.kind,

@@ -7,9 +7,10 @@ import hashlib
 
 from aiohttp import web
 
+from node.federation.client import RESERVATIONS_PATH
 from node.web.auth import require_member, require_operator, require_user
 from node.web.errors import json_response, parse_body, read_json
-from node.web.keys import BODY, PEER, SERVICES
+from node.web.keys import BODY, NODE, PEER
 from protocol.problems import Problem, ProblemType
 
 from .home import ReserveBody, view
@@ -23,7 +24,7 @@ routes = web.RouteTableDef()
 
 
 def booking(request: web.Request) -> Booking:
-    service: Booking = request.app[SERVICES]["booking"]
+    service: Booking = request.app[NODE].booking
     return service
 
 
@@ -106,6 +107,15 @@ async def cancel(request: web.Request) -> web.Response:
     return json_response(await booking(request).home.cancel(who.member_id, request.match_info["id"]))
 
 
+@routes.post("/api/v1/reservations/{id}/confirm")
+async def confirm(request: web.Request) -> web.Response:
+    """Take the seats a host offers from its waitlist (before the offer expires)."""
+    who = await require_member(request)
+    assert who.member_id is not None
+    status, result = await booking(request).home.confirm(who.member_id, request.match_info["id"])
+    return json_response(result, status=status)
+
+
 @routes.get("/api/v1/reservations")
 async def my_reservations(request: web.Request) -> web.Response:
     who = await require_member(request)
@@ -156,13 +166,21 @@ async def ledger(request: web.Request) -> web.Response:
 # -- federation: a twin's home node asks us, the host --------------------------------------------
 
 
-@routes.put("/federation/v1/reservations/{id}")
+@routes.put(RESERVATIONS_PATH + "/{id}")
 async def host_reserve(request: web.Request) -> web.Response:
     raw = await read_json(request, request[BODY])
     status, receipt = await booking(request).host.reserve(request[PEER], request.match_info["id"], raw)
     return json_response(receipt, status=status)
 
 
-@routes.delete("/federation/v1/reservations/{id}")
+@routes.post(RESERVATIONS_PATH + "/{id}/confirm")
+async def host_confirm(request: web.Request) -> web.Response:
+    """The home confirms seats offered to its member from a waitlist."""
+    raw = await read_json(request, request[BODY])
+    status, receipt = await booking(request).host.confirm(request[PEER], request.match_info["id"], raw)
+    return json_response(receipt, status=status)
+
+
+@routes.delete(RESERVATIONS_PATH + "/{id}")
 async def host_cancel(request: web.Request) -> web.Response:
     return json_response(await booking(request).host.cancel(request[PEER], request.match_info["id"]))

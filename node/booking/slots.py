@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,17 +25,17 @@ from protocol.models.common import Ident
 from protocol.problems import Problem, ProblemType
 
 from .agreement import active_twin, find_twinning
+from .host import HostDesk
+from .offer_capacity import peak_seats as peak_seats  # kept importable from here (its tests)
 from .offer_capacity import unpublished_series_seats
 from .periods import local_instant
+from .refresh import republish_slot
 from .resources import ResourceService, check_open
 from .store import SlotQueries
 
 # A twin's slots read for one answer (the member's week reads every twin's): bounded by what a
 # page can show, not by what a twin stored.
 MAX_TWIN_SLOTS = 2000
-
-if TYPE_CHECKING:
-    from .host import HostDesk
 
 
 class SlotBody(BaseModel):
@@ -47,13 +47,6 @@ class SlotBody(BaseModel):
     starts_at: Annotated[str, Field(min_length=10, max_length=40)]
     ends_at: Annotated[str, Field(min_length=10, max_length=40)]
     seats: Annotated[int, Field(ge=1, le=10_000)]
-
-
-async def republish_slot(node: Node, work: UnitOfWork, slot: Slot, **changes: Any) -> Slot:
-    """Publish the next version of one of our slots to its twin (coalesced in the outbox)."""
-    updated = Slot.model_validate({**slot.to_wire(), **changes, "version": slot.version + 1})
-    await node.publish(work, updated, [slot.twin])
-    return updated
 
 
 class SlotService:
@@ -178,19 +171,6 @@ class SlotService:
         if end:
             bounds["starts_before"] = iso(local_instant(end, self.zone, "to"))
         return bounds
-
-
-def peak_seats(slots: list[Slot], starts_at: datetime, ends_at: datetime) -> int:
-    """The most seats the given slots hold at any one moment within [starts_at, ends_at)."""
-    changes: list[tuple[datetime, int]] = []
-    for slot in slots:  # compared in UTC: aware datetimes sharing a tzinfo compare by wall time
-        changes.append((max(slot.starts_at.astimezone(UTC), starts_at.astimezone(UTC)), slot.seats))
-        changes.append((min(slot.ends_at.astimezone(UTC), ends_at.astimezone(UTC)), -slot.seats))
-    peak = current = 0
-    for _, delta in sorted(changes, key=lambda c: (c[0], c[1])):  # ends before starts at the same instant
-        current += delta
-        peak = max(peak, current)
-    return peak
 
 
 def own_view(slot: Slot, taken: int) -> dict[str, Any]:

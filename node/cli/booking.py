@@ -241,6 +241,7 @@ def reservation() -> None:
 @click.option("--event", "event_id", help="An event of a twin.")
 @click.option("--twin", "twin_id", help="The twin (name, twinning id or node URL), if the id alone is ambiguous.")
 @click.option("--seats", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--waitlist", is_flag=True, help="If it is full, join its waitlist.")
 @click.pass_context
 def reservation_make(
     ctx: click.Context,
@@ -249,12 +250,15 @@ def reservation_make(
     event_id: str | None,
     twin_id: str | None,
     seats: int,
+    waitlist: bool,
 ) -> None:
     """Reserve a slot or an event place. Give RESERVATION_ID (a UUID) to retry one safely."""
     if (slot_id is None) == (event_id is None):
         raise click.UsageError("give --slot or --event (one of them)")
     rid = reservation_id or str(uuid.uuid4())
     body: dict[str, Any] = {"seats": seats, **({"slot_id": slot_id} if slot_id else {"event_id": event_id})}
+    if waitlist:
+        body["waitlist"] = True
     client = client_from(ctx, RESOURCE_HINTS)
     if twin_id:
         body["twin_id"] = twin_ref(client, twin_id)
@@ -264,6 +268,15 @@ def reservation_make(
 
 def _said(r: dict[str, Any]) -> str:
     target = f"{r['target']['kind']} {r['target']['id']}"
+    if r["status"] == "waiting":
+        return f"Reservation {r['id']} is on the waitlist of {target} at {r['host']}: number {r['position']} in line."
+    if r["status"] == "offered":
+        return (
+            f"Reservation {r['id']}: a seat is held for you until {r['offer_expires_at']}.\n"
+            f"  Take it with `gemella reservation confirm {r['id']}`."
+        )
+    if r["status"] == "lapsed":
+        return f"Reservation {r['id']}: the seat offered from the waitlist was not confirmed in time."
     if r["status"] == "pending":
         return (
             f"Reservation {r['id']} is pending: {r['host']} did not answer yet ({r.get('last_error')}).\n"
@@ -282,6 +295,16 @@ def _said(r: dict[str, Any]) -> str:
 def reservation_cancel(ctx: click.Context, reservation_id: str) -> None:
     """Cancel a reservation (within the host's cancellation window)."""
     result = client_from(ctx, RESOURCE_HINTS).call("DELETE", f"/api/v1/reservations/{quote(reservation_id, safe='')}")
+    emit(ctx, result, _said(result))
+
+
+@reservation.command(name="confirm")
+@click.argument("reservation_id")
+@click.pass_context
+def reservation_confirm(ctx: click.Context, reservation_id: str) -> None:
+    """Take the seat a host offers you from its waitlist (before the offer ends)."""
+    path = f"/api/v1/reservations/{quote(reservation_id, safe='')}/confirm"
+    result = client_from(ctx, RESOURCE_HINTS).call("POST", path)
     emit(ctx, result, _said(result))
 
 

@@ -23,6 +23,7 @@ from .booking import COMMANDS as BOOKING_COMMANDS
 from .events import event
 from .guests import guests
 from .local import init, node, operator_token, run
+from .offers import offers
 from .tokens import token
 from .twins import key, twin
 
@@ -136,7 +137,8 @@ def _report(exc: click.ClickException, as_json: bool) -> int:
     return exc.exit_code
 
 
-for _command in (init, run, operator_token, node, twin, demo, key, backup, event, token, guests, *BOOKING_COMMANDS):
+COMMANDS = (init, run, operator_token, node, twin, demo, key, backup, event, token, guests, offers)
+for _command in (*COMMANDS, *BOOKING_COMMANDS):
     cli.add_command(_command)
 
 

@@ -137,7 +137,7 @@ async def _rotate_offline(settings: Any) -> dict[str, Any]:
 
     node = await Node(settings).open()
     try:
-        return await KeyService(node).rotate()
+        return await KeyService(node, node.store.twinnings).rotate()
     finally:
         await node.close()
 

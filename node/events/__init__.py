@@ -1,27 +1,16 @@
-"""Events across twins (announce, update, cancel, export, calendars). Installed by `install`."""
+"""Events across twins: announce, update, cancel, re-host a twin's event, calendars.
+
+The public surface, for the node's assembly and other features: `EventService` (and its
+`public` list of our public events), `EventViews` (listings; the trip view reads them),
+`event_url`. The routes (`routes.py`) are installed by
+the web application.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
-
-from node.core import Node
-from node.retraction import guard
-
-from .routes import routes
+from .public import PublicEvents, event_url
 from .service import EventService
+from .texts import event_text
+from .views import EventViews
 
-
-def install(app: web.Application, node: Node) -> None:
-    """Add this feature's routes to `app` and its services/inbox acceptors to `node.on_open`."""
-    app.add_routes(routes)
-    node.on_open.append(_open)
-
-
-def _open(node: Node) -> None:
-    service = node.services["events"] = EventService(node)
-    # Replaces the default Event rule (visibility only) with one that also indexes and flags.
-    # Versions a twin retracted from us stay out (node/retraction.py).
-    node.inbox.accept("Event", guard(node.store, service.acceptor()))
-
-
-__all__ = ["EventService", "install"]
+__all__ = ["EventService", "EventViews", "PublicEvents", "event_text", "event_url"]

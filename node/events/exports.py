@@ -10,7 +10,7 @@ the same change) or keeps it as it is, or edits the copy, and the flag closes.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiosqlite import Connection
 
@@ -23,9 +23,7 @@ from protocol.problems import Problem, ProblemType
 from . import recurrence
 from .bodies import PLAIN_FIELDS, ExportBody
 from .rehost_times import rehost_times
-
-if TYPE_CHECKING:
-    from .service import EventService
+from .writer import EventWriter
 
 # Fields the origin decides and a copy takes by default; ours (venue, room, capacity...) are not copied.
 COPIED = ("title", "summary", "description", "language", "translations", "tags", "online_url")
@@ -47,10 +45,12 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any
 
 
 class Exports:
-    def __init__(self, service: EventService) -> None:
-        self.service = service
-        self.node = service.node
-        self.repo = service.repo
+    def __init__(self, writer: EventWriter) -> None:
+        self.writer = writer
+        self.node = writer.node
+        self.repo = writer.repo
+        self.objects = writer.objects
+        self.twinnings = writer.twinnings
 
     async def export(self, source_id: str, body: ExportBody) -> Event:
         """A new local event re-hosting a twin's event, published to our twins (the origin included)."""
@@ -61,26 +61,26 @@ class Exports:
         if body.audience is None:  # what the origin shared with all its twins we share likewise
             audience: Any = "all" if source.audience == "all" else [source.origin]
         else:
-            audience = await self.service.audience(body.audience, keep=source.origin)
+            audience = await self.writer.audience(body.audience, keep=source.origin)
         async with self.node.write() as work:
             taken = [
                 copy
                 for copy in await self.repo.local_copies(work.tx, self.node.id, (source.origin, source.id))
-                if (await self.service.own(copy, work.tx)).status != "cancelled"
+                if (await self.writer.own(copy, work.tx)).status != "cancelled"
             ]
             if taken:
                 raise Problem(
                     ProblemType.CONFLICT, f"this space already hosts {source.id} as {taken[0]}", event_id=taken[0]
                 )
-            event = self.service.compose(
+            event = self.writer.compose(
                 values,
                 origin=self.node.id,
-                id=await self.service.new_id(work.tx),
+                id=await self.writer.new_id(work.tx),
                 version=1,
                 audience=audience,
                 exported_from=ObjectRef(origin=source.origin, id=source.id),
             )
-            await self.service.publish(work, event)
+            await self.writer.publish(work, event)
             await self.repo.set_baseline(work.tx, event.id, source.version, watched(source), iso(self.node.clock.now()))
         return event
 
@@ -96,7 +96,7 @@ class Exports:
         # A copy is one event unless the operator gives it its own rule: the origin's rule is
         # written for the origin's wall clock, which ours does not follow across DST changes.
         rule_text = recurrence.normalize_rule(body.rrule) if body.rrule else None
-        values.update(self.service.series(rule_text, self.service.exdates(body.exdates, zone), values["starts_at"]))
+        values.update(self.writer.series(rule_text, self.writer.exdates(body.exdates, zone), values["starts_at"]))
         return values
 
     def _next_occurrence(self, source: Event) -> tuple[datetime, datetime]:
@@ -119,7 +119,7 @@ class Exports:
 
     async def twin_event(self, event_id: str, origin: str | None) -> Event:
         """A twin's event by id; `origin` says whose when ids collide."""
-        twins = await self.node.store.twinnings.active_peers()
+        twins = await self.twinnings.active_peers()
         found = await self.repo.with_id(event_id, [origin.rstrip("/")] if origin else twins)
         found = [f for f in found if f.origin in twins]
         if not found:
@@ -139,7 +139,7 @@ class Exports:
         now = iso(self.node.clock.now())
         for copy_id in await self.repo.local_copies(tx, self.node.id, (source.origin, source.id)):
             baseline = await self.repo.baseline(tx, copy_id)
-            copy = await self.node.store.objects.get("Event", self.node.id, copy_id, tx=tx)
+            copy = await self.objects.get("Event", self.node.id, copy_id, tx=tx)
             if baseline is None or copy is None or copy.status == "cancelled":
                 continue
             diff = changes(baseline[1], watched(source))
@@ -156,7 +156,7 @@ class Exports:
     async def resolve(self, event_id: str, action: str) -> Event:
         """Close the copy's open flag: 'follow' applies the origin's change to our copy, 'keep' does not."""
         async with self.node.write() as work:
-            copy = await self.service.own(event_id, work.tx)
+            copy = await self.writer.own(event_id, work.tx)
             if await self.repo.open_flag(event_id, work.tx) is None:
                 raise Problem(ProblemType.NOT_FOUND, f"event {event_id} has no open flag")
             if action == "follow":
@@ -175,21 +175,21 @@ class Exports:
         assert baseline is not None
         values = followed(copy, baseline[1], source)
         try:
-            values.update(self.service.series(values.pop("rrule"), values.pop("exdates"), values["starts_at"]))
-            event = self.service.compose(values, origin=copy.origin, id=copy.id, version=copy.version + 1)
+            values.update(self.writer.series(values.pop("rrule"), values.pop("exdates"), values["starts_at"]))
+            event = self.writer.compose(values, origin=copy.origin, id=copy.id, version=copy.version + 1)
         except Problem as problem:
             raise Problem(
                 ProblemType.CONFLICT,
                 f"the origin's change cannot be applied to this copy as it is ({problem.detail}); "
                 "edit it with PATCH instead",
             ) from problem
-        await self.service.publish(work, event)
+        await self.writer.publish(work, event)
         return event
 
     async def _source(self, copy: Event, tx: Connection) -> Event:
         assert copy.exported_from is not None
         ref = copy.exported_from
-        stored = await self.node.store.objects.get("Event", ref.origin, ref.id, tx=tx)
+        stored = await self.objects.get("Event", ref.origin, ref.id, tx=tx)
         if stored is None:
             raise Problem(ProblemType.NOT_FOUND, f"the original event {ref.id} at {ref.origin} is not known here")
         return Event.model_validate(stored.object)

@@ -14,22 +14,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from node.calendar import CalendarEntry, CalendarStatus, build_calendar
+from node.core import Node
 from node.i18n import N_, _, catalogs, reading
-from node.public.events import MAX_EVENTS, event_url, public_events
 from protocol.models import Event
 
-from .texts import event_text
-from .views import notice
+from .public import PublicEvents, event_url
+from .repository import EventRepository, Flag
+from .texts import event_text, notice
 
-if TYPE_CHECKING:
-    from .repository import Flag
-    from .service import EventService
-
-MAX_ENTRIES = MAX_EVENTS  # what node.public.events reads: ended events stay PAST in the feed
 _STATUS: dict[str, CalendarStatus] = {
     "scheduled": "CONFIRMED",
     "moved_online": "CONFIRMED",
@@ -54,27 +50,27 @@ class Built:
 class PublicCalendar:
     """The public calendar, rebuilt only when its version changes."""
 
-    def __init__(self, service: EventService) -> None:
-        self.service = service
+    def __init__(self, node: Node, repo: EventRepository, public: PublicEvents) -> None:
+        self.node = node
+        self.repo = repo
+        self.public = public
         self.builds = 0
         self._built: Built | None = None
         self._lock = asyncio.Lock()
 
     async def current(self) -> Built:
-        node = self.service.node
-        version = (*await self.service.repo.calendar_version(), node.clock.now().date().isoformat())
+        version = (*await self.repo.calendar_version(), self.node.clock.now().date().isoformat())
         async with self._lock:  # a crowd arriving together waits for one build, then shares it
             if self._built is None or self._built.version != version:
-                body = await public_calendar(self.service)
+                body = await public_calendar(self.node, self.repo, self.public)
                 self._built = Built(version, body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
                 self.builds += 1
             return self._built
 
 
-async def public_calendar(service: EventService) -> bytes:
-    node = service.node
-    events = await public_events(node)  # the public pages read the same list
-    flags = {f.event_id: f for f in await service.repo.open_flags()}
+async def public_calendar(node: Node, repo: EventRepository, public: PublicEvents) -> bytes:
+    events = await public.list()  # the public pages read the same list
+    flags = {f.event_id: f for f in await repo.open_flags()}
     names = {node.id: node.settings.node.name}
     for event in events:
         source = event.exported_from

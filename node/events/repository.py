@@ -272,10 +272,17 @@ class EventRepository:
             row = await self._db.fetch_one(sql, (event_id,))
         return Flag.from_row(row) if row else None
 
+    async def store_recorded_late(self, tx: Connection, event_id: str, at: str) -> None:
+        """An event recorded after it began (the operator said so): listed as such."""
+        await tx.execute(
+            "INSERT INTO events_recorded_late (event_id, recorded_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
+            (event_id, at),
+        )
+
+    async def recorded_late(self) -> set[str]:
+        rows = await self._db.fetch_all("SELECT event_id FROM events_recorded_late")
+        return {r["event_id"] for r in rows}
+
     async def open_flags(self) -> list[Flag]:
         rows = await self._db.fetch_all("SELECT * FROM event_flags WHERE resolved_at IS NULL ORDER BY raised_at, pk")
-        return [Flag.from_row(r) for r in rows]
-
-    async def flag_history(self, event_id: str) -> list[Flag]:
-        rows = await self._db.fetch_all("SELECT * FROM event_flags WHERE event_id = ? ORDER BY pk", (event_id,))
         return [Flag.from_row(r) for r in rows]

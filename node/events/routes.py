@@ -6,7 +6,7 @@ from aiohttp import web
 
 from node.web.auth import require_operator, require_user
 from node.web.errors import json_response, parse_body
-from node.web.keys import SERVICES
+from node.web.keys import NODE
 
 from .bodies import EventCreate, EventPatch, ExportBody, ResolveBody
 from .service import EventService
@@ -16,7 +16,7 @@ routes = web.RouteTableDef()
 
 
 def _service(request: web.Request) -> EventService:
-    service: EventService = request.app[SERVICES]["events"]
+    service: EventService = request.app[NODE].events
     return service
 
 

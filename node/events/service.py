@@ -8,20 +8,16 @@ both filter by audience). Cancelling is a status change, so a cancelled event st
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiosqlite import Connection
-from pydantic import ValidationError
 
 from node.clock import iso
-from node.core import Node, UnitOfWork
+from node.core import Node
 from node.federation.inbox import Acceptor
-from node.retraction import retract
+from node.retraction import guard, retract
 from node.times import invalid, not_past, parse_local, zone_named
-from node.web.errors import validation_problem
 from protocol.models import Event, FederatedObject
 from protocol.problems import Problem, ProblemType
 
@@ -29,15 +25,22 @@ from . import recurrence
 from .bodies import PLAIN_FIELDS, Audience, EventCreate, EventPatch
 from .exports import Exports, watched
 from .ics import PublicCalendar
-from .repository import CopyLink, EventRepository
+from .public import PublicEvents
+from .repository import EventRepository
+from .writer import EventWriter
 
 
-class EventService:
+class EventService(EventWriter):
     def __init__(self, node: Node) -> None:
-        self.node = node
-        self.repo = EventRepository(node.store.db)
+        super().__init__(node, EventRepository(node.store.db), node.store.objects, node.store.twinnings)
         self.exports = Exports(self)
-        self.public_calendar = PublicCalendar(self)
+        self.public = PublicEvents(self.repo, node.id, node.clock)
+        self.public_calendar = PublicCalendar(node, self.repo, self.public)
+
+    def start(self) -> None:
+        # Replaces the default Event rule (visibility only) with one that also indexes and flags;
+        # versions a twin retracted from us stay out (node/retraction.py).
+        self.node.inbox.accept("Event", guard(self.node.store, self.acceptor()))
 
     def acceptor(self) -> Acceptor:
         """The inbox rule for twins' events: only what we may see, and well-formed series."""
@@ -49,8 +52,9 @@ class EventService:
         zone = zone_named(body.timezone or self.node.settings.node.timezone)
         start = parse_local(body.starts_at, zone, "starts_at")
         end = parse_local(body.ends_at, zone, "ends_at")
+        now = self.node.clock.now()
         if not body.record_past and not body.rrule:
-            not_past(start, self.node.clock.now(), "starts_at")
+            not_past(start, now, "starts_at")
         values: dict[str, Any] = {k: getattr(body, k) for k in PLAIN_FIELDS if getattr(body, k) is not None}
         values.update(timezone=zone.key, starts_at=start, ends_at=end)
         rule_text = recurrence.normalize_rule(body.rrule) if body.rrule else None
@@ -60,6 +64,8 @@ class EventService:
             event_id = await self.new_id(work.tx)
             event = self.compose(values, origin=self.node.id, id=event_id, version=1, audience=audience)
             await self.publish(work, event)
+            if body.record_past and start < now:
+                await self.repo.store_recorded_late(work.tx, event_id, iso(now))
         return event
 
     async def update(self, event_id: str, patch: EventPatch) -> Event:
@@ -91,33 +97,6 @@ class EventService:
             if current.exported_from is not None:
                 await self.exports.edited(work.tx, event)
         return event
-
-    async def own(self, event_id: str, tx: Connection | None = None) -> Event:
-        """One of our events; 404 for an id we do not originate (a twin's event is theirs to change)."""
-        stored = await self.node.store.objects.get("Event", self.node.id, event_id, tx=tx)
-        if stored is None:
-            raise Problem(ProblemType.NOT_FOUND, f"this space has no event {event_id!r}")
-        return Event.model_validate(stored.object)
-
-    async def publish(self, work: UnitOfWork, event: Event) -> None:
-        """Store and send a new version to the twins in its audience; index it in the same transaction."""
-        audience = None if event.audience == "all" else list(event.audience)
-        await self.node.publish(work, event, audience)
-        await self.index(work.tx, event)
-
-    async def index(self, tx: Connection, event: Event) -> None:
-        """The event's entries in the events' own tables (series end, copy link)."""
-        zone = zone_named(event.timezone)
-        start = event.starts_at.astimezone(zone)
-        rule = recurrence.read_rule(event.rrule, start) if event.rrule else None
-        if rule is not None and event.rrule:
-            last = recurrence.series_end(event.rrule, start, event.ends_at - event.starts_at)
-            await self.repo.put_series(tx, event.origin, event.id, iso(last) if last else None)
-        else:
-            await self.repo.drop_series(tx, event.origin, event.id)
-        if event.exported_from is not None:
-            source = event.exported_from
-            await self.repo.put_copy(tx, CopyLink(event.origin, event.id, source.origin, source.id))
 
     # -- building events ----------------------------------------------------------------------
 
@@ -153,59 +132,9 @@ class EventService:
         values.update(self.series(rule_text, exdates, values["starts_at"]))
         return values
 
-    def exdates(self, texts: list[str] | None, zone: ZoneInfo) -> list[datetime]:
-        return [parse_local(text, zone, f"exdates.{i}") for i, text in enumerate(texts or [])]
-
-    def series(self, rule_text: str | None, exdates: list[datetime], start: datetime) -> dict[str, Any]:
-        """rrule and exdates, checked against the first occurrence."""
-        rule = recurrence.parse_rule(rule_text, start) if rule_text else None
-        recurrence.check_exdates(rule, exdates)
-        return {"rrule": rule_text, "exdates": exdates}
-
-    def compose(self, values: dict[str, Any], **identity: Any) -> Event:
-        """The wire event; a field the wire refuses is a validation error naming it."""
-        start, end = values["starts_at"], values["ends_at"]
-        if end <= start:
-            raise invalid("ends_at", f"must be after starts_at ({start.isoformat()})")
-        if values.get("status") == "moved_online" and not values.get("online_url"):
-            raise invalid("online_url", "an event moved online needs its online_url")
-        fields = {k: v for k, v in values.items() if v is not None} | identity
-        fields["updated_at"] = self.node.clock.now()
-        try:
-            return Event(**fields)
-        except ValidationError as exc:
-            raise validation_problem(exc) from exc
-
-    async def audience(self, value: Audience, *, keep: str | None = None) -> Audience:
-        """'all', or the listed twins as node ids; anything but an active twin is refused.
-
-        `keep`: a node that stays in a listed audience (the origin of an event we re-host).
-        """
-        if value == "all":
-            return "all"
-        if not value:
-            raise invalid("audience", "name at least one twin, or 'all'")
-        active = set(await self.node.store.twinnings.active_peers())
-        peers: list[str] = []
-        for index, entry in enumerate(value):
-            twinning = await self.node.store.twinnings.get(entry)
-            peer = twinning.peer_id if twinning is not None else entry.rstrip("/")
-            if peer not in active:
-                raise invalid(f"audience.{index}", f"{entry!r} is not an active twin of this space")
-            peers.append(peer)
-        if keep is not None:
-            peers.append(keep)
-        return sorted(set(peers))
-
     async def peers_of(self, audience: Audience) -> set[str]:
         """The twins an audience reaches today."""
-        return set(await self.node.store.twinnings.active_peers()) if audience == "all" else set(audience)
-
-    async def new_id(self, tx: Connection) -> str:
-        while True:
-            event_id = f"ev-{uuid.uuid4().hex[:12]}"
-            if await self.node.store.objects.get("Event", self.node.id, event_id, tx=tx) is None:
-                return event_id
+        return set(await self.twinnings.active_peers()) if audience == "all" else set(audience)
 
     # -- twins' events --------------------------------------------------------------------------
 

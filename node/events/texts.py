@@ -7,11 +7,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.lists import format_list
 
-from node.i18n import _, current
+from node.clock import parse_iso
+from node.i18n import _, current, format_moment
+from node.words import status_word
+
+from .repository import Flag
 
 
 @dataclass(frozen=True)
@@ -60,3 +65,27 @@ def in_language(tag: str | None) -> str:
     """ "In Spanish", as shown beside an event; empty when its language is not known."""
     name = language_name(tag)
     return _("In %(language)s", language=name) if name else ""
+
+
+def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:
+    """The sentence members read on a copy whose origin changed it."""
+    parts = []
+    for change in flag.changes:
+        name, now = change["field"], change["now"]
+        if name == "status":
+            parts.append(_("it is now %(status)s", status=status_word(str(now), "event")))
+        elif name in ("starts_at", "ends_at"):
+            when = format_moment(parse_iso(now).astimezone(ZoneInfo(zone)))
+            if name == "starts_at":
+                parts.append(_("it now starts %(when)s (%(zone)s)", when=when, zone=zone))
+            else:
+                parts.append(_("it now ends %(when)s (%(zone)s)", when=when, zone=zone))
+        else:
+            parts.append(_("its repeat schedule changed"))
+    return _(
+        "%(origin)s changed the original event: %(changes)s. "
+        "%(here)s has not yet decided whether to follow; times here may change.",
+        origin=source_name,
+        changes="; ".join(dict.fromkeys(parts)),
+        here=here_name,
+    )

@@ -11,22 +11,19 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from node.clock import iso, parse_iso
-from node.i18n import _, format_moment
-from node.public.events import event_url
 from node.times import in_zone, invalid, parse_bound
-from node.words import status_word
 from protocol.models import Event
 from protocol.problems import Problem, ProblemType
 
 from . import window
+from .public import event_url
 from .repository import Flag, SourceKey
-
-if TYPE_CHECKING:
-    from .service import EventService
+from .service import EventService
+from .texts import notice
 
 DEFAULT_SPAN = timedelta(days=180)
 MAX_SPAN = timedelta(days=800)
@@ -47,6 +44,7 @@ class Context:
     names: dict[str, str] = field(default_factory=dict)
     groups: dict[SourceKey, list[Event]] = field(default_factory=dict)
     flags: dict[str, Flag] = field(default_factory=dict)
+    recorded_late: set[str] = field(default_factory=set)  # our events recorded after they began
 
 
 def group_key(event: Event) -> SourceKey:
@@ -165,6 +163,8 @@ class EventViews:
             flag = context.flags.get(event.id)
             if flag is not None:
                 item["flags"] = [self._flag_view(flag, context)]
+            if event.id in context.recorded_late:
+                item["recorded_after_the_fact"] = True
         if event.exported_from is not None:
             item["exported_from"]["name"] = context.names.get(event.exported_from.origin, event.exported_from.origin)
         return item
@@ -203,6 +203,7 @@ class EventViews:
             row = await self.node.store.peers.get(peer)
             context.names[peer] = row["name"] if row is not None else peer
         context.flags = {f.event_id: f for f in await self.service.repo.open_flags()}
+        context.recorded_late = await self.service.repo.recorded_late()
         return context
 
     async def _fill(self, context: Context, events: list[Event]) -> None:
@@ -265,30 +266,6 @@ async def _within_bytes(items: list[dict[str, Any]], budget: int) -> tuple[list[
             kept.append(item)
             taken[item["origin"]] += 1
     return kept, True
-
-
-def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:
-    """The sentence members read on a copy whose origin changed it."""
-    parts = []
-    for change in flag.changes:
-        name, now = change["field"], change["now"]
-        if name == "status":
-            parts.append(_("it is now %(status)s", status=status_word(str(now), "event")))
-        elif name in ("starts_at", "ends_at"):
-            when = format_moment(parse_iso(now).astimezone(ZoneInfo(zone)))
-            if name == "starts_at":
-                parts.append(_("it now starts %(when)s (%(zone)s)", when=when, zone=zone))
-            else:
-                parts.append(_("it now ends %(when)s (%(zone)s)", when=when, zone=zone))
-        else:
-            parts.append(_("its repeat schedule changed"))
-    return _(
-        "%(origin)s changed the original event: %(changes)s. "
-        "%(here)s has not yet decided whether to follow; times here may change.",
-        origin=source_name,
-        changes="; ".join(dict.fromkeys(parts)),
-        here=here_name,
-    )
 
 
 def page_url(event: Event) -> str:

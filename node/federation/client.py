@@ -7,6 +7,10 @@ for problem documents). The body is read in chunks and the read stops at the lim
 Content-Length said, so a peer that sends too much or never stops costs a bounded buffer and
 a clear error, never the node's memory. Connections go only to the addresses allowed by
 `addresses.socket_factory`.
+
+Every URL of the federation API (docs/PROTOCOL.md) is built here: the typed calls
+(`get_document`, `post_inbox`, `get_feed`, `post_twinning`, `put_reservation`,
+`confirm_reservation`, `delete_reservation`) name what they send, and the server's routes use the same paths.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ from protocol.problems import Problem, ProblemType
 from .addresses import AddressRefused, socket_factory
 
 USER_AGENT = "gemellaggio/0.1"
+DOCUMENT_PATH = "/.well-known/gemellaggio"
+FEDERATION_PREFIX = "/federation/v1/"
+INBOX_PATH = FEDERATION_PREFIX + "inbox"
+FEED_PATH = FEDERATION_PREFIX + "feed"
+TWINNING_PATH = FEDERATION_PREFIX + "twinning"
+RESERVATIONS_PATH = FEDERATION_PREFIX + "reservations"
 CHUNK_BYTES = 64 * 1024
 
 log = structlog.get_logger("node.client")
@@ -75,6 +85,15 @@ class AnswerTooLarge(PeerUnreachable):
     """The peer's answer was larger than the limit for its kind; it was not read."""
 
 
+def feed_url(node_id: str, after: int, limit: int) -> str:
+    """A page of `node_id`'s feed: the objects after sequence number `after`, at most `limit`."""
+    return f"{node_id}{FEED_PATH}?after={after}&limit={limit}"
+
+
+def reservation_url(host: str, reservation_id: str) -> str:
+    return f"{host}{RESERVATIONS_PATH}/{reservation_id}"
+
+
 def open_session(settings: FederationSection) -> aiohttp.ClientSession:
     """The node's client session: guarded addresses, no decompression (no zip bombs)."""
     connector = aiohttp.TCPConnector(socket_factory=socket_factory(settings.allow_private_addresses))
@@ -103,6 +122,34 @@ class FederationClient:
     @property
     def keyid(self) -> str:
         return f"{self._node_id}#{self.key.kid}"
+
+    # -- the federation API, one call per operation -------------------------------------------
+
+    async def get_document(self, node_id: str) -> Response:
+        """The node's self-signed document (unsigned request: a stranger may ask)."""
+        return await self.get(node_id + DOCUMENT_PATH, kind=Answer.DOCUMENT, signed=False)
+
+    async def post_inbox(self, peer: str, batch: Any) -> Response:
+        return await self.send("POST", peer + INBOX_PATH, batch, kind=Answer.INBOX_ANSWER)
+
+    async def get_feed(self, peer: str, after: int, limit: int) -> Response:
+        return await self.get(feed_url(peer, after, limit), kind=Answer.FEED_PAGE)
+
+    async def post_twinning(self, peer: str, envelope: Any) -> Response:
+        """A signed proposal, acceptance or change of a twinning."""
+        return await self.send("POST", peer + TWINNING_PATH, envelope, kind=Answer.TWINNING_ANSWER)
+
+    async def put_reservation(self, host: str, reservation_id: str, request: Any) -> Response:
+        return await self.send("PUT", reservation_url(host, reservation_id), request, kind=Answer.RECEIPT)
+
+    async def confirm_reservation(self, host: str, reservation_id: str, request: Any) -> Response:
+        """Take the seats a host's waitlist offered to our member."""
+        return await self.send("POST", reservation_url(host, reservation_id) + "/confirm", request, kind=Answer.RECEIPT)
+
+    async def delete_reservation(self, host: str, reservation_id: str) -> Response:
+        return await self.send("DELETE", reservation_url(host, reservation_id), None, kind=Answer.RECEIPT)
+
+    # -- any request ---------------------------------------------------------------------------
 
     async def get(self, url: str, *, kind: Answer = Answer.FEED_PAGE, signed: bool = True) -> Response:
         return await self.send("GET", url, None, kind=kind, signed=signed)

@@ -4,6 +4,12 @@ First contact is trust on first use: the document fetched from the peer's own UR
 to be signed by a key it lists. After that, a key id we do not know makes us refetch the
 document, at most once per `refetch_seconds` for each peer, so a stream of requests with
 made-up key ids cannot turn us into a fetching machine.
+
+Every signed object a peer hands us is received one way (`receive`, or `prepare` where the
+inbox verifies many signatures on threads): read the envelope, name its signer, refuse it
+unless the signer is the peer it came from, get the signer's key, verify, parse. The inbox,
+the host desk (reservation requests and member passes), receipts and twinning all use it,
+as Synapse's `Keyring.verify_json_for_server` serves every servlet.
 """
 
 from __future__ import annotations
@@ -11,20 +17,22 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiosqlite import Connection
 
 from node.clock import Clock, iso
 from node.store import Store
 from node.store.peers import PeerKey
-from protocol.envelope import open_envelope, read_envelope
+from protocol.envelope import SignatureCheck, finish_open, open_envelope, prepare_check, read_envelope, signer_of
 from protocol.keys import VerifyKey
-from protocol.models import NodeDocument
+from protocol.models import FederatedObject, NodeDocument
 from protocol.problems import Problem, ProblemType
 
-from .client import Answer, FederationClient, PeerUnreachable
+from .client import FederationClient, PeerUnreachable
 
 WELL_KNOWN = "/.well-known/gemellaggio"
+T = TypeVar("T", bound=FederatedObject)
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class PeerDirectory:
         """Fetch and check a node's self-signed document; returns it and its envelope JSON."""
         self._last_fetch[node_id] = time.monotonic()
         try:
-            resp = await self._client.get(node_id + WELL_KNOWN, kind=Answer.DOCUMENT, signed=False)
+            resp = await self._client.get_document(node_id)
         except PeerUnreachable as exc:
             raise Problem(ProblemType.PEER_UNREACHABLE, str(exc)) from exc
         if resp.status != 200:
@@ -80,6 +88,29 @@ class PeerDirectory:
         await self._store.peers.store_keys(tx, node_id, [PeerKey(new_kid, new_key, None)])
         await self._store.peers.expire_key(tx, node_id, old_kid, at)
         self._forget(node_id)
+
+    async def prepare(self, peer: str, raw: Any, *, refuse: ProblemType = ProblemType.FORBIDDEN) -> SignatureCheck:
+        """A signed object from `peer`, ready for its signature check: its envelope read, its
+        signer named and refused (as `refuse`) unless it is `peer`, the signer's key found."""
+        envelope = read_envelope(raw)
+        origin, kid = signer_of(envelope)
+        if origin != peer:
+            raise Problem(refuse, f"{peer} may only send objects it signs, not {origin}'s")
+        known = await self.key(origin, kid)
+        return prepare_check(envelope, known.key)
+
+    async def receive(
+        self, peer: str, raw: Any, expected: type[T], *, refuse: ProblemType = ProblemType.FORBIDDEN
+    ) -> tuple[T, SignatureCheck]:
+        """A signed object of type `expected` from `peer`, verified; with the check, whose
+        canonical bytes name the object (`object_hash`)."""
+        check = await self.prepare(peer, raw, refuse=refuse)
+        if not check.signature_valid():
+            raise Problem(ProblemType.SIGNATURE_INVALID, "the object signature does not verify")
+        obj = finish_open(check, signer=peer)
+        if not isinstance(obj, expected):
+            raise Problem(ProblemType.VALIDATION_ERROR, f"expected a {expected.__name__}, got a {obj.type}")
+        return obj, check
 
     async def key(self, node_id: str, kid: str, *, refetch: bool = True) -> KnownKey:
         """The key `kid` of `node_id`; refetches the document once if the kid is new to us."""

@@ -26,7 +26,7 @@ from node.clock import Clock, iso
 from node.metrics import Metrics
 from node.store import Store
 from node.store.objects import ObjectKey, ObjectRow
-from protocol.envelope import SignatureCheck, finish_open, prepare_check, read_envelope, signer_of
+from protocol.envelope import SignatureCheck, finish_open
 from protocol.models import Envelope, FederatedObject, ItemResult
 from protocol.problems import Problem, ProblemType
 
@@ -102,6 +102,10 @@ class InboxService:
     def acceptor_for(self, type_name: str) -> Acceptor | None:
         return self._acceptors.get(type_name)
 
+    def accepted(self) -> set[str]:
+        """The object types this inbox takes (any other is refused, whoever sends it)."""
+        return set(self._acceptors)
+
     async def apply(self, peer_id: str, items: Sequence[Any], via: str) -> list[ItemResult]:
         results = await self._already_held(peer_id, items)
         prepared: list[tuple[int, SignatureCheck, Any]] = []
@@ -154,12 +158,7 @@ class InboxService:
         }
 
     async def _prepare(self, peer_id: str, raw: Any) -> SignatureCheck:
-        envelope = read_envelope(raw)
-        origin, kid = signer_of(envelope)
-        if origin != peer_id:
-            raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may only send objects it originates, not {origin}'s")
-        known = await self._directory.key(origin, kid)
-        return prepare_check(envelope, known.key)
+        return await self._directory.prepare(peer_id, raw)
 
     async def _signatures_valid(self, checks: list[SignatureCheck]) -> list[bool]:
         """One Ed25519 verification per object is the floor of the inbox's cost. The

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
+from .links import LinkContext
 from .sync import PeerLink
-
-if TYPE_CHECKING:
-    from node.core import Node
 
 
 class Federation:
-    def __init__(self, node: Node) -> None:
-        self._node = node
+    def __init__(self, links: LinkContext) -> None:
+        self._context = links
         self._links: dict[str, PeerLink] = {}
         self._running = False
 
     async def start(self) -> None:
         self._running = True
-        peers = {t.peer_id for t in await self._node.store.twinnings.list() if t.status in ("active", "suspended")}
-        peers |= set(await self._node.store.outbox.peers_with_pending())
+        peers = {t.peer_id for t in await self._context.store.twinnings.list() if t.status in ("active", "suspended")}
+        peers |= set(await self._context.store.outbox.peers_with_pending())
         for peer in sorted(peers):
             self.link(peer)
 
@@ -33,7 +30,7 @@ class Federation:
     def link(self, peer_id: str) -> PeerLink:
         link = self._links.get(peer_id)
         if link is None:
-            link = PeerLink(self._node, peer_id)
+            link = PeerLink(self._context, peer_id)
             self._links[peer_id] = link
             if self._running:
                 link.start()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
@@ -21,10 +22,8 @@ from node.worker import Worker
 from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
 
-from .client import Answer, AnswerTooLarge, PeerUnreachable, Response
-
-if TYPE_CHECKING:
-    from node.core import Node
+from .client import AnswerTooLarge, PeerUnreachable, Response
+from .links import LinkContext
 
 log = structlog.get_logger("node.sync")
 
@@ -40,10 +39,17 @@ class DeliveryFailed(Exception):
 class PeerLink:
     """Delivery and pull loops for one peer."""
 
-    def __init__(self, node: Node, peer_id: str) -> None:
-        self.node = node
+    def __init__(self, links: LinkContext, peer_id: str) -> None:
         self.peer_id = peer_id
-        settings = node.settings.delivery
+        self.db = links.store.db
+        self.outbox = links.store.outbox
+        self.peer_state = links.store.peer_state
+        self.twinnings = links.store.twinnings
+        self.client = links.client
+        self.inbox = links.inbox
+        self.clock = links.clock
+        self.metrics = links.metrics
+        self.settings = settings = links.settings.delivery
         self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
         self._pull_failures = 0
         # A bug must not stop delivery for good: the worker logs it and looks again later.
@@ -68,16 +74,14 @@ class PeerLink:
 
     async def _deliver_once(self) -> float | None:
         """Send what is due; returns how long to wait before looking again (None: until woken)."""
-        state = await self.node.store.peer_state.get(self.peer_id)
-        now = self.node.clock.now()
+        state = await self.peer_state.get(self.peer_id)
+        now = self.clock.now()
         if state.next_try and parse_iso(state.next_try) > now:
             return (parse_iso(state.next_try) - now).total_seconds()
-        twinning = await self.node.store.twinnings.get_live(self.peer_id)
-        items = await self.node.store.outbox.pending(self.peer_id, "twinning", 50)
+        twinning = await self.twinnings.get_live(self.peer_id)
+        items = await self.outbox.pending(self.peer_id, "twinning", 50)
         if twinning is not None and twinning.status == "active":
-            items += await self.node.store.outbox.pending(
-                self.peer_id, "inbox", self.node.settings.delivery.batch_items
-            )
+            items += await self.outbox.pending(self.peer_id, "inbox", self.settings.batch_items)
         if not items:
             return self._idle
         try:
@@ -90,13 +94,13 @@ class PeerLink:
     async def _send(self, items: list[OutboxItem]) -> list[OutboxItem]:
         delivered = []
         for item in [i for i in items if i.route == "twinning"]:
-            resp = await self._post(self.peer_id + "/federation/v1/twinning", item.envelope, Answer.TWINNING_ANSWER)
+            resp = await self._post(self.client.post_twinning(self.peer_id, item.envelope))
             if resp.status < 300 or resp.status in (400, 404, 409, 422):
                 delivered.append(item)  # done, or refused for good: retrying cannot help
                 if resp.status >= 300:
                     log.warning("twinning_message_refused", peer=self.peer_id, status=resp.status)
             else:
-                raise _failure(resp, self.node.clock.now())
+                raise _failure(resp, self.clock.now())
         batch = _fit([i for i in items if i.route == "inbox"])
         if batch:
             delivered += await self._send_batch(batch)
@@ -104,9 +108,9 @@ class PeerLink:
 
     async def _send_batch(self, batch: list[OutboxItem]) -> list[OutboxItem]:
         payload = {"items": [i.envelope for i in batch]}
-        resp = await self._post(self.peer_id + "/federation/v1/inbox", payload, Answer.INBOX_ANSWER)
+        resp = await self._post(self.client.post_inbox(self.peer_id, payload))
         if resp.status != 202:
-            raise _failure(resp, self.node.clock.now())
+            raise _failure(resp, self.clock.now())
         try:
             results = resp.json()["results"]
         except (ValueError, KeyError, TypeError) as exc:
@@ -120,31 +124,29 @@ class PeerLink:
                 log.warning("item_rejected", peer=self.peer_id, type=item.type, id=item.id, problem=problem)
         return delivered
 
-    async def _post(self, url: str, payload: object, kind: Answer) -> Response:
+    async def _post(self, sending: Awaitable[Response]) -> Response:
         try:
-            return await self.node.client.send("POST", url, payload, kind=kind)
+            return await sending
         except PeerUnreachable as exc:
             raise DeliveryFailed(str(exc)) from exc
 
     async def _succeeded(self, previous_tries: int, delivered: list[OutboxItem]) -> None:
-        at = iso(self.node.clock.now())
-        async with self.node.store.db.transaction() as tx:
-            await self.node.store.outbox.remove_delivered(tx, delivered)
-            await self.node.store.peer_state.record_success(tx, self.peer_id, at)
-        self.node.metrics.deliveries.labels(peer=self.peer_id, result="ok").inc()
-        self.node.metrics.delivered_items.labels(peer=self.peer_id).inc(len(delivered))
+        at = iso(self.clock.now())
+        async with self.db.transaction() as tx:
+            await self.outbox.remove_delivered(tx, delivered)
+            await self.peer_state.record_success(tx, self.peer_id, at)
+        self.metrics.deliveries.labels(peer=self.peer_id, result="ok").inc()
+        self.metrics.delivered_items.labels(peer=self.peer_id).inc(len(delivered))
         if previous_tries:
             log.info("peer_recovered", peer=self.peer_id, after_tries=previous_tries)
             self.pull_soon()  # it may have changed things while we could not reach it
 
     async def _failed(self, tries: int, error: str, retry_after: float | None) -> float:
         delay = self._backoff.delay(tries, retry_after)
-        now = self.node.clock.now()
-        async with self.node.store.db.transaction() as tx:
-            await self.node.store.peer_state.record_failure(
-                tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error
-            )
-        self.node.metrics.deliveries.labels(peer=self.peer_id, result="error").inc()
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await self.peer_state.record_failure(tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error)
+        self.metrics.deliveries.labels(peer=self.peer_id, result="error").inc()
         log.warning("delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2))
         return delay
 
@@ -153,9 +155,9 @@ class PeerLink:
     async def _pull_once(self) -> float:
         """Read the feed if the twinning is active; returns when to read it again. A feed that
         keeps failing is read less and less often, up to the retry cap."""
-        settings = self.node.settings.delivery
+        settings = self.settings
         try:
-            twinning = await self.node.store.twinnings.get_live(self.peer_id)
+            twinning = await self.twinnings.get_live(self.peer_id)
             if twinning is not None and twinning.status == "active":
                 await self.pull_feed()
             self._pull_failures = 0
@@ -173,7 +175,7 @@ class PeerLink:
         While one page is applied (verified on worker threads, stored), the next one is already
         being read: the peer's work and ours overlap, as they would not page after page.
         """
-        state = await self.node.store.peer_state.get(self.peer_id)
+        state = await self.peer_state.get(self.peer_id)
         cursor, total = state.feed_cursor, 0
         reading = asyncio.ensure_future(self._read_page(cursor, page_size))
         try:
@@ -183,10 +185,8 @@ class PeerLink:
                     raise resp.problem()
                 items = _feed_items(self.peer_id, resp)
                 if not items:
-                    async with self.node.store.db.transaction() as tx:
-                        await self.node.store.peer_state.set_cursor(
-                            tx, self.peer_id, cursor, iso(self.node.clock.now())
-                        )
+                    async with self.db.transaction() as tx:
+                        await self.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.clock.now()))
                     break
                 last = max(seq for seq, _ in items)
                 if last <= cursor:  # asking again would get the same page forever
@@ -206,20 +206,19 @@ class PeerLink:
 
     async def _apply_page(self, items: list[tuple[int, Any]], last: int, total: int) -> int:
         """Apply one page and move our cursor past it; returns the objects read so far."""
-        await self.node.inbox.apply(self.peer_id, [envelope for _, envelope in items], via="feed")
+        await self.inbox.apply(self.peer_id, [envelope for _, envelope in items], via="feed")
         total += len(items)
-        async with self.node.store.db.transaction() as tx:
-            await self.node.store.peer_state.set_cursor(tx, self.peer_id, last, iso(self.node.clock.now()))
-        self.node.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
+        async with self.db.transaction() as tx:
+            await self.peer_state.set_cursor(tx, self.peer_id, last, iso(self.clock.now()))
+        self.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
         log.info("catch_up_progress", peer=self.peer_id, cursor=last, read=total)
         return total
 
     async def _read_page(self, after: int, page_size: int) -> tuple[Response, int]:
         """One feed page; a page over the size limit is asked for again with half as many items."""
         while True:
-            url = f"{self.peer_id}/federation/v1/feed?after={after}&limit={page_size}"
             try:
-                return await self.node.client.get(url, kind=Answer.FEED_PAGE), page_size
+                return await self.client.get_feed(self.peer_id, after, page_size), page_size
             except AnswerTooLarge:
                 if page_size == 1:
                     raise
@@ -228,8 +227,8 @@ class PeerLink:
     async def _pull_failed(self, error: str) -> None:
         """Shown as the twin's last error (delivery page, /api/v1/status) until a delivery succeeds."""
         log.info("pull_failed", peer=self.peer_id, error=error)
-        async with self.node.store.db.transaction() as tx:
-            await self.node.store.peer_state.record_error(tx, self.peer_id, iso(self.node.clock.now()), error)
+        async with self.db.transaction() as tx:
+            await self.peer_state.record_error(tx, self.peer_id, iso(self.clock.now()), error)
 
 
 def _fit(items: list[OutboxItem]) -> list[OutboxItem]:

@@ -1,33 +1,18 @@
 """Introductions between members of twin spaces (issue 14): asked at home, answered at the host,
-e-mail addresses exchanged only on acceptance. `install` adds routes, pages and inbox rules.
+e-mail addresses exchanged only on acceptance.
 
-The package itself imports nothing heavy: erasure (node/people) reads `store` alone.
+The public surface, for the node's assembly and other features: `Introductions` (built by the
+assembly as `node.introductions`: the service, its inbox rules and its worker),
+`forget_introductions` and `IntroductionRepository` (a member's erasure and export), and
+`CardLookup` (what it and the trip view read of the cards). The routes and pages (`routes.py`,
+`pages.py`) are installed by the web application.
 """
 
 from __future__ import annotations
 
-from aiohttp import web
+from .cards import CardLookup
+from .erasure import forget_introductions
+from .service import Introductions
+from .store import IntroductionRepository
 
-from node.core import Node
-
-
-def install(app: web.Application, node: Node) -> None:
-    from node.booking.store import MemberRepository
-
-    from . import pages, routes
-    from .exchange import Exchange
-    from .service import INTRODUCTIONS, Introductions
-
-    service = app[INTRODUCTIONS] = Introductions(node, MemberRepository(node.store.db), node.profiles)
-    exchange = Exchange(service)
-
-    async def stop(app: web.Application) -> None:
-        await exchange.stop()
-
-    node.on_open.append(exchange.install)
-    app.on_shutdown.append(stop)
-    app.add_routes(routes.routes)
-    app.add_routes(pages.routes)
-
-
-__all__ = ["install"]
+__all__ = ["CardLookup", "IntroductionRepository", "Introductions", "forget_introductions"]

@@ -1,13 +1,12 @@
-"""Introductions' and the trip view's rows in the API reference (node/web/openapi.py builds the document)."""
+"""Introductions' rows in the API reference (node/web/openapi.py builds the document)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.trip.routes import SharingBody
-from node.web.openapi_build import Caller, Op, Query
+from node.web.openapi_build import Caller, Op
 from protocol.problems import ProblemType as P
 
 from .routes import IntroductionBody, ReportBody
@@ -78,44 +77,6 @@ class Closed(Answer):
     status: Literal["closed"]
 
 
-class TripSlot(Answer):
-    id: str
-    resource: dict[str, Any]
-    day: str = Field(description="The slot's day in the twin's zone.")
-    starts_at: str
-    ends_at: str
-    timezone: str
-    seats: int
-    remaining: int
-
-
-class Companion(Answer):
-    display_name: str
-    days: list[str]
-
-
-class Trip(Answer):
-    origin: str
-    name: str
-    timezone: str = Field(description="The twin's zone: the days are its days.")
-    from_: str = Field(alias="from")
-    to: str
-    slots: list[TripSlot]
-    events: list[dict[str, Any]] = Field(description="As GET /api/v1/events lists them.")
-    people: list[dict[str, Any]] = Field(description="Cards open to meet visitors, as the directory shows them.")
-    companions: list[Companion] = Field(description="Members of this space who share their trips and go then.")
-
-
-class Sharing(Answer):
-    share: bool
-
-
-TRIP_QUERY = (
-    Query("origin", "The twin: its node URL, its twinning id or its name."),
-    Query("from", "The first day, YYYY-MM-DD, in the twin's zone."),
-    Query("to", "The last day (included), at most 31 days after `from`."),
-)
-
 # fmt: off
 OPERATIONS = [
     Op("POST", "/api/v1/introductions", "askIntroduction", "Ask to be introduced to a member of a twin", MEMBER,
@@ -148,13 +109,5 @@ OPERATIONS = [
        {200: Reports}, tag="introductions"),
     Op("POST", "/api/v1/introduction-reports/{id}/close", "closeIntroductionReport", "Close a report", OPERATOR,
        {200: Closed}, (P.NOT_FOUND,), tag="introductions"),
-    Op("GET", "/api/v1/trip", "trip", "A twin's slots, events and people for the days of a trip", MEMBER,
-       {200: Trip}, (P.VALIDATION_ERROR, P.NOT_TWINNED), query=TRIP_QUERY, tag="introductions",
-       description="Read from what this node holds of the twin; the days are the twin's own. `companions` lists "
-       "only members who turned on sharing their trips."),
-    Op("GET", "/api/v1/trip/sharing", "tripSharing", "Do members of my space see my trips?", MEMBER,
-       {200: Sharing}, tag="introductions"),
-    Op("PUT", "/api/v1/trip/sharing", "setTripSharing", "Share my trips with my space, or stop", MEMBER,
-       {200: Sharing}, body=SharingBody, tag="introductions", description="Off unless turned on."),
 ]
 # fmt: on

@@ -22,6 +22,7 @@ from datetime import timedelta
 import structlog
 from aiosqlite import Connection
 
+from node.booking import MemberRepository
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
@@ -30,24 +31,33 @@ from protocol.envelope import Envelope
 from protocol.models import FederatedObject, IntroductionAnswer, IntroductionRequest
 from protocol.problems import Problem, ProblemType
 
-from .cards import visible_to
+from .cards import CardLookup, visible_to
 from .mails import mail_introduced, mail_request
-from .service import Introductions
-from .store import Introduction
+from .store import Introduction, IntroductionRepository
 
 log = structlog.get_logger("node.introductions")
 SETTLE_BATCH = 100
 
 
+async def announce_decline(node: Node, work: UnitOfWork, intro: Introduction) -> None:
+    """The same answer for every decline: by the recipient, their operator, or a block (unseen)."""
+    answer = IntroductionAnswer(
+        origin=node.id, id=intro.id, version=1, home=intro.home, status="declined", answered_at=node.clock.now()
+    )
+    await node.publish(work, answer, [intro.home])
+
+
 class Exchange:
-    def __init__(self, service: Introductions) -> None:
-        self.service = service
-        self.node: Node = service.node
-        self.repo = service.repo
+    def __init__(self, node: Node, repo: IntroductionRepository, members: MemberRepository, cards: CardLookup) -> None:
+        self.node = node
+        self.repo = repo
+        self.members = members
+        self.cards = cards
         self._task: asyncio.Task[None] | None = None
         self._again = False
 
-    def install(self, node: Node) -> None:
+    def install(self) -> None:
+        node = self.node
         requests = Acceptor(self._check_request, self._apply_request, on_retract=self._request_retracted)
         answers = Acceptor(self._check_answer, self._apply_answer, on_retract=self._answer_retracted)
         # A retracted version (its member was erased) that arrives late is refused, not stored again.
@@ -62,8 +72,8 @@ class Exchange:
         if obj.host != self.node.id:
             raise Problem(ProblemType.FORBIDDEN, f"this request is addressed to {obj.host}, not to {self.node.id}")
         if obj.version == 1:
-            member_id = await self.service.cards.member_for_handle(obj.to_member)
-            if member_id is None or not visible_to(await self.service.cards.get_own(member_id), peer_id):
+            member_id = await self.cards.member_for_handle(obj.to_member)
+            if member_id is None or not visible_to(await self.cards.get_own(member_id), peer_id):
                 raise Problem(ProblemType.NOT_FOUND, f"no member {obj.to_member} here can be asked by {peer_id}")
             return
         held = await self.repo.get(peer_id, obj.id)
@@ -79,7 +89,7 @@ class Exchange:
         self.settle_soon()
 
     async def _receive(self, tx: Connection, peer_id: str, obj: IntroductionRequest) -> None:
-        member_id = await self.service.cards.member_for_handle(obj.to_member)
+        member_id = await self.cards.member_for_handle(obj.to_member)
         if member_id is None or await self.repo.get(peer_id, obj.id, tx) is not None:
             return
         blocked = await self.repo.is_blocked(tx, member_id, peer_id, obj.from_member) or await self._flooded(
@@ -192,9 +202,9 @@ class Exchange:
 
     async def _step(self, work: UnitOfWork, intro: Introduction) -> None:
         await self.repo.set_step(work.tx, intro.home, intro.id, None)
-        member = await self.service.members.get(intro.member_id)
+        member = await self.members.get(intro.member_id)
         if intro.step == "answer":
-            await self.service.announce_decline(work, intro)
+            await announce_decline(self.node, work, intro)
         elif member is None:
             return  # erased meanwhile: nothing to tell anyone
         elif intro.step == "notify":

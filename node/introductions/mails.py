@@ -3,7 +3,7 @@ answer, and "you are introduced" with the other member's address once the recipi
 
 from __future__ import annotations
 
-from node.booking.store import Member
+from node.booking import Member
 from node.core import Node, UnitOfWork
 from node.i18n import _, reader_for, reading
 from node.mail import Mail

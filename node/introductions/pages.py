@@ -4,44 +4,27 @@ block, report; the community manager's queue and the abuse reports. Messages are
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from node.i18n import _, pgettext
 from node.store.tokens import Principal
-from node.web.pages.access import signed_in, signin_page
+from node.web.keys import NODE
+from node.web.pages.access import member_only
 from node.web.pages.forms import read_form
 from node.web.pages.operator import act, operator_only, render_admin
 from node.web.pages.render import flash, redirect, render
 from protocol.problems import Problem, ProblemType
 
 from .mails import space_name
-from .service import INTRODUCTIONS, Introductions
+from .service import Introductions
 
 routes = web.RouteTableDef()
-MemberHandler = Callable[[web.Request, str], Awaitable[web.Response]]
-
-
-def member_only(handler: MemberHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """A member's page or form; anyone else gets the sign-in (or, for a form, back to it)."""
-
-    @functools.wraps(handler)
-    async def wrapped(request: web.Request) -> web.Response:
-        who = await signed_in(request, "member")
-        if who is None or who.member_id is None:
-            if request.method == "GET":
-                return await signin_page(request, "member")
-            return redirect(request, "/", flash(_("Please sign in again: your session has ended."), "info"))
-        return await handler(request, who.member_id)
-
-    return wrapped
 
 
 def service(request: web.Request) -> Introductions:
-    return request.app[INTRODUCTIONS]
+    return request.app[NODE].introductions
 
 
 @routes.get("/introductions")

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from node.web.auth import require_member, require_operator
 from node.web.errors import json_response, parse_body
+from node.web.keys import NODE
 from protocol.models.introductions import MAX_MESSAGE_CHARS
 
-from .service import INTRODUCTIONS, Introductions
+from .service import Introductions
 
 routes = web.RouteTableDef()
 
@@ -37,7 +38,7 @@ class ReportBody(BaseModel):
 
 
 def service(request: web.Request) -> Introductions:
-    return request.app[INTRODUCTIONS]
+    return request.app[NODE].introductions
 
 
 async def _member_id(request: web.Request) -> str:

@@ -11,10 +11,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import web
 from aiosqlite import Connection
 
-from node.booking.store import Member, MemberRepository
+from node.booking import Member, MemberRepository
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.times import invalid
@@ -22,6 +21,7 @@ from protocol.models import IntroductionAnswer, IntroductionRequest
 from protocol.problems import Problem, ProblemType
 
 from .cards import CardLookup
+from .exchange import Exchange, announce_decline
 from .mails import mail_request
 from .store import Introduction, IntroductionRepository, Report
 
@@ -34,6 +34,14 @@ class Introductions:
         self.members = members
         self.cards = cards
         self.repo = IntroductionRepository(node.store.db)
+        self.exchange = Exchange(node, self.repo, members, cards)
+
+    def start(self) -> None:
+        """Take requests and answers in the inbox, and do what a stop left to do."""
+        self.exchange.install()
+
+    async def stop(self) -> None:
+        await self.exchange.stop()
 
     # -- the asker, at home -----------------------------------------------------------------------
 
@@ -212,19 +220,7 @@ class Introductions:
 
     async def _declined(self, work: UnitOfWork, intro: Introduction) -> None:
         await self.repo.set_answer(work.tx, intro, "declined", None, iso(self.node.clock.now()))
-        await self.announce_decline(work, intro)
-
-    async def announce_decline(self, work: UnitOfWork, intro: Introduction) -> None:
-        """The same answer for every decline: by the recipient, their operator, or a block (unseen)."""
-        answer = IntroductionAnswer(
-            origin=self.node.id,
-            id=intro.id,
-            version=1,
-            home=intro.home,
-            status="declined",
-            answered_at=self.node.clock.now(),
-        )
-        await self.node.publish(work, answer, [intro.home])
+        await announce_decline(self.node, work, intro)
 
     async def _own(self, member_id: str, id_: str) -> Introduction:
         intro = await self.repo.get_for_member(member_id, id_)
@@ -272,6 +268,3 @@ def _sent_row(request: IntroductionRequest, member_id: str, to_name: str, at: st
         created_at=at,
         answered_at=None,
     )
-
-
-INTRODUCTIONS = web.AppKey("introductions", Introductions)

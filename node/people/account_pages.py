@@ -17,7 +17,7 @@ from node.web.pages.forms import read_form
 from node.web.pages.render import flash, redirect, render, simple_page
 from node.web.pages.sessions import clear_session_cookie
 
-from .service import people
+from .web import people
 
 routes = web.RouteTableDef()
 MemberHandler = Callable[[web.Request, str], Awaitable[web.Response]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from node.booking.store import Member, MemberRepository
+from node.booking import Member, MemberRepository
 from node.core import Node
 from node.store.tokens import hash_token
 from protocol.problems import Problem, ProblemType

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from node.booking.members import EMAIL_PATTERN, LANGUAGE_PATTERN
-from node.booking.store import Member, MemberRepository
+from node.booking import EMAIL_PATTERN, LANGUAGE_PATTERN, Member, MemberRepository
 from node.clock import iso
 from node.core import Node
 from node.i18n import _

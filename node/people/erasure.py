@@ -19,14 +19,12 @@ from typing import Any
 import structlog
 from aiosqlite import Connection
 
-from node.booking.home import view
-from node.booking.store import MemberRepository
+from node.booking import HomeDesk, MemberRepository, view
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
-from node.introductions.erasure import forget_introductions
-from node.introductions.store import IntroductionRepository
-from node.profiles.service import withdraw_card
+from node.introductions import IntroductionRepository, forget_introductions
+from node.profiles import withdraw_card
 from node.worker import Worker
 from protocol.envelope import Envelope
 from protocol.models import FederatedObject, MemberErasure
@@ -40,15 +38,16 @@ CHORES_SECONDS = 3600.0
 
 
 class Erasure:
-    def __init__(self, node: Node, members: MemberRepository, accounts: Accounts) -> None:
+    def __init__(self, node: Node, members: MemberRepository, accounts: Accounts, home: HomeDesk) -> None:
         self.node = node
         self.members = members
         self.accounts = accounts
+        self.home = home
 
     async def export(self, member_id: str) -> dict[str, Any]:
         """Everything this node holds about the member."""
         member = await self.accounts.member(member_id)
-        desk = self.node.services["booking"].home
+        desk = self.home
         tokens = await self.node.store.db.fetch_all(
             "SELECT role, name, created_at, expires_at FROM tokens WHERE member_id = ? ORDER BY created_at",
             (member_id,),
@@ -78,12 +77,13 @@ class Erasure:
 
     async def erase(self, member_id: str) -> dict[str, Any]:
         member = await self.accounts.member(member_id)
-        desk = self.node.services["booking"].home
+        desk = self.home
         now = self.node.clock.now()
         reservations = await desk.repo.for_member(member_id)
         cancelled, left = [], []
         for reservation in reservations:
-            if reservation.status == "confirmed" and (reservation.starts_at or "") > iso(now):
+            upcoming = reservation.status == "confirmed" and (reservation.starts_at or "") > iso(now)
+            if upcoming or reservation.status in ("waiting", "offered"):  # a place in a waitlist is left
                 try:
                     await desk.cancel(member_id, reservation.id)
                     cancelled.append(reservation.id)

@@ -12,7 +12,7 @@ from node.web.pages.operator import operator_only, render_admin
 from node.web.pages.render import flash
 
 from .csvimport import Report, TooManyRows, apply, decode, parse
-from .service import people
+from .web import people
 
 routes = web.RouteTableDef()
 

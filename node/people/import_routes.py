@@ -18,7 +18,7 @@ from node.web.keys import NODE
 from protocol.problems import Problem, ProblemType
 
 from .csvimport import Report, TooManyRows, apply, csv_cell, decode, parse
-from .service import people
+from .web import people
 
 routes = web.RouteTableDef()
 

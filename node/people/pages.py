@@ -10,7 +10,7 @@ import secrets
 
 from aiohttp import web
 
-from node.auth.sessions import open_session
+from node.auth import open_session
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
 from node.web.auth import SESSION_COOKIE
@@ -23,7 +23,7 @@ from node.web.pages.sessions import set_session_cookie, sign_out
 from protocol.problems import Problem, ProblemType
 
 from .routes import BINDING_COOKIE, bind
-from .service import people
+from .web import people
 
 routes = web.RouteTableDef()
 

@@ -12,13 +12,13 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.booking.members import EMAIL_PATTERN
+from node.booking import EMAIL_PATTERN
 from node.web.auth import require_member, require_operator, require_user
 from node.web.errors import json_response, parse_body
 from node.web.keys import NODE
 from protocol.problems import Problem, ProblemType
 
-from .service import people
+from .web import people
 
 routes = web.RouteTableDef()
 BINDING_COOKIE = "gemella_signin"

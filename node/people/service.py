@@ -1,31 +1,30 @@
-"""The people feature's services on one node, and the typed key handlers reach them by."""
+"""The people feature's services on one node."""
 
 from __future__ import annotations
 
-from aiohttp import web
-
-from node.booking.store import MemberRepository
+from node.booking import HomeDesk, MemberRepository
 from node.core import Node
 
 from .accounts import Accounts
-from .erasure import Chores, Erasure
+from .erasure import Chores, Erasure, erasure_acceptor
 from .signin import EmailSignIn
 
 
 class People:
     """Sign-in by e-mail and invitations (more services join as the feature grows)."""
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, home: HomeDesk) -> None:
         self.node = node
         self.members = MemberRepository(node.store.db)
         self.signin = EmailSignIn(node, self.members)
         self.accounts = Accounts(node, self.members)
-        self.erasure = Erasure(node, self.members, self.accounts)
+        self.erasure = Erasure(node, self.members, self.accounts, home)
         self.chores = Chores(node)
 
+    def start(self) -> None:
+        """Accept twins' erasure notices in our inbox and start the hourly chores."""
+        self.node.inbox.accept("MemberErasure", erasure_acceptor(self.node))
+        self.chores.start()
 
-PEOPLE = web.AppKey("people", People)
-
-
-def people(request: web.Request) -> People:
-    return request.app[PEOPLE]
+    async def stop(self) -> None:
+        await self.chores.stop()

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from aiosqlite import Connection
 
-from node.booking.store import Member, MemberRepository
+from node.booking import Member, MemberRepository
 from node.clock import iso, parse_iso
 from node.core import Node
 from node.i18n import _, current, ngettext, reader_for, reading

@@ -14,7 +14,7 @@ from node.web.keys import NODE
 from node.web.pages.render import render, simple_page
 from protocol.problems import Problem, ProblemType
 
-from .service import people
+from .web import people
 
 routes = web.RouteTableDef()
 

@@ -1,12 +1,15 @@
-"""People across twins: members' profile cards, their federation, the directory, retractions.
+"""People across twins: members' profile cards, their federation, the directory.
 
-This package's root holds only what other features read (the repository and the card type),
-so that `node.core` can give every node its `profiles` without importing the services; the
-routes, pages and inbox rules are installed by `node.profiles.wiring.install`.
+The public surface, for the node's assembly and other features: `ProfileService` (built by
+the assembly as `node.cards`), `withdraw_card` (erasure), and the store's `ProfileRepository`
+and `Card` (every node has the repository as `node.profiles`, node/store/profiles.py). The
+routes and pages (`routes.py`, `pages.py`) are installed by the web application.
 """
 
 from __future__ import annotations
 
-from .store import Card, OwnProfile, ProfileRepository
+from node.store.profiles import Card, OwnProfile, ProfileRepository
 
-__all__ = ["Card", "OwnProfile", "ProfileRepository"]
+from .service import ProfileService, withdraw_card
+
+__all__ = ["Card", "OwnProfile", "ProfileRepository", "ProfileService", "withdraw_card"]

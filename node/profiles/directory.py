@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.store.db import Database
+from node.store.profiles import Card
 
 from . import vocabulary
-from .store import Card
 
 MAX_WORDS = 8
 READER_CACHE_KIB = 16 * 1024

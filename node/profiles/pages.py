@@ -15,7 +15,6 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from node.i18n import _, current
-from node.people.service import PEOPLE
 from node.plain import validation_lines
 from node.store.tokens import Principal
 from node.web.errors import validation_problem
@@ -29,7 +28,7 @@ from protocol.problems import Problem, ProblemType
 from . import directory, vocabulary
 from .bodies import ProfileBody
 from .routes import DirectoryParams
-from .service import PROFILES
+from .web import cards as card_service
 
 routes = web.RouteTableDef()
 LISTS = ("skills", "interests", "languages", "links")
@@ -57,7 +56,7 @@ async def people(request: web.Request, member_id: str) -> web.Response:
         params = DirectoryParams.model_validate({k: v for k, v in request.query.items() if v})
     except ValidationError:
         params = DirectoryParams()
-    service = request.app[PROFILES]
+    service = card_service(request)
     origin = await service.origin_named(params.origin)
     query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
     language = current().language
@@ -93,7 +92,7 @@ async def save_card(request: web.Request, member_id: str) -> web.Response:
     except ValidationError as exc:
         return await _card_page(request, member_id, problem=validation_problem(exc), form=values)
     try:
-        await request.app[PROFILES].put(member_id, body)
+        await card_service(request).put(member_id, body)
     except Problem as problem:
         return await _card_page(request, member_id, problem=problem, form=values)
     return redirect(request, "/people/card", flash(_("Your card is saved. Only the fields you turned on are shown.")))
@@ -103,7 +102,7 @@ async def save_card(request: web.Request, member_id: str) -> web.Response:
 @member_page
 async def withdraw(request: web.Request, member_id: str) -> web.Response:
     try:
-        await request.app[PROFILES].withdraw(member_id)
+        await card_service(request).withdraw(member_id)
     except Problem:
         return redirect(request, "/people/card", flash(_("You have no card to withdraw."), "info"))
     text = _("Your card is withdrawn. The spaces that had it are told to delete it.")
@@ -116,7 +115,7 @@ async def admin_people(request: web.Request, who: Principal) -> web.Response:
     names = await _space_names(request)
     cards = [
         {"card": card, "hidden": hidden, "space": names.get(card.origin, card.origin)}
-        for card, hidden in await request.app[PROFILES].repo.list_all()
+        for card, hidden in await card_service(request).repo.list_all()
     ]
     return render_admin(request, "admin_people.html", {"cards": cards}, who, "/admin/people")
 
@@ -127,7 +126,7 @@ async def admin_hide(request: web.Request, who: Principal) -> web.Response:
     form = await request.post()
     origin, handle, hidden = str(form.get("origin", "")), str(form.get("member", "")), form.get("hidden") == "yes"
     try:
-        await request.app[PROFILES].hide(origin, handle, hidden)
+        await card_service(request).hide(origin, handle, hidden)
     except Problem:
         return redirect(request, "/admin/people", flash(_("This card is no longer here."), "info"))
     text = _("The card is hidden from the directory.") if hidden else _("The card is shown in the directory again.")
@@ -138,7 +137,7 @@ async def admin_hide(request: web.Request, who: Principal) -> web.Response:
 
 
 async def _render(request: web.Request, member_id: str, template: str, context: dict[str, Any]) -> web.Response:
-    member = await request.app[PEOPLE].accounts.member(member_id)
+    member = await request.app[NODE].people.accounts.member(member_id)
     who = Principal(role="member", member_id=member_id)
     return render(request, template, {"member": member, **context}, who=who, flash_now=context.pop("message", None))
 
@@ -146,7 +145,7 @@ async def _render(request: web.Request, member_id: str, template: str, context: 
 async def _card_page(
     request: web.Request, member_id: str, *, problem: Problem | None = None, form: dict[str, Any] | None = None
 ) -> web.Response:
-    service = request.app[PROFILES]
+    service = card_service(request)
     own = await service.repo.get_own(member_id)
     if form is not None:
         card = form

@@ -9,14 +9,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from node.i18n import parse_accept_language
-from node.people.service import PEOPLE
 from node.web.auth import require_member, require_operator
 from node.web.errors import json_response, parse_body, validation_problem
 from node.web.keys import NODE
 
 from . import directory
 from .bodies import ProfileBody
-from .service import PROFILES
+from .web import cards as card_service
 
 routes = web.RouteTableDef()
 
@@ -45,7 +44,7 @@ class HideBody(BaseModel):
 async def get_profile(request: web.Request) -> web.Response:
     who = await require_member(request)
     assert who.member_id is not None
-    return json_response(await request.app[PROFILES].get(who.member_id))
+    return json_response(await card_service(request).get(who.member_id))
 
 
 @routes.put("/api/v1/profile")
@@ -53,14 +52,14 @@ async def put_profile(request: web.Request) -> web.Response:
     who = await require_member(request)
     assert who.member_id is not None
     body = await parse_body(request, ProfileBody)
-    return json_response(await request.app[PROFILES].put(who.member_id, body))
+    return json_response(await card_service(request).put(who.member_id, body))
 
 
 @routes.delete("/api/v1/profile")
 async def withdraw_profile(request: web.Request) -> web.Response:
     who = await require_member(request)
     assert who.member_id is not None
-    return json_response(await request.app[PROFILES].withdraw(who.member_id))
+    return json_response(await card_service(request).withdraw(who.member_id))
 
 
 @routes.get("/api/v1/directory")
@@ -70,13 +69,13 @@ async def search_directory(request: web.Request) -> web.Response:
         params = DirectoryParams.model_validate(dict(request.query))
     except ValidationError as exc:
         raise validation_problem(exc) from exc
-    service = request.app[PROFILES]
+    service = card_service(request)
     origin = await service.origin_named(params.origin)
     query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
     cards = await directory.search(request.app[NODE].store.db, query)
     accepted = parse_accept_language(request.headers.get("Accept-Language", ""))
     assert who.member_id is not None
-    saved = (await request.app[PEOPLE].accounts.member(who.member_id)).language
+    saved = (await request.app[NODE].people.accounts.member(who.member_id)).language
     language = service.language_of(saved, accepted)
     items = [directory.item(card, language) for card in cards]
     following = None
@@ -90,6 +89,6 @@ async def hide_card(request: web.Request) -> web.Response:
     """The operator hides a card from this node's directory (or shows it again with hidden=false)."""
     await require_operator(request)
     body = await parse_body(request, HideBody)
-    service = request.app[PROFILES]
+    service = card_service(request)
     origin = await service.origin_named(body.origin)
     return json_response(await service.hide(origin, body.member, body.hidden))

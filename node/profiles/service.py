@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
 from aiosqlite import Connection
 from babel import negotiate_locale
 from pydantic import ValidationError
@@ -20,15 +19,15 @@ from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
 from node.i18n import LANGUAGES
+from node.plain import validation_problem
 from node.retraction import guard, retract
-from node.web.errors import validation_problem
+from node.store.profiles import Card, OwnProfile, ProfileRepository
 from protocol.models import FederatedObject, MemberProfile
 from protocol.models.profiles import CONTENT_FIELDS
 from protocol.problems import Problem, ProblemType
 
 from . import vocabulary
 from .bodies import ProfileBody, invalid
-from .store import Card, OwnProfile, ProfileRepository
 
 Audience = str | list[str]
 
@@ -147,6 +146,12 @@ class ProfileService:
 
     # -- twins' cards ---------------------------------------------------------------------------
 
+    def start(self) -> None:
+        self.node.inbox.accept("MemberProfile", self.acceptor())
+
+    async def stop(self) -> None:
+        await self.repo.purge.flush()  # deleted cards' words leave the index before the node stops
+
     def acceptor(self) -> Acceptor:
         acceptor = Acceptor(check=self._check_incoming, after_apply_batch=self._apply, on_retract=self._forget)
         return guard(self.node.store, acceptor)
@@ -224,6 +229,3 @@ def _card(obj: MemberProfile) -> Card:
 
 def _terms(obj: MemberProfile) -> str:
     return vocabulary.search_terms(obj.skills, obj.interests)
-
-
-PROFILES = web.AppKey("profiles", ProfileService)

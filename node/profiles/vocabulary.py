@@ -12,6 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
+from node.i18n import PSEUDO, pseudo
+
 Kind = Literal["skills", "interests"]
 KINDS: tuple[Kind, ...] = ("skills", "interests")
 
@@ -57,6 +59,8 @@ def label(kind: Kind, term: str, language: str) -> str:
     labels = _vocabulary()[kind].get(term)
     if labels is None:
         return term
+    if language == PSEUDO:  # the pseudo-locale shows that the label follows the reader's language
+        return pseudo(labels["en"])
     return labels.get(language) or labels["en"]
 
 

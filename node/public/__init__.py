@@ -1,29 +1,15 @@
 """The space's public face: pages anyone may read (the space, its public events, its network
 of twins) and open data for municipalities (a DCAT-AP_IT catalogue, datasets, receipt hashes).
 
-Reusable pieces for other public readers (ActivityPub, feeds): `events.public_events`,
-`events.event_url`, `events.event_jsonld`, `space.space_view`, `space.space_jsonld`.
-`install` is one of node/web/app.py's default extensions.
+The public surface, for other public readers (ActivityPub): the profile (`SpaceProfile`,
+`load_profile`) and the schema.org forms (`event_jsonld`, `postal_address`). Which events are
+public is the events feature's (`node.events.PublicEvents`). The pages and the open data
+(`pages.py`, `open_data.py`, `admin.py`) are installed by the web application.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from .events import event_jsonld, postal_address
+from .profile import SpaceProfile, load_profile
 
-if TYPE_CHECKING:
-    from aiohttp import web
-
-    from node.core import Node
-
-
-def install(app: web.Application, node: Node) -> None:
-    """The public pages' and the open data's routes, and the cache of the twins' profiles."""
-    from . import admin, open_data, pages
-    from .network import TwinProfiles
-
-    app[pages.TWIN_PROFILES] = TwinProfiles(node)
-    for module in (pages, open_data, admin):
-        app.add_routes(module.routes)
-
-
-__all__ = ["install"]
+__all__ = ["SpaceProfile", "event_jsonld", "load_profile", "postal_address"]

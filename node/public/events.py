@@ -1,28 +1,16 @@
-"""Public events: the one list the public calendar (/calendar.ics) and the public pages share.
-
-An event is public when the public calendar shows it: one of ours shown to every twin, or a
-twin's event we re-host. Both `/calendar.ics` and `/events/{id}` read `public_events` and
-link each event to `event_url`, so a page and a calendar entry can never disagree.
-Their schema.org form (`event_jsonld`) is here too, for any other public reader (ActivityPub).
+"""Public events in schema.org form (`event_jsonld`), for the public pages and any other public
+reader (ActivityPub). Which events are public is the events feature's (`node.events.PublicEvents`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from typing import Any
 
-from node.clock import iso
+from node.events import event_url
 from protocol.models import Event
 
 from .profile import SpaceProfile
 
-if TYPE_CHECKING:
-    from node.core import Node
-
-_KEPT: WeakKeyDictionary[Node, tuple[tuple[Any, ...], list[Event]]] = WeakKeyDictionary()
-PAST = timedelta(days=90)  # ended events stay public this long
-MAX_EVENTS = 2000
 # An inline context: every document expands on its own, with no fetch of schema.org's.
 SCHEMA_CONTEXT: dict[str, Any] = {"@vocab": "https://schema.org/", "url": {"@type": "@id"}}
 _STATUS = {
@@ -31,36 +19,6 @@ _STATUS = {
     "postponed": "https://schema.org/EventPostponed",
     "cancelled": "https://schema.org/EventCancelled",
 }
-
-
-def event_url(node_id: str, event_id: str) -> str:
-    """The public page of one of our events (the `url` of its calendar entry and its JSON-LD)."""
-    return f"{node_id}/events/{event_id}"
-
-
-async def public_events(node: Node) -> list[Event]:
-    """Our public events that ended less than `PAST` ago (series: whose last occurrence did),
-    by start: exactly what the public calendar holds.
-
-    Anyone may ask for a public page as often as they like: the list is read again only when
-    the calendar's version (every change of ours moves it) or the day changes."""
-    repo = node.services["events"].repo
-    version = (*await repo.calendar_version(), node.clock.now().date().isoformat())
-    kept = _KEPT.get(node)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    since = iso(node.clock.now() - PAST)
-    events = [Event.model_validate(s.object) for s in await repo.calendar(node.id, since, MAX_EVENTS)]
-    _KEPT[node] = (version, events)
-    return events
-
-
-async def public_event(node: Node, event_id: str) -> Event | None:
-    """One public event by id, or None when it is not public (or not ours, or unknown)."""
-    for event in await public_events(node):
-        if event.id == event_id:
-            return event
-    return None
 
 
 def postal_address(profile: SpaceProfile, fallback: str | None) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from node.web.keys import NODE
 from node.web.pages.render import render
 
 from . import catalog as dcat
-from .events import public_events
 from .pages import TWIN_PROFILES, event_item, jsonld_markup, names_of, open_graph
 from .space import SpaceView, space_view
 from .stats import FIGURES, months, published, receipts_file
@@ -85,7 +84,7 @@ async def _events(request: web.Request) -> tuple[dict[str, Any], list[dict[str, 
     node = request.app[NODE]
     names = names_of(await space_view(node))
     rows = []
-    for event in await public_events(node):
+    for event in await node.events.public.list():
         item = event_item(event, names)
         rows.append(
             {

@@ -14,14 +14,14 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from node.events.texts import event_text
+from node.events import event_text, event_url
 from node.i18n import _
 from node.web.keys import NODE
 from node.web.pages.access import signin_page
 from node.web.pages.render import render
 from protocol.models import Event
 
-from .events import event_jsonld, event_url, public_event, public_events
+from .events import event_jsonld
 from .network import TwinProfiles
 from .space import SpaceView, space_jsonld, space_view
 
@@ -54,7 +54,7 @@ async def space_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     view = await space_view(node)
     now = node.clock.now()
-    events = [e for e in await public_events(node) if e.ends_at > now and e.status != "cancelled"]
+    events = [e for e in await node.events.public.list() if e.ends_at > now and e.status != "cancelled"]
     shown = [event_item(e, names_of(view)) for e in events[:UPCOMING]]
     documents = [
         space_jsonld(view),
@@ -72,7 +72,7 @@ async def space_page(request: web.Request) -> web.Response:
 @routes.get("/events/{id}")
 async def event_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    event = await public_event(node, request.match_info["id"])
+    event = await node.events.public.find(request.match_info["id"])
     if event is None:
         raise web.HTTPNotFound()
     view = await space_view(node)

@@ -18,7 +18,6 @@ PROFILE_FILE = "public-profile.json"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as node.booking.resources names them
 # schema.org's day names, in the order of `DAYS` (mon..sun).
 SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-EMAIL = r"^([^@\s]+@[^@\s]+)?$"
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Hours = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")]
 

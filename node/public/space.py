@@ -8,13 +8,12 @@ ActivityPub actor) may show; `space_jsonld` is its schema.org `CoworkingSpace` (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from node.assembly import AssembledNode
 
 from .events import SCHEMA_CONTEXT, postal_address
 from .profile import SpaceProfile, load_profile
-
-if TYPE_CHECKING:
-    from node.core import Node
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,10 @@ class SpaceView:
     twins: list[Twin]
 
 
-async def space_view(node: Node) -> SpaceView:
+async def space_view(node: AssembledNode) -> SpaceView:
     settings = node.settings.node
     resources = [
-        {"kind": r.kind, "name": r.name, "capacity": r.capacity}
-        for r in await node.services["booking"].resources.repo.list()
+        {"kind": r.kind, "name": r.name, "capacity": r.capacity} for r in await node.booking.resources.repo.list()
     ]
     twins = []
     for peer_id in await node.store.twinnings.active_peers():

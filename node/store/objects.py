@@ -195,6 +195,16 @@ class ObjectRepository:
         row = await cursor.fetchone()
         return int(row[0]) if row else None
 
+    async def delete_replicas_of(self, tx: Connection, type_: str, origin: str) -> tuple[int, int]:
+        """Delete every object of one type a twin sent us (the twinning ended); (count, bytes)."""
+        cursor = await tx.execute(
+            "DELETE FROM objects WHERE type = ? AND origin = ? AND seq IS NULL "
+            "RETURNING LENGTH(CAST(envelope AS BLOB))",
+            (type_, origin),
+        )
+        sizes = [int(r[0]) for r in await cursor.fetchall()]
+        return len(sizes), sum(sizes)
+
     async def max_seq(self) -> int:
         row = await self._db.fetch_one("SELECT value FROM counters WHERE name = 'feed_seq'")
         return int(row["value"]) if row else 0

@@ -1,18 +1,11 @@
-"""The trip view (issue 14): one twin's slots, events and people for the days of a visit."""
+"""The trip view (issue 14): one twin's slots, events and people for the days of a visit.
+
+The public surface, for the node's assembly: `TripView` (built as `node.trip`). The routes and
+the page (`routes.py`) are installed by the web application.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+from .service import TripView
 
-from node.core import Node
-
-from . import routes
-from .service import TRIP, TripView
-
-
-def install(app: web.Application, node: Node) -> None:
-    app[TRIP] = TripView(node, node.profiles)
-    app.add_routes(routes.routes)
-
-
-__all__ = ["TRIP", "TripView", "install"]
+__all__ = ["TripView"]

@@ -8,18 +8,19 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from node.booking.store import MemberRepository
+from node.booking import MemberRepository
 from node.i18n import _
-from node.introductions.pages import member_only
 from node.store.tokens import Principal
 from node.web.auth import require_member
 from node.web.errors import json_response, parse_body
+from node.web.keys import NODE
+from node.web.pages.access import member_only
 from node.web.pages.forms import read_form
 from node.web.pages.render import flash, redirect, render
 from node.web.pages.timefmt import date_range
 from protocol.problems import Problem, ProblemType
 
-from .service import TRIP, TripView
+from .service import TripView
 
 routes = web.RouteTableDef()
 
@@ -30,7 +31,7 @@ class SharingBody(BaseModel):
 
 
 def trip(request: web.Request) -> TripView:
-    return request.app[TRIP]
+    return request.app[NODE].trip
 
 
 async def _member_id(request: web.Request) -> str:

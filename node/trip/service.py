@@ -12,16 +12,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
-
-from node.booking.agreement import find_twinning
 from node.clock import iso, parse_iso
 from node.core import Node
-from node.events.service import EventService
-from node.events.views import EventViews
-from node.introductions.cards import CardLookup
+from node.events import EventService, EventViews
+from node.introductions import CardLookup
+from node.store.twinnings import Twinning
 from node.times import invalid
 from protocol.models import Slot
+from protocol.problems import Problem, ProblemType
 
 MAX_DAYS = 31
 MAX_SLOTS = 2000
@@ -29,9 +27,10 @@ MAX_COMPANIONS = 200
 
 
 class TripView:
-    def __init__(self, node: Node, cards: CardLookup) -> None:
+    def __init__(self, node: Node, cards: CardLookup, events: EventService) -> None:
         self.node = node
         self.cards = cards
+        self.events = events
 
     async def plan(self, member_id: str, origin: str, first: str, last: str) -> dict[str, Any]:
         start_day, end_day = _day(first, "from"), _day(last, "to")
@@ -39,7 +38,7 @@ class TripView:
             raise invalid("to", "the last day of the trip comes on or after the first")
         if (end_day - start_day).days + 1 > MAX_DAYS:
             raise invalid("to", f"a trip view covers at most {MAX_DAYS} days")
-        twinning = await find_twinning(self.node, origin, "origin")
+        twinning = await self._twinning(origin)
         peer = await self.node.store.peers.get(twinning.peer_id)
         zone = str(peer["timezone"]) if peer is not None else "UTC"
         begins = datetime.combine(start_day, time(), ZoneInfo(zone))
@@ -72,12 +71,22 @@ class TripView:
     async def _events(self, peer: str, begins: datetime, ends: datetime) -> list[dict[str, Any]]:
         if peer not in await self.node.store.twinnings.active_peers():
             return []  # a twinning that ended or is suspended: its events are not listed any more
-        listing = await EventViews(self._event_service()).listing(peer, begins.isoformat(), ends.isoformat())
+        listing = await EventViews(self.events).listing(peer, begins.isoformat(), ends.isoformat())
         return [item for item in listing["items"] if item.get("status") != "cancelled"]
 
-    def _event_service(self) -> EventService:
-        service: EventService = self.node.services["events"]
-        return service
+    async def _twinning(self, ref: str) -> Twinning:
+        """The twinning named by the twin's node URL (the live one) or by its id."""
+        twinnings = self.node.store.twinnings
+        found = await (
+            twinnings.get_live(ref.rstrip("/")) if ref.startswith(("http://", "https://")) else twinnings.get(ref)
+        )
+        if found is None:
+            raise Problem(
+                ProblemType.NOT_TWINNED,
+                f"origin: {ref} is not a twin of {self.node.id}",
+                errors=[{"field": "origin", "message": "no such twin"}],
+            )
+        return found
 
     async def _companions(self, member_id: str, peer: str, begins: datetime, ends: datetime) -> list[dict[str, Any]]:
         """Members of this space who share their trips and hold a confirmed reservation there then."""
@@ -133,6 +142,3 @@ def _slot_view(slot: Slot, zone: str) -> dict[str, Any]:
         "seats": slot.seats,
         "remaining": slot.remaining,
     }
-
-
-TRIP = web.AppKey("trip", TripView)

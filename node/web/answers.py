@@ -26,6 +26,7 @@ from protocol.models import (
     Resource,
     Signature,
     Terms,
+    WaitlistPlace,
 )
 from protocol.models.common import ResourceKind
 
@@ -213,6 +214,9 @@ class EventView(Answer):
     also_at: list[AlsoAt]
     flags: list[FlagView]
     audience: Literal["all"] | list[str] | None = Field(default=None, description="Only on this space's own events.")
+    recorded_after_the_fact: bool | None = Field(
+        default=None, description="This space's event, recorded by its operator after it began (`record_past`)."
+    )
 
 
 class EventListing(Answer):
@@ -326,11 +330,18 @@ class SignedReceipt(Answer):
     signature: Signature
 
 
+class SignedWaitlistPlace(Answer):
+    """A WaitlistPlace signed by the host (an envelope)."""
+
+    object: WaitlistPlace
+    signature: Signature
+
+
 class Reservation(Answer):
     """A member's reservation abroad, as the home node keeps it."""
 
     id: str
-    status: Literal["pending", "confirmed", "cancelled", "rejected"]
+    status: Literal["pending", "confirmed", "cancelled", "rejected", "waiting", "offered", "lapsed"]
     host: str
     target: TargetView
     seats: int
@@ -353,6 +364,11 @@ class Reservation(Answer):
     cancelled_by: Literal["host"] | None = None
     reason: str | None = None
     attendance: Literal["checked_in", "no_show"] | None = Field(default=None, description="The host's front desk.")
+    waitlist: bool | None = Field(default=None, description="Asked to join the waitlist if the target was full.")
+    position: int | None = Field(default=None, description="While waiting: the place in line (1 is next).")
+    offer_expires_at: str | None = Field(
+        default=None, description="While offered: the seats are held until then; confirm before."
+    )
 
 
 class ReservationList(Answer):

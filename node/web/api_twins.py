@@ -18,7 +18,7 @@ from protocol.problems import Problem, ProblemType
 
 from .auth import require_operator
 from .errors import json_response, parse_body
-from .keys import NODE, SERVICES
+from .keys import NODE
 
 routes = web.RouteTableDef()
 
@@ -51,7 +51,7 @@ class ChangeBody(BaseModel):
 async def propose(request: web.Request) -> web.Response:
     await require_operator(request)
     body = await parse_body(request, ProposeBody)
-    twinning = await request.app[SERVICES]["twinning"].propose(body.url, body.offer, body.request, body.message)
+    twinning = await request.app[NODE].twinning.propose(body.url, body.offer, body.request, body.message)
     return json_response(await twin_view(request.app[NODE], twinning), status=201)
 
 
@@ -76,7 +76,7 @@ async def get_twin(request: web.Request) -> web.Response:
 async def change(request: web.Request) -> web.Response:
     await require_operator(request)
     action = request.match_info["action"]
-    service = request.app[SERVICES]["twinning"]
+    service = request.app[NODE].twinning
     if action == "accept":
         twinning = await service.accept(request.match_info["id"])
     else:
@@ -97,7 +97,7 @@ async def status(request: web.Request) -> web.Response:
 @routes.post("/api/v1/keys/rotate")
 async def rotate(request: web.Request) -> web.Response:
     await require_operator(request)
-    result = await request.app[SERVICES]["keys"].rotate()
+    result = await request.app[NODE].key_rotation.rotate()
     return json_response(result, status=201)
 
 

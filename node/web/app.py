@@ -8,15 +8,10 @@ from collections.abc import AsyncIterator, Callable
 import structlog
 from aiohttp import web
 
+from node.assembly import AssembledNode
 from node.clock import Clock
 from node.config import Settings
-from node.core import Node
-from node.federation.inbox import Acceptor
-from node.federation.visibility import install_default_acceptors
-from node.keyrotation import KeyService
 from node.ratelimit import RateLimiter, StrangerLimiter
-from node.retraction import retraction_acceptor
-from node.twinning import TwinningService
 
 from . import api_twins, federation_routes, public
 from .auth import federation_auth_middleware
@@ -25,7 +20,6 @@ from .keys import (
     NODE,
     PEER_ITEMS_LIMITER,
     PEER_LIMITER,
-    SERVICES,
     SIGN_IN_LIMITER,
     STRANGER_LIMITER,
     UNVERIFIED_LIMITER,
@@ -35,8 +29,9 @@ from .server import KEEPALIVE_SECONDS, deadline_middleware
 log = structlog.get_logger("node.web")
 __all__ = ["KEEPALIVE_SECONDS", "Extension", "create_app", "default_extensions"]
 
-# Feature modules add their routes and services here (events, booking, pages).
-Extension = Callable[[web.Application, Node], None]
+# What adds routes, pages and web state to the application (the features' HTTP faces, the demo's
+# mail sink, a benchmark's timer). The features themselves are built by `AssembledNode`.
+Extension = Callable[[web.Application, AssembledNode], None]
 
 
 def create_app(
@@ -46,9 +41,8 @@ def create_app(
         client_max_size=settings.limits.max_body_bytes,
         middlewares=[timing_middleware, problem_middleware, deadline_middleware, federation_auth_middleware],
     )
-    node = Node(settings, clock=clock)
+    node = AssembledNode(settings, clock=clock)
     app[NODE] = node
-    app[SERVICES] = node.services
     app[PEER_LIMITER] = RateLimiter(settings.limits.peer_requests_per_second, settings.limits.peer_burst)
     app[PEER_ITEMS_LIMITER] = RateLimiter(settings.limits.peer_items_per_second, settings.limits.peer_item_burst)
     app[STRANGER_LIMITER] = StrangerLimiter(settings.limits.stranger_proposals_per_minute / 60.0)
@@ -64,28 +58,12 @@ def create_app(
 
 
 def default_extensions() -> list[Extension]:
-    from node import activitypub, booking, events, introductions, people, public, trip
-    from node.mail import wiring as mail
-    from node.profiles import wiring as profiles
+    from . import features, pages
 
-    from . import pages
-
-    extensions = [
-        mail.install,
-        events.install,
-        booking.install,
-        people.install,
-        introductions.install,
-        trip.install,
-        profiles.install,
-        pages.install,
-        public.install,
-        activitypub.install,
-    ]
-    return [*extensions, _install_openapi]
+    return [features.install_routes, pages.install, features.install_public, _install_openapi]
 
 
-def _install_openapi(app: web.Application, node: Node) -> None:
+def _install_openapi(app: web.Application, node: AssembledNode) -> None:
     """GET /api/v1/openapi.json, built from every model on first request: an idle node need not
     hold the document's machinery in memory."""
 
@@ -98,16 +76,9 @@ def _install_openapi(app: web.Application, node: Node) -> None:
 
 
 async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    """The node and all its features open before the first request and close after the last."""
     node = app[NODE]
     await node.open()
-    node.services["twinning"] = TwinningService(node)
-    keys = node.services["keys"] = KeyService(node)
-    node.inbox.accept("KeyRotation", Acceptor(after_apply=keys.accept_rotation))
-    install_default_acceptors(node.inbox, node.id)
-    node.inbox.accept("Retraction", retraction_acceptor(node))
-    for hook in node.on_open:
-        hook(node)
-    await node.federation.start()
     log.info("node_started", node=node.id, kid=node.keys.current.kid)
     yield
     log.info("node_stopping", node=node.id)

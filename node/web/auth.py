@@ -20,6 +20,7 @@ from aiohttp import web
 
 from node.clock import parse_iso
 from node.core import Node
+from node.federation.client import FEDERATION_PREFIX, TWINNING_PATH
 from node.federation.directory import KnownKey
 from node.ratelimit import address_key
 from node.store.tokens import Principal
@@ -31,8 +32,6 @@ from protocol.problems import Problem, ProblemType
 from .errors import Handler
 from .keys import BODY, NODE, PEER, PEER_LIMITER, PRINCIPAL, STRANGER_LIMITER, UNVERIFIED_LIMITER
 
-FEDERATION_PREFIX = "/federation/v1/"
-TWINNING_PATH = FEDERATION_PREFIX + "twinning"
 # The one answer a stranger gets when the node its key id names cannot be fetched or checked:
 # whatever the reason (no answer, closed port, refused address, bad document), the same words.
 STRANGER_UNREACHABLE = "could not reach or verify the node named by the request's key id"

@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from node.plain import validation_problem
 from node.retry import retry_after_header
 from protocol.json_text import loads
 from protocol.problems import PROBLEM_CONTENT_TYPE, Problem, ProblemType
@@ -44,14 +45,6 @@ def problem_response(problem: Problem, instance: str | None = None) -> web.Respo
         content_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
     )
-
-
-def validation_problem(exc: ValidationError, prefix: str = "") -> Problem:
-    errors = [
-        {"field": ".".join(filter(None, [prefix, *map(str, e["loc"])])) or "(body)", "message": e["msg"]}
-        for e in exc.errors(include_url=False)[:20]
-    ]
-    return Problem(ProblemType.VALIDATION_ERROR, f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
 
 
 @web.middleware

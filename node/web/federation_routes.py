@@ -7,17 +7,19 @@ import json
 from aiohttp import web
 from pydantic import ValidationError
 
+from node.federation.client import FEED_PATH, INBOX_PATH, TWINNING_PATH, feed_url
+from node.plain import validation_problem
 from protocol.models import MAX_BATCH_ITEMS, InboxBatch
 from protocol.problems import Problem, ProblemType
 
-from .errors import json_response, read_json, validation_problem
-from .keys import BODY, NODE, PEER, PEER_ITEMS_LIMITER, SERVICES
+from .errors import json_response, read_json
+from .keys import BODY, NODE, PEER, PEER_ITEMS_LIMITER
 
 routes = web.RouteTableDef()
 FEED_MAX_LIMIT = 1000
 
 
-@routes.post("/federation/v1/inbox")
+@routes.post(INBOX_PATH)
 async def inbox(request: web.Request) -> web.Response:
     """A batch of signed objects; 202 with a result per item."""
     node = request.app[NODE]
@@ -40,7 +42,7 @@ async def inbox(request: web.Request) -> web.Response:
     return json_response({"results": [r.model_dump(exclude_none=True) for r in results]}, status=202)
 
 
-@routes.get("/federation/v1/feed")
+@routes.get(FEED_PATH)
 async def feed(request: web.Request) -> web.Response:
     """The caller's own change feed: our objects it may see, latest versions, in seq order."""
     node = request.app[NODE]
@@ -48,7 +50,7 @@ async def feed(request: web.Request) -> web.Response:
     limit = _int_param(request, "limit", 500, 1, FEED_MAX_LIMIT)
     objects = await node.store.objects.feed_texts(node.id, request[PEER], after, limit)
     last = objects[-1][0] if objects else after
-    next_url = f"{node.id}/federation/v1/feed?after={last}&limit={limit}" if len(objects) == limit else None
+    next_url = feed_url(node.id, last, limit) if len(objects) == limit else None
     # The stored envelopes are JSON texts we wrote: spliced into the page as they are, not parsed
     # and written again (a catching-up twin reads thousands of them).
     items = ",".join(f'{{"seq":{seq},"envelope":{envelope}}}' for seq, envelope in objects)
@@ -56,11 +58,11 @@ async def feed(request: web.Request) -> web.Response:
     return web.Response(body=body.encode(), content_type="application/json")
 
 
-@routes.post("/federation/v1/twinning")
+@routes.post(TWINNING_PATH)
 async def twinning(request: web.Request) -> web.Response:
     """A proposal (the only call a stranger may make), an acceptance, or a change."""
     data = await read_json(request, request[BODY])
-    result = await request.app[SERVICES]["twinning"].receive(request[PEER], data)
+    result = await request.app[NODE].twinning.receive(request[PEER], data)
     return json_response(result, status=202)
 
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
-from node.core import Node
+from node.assembly import AssembledNode
 from node.ratelimit import RateLimiter, StrangerLimiter
 from node.store.tokens import Principal
 
-NODE = web.AppKey("node", Node)
+NODE = web.AppKey("node", AssembledNode)
 PEER_LIMITER = web.AppKey("peer_limiter", RateLimiter)
 PEER_ITEMS_LIMITER = web.AppKey("peer_items_limiter", RateLimiter)
 STRANGER_LIMITER = web.AppKey("stranger_limiter", StrangerLimiter)
 # Requests that failed verification, per source address; sign-in attempts, per source address.
 UNVERIFIED_LIMITER = web.AppKey("unverified_limiter", RateLimiter)
 SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", RateLimiter)
-SERVICES = web.AppKey("services", dict[str, Any])
 
 # Per-request values set by the middlewares.
 PEER = web.RequestKey("peer", str)  # the authenticated twin's node id

@@ -21,6 +21,7 @@ from node.events.bodies import EventCreate, EventPatch, ExportBody, ResolveBody
 from node.introductions.api_doc import OPERATIONS as INTRODUCTIONS
 from node.people.api_doc import OPERATIONS as PEOPLE
 from node.profiles import reference as profiles
+from node.trip.api_doc import OPERATIONS as TRIP
 from protocol.models import PROTOCOL_VERSION, Envelope, FeedPage, InboxResult
 from protocol.problems import ProblemType as P
 
@@ -167,7 +168,15 @@ BOOKING = [
        tag="reservations",
        description="`id` is a lowercase UUID chosen by the client: repeating the request is safe. 201 with "
        "the host's signed receipt; 202 pending when the host could not be reached (asked again later); "
-       "the host's problem when it refused."),
+       "the host's problem when it refused. With `waitlist: true`, a full slot or event answers 202 "
+       "`{\"status\": \"waiting\", \"position\": n}` (a target with seats left is simply booked)."),
+    Op("POST", "/api/v1/reservations/{id}/confirm", "confirmReservation",
+       "Take the seats offered to me from a waitlist", MEMBER, {201: a.Reservation, 200: a.Reservation},
+       (P.NOT_FOUND, P.CONFLICT, P.OFFER_EXPIRED, P.ALLOWANCE_EXHAUSTED, P.PEER_UNREACHABLE, *HOST_REFUSALS),
+       tag="reservations",
+       description="Only while the reservation is `offered` and before `offer_expires_at` (else `conflict` or "
+       "`offer-expired`, nothing changed). Allowances are checked now, here and at the host; 201 with the "
+       "host's signed receipt, 200 if it was confirmed already."),
     Op("GET", "/api/v1/reservations", "myReservations", "My reservations", MEMBER, {200: a.ReservationList},
        tag="reservations"),
     Op("GET", "/api/v1/reservations.ics", "myCalendar", "My reservations as a calendar", ANYONE,
@@ -176,7 +185,8 @@ BOOKING = [
        tag="reservations"),
     Op("GET", "/api/v1/reservations/{id}", "getReservation", "One of my reservations", MEMBER,
        {200: a.Reservation}, (P.NOT_FOUND,), tag="reservations"),
-    Op("DELETE", "/api/v1/reservations/{id}", "cancelReservation", "Cancel one of my reservations", MEMBER,
+    Op("DELETE", "/api/v1/reservations/{id}", "cancelReservation",
+       "Cancel one of my reservations, or leave a waitlist", MEMBER,
        {200: a.Reservation}, (P.NOT_FOUND, P.CONFLICT, P.PEER_UNREACHABLE, P.CANCELLATION_WINDOW_CLOSED,
                              P.NOT_TWINNED, P.SIGNATURE_INVALID, P.VALIDATION_ERROR), tag="reservations"),
     Op("GET", "/api/v1/ledger", "ledger", "Reciprocity balance per twin, from the signed receipts", OPERATOR,
@@ -226,12 +236,21 @@ FEDERATION = [
        description="The only call a stranger may make (rate-limited): a TwinningProposal. Twins send "
        "TwinningAcceptance and TwinningChange here too."),
     Op("PUT", "/federation/v1/reservations/{id}", "hostReserve", "Reserve for a member of the calling twin",
-       TWIN, {201: a.SignedReceipt, 200: a.SignedReceipt}, (*HOST_REFUSALS, P.SIGNATURE_EXPIRED),
-       body=a.SignedReservationRequest, tag="federation",
+       TWIN, {201: a.SignedReceipt, 200: a.SignedReceipt, 202: a.SignedWaitlistPlace},
+       (*HOST_REFUSALS, P.SIGNATURE_EXPIRED), body=a.SignedReservationRequest, tag="federation",
        description="201 with the signed receipt; the same request again answers the same receipt (200); "
-       "the same id with other content is a conflict."),
+       "the same id with other content is a conflict. A request with `waitlist` for a full target joins "
+       "its waitlist: 202 with the signed WaitlistPlace (200 with its current version on a repeat)."),
     Op("DELETE", "/federation/v1/reservations/{id}", "hostCancel", "Cancel a reservation the calling twin made",
-       TWIN, {200: a.SignedReceipt}, (P.NOT_FOUND, P.CANCELLATION_WINDOW_CLOSED), tag="federation"),
+       TWIN, {200: a.SignedReceipt}, (P.NOT_FOUND, P.CANCELLATION_WINDOW_CLOSED),
+       tag="federation",
+       description="The cancelled receipt; for a request in a waitlist, its signed WaitlistPlace with status "
+       "`left` instead."),
+    Op("POST", "/federation/v1/reservations/{id}/confirm", "hostConfirm",
+       "Confirm seats offered from a waitlist", TWIN, {201: a.SignedReceipt, 200: a.SignedReceipt},
+       (*HOST_REFUSALS, P.OFFER_EXPIRED, P.SIGNATURE_EXPIRED), body=a.SignedReservationRequest, tag="federation",
+       description="A fresh request with the same id and content. 201 with the signed receipt; 200 on a "
+       "repeat; `offer-expired` at or after the offer's end; `conflict` when nothing is offered."),
 ]
 
 # fmt: on
@@ -243,6 +262,7 @@ OPERATIONS: list[Op] = [
     *BOOKING,
     *PEOPLE,
     *INTRODUCTIONS,
+    *TRIP,
     *profiles.OPERATIONS,
     *FEDERATION,
     *activitypub.OPERATIONS,

@@ -6,7 +6,16 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
-from .booking import AllowanceUse, MemberPass, ReservationReceipt, ReservationRequest, Resource, Slot, Target
+from .booking import (
+    AllowanceUse,
+    MemberPass,
+    ReservationReceipt,
+    ReservationRequest,
+    Resource,
+    Slot,
+    Target,
+    WaitlistPlace,
+)
 from .common import FederatedObject, ObjectRef, WireModel, offset_matches_zone
 from .events import Event, EventStatus, EventText
 from .federation import (
@@ -44,6 +53,7 @@ AnyObject = Annotated[
     | MemberPass
     | ReservationRequest
     | ReservationReceipt
+    | WaitlistPlace
     | MemberErasure
     | IntroductionRequest
     | IntroductionAnswer
@@ -67,6 +77,7 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
         MemberPass,
         ReservationRequest,
         ReservationReceipt,
+        WaitlistPlace,
         MemberErasure,
         IntroductionRequest,
         IntroductionAnswer,
@@ -125,6 +136,7 @@ __all__ = [
     "TwinningChange",
     "TwinningProposal",
     "VerifyKeyEntry",
+    "WaitlistPlace",
     "WireModel",
     "offset_matches_zone",
     "parse_object",

@@ -95,6 +95,8 @@ class ReservationRequest(FederatedObject):
     seats: Annotated[int, Field(ge=1, le=1000)]
     member_pass: dict[str, Any]  # a signed MemberPass envelope, verified by the host on its own
     requested_at: Instant
+    # Join the target's waitlist when it is full (absent: a full target is refused, as before).
+    waitlist: Literal[True] | None = None
 
 
 class AllowanceUse(WireModel):
@@ -141,6 +143,31 @@ class ReservationReceipt(FederatedObject):
             raise ValueError("attendance is recorded only on a reservation that was confirmed")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class WaitlistPlace(FederatedObject):
+    """The host's signed word on a request waiting for a seat: its place in line, or the seats
+    offered to it until `offer_expires_at`, or how its wait ended. Its id is the reservation id."""
+
+    type: Literal["WaitlistPlace"] = "WaitlistPlace"
+    id: Uuid
+    home: NodeId
+    member_id: Ident
+    target: Target
+    seats: Annotated[int, Field(ge=1, le=1000)]
+    status: Literal["waiting", "offered", "lapsed", "left", "withdrawn"]
+    position: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    offer_expires_at: Instant | None = None
+    request_hash: Base64Url
+    issued_at: Instant
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WaitlistPlace:
+        if (self.position is not None) != (self.status == "waiting"):
+            raise ValueError("position is given when, and only when, status is waiting")
+        if (self.offer_expires_at is not None) != (self.status == "offered"):
+            raise ValueError("offer_expires_at is given when, and only when, status is offered")
         return self
 
 

@@ -44,6 +44,6 @@ async def followed(space: InProcessNode) -> BovineFollower:
 
 async def flush(space: InProcessNode) -> None:
     """Let the bridge compare the public events and deliver what is due, now."""
-    bridge = space.node.services["activitypub"]
+    bridge = space.node.activitypub
     await bridge.publish()
     await bridge.deliver()

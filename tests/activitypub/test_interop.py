@@ -85,7 +85,7 @@ async def test_bridge__follower_down_for_a_day_gets_the_events_when_back(nodes: 
         await milan.api.ok("POST", "/api/v1/events", event_body("Open day", days=5))
         await flush(milan)
         assert not follower.of_type("Create")
-        bridge = milan.node.services["activitypub"]
+        bridge = milan.node.activitypub
         assert await bridge.store.pending() == 1
         milan.clock.offset_seconds = 24 * 3600  # a day later on the space's clock
         # bovine judges a Date against its own clock; give it the space's day-later clock.

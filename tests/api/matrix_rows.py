@@ -123,6 +123,8 @@ BOOKING = [
         OK,
         overrides={"other member": NOT_FOUND},
     ),
+    # Confirming seats offered from a waitlist: a reservation with no offer is not found.
+    Row("POST", "/api/v1/reservations/{id}/confirm", "/api/v1/reservations/{new}/confirm", A.MEMBER, NOT_FOUND),
     Row("GET", "/api/v1/ledger", "/api/v1/ledger", A.OPERATOR, OK),
     Row("GET", "/api/v1/guests", "/api/v1/guests", A.OPERATOR, OK),
     Row("GET", "/api/v1/offers", "/api/v1/offers", A.OPERATOR, OK),
@@ -252,6 +254,15 @@ FEDERATION = [
         body=own_reservation_request,
         overrides={"other twin": NOT_FOUND},
     ),
+    # Confirming seats offered from a waitlist: nothing is offered to a new id, whoever asks.
+    Row(
+        "POST",
+        "/federation/v1/reservations/{id}/confirm",
+        "/federation/v1/reservations/{new}/confirm",
+        A.TWIN,
+        NOT_FOUND,
+        body=own_reservation_request,
+    ),
     # A twin cancels its own members' reservations only.
     Row(
         "DELETE",
@@ -302,6 +313,7 @@ FORMS = [
     "/signout",
     "/reserve",
     "/reservations/{id}/cancel",
+    "/reservations/{id}/confirm",
     "/admin/signin",
     "/admin/signout",
     "/admin/twins",

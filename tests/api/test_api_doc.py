@@ -95,4 +95,4 @@ def test_api_doc__signed_examples_verify_with_the_key_shown(examples: dict[Any, 
         )
         assert params.created == created
         verified += 1
-    assert verified == 5
+    assert verified == 6

@@ -39,7 +39,7 @@ def test_fuzz__federation_api_signed_as_an_active_twin(world: World) -> None:
     tally = Tally()
     fuzz(FEDERATION, lambda case: case.call(base_url=world.base, session=session, timeout=15), tally, lambda op: 40)
     record("schemathesis federation API (signed as an active twin)", **tally.counts())
-    assert tally.operations == len(FEDERATION) == 5
+    assert tally.operations == len(FEDERATION) == 6
     assert not tally.failures, "\n\n".join(tally.failures)
 
 

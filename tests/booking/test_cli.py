@@ -99,3 +99,66 @@ async def test_cli__operator_shares_a_slot_and_a_member_reserves_and_cancels_it(
     assert refused.exit_code != 0 and "only the operator may do this" in refused.output
     code, out = await gemella(london, "member", "remove", ada["id"])
     assert "personal data and tokens deleted" in out
+
+
+async def test_cli__standing_offers_are_made_listed_and_withdrawn_in_sentences(nodes):
+    from datetime import timedelta
+
+    from tests.booking.support import add_resource, today_in
+
+    nyc = await nodes("NYC", NY)
+    london = await nodes("London", "Europe/London")
+    await twin_for_booking(nyc, london, terms(("desk", "day", 10, "month")))
+    await add_resource(nyc, "desk", 3, name="Hot desks", id="hot")
+    start = today_in(NY) + timedelta(days=3)
+    end = start + timedelta(days=20)
+    skip = start + timedelta(days=7)
+    code, out = await gemella(
+        nyc, "offers", "add", "hot", "--twin", "London", "--seats", "2", "--start", str(start), "--end", str(end),
+        "--except", str(skip),
+    )  # fmt: skip
+    assert code == 0 and out.startswith("Offered 2 seat(s) of hot for ") and f"not on {skip}" in out, out
+    offer_id = re.search(r" as ([0-9a-f-]{36})\.", out).group(1)  # type: ignore[union-attr]
+    code, out = await gemella(nyc, "offers", "list")
+    assert code == 0 and offer_id in out and "active" in out and "MO,TU,WE,TH,FR 09:00-18:00" in out
+    # Bad input is a sentence, not a traceback; nothing is stored.
+    code, out = await gemella(nyc, "offers", "add", "hot", "--twin", "London", "--seats", "2", "--start", str(start),
+                              "--days", "XX")  # fmt: skip
+    assert code != 0 and "two-letter weekdays" in out and "Traceback" not in out
+    code, out = await gemella(
+        nyc, "offers", "add", "hot", "--twin", "London", "--seats", "2", "--start", str(start), "--end", str(end)
+    )
+    assert code != 0 and "holds 3" in out and "Traceback" not in out, out
+    code, out = await gemella(nyc, "offers", "withdraw", offer_id, "--from", str(start))
+    assert code == 0 and f"Withdrew {offer_id} from {start} on" in out
+    code, out = await gemella(nyc, "offers", "withdraw", "no-such-offer")
+    assert code != 0 and "no standing offer" in out and "Traceback" not in out
+
+
+async def test_cli__a_member_joins_a_waitlist_and_confirms_the_seat_offered(nodes):
+    from tests.booking.support import add_member, add_resource, new_id, offer, reserve, wait_remaining
+
+    nyc = await nodes("NYC", NY)
+    london = await nodes("London", "Europe/London")
+    await twin_for_booking(nyc, london, terms(("desk", "day", 10, "month")))
+    desk = await add_resource(nyc, "desk", 3)
+    day = days_ahead(NY, 8)
+    slot = await offer(nyc, desk["id"], london.url, wall(day, 9), wall(day, 17), 1)
+    ada, ben = await add_member(london, "Ada"), await add_member(london, "Ben")
+    await wait_remaining(london, nyc, slot["id"], ada, 1)
+    first = new_id()
+    await reserve(london, ada, first, slot_id=slot["id"])
+    rid = new_id()
+    joining = ("reservation", "make", rid, "--slot", slot["id"], "--waitlist")
+    code, out = await gemella(london, *joining, token=ben["token"])
+    assert code == 0 and "is on the waitlist" in out and "number 1 in line" in out, out
+    code, out = await gemella(london, "reservation", "confirm", rid, token=ben["token"])
+    assert code != 0 and "no seats offered" in out and "Traceback" not in out, out
+    await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ada["token"])
+
+    async def status() -> str:
+        return (await london.api.ok("GET", f"/api/v1/reservations/{rid}", token=ben["token"]))["status"]
+
+    await eventually(status, "offered")
+    code, out = await gemella(london, "reservation", "confirm", rid, token=ben["token"])
+    assert code == 0 and f"Reservation {rid} confirmed" in out, out

@@ -124,7 +124,7 @@ async def test_mails__a_host_that_does_not_answer_gets_one_still_pending_mail(no
     [waiting] = await wait_for_mail(sink, EMAIL)
     assert str(parse(waiting)["Subject"]) == "Waiting for WeCreate NYC's answer"
     assert "We keep asking" in waiting.text()
-    await london.node.services["booking"].retrier.run_once()
+    await london.node.booking.retrier.run_once()
     assert len(sink.to(EMAIL)) == 1
 
 
@@ -132,7 +132,7 @@ async def test_mails__a_reminder_the_day_before_in_the_hosts_time_with_one_click
     nyc, london, slot, member = await setup(nodes, sink)
     await reserve(nyc, london, slot, member)
     await wait_for_mail(sink, EMAIL)
-    mails = london.node.services["booking"].mails
+    mails = london.node.booking.mails
     assert await mails.send_reminders() == 0  # not yet: it is not the day before in New York
     start = datetime.fromisoformat(slot["starts_at"]).astimezone(ZoneInfo(NYC_ZONE))
     moment = datetime.combine(start.date() - timedelta(days=1), datetime.min.time(), ZoneInfo(NYC_ZONE))
@@ -147,5 +147,5 @@ async def test_mails__a_reminder_the_day_before_in_the_hosts_time_with_one_click
     assert "You can stop these mails with one click" in reminder.text()
     async with aiohttp.ClientSession() as session, session.post(post_url, data="List-Unsubscribe=One-Click") as resp:
         assert resp.status == 200
-    found = await london.node.services["booking"].members.get(member["id"])
+    found = await london.node.booking.members.get(member["id"])
     assert found.optional_mail is False

@@ -41,7 +41,7 @@ async def test_members__the_operator_adds_and_lists_them_and_each_gets_a_token(n
 async def test_member_pass__is_signed_short_lived_and_carries_only_an_opaque_id_and_a_name(nodes):
     london = await nodes("London", "Europe/London")
     ada = await add_member(london, "Ada")
-    members = london.node.services["booking"].members
+    members = london.node.booking.members
     envelope = members.issue_pass(await members.get(ada["id"]))
     member_pass = open_envelope(read_envelope(envelope), london.node.keys.current.verify_key, signer=london.url)
     assert isinstance(member_pass, MemberPass)
@@ -92,7 +92,7 @@ async def test_members__removing_one_deletes_personal_data_and_tokens_receipts_k
 async def test_member_pass__one_pass_serves_its_first_half_life_then_a_new_one_is_signed(nodes):
     london = await nodes("London", "Europe/London")
     ada = await add_member(london, "Ada")
-    members = london.node.services["booking"].members
+    members = london.node.booking.members
     member = await members.get(ada["id"])
     first = members.issue_pass(member)
     assert members.issue_pass(member) is first  # a signed pass never changes: no second signature

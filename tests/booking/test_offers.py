@@ -118,6 +118,28 @@ async def test_offers__capacity_holds_across_single_slots_and_series(nodes):
     assert status == 409 and "on " + monday.isoformat() in problem["detail"]
 
 
+async def test_offers__an_overlap_beyond_the_horizon_is_caught_when_the_offer_is_made(nodes):
+    nyc, london, desk = await spaces(nodes)  # 3 seats; horizon 56 days
+    far = next_weekday(today_in(NY) + timedelta(days=100), 0)  # a Monday no slot reaches yet
+    first = await nyc.api.ok("POST", "/api/v1/offers", offer_body(desk, london, far, far + timedelta(days=30)))
+    assert first["occurrences"] == 0
+    # Another series of 2 seats overlapping it only on days beyond the horizon: refused, nothing stored.
+    later = offer_body(desk, london, far + timedelta(days=14), far + timedelta(days=60))
+    status, problem = await nyc.api.call("POST", "/api/v1/offers", later)
+    assert status == 409 and kind_of(problem) == "conflict", problem
+    assert f"on {far + timedelta(days=14)}" in problem["detail"] and problem["offered"] == 2
+    # A single slot there, made before a series: the series is refused on that day.
+    single = {"resource_id": desk["id"], "twin_id": london.url, "seats": 1}
+    beyond = far + timedelta(days=45)  # a Wednesday after the first series ended
+    await nyc.api.ok("POST", "/api/v1/slots", {**single, "starts_at": f"{beyond}T10:00", "ends_at": f"{beyond}T11:00"})
+    body = offer_body(desk, london, far + timedelta(days=35), far + timedelta(days=60), seats=3)
+    status, problem = await nyc.api.call("POST", "/api/v1/offers", body)
+    assert status == 409 and f"on {beyond}" in problem["detail"], problem
+    assert [o["id"] for o in (await nyc.api.ok("GET", "/api/v1/offers"))["items"]] == [first["id"]]
+    # What fits is accepted: 1 seat beside the first series.
+    await nyc.api.ok("POST", "/api/v1/offers", {**later, "seats": 1})
+
+
 async def test_offers__withdrawing_from_a_date_cancels_those_occurrences_and_tells_the_home(nodes):
     nyc, london, desk = await spaces(nodes)
     monday = next_weekday(today_in(NY), 0)

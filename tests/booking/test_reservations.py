@@ -82,9 +82,7 @@ async def test_reservation__the_same_uuid_returns_the_same_receipt_other_content
         host=nyc.url,
         target=Target(kind="slot", id=slot["id"]),
         seats=3,
-        member_pass=london.node.services["booking"].members.issue_pass(
-            await london.node.services["booking"].members.get(ada["id"])
-        ),
+        member_pass=london.node.booking.members.issue_pass(await london.node.booking.members.get(ada["id"])),
         requested_at=london.node.clock.now(),
     )
     envelope = seal(request, london.node.keys.current).model_dump(mode="json")
@@ -151,7 +149,7 @@ async def test_reservation__a_forged_member_pass_is_refused(nodes):
     nyc, london, slot, ada = await setup(nodes)
     milan = await nodes("Milan", "Europe/Rome")
     await twin_for_booking(nyc, milan, terms())
-    members = london.node.services["booking"].members
+    members = london.node.booking.members
     genuine = members.issue_pass(await members.get(ada["id"]))
 
     def request_with(member_pass: dict) -> dict:

@@ -68,15 +68,15 @@ async def status_of(london: Any, ada: dict[str, Any], rid: str) -> str:
 
 async def test_retries__three_deliveries_with_answers_lost_after_commit_make_one_reservation(nodes, proxy):
     nyc, london, slot, ada = await setup(nodes, proxy, waiting(0.4))
-    await london.node.services["booking"].retrier.stop()  # this test drives the retry path itself
-    desk = london.node.services["booking"].home
+    await london.node.booking.retrier.stop()  # this test drives the retry path itself
+    desk = london.node.booking.home
     proxy.late_answers, proxy.late_seconds = 2, 1.0
     rid = new_id()
 
     status, answer = await reserve(london, ada, rid, slot_id=slot["id"], seats=2)
     # The answer was lost; the member hears "pending", or "confirmed" if the host's push was quicker.
     assert (status, answer["status"]) in ((202, "pending"), (201, "confirmed"))
-    member = await london.node.services["booking"].members.get(ada["id"])
+    member = await london.node.booking.members.get(ada["id"])
     second = await desk.ask_host(await desk.repo.get(rid), member)  # the retry path, answer lost again
     third = await desk.ask_host(await desk.repo.get(rid), member)  # and once more, answered in time
     assert second[0] in (201, 202) and third[0] == 201
@@ -125,7 +125,7 @@ async def test_retries__the_retrier_completes_a_reservation_whose_answers_were_l
 
 async def test_retries__freshly_signed_repeats_of_the_same_request_return_the_same_receipt(nodes):
     nyc, london, slot, ada = await setup(nodes)
-    members = london.node.services["booking"].members
+    members = london.node.booking.members
     rid = new_id()
     answers = []
     for _ in range(3):

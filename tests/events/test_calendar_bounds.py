@@ -23,7 +23,7 @@ async def get(node, etag: str | None = None) -> tuple[int, bytes, str]:
 async def test_calendar__built_once_per_version_with_etag_and_304(nodes):
     nyc = await nodes("NYC", "America/New_York")
     await publish(nyc, title="First")
-    builds = nyc.node.services["events"].public_calendar
+    builds = nyc.node.events.public_calendar
     status, body, etag = await get(nyc)
     assert status == 200 and b"SUMMARY:First" in body
     for _ in range(20):

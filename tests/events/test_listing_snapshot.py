@@ -49,7 +49,7 @@ async def test_listing__an_event_written_between_count_and_read_hides_none_count
         return shares(counts, limit)
 
     monkeypatch.setattr(repository, "window_shares", shares_then_a_write)
-    repo = london.node.services["events"].repo
+    repo = london.node.events.repo
     counts, found = await repo.in_window([london.node.id], AFTER, BEFORE, 3, 10**6, 301)
 
     listed = [json.loads(envelope)["object"]["id"] for envelope, _ in found[london.node.id]]

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from tests.booking.support import add_resource, kind_of
 from tests.support.nodes import twin
+from tests.web.support import Browserless
 
 from .support import LONDON_ZONE, NYC_ZONE, body
 
@@ -25,6 +26,32 @@ async def test_past_times__an_event_that_already_began_is_refused_unless_recorde
     assert await nyc.node.store.objects.list("Event", origin=nyc.url, limit=10) == []
     recorded = await nyc.api.ok("POST", "/api/v1/events", body(starts_at=start, ends_at=end, record_past=True))
     assert recorded["starts_at"].startswith(start)
+
+
+async def test_past_times__an_event_recorded_after_the_fact_is_listed_as_such(nodes):
+    nyc = await nodes("NYC", NYC_ZONE)
+    start, end = hours_ago(NYC_ZONE, 30), hours_ago(NYC_ZONE, 28)
+    late = await nyc.api.ok("POST", "/api/v1/events", body(starts_at=start, ends_at=end, record_past=True))
+    # `record_past` on an event still to come changes nothing: it is an ordinary announcement.
+    ahead = await nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        body(starts_at=hours_ago(NYC_ZONE, -30), ends_at=hours_ago(NYC_ZONE, -32), record_past=True),
+    )
+    since = hours_ago(NYC_ZONE, 72)
+    items = {e["id"]: e for e in (await nyc.api.ok("GET", f"/api/v1/events?from={since}"))["items"]}
+    assert items[late["id"]]["recorded_after_the_fact"] is True
+    assert "recorded_after_the_fact" not in items[ahead["id"]]
+    client = Browserless(nyc.local)  # the operator's events page says it, in words
+    try:
+        await client.sign_in(nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events?from={since[:10]}")
+        row = page[page.index(f'id="event-{late["id"]}"') :]
+        assert "Recorded after the fact" in row[: row.index("</tr>")]
+        row = page[page.index(f'id="event-{ahead["id"]}"') :]
+        assert "Recorded after the fact" not in row[: row.index("</tr>")]
+    finally:
+        await client.close()
 
 
 async def test_past_times__a_slot_that_already_began_is_refused(nodes):

@@ -18,7 +18,7 @@ async def pair(nodes):
     await twin(nyc, london)
     # London's own events hook, failing when it meets the crafted item (as a bug of ours, or a
     # twin's object our code did not foresee, would): everything else goes through the real hook.
-    events = london.node.services["events"].acceptor()
+    events = london.node.events.acceptor()
     assert events.after_apply_batch is not None
     real_hook = events.after_apply_batch
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from pathlib import Path
 
 from node.store.db import Database
@@ -38,3 +40,28 @@ def test_migrations__each_number_is_used_once() -> None:
 
     numbers = [number for number, _ in _migrations()]
     assert numbers == sorted(set(numbers))
+
+
+# The migrations of the last release, as a node running it has applied them. The database records
+# only the highest number, so a new migration numbered below it would never run on such a node.
+RELEASED_MIGRATIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21, 30)
+
+
+def _schema(path: Path) -> list[tuple[str, str]]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+
+
+async def test_migrations__a_node_of_the_last_release_upgrades_to_the_same_schema(tmp_path: Path) -> None:
+    folder = Path(__file__).parents[2] / "node" / "store" / "migrations"
+    released = sorted(p for p in folder.glob("*.sql") if int(p.name.split("_")[0]) in RELEASED_MIGRATIONS)
+    released = [p for p in released if not p.name.endswith(".postgresql.sql")]
+    with contextlib.closing(sqlite3.connect(tmp_path / "old.db", isolation_level=None)) as conn:
+        for path in released:
+            conn.executescript(path.read_text("utf-8"))
+        conn.execute(f"PRAGMA user_version = {max(RELEASED_MIGRATIONS)}")
+    for name in ("old.db", "fresh.db"):
+        db = Database(tmp_path / name)
+        await db.open()
+        await db.close()
+    assert _schema(tmp_path / "old.db") == _schema(tmp_path / "fresh.db")

@@ -105,7 +105,7 @@ async def test_twinning__the_proposers_first_pull_after_acceptance_succeeds_at_o
     nyc = await nodes("NYC", config=SLOW_PULLS)
     london = await nodes("London", config=SLOW_PULLS)
     before = await london.api.ok("POST", "/api/v1/events", EARLIER)  # in London's feed before the twinning
-    service = nyc.node.services["twinning"]
+    service = nyc.node.twinning
     receive_acceptance = service._receive_acceptance
     first_pull: list[object] = []
 

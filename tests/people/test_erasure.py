@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from node.mail.sink import MailSink
-from node.people import PEOPLE
 from tests.support.mail import mail_config, wait_for_mail
 from tests.support.nodes import InProcessNode, eventually, twin
 from tests.web.support import LONDON_ZONE, NYC_ZONE, TERMS
@@ -93,11 +92,16 @@ async def test_erasure__another_member_may_not_erase_someone_else(nodes, sink: M
 
 async def test_erasure__hosts_forget_visitor_names_days_after_the_visit(nodes, sink: MailSink):
     nyc, _, _, _ = await setup(nodes, sink, people={"visitor_name_days": 3})
-    chores = nyc.runner.app[PEOPLE].chores  # type: ignore[union-attr]
+    chores = nyc.node.people.chores
     assert await chores.forget_old_visitors() == 0
-    nyc.clock.offset_seconds = timedelta(days=5).total_seconds()  # 2 days after the visit: kept
+    # The visit ends at 18:00 New York two days from today (see setup); the clock moves relative to
+    # that end, not to now, so the test means the same at any hour it runs.
+    visit_end = datetime.combine(
+        datetime.now(ZoneInfo(NYC_ZONE)).date() + timedelta(days=2), time(18), ZoneInfo(NYC_ZONE)
+    )
+    nyc.clock.offset_seconds = (visit_end + timedelta(days=2) - datetime.now(UTC)).total_seconds()  # kept
     assert await chores.forget_old_visitors() == 0
-    nyc.clock.offset_seconds = timedelta(days=6).total_seconds()  # more than 3 days after it: forgotten
+    nyc.clock.offset_seconds = (visit_end + timedelta(days=3, hours=1) - datetime.now(UTC)).total_seconds()
     assert await chores.forget_old_visitors() == 1
     assert await _hosted_names(nyc) == [""]
     assert files_hold(nyc.directory, NAME) == []

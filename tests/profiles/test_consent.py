@@ -76,6 +76,15 @@ async def test_consent__no_twin_outside_the_audience_receives_any_field_by_push_
             )
             visitors = None if row is None else row["open_to_visitors"]
             assert visitors == (1 if allowed and field == "open_to_visitors" else None)
+    # What London's feed serves each twin, as text: no field of a card outside that twin's audience.
+    for node, name in ((nyc, "nyc"), (rome, "rome")):
+        feed = " ".join(text for _, text in await london.node.store.objects.feed_texts(london.url, node.url, 0, 10_000))
+        for audience, field, card, _ in cards:
+            for other in CONTENT_FIELDS:
+                if other == "open_to_visitors":
+                    continue
+                shown = any(word in feed for word in words(card, other))
+                assert shown == (audience in ("twins", name) and other == field), (name, audience, field, other)
     # The home's own directory shows every card, each with its one shared field and nothing else.
     reader = await member(london, "Reader")
     found = await london.api.ok("GET", "/api/v1/directory?limit=50", token=reader["token"])

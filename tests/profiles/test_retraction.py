@@ -117,3 +117,23 @@ def _old_envelope(london: InProcessNode, handle: str) -> dict[str, Any]:
         updated_at=datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1),
     )
     return seal(card, london.node.keys.current).model_dump(mode="json")
+
+
+async def test_twinning_end__the_ex_twin_deletes_every_card_it_had(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], "twins")
+    for node in (nyc, rome):
+        await eventually(lambda node=node: held_cards(node, london.url), {handle: 1})
+    twinning = next(t for t in (await nyc.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == london.url)
+    await nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/end", {"reason": "moving on"})
+    assert await held_cards(nyc, london.url) == {}
+    assert await versions(nyc, "MemberProfile", london.url) == {}
+    await eventually(lambda: gone(nyc), [])
+    # London learns of the end too, and Rome keeps its card.
+    await eventually(lambda: _status(london, twinning["id"]), "ended")
+    assert await held_cards(rome, london.url) == {handle: 1}
+
+
+async def _status(node: InProcessNode, twinning_id: str) -> str:
+    return str((await node.api.ok("GET", f"/api/v1/twins/{twinning_id}"))["status"])

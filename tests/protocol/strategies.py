@@ -49,6 +49,7 @@ from protocol.models import (
     TwinningChange,
     TwinningProposal,
     VerifyKeyEntry,
+    WaitlistPlace,
 )
 from protocol.models.profiles import retraction_id
 from protocol.problems import ProblemType
@@ -452,6 +453,26 @@ def reservation_requests(draw: st.DrawFn, origins: st.SearchStrategy[str] | None
         seats=draw(st.integers(1, 1000)),
         member_pass=seal(member_pass, home_key()).model_dump(mode="json"),
         requested_at=draw(instants()),
+        waitlist=draw(st.sampled_from([None, True])),
+    )
+
+
+@st.composite
+def waitlist_places(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> WaitlistPlace:
+    status = draw(st.sampled_from(["waiting", "offered", "lapsed", "left", "withdrawn"]))
+    return WaitlistPlace(
+        origin=draw(_or_any_node(origins)),
+        id=draw(uuids()),
+        version=draw(versions()),
+        home=draw(node_ids()),
+        member_id=draw(idents()),
+        target=draw(st.builds(Target, kind=st.sampled_from(["slot", "event"]), id=idents())),
+        seats=draw(st.integers(1, 1000)),
+        status=status,
+        position=draw(st.integers(1, 1_000_000)) if status == "waiting" else None,
+        offer_expires_at=draw(instants()) if status == "offered" else None,
+        request_hash=draw(base64url()),
+        issued_at=draw(instants()),
     )
 
 
@@ -533,6 +554,7 @@ OBJECT_STRATEGIES: dict[str, Any] = {
     "MemberPass": member_passes,
     "ReservationRequest": reservation_requests,
     "ReservationReceipt": reservation_receipts,
+    "WaitlistPlace": waitlist_places,
     "MemberErasure": member_erasures,
     "IntroductionRequest": introduction_requests,
     "IntroductionAnswer": introduction_answers,

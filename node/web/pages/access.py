@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -104,3 +106,21 @@ async def handle_sign_out(request: web.Request, role: Role) -> web.Response:
     response = redirect(request, HOME[role], flash(_("You are signed out."), "info"))
     clear_session_cookie(response, node)
     return response
+
+
+MemberHandler = Callable[[web.Request, str], Awaitable[web.Response]]
+
+
+def member_only(handler: MemberHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A member's page or form, called with their id; anyone else gets the sign-in (a form: back to it)."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.Response:
+        who = await signed_in(request, "member")
+        if who is None or who.member_id is None:
+            if request.method == "GET":
+                return await signin_page(request, "member")
+            return redirect(request, "/", flash(_("Please sign in again: your session has ended."), "info"))
+        return await handler(request, who.member_id)
+
+    return wrapped

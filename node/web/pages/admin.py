@@ -10,10 +10,10 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from node.i18n import _
+from node.plain import validation_problem
 from node.store.tokens import Principal
 from node.web.api_twins import delivery_view, twin_view
-from node.web.errors import validation_problem
-from node.web.keys import NODE, SERVICES
+from node.web.keys import NODE
 from protocol.keys import format_fingerprint
 from protocol.models import Terms
 from protocol.problems import Problem, ProblemType
@@ -40,7 +40,7 @@ async def sign_out(request: web.Request) -> web.Response:
 async def overview(request: web.Request, who: Principal) -> web.Response:
     node = request.app[NODE]
     twins = [_with_words(await twin_view(node, t)) for t in await node.store.twinnings.list()]
-    members = await node.services["booking"].members.list()
+    members = await node.booking.members.list()
     context = {
         "twins": twins,
         "me": {
@@ -70,7 +70,7 @@ async def propose(request: web.Request, who: Principal) -> web.Response:
         offer, wanted = _terms(fields, "offer"), _terms(fields, "request")
         if not url.startswith(("http://", "https://")):
             raise Problem(ProblemType.VALIDATION_ERROR, "url: the other node's address starts with http:// or https://")
-        twinning = await request.app[SERVICES]["twinning"].propose(url, offer, wanted, optional(fields, "message"))
+        twinning = await request.app[NODE].twinning.propose(url, offer, wanted, optional(fields, "message"))
         view = await twin_view(request.app[NODE], twinning)
         return _(
             "Proposed a twinning to %(space)s. Its key fingerprint is %(fingerprint)s: check it with the other "
@@ -87,7 +87,7 @@ async def propose(request: web.Request, who: Principal) -> web.Response:
 async def change(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
     twinning_id, action = request.match_info["id"], request.match_info["action"]
-    service = request.app[SERVICES]["twinning"]
+    service = request.app[NODE].twinning
 
     async def run() -> str:
         if action == "accept":

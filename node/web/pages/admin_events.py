@@ -45,7 +45,7 @@ CLEARABLE = (*TEXT_FIELDS[1:], "capacity", "tags", "translations")
 
 
 def _events(request: web.Request) -> EventService:
-    service: EventService = request.app[NODE].services["events"]
+    service: EventService = request.app[NODE].events
     return service
 
 

@@ -28,7 +28,7 @@ WEEK = 7
 @routes.get("/admin/guests")
 @operator_only
 async def guests(request: web.Request, who: Principal) -> web.Response:
-    desk = request.app[NODE].services["booking"].frontdesk
+    desk = request.app[NODE].booking.frontdesk
     message: dict[str, str] | None = None
     try:
         first = parse_day(request.query["date"]) if request.query.get("date") else desk.today()
@@ -63,7 +63,7 @@ async def _record(request: web.Request, attendance: str) -> web.Response:
     back = "/admin/guests"
     if fields.get("date"):
         back += f"?date={parse_day(fields['date']).isoformat()}"
-    desk = request.app[NODE].services["booking"].frontdesk
+    desk = request.app[NODE].booking.frontdesk
 
     async def run() -> str:
         guest = await desk.record(request.match_info["id"], attendance)

@@ -32,10 +32,10 @@ async def ledger(request: web.Request, who: Principal) -> web.Response:
     if period:
         parse_month(period)  # a malformed or far-off month is a validation error, with how to write it
     else:
-        period = await node.services["booking"].ledger.opening_month()
+        period = await node.booking.ledger.opening_month()
     message: dict[str, str] | None = None
     try:
-        report = await node.services["booking"].ledger.report(None, period, True)
+        report = await node.booking.ledger.report(None, period, True)
     except Problem as problem:
         message = flash(operator_sentence(problem, _("show the ledger")), "error")
         report = {"twins": [], "period": period}

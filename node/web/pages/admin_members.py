@@ -40,7 +40,7 @@ async def add(request: web.Request, who: Principal) -> web.Response:
         return await _page(request, who, message=flash(text, "error"), form=fields)
     try:
         body = build(MemberBody, {"display_name": fields.get("display_name"), "email": fields.get("email")})
-        created = await request.app[NODE].services["booking"].members.add(body)
+        created = await request.app[NODE].booking.members.add(body)
     except Problem as problem:
         message = flash(operator_sentence(problem, _("add the member")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -56,7 +56,7 @@ async def _page(
     created: dict[str, Any] | None = None,
     form: dict[str, str] | None = None,
 ) -> web.Response:
-    items = await request.app[NODE].services["booking"].members.list()
+    items = await request.app[NODE].booking.members.list()
     context = {"members": items, "created": created, "form": form or {}, "mail": request.app[NODE].mail.enabled}
     return render_admin(request, "admin_members.html", context, who, "/admin/members", message=message)
 
@@ -64,7 +64,7 @@ async def _page(
 async def _holder_of(request: web.Request, email: str) -> dict[str, Any] | None:
     """The member who already has this e-mail address, if any (the page says so, in a sentence)."""
     wanted = email.strip().casefold()
-    for item in await request.app[NODE].services["booking"].members.list():
+    for item in await request.app[NODE].booking.members.list():
         if wanted and str(item.get("email", "")).casefold() == wanted:
             return dict(item)
     return None

@@ -47,7 +47,7 @@ async def add(request: web.Request, who: Principal) -> web.Response:
         "exceptions": exceptions,
     }
     try:
-        made = await request.app[NODE].services["booking"].offers.create(build(OfferBody, values))
+        made = await request.app[NODE].booking.offers.create(build(OfferBody, values))
     except Problem as problem:
         message = flash(operator_sentence(problem, _("make the standing offer")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -65,11 +65,7 @@ async def withdraw(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
 
     async def run() -> str:
-        done = (
-            await request.app[NODE]
-            .services["booking"]
-            .offers.withdraw(request.match_info["id"], fields.get("from") or None)
-        )
+        done = await request.app[NODE].booking.offers.withdraw(request.match_info["id"], fields.get("from") or None)
         return ngettext(
             "Withdrawn from that date: %(num)s occurrence; the members who had booked are told through their space.",
             "Withdrawn from that date: %(num)s occurrences; the members who had booked are told through their space.",
@@ -83,7 +79,7 @@ async def _page(
     request: web.Request, who: Principal, *, message: dict[str, str] | None = None, form: dict[str, str] | None = None
 ) -> web.Response:
     node = request.app[NODE]
-    booking = node.services["booking"]
+    booking = node.booking
     twins = await active_twins(node)
     names = {peer: twin.name for peer, twin in twins.items()}
     resources = {r["id"]: r["name"] for r in await booking.resources.list()}

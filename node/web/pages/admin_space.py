@@ -51,7 +51,7 @@ async def add_resource(request: web.Request, who: Principal) -> web.Response:
                 "opening_hours": {day: [hours] for day in WEEKDAYS} if hours else None,
             },
         )
-        resource = await request.app[NODE].services["booking"].resources.add(body)
+        resource = await request.app[NODE].booking.resources.add(body)
     except Problem as problem:
         message = flash(operator_sentence(problem, _("add the resource")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -76,7 +76,7 @@ async def offer(request: web.Request, who: Principal) -> web.Response:
                 "seats": integer(fields, "seats"),
             },
         )
-        slot = await request.app[NODE].services["booking"].slots.offer(body)
+        slot = await request.app[NODE].booking.slots.offer(body)
     except Problem as problem:
         message = flash(operator_sentence(problem, _("offer the slot")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -97,7 +97,7 @@ async def withdraw(request: web.Request, who: Principal) -> web.Response:
     back = "/admin/space" + (f"?from={fields['from']}" if fields.get("from") else "")
 
     async def run() -> str:
-        result = await request.app[NODE].services["booking"].slots.withdraw(request.match_info["id"])
+        result = await request.app[NODE].booking.slots.withdraw(request.match_info["id"])
         told = len(result.get("notified", []))
         if told:
             return ngettext(
@@ -114,7 +114,7 @@ async def _page(
     request: web.Request, who: Principal, *, message: dict[str, str] | None = None, form: dict[str, str] | None = None
 ) -> web.Response:
     node = request.app[NODE]
-    booking = node.services["booking"]
+    booking = node.booking
     zone = ZoneInfo(node.settings.node.timezone)
     start = day_param(request.query.get("from"), node.clock.now().astimezone(zone).date())
     begin, end = _bounds(start, zone)

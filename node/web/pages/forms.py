@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from node.web.errors import validation_problem
+from node.plain import validation_problem
 from protocol.models.common import EARLIEST_YEAR, LATEST_YEAR
 from protocol.problems import Problem, ProblemType
 

@@ -70,7 +70,7 @@ async def my_reservations(request: web.Request) -> web.Response:
     if who is None:
         return await signin_page(request, "member")
     node = request.app[NODE]
-    items = await node.services["booking"].home.list_for(_member_id(who))
+    items = await node.booking.home.list_for(_member_id(who))
     upcoming, earlier = await describe_reservations(node, items)
     context = {"upcoming": upcoming, "earlier": earlier, "member": await _member(request, who)}
     return render(request, "member_reservations.html", context, who=who)
@@ -105,9 +105,10 @@ async def reserve(request: web.Request) -> web.Response:
                 "event_id": fields.get("event_id") or None,
                 "twin_id": host or None,
                 "seats": integer(fields, "seats", default=1),
+                "waitlist": fields.get("waitlist") == "1",
             },
         )
-        status, result = await node.services["booking"].home.reserve(
+        status, result = await node.booking.home.reserve(
             _member_id(who), fields.get("reservation_id") or str(uuid.uuid4()), body
         )
     except Problem as problem:
@@ -123,7 +124,7 @@ async def cancel(request: web.Request) -> web.Response:
     node = request.app[NODE]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
-    desk = node.services["booking"].home
+    desk = node.booking.home
     try:
         # Only the member's own reservation: another member's id is "not found", as in the API.
         held = await desk.get_for(_member_id(who), request.match_info["id"])
@@ -134,7 +135,9 @@ async def cancel(request: web.Request) -> web.Response:
             return redirect(request, back, flash(_("There is no such reservation among yours."), "error"))
         return redirect(request, back, flash(member_sentence(problem, where), "error"))
     times = result.get("host_time")
-    if times:
+    if result.get("waitlist") and not result.get("receipt"):
+        text = _("You left the waitlist at %(host)s.", host=where.host)
+    elif times:
         text = _(
             "Cancelled your reservation at %(host)s for %(when)s. The seat is given back.",
             host=where.host,
@@ -145,7 +148,36 @@ async def cancel(request: web.Request) -> web.Response:
     return redirect(request, back, flash(text, "success"))
 
 
+@routes.post("/reservations/{id}/confirm")
+async def confirm(request: web.Request) -> web.Response:
+    """Take the seat a host offers from its waitlist."""
+    who = await signed_in(request, "member")
+    if who is None:
+        return redirect(request, "/", flash(_("Please sign in again."), "info"))
+    node = request.app[NODE]
+    fields = await read_form(request)
+    back = safe_back(fields.get("back"), "/reservations")
+    desk = node.booking.home
+    try:
+        held = await desk.get_for(_member_id(who), request.match_info["id"])
+        where = Situation(host=await peer_name(node, held.host), zone=node.settings.node.timezone, target="reservation")
+        _status, result = await desk.confirm(_member_id(who), held.id)
+    except Problem as problem:
+        if problem.kind is ProblemType.NOT_FOUND:
+            return redirect(request, back, flash(_("There is no such reservation among yours."), "error"))
+        return redirect(request, back, flash(member_sentence(problem, where), "error"))
+    return redirect(request, back, _reserved_message(201, result, where))
+
+
 def _reserved_message(status: int, result: dict[str, Any], where: Situation) -> dict[str, str]:
+    if result.get("status") == "waiting":
+        text = _(
+            "%(host)s has no seat left, so you are on its waitlist, number %(position)s in line. If a seat comes "
+            "free it is held for you for a while: we tell you by mail and under My reservations.",
+            host=where.host,
+            position=result.get("position"),
+        )
+        return flash(text, "info")
     if status == 202:
         return flash(
             _(
@@ -186,4 +218,4 @@ def _member_id(who: Principal) -> str:
 
 
 async def _member(request: web.Request, who: Principal) -> Any:
-    return await request.app[NODE].services["booking"].members.get(_member_id(who))
+    return await request.app[NODE].booking.members.get(_member_id(who))

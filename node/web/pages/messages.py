@@ -47,6 +47,12 @@ def member_sentence(problem: Problem, where: Situation) -> str:
                 host=host,
             )
         return _("It is too late to cancel this reservation. Your place at %(host)s stands.", host=host)
+    if kind is ProblemType.OFFER_EXPIRED:
+        return _(
+            "The seat %(host)s held for you is no longer held: the time to confirm it has passed, so it went to "
+            "the next in line.",
+            host=host,
+        )
     if kind is ProblemType.PEER_UNREACHABLE:
         return _(
             "%(host)s could not be reached just now, so nothing changed. Please try again in a few minutes.", host=host
@@ -217,6 +223,7 @@ TITLES: dict[ProblemType, str] = {
     ProblemType.CONFLICT: N_("The request conflicts with the current state"),
     ProblemType.SLOT_FULL: N_("The slot has no seats left"),
     ProblemType.ALLOWANCE_EXHAUSTED: N_("The twinning allowance for this period is used up"),
+    ProblemType.OFFER_EXPIRED: N_("The waitlist offer has expired"),
     ProblemType.OUTSIDE_BOOKING_WINDOW: N_("The booking is outside the allowed window"),
     ProblemType.CANCELLATION_WINDOW_CLOSED: N_("It is too late to cancel"),
     ProblemType.PAYLOAD_TOO_LARGE: N_("The request body is too large"),

@@ -12,13 +12,16 @@ from node.words import resource_kind, units
 from protocol.problems import Problem, ProblemType
 
 from .messages import problem_title
-from .timefmt import number, parse, when
+from .timefmt import moment, number, parse, when
 
 STATUS_TEXT = {
     "confirmed": N_("Confirmed"),
     "pending": N_("Waiting for the host"),
     "cancelled": N_("Cancelled"),
     "rejected": N_("Refused"),
+    "waiting": N_("On the waitlist"),
+    "offered": N_("A seat is offered to you"),
+    "lapsed": N_("Offer lapsed"),
 }
 
 
@@ -36,6 +39,8 @@ class Line:
     note: str
     can_cancel: bool
     ends: str
+    in_line: bool = False  # waiting, or seats offered: the member may leave the line
+    can_confirm: bool = False  # seats offered and the offer still runs
 
 
 async def peer_name(node: Node, peer_id: str) -> str:
@@ -78,9 +83,11 @@ async def _line(node: Node, item: dict[str, Any], host_name: str, now: Any) -> L
         host_when=when(host_time["starts_at"], host_time["ends_at"]) if host_time else "",
         our_when=when(our_time["starts_at"], our_time["ends_at"]) if our_time else "",
         seats=item["seats"],
-        note=_note(item),
+        note=_note(item, node.settings.node.timezone),
         can_cancel=item["status"] == "confirmed" and starts is not None and parse(starts) > now,
         ends=host_time["ends_at"] if host_time else "",
+        in_line=item["status"] in ("waiting", "offered"),
+        can_confirm=item["status"] == "offered" and parse(item["offer_expires_at"]) > now,
     )
 
 
@@ -88,7 +95,16 @@ def _event_title(obj: dict[str, Any]) -> str | None:
     return event_text(obj).title if obj.get("title") else None
 
 
-def _note(item: dict[str, Any]) -> str:
+def _note(item: dict[str, Any], zone: str) -> str:
+    if item["status"] == "waiting":
+        return _("You are number %(position)s in line for a seat.", position=number(item.get("position") or 1))
+    if item["status"] == "offered":
+        return _(
+            "A seat came free and is held for you until %(until)s. Confirm it, or it goes to the next in line.",
+            until=moment(item["offer_expires_at"], zone),
+        )
+    if item["status"] == "lapsed":
+        return _("The seat offered to you was not confirmed in time; it went to the next in line.")
     if item["status"] == "pending":
         return _("The host has not answered yet; your space keeps asking.")
     if item["status"] == "rejected":

@@ -77,11 +77,6 @@ def _range(first: date, last: date, locale: Locale) -> str:
     return str(format_interval(first, last, "yMMMEd", locale=locale))
 
 
-def year_day_label(moment: datetime | date) -> str:
-    """Tue, 10 Mar 2026; mar 10 mar 2026."""
-    return _skeleton("yMMMEd", _day(moment), current().locale)
-
-
 def clock(moment: datetime | time) -> str:
     """The reader's short time: 09:00 (en, it), 9:00 (es); always a 24-hour clock."""
     return _clock(moment.hour, moment.minute, current().locale)

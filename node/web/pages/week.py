@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from node.assembly import AssembledNode
 from node.booking.agreement import terms_of
-from node.core import Node
 from node.events.texts import event_text, in_language
 from node.events.views import EventViews
 from node.i18n import N_, _, ngettext
@@ -50,6 +50,7 @@ class Entry:
     max_seats: int = 1
     reservable: bool = False
     why_not: str = ""
+    waitlistable: bool = False  # full, not started, not the member's: they may join its waitlist
     mine: dict[str, Any] | None = None
     notice: str = ""
     label: str = ""  # what the reserve button says to a screen reader
@@ -107,7 +108,7 @@ def shown_filters(values: list[str]) -> tuple[str, ...]:
     return chosen or tuple(f for f, _label in FILTERS)
 
 
-async def build_week(node: Node, member_id: str, start: date, shown: tuple[str, ...] | None = None) -> Week:
+async def build_week(node: AssembledNode, member_id: str, start: date, shown: tuple[str, ...] | None = None) -> Week:
     zone = node.settings.node.timezone
     begin = datetime.combine(start, time(), tzinfo=ZoneInfo(zone))
     end = datetime.combine(start + timedelta(days=DAYS), time(), tzinfo=ZoneInfo(zone))
@@ -136,7 +137,7 @@ async def build_week(node: Node, member_id: str, start: date, shown: tuple[str, 
     )
 
 
-async def active_twins(node: Node) -> dict[str, Twin]:
+async def active_twins(node: AssembledNode) -> dict[str, Twin]:
     """Active twins by node id, with their name, zone and the seats one reservation may take."""
     found: dict[str, Twin] = {}
     for twinning in await node.store.twinnings.list():
@@ -154,14 +155,15 @@ async def active_twins(node: Node) -> dict[str, Twin]:
     return found
 
 
-async def my_targets(node: Node, member_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+async def my_targets(node: AssembledNode, member_id: str) -> dict[tuple[str, str], dict[str, Any]]:
     """The member's live reservations by (kind, target id): what the calendar marks as theirs."""
-    items = await node.services["booking"].home.list_for(member_id)
-    return {(r["target"]["kind"], r["target"]["id"]): r for r in items if r["status"] in ("confirmed", "pending")}
+    items = await node.booking.home.list_for(member_id)
+    live = ("confirmed", "pending", "waiting", "offered")
+    return {(r["target"]["kind"], r["target"]["id"]): r for r in items if r["status"] in live}
 
 
-async def _slots(node: Node, ctx: Context, begin: datetime, end: datetime) -> list[Entry]:
-    booking = node.services["booking"]
+async def _slots(node: AssembledNode, ctx: Context, begin: datetime, end: datetime) -> list[Entry]:
+    booking = node.booking
     entries = []
     for twin in ctx.twins.values():
         offered = await booking.slots.twin_slots(twin.twinning_id, begin.isoformat(), end.isoformat())
@@ -198,6 +200,7 @@ def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
         full=remaining <= 0,
         max_seats=max(1, min(remaining, twin.max_seats)),
         reservable=remaining > 0 and not started and mine is None,
+        waitlistable=remaining <= 0 and not started and mine is None,
         why_not=_("Started") if started else (_("Full") if remaining <= 0 else ""),
         mine=mine,
         label=_(
@@ -211,8 +214,8 @@ def _slot_entry(item: dict[str, Any], twin: Twin, ctx: Context) -> Entry:
     )
 
 
-async def _events(node: Node, ctx: Context, begin: datetime, end: datetime) -> list[Entry]:
-    listing = await EventViews(node.services["events"]).listing("all", begin.isoformat(), end.isoformat())
+async def _events(node: AssembledNode, ctx: Context, begin: datetime, end: datetime) -> list[Entry]:
+    listing = await EventViews(node.events).listing("all", begin.isoformat(), end.isoformat())
     return [_event_entry(item, ctx) for item in listing["items"]]
 
 
@@ -228,6 +231,8 @@ def _event_entry(item: dict[str, Any], ctx: Context) -> Entry:
     notices = [_(STATUS_NOTICE[status]) if status in STATUS_NOTICE else ""] + [
         f["notice"] for f in item.get("flags", [])
     ]
+    if item.get("recorded_after_the_fact"):
+        notices.append(_("Recorded after the fact."))
     started = starts <= ctx.now
     cancelled = status == "cancelled"
     reservable = twin is not None and status in ("scheduled", "moved_online") and not started and mine is None

@@ -1,4 +1,5 @@
-"""Profile cards in the store: members' own cards (`profiles`) and the directory's cards (`cards`).
+"""Profile cards in the store (the feature is node/profiles): members' own cards (`profiles`) and
+the directory's cards (`cards`).
 
 `profiles` holds what a member wrote, every field, at home only. `cards` holds what this
 node may show in its directory: its own members' published cards and its twins' cards, each
@@ -16,9 +17,8 @@ from typing import Any
 
 from aiosqlite import Connection
 
-from node.store.db import Database, Row
-
-from .purge import IndexPurge
+from .card_purge import IndexPurge
+from .db import Database, Row
 
 CARD_LISTS = ("skills", "interests", "languages", "links")
 
@@ -100,7 +100,7 @@ class ProfileRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        # After a card is deleted: its words leave the full-text index's bytes (node/profiles/purge.py).
+        # After a card is deleted: its words leave the full-text index's bytes (card_purge.py).
         self.purge = IndexPurge(db)
 
     # -- for other features (introductions, the trip view) ------------------------------------
@@ -212,6 +212,12 @@ class ProfileRepository:
             (limit,),
         )
         return [(Card.from_row(r), bool(r["hidden"])) for r in rows]
+
+    async def forget_origin(self, tx: Connection, origin: str) -> int:
+        """Delete every card of a space that is no longer a twin (and the operator's hiding of them)."""
+        cursor = await tx.execute("DELETE FROM cards WHERE origin = ?", (origin,))
+        await tx.execute("DELETE FROM hidden_cards WHERE origin = ?", (origin,))
+        return cursor.rowcount
 
     async def set_hidden(self, tx: Connection, origin: str, handle: str, hidden: bool, at: str) -> None:
         if hidden:

@@ -16,7 +16,7 @@ import time
 
 import structlog
 
-from node.store.db import Database
+from .db import Database
 
 log = structlog.get_logger("node.profiles")
 DELAY_SECONDS = 0.1

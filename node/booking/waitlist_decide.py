@@ -1,0 +1,115 @@
+"""The waitlist's part of the host's reservation decision, run inside the one deciding
+transaction (`Database.decide`) so that the line has one strict order under any concurrency:
+which seats are free to a request, joining the line, and taking seats offered from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from node.clock import iso, parse_iso
+from node.core import Node
+from protocol.envelope import seal
+from protocol.models import MemberPass, ReservationReceipt, ReservationRequest
+from protocol.problems import Problem, ProblemType
+
+from .reservation_store import HostedInTransaction
+from .waitlist import first_place
+from .waitlist_store import StateChange, WaitEntry, WaitlistInTransaction
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A reservation request that opened and verified: what a decision works from."""
+
+    peer: str
+    request: ReservationRequest
+    member_pass: MemberPass
+    request_hash: str
+    content_key: str  # the idempotency check: same uuid, same content
+
+    def receipt(self, origin: str, now: datetime, **specific: Any) -> ReservationReceipt:
+        """A confirmed receipt for this request; `specific` adds what the target decides."""
+        return ReservationReceipt(
+            origin=origin,
+            id=self.request.id,
+            version=1,
+            home=self.peer,
+            member_id=self.member_pass.member_id,
+            target=self.request.target,
+            seats=self.request.seats,
+            status="confirmed",
+            request_hash=self.request_hash,
+            issued_at=now,
+            **specific,
+        )
+
+
+def free_seats(tx: HostedInTransaction, target_kind: str, target_id: str, seats: int, holder: WaitEntry | None) -> int:
+    """Seats nobody holds: not confirmed, not offered to someone else in line. While anyone waits,
+    none are free to a newcomer: freed seats go to the line first, in its order."""
+    line = WaitlistInTransaction(tx.conn)
+    if holder is None and line.anyone_waiting(target_kind, target_id):
+        return 0
+    held = line.held(target_kind, target_id, holder.id if holder else "")
+    return seats - tx.seats_taken(target_kind, target_id) - held
+
+
+def join_or_refuse(
+    tx: HostedInTransaction, asked: Asked, free: int, total: int, holder: WaitEntry | None, node: Node
+) -> tuple[int, dict[str, Any]]:
+    """No seats for this request: it joins the line if it asked to (202 and its signed place), else
+    slot-full. A request for more seats than the target ever has would block the line: refused."""
+    if holder is not None or not asked.request.waitlist or asked.request.seats > total:
+        left = max(free, 0)
+        raise Problem(ProblemType.SLOT_FULL, f"{left} seats left, {asked.request.seats} asked", remaining=left)
+    line = WaitlistInTransaction(tx.conn)
+    target = asked.request.target
+    now = node.clock.now()
+    entry = WaitEntry(
+        id=asked.request.id,
+        seq=line.next_seq(),
+        home=asked.peer,
+        member_id=asked.member_pass.member_id,
+        target_kind=target.kind,
+        target_id=target.id,
+        seats=asked.request.seats,
+        status="waiting",
+        position=line.waiting_count(target.kind, target.id) + 1,
+        offer_expires_at=None,
+        content_key=asked.content_key,
+        request_hash=asked.request_hash,
+        version=1,
+        place={},
+        created_at=iso(now),
+        updated_at=iso(now),
+    )
+    sealed = seal(first_place(entry, node.id, now), node.keys.current)
+    line.insert(entry, sealed.model_dump_json())
+    return 202, sealed.model_dump(mode="json")
+
+
+def offered_entry(tx: HostedInTransaction, asked: Asked, now: datetime) -> WaitEntry:
+    """The line entry a confirmation takes: this home's, same content, offered, not expired."""
+    entry = WaitlistInTransaction(tx.conn).get(asked.request.id)
+    if entry is None or entry.home != asked.peer:
+        raise Problem(ProblemType.NOT_FOUND, f"no waitlist entry {asked.request.id} from {asked.peer}")
+    if entry.content_key != asked.content_key:
+        raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
+    if entry.status != "offered" or entry.offer_expires_at is None:
+        raise Problem(ProblemType.CONFLICT, f"no seats are offered to reservation {entry.id} ({entry.status})")
+    if now >= parse_iso(entry.offer_expires_at):
+        raise Problem(
+            ProblemType.OFFER_EXPIRED,
+            f"the seats offered to reservation {entry.id} were held until {entry.offer_expires_at}",
+            deadline=entry.offer_expires_at,
+        )
+    return entry
+
+
+def mark_confirmed(tx: HostedInTransaction, entry: WaitEntry, node: Node) -> None:
+    """The entry left the line as a reservation (its receipt is the word from now on)."""
+    at = iso(node.clock.now())
+    change = StateChange("confirmed", None, None, entry.version, node.to_json(entry.place), at)
+    WaitlistInTransaction(tx.conn).set_state(entry.id, change)

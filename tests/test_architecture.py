@@ -268,3 +268,19 @@ def test_architecture__federation_urls_are_built_in_the_client_alone():
         m for m, path in modules().items() if m not in allowed and any("/federation/v1" in s for s in _strings(path))
     )
     assert found == []
+
+
+OPENING = {"open_envelope", "open_checked", "prepare_check", "signer_of"}
+
+
+def test_architecture__signed_objects_are_opened_by_the_peer_directory_alone():
+    """One way to receive a signed object from a peer: `PeerDirectory.receive` (or `prepare`, for
+    the inbox's threads). No other module of the node opens an envelope itself."""
+    found = []
+    for module, path in modules().items():
+        if not module.startswith("node.") or module == "node.federation.directory":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "protocol.envelope":
+                found += [f"{module}: {a.name}" for a in node.names if a.name in OPENING]
+    assert sorted(found) == []

@@ -158,7 +158,7 @@ class ReservationMails:
         host = await host_name_of(self.node, reservation.host)
         what = await what_of(self.node, reservation)
         peer = await self.node.store.peers.get(reservation.host)
-        location = _location(peer["document"]) if peer is not None else None
+        location = _location(peer.document) if peer is not None else None
         lines = [
             ngettext(
                 "Tomorrow you have %(what)s at %(host)s: %(num)s seat, %(when)s.",

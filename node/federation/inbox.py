@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,7 @@ log = structlog.get_logger("node.inbox")
 
 PARALLEL_BATCH = 32  # below this, handing work to threads costs more than it saves
 VERIFY_THREADS = 2
+VERIFY_CHUNK = 50  # checks handed to a thread at once: a few ms of work, small against a batch of 500
 
 Check = Callable[[str, FederatedObject], Awaitable[None]]
 AfterApply = Callable[[Connection, str, FederatedObject, Envelope], Awaitable[None]]
@@ -102,15 +104,19 @@ class InboxService:
     async def apply(self, peer_id: str, items: Sequence[Any], via: str) -> list[ItemResult]:
         results = await self._already_held(peer_id, items)
         prepared: list[tuple[int, SignatureCheck, Any]] = []
+        verifying = _Verifier(self._pool if len(items) >= PARALLEL_BATCH else None)
         for index, raw in enumerate(items):
             if index in results:
                 continue
             try:
-                prepared.append((index, await self._prepare(peer_id, raw), raw))
+                check = await self._prepare(peer_id, raw)
             except Problem as problem:
                 results[index] = _rejected(index, problem)
+                continue
+            prepared.append((index, check, raw))
+            verifying.add(check)
         verified: list[_Verified] = []
-        valid = await self._signatures_valid([check for _, check, _ in prepared])
+        valid = await verifying.results()
         for (index, check, raw), ok in zip(prepared, valid, strict=True):
             try:
                 if not ok:
@@ -153,18 +159,6 @@ class InboxService:
     async def _prepare(self, peer_id: str, raw: Any) -> SignatureCheck:
         return await self._directory.prepare(peer_id, raw)
 
-    async def _signatures_valid(self, checks: list[SignatureCheck]) -> list[bool]:
-        """One Ed25519 verification per object is the floor of the inbox's cost. The
-        `cryptography` package releases the GIL while it verifies, so large batches are
-        verified on worker threads while this loop goes on serving requests."""
-        if len(checks) < PARALLEL_BATCH or self._pool is None:
-            return [check.signature_valid() for check in checks]
-        loop = asyncio.get_running_loop()
-        size = -(-len(checks) // VERIFY_THREADS)
-        chunks = [checks[i : i + size] for i in range(0, len(checks), size)]
-        done = await asyncio.gather(*(loop.run_in_executor(self._pool, _verify_all, chunk) for chunk in chunks))
-        return [ok for chunk in done for ok in chunk]
-
     async def _finish(self, index: int, peer_id: str, check: SignatureCheck, raw: Any) -> _Verified:
         obj = finish_open(check, signer=peer_id)
         acceptor = self._acceptors.get(obj.type)
@@ -202,6 +196,7 @@ class InboxService:
             await self._count_usage(tx, peer_id, Tally(0, 0, sizes), applied, refused, at)
         newer_indexes = {item.index for item in newer}
         results = []
+        debugging = log.is_enabled_for(logging.DEBUG)  # asked once a batch: a log call costs even when filtered
         for item in verified:
             if item.index in refused:
                 results.append(_rejected(item.index, refused[item.index]))
@@ -209,7 +204,7 @@ class InboxService:
             status: Literal["applied", "stale"] = "applied" if item.index in newer_indexes else "stale"
             obj = item.obj
             results.append(ItemResult(index=item.index, status=status, type=obj.type, id=obj.id, version=obj.version))
-            if status == "applied":
+            if debugging and status == "applied":
                 log.debug("applied", origin=obj.origin, type=obj.type, id=obj.id, version=obj.version)
         return results
 
@@ -278,6 +273,37 @@ def _newer(verified: list[_Verified], held: dict[ObjectKey, int]) -> list[_Verif
             held[key] = item.obj.version
             newer.append(item)
     return newer
+
+
+class _Verifier:
+    """One Ed25519 verification per object is the floor of the inbox's cost. The `cryptography`
+    package releases the GIL while it verifies, so a large batch is verified on worker threads in
+    chunks, each handed over as soon as it is prepared: the threads verify while this loop
+    parses and validates the next items (and goes on serving requests), instead of after."""
+
+    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
+        self._pool = pool
+        self._chunk: list[SignatureCheck] = []
+        self._pending: list[asyncio.Future[list[bool]]] = []
+
+    def add(self, check: SignatureCheck) -> None:
+        self._chunk.append(check)
+        if self._pool is not None and len(self._chunk) >= VERIFY_CHUNK:
+            self._hand_over()
+
+    async def results(self) -> list[bool]:
+        """Whether each check added verified, in the order added."""
+        if self._pool is None:
+            return _verify_all(self._chunk)
+        if self._chunk:
+            self._hand_over()
+        return [ok for chunk in await asyncio.gather(*self._pending) for ok in chunk]
+
+    def _hand_over(self) -> None:
+        assert self._pool is not None
+        loop = asyncio.get_running_loop()
+        self._pending.append(loop.run_in_executor(self._pool, _verify_all, self._chunk))
+        self._chunk = []
 
 
 def _verify_all(checks: list[SignatureCheck]) -> list[bool]:

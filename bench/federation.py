@@ -4,13 +4,16 @@ from the feed, beside the machine's raw Ed25519 verification rate measured in th
     python bench/federation.py [--objects 50000] [--push-objects 10000]
 
 Prints one JSON object. The receiving nodes run as `gemella run` child processes (their own
-interpreter, as in production); the sending node runs in this process.
+interpreter, as in production); the sending node runs in this process. Beside the rates, the
+receiver's CPU time per object (all its threads, from /proc) is compared with the CPU time of one
+raw verification: on a shared machine CPU time moves much less than rates do.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -48,6 +51,27 @@ def raw_verify_rate(sample: dict) -> dict[str, float]:
     return {"ed25519_verify_per_s": per_second(median(samples["verify"]))}
 
 
+def raw_verify_cpu_us(sample: dict, count: int = 3000) -> float:
+    """CPU microseconds of one raw verification (this process's CPU time, median of 5 runs)."""
+    key = SigningKey.generate()
+    message = canonical_json(sample)
+    signature = key.sign(message)
+    public = key.verify_key.public_key()
+    runs = []
+    for _ in range(5):
+        started = time.process_time()
+        for _ in range(count):
+            public.verify(signature, message)
+        runs.append((time.process_time() - started) / count * 1e6)
+    return median(runs)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def push_rate(root: Path, count: int) -> dict[str, float]:
     sender = await InProcessNode.create(root, "Sender", config=QUIET)
     receiver = await ProcessNode.create(root, "Receiver", config=QUIET)
@@ -62,6 +86,8 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
             ]
             batches.append({"items": batch})
         progress(f"pushing {count} objects in {len(batches)} batches of 500")
+        assert receiver.process is not None
+        cpu_before = cpu_seconds(receiver.process.pid)
         started = time.perf_counter()
         applied = 0
         for batch in batches:
@@ -69,11 +95,13 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
             assert resp.status == 202, resp.body[:300]
             applied += sum(r["status"] == "applied" for r in resp.json()["results"])
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(receiver.process.pid) - cpu_before
         assert applied == count, f"only {applied} of {count} applied"
         return {
             "push_objects": count,
             "push_seconds": round(elapsed, 3),
             "push_applied_per_s": round(count / elapsed, 1),
+            "push_receiver_cpu_us_per_object": round(cpu / count * 1e6, 1),
         }
     finally:
         await receiver.stop()
@@ -95,6 +123,8 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
     last_seq = await node.store.objects.max_seq()
     newcomer = await ProcessNode.create(root, "Newcomer", config=QUIET)
     try:
+        assert newcomer.process is not None
+        cpu_before = cpu_seconds(newcomer.process.pid)
         started = time.perf_counter()
         # The newcomer accepts: it becomes active only once the origin is, so its first pull is
         # not refused. (As proposer its first pull can beat the acceptor's own activation, and a
@@ -107,7 +137,7 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
                 break
             await asyncio.sleep(0.1)
         elapsed = time.perf_counter() - started
-        assert newcomer.process is not None
+        cpu = cpu_seconds(newcomer.process.pid) - cpu_before
         peak_kb = _peak_rss_kb(newcomer.process.pid)
         progress(f"caught up {count} objects in {elapsed:.1f} s")
         return {
@@ -115,6 +145,7 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
             "catch_up_seconds": round(elapsed, 2),
             "catch_up_objects_per_s": round(count / elapsed, 1),
             "catch_up_peak_rss_mb": round(peak_kb / 1024, 1),
+            "catch_up_cpu_us_per_object": round(cpu / count * 1e6, 1),
         }
     finally:
         await newcomer.stop()
@@ -137,6 +168,7 @@ async def main(args: argparse.Namespace) -> None:
         sample = seal(make_event("https://a.example", "s", description="x" * 400), SigningKey.generate()).object
         # The limit is measured before and after each phase (a shared machine's load drifts);
         # each phase is compared with the mean of the two measurements around it.
+        verify_cpu = raw_verify_cpu_us(sample)
         before = raw_verify_rate(sample)["ed25519_verify_per_s"]
         push = await push_rate(root / "push", args.push_objects)
         between = raw_verify_rate(sample)["ed25519_verify_per_s"]
@@ -153,6 +185,10 @@ async def main(args: argparse.Namespace) -> None:
         **catch,
         "catch_up_ratio_to_raw_verify": round(catch["catch_up_objects_per_s"] / catch_limit, 3),
         "catch_up_goal_objects_per_s": 10000,
+        "raw_verify_cpu_us": round(verify_cpu, 1),
+        "push_cpu_ratio_to_raw_verify": round(push["push_receiver_cpu_us_per_object"] / verify_cpu, 2),
+        "catch_up_cpu_ratio_to_raw_verify": round(catch["catch_up_cpu_us_per_object"] / verify_cpu, 2),
+        "cpu_ratio_method": "receiver CPU per object (all threads) / CPU of one raw verification in this process",
         "catch_up_goal_peak_rss_mb": 120,
     }
     emit(result)

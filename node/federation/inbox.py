@@ -38,7 +38,6 @@ log = structlog.get_logger("node.inbox")
 
 PARALLEL_BATCH = 32  # below this, handing work to threads costs more than it saves
 VERIFY_THREADS = 2
-VERIFY_CHUNK = 50  # checks handed to a thread at once: a few ms of work, small against a batch of 500
 
 Check = Callable[[str, FederatedObject], Awaitable[None]]
 AfterApply = Callable[[Connection, str, FederatedObject, Envelope], Awaitable[None]]
@@ -104,19 +103,15 @@ class InboxService:
     async def apply(self, peer_id: str, items: Sequence[Any], via: str) -> list[ItemResult]:
         results = await self._already_held(peer_id, items)
         prepared: list[tuple[int, SignatureCheck, Any]] = []
-        verifying = _Verifier(self._pool if len(items) >= PARALLEL_BATCH else None)
         for index, raw in enumerate(items):
             if index in results:
                 continue
             try:
-                check = await self._prepare(peer_id, raw)
+                prepared.append((index, await self._prepare(peer_id, raw), raw))
             except Problem as problem:
                 results[index] = _rejected(index, problem)
-                continue
-            prepared.append((index, check, raw))
-            verifying.add(check)
         verified: list[_Verified] = []
-        valid = await verifying.results()
+        valid = await self._signatures_valid([check for _, check, _ in prepared])
         for (index, check, raw), ok in zip(prepared, valid, strict=True):
             try:
                 if not ok:
@@ -158,6 +153,18 @@ class InboxService:
 
     async def _prepare(self, peer_id: str, raw: Any) -> SignatureCheck:
         return await self._directory.prepare(peer_id, raw)
+
+    async def _signatures_valid(self, checks: list[SignatureCheck]) -> list[bool]:
+        """One Ed25519 verification per object is the floor of the inbox's cost. The
+        `cryptography` package releases the GIL while it verifies, so large batches are
+        verified on worker threads while this loop goes on serving requests."""
+        if len(checks) < PARALLEL_BATCH or self._pool is None:
+            return [check.signature_valid() for check in checks]
+        loop = asyncio.get_running_loop()
+        size = -(-len(checks) // VERIFY_THREADS)
+        chunks = [checks[i : i + size] for i in range(0, len(checks), size)]
+        done = await asyncio.gather(*(loop.run_in_executor(self._pool, _verify_all, chunk) for chunk in chunks))
+        return [ok for chunk in done for ok in chunk]
 
     async def _finish(self, index: int, peer_id: str, check: SignatureCheck, raw: Any) -> _Verified:
         obj = finish_open(check, signer=peer_id)
@@ -273,37 +280,6 @@ def _newer(verified: list[_Verified], held: dict[ObjectKey, int]) -> list[_Verif
             held[key] = item.obj.version
             newer.append(item)
     return newer
-
-
-class _Verifier:
-    """One Ed25519 verification per object is the floor of the inbox's cost. The `cryptography`
-    package releases the GIL while it verifies, so a large batch is verified on worker threads in
-    chunks, each handed over as soon as it is prepared: the threads verify while this loop
-    parses and validates the next items (and goes on serving requests), instead of after."""
-
-    def __init__(self, pool: ThreadPoolExecutor | None) -> None:
-        self._pool = pool
-        self._chunk: list[SignatureCheck] = []
-        self._pending: list[asyncio.Future[list[bool]]] = []
-
-    def add(self, check: SignatureCheck) -> None:
-        self._chunk.append(check)
-        if self._pool is not None and len(self._chunk) >= VERIFY_CHUNK:
-            self._hand_over()
-
-    async def results(self) -> list[bool]:
-        """Whether each check added verified, in the order added."""
-        if self._pool is None:
-            return _verify_all(self._chunk)
-        if self._chunk:
-            self._hand_over()
-        return [ok for chunk in await asyncio.gather(*self._pending) for ok in chunk]
-
-    def _hand_over(self) -> None:
-        assert self._pool is not None
-        loop = asyncio.get_running_loop()
-        self._pending.append(loop.run_in_executor(self._pool, _verify_all, self._chunk))
-        self._chunk = []
 
 
 def _verify_all(checks: list[SignatureCheck]) -> list[bool]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from node.federation.inbox import PARALLEL_BATCH, VERIFY_CHUNK
+from node.federation.inbox import PARALLEL_BATCH
 from node.ratelimit import RateLimiter
 from protocol.envelope import seal
 from protocol.httpsig import sign_request
@@ -69,18 +69,18 @@ async def test_inbox__mixed_batch_applies_valid_items_and_refuses_the_rest(pair,
     assert await versions(london, "Event", nyc.url) == {"good": 1}
 
 
-async def test_inbox__large_batch_verified_in_chunks_refuses_exactly_the_bad_items(pair):
-    # Large batches are verified on threads, chunk by chunk while the rest is prepared: each
-    # answer must still be its own item's, in order, across chunks.
+async def test_inbox__large_batch_verified_on_threads_refuses_exactly_the_bad_items(pair):
+    # Large batches are verified on threads, in parts: each answer must still be its own item's,
+    # in order, across the parts.
     nyc, london = pair
     key = nyc.node.keys.current
-    count = 2 * VERIFY_CHUNK + 30
-    assert count >= PARALLEL_BATCH  # the threads' path, not the small batches' one
+    count = 4 * PARALLEL_BATCH + 2
     batch = envelopes(nyc.url, key, [(f"e{i}", 1) for i in range(count)])
-    tampered = {3, VERIFY_CHUNK, VERIFY_CHUNK + 1, count - 1}
+    half = count // 2
+    tampered = {3, half - 1, half, count - 1}
     for index in tampered:
         batch[index]["object"]["title"] = "changed after signing"
-    misshapen = {VERIFY_CHUNK - 1, 2 * VERIFY_CHUNK + 5}
+    misshapen = {half - 5, half + 7}
     for index in misshapen:
         batch[index] = {"object": batch[index]["object"]}
     status, body = await post_inbox(nyc, london, {"items": batch})

@@ -155,9 +155,9 @@ class InboxService:
         return await self._directory.prepare(peer_id, raw)
 
     async def _signatures_valid(self, checks: list[SignatureCheck]) -> list[bool]:
-        """One Ed25519 verification per object is the floor of the inbox's cost. The
-        `cryptography` package releases the GIL while it verifies, so large batches are
-        verified on worker threads while this loop goes on serving requests."""
+        """One Ed25519 verification per object is the floor of the inbox's cost. libsodium
+        releases the GIL while it verifies (protocol/keys.py), so large batches are verified on
+        worker threads, in parallel, while this loop goes on serving requests."""
         if len(checks) < PARALLEL_BATCH or self._pool is None:
             return [check.signature_valid() for check in checks]
         loop = asyncio.get_running_loop()

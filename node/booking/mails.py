@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import serialization
-from icalendar import Calendar, vCalAddress
 
 from node.calendar import build_calendar
 from node.clock import iso, parse_iso
@@ -202,6 +201,9 @@ class ReservationMails:
         return f"{self.node.id}/unsubscribe/{path}", f"{self.node.id}/api/v1/unsubscribe/{path}"
 
     async def _itip(self, reservation: HomeReservation, member: Member, host: str, method: str) -> CalendarPart:
+        # Only mails with an invitation need it: an idle node need not load it.
+        from icalendar import Calendar, vCalAddress
+
         entry = await reservation_entry(self.node, reservation, host)
         calendar = Calendar.from_ical(build_calendar(self.node.settings.node.name, [entry], now=self.node.clock.now()))
         calendar.add("method", method)

@@ -22,6 +22,8 @@ from node.federation.visibility import install_default_acceptors
 from node.keyrotation import KeyService
 from node.mail.sender import MailSender
 from node.people import People
+from node.profiles import ProfileService
+from node.retraction import retraction_acceptor
 from node.twinning import TwinningService
 
 
@@ -32,6 +34,7 @@ class AssembledNode(Node):
     events: EventService
     booking: Booking
     people: People
+    cards: ProfileService  # members' cards and the directory (the repository alone: `profiles`)
     activitypub: Bridge | None  # None when `activitypub.enabled` is false
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
@@ -58,6 +61,7 @@ class AssembledNode(Node):
         self.key_rotation = KeyService(self, self.store.twinnings)
         self.inbox.accept("KeyRotation", Acceptor(after_apply=self.key_rotation.accept_rotation))
         install_default_acceptors(self.inbox, self.id)
+        self.inbox.accept("Retraction", retraction_acceptor(self))
         settings = self.settings
         self.mail_sender = MailSender(self.mail, self.store.db, settings.mail, settings.directory, self.clock)
         self._start(self.mail_sender.start, self.mail_sender.stop)
@@ -67,6 +71,8 @@ class AssembledNode(Node):
         self._start(self.booking.start, self.booking.stop)
         self.people = People(self, self.booking.home)
         self._start(self.people.start, self.people.stop)
+        self.cards = ProfileService(self)
+        self._start(self.cards.start, self.cards.stop)
         if settings.activitypub.enabled:
             self.activitypub = Bridge(self, self.events.public)
             self._start(self.activitypub.start, self.activitypub.stop)

@@ -43,6 +43,7 @@ from .mail.message import Sender
 from .mail.outbox import MailOutbox
 from .metrics import Metrics
 from .store import Store
+from .store.profiles import ProfileRepository
 
 MAX_OLD_KEYS = 64  # NodeDocument.old_verify_keys holds at most this many
 
@@ -64,6 +65,8 @@ class Node:
         self.clock = clock or Clock()
         self.metrics = Metrics()
         self.store = Store(settings.database_path)
+        # Members' cards and the directory (node/profiles): read by introductions and the trip view.
+        self.profiles = ProfileRepository(self.store.db)
         self.keys = KeyStore.load(settings.keys_dir)
         self.started_at = int(self.clock.now().timestamp())
         window = settings.limits.signature_window_seconds

@@ -258,6 +258,8 @@ class TwinningService:
         if status in ("ended", "declined"):
             # The agreement is over: nothing more is shared, so undelivered objects are dropped.
             await self.outbox.drop_peer(work.tx, twinning.peer_id)
+            # Its members chose to show their cards to twins: no longer one, it keeps none of them.
+            await forget_cards(self.node, work, twinning.peer_id)
         if status == "active":
             # Resumed: read what changed while sharing was suspended.
             work.pull.add(twinning.peer_id)
@@ -293,3 +295,12 @@ class TwinningService:
 
 def _url_error() -> dict[str, str]:
     return {"field": "url", "message": "not the address of another node"}
+
+
+async def forget_cards(node: Node, work: UnitOfWork, peer_id: str) -> None:
+    """Delete an ex-twin's profile cards: from the directory, and the envelopes that carried them."""
+    count, size = await node.store.objects.delete_replicas_of(work.tx, "MemberProfile", peer_id)
+    if count:
+        await node.store.usage.add(work.tx, peer_id, -count, -size, 0, iso(node.clock.now()))
+    if await node.profiles.forget_origin(work.tx, peer_id) or count:
+        work.after_commit.append(node.profiles.purge.soon)

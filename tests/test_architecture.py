@@ -45,6 +45,8 @@ LAYERS: list[set[str]] = [
         "node.events",
         "node.booking",
         "node.people",
+        "node.profiles",
+        "node.retraction",
         "node.public",
         "node.auth",
         "node.activitypub",

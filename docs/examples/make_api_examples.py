@@ -226,6 +226,7 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
     leaving = await home.api.ok("POST", "/api/v1/members", {"display_name": "Bo", "email": "bo@home.example"})
     await call("listMembers", "GET", "/api/v1/members", token=home.token)
     await people_examples(rec, home, sink, member)
+    await profile_examples(rec, home, twin_node, member)
     await call("removeMember", "DELETE", f"/api/v1/members/{leaving['id']}", token=home.token)
     await call("listEvents", "GET", f"/api/v1/events?from={day}&to={day + timedelta(days=1)}", token=member["token"])
     await call("getEvent", "GET", f"/api/v1/events/{event['id']}", token=member["token"])
@@ -364,6 +365,49 @@ async def scenario(root: Path) -> tuple[Recorder, dict[str, Any]]:
         await node.close_session()
     await sink.stop()
     return rec, facts
+
+
+async def profile_examples(
+    rec: Recorder, home: InProcessNode, twin_node: InProcessNode, member: dict[str, Any]
+) -> None:
+    """A card shared with the twins, one of Twin's cards found in Home's directory, hiding, withdrawing."""
+    call = rec.call
+    grace = await twin_node.api.ok("POST", "/api/v1/members", {"display_name": "Grace", "email": "g@twin.example"})
+    theirs = {
+        "display_name": "Grace H.",
+        "headline": "Compilers, and teaching them",
+        "skills": ["software-development", "Insegnamento"],
+        "languages": ["en"],
+        "open_to_visitors": True,
+        "shared": ["display_name", "headline", "skills", "languages", "open_to_visitors"],
+        "audience": "twins",
+    }
+    card = await twin_node.api.ok("PUT", "/api/v1/profile", theirs, token=grace["token"])
+    await eventually(lambda: _holds_card(home, twin_node.url, card["member"]), True)
+    mine = {
+        "display_name": "Ada L.",
+        "headline": "Engines, notes and programs",
+        "bio": "Writing programs for machines not yet built.",
+        "skills": ["Progettazione grafica", "software-development", "letterpress"],
+        "interests": ["music"],
+        "languages": ["en", "it"],
+        "city": "Rome",
+        "links": ["https://example.org/ada"],
+        "looking_for": "Someone to build the engine with",
+        "open_to_visitors": False,
+        "shared": ["display_name", "headline", "skills", "languages", "city"],
+        "audience": "twins",
+    }
+    await call("putMyCard", "PUT", "/api/v1/profile", mine, token=member["token"])
+    await call("getMyCard", "GET", "/api/v1/profile", token=member["token"])
+    await call("searchDirectory", "GET", "/api/v1/directory?q=software&limit=10", token=member["token"])
+    hide = {"origin": twin_node.url, "member": card["member"], "hidden": True}
+    await call("hideCard", "POST", "/api/v1/directory/hidden", hide, token=home.token)
+    await call("withdrawMyCard", "DELETE", "/api/v1/profile", token=member["token"])
+
+
+async def _holds_card(node: InProcessNode, origin: str, handle: str) -> bool:
+    return await node.node.profiles.get_remote(origin, handle) is not None
 
 
 async def people_examples(rec: Recorder, home: InProcessNode, sink: MailSink, member: dict[str, Any]) -> None:

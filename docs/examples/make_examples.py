@@ -64,6 +64,7 @@ PARTS = [
     models.Target,
     models.AllowanceUse,
     models.ObjectRef,
+    models.RetractedObject,
     models.EventText,
     models.VerifyKeyEntry,
     models.OldVerifyKeyEntry,

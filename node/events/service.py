@@ -16,12 +16,13 @@ from aiosqlite import Connection
 from node.clock import iso
 from node.core import Node
 from node.federation.inbox import Acceptor
+from node.retraction import guard, retract
 from node.times import invalid, not_past, parse_local, zone_named
 from protocol.models import Event, FederatedObject
 from protocol.problems import Problem, ProblemType
 
 from . import recurrence
-from .bodies import PLAIN_FIELDS, EventCreate, EventPatch
+from .bodies import PLAIN_FIELDS, Audience, EventCreate, EventPatch
 from .exports import Exports, watched
 from .ics import PublicCalendar
 from .public import PublicEvents
@@ -37,12 +38,13 @@ class EventService(EventWriter):
         self.public_calendar = PublicCalendar(node, self.repo, self.public)
 
     def start(self) -> None:
-        # Replaces the default Event rule (visibility only) with one that also indexes and flags.
-        self.node.inbox.accept("Event", self.acceptor())
+        # Replaces the default Event rule (visibility only) with one that also indexes and flags;
+        # versions a twin retracted from us stay out (node/retraction.py).
+        self.node.inbox.accept("Event", guard(self.node.store, self.acceptor()))
 
     def acceptor(self) -> Acceptor:
         """The inbox rule for twins' events: only what we may see, and well-formed series."""
-        return Acceptor(check=self._check_incoming, after_apply_batch=self._after_apply_batch)
+        return Acceptor(check=self._check_incoming, after_apply_batch=self._after_apply_batch, on_retract=self._forget)
 
     # -- this space's events ----------------------------------------------------------------
 
@@ -76,6 +78,9 @@ class EventService(EventWriter):
             if _same(current, event):
                 return current
             await self.publish(work, event)
+            # Twins taken out of the audience delete their copy (docs/PROTOCOL.md, Retraction).
+            removed = await self.peers_of(current.audience) - await self.peers_of(event.audience)
+            await retract(self.node, work, event.key, event.version, removed)
             if current.exported_from is not None and watched(current) != watched(event):
                 await self.exports.edited(work.tx, event)  # the operator decided about a flag by editing
         return event
@@ -127,6 +132,10 @@ class EventService(EventWriter):
         values.update(self.series(rule_text, exdates, values["starts_at"]))
         return values
 
+    async def peers_of(self, audience: Audience) -> set[str]:
+        """The twins an audience reaches today."""
+        return set(await self.twinnings.active_peers()) if audience == "all" else set(audience)
+
     # -- twins' events --------------------------------------------------------------------------
 
     async def _check_incoming(self, peer_id: str, obj: FederatedObject) -> None:
@@ -141,6 +150,10 @@ class EventService(EventWriter):
             # done here on a worker thread, and the index inside the transaction finds it cached.
             start = obj.starts_at.astimezone(zone_named(obj.timezone))
             await asyncio.to_thread(recurrence.last_occurrence, obj.rrule, start)
+
+    async def _forget(self, tx: Connection, origin: str, event_id: str) -> None:
+        """The origin took us out of the event's audience: its series entry goes with it."""
+        await self.repo.drop_series(tx, origin, event_id)
 
     async def _after_apply_batch(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
         """Index a batch of twins' events and flag our copies of any that changed.

@@ -42,6 +42,7 @@ VERIFY_THREADS = 2
 Check = Callable[[str, FederatedObject], Awaitable[None]]
 AfterApply = Callable[[Connection, str, FederatedObject, Envelope], Awaitable[None]]
 AfterApplyBatch = Callable[[Connection, str, list[FederatedObject]], Awaitable[None]]
+OnRetract = Callable[[Connection, str, str], Awaitable[None]]  # (tx, origin, object id)
 
 
 @dataclass
@@ -52,6 +53,9 @@ class Acceptor:
     after_apply: AfterApply | None = None  # inside the transaction, for items that were newer
     # Or, for the whole batch at once: set-based SQL instead of a round trip per item.
     after_apply_batch: AfterApplyBatch | None = None
+    # When the origin retracts one of its objects from us (node/retraction.py): delete what the
+    # feature keeps beside the stored object, inside the transaction.
+    on_retract: OnRetract | None = None
 
 
 @dataclass
@@ -95,6 +99,9 @@ class InboxService:
 
     def accept(self, type_name: str, acceptor: Acceptor) -> None:
         self._acceptors[type_name] = acceptor
+
+    def acceptor_for(self, type_name: str) -> Acceptor | None:
+        return self._acceptors.get(type_name)
 
     def accepted(self) -> set[str]:
         """The object types this inbox takes (any other is refused, whoever sends it)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from node.booking import HomeDesk, MemberRepository, view
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
+from node.profiles import withdraw_card
 from node.worker import Worker
 from protocol.envelope import Envelope
 from protocol.models import FederatedObject, MemberErasure
@@ -50,6 +52,7 @@ class Erasure:
             (member_id,),
         )
         mails = await self.node.mail.for_member(member_id)
+        card = await self.node.profiles.get_own(member_id)
         return {
             "exported_at": iso(self.node.clock.now()),
             "node": {"id": self.node.id, "name": self.node.settings.node.name},
@@ -60,6 +63,8 @@ class Erasure:
             },
             "reservations": [view(r, desk.zone) for r in await desk.repo.for_member(member_id)],
             "tokens": [dict(t) for t in tokens],
+            # Their profile card as written, every field (shared or not), with its audience.
+            "profile": {k: v for k, v in asdict(card).items() if k != "member_id"} if card else None,
             "mails": [
                 {"subject": m.subject, "to": m.recipient, "kind": m.kind, "status": m.status}
                 | {"created_at": m.created_at, "sent_at": m.sent_at}
@@ -86,6 +91,7 @@ class Erasure:
             for reservation in reservations:
                 if reservation.status == "pending":
                     await desk.repo.mark_rejected(work.tx, reservation.id, "member-left", iso(now))
+            await withdraw_card(self.node, work, member_id)  # their card leaves every twin's files too
             await self._delete(work, member_id, member.email)
             notice = MemberErasure(
                 origin=self.node.id,

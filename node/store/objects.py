@@ -184,6 +184,27 @@ class ObjectRepository:
         peers = await self._db.fetch_all("SELECT peer_id FROM object_audience WHERE object_pk = ?", (row["pk"],))
         return [p["peer_id"] for p in peers]
 
+    async def delete_replica(self, tx: Connection, key: ObjectKey, up_to_version: int) -> int | None:
+        """Delete a twin's object held at `up_to_version` or below (a retraction); the size of the
+        envelope deleted, or None when nothing was. The database zeroes the freed bytes."""
+        cursor = await tx.execute(
+            "DELETE FROM objects WHERE type = ? AND origin = ? AND id = ? AND version <= ? AND seq IS NULL "
+            "RETURNING LENGTH(CAST(envelope AS BLOB))",
+            (*key, up_to_version),
+        )
+        row = await cursor.fetchone()
+        return int(row[0]) if row else None
+
+    async def delete_replicas_of(self, tx: Connection, type_: str, origin: str) -> tuple[int, int]:
+        """Delete every object of one type a twin sent us (the twinning ended); (count, bytes)."""
+        cursor = await tx.execute(
+            "DELETE FROM objects WHERE type = ? AND origin = ? AND seq IS NULL "
+            "RETURNING LENGTH(CAST(envelope AS BLOB))",
+            (type_, origin),
+        )
+        sizes = [int(r[0]) for r in await cursor.fetchall()]
+        return len(sizes), sum(sizes)
+
     async def max_seq(self) -> int:
         row = await self._db.fetch_one("SELECT value FROM counters WHERE name = 'feed_seq'")
         return int(row["value"]) if row else 0

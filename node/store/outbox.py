@@ -78,6 +78,13 @@ class OutboxRepository:
             [(i.peer_id, i.type, i.origin, i.id, i.version) for i in items],
         )
 
+    async def drop_object(self, tx: Connection, peer_ids: Sequence[str], key: tuple[str, str, str]) -> None:
+        """Forget what is pending of one object for these peers (taken out of its audience)."""
+        await tx.executemany(
+            "DELETE FROM outbox WHERE peer_id = ? AND type = ? AND origin = ? AND id = ?",
+            [(peer, *key) for peer in peer_ids],
+        )
+
     async def drop_peer(self, tx: Connection, peer_id: str, route: str = "inbox") -> None:
         await tx.execute("DELETE FROM outbox WHERE peer_id = ? AND route = ?", (peer_id, route))
 

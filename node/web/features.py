@@ -18,6 +18,8 @@ from node.events import routes as events
 from node.people import account_pages, import_page, import_routes, unsubscribe
 from node.people import pages as people_pages
 from node.people import routes as people
+from node.profiles import pages as profile_pages
+from node.profiles import routes as profiles
 from node.public import admin as public_admin
 from node.public import open_data
 from node.public import pages as public_pages
@@ -25,13 +27,15 @@ from node.public.network import TwinProfiles
 
 
 def install_routes(app: web.Application, node: AssembledNode) -> None:
-    """The JSON API and the pages of events, booking and people (with signing in)."""
+    """The JSON API and the pages of events, booking, people (with signing in) and their cards."""
     app.add_routes(events.routes)
     app.add_routes(booking.routes)
     app.add_routes(hosting_routes.routes)
     oidc.install(app, node)
     for module in (import_routes, people, people_pages, account_pages, import_page, unsubscribe):
         app.add_routes(module.routes)
+    app.add_routes(profiles.routes)
+    app.add_routes(profile_pages.routes)
 
 
 def install_public(app: web.Application, node: AssembledNode) -> None:

@@ -19,6 +19,7 @@ from node.booking.resources import ResourceBody
 from node.booking.slots import SlotBody
 from node.events.bodies import EventCreate, EventPatch, ExportBody, ResolveBody
 from node.people.api_doc import OPERATIONS as PEOPLE
+from node.profiles import reference as profiles
 from protocol.models import PROTOCOL_VERSION, Envelope, FeedPage, InboxResult
 from protocol.problems import ProblemType as P
 
@@ -252,7 +253,16 @@ FEDERATION = [
 
 # fmt: on
 
-OPERATIONS: list[Op] = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION, *activitypub.OPERATIONS]
+OPERATIONS: list[Op] = [
+    *PUBLIC,
+    *TWINS,
+    *EVENTS,
+    *BOOKING,
+    *PEOPLE,
+    *profiles.OPERATIONS,
+    *FEDERATION,
+    *activitypub.OPERATIONS,
+]
 TAGS = [
     {"name": "public", "description": "Anyone may call these."},
     {"name": "twins", "description": "Twinnings, delivery and keys (operator)."},
@@ -261,6 +271,7 @@ TAGS = [
     {"name": "members", "description": "This space's members (operator)."},
     {"name": "reservations", "description": "Reserving abroad (members)."},
     {"name": "people", "description": "Signing in by e-mail, operator tokens, mail preferences."},
+    profiles.TAG,
     {"name": "federation", "description": "Node to node: RFC 9421 signed requests from twins only."},
     activitypub.TAG,
 ]

@@ -31,6 +31,7 @@ from .federation import (
 )
 from .node import PROTOCOL_VERSION, Endpoints, NodeDocument, OldVerifyKeyEntry, VerifyKeyEntry
 from .people import MemberErasure
+from .profiles import MemberProfile, RetractedObject, Retraction, retraction_id
 from .twinning import (
     Allowance,
     BookingRules,
@@ -53,6 +54,8 @@ AnyObject = Annotated[
     | ReservationReceipt
     | WaitlistPlace
     | MemberErasure
+    | MemberProfile
+    | Retraction
     | NodeDocument,
     Field(discriminator="type"),
 ]
@@ -73,6 +76,8 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
         ReservationReceipt,
         WaitlistPlace,
         MemberErasure,
+        MemberProfile,
+        Retraction,
         NodeDocument,
     )
 }
@@ -107,12 +112,15 @@ __all__ = [
     "KeyRotation",
     "MemberErasure",
     "MemberPass",
+    "MemberProfile",
     "NodeDocument",
     "ObjectRef",
     "OldVerifyKeyEntry",
     "ReservationReceipt",
     "ReservationRequest",
     "Resource",
+    "RetractedObject",
+    "Retraction",
     "Signature",
     "Slot",
     "Target",
@@ -125,4 +133,5 @@ __all__ = [
     "WireModel",
     "offset_matches_zone",
     "parse_object",
+    "retraction_id",
 ]

@@ -167,6 +167,22 @@ PEOPLE = [
     Row("POST", "/api/v1/unsubscribe/{member}/{sig}", "/api/v1/unsubscribe/nobody/bad", A.ANYONE, NOT_FOUND),
 ]
 
+# People across twins (node/profiles): each row's call changes nothing, whatever the order.
+PROFILES = [
+    Row("GET", "/api/v1/profile", "/api/v1/profile", A.MEMBER, NOT_FOUND),
+    Row("PUT", "/api/v1/profile", "/api/v1/profile", A.MEMBER, INVALID, body={"shared": ["email"]}),
+    Row("DELETE", "/api/v1/profile", "/api/v1/profile", A.MEMBER, NOT_FOUND),
+    Row("GET", "/api/v1/directory", "/api/v1/directory?q=matrix", A.MEMBER, OK),
+    Row(
+        "POST",
+        "/api/v1/directory/hidden",
+        "/api/v1/directory/hidden",
+        A.OPERATOR,
+        NOT_FOUND,
+        body={"origin": "local", "member": "0" * 32},
+    ),
+]
+
 FEDERATION = [
     # Items are refused one by one inside a 202: the gate is what differs between callers.
     Row("POST", "/federation/v1/inbox", "/federation/v1/inbox", A.TWIN, ACCEPTED, body={"items": [{}]}),
@@ -274,12 +290,17 @@ FORMS = [
     "/admin/fediverse/remove",
     "/admin/fediverse/block",
     "/admin/fediverse/unblock",
+    "/people/card",
+    "/people/card/withdraw",
+    "/admin/people/hidden",
 ]
 PAGES = [
     Row("GET", "/static", "/static/style.css", A.ANYONE, OK),
     Row("GET", "/", "/", A.MEMBER_PAGE, PAGE),
     Row("GET", "/reservations", "/reservations", A.MEMBER_PAGE, PAGE),
     Row("GET", "/account", "/account", A.MEMBER_PAGE, PAGE),
+    Row("GET", "/people", "/people", A.MEMBER_PAGE, PAGE),
+    Row("GET", "/people/card", "/people/card", A.MEMBER_PAGE, PAGE),
     Row("GET", "/account/export", "/account/export", A.MEMBER_PAGE, OK),
     Row("GET", "/signin/link/{secret}", "/signin/link/no-such-link", A.ANYONE, o(401, "page")),
     Row("GET", "/unsubscribe/{member}/{sig}", "/unsubscribe/nobody/bad", A.ANYONE, o(404, "page")),
@@ -304,6 +325,7 @@ PAGES = [
             ("/admin/guests", "/admin/guests"),
             ("/admin/offers", "/admin/offers"),
             ("/admin/fediverse", "/admin/fediverse"),
+            ("/admin/people", "/admin/people"),
         )
     ),
     # The public face (node/public): the same for everyone, signed in or not.
@@ -324,4 +346,4 @@ PAGES = [
     *(Row("POST", path, path.replace("{id}", "{event}"), A.FORM, CSRF, body=True) for path in FORMS),
 ]
 
-ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *FEDERATION, *FEDIVERSE, *PAGES]
+ROWS = [*PUBLIC, *TWINS, *EVENTS, *BOOKING, *PEOPLE, *PROFILES, *FEDERATION, *FEDIVERSE, *PAGES]

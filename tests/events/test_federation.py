@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.support.nodes import eventually, twin
 
 from .support import LONDON_ZONE, MILAN_ZONE, NYC_ZONE, feed_as, listing, member_token, nyc_london, publish, versions_at
@@ -112,3 +114,24 @@ async def test_event__members_list_events_here_and_at_twins_with_capacity(nodes)
     assert status == 403, "members read; only the operator publishes"
     status, _ = await london.api.call("GET", "/api/v1/events", token="")
     assert status == 401
+
+
+async def test_event__a_twin_taken_out_of_the_audience_deletes_its_copy_even_after_an_outage(nodes):
+    nyc = await nodes("NYC", NYC_ZONE)
+    london = await nodes("London", LONDON_ZONE)
+    milan = await nodes("Milan", MILAN_ZONE)
+    await twin(nyc, london)
+    await twin(nyc, milan)
+    created = await publish(nyc, title="Quetzalcoatlite supper", audience="all")
+    await eventually(lambda: versions_at(milan, nyc), {created["id"]: 1})
+    await milan.stop()
+    await nyc.api.ok("PATCH", f"/api/v1/events/{created['id']}", {"audience": [london.url]})
+    await eventually(lambda: versions_at(london, nyc), {created["id"]: 2})
+    await milan.start()  # the retraction waits for it in NYC's feed
+    await eventually(lambda: versions_at(milan, nyc), {})
+    await eventually(lambda: _files_hold(milan, "Quetzalcoatlite"), False)
+    assert await _files_hold(london, "Quetzalcoatlite")
+
+
+async def _files_hold(node: Any, text: str) -> bool:
+    return any(text.encode() in path.read_bytes() for path in node.directory.glob("node.db*"))

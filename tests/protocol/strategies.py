@@ -31,12 +31,15 @@ from protocol.models import (
     KeyRotation,
     MemberErasure,
     MemberPass,
+    MemberProfile,
     NodeDocument,
     ObjectRef,
     OldVerifyKeyEntry,
     ReservationReceipt,
     ReservationRequest,
     Resource,
+    RetractedObject,
+    Retraction,
     Slot,
     Target,
     Terms,
@@ -46,6 +49,7 @@ from protocol.models import (
     VerifyKeyEntry,
     WaitlistPlace,
 )
+from protocol.models.profiles import retraction_id
 from protocol.problems import ProblemType
 
 # Bounded and repeatable: the suites that use these run in seconds and write nothing to disk.
@@ -345,6 +349,55 @@ def member_erasures(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = No
     )
 
 
+@st.composite
+def member_profiles(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> MemberProfile:
+    home = draw(_or_any_node(origins))
+    handle = draw(st.text("0123456789abcdef", min_size=32, max_size=32))
+    withdrawn = draw(st.booleans())
+    optional = st.one_of
+    content: dict[str, Any] = {}
+    if not withdrawn:
+        content = {
+            "display_name": draw(optional(st.none(), text(200, min_size=1))),
+            "headline": draw(optional(st.none(), text(200, min_size=1))),
+            "bio": draw(optional(st.none(), text(2000, min_size=1))),
+            "skills": draw(optional(st.none(), st.lists(text(60, min_size=1), max_size=30))),
+            "interests": draw(optional(st.none(), st.lists(text(60, min_size=1), max_size=30))),
+            "languages": draw(
+                optional(st.none(), st.lists(st.sampled_from(["en", "it", "es-419", "pt-BR"]), max_size=4))
+            ),
+            "city": draw(optional(st.none(), text(200, min_size=1))),
+            "links": draw(optional(st.none(), st.lists(st.just("https://example.org/me"), max_size=3))),
+            "looking_for": draw(optional(st.none(), text(200, min_size=1))),
+            "open_to_visitors": draw(optional(st.none(), st.booleans())),
+        }
+    return MemberProfile(
+        origin=home,
+        id=handle,
+        version=draw(versions()),
+        member=handle,
+        home=home,
+        status="withdrawn" if withdrawn else "published",
+        updated_at=draw(instants()),
+        **content,
+    )
+
+
+@st.composite
+def retractions(draw: st.DrawFn, origins: st.SearchStrategy[str] | None = None) -> Retraction:
+    target = RetractedObject(
+        type=draw(st.sampled_from(["Event", "MemberProfile"])), id=draw(st.from_regex(r"\Aev-[0-9a-f]{12}\Z"))
+    )
+    return Retraction(
+        origin=draw(_or_any_node(origins)),
+        id=retraction_id(target.type, target.id),
+        version=draw(versions()),
+        target=target,
+        up_to_version=draw(versions()),
+        retracted_at=draw(instants()),
+    )
+
+
 def home_key() -> SigningKey:
     """A fixed key for the member passes nested in reservation requests (Ed25519 is deterministic)."""
     seed = hashlib.sha256(b"gemellaggio test home key").digest()
@@ -467,6 +520,8 @@ OBJECT_STRATEGIES: dict[str, Any] = {
     "ReservationReceipt": reservation_receipts,
     "WaitlistPlace": waitlist_places,
     "MemberErasure": member_erasures,
+    "MemberProfile": member_profiles,
+    "Retraction": retractions,
     "NodeDocument": node_documents,
 }
 

@@ -94,7 +94,10 @@ async def test_browser__pseudo_locale_finds_no_untranslated_text_on_any_page(nod
     await visit(member, pair.london.local + "/signin", found)  # the sign-in page
     await member.fill("#token", pair.member("Ben Carter")["token"])
     await member.click("button[type=submit]")
-    for path in ("/", "/reservations", "/account", "/no/such/page"):
+    card = {"display_name": "Ben C.", "skills": ["graphic-design"], "open_to_visitors": True, "audience": "space"}
+    card["shared"] = ["display_name", "skills", "open_to_visitors"]
+    await pair.london.api.ok("PUT", "/api/v1/profile", card, token=pair.member("Ben Carter")["token"])
+    for path in ("/", "/reservations", "/account", "/people", "/people/card", "/no/such/page"):
         await visit(member, pair.london.local + path, found)
 
     operator = await pseudo_person(person, pair.nyc.local)
@@ -104,6 +107,8 @@ async def test_browser__pseudo_locale_finds_no_untranslated_text_on_any_page(nod
     for path in ("/admin", "/admin/events", f"/admin/events/{ours['id']}", "/admin/space", "/admin/members"):
         await visit(operator, pair.nyc.local + path, found)
     for path in ("/admin/delivery", "/admin/ledger", "/admin/profile", "/admin/mail", "/admin/members/import"):
+        await visit(operator, pair.nyc.local + path, found)
+    for path in ("/admin/people",):
         await visit(operator, pair.nyc.local + path, found)
 
     public = await pseudo_person(person, pair.nyc.local)  # anyone, not signed in

@@ -27,6 +27,7 @@ SECTIONS = (  # labels translated where the navigation is drawn
     ("/admin/offers", N_("Standing offers")),
     ("/admin/guests", N_("Front desk")),
     ("/admin/members", N_("Members")),
+    ("/admin/people", N_("People")),
     ("/admin/delivery", N_("Delivery")),
     ("/admin/ledger", N_("Ledger")),
     ("/admin/profile", N_("Public profile")),

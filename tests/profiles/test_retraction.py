@@ -1,0 +1,139 @@
+"""Narrowing, withdrawal and erasure: the card's text leaves every twin's SQLite files (database
+and WAL) within a delivery cycle, and a twin that was down purges it when it catches up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from protocol.envelope import seal
+from protocol.models import MemberProfile
+from tests.support.nodes import InProcessNode, eventually, twin
+from tests.support.objects import versions
+
+from .support import files_hold, held_cards, member
+
+SECRET = "Vermicelliografo"
+BIO = f"{SECRET} bookbinder of obscure quartos"
+
+
+async def spaces(nodes: Any) -> tuple[InProcessNode, InProcessNode, InProcessNode]:
+    london = await nodes("TheCube London")
+    nyc = await nodes("WeCreate NYC")
+    rome = await nodes("Talent Garden Roma")
+    await twin(london, nyc)
+    await twin(london, rome)
+    return london, nyc, rome
+
+
+async def publish(london: InProcessNode, token: str, audience: Any) -> str:
+    body = {"display_name": "Ottavia B.", "bio": BIO, "shared": ["display_name", "bio"], "audience": audience}
+    return str((await london.api.ok("PUT", "/api/v1/profile", body, token=token))["member"])
+
+
+async def gone(node: InProcessNode) -> list[str]:
+    return files_hold(node.directory, SECRET, "quartos")
+
+
+async def test_narrowing__the_twin_taken_out_deletes_the_card_even_when_it_was_down(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], "twins")
+    for node in (nyc, rome):
+        await eventually(lambda node=node: held_cards(node, london.url), {handle: 1})
+    assert await gone(rome) and await gone(nyc)
+    await rome.stop()
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url]), token=ada["token"])
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 2})
+    await rome.start()  # catches up from London's feed: the retraction is there for it
+    await eventually(lambda: held_cards(rome, london.url), {})
+    await eventually(lambda: gone(rome), [])
+    assert await versions(rome, "MemberProfile", london.url) == {}
+    assert await gone(nyc), "the twin still in the audience keeps the card"
+    # A copy of the retracted version pushed late (a stale retry) is refused, not stored again.
+    old = _old_envelope(london, handle)
+    results = await rome.node.inbox.apply(london.url, [old], via="push")
+    assert results[0].status == "rejected" and results[0].problem["type"].endswith("/conflict")
+    assert await gone(rome) == []
+
+
+async def test_narrowing__widening_again_sends_the_card_back(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], [rome.url])
+    await eventually(lambda: held_cards(rome, london.url), {handle: 1})
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url]), token=ada["token"])
+    await eventually(lambda: held_cards(rome, london.url), {})
+    await london.api.ok("PUT", "/api/v1/profile", _card("twins"), token=ada["token"])
+    await eventually(lambda: held_cards(rome, london.url), {handle: 3})
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 3})
+
+
+async def test_withdrawal__a_twin_that_was_down_purges_on_catch_up(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], "twins")
+    await eventually(lambda: held_cards(rome, london.url), {handle: 1})
+    await rome.stop()
+    await london.api.ok("DELETE", "/api/v1/profile", token=ada["token"])
+    await eventually(lambda: held_cards(nyc, london.url), {})
+    await eventually(lambda: gone(nyc), [])
+    await rome.start()
+    await eventually(lambda: held_cards(rome, london.url), {})
+    await eventually(lambda: gone(rome), [])
+    assert await gone(london) == []
+    status, _ = await london.api.call("GET", "/api/v1/profile", token=ada["token"])
+    assert status == 404
+
+
+async def test_erasure__the_erased_member_s_card_leaves_every_twin(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], "twins")
+    for node in (nyc, rome):
+        await eventually(lambda node=node: held_cards(node, london.url), {handle: 1})
+    await london.api.ok("DELETE", f"/api/v1/members/{ada['id']}")
+    for node in (nyc, rome):
+        await eventually(lambda node=node: held_cards(node, london.url), {})
+        await eventually(lambda node=node: gone(node), [])
+    assert await gone(london) == []
+    assert await london.node.profiles.member_for_handle(handle) is None
+
+
+def _card(audience: Any) -> dict[str, Any]:
+    return {"display_name": "Ottavia B.", "bio": BIO, "shared": ["display_name", "bio"], "audience": audience}
+
+
+def _old_envelope(london: InProcessNode, handle: str) -> dict[str, Any]:
+    """Version 1 of the card, signed by London as it was first sent."""
+    card = MemberProfile(
+        origin=london.url,
+        id=handle,
+        member=handle,
+        home=london.url,
+        version=1,
+        display_name="Ottavia B.",
+        bio=BIO,
+        updated_at=datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1),
+    )
+    return seal(card, london.node.keys.current).model_dump(mode="json")
+
+
+async def test_twinning_end__the_ex_twin_deletes_every_card_it_had(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], "twins")
+    for node in (nyc, rome):
+        await eventually(lambda node=node: held_cards(node, london.url), {handle: 1})
+    twinning = next(t for t in (await nyc.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == london.url)
+    await nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/end", {"reason": "moving on"})
+    assert await held_cards(nyc, london.url) == {}
+    assert await versions(nyc, "MemberProfile", london.url) == {}
+    await eventually(lambda: gone(nyc), [])
+    # London learns of the end too, and Rome keeps its card.
+    await eventually(lambda: _status(london, twinning["id"]), "ended")
+    assert await held_cards(rome, london.url) == {handle: 1}
+
+
+async def _status(node: InProcessNode, twinning_id: str) -> str:
+    return str((await node.api.ok("GET", f"/api/v1/twins/{twinning_id}"))["status"])

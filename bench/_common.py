@@ -69,6 +69,21 @@ def measure(
     return samples
 
 
+def raw_ed25519_verifiers(public_raw: bytes, signature: bytes, message: bytes) -> dict[str, Callable[[], object]]:
+    """A bare Ed25519 verification of `signature` over `message`, as each library makes it: the
+    machine's limit. The node verifies with libsodium (see protocol/keys.py), so that is the limit
+    its figures are compared with; `cryptography`'s (which the node used before) is shown beside."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from nacl.bindings import crypto_sign_open
+
+    public = Ed25519PublicKey.from_public_bytes(public_raw)
+    signed = signature + message
+    return {
+        "libsodium": lambda: crypto_sign_open(signed, public_raw),
+        "cryptography": lambda: public.verify(signature, message),
+    }
+
+
 def per_second(seconds: float) -> float:
     return round(1 / seconds, 1)
 

@@ -4,21 +4,27 @@ from the feed, beside the machine's raw Ed25519 verification rate measured in th
     python bench/federation.py [--objects 50000] [--push-objects 10000]
 
 Prints one JSON object. The receiving nodes run as `gemella run` child processes (their own
-interpreter, as in production); the sending node runs in this process.
+interpreter, as in production); the sending node runs in this process. Beside the rates, the
+receiver's CPU time per object (all its threads, from /proc) is compared with the CPU time of one
+raw verification: on a shared machine CPU time moves much less than rates do. The limit is the
+node's own verifier (libsodium, see protocol/keys.py) on one thread; `cryptography`'s rate, the
+limit of earlier runs, is shown beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import emit, machine, measure, median, per_second, progress
+from bench._common import emit, machine, measure, median, per_second, progress, raw_ed25519_verifiers
 from node.logs import configure_logging
 from protocol.canonical import canonical_json
 from protocol.envelope import seal
@@ -40,12 +46,34 @@ QUIET = {
 
 
 def raw_verify_rate(sample: dict) -> dict[str, float]:
+    """Bare verifications per second on one thread, with the node's verifier and with `cryptography`."""
+    raw = _raw_verifiers(sample)
+    samples = measure(raw, seconds=0.2)
+    return {f"{name}_verify_per_s": per_second(median(values)) for name, values in samples.items()}
+
+
+def raw_verify_cpu_us(sample: dict, count: int = 3000) -> float:
+    """CPU microseconds of one bare verification with the node's verifier (median of 5 runs)."""
+    verify = _raw_verifiers(sample)["libsodium"]
+    runs = []
+    for _ in range(5):
+        started = time.process_time()
+        for _ in range(count):
+            verify()
+        runs.append((time.process_time() - started) / count * 1e6)
+    return median(runs)
+
+
+def _raw_verifiers(sample: dict) -> dict[str, Callable[[], object]]:
     key = SigningKey.generate()
     message = canonical_json(sample)
-    signature = key.sign(message)
-    public = key.verify_key.public_key()
-    samples = measure({"verify": lambda: public.verify(signature, message)}, seconds=0.2)
-    return {"ed25519_verify_per_s": per_second(median(samples["verify"]))}
+    return raw_ed25519_verifiers(key.verify_key.raw, key.sign(message), message)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def push_rate(root: Path, count: int) -> dict[str, float]:
@@ -62,6 +90,8 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
             ]
             batches.append({"items": batch})
         progress(f"pushing {count} objects in {len(batches)} batches of 500")
+        assert receiver.process is not None
+        cpu_before = cpu_seconds(receiver.process.pid)
         started = time.perf_counter()
         applied = 0
         for batch in batches:
@@ -69,11 +99,13 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
             assert resp.status == 202, resp.body[:300]
             applied += sum(r["status"] == "applied" for r in resp.json()["results"])
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(receiver.process.pid) - cpu_before
         assert applied == count, f"only {applied} of {count} applied"
         return {
             "push_objects": count,
             "push_seconds": round(elapsed, 3),
             "push_applied_per_s": round(count / elapsed, 1),
+            "push_receiver_cpu_us_per_object": round(cpu / count * 1e6, 1),
         }
     finally:
         await receiver.stop()
@@ -95,6 +127,8 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
     last_seq = await node.store.objects.max_seq()
     newcomer = await ProcessNode.create(root, "Newcomer", config=QUIET)
     try:
+        assert newcomer.process is not None
+        cpu_before = cpu_seconds(newcomer.process.pid)
         started = time.perf_counter()
         # The newcomer accepts: it becomes active only once the origin is, so its first pull is
         # not refused. (As proposer its first pull can beat the acceptor's own activation, and a
@@ -107,7 +141,7 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
                 break
             await asyncio.sleep(0.1)
         elapsed = time.perf_counter() - started
-        assert newcomer.process is not None
+        cpu = cpu_seconds(newcomer.process.pid) - cpu_before
         peak_kb = _peak_rss_kb(newcomer.process.pid)
         progress(f"caught up {count} objects in {elapsed:.1f} s")
         return {
@@ -115,6 +149,7 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
             "catch_up_seconds": round(elapsed, 2),
             "catch_up_objects_per_s": round(count / elapsed, 1),
             "catch_up_peak_rss_mb": round(peak_kb / 1024, 1),
+            "catch_up_cpu_us_per_object": round(cpu / count * 1e6, 1),
         }
     finally:
         await newcomer.stop()
@@ -137,22 +172,34 @@ async def main(args: argparse.Namespace) -> None:
         sample = seal(make_event("https://a.example", "s", description="x" * 400), SigningKey.generate()).object
         # The limit is measured before and after each phase (a shared machine's load drifts);
         # each phase is compared with the mean of the two measurements around it.
-        before = raw_verify_rate(sample)["ed25519_verify_per_s"]
+        verify_cpu = raw_verify_cpu_us(sample)
+        rates = [raw_verify_rate(sample)]
         push = await push_rate(root / "push", args.push_objects)
-        between = raw_verify_rate(sample)["ed25519_verify_per_s"]
+        rates.append(raw_verify_rate(sample))
         catch = await catch_up(root / "catch", args.objects)
-        after = raw_verify_rate(sample)["ed25519_verify_per_s"]
+        rates.append(raw_verify_rate(sample))
+    before, between, after = (rate["libsodium_verify_per_s"] for rate in rates)
     push_limit, catch_limit = (before + between) / 2, (between + after) / 2
+    crypto = [rate["cryptography_verify_per_s"] for rate in rates]
+    push_crypto, catch_crypto = (crypto[0] + crypto[1]) / 2, (crypto[1] + crypto[2]) / 2
     result = {
         "benchmark": "federation",
         "machine": machine(),
         "ed25519_verify_per_s": [before, between, after],
+        "ed25519_verify_library": "libsodium (PyNaCl), the node's verifier",
+        "cryptography_verify_per_s": crypto,
         **push,
         "push_ratio_to_raw_verify": round(push["push_applied_per_s"] / push_limit, 3),
+        "push_ratio_to_cryptography_verify": round(push["push_applied_per_s"] / push_crypto, 3),
         "push_goal_ratio": 0.8,
         **catch,
         "catch_up_ratio_to_raw_verify": round(catch["catch_up_objects_per_s"] / catch_limit, 3),
+        "catch_up_ratio_to_cryptography_verify": round(catch["catch_up_objects_per_s"] / catch_crypto, 3),
         "catch_up_goal_objects_per_s": 10000,
+        "raw_verify_cpu_us": round(verify_cpu, 1),
+        "push_cpu_ratio_to_raw_verify": round(push["push_receiver_cpu_us_per_object"] / verify_cpu, 2),
+        "catch_up_cpu_ratio_to_raw_verify": round(catch["catch_up_cpu_us_per_object"] / verify_cpu, 2),
+        "cpu_ratio_method": "receiver CPU per object (all threads) / CPU of one raw verification in this process",
         "catch_up_goal_peak_rss_mb": 120,
     }
     emit(result)

@@ -49,7 +49,7 @@ class AssembledNode(Node):
     async def open(self) -> AssembledNode:
         await super().open()
         try:
-            await self._start_features()
+            self._start_features()
             await self.federation.start()
         except BaseException:
             await self.close()
@@ -60,7 +60,7 @@ class AssembledNode(Node):
         await self._running.aclose()
         await super().close()
 
-    async def _start_features(self) -> None:
+    def _start_features(self) -> None:
         self.twinning = TwinningService(self, self.store.twinnings, self.store.outbox)
         self.key_rotation = KeyService(self, self.store.twinnings)
         self.inbox.accept("KeyRotation", Acceptor(after_apply=self.key_rotation.accept_rotation))

@@ -19,8 +19,11 @@ def utcnow() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """A timezone-aware instant as the store writes it: UTC, whole seconds, `Z`."""
-    return moment.astimezone(UTC).strftime(ISO_FORMAT)
+    """A timezone-aware instant as the store writes it: UTC, whole seconds, `Z` (ISO_FORMAT).
+
+    Written by `isoformat`, which gives the same text as `strftime(ISO_FORMAT)` for every year
+    from 1000 on in half the time: the inbox writes two per object it stores."""
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def parse_iso(text: str) -> datetime:

@@ -17,6 +17,9 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 log = structlog.get_logger("node.worker")
+# How long stop() waits for a cancelled step to end. Our steps end at once when cancelled; one
+# that does not (a library swallowing the cancellation) must not hang the node's shutdown.
+STOP_GRACE_SECONDS = 10.0
 
 # What a step returns: seconds until it should run again, or None for "until woken" (or until
 # the worker's `idle` seconds pass, if it has them).
@@ -35,15 +38,18 @@ class Worker:
         after_error: float = 30.0,
         settle: float = 0.0,
         event: asyncio.Event | None = None,
+        grace: float = STOP_GRACE_SECONDS,
     ) -> None:
         """`idle`: the longest sleep when a step returns None (None: until woken).
         `settle`: after a wake, wait this long before the step, so a burst of wakes is one step.
-        `event`: an event others set to wake this worker (else its own; `wake()` sets either)."""
+        `event`: an event others set to wake this worker (else its own; `wake()` sets either).
+        `grace`: how long `stop()` waits for a cancelled step that does not end."""
         self.name = name
         self._step = step
         self._idle = idle
         self._after_error = after_error
         self._settle = settle
+        self._grace = grace
         self._wake = event if event is not None else asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -73,8 +79,10 @@ class Worker:
             return
         # `wait` neither raises the task's CancelledError into us nor swallows our own
         # cancellation (as `suppress(CancelledError)` around `await task` would).
-        await asyncio.wait([task])
-        if not task.cancelled() and task.exception() is not None:
+        await asyncio.wait([task], timeout=self._grace)
+        if not task.done():
+            log.warning("worker_did_not_stop", worker=self.name, waited=self._grace)
+        elif not task.cancelled() and task.exception() is not None:
             log.warning("worker_ended_with_error", worker=self.name, error=repr(task.exception()))
 
     async def _run(self) -> None:

@@ -246,3 +246,45 @@ def test_architecture__doc_names_every_top_level_module():
     top = {m for m in modules() if m.count(".") == 1 and modules()[m].name != "__init__.py" and m.startswith("node.")}
     missing = sorted(m for m in top if f"`{m.replace('.', '/')}.py`" not in text)
     assert missing == [], "say in docs/ARCHITECTURE.md what each owns"
+
+
+def _strings(path: Path) -> Iterable[str]:
+    """The string constants of a module, its docstrings left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.value
+
+
+def test_architecture__federation_urls_are_built_in_the_client_alone():
+    """Every /federation/v1 path is written once, in node/federation/client.py (the API reference
+    in node/web/openapi.py documents the routes by their paths)."""
+    allowed = {"node.federation.client", "node.web.openapi"}
+    found = sorted(
+        m for m, path in modules().items() if m not in allowed and any("/federation/v1" in s for s in _strings(path))
+    )
+    assert found == []
+
+
+OPENING = {"open_envelope", "open_checked", "prepare_check", "signer_of"}
+
+
+def test_architecture__signed_objects_are_opened_by_the_peer_directory_alone():
+    """One way to receive a signed object from a peer: `PeerDirectory.receive` (or `prepare`, for
+    the inbox's threads). No other module of the node opens an envelope itself."""
+    found = []
+    for module, path in modules().items():
+        if not module.startswith("node.") or module == "node.federation.directory":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "protocol.envelope":
+                found += [f"{module}: {a.name}" for a in node.names if a.name in OPENING]
+    assert sorted(found) == []

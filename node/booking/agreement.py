@@ -49,7 +49,7 @@ async def _by_name(node: Node, name: str) -> Twinning | None:
     found = []
     for twinning in await node.store.twinnings.list():
         peer = await node.store.peers.get(twinning.peer_id)
-        if peer is not None and str(peer["name"]).casefold() == wanted and twinning.status in LIVE:
+        if peer is not None and peer.name.casefold() == wanted and twinning.status in LIVE:
             found.append(twinning)
     return found[0] if len(found) == 1 else None
 

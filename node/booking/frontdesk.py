@@ -97,7 +97,7 @@ class FrontDesk:
             "reservation": hosted.id,
             "display_name": hosted.display_name,
             "home": hosted.home,
-            "home_name": peer["name"] if peer else hosted.home,
+            "home_name": peer.name if peer else hosted.home,
             "target": {"kind": hosted.target_kind, "id": hosted.target_id, "name": await self._target_name(hosted)},
             "kind": hosted.kind,
             "seats": hosted.seats,

@@ -25,6 +25,7 @@ from node.core import Node, UnitOfWork
 from node.federation.client import PeerUnreachable, Response
 from node.federation.refusals import refusal
 from node.retry import Backoff, worth_retrying
+from node.store import Twinning
 from node.times import in_zone, invalid
 from protocol.models import Target
 from protocol.models.common import Ident
@@ -96,7 +97,7 @@ class HomeDesk:
         if not _is_uuid(reservation_id):
             raise invalid("id", "a reservation id is a lowercase UUID chosen by the client")
         member = await self.members.get(member_id)
-        host = await self._host_of(body)
+        host, twinning = await self._host_of(body)
         at = iso(self.node.clock.now())
         fresh = HomeReservation.pending(
             reservation_id, member_id, host, body.target.kind, body.target.id, body.seats, at, body.waitlist
@@ -110,17 +111,17 @@ class HomeDesk:
         reservation = fresh if inserted else await self._get(reservation_id)
         if reservation.status not in ("pending", "rejected"):  # decided, or in line: as it is
             return self._answer(reservation)
-        beyond = await self._beyond_offered_rules(host, body.seats)
+        beyond = await self._beyond_offered_rules(twinning or host, body.seats)
         if beyond is not None:  # refused as the host would, in our words, without asking it
             async with self.node.write() as work:
                 await self.repo.mark_rejected(work.tx, reservation.id, beyond.kind.value, iso(self.node.clock.now()))
             raise beyond
         return await self.ask_host(reservation, member)
 
-    async def _beyond_offered_rules(self, host: str, seats: int) -> Problem | None:
+    async def _beyond_offered_rules(self, host: Twinning | str, seats: int) -> Problem | None:
         """The host's signed terms tell us its seat rule, so our member hears it from us (the host
-        still decides, and checks it again)."""
-        twinning = await self.node.store.twinnings.get_live(host)
+        still decides, and checks it again). `host` is the twinning already read, or the host's id."""
+        twinning = await self.node.store.twinnings.get_live(host) if isinstance(host, str) else host
         most = terms_of(twinning)[1].rules.max_seats_per_reservation if twinning is not None else seats
         return invalid("seats", f"at most {most} seats per reservation") if seats > most else None
 
@@ -261,12 +262,13 @@ class HomeDesk:
         assert reservation is not None
         return reservation
 
-    async def _host_of(self, body: ReserveBody) -> str:
-        """The host: named by `host` or `twin_id`, else the one twin whose replica has this id."""
-        if body.host is not None:
-            return (await active_twin(self.node, body.host, "host")).peer_id
-        if body.twin_id is not None:
-            return (await active_twin(self.node, body.twin_id, "twin_id")).peer_id
+    async def _host_of(self, body: ReserveBody) -> tuple[str, Twinning | None]:
+        """The host: named by `host` or `twin_id`, else the one twin whose replica has this id; with
+        its twinning when that was read on the way (its terms never change: no second read)."""
+        for named, field in ((body.host, "host"), (body.twin_id, "twin_id")):
+            if named is not None:
+                twinning = await active_twin(self.node, named, field)
+                return twinning.peer_id, twinning
         type_ = "Slot" if body.target.kind == "slot" else "Event"
         peers = await self.node.store.twinnings.active_peers()
         found = [p for p in peers if await self.node.store.objects.get(type_, p, body.target.id) is not None]
@@ -279,7 +281,7 @@ class HomeDesk:
             )
         if len(found) > 1:
             raise invalid("twin_id", f"{len(found)} twins have a {body.target.kind} {body.target.id}; say which")
-        return found[0]
+        return found[0], None
 
 
 def view(reservation: HomeReservation, zone: str) -> dict[str, Any]:

@@ -78,4 +78,4 @@ async def what_of(node: Node, reservation: HomeReservation) -> str:
 
 async def host_name_of(node: Node, host: str) -> str:
     peer = await node.store.peers.get(host)
-    return str(peer["name"]) if peer is not None else host
+    return peer.name if peer is not None else host

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import serialization
-from icalendar import Calendar, vCalAddress
 
 from node.calendar import build_calendar
 from node.clock import iso, parse_iso
@@ -158,7 +157,7 @@ class ReservationMails:
         host = await host_name_of(self.node, reservation.host)
         what = await what_of(self.node, reservation)
         peer = await self.node.store.peers.get(reservation.host)
-        location = _location(peer["document"]) if peer is not None else None
+        location = _location(peer.document) if peer is not None else None
         lines = [
             ngettext(
                 "Tomorrow you have %(what)s at %(host)s: %(num)s seat, %(when)s.",
@@ -202,6 +201,9 @@ class ReservationMails:
         return f"{self.node.id}/unsubscribe/{path}", f"{self.node.id}/api/v1/unsubscribe/{path}"
 
     async def _itip(self, reservation: HomeReservation, member: Member, host: str, method: str) -> CalendarPart:
+        # Only mails with an invitation need it: an idle node need not load it.
+        from icalendar import Calendar, vCalAddress
+
         entry = await reservation_entry(self.node, reservation, host)
         calendar = Calendar.from_ical(build_calendar(self.node.settings.node.name, [entry], now=self.node.clock.now()))
         calendar.add("method", method)

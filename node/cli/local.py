@@ -286,7 +286,7 @@ async def _twins_offline(settings: Settings) -> list[dict[str, Any]]:
         found = []
         for twinning in await store.twinnings.list():
             peer = await store.peers.get(twinning.peer_id)
-            name = peer["name"] if peer is not None else None
+            name = peer.name if peer is not None else None
             found.append({"id": twinning.id, "peer": twinning.peer_id, "peer_name": name, "status": twinning.status})
         return found
     finally:

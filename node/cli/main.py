@@ -7,6 +7,7 @@ or under --json a JSON object on stdout, with a non-zero exit.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,6 @@ from typing import Any
 
 import click
 
-from node.demo import demo
 from node.logs import configure_logging
 
 from .api import NodeRefused
@@ -33,11 +33,25 @@ GLOBAL_VALUED = ("--dir", "--node", "--token")
 GLOBAL_FLAGS = ("--json",)
 
 
+# Commands whose modules are imported only when they run (or when help lists them): the demo
+# brings the whole seeding code and an SMTP server library that a running node never needs.
+LAZY_COMMANDS = {"demo": ("node.demo", "demo")}
+
+
 class GemellaGroup(click.Group):
     """A group whose global options may also be written after the subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(self, ctx, args))
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            module, attribute = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
 
 def hoist_global_options(group: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
@@ -137,7 +151,7 @@ def _report(exc: click.ClickException, as_json: bool) -> int:
     return exc.exit_code
 
 
-COMMANDS = (init, run, operator_token, node, twin, demo, key, backup, event, token, guests, offers)
+COMMANDS = (init, run, operator_token, node, twin, key, backup, event, token, guests, offers)  # and LAZY_COMMANDS
 for _command in (*COMMANDS, *BOOKING_COMMANDS):
     cli.add_command(_command)
 

@@ -76,7 +76,7 @@ async def public_calendar(node: Node, repo: EventRepository, public: PublicEvent
         source = event.exported_from
         if source is not None and source.origin not in names:
             row = await node.store.peers.get(source.origin)
-            names[source.origin] = row["name"] if row is not None else source.origin
+            names[source.origin] = row.name if row is not None else source.origin
     with reading(catalogs().reader(node.settings.node.language)):
         entries = [entry(event, names, flags.get(event.id)) for event in events]
         name = _("%(space)s: events", space=node.settings.node.name)

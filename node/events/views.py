@@ -201,7 +201,7 @@ class EventViews:
         context = Context(visible=visible, names={self.node.id: self.node.settings.node.name})
         for peer in visible - {self.node.id}:
             row = await self.node.store.peers.get(peer)
-            context.names[peer] = row["name"] if row is not None else peer
+            context.names[peer] = row.name if row is not None else peer
         context.flags = {f.event_id: f for f in await self.service.repo.open_flags()}
         context.recorded_late = await self.service.repo.recorded_late()
         return context

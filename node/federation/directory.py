@@ -145,4 +145,4 @@ class PeerDirectory:
 
     async def document_json(self, node_id: str) -> dict[str, object] | None:
         row = await self._store.peers.get(node_id)
-        return json.loads(row["document"]) if row else None
+        return json.loads(row.document) if row else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -161,9 +162,9 @@ class InboxService:
         return await self._directory.prepare(peer_id, raw)
 
     async def _signatures_valid(self, checks: list[SignatureCheck]) -> list[bool]:
-        """One Ed25519 verification per object is the floor of the inbox's cost. The
-        `cryptography` package releases the GIL while it verifies, so large batches are
-        verified on worker threads while this loop goes on serving requests."""
+        """One Ed25519 verification per object is the floor of the inbox's cost. libsodium
+        releases the GIL while it verifies (protocol/keys.py), so large batches are verified on
+        worker threads, in parallel, while this loop goes on serving requests."""
         if len(checks) < PARALLEL_BATCH or self._pool is None:
             return [check.signature_valid() for check in checks]
         loop = asyncio.get_running_loop()
@@ -209,6 +210,7 @@ class InboxService:
             await self._count_usage(tx, peer_id, Tally(0, 0, sizes), applied, refused, at)
         newer_indexes = {item.index for item in newer}
         results = []
+        debugging = log.is_enabled_for(logging.DEBUG)  # asked once a batch: a log call costs even when filtered
         for item in verified:
             if item.index in refused:
                 results.append(_rejected(item.index, refused[item.index]))
@@ -216,7 +218,7 @@ class InboxService:
             status: Literal["applied", "stale"] = "applied" if item.index in newer_indexes else "stale"
             obj = item.obj
             results.append(ItemResult(index=item.index, status=status, type=obj.type, id=obj.id, version=obj.version))
-            if status == "applied":
+            if debugging and status == "applied":
                 log.debug("applied", origin=obj.origin, type=obj.type, id=obj.id, version=obj.version)
         return results
 

@@ -52,6 +52,7 @@ class PeerLink:
         self.settings = settings = links.settings.delivery
         self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
         self._pull_failures = 0
+        self._held_rounds = 0  # delivery rounds in a row in which the twin refused items for the moment
         # A bug must not stop delivery for good: the worker logs it and looks again later.
         self._idle = settings.idle_recheck_seconds
         self._delivery = Worker(f"deliver:{peer_id}", self._deliver_once, after_error=self._idle)
@@ -85,13 +86,17 @@ class PeerLink:
         if not items:
             return self._idle
         try:
-            delivered = await self._send(items)
+            delivered, sent = await self._send(items)
         except DeliveryFailed as exc:
             return await self._failed(state.tries, str(exc), exc.retry_after)
         await self._succeeded(state.tries, delivered)
-        return 0.0
+        # Items the twin refused for the moment (a key it has not fetched yet...) are sent again
+        # later, with backoff: at once, they would be refused again, round after round.
+        self._held_rounds = self._held_rounds + 1 if len(delivered) < sent else 0
+        return self._backoff.delay(self._held_rounds - 1) if self._held_rounds else 0.0
 
-    async def _send(self, items: list[OutboxItem]) -> list[OutboxItem]:
+    async def _send(self, items: list[OutboxItem]) -> tuple[list[OutboxItem], int]:
+        """(the items the twin took or refused for good, how many were sent)."""
         delivered = []
         for item in [i for i in items if i.route == "twinning"]:
             resp = await self._post(self.client.post_twinning(self.peer_id, item.envelope))
@@ -104,7 +109,7 @@ class PeerLink:
         batch = _fit([i for i in items if i.route == "inbox"])
         if batch:
             delivered += await self._send_batch(batch)
-        return delivered
+        return delivered, len(items) - sum(1 for i in items if i.route == "inbox") + len(batch)
 
     async def _send_batch(self, batch: list[OutboxItem]) -> list[OutboxItem]:
         payload = {"items": [i.envelope for i in batch]}

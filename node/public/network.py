@@ -47,7 +47,7 @@ class TwinProfiles:
         if kept is not None and kept[0] > time.monotonic():
             return kept[1]
         row = await self.node.store.peers.get(peer)
-        name = row["name"] if row is not None else peer
+        name = row.name if row is not None else peer
         try:
             answer = await self.node.client.get(f"{peer}/space.jsonld", kind=Answer.DOCUMENT, signed=False)
             document = answer.json() if answer.status == 200 else None

@@ -43,7 +43,7 @@ async def space_view(node: AssembledNode) -> SpaceView:
     twins = []
     for peer_id in await node.store.twinnings.active_peers():
         row = await node.store.peers.get(peer_id)
-        twins.append(Twin(peer_id, row["name"] if row is not None else peer_id))
+        twins.append(Twin(peer_id, row.name if row is not None else peer_id))
     return SpaceView(
         id=node.id,
         name=settings.name,

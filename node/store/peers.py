@@ -18,6 +18,21 @@ class PeerKey:
 
 
 @dataclass(frozen=True)
+class Peer:
+    """A node we know: its verified document as fetched, and what we show of it."""
+
+    node_id: str
+    name: str
+    timezone: str
+    document: str  # the signed node document (JSON)
+    fetched_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Peer:
+        return cls(row["node_id"], row["name"], row["timezone"], row["document"], row["fetched_at"])
+
+
+@dataclass(frozen=True)
 class PeerState:
     peer_id: str
     tries: int
@@ -27,6 +42,9 @@ class PeerState:
     last_error: str | None
     feed_cursor: int
     last_pull: str | None
+
+
+_PEER_COLUMNS = "SELECT node_id, name, timezone, document, fetched_at FROM peers"
 
 
 class PeerRepository:
@@ -72,11 +90,12 @@ class PeerRepository:
         )
         return {r["kid"]: PeerKey(r["kid"], r["public_key"], r["expired_at"]) for r in rows}
 
-    async def get(self, node_id: str) -> Row | None:
-        return await self._db.fetch_one("SELECT * FROM peers WHERE node_id = ?", (node_id,))
+    async def get(self, node_id: str) -> Peer | None:
+        row = await self._db.fetch_one(_PEER_COLUMNS + " WHERE node_id = ?", (node_id,))
+        return Peer.from_row(row) if row is not None else None
 
-    async def list(self) -> builtins.list[Row]:
-        return await self._db.fetch_all("SELECT * FROM peers ORDER BY node_id")
+    async def list(self) -> builtins.list[Peer]:
+        return [Peer.from_row(row) for row in await self._db.fetch_all(_PEER_COLUMNS + " ORDER BY node_id")]
 
 
 class PeerStateRepository:

@@ -114,8 +114,8 @@ async def twin_view(node: Node, twinning: Twinning) -> dict[str, Any]:
     return {
         "id": twinning.id,
         "peer": twinning.peer_id,
-        "peer_name": peer["name"] if peer else None,
-        "peer_timezone": peer["timezone"] if peer else None,
+        "peer_name": peer.name if peer else None,
+        "peer_timezone": peer.timezone if peer else None,
         "peer_fingerprint": format_fingerprint(VerifyKey.from_b64url(current[0].public_key).fingerprint)
         if current
         else None,

@@ -148,3 +148,24 @@ async def test_cli__init_allow_private_addresses_writes_the_key(tmp_path):
     assert load_settings(tmp_path / "nyc", {}).federation.allow_private_addresses is True
     assert load_settings(tmp_path / "lan", {}).federation.allow_private_addresses is True
     assert load_settings(tmp_path / "ldn", {}).federation.allow_private_addresses is False
+
+
+# What only some commands or requests need, which a running node must not load while idle.
+LOADED_ON_DEMAND = ("node.demo", "node.mail.sink", "aiosmtpd", "icalendar")
+
+
+def test_cli__a_node_built_for_run_loads_nothing_only_other_commands_need(tmp_path: Path) -> None:
+    directory, _ = init(tmp_path, "idle", "UTC")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import node.cli.main\n"
+        "from node.config import load_settings\n"
+        "from node.web.app import create_app\n"
+        f"create_app(load_settings(Path({str(directory)!r}), {{}}))\n"
+        f"print(sorted(name for name in {LOADED_ON_DEMAND!r} if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    # ... and the demo is still a command, loaded when asked for.
+    assert "Run WeCreate NYC and TheCube London" in gemella("demo", "--help").stdout

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from node.federation.inbox import PARALLEL_BATCH
 from node.ratelimit import RateLimiter
 from protocol.envelope import seal
 from protocol.httpsig import sign_request
@@ -66,6 +67,36 @@ async def test_inbox__mixed_batch_applies_valid_items_and_refuses_the_rest(pair,
     assert results[2]["problem"]["type"].endswith("/forbidden")
     assert results[3]["problem"]["type"].endswith("/validation-error")
     assert await versions(london, "Event", nyc.url) == {"good": 1}
+
+
+async def test_inbox__large_batch_verified_on_threads_refuses_exactly_the_bad_items(pair):
+    # Large batches are verified on threads, in parts: each answer must still be its own item's,
+    # in order, across the parts.
+    nyc, london = pair
+    key = nyc.node.keys.current
+    count = 4 * PARALLEL_BATCH + 2
+    batch = envelopes(nyc.url, key, [(f"e{i}", 1) for i in range(count)])
+    half = count // 2
+    tampered = {3, half - 1, half, count - 1}
+    for index in tampered:
+        batch[index]["object"]["title"] = "changed after signing"
+    misshapen = {half - 5, half + 7}
+    for index in misshapen:
+        batch[index] = {"object": batch[index]["object"]}
+    status, body = await post_inbox(nyc, london, {"items": batch})
+    assert status == 202
+    results = body["results"]
+    assert [r["index"] for r in results] == list(range(count))
+    for index, result in enumerate(results):
+        if index in tampered:
+            assert result["problem"]["type"].endswith("/signature-invalid"), index
+        elif index in misshapen:
+            assert result["problem"]["type"].endswith("/validation-error"), index
+        else:
+            assert (result["status"], result["id"]) == ("applied", f"e{index}")
+    assert set(await versions(london, "Event", nyc.url)) == {f"e{i}" for i in range(count)} - {
+        f"e{i}" for i in tampered | misshapen
+    }
 
 
 async def test_inbox__event_not_shared_with_receiver_is_refused(pair):

@@ -203,3 +203,24 @@ async def test_worker__a_shared_event_wakes_it() -> None:
     await step.next_run()
     assert step.runs == 2
     await worker.stop()
+
+
+async def test_worker__stop_gives_up_on_a_step_that_ignores_cancellation() -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def deaf() -> float:
+        entered.set()
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue  # swallowed: the worst a library could do
+        return FOREVER
+
+    worker = Worker("deaf", deaf, grace=0.05)
+    worker.start()
+    await asyncio.wait_for(entered.wait(), 10)
+    await asyncio.wait_for(worker.stop(), 10)  # returns although the step goes on
+    assert not worker.running
+    release.set()
+    await asyncio.sleep(0.01)

@@ -280,6 +280,12 @@ def test_envelope__read_envelope_refuses_bad_shapes(raw: Any, field: str) -> Non
     assert caught.value.extensions["errors"][0]["field"] == field
 
 
+def test_envelope__read_envelope_takes_the_object_as_it_is() -> None:
+    # No copy between the steps: the object the signature is checked over is the one parsed.
+    raw = {"object": event(), "signature": {"kid": NYC_KEY.kid, "sig": "AAAA"}}
+    assert read_envelope(raw).object is raw["object"]
+
+
 @pytest.mark.parametrize("origin", [None, 5, ["https://nyc.example"]], ids=["missing", "int", "list"])
 def test_envelope__signer_of_needs_a_string_origin(origin: Any) -> None:
     raw = event(origin=origin) if origin is not None else {k: v for k, v in event().items() if k != "origin"}

@@ -94,7 +94,8 @@ async def change(request: web.Request, who: Principal) -> web.Response:
             twinning = await service.accept(twinning_id)
         else:
             twinning = await service.change(twinning_id, action, optional(fields, "reason"))
-        name = (await request.app[NODE].store.peers.get(twinning.peer_id) or {"name": twinning.peer_id})["name"]
+        peer = await request.app[NODE].store.peers.get(twinning.peer_id)
+        name = peer.name if peer is not None else twinning.peer_id
         return _done(action, name)
 
     return await act(request, "/admin", _doing(action), run)
@@ -115,7 +116,7 @@ async def delivery(request: web.Request, who: Principal) -> web.Response:
         rows.append(
             {
                 **view,
-                "name": row["name"] if row else peer,
+                "name": row.name if row else peer,
                 "status": twinning.status if twinning else "ended",
                 "health": _health(view),
             }

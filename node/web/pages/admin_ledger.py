@@ -42,7 +42,7 @@ async def ledger(request: web.Request, who: Principal) -> web.Response:
     names = {}
     for entry in report["twins"]:
         row = await node.store.peers.get(entry["twin"])
-        names[entry["twin"]] = row["name"] if row else entry["twin"]
+        names[entry["twin"]] = row.name if row else entry["twin"]
     twins = [_entry(e, names[e["twin"]]) for e in report["twins"]]
     context = {"twins": twins, "period": period, "month_label": _label(period), **_neighbours(period)}
     return render_admin(request, "admin_ledger.html", context, who, "/admin/ledger", message=message)

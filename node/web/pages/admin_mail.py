@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from node.mail.sink import MailSink
 from node.store.tokens import Principal
 from node.web.keys import NODE
 
 from .operator import operator_only, render_admin
 
+if TYPE_CHECKING:  # the sink (and its SMTP server library) is loaded by the demo alone
+    from node.mail.sink import MailSink
+
 routes = web.RouteTableDef()
-DEMO_SINK = web.AppKey("demo_mail_sink", MailSink)
+DEMO_SINK = web.AppKey["MailSink"]("demo_mail_sink")
 SHOWN = 50
 
 

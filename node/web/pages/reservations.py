@@ -47,7 +47,7 @@ async def peer_name(node: Node, peer_id: str) -> str:
     if not peer_id:
         return _("the twin")
     row = await node.store.peers.get(peer_id.rstrip("/"))
-    return str(row["name"]) if row is not None else peer_id
+    return row.name if row is not None else peer_id
 
 
 async def describe_reservations(node: Node, items: list[dict[str, Any]]) -> tuple[list[Line], list[Line]]:

@@ -147,8 +147,8 @@ async def active_twins(node: AssembledNode) -> dict[str, Twin]:
         rules = terms_of(twinning)[1].rules
         found[twinning.peer_id] = Twin(
             peer=twinning.peer_id,
-            name=peer["name"] if peer else twinning.peer_id,
-            zone=peer["timezone"] if peer else "UTC",
+            name=peer.name if peer else twinning.peer_id,
+            zone=peer.timezone if peer else "UTC",
             twinning_id=twinning.id,
             max_seats=rules.max_seats_per_reservation,
         )

@@ -14,7 +14,7 @@ from .store import Introduction
 async def space_name(node: Node, origin: str) -> str:
     """A twin's name as its document gives it (its URL when we hold no document)."""
     peer = await node.store.peers.get(origin)
-    return str(peer["name"]) if peer is not None else origin
+    return peer.name if peer is not None else origin
 
 
 async def mail_request(node: Node, work: UnitOfWork, intro: Introduction, member: Member) -> None:

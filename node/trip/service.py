@@ -40,12 +40,12 @@ class TripView:
             raise invalid("to", f"a trip view covers at most {MAX_DAYS} days")
         twinning = await self._twinning(origin)
         peer = await self.node.store.peers.get(twinning.peer_id)
-        zone = str(peer["timezone"]) if peer is not None else "UTC"
+        zone = peer.timezone if peer is not None else "UTC"
         begins = datetime.combine(start_day, time(), ZoneInfo(zone))
         ends = datetime.combine(end_day + timedelta(days=1), time(), ZoneInfo(zone))
         return {
             "origin": twinning.peer_id,
-            "name": str(peer["name"]) if peer is not None else twinning.peer_id,
+            "name": peer.name if peer is not None else twinning.peer_id,
             "timezone": zone,
             "from": start_day.isoformat(),
             "to": end_day.isoformat(),

@@ -219,4 +219,4 @@ async def _space_names(request: web.Request) -> dict[str, str]:
     """Node id -> the space's name (this space's, and its twins' from their documents)."""
     node = request.app[NODE]
     peers = await node.store.peers.list()
-    return {**{peer["node_id"]: peer["name"] for peer in peers}, node.id: node.settings.node.name}
+    return {**{peer.node_id: peer.name for peer in peers}, node.id: node.settings.node.name}

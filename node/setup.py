@@ -72,7 +72,7 @@ async def init_node_async(
         config_path.unlink()
         raise
     keys = KeyStore.create(settings.keys_dir)
-    token = await _create_database(settings.database_path)
+    token = await _create_database(settings.database_url)
     return InitResult(
         directory=directory,
         node_id=settings.node_id,
@@ -113,8 +113,8 @@ def _is_local(url: str) -> bool:
         return False  # a name: judged when the node connects, on the address it resolves to
 
 
-async def _create_database(path: Path) -> str:
-    store = await Store(path).open()
+async def _create_database(url: str) -> str:
+    store = await Store(url).open()
     try:
         async with store.db.transaction() as tx:
             return await store.tokens.create(tx, "operator")

@@ -29,6 +29,12 @@ from .schema import migrate_postgres
 
 T = TypeVar("T")
 POOL_SIZE = 4
+# Every write transaction of every worker takes this transaction-level advisory lock first:
+# PostgreSQL then has one writer at a time, as SQLite does, so each property the code relies on
+# (feed numbers committed in order, seats counted before they are taken, an outbox row replaced
+# atomically) holds across workers. Released at COMMIT or ROLLBACK, so nothing outlives the
+# transaction (PgBouncer in transaction mode is fine).
+WRITE_LOCK = 0x67656D656C6C62
 
 
 class PgRow:
@@ -145,9 +151,9 @@ class PgSyncConnection:
 class PgDatabase:
     """Pools of connections to one PostgreSQL database, with the SQLite `Database`'s methods.
 
-    Within one process, write transactions still take turns behind a lock, as on SQLite, so the
-    repositories' read-then-write steps keep their meaning; across workers the database's own
-    row locks order them (docs/ARCHITECTURE.md, "Two databases")."""
+    Write transactions take turns, as on SQLite: behind a lock within one process (so a waiting
+    writer holds no connection) and behind `WRITE_LOCK` across workers, so the repositories'
+    read-then-write steps keep their meaning (docs/ARCHITECTURE.md, "Two databases")."""
 
     dialect = "postgresql"
 
@@ -185,6 +191,7 @@ class PgDatabase:
         """One write transaction: committed when the block ends, rolled back if it raises."""
         assert self._async is not None, "database is not open"
         async with self._lock, self._async.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield PgConnection(conn)
 
     @staticmethod
@@ -210,6 +217,8 @@ class PgDatabase:
         with self._sync.connection() as conn, conn.transaction():
             if read_only:
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            else:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             return fn(PgSyncConnection(conn))
 
     async def checkpoint(self) -> None:

@@ -1,0 +1,125 @@
+"""The PostgreSQL backend's driver, measured: the store's own write and read paths on psycopg 3
+and on SQLite, beside bare insert/select loops with psycopg 3 and asyncpg, in the same run on a
+cluster this script starts (tests/support/postgres.py).
+
+    python bench/postgresql.py [--rows 1000] [--repeats 3]
+
+Each case inserts `rows` rows one transaction each, then selects each by key; the figure is
+operations per second (median of the repeats, cases interleaved so that load from elsewhere on
+the machine hits all alike). The bare asyncpg loop is the machine's limit for this work: what a
+driver with nothing of ours on top does. Prints one JSON object; progress goes to stderr.
+
+Not yet here (issue 17): reservations abroad and inbox objects per second with 1 and 3 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import emit, machine, median, progress
+from node.store.db import Database
+from node.store.postgres import PgDatabase
+from tests.support.postgres import Cluster, create_database
+
+TABLE = "CREATE TABLE bench (k TEXT PRIMARY KEY, v BIGINT NOT NULL)"
+
+
+async def store_case(db: Any, rows: int, tag: str) -> float:
+    """The store's own paths: `transaction()` for each insert, `fetch_one` for each select."""
+    started = time.perf_counter()
+    for i in range(rows):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO bench (k, v) VALUES (?, ?)", (f"{tag}-{i}", i))
+    for i in range(rows):
+        await db.fetch_one("SELECT v FROM bench WHERE k = ?", (f"{tag}-{i}",))
+    return 2 * rows / (time.perf_counter() - started)
+
+
+async def psycopg_case(url: str, rows: int, tag: str) -> float:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:  # as asyncpg's
+        started = time.perf_counter()
+        for i in range(rows):
+            async with conn.transaction():
+                await conn.execute("INSERT INTO bench (k, v) VALUES (%s, %s)", (f"{tag}-{i}", i))
+        for i in range(rows):
+            await (await conn.execute("SELECT v FROM bench WHERE k = %s", (f"{tag}-{i}",))).fetchone()
+        return 2 * rows / (time.perf_counter() - started)
+
+
+async def asyncpg_case(url: str, rows: int, tag: str) -> float:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        started = time.perf_counter()
+        for i in range(rows):
+            async with conn.transaction():
+                await conn.execute("INSERT INTO bench (k, v) VALUES ($1, $2)", f"{tag}-{i}", i)
+        for i in range(rows):
+            await conn.fetchrow("SELECT v FROM bench WHERE k = $1", f"{tag}-{i}")
+        return 2 * rows / (time.perf_counter() - started)
+    finally:
+        await conn.close()
+
+
+async def run(rows: int, repeats: int) -> dict[str, Any]:
+    cluster = Cluster().start()
+    try:
+        url = create_database(cluster.admin_url, "bench")
+        folder = Path(tempfile.mkdtemp(prefix="gemella-bench-"))
+        pg_store, lite_store = PgDatabase(url), Database(folder / "bench.db")
+        await pg_store.open()
+        await lite_store.open()
+        async with pg_store.transaction() as tx:
+            await tx.execute(TABLE)
+        async with lite_store.transaction() as tx:
+            await tx.execute(TABLE)
+        cases: dict[str, Callable[[str], Awaitable[float]]] = {
+            "store_on_sqlite": lambda tag: store_case(lite_store, rows, tag),
+            "store_on_postgresql_psycopg": lambda tag: store_case(pg_store, rows, tag),
+            "bare_psycopg_async": lambda tag: psycopg_case(url, rows, tag),
+            "bare_asyncpg": lambda tag: asyncpg_case(url, rows, tag),
+        }
+        samples: dict[str, list[float]] = {name: [] for name in cases}
+        for round_ in range(repeats):
+            progress(f"round {round_ + 1}/{repeats}")
+            for name, case in cases.items():
+                samples[name].append(await case(f"{name}-{round_}"))
+        await pg_store.close()
+        await lite_store.close()
+    finally:
+        cluster.stop()
+    figures = {name: round(median(values), 1) for name, values in samples.items()}
+    return {
+        "benchmark": "postgresql drivers: one-row insert transactions and key selects",
+        "rows": rows,
+        "operations_per_second": figures,
+        "store_on_postgresql_vs_bare_asyncpg": round(
+            figures["store_on_postgresql_psycopg"] / figures["bare_asyncpg"], 2
+        ),
+        "bare_psycopg_vs_bare_asyncpg": round(figures["bare_psycopg_async"] / figures["bare_asyncpg"], 2),
+        "machine": machine(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    emit(asyncio.run(run(args.rows, args.repeats)))
+
+
+if __name__ == "__main__":
+    main()

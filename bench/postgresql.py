@@ -44,6 +44,19 @@ async def store_case(db: Any, rows: int, tag: str) -> float:
     return 2 * rows / (time.perf_counter() - started)
 
 
+async def decide_case(db: Any, rows: int, tag: str) -> float:
+    """The store's one-trip paths: `decide(fn)` for each insert, `read(fn)` for each select (on
+    PostgreSQL: a synchronous psycopg connection on a worker thread)."""
+    started = time.perf_counter()
+    for i in range(rows):
+        key = f"{tag}-{i}"
+        await db.decide(lambda conn, key=key, i=i: conn.execute("INSERT INTO bench (k, v) VALUES (?, ?)", (key, i)))
+    for i in range(rows):
+        key = f"{tag}-{i}"
+        await db.read(lambda conn, key=key: conn.execute("SELECT v FROM bench WHERE k = ?", (key,)).fetchone())
+    return 2 * rows / (time.perf_counter() - started)
+
+
 async def psycopg_case(url: str, rows: int, tag: str) -> float:
     import psycopg
 
@@ -88,6 +101,8 @@ async def run(rows: int, repeats: int) -> dict[str, Any]:
         cases: dict[str, Callable[[str], Awaitable[float]]] = {
             "store_on_sqlite": lambda tag: store_case(lite_store, rows, tag),
             "store_on_postgresql_psycopg": lambda tag: store_case(pg_store, rows, tag),
+            "decide_on_sqlite": lambda tag: decide_case(lite_store, rows, tag),
+            "decide_on_postgresql_psycopg_sync": lambda tag: decide_case(pg_store, rows, tag),
             "bare_psycopg_async": lambda tag: psycopg_case(url, rows, tag),
             "bare_asyncpg": lambda tag: asyncpg_case(url, rows, tag),
         }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import tempfile
 import time
@@ -88,9 +89,9 @@ async def asyncpg_case(url: str, rows: int, tag: str) -> float:
 
 async def run(rows: int, repeats: int) -> dict[str, Any]:
     cluster = Cluster().start()
+    folder = Path(tempfile.mkdtemp(prefix="gemella-bench-"))
     try:
         url = create_database(cluster.admin_url, "bench")
-        folder = Path(tempfile.mkdtemp(prefix="gemella-bench-"))
         pg_store, lite_store = PgDatabase(url), Database(folder / "bench.db")
         await pg_store.open()
         await lite_store.open()
@@ -115,6 +116,7 @@ async def run(rows: int, repeats: int) -> dict[str, Any]:
         await lite_store.close()
     finally:
         cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     figures = {name: round(median(values), 1) for name, values in samples.items()}
     return {
         "benchmark": "postgresql drivers: one-row insert transactions and key selects",

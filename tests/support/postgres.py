@@ -20,6 +20,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -62,7 +63,20 @@ class Cluster:
         )
         self._run(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", self.root / "log", "-w", "start")
         self._started = True
+        self._watch(bin_dir / "pg_ctl", data)
         return self
+
+    def _watch(self, pg_ctl: Path, data: Path) -> None:
+        """A small process that stops the cluster if this one dies without stopping it (a
+        killed test run must not leave a server behind)."""
+        stop = ["runuser", "-u", self.user, "--"] if self.user else []
+        stop += [str(pg_ctl), "-D", str(data), "-m", "immediate", "-w", "stop"]
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.root), *stop],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def stop(self) -> None:
         if self._started:
@@ -92,6 +106,19 @@ def create_database(admin_url: str, name: str) -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
+
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, root, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while os.path.isdir(root):
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        subprocess.run(stop, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
 
 _cluster: Cluster | None = None
 

@@ -30,8 +30,7 @@ test: $(STAMP) $(INTEROP) $(OIDC)
 
 # The store, federation, booking and events tests again, every node on PostgreSQL (a cluster the
 # tests start themselves: tests/support/postgres.py). Browser and page tests stay on SQLite.
-PG_TESTS := tests/booking tests/events tests/node/test_schema.py tests/node/test_postgres.py \
-	tests/node/test_store_db.py tests/node/test_twinning.py tests/node/test_replication.py \
+PG_TESTS := tests/booking tests/events tests/node/test_twinning.py tests/node/test_replication.py \
 	tests/node/test_inbox.py tests/node/test_inbox_savepoints.py tests/node/test_feed_progress.py \
 	tests/node/test_quota.py tests/node/test_replay_restart.py
 test-postgresql: $(STAMP) $(INTEROP) $(OIDC)

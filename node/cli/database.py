@@ -7,6 +7,7 @@ exits 0 only once the copy is verified (node/store/move.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def migrate_command(source: str, target: str, directory: Path | None, batch: int
 
 def _settings(directory: Path) -> Settings:
     try:
-        return load_settings(directory)
+        return load_settings(directory, os.environ)  # as `gemella run` reads it
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 

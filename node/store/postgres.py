@@ -224,6 +224,10 @@ class PgDatabase:
     async def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL's deleted rows are reclaimed by VACUUM (docs/OPERATING.md)."""
 
+    async def is_answering(self) -> bool:
+        """Whether the database answers a query (the health check)."""
+        return await self.fetch_one("SELECT 1") is not None
+
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[PgRow]:
         assert self._async is not None, "database is not open"
         async with self._async.connection() as conn:

@@ -72,3 +72,10 @@ def _postgres_columns(url: str) -> dict[str, set[str]]:
         found.setdefault(table, set()).add(column)
     found.pop("gemella_schema", None)
     return found
+
+
+def test_postgres_database__has_every_method_of_the_sqlite_one() -> None:
+    """The repositories are typed against the SQLite `Database`; a method added there and not to
+    `PgDatabase` would fail only when a node on PostgreSQL calls it."""
+    public = {name for name in vars(Database) if not name.startswith("_")}
+    assert public - set(dir(PgDatabase)) == set()

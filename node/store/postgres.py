@@ -28,6 +28,8 @@ from .dialect import to_postgres
 from .schema import migrate_postgres
 
 T = TypeVar("T")
+# Connections per pool, all opened at start: a pool that grows under load makes requests wait for
+# new connections (bench/booking.py on PostgreSQL: 13 reservations/s growing from 1, 71 from 4).
 POOL_SIZE = 4
 # Every write transaction of every worker takes this transaction-level advisory lock first:
 # PostgreSQL then has one writer at a time, as SQLite does, so each property the code relies on
@@ -167,11 +169,11 @@ class PgDatabase:
         kwargs: dict[str, Any] = {"row_factory": _row_factory, "prepare_threshold": None}
         await asyncio.to_thread(self._migrate)
         self._async = AsyncConnectionPool(
-            self.url, min_size=1, max_size=POOL_SIZE, kwargs=kwargs, configure=_aconfigure, open=False
+            self.url, min_size=POOL_SIZE, max_size=POOL_SIZE, kwargs=kwargs, configure=_aconfigure, open=False
         )
         await self._async.open(wait=True)
         self._sync = ConnectionPool(
-            self.url, min_size=1, max_size=POOL_SIZE, kwargs=kwargs, configure=_configure, open=False
+            self.url, min_size=POOL_SIZE, max_size=POOL_SIZE, kwargs=kwargs, configure=_configure, open=False
         )
         await asyncio.to_thread(self._sync.open, True)
 

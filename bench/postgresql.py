@@ -9,14 +9,19 @@ operations per second (median of the repeats, cases interleaved so that load fro
 the machine hits all alike). The bare asyncpg loop is the machine's limit for this work: what a
 driver with nothing of ours on top does. Prints one JSON object; progress goes to stderr.
 
-Not yet here (issue 17): reservations abroad and inbox objects per second with 1 and 3 workers.
+With `--booking SECONDS` it also runs bench/booking.py (reservations abroad between two node
+processes, beside its bare two-hop loop) once with both nodes on SQLite and once on PostgreSQL,
+one after the other in this run. Not yet here (issue 17): inbox objects per second, 3 workers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -130,12 +135,31 @@ async def run(rows: int, repeats: int) -> dict[str, Any]:
     }
 
 
+def booking(seconds: float) -> dict[str, Any]:
+    """bench/booking.py's figures with both nodes on each database (tests/support/postgres.py
+    gives each node a database on a cluster of its own when GEMELLA_TEST_BACKEND says so)."""
+    wanted = ("reservations_per_s", "latency_p50_ms", "latency_p99_ms", "cpu_ms_per_reservation", "bare_two_hop_per_s")
+    found = {}
+    for backend in ("sqlite", "postgresql"):
+        progress(f"bench/booking.py with both nodes on {backend}")
+        env = {**os.environ, "GEMELLA_TEST_BACKEND": backend}
+        script = Path(__file__).with_name("booking.py")
+        command = [sys.executable, str(script), "--seconds", str(seconds), "--repeats", "1"]
+        result = json.loads(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout)
+        found[backend] = {key: result[key] for key in wanted}
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--booking", type=float, default=0, help="seconds per bench/booking.py phase (0: skip)")
     args = parser.parse_args()
-    emit(asyncio.run(run(args.rows, args.repeats)))
+    result = asyncio.run(run(args.rows, args.repeats))
+    if args.booking:
+        result["reservations_abroad_one_process"] = booking(args.booking)
+    emit(result)
 
 
 if __name__ == "__main__":

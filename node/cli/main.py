@@ -20,7 +20,6 @@ from node.logs import configure_logging
 from .api import NodeRefused
 from .backup import backup
 from .booking import COMMANDS as BOOKING_COMMANDS
-from .database import db
 from .events import event
 from .guests import guests
 from .local import init, node, operator_token, run
@@ -36,7 +35,7 @@ GLOBAL_FLAGS = ("--json",)
 
 # Commands whose modules are imported only when they run (or when help lists them): the demo
 # brings the whole seeding code and an SMTP server library that a running node never needs.
-LAZY_COMMANDS = {"demo": ("node.demo", "demo")}
+LAZY_COMMANDS = {"demo": ("node.demo", "demo"), "db": ("node.cli.database", "db")}
 
 
 class GemellaGroup(click.Group):
@@ -152,7 +151,7 @@ def _report(exc: click.ClickException, as_json: bool) -> int:
     return exc.exit_code
 
 
-COMMANDS = (init, run, operator_token, node, twin, key, backup, db, event, token, guests, offers)  # and LAZY_COMMANDS
+COMMANDS = (init, run, operator_token, node, twin, key, backup, event, token, guests, offers)  # and LAZY_COMMANDS
 for _command in (*COMMANDS, *BOOKING_COMMANDS):
     cli.add_command(_command)
 

@@ -7,7 +7,7 @@ INTEROP := tests/interop/node_modules/.installed-stamp
 OIDC := tests/oidc/node_modules/.installed-stamp
 DIR ?=
 
-.PHONY: install test lint bench soak run demo clean openapi i18n
+.PHONY: install test test-postgresql lint bench soak run demo clean openapi i18n
 
 install: $(STAMP)
 
@@ -27,6 +27,14 @@ $(OIDC): tests/oidc/package.json tests/oidc/package-lock.json
 
 test: $(STAMP) $(INTEROP) $(OIDC)
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# The store, federation, booking and events tests again, every node on PostgreSQL (a cluster the
+# tests start themselves: tests/support/postgres.py). Browser and page tests stay on SQLite.
+PG_TESTS := tests/booking tests/events tests/node/test_twinning.py tests/node/test_replication.py \
+	tests/node/test_inbox.py tests/node/test_inbox_savepoints.py tests/node/test_feed_progress.py \
+	tests/node/test_quota.py tests/node/test_replay_restart.py
+test-postgresql: $(STAMP) $(INTEROP) $(OIDC)
+	GEMELLA_TEST_BACKEND=postgresql $(PY) -m pytest -q -p no:cacheprovider $(PG_TESTS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -57,7 +57,17 @@ class ListenSection(Section):
 
 class StorageSection(Section):
     database: str = "node.db"  # relative to the node's directory
+    # sqlite:///relative.db, sqlite:////absolute.db or postgresql://user:pass@host:port/db;
+    # unset: the SQLite file `database` above.
+    database_url: str | None = None
     keys: str = "keys"
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
 
 
 class DeliverySection(Section):
@@ -254,8 +264,24 @@ class Settings(Section):
         return self.node.url
 
     @property
+    def database_url(self) -> str:
+        """Where the store lives: a PostgreSQL URL, or sqlite:/// and the file's absolute path."""
+        url = self.storage.database_url
+        if url is None or url.startswith("sqlite:///"):
+            return f"sqlite:///{self.database_path}"
+        return url
+
+    @property
     def database_path(self) -> Path:
+        """The SQLite file (also when the node is configured for PostgreSQL: where it would be)."""
+        url = self.storage.database_url
+        if url is not None and url.startswith("sqlite:///"):
+            return self.directory / url.removeprefix("sqlite:///")  # an absolute path stays absolute
         return self.directory / self.storage.database
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return not self.database_url.startswith("sqlite:///")
 
     @property
     def keys_dir(self) -> Path:

@@ -64,7 +64,7 @@ class Node:
         self.id = settings.node_id
         self.clock = clock or Clock()
         self.metrics = Metrics()
-        self.store = Store(settings.database_path)
+        self.store = Store(settings.database_url)
         # Members' cards and the directory (node/profiles): read by introductions and the trip view.
         self.profiles = ProfileRepository(self.store.db)
         self.keys = KeyStore.load(settings.keys_dir)

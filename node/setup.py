@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,13 +67,16 @@ async def init_node_async(
         raise InitError("give --name and --url, or --config FILE")
     directory.mkdir(parents=True, exist_ok=True)
     config_path.write_text(text, encoding="utf-8")
+    # The database a node runs on may come from the environment (a container's PostgreSQL URL
+    # with its password): the operator token must be made in that database.
+    database = {k: v for k, v in os.environ.items() if k == "GEMELLA_STORAGE__DATABASE_URL"}
     try:
-        settings = load_settings(directory, {})
+        settings = load_settings(directory, database)
     except Exception:
         config_path.unlink()
         raise
     keys = KeyStore.create(settings.keys_dir)
-    token = await _create_database(settings.database_path)
+    token = await _create_database(settings.database_url)
     return InitResult(
         directory=directory,
         node_id=settings.node_id,
@@ -113,8 +117,8 @@ def _is_local(url: str) -> bool:
         return False  # a name: judged when the node connects, on the address it resolves to
 
 
-async def _create_database(path: Path) -> str:
-    store = await Store(path).open()
+async def _create_database(url: str) -> str:
+    store = await Store(url).open()
     try:
         async with store.db.transaction() as tx:
             return await store.tokens.create(tx, "operator")

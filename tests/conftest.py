@@ -19,6 +19,21 @@ def vectors_dir() -> Path:
     return path
 
 
+@pytest.fixture
+def postgres_url() -> str:
+    """A new, empty database on the tests' own PostgreSQL cluster (tests/support/postgres.py).
+    Without PostgreSQL installed the test is skipped locally; CI installs it, so there it fails."""
+    from tests.support.postgres import binaries, new_database_url
+
+    try:
+        binaries()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))
+    return new_database_url()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print what the property and fuzzing tests tried (tests/support/counts.py)."""
     from tests.support.counts import COUNTS, format_counts
@@ -27,6 +42,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("property and fuzzing counts")
         for name, counts in COUNTS.items():
             terminalreporter.write_line(f"{name}: {format_counts(counts)}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.support.postgres import stop_cluster
+
+    stop_cluster()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

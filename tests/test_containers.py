@@ -88,3 +88,55 @@ def test_compose_command__runs_a_node_outside_a_container(tmp_path):
         output = process.communicate(timeout=20)[0].decode()
     assert "operator token:" in output, "the first start prints the operator token once"
     assert (tmp_path / "config.yaml").read_text() == (ROOT / "config" / "nyc.yaml").read_text()
+
+
+def test_compose_postgresql__each_space_has_its_own_database_on_the_postgres_service():
+    document = yaml.safe_load((ROOT / "docker-compose.postgresql.yml").read_text())
+    services = document["services"]
+    assert set(services) == {"postgres", "nyc", "london"}
+    init = services["postgres"]["volumes"][1].split(":")
+    assert (ROOT / init[0]).is_file() and init[1].startswith("/docker-entrypoint-initdb.d/")
+    created = (ROOT / init[0]).read_text()
+    for name in ("nyc", "london"):
+        service = services[name]
+        url = service["environment"]["GEMELLA_STORAGE__DATABASE_URL"]
+        assert url.startswith("postgresql://") and "@postgres:5432/" in url and url.endswith(f"/{name}")
+        assert f"CREATE DATABASE {name} " in created
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert "gemella db check /data && exec gemella run /data" in service["command"][-1]
+
+
+def test_compose_postgresql_command__runs_a_node_on_postgresql_outside_a_container(tmp_path, postgres_url):
+    """The nyc service's command with the test cluster's database in place of the service's."""
+    document = yaml.safe_load((ROOT / "docker-compose.postgresql.yml").read_text())
+    service = document["services"]["nyc"]
+    script = service["command"][-1].replace("/app/config", str(ROOT / "config")).replace("/data", str(tmp_path))
+    port = free_port()
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GEMELLA_LISTEN__HOST": "127.0.0.1",
+        "GEMELLA_LISTEN__PORT": str(port),
+        "GEMELLA_NODE__URL": f"http://127.0.0.1:{port}",
+        "GEMELLA_STORAGE__DATABASE_URL": postgres_url,
+    }
+    process = subprocess.Popen(
+        shlex.split(f"sh -c {shlex.quote(script)}"),
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        import asyncio
+
+        asyncio.run(wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=30))
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=20)[0].decode()
+    assert "The database is sound" in output, output
+    assert not (tmp_path / "node.db").exists(), "the node's data is in PostgreSQL, not in a SQLite file"
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM tokens WHERE role = 'operator'").fetchone() == (1,)

@@ -197,7 +197,7 @@ def operator_token(ctx: click.Context, directory: Path | None, quiet: bool) -> N
     settings = settings_of(folder_of(ctx, directory))
 
     async def create() -> str:
-        store = await Store(settings.database_path).open()
+        store = await Store(settings.database_url).open()
         try:
             async with store.db.transaction() as tx:
                 return await store.tokens.create(tx, "operator")
@@ -281,7 +281,7 @@ async def _twins_offline(settings: Settings) -> list[dict[str, Any]]:
     """Read straight from the database, so this works whether the node runs or not."""
     from node.store import Store
 
-    store = await Store(settings.database_path).open()
+    store = await Store(settings.database_url).open()
     try:
         found = []
         for twinning in await store.twinnings.list():

@@ -35,7 +35,7 @@ GLOBAL_FLAGS = ("--json",)
 
 # Commands whose modules are imported only when they run (or when help lists them): the demo
 # brings the whole seeding code and an SMTP server library that a running node never needs.
-LAZY_COMMANDS = {"demo": ("node.demo", "demo")}
+LAZY_COMMANDS = {"demo": ("node.demo", "demo"), "db": ("node.cli.database", "db")}
 
 
 class GemellaGroup(click.Group):

@@ -24,6 +24,19 @@ SourceKey = tuple[str, str]  # (origin, id) of the event a copy re-hosts
 
 # Events of one origin that may overlap a window: a single event that overlaps it, or a series
 # that starts before its end and has not ended (or never does) before its start.
+# The envelope with its description cut to ? characters, in each database's JSON functions.
+_EXCERPT = {
+    "sqlite": (
+        "CASE WHEN length(json_extract(o.envelope, '$.object.description')) > ? THEN json_set(o.envelope, "
+        "'$.object.description', substr(json_extract(o.envelope, '$.object.description'), 1, ?)) "
+        "ELSE o.envelope END"
+    ),
+    "postgresql": (
+        "CASE WHEN length(o.envelope::jsonb #>> '{object,description}') > ? THEN jsonb_set(o.envelope::jsonb, "
+        "'{object,description}', to_jsonb(substr(o.envelope::jsonb #>> '{object,description}', 1, ?)))::text "
+        "ELSE o.envelope END"
+    ),
+}
 _IN_RANGE = (
     "FROM objects o LEFT JOIN event_series s ON s.origin = o.origin AND s.id = o.id "
     "WHERE o.type = 'Event' AND o.origin = ? AND o.starts_at < ? AND (o.ends_at > ? OR "
@@ -81,7 +94,9 @@ class EventRepository:
 
     async def put_copy(self, tx: Connection, link: CopyLink) -> None:
         await tx.execute(
-            "INSERT OR REPLACE INTO event_copies (origin, id, source_origin, source_id) VALUES (?, ?, ?, ?)",
+            "INSERT INTO event_copies (origin, id, source_origin, source_id) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (origin, id) DO UPDATE SET source_origin = excluded.source_origin, "
+            "source_id = excluded.source_id",
             (link.origin, link.id, link.source_origin, link.source_id),
         )
 
@@ -98,16 +113,12 @@ class EventRepository:
         its series' last occurrence when it is a series that ends. One consistent read: counted
         and read in one snapshot, so an event written meanwhile cannot push one that was
         counted out of its share unannounced."""
-        envelope = (
-            "CASE WHEN length(json_extract(o.envelope, '$.object.description')) > ? THEN json_set(o.envelope, "
-            "'$.object.description', substr(json_extract(o.envelope, '$.object.description'), 1, ?)) "
-            "ELSE o.envelope END"
-        )
-        count = f"SELECT COUNT(*), IFNULL(SUM(LENGTH(env)), 0) FROM (SELECT {envelope} AS env {_IN_RANGE} LIMIT ?)"
+        envelope = _EXCERPT[self._db.dialect]
+        count = f"SELECT COUNT(*), IFNULL(SUM(LENGTH(env)), 0) FROM (SELECT {envelope} AS env {_IN_RANGE} LIMIT ?) AS c"
         first = (
             "SELECT env, last FROM (SELECT env, last, LENGTH(env) AS size, SUM(LENGTH(env)) OVER (ORDER BY rn) "
             f"AS running FROM (SELECT {envelope} AS env, s.last_ends_at AS last, ROW_NUMBER() OVER (ORDER BY "
-            f"o.starts_at, o.id) AS rn {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?)) "
+            f"o.starts_at, o.id) AS rn {_IN_RANGE} ORDER BY o.starts_at, o.id LIMIT ?) AS r) AS sized "
             "WHERE running - size < ? ORDER BY running"
         )
         where = (excerpt, excerpt)

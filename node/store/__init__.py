@@ -1,4 +1,4 @@
-"""Storage: one repository per aggregate over one SQLite database.
+"""Storage: one repository per aggregate over one database, SQLite (default) or PostgreSQL.
 
 Writes happen inside `store.db.transaction()` and take its connection (`tx`) as their first
 argument, so a service composes several writes into one commit; reads use the reader
@@ -9,6 +9,7 @@ repositories.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from .db import Database
 from .objects import ObjectRepository, StoredObject
@@ -19,9 +20,25 @@ from .twinnings import Twinning, TwinningRepository
 from .usage import TwinUsage, UsageRepository
 
 
+def open_database(target: Path | str) -> Database:
+    """The database at `target`: a SQLite file's path, `sqlite:///PATH` or `postgresql://...`.
+
+    The PostgreSQL backend has the same surface as `Database` (node/store/postgres.py), so the
+    repositories are typed against the SQLite one."""
+    if isinstance(target, Path):
+        return Database(target)
+    if target.startswith("sqlite:///"):
+        return Database(Path(target.removeprefix("sqlite:///")))
+    if target.startswith(("postgresql://", "postgres://")):
+        from .postgres import PgDatabase
+
+        return cast(Database, PgDatabase(target))
+    raise ValueError(f"not a database URL: {target[:40]!r} (sqlite:/// or postgresql://)")
+
+
 class Store:
-    def __init__(self, path: Path) -> None:
-        self.db = Database(path)
+    def __init__(self, target: Path | str) -> None:
+        self.db = open_database(target)
         self.tokens = TokenRepository(self.db)
         self.peers = PeerRepository(self.db)
         self.peer_state = PeerStateRepository(self.db)
@@ -38,4 +55,4 @@ class Store:
         await self.db.close()
 
 
-__all__ = ["Database", "OutboxItem", "Store", "StoredObject", "TwinUsage", "Twinning"]
+__all__ = ["Database", "OutboxItem", "Store", "StoredObject", "TwinUsage", "Twinning", "open_database"]

@@ -13,11 +13,12 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+
+from .schema import migrations, statements
 
 Row = sqlite3.Row
 T = TypeVar("T")
@@ -25,6 +26,8 @@ T = TypeVar("T")
 
 class Database:
     """Owns the writer and reader connections of one SQLite file."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -186,27 +189,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
 
 
 def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("node.store") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
-    numbers = [number for number, _ in found]
-    if len(set(numbers)) != len(numbers):
-        # The schema version is the last number applied: a second file with the same number would
-        # be skipped for ever on every database that already took the first.
-        raise RuntimeError(f"two migrations share a number in node/store/migrations: {sorted(numbers)}")
-    return sorted(found)
+    return [(m.number, m.sql) for m in migrations("sqlite")]
 
 
-def _statements(sql: str) -> list[str]:
-    """Split a migration into statements (sqlite3.complete_statement knows where each ends)."""
-    statements, buffer = [], ""
-    for line in sql.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip() and not buffer.strip().startswith("--"):
-        statements.append(buffer.strip())
-    return [s for s in statements if s and not all(p.strip().startswith("--") for p in s.splitlines())]
+_statements = statements

@@ -344,7 +344,10 @@ async def test_waitlist__an_erased_member_leaves_the_line_and_the_host_keeps_no_
     await reserve(london, ada, slot_id=slot["id"])
     rid = new_id()
     assert (await reserve(london, ben, rid, slot_id=slot["id"], waitlist=True))[0] == 202
-    columns = [r["name"] for r in await nyc.node.store.db.fetch_all("PRAGMA table_info(hosted_waitlist)")]
+    columns_sql = "SELECT name FROM pragma_table_info('hosted_waitlist')"  # SQLite; then PostgreSQL's
+    if nyc.node.store.db.dialect == "postgresql":
+        columns_sql = "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'hosted_waitlist'"
+    columns = [r["name"] for r in await nyc.node.store.db.fetch_all(columns_sql)]
     assert "display_name" not in columns  # in line, a member is an opaque id
     await london.api.ok("DELETE", f"/api/v1/members/{ben['id']}")
     rows = await nyc.node.store.db.fetch_all("SELECT status FROM hosted_waitlist WHERE id = ?", (rid,))

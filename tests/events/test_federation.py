@@ -129,6 +129,8 @@ async def test_event__a_twin_taken_out_of_the_audience_deletes_its_copy_even_aft
     await eventually(lambda: versions_at(london, nyc), {created["id"]: 2})
     await milan.start()  # the retraction waits for it in NYC's feed
     await eventually(lambda: versions_at(milan, nyc), {})
+    if milan.node.settings.uses_postgresql:
+        return  # the bytes in the files are SQLite's concern (secure_delete); PostgreSQL's VACUUM reclaims them
     await eventually(lambda: _files_hold(milan, "Quetzalcoatlite"), False)
     assert await _files_hold(london, "Quetzalcoatlite")
 

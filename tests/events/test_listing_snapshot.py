@@ -18,15 +18,24 @@ from .support import LONDON_ZONE, publish
 AFTER, BEFORE = "2027-03-15T00:00:00Z", "2027-03-22T00:00:00Z"
 
 
-def sneak_in_an_earlier_event(path: str) -> None:
+SNEAK = (
+    "INSERT INTO objects (type, origin, id, version, status, starts_at, ends_at, audience_all, envelope, "
+    "received_at) SELECT type, origin, 'sneaked', version, status, '2027-03-15T01:00:00Z', "
+    "'2027-03-15T02:00:00Z', audience_all, {envelope}, received_at "
+    "FROM objects WHERE type = 'Event' ORDER BY starts_at LIMIT 1"
+)
+
+
+def sneak_in_an_earlier_event(db: Any) -> None:
     """Another connection writes (and commits) an event of the same origin before all the others."""
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            "INSERT INTO objects (type, origin, id, version, status, starts_at, ends_at, audience_all, envelope, "
-            "received_at) SELECT type, origin, 'sneaked', version, status, '2027-03-15T01:00:00Z', "
-            "'2027-03-15T02:00:00Z', audience_all, json_set(envelope, '$.object.id', 'sneaked'), received_at "
-            "FROM objects WHERE type = 'Event' ORDER BY starts_at LIMIT 1"
-        )
+    if db.dialect == "postgresql":
+        import psycopg
+
+        with psycopg.connect(db.url) as pg:
+            pg.execute(SNEAK.format(envelope="jsonb_set(envelope::jsonb, '{object,id}', '\"sneaked\"')::text"))
+        return
+    with sqlite3.connect(db.path) as conn:
+        conn.execute(SNEAK.format(envelope="json_set(envelope, '$.object.id', 'sneaked')"))
 
 
 async def test_listing__an_event_written_between_count_and_read_hides_none_counted(
@@ -44,7 +53,7 @@ async def test_listing__an_event_written_between_count_and_read_hides_none_count
 
     def shares_then_a_write(counts: Mapping[str, int], limit: int) -> dict[str, int]:
         if not written:  # once, between the count and the read
-            sneak_in_an_earlier_event(str(store.db.path))
+            sneak_in_an_earlier_event(store.db)
             written.append(True)
         return shares(counts, limit)
 

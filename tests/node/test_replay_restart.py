@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import aiohttp
 
+from node.config import load_settings
+from node.store import Store
 from protocol.httpsig import sign_request
 from tests.support.nodes import eventually, twin
 
@@ -47,7 +48,9 @@ async def test_replay__a_node_that_ran_before_without_a_stored_bound_waits_out_t
     nyc, london = await nodes("NYC"), await nodes("London")
     await twin(nyc, london)
     await nyc.stop()
-    with sqlite3.connect(nyc.directory / "node.db") as conn:
-        conn.execute("DELETE FROM counters WHERE name = 'replay_floor'")
+    store = await Store(load_settings(nyc.directory, {}).database_url).open()  # SQLite or PostgreSQL
+    async with store.db.transaction() as tx:
+        await tx.execute("DELETE FROM counters WHERE name = 'replay_floor'")
+    await store.close()
     await nyc.start()
     assert nyc.node.nonces.floor >= nyc.node.started_at + 300

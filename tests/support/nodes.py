@@ -30,6 +30,8 @@ from node.web.app import create_app
 from node.web.keys import NODE
 from node.web.server import NodeRunner
 
+from .postgres import new_database_url, on_postgresql
+
 # Fast retries and pulls so that tests converge in seconds.
 FAST = {
     "delivery": {
@@ -117,6 +119,8 @@ async def make_node_dir(
     port = port or free_port()
     directory = root / name.lower().replace(" ", "-")
     extra = _merge(FAST, config or {})
+    if on_postgresql() and "database_url" not in extra.get("storage", {}):
+        extra = _merge(extra, {"storage": {"database_url": new_database_url()}})
     result = await init_node_async(
         directory,
         name=name,

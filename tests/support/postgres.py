@@ -1,0 +1,163 @@
+"""A throwaway PostgreSQL cluster for the tests, started by the tests themselves.
+
+`initdb` into a temporary folder, `postgres` on a free loopback port (its socket in the same
+folder), a fresh database for every node a test creates, and the cluster stopped when the run
+ends. PostgreSQL refuses to run as root, so as root (CI, this machine) the cluster runs as the
+`postgres` user Debian's package creates, or as `nobody`.
+
+The suite runs on PostgreSQL when `GEMELLA_TEST_BACKEND=postgresql` (`make test-postgresql`);
+`GEMELLA_TEST_POSTGRES_URL` points it at a server of your own instead (a superuser's URL: each
+node gets a database created beside the one named).
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BACKEND = os.environ.get("GEMELLA_TEST_BACKEND", "sqlite")
+
+
+def on_postgresql() -> bool:
+    return BACKEND == "postgresql"
+
+
+def binaries() -> Path:
+    """The folder of initdb and pg_ctl: Debian's /usr/lib/postgresql/N/bin (newest), or PATH."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb is None:
+        raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    return Path(initdb).parent
+
+
+class Cluster:
+    """One running test cluster; `database()` gives a new, empty database's URL."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="gemella-pg-"))
+        self.port = _free_port()
+        self.user = _unprivileged_user()
+        self._names = itertools.count(1)
+        self._started = False
+
+    def start(self) -> Cluster:
+        bin_dir, data = binaries(), self.root / "data"
+        if self.user is not None:
+            shutil.chown(self.root, self.user, self.user)
+        self._run(bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "gemella", "-E", "UTF8", "--no-locale")
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", self.root / "log", "-w", "start")
+        self._started = True
+        self._watch(bin_dir / "pg_ctl", data)
+        return self
+
+    def _watch(self, pg_ctl: Path, data: Path) -> None:
+        """A small process that stops the cluster if this one dies without stopping it (a
+        killed test run must not leave a server behind)."""
+        stop = ["runuser", "-u", self.user, "--"] if self.user else []
+        stop += [str(pg_ctl), "-D", str(data), "-m", "immediate", "-w", "stop"]
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.root), *stop],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self._started:
+            self._run(binaries() / "pg_ctl", "-D", self.root / "data", "-m", "immediate", "-w", "stop")
+            self._started = False
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://gemella@127.0.0.1:{self.port}/postgres"
+
+    def database(self) -> str:
+        name = f"node_{os.getpid()}_{next(self._names)}"
+        return create_database(self.admin_url, name)
+
+    def _run(self, *args: object) -> None:
+        command = [str(a) for a in args]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, cwd=self.root)
+
+
+def create_database(admin_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, root, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while os.path.isdir(root):
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        subprocess.run(stop, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
+
+_cluster: Cluster | None = None
+
+
+def new_database_url() -> str:
+    """A new empty database on the test cluster (started on first use, stopped at exit)."""
+    global _cluster
+    own = os.environ.get("GEMELLA_TEST_POSTGRES_URL")
+    if own:
+        return create_database(own, f"node_{os.getpid()}_{next(_own_names)}")
+    if _cluster is None:
+        _cluster = Cluster().start()
+        atexit.register(stop_cluster)
+    return _cluster.database()
+
+
+_own_names = itertools.count(1)
+
+
+def stop_cluster() -> None:
+    global _cluster
+    if _cluster is not None:
+        _cluster.stop()
+        _cluster = None
+
+
+def _unprivileged_user() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise RuntimeError("running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

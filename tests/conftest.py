@@ -50,6 +50,34 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     stop_cluster()
 
 
+_running_test = ["(no test: collection or a session fixture)"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> object:
+    """Remember which test runs, so that a database connection left open can be named by it."""
+    _running_test[0] = item.nodeid
+    try:
+        return (yield)
+    finally:
+        _running_test[0] = "(between tests: a session or module fixture)"
+
+
+def _name_connections_by_test() -> None:
+    import aiosqlite
+
+    opened = aiosqlite.Connection.__init__
+
+    def init(self: aiosqlite.Connection, *args: object, **kwargs: object) -> None:
+        opened(self, *args, **kwargs)  # type: ignore[arg-type]
+        self._opened_by = _running_test[0]  # type: ignore[attr-defined]
+
+    aiosqlite.Connection.__init__ = init  # type: ignore[method-assign]
+
+
+_name_connections_by_test()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop the worker thread of any database connection a test left open.
 
@@ -69,3 +97,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         print(
             f"\n{len(leaked)} database connection(s) were left open by the tests and stopped at exit", file=sys.stderr
         )
+        for connection in leaked:
+            print(f"  opened by {getattr(connection, '_opened_by', 'an unknown test')}", file=sys.stderr)

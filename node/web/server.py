@@ -157,13 +157,14 @@ def _timed_out(request: web.Request, detail: str) -> web.Response:
 async def serve(app: web.Application, settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT, then drain in-flight requests (up to 10 s) and stop."""
     runner = NodeRunner(app, settings, shutdown_timeout=10.0)
-    await runner.setup()
-    await web.TCPSite(runner, settings.listen.host, settings.listen.port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    await runner.setup()  # starts the application: its store is open from here on
     try:
+        # Inside the try: a port already taken must close what the start opened, too.
+        await web.TCPSite(runner, settings.listen.host, settings.listen.port).start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
         await stop.wait()
     finally:
         await runner.cleanup()

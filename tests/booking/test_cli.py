@@ -10,16 +10,14 @@ from click.testing import CliRunner
 
 from node.cli.main import cli as main
 from tests.booking.support import days_ahead, eventually, terms, twin_for_booking, wall
+from tests.support.cli import run_cli
 
 NY = "America/New_York"
 
 
 async def gemella(node, *args: str, token: str | None = None) -> tuple[int, str]:
     """Run the CLI in a thread (it blocks on HTTP) against `node`'s local API."""
-    runner = CliRunner()
-    argv = ["--node", node.local, "--token", token or node.token, *args]
-    result = await asyncio.to_thread(runner.invoke, main, argv, catch_exceptions=False)
-    return result.exit_code, result.output
+    return await run_cli(node, *args, token=token)
 
 
 async def test_cli__operator_shares_a_slot_and_a_member_reserves_and_cancels_it(nodes):

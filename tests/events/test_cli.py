@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
-from click.testing import CliRunner
-
-from node.cli.main import cli as main
+from tests.support.cli import run_cli
 from tests.support.nodes import eventually
 
 from .support import nyc_london, versions_at
@@ -24,11 +21,7 @@ tags: [founders, monthly]
 
 async def gemella(node, *args: str) -> tuple[int, str]:
     """Run the CLI in a thread (it blocks on HTTP) while the node serves in this loop."""
-    runner = CliRunner()
-    result = await asyncio.to_thread(
-        runner.invoke, main, ["--node", node.local, "--token", node.token, *args], catch_exceptions=False
-    )
-    return result.exit_code, result.output
+    return await run_cli(node, *args)
 
 
 async def test_cli__publish_update_postpone_move_online_cancel(nodes, tmp_path):

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from node.cli.main import cli as main
 from tests.people.support import add_member
+from tests.support.cli import run_cli
 from tests.web.support import Browserless
 
 
 async def gemella(node: Any, *args: str) -> tuple[int, str]:
-    argv = ["--node", node.local, "--token", node.token, *args]
-    result = await asyncio.to_thread(CliRunner().invoke, main, argv, catch_exceptions=False)
-    return result.exit_code, result.output
+    return await run_cli(node, *args)
 
 
 async def test_tokens__named_operator_tokens_are_listed_and_revoked(nodes):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -56,7 +57,44 @@ FAST = {
 }
 
 
+# A port is picked below the kernel's ephemeral range, where every outgoing connection takes its
+# local port: a port picked by `bind(0)` is in that range and free only at the moment it is
+# picked, so a connection could take it before the node binds it. And each port is handed out
+# once per run, so two picks made before either binds cannot agree on one.
+_PORTS_GIVEN: set[int] = set()
+_PORTS_BELOW_EPHEMERAL = (12000, 32000)
+
+
 def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on, and no other caller in this run was given."""
+    low, high = _ports_to_pick_from()
+    rng = random.Random()
+    for _ in range(2000):
+        port = rng.randint(low, high) if high > low else _any_free_port()
+        if port in _PORTS_GIVEN:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _PORTS_GIVEN.add(port)
+        return port
+    raise RuntimeError("no free port found on 127.0.0.1")
+
+
+def _ports_to_pick_from() -> tuple[int, int]:
+    """Our range, ending below the first ephemeral port (Linux: ip_local_port_range); where
+    that cannot be read, (0, 0): then the kernel picks (`bind(0)`)."""
+    try:
+        first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+    low, high = _PORTS_BELOW_EPHEMERAL
+    return low, min(high, first_ephemeral - 1)
+
+
+def _any_free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -20,7 +20,7 @@ from protocol.models import ReservationReceipt
 from protocol.problems import Problem, ProblemType
 
 from .guests_store import GuestRepository
-from .reservation_store import Hosted, HostedRepository
+from .hosted_store import Hosted, HostedRepository
 
 ATTENDANCE = ("checked_in", "no_show")
 

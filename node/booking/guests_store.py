@@ -6,7 +6,7 @@ from aiosqlite import Connection
 
 from node.store.db import Database
 
-from .reservation_store import Hosted
+from .hosted_store import Hosted
 
 
 class GuestRepository:

@@ -33,9 +33,9 @@ from protocol.models import (
 from protocol.problems import Problem, ProblemType
 
 from .agreement import terms_of, terms_we_give
+from .hosted_store import Hosted, HostedInTransaction, HostedRepository
 from .periods import default_unit, month_of, period_start, units_for
 from .refresh import SlotRefresher
-from .reservation_store import Hosted, HostedInTransaction, HostedRepository
 from .waitlist import HostWaitlist
 from .waitlist_decide import Asked, free_seats, join_or_refuse, mark_confirmed, offered_entry
 from .waitlist_store import WaitEntry, WaitlistInTransaction

@@ -17,8 +17,9 @@ from node.store import Twinning
 from protocol.models import Terms
 
 from .agreement import find_twinning, terms_of
+from .hosted_store import HostedRepository
 from .periods import month_of, parse_month
-from .reservation_store import HomeRepository, HostedRepository
+from .reservation_store import HomeRepository
 
 
 class Ledger:

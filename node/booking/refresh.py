@@ -17,7 +17,7 @@ from node.core import Node, UnitOfWork
 from node.worker import Worker
 from protocol.models import Slot
 
-from .reservation_store import HostedRepository
+from .hosted_store import HostedRepository
 from .store import SlotQueries
 from .waitlist_store import WaitlistRepository
 

@@ -12,6 +12,7 @@ from .guests_store import GuestRepository
 from .home import HomeDesk
 from .home_waitlist import PlaceInbox
 from .host import HostDesk
+from .hosted_store import HostedRepository
 from .ledger import Ledger
 from .mails import ReminderLoop, ReservationMails
 from .members import MemberService
@@ -19,7 +20,7 @@ from .offer_store import OfferRepository
 from .offers import OfferService
 from .receipts import ReceiptInbox
 from .refresh import SlotRefresher
-from .reservation_store import HomeRepository, HostedRepository
+from .reservation_store import HomeRepository
 from .resources import ResourceService
 from .retry import Retrier
 from .slots import SlotService

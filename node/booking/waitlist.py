@@ -24,8 +24,8 @@ from protocol.models import Event, Slot, WaitlistPlace
 from protocol.problems import Problem
 
 from .agreement import terms_we_give
+from .hosted_store import HostedRepository
 from .refresh import SlotRefresher
-from .reservation_store import HostedRepository
 from .waitlist_store import StateChange, WaitEntry, WaitlistRepository
 
 # Offers that expire and targets that change (cancelled, withdrawn, more seats) are noticed

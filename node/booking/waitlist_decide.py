@@ -14,7 +14,7 @@ from protocol.envelope import seal
 from protocol.models import MemberPass, ReservationReceipt, ReservationRequest
 from protocol.problems import Problem, ProblemType
 
-from .reservation_store import HostedInTransaction
+from .hosted_store import HostedInTransaction
 from .waitlist import first_place
 from .waitlist_store import StateChange, WaitEntry, WaitlistInTransaction
 

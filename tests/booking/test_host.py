@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from node.booking.host import cancel_deadline, check_rules
-from node.booking.reservation_store import Hosted
+from node.booking.hosted_store import Hosted
 from protocol.models import BookingRules
 from protocol.problems import Problem, ProblemType
 

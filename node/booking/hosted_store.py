@@ -1,0 +1,157 @@
+"""Storage of the reservations twins' members hold here, and of the receipts we signed for them
+(one method per query). Our members' reservations abroad are in `reservation_store`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, fields
+from typing import Any
+
+from aiosqlite import Connection
+
+from node.store.db import Database, Row
+from node.store.twinnings import LIVE
+from protocol.json_text import loads
+
+
+@dataclass(frozen=True)
+class Hosted:
+    """A reservation a twin's member holds here, and the receipt we signed for it."""
+
+    id: str
+    home: str
+    member_id: str
+    display_name: str
+    target_kind: str
+    target_id: str
+    seats: int
+    status: str
+    kind: str
+    unit: str
+    units: int
+    period_start: str | None
+    month: str
+    starts_at: str
+    ends_at: str
+    content_key: str
+    version: int
+    receipt: dict[str, Any]
+    created_at: str
+    updated_at: str
+    attendance: str = "expected"  # expected | checked_in | no_show (the front desk)
+
+    @classmethod
+    def from_row(cls, row: Row) -> Hosted:
+        values = {f.name: row[f.name] for f in fields(cls)}
+        values["receipt"] = json.loads(values["receipt"])
+        return cls(**values)
+
+
+_HOSTED_BY_ID = "SELECT * FROM hosted_reservations WHERE id = ?"
+_SEATS_TAKEN = (
+    "SELECT COALESCE(SUM(seats), 0) FROM hosted_reservations "
+    "WHERE target_kind = ? AND target_id = ? AND status = 'confirmed'"
+)
+_UNITS_USED = (
+    "SELECT COALESCE(SUM(units), 0) FROM hosted_reservations "
+    "WHERE home = ? AND kind = ? AND period_start = ? AND status = 'confirmed'"
+)
+
+
+class HostedInTransaction:
+    """The queries of the host's decision, on the writer's own thread (see `Database.decide`):
+    plain sqlite3 calls, so the whole decision is one trip from the event loop."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get(self, reservation_id: str) -> Hosted | None:
+        row = self.conn.execute(_HOSTED_BY_ID, (reservation_id,)).fetchone()
+        return Hosted.from_row(row) if row else None
+
+    def live_twinning(self, peer_id: str) -> Row | None:
+        """The agreement with `peer_id` that is not ended or declined (read in the deciding transaction)."""
+        return self.conn.execute(
+            f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,)
+        ).fetchone()
+
+    def own_object(self, type_: str, origin: str, object_id: str) -> dict[str, Any] | None:
+        """One of our own objects (a Slot, an Event) as its signed wire object."""
+        row = self.conn.execute(
+            "SELECT envelope FROM objects WHERE type = ? AND origin = ? AND id = ?", (type_, origin, object_id)
+        ).fetchone()
+        return loads(row[0])["object"] if row else None
+
+    def seats_taken(self, target_kind: str, target_id: str) -> int:
+        return int(self.conn.execute(_SEATS_TAKEN, (target_kind, target_id)).fetchone()[0])
+
+    def units_used(self, home: str, kind: str, period_start: str) -> int:
+        return int(self.conn.execute(_UNITS_USED, (home, kind, period_start)).fetchone()[0])
+
+    def insert(self, hosted: Hosted, receipt_json: str) -> None:
+        names = [f.name for f in fields(Hosted)]
+        values = [getattr(hosted, n) for n in names]
+        values[names.index("receipt")] = receipt_json
+        self.conn.execute(
+            f"INSERT INTO hosted_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
+        )
+
+
+class HostedRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, tx: Connection, reservation_id: str) -> Hosted | None:
+        """Read inside the deciding transaction."""
+        rows = await tx.execute_fetchall(_HOSTED_BY_ID, (reservation_id,))
+        return Hosted.from_row(next(iter(rows))) if rows else None
+
+    async def get_committed(self, reservation_id: str) -> Hosted | None:
+        """The reservation as last committed, read outside any transaction."""
+        row = await self._db.fetch_one(_HOSTED_BY_ID, (reservation_id,))
+        return Hosted.from_row(row) if row is not None else None
+
+    async def store_receipt(
+        self, tx: Connection, reservation_id: str, status: str, version: int, receipt_json: str, at: str
+    ) -> None:
+        await tx.execute(
+            "UPDATE hosted_reservations SET status = ?, version = ?, receipt = ?, updated_at = ? WHERE id = ?",
+            (status, version, receipt_json, at, reservation_id),
+        )
+
+    async def seats_taken(self, tx: Connection, target_kind: str, target_id: str) -> int:
+        rows = await tx.execute_fetchall(_SEATS_TAKEN, (target_kind, target_id))
+        return int(next(iter(rows))[0])
+
+    async def units_used(self, tx: Connection, home: str, kind: str, period_start: str) -> int:
+        rows = await tx.execute_fetchall(_UNITS_USED, (home, kind, period_start))
+        return int(next(iter(rows))[0])
+
+    async def confirmed_on(self, tx: Connection, target_kind: str, target_id: str) -> list[Hosted]:
+        rows = await tx.execute_fetchall(
+            "SELECT * FROM hosted_reservations WHERE target_kind = ? AND target_id = ? AND status = 'confirmed' "
+            "ORDER BY created_at, id",
+            (target_kind, target_id),
+        )
+        return [Hosted.from_row(r) for r in rows]
+
+    async def for_month(self, month: str, home: str | None = None) -> list[Hosted]:
+        sql, params = "SELECT * FROM hosted_reservations WHERE month = ?", [month]
+        if home is not None:
+            sql, params = sql + " AND home = ?", [*params, home]
+        rows = await self._db.fetch_all(sql + " ORDER BY starts_at, id", params)
+        return [Hosted.from_row(r) for r in rows]
+
+    async def months(self) -> list[str]:
+        """The months (YYYY-MM, host's zone) with a reservation we hosted, oldest first."""
+        rows = await self._db.fetch_all("SELECT DISTINCT month FROM hosted_reservations ORDER BY month", ())
+        return [r["month"] for r in rows]
+
+    async def seats_by_target(self, target_kind: str) -> dict[str, int]:
+        rows = await self._db.fetch_all(
+            "SELECT target_id, SUM(seats) AS seats FROM hosted_reservations "
+            "WHERE target_kind = ? AND status = 'confirmed' GROUP BY target_id",
+            (target_kind,),
+        )
+        return {r["target_id"]: int(r["seats"]) for r in rows}

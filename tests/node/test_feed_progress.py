@@ -4,56 +4,31 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
 import pytest
 from aiohttp import web
 
 from protocol.envelope import seal
 from protocol.problems import Problem
-from tests.support.nodes import InProcessNode, eventually, free_port, twin
+from tests.support.nodes import InProcessNode, eventually, twin
 from tests.support.objects import make_event, versions
+from tests.support.proxy import ForwardingProxy
 
 
-class StuckFeed:
+class StuckFeed(ForwardingProxy):
     """At a twin's public URL: forwards everything to the twin, but its feed answers the same
     full page, at the same seq, however far the reader says it has read."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.target = ""
+        super().__init__()
         self.page: list[dict] = []
         self.feed_requests = 0
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        self._session = aiohttp.ClientSession()
-
-    async def stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
+    async def intercept(self, request: web.Request, body: bytes) -> web.StreamResponse | None:
         if request.path == "/federation/v1/feed" and self.page:
             self.feed_requests += 1
             limit = int(request.query.get("limit", "500"))
             return web.json_response({"items": (self.page * limit)[:limit]})
-        assert self._session is not None
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-        async with self._session.request(
-            request.method, self.target + request.path_qs, data=body or None, headers=headers
-        ) as resp:
-            payload = await resp.read()
-            return web.Response(status=resp.status, body=payload, headers={"Content-Type": resp.content_type})
+        return None
 
 
 @pytest.fixture

@@ -6,45 +6,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.support.nodes import eventually, free_port, twin
+from tests.support.nodes import eventually, twin
 from tests.support.objects import make_event, publish, versions
+from tests.support.proxy import ForwardingProxy
 
 PROBLEMS = "https://gemellaggio.org/problems/"
 
 
-class Refusing:
+class Refusing(ForwardingProxy):
     """At a twin's public URL: forwards everything, but answers the first `refusals` inbox
     batches itself, refusing every item with `problem`."""
 
     def __init__(self, problem: str, refusals: int) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.target = ""
+        super().__init__()
         self.problem, self.refusals = problem, refusals
         self.inbox_posts = 0
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        self._session = aiohttp.ClientSession()
-
-    async def stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
+    async def intercept(self, request: web.Request, body: bytes) -> web.StreamResponse | None:
         if request.path == "/federation/v1/inbox" and self.refusals > 0:
             self.refusals -= 1
             self.inbox_posts += 1
@@ -52,13 +33,7 @@ class Refusing:
             problem = {"type": PROBLEMS + self.problem, "title": "refused", "status": 401}
             results = [{"index": i, "status": "rejected", "problem": problem} for i in range(len(items))]
             return web.json_response({"results": results}, status=202)
-        assert self._session is not None
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-        async with self._session.request(
-            request.method, self.target + request.path_qs, data=body or None, headers=headers
-        ) as resp:
-            payload = await resp.read()
-            return web.Response(status=resp.status, body=payload, headers={"Content-Type": resp.content_type})
+        return None
 
 
 @pytest.fixture

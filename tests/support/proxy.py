@@ -1,7 +1,8 @@
-"""A reverse proxy on loopback that loses every push to a node's inbox.
+"""Reverse proxies on loopback standing at a node's public URL (its id).
 
-It stands at the node's public URL (its id) and forwards everything else to the node's
-listening address, so it also shows that signatures are checked against the public URL.
+`ForwardingProxy` forwards every request to the node's listening address, so it also shows that
+signatures are checked against the public URL; a test's proxy answers some requests itself
+(`intercept`), e.g. `LossyProxy`, which loses every push to the node's inbox.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from aiohttp import web
 from .nodes import free_port
 
 
-class LossyProxy:
+class ForwardingProxy:
+    """At a twin's public URL: forwards every request to the twin's listening address (`target`),
+    except those `intercept` answers itself."""
+
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.target: str | None = None
-        self.swallowed = 0
+        self.target = ""
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -37,17 +40,33 @@ class LossyProxy:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def intercept(self, request: web.Request, body: bytes) -> web.StreamResponse | None:
+        """The answer to give instead of the twin's, or None to forward the request."""
+        return None
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        if request.method == "POST" and request.path == "/federation/v1/inbox":
-            self.swallowed += 1
-            items = json.loads(body).get("items", [])
-            results = [{"index": i, "status": "applied"} for i in range(len(items))]
-            return web.json_response({"results": results}, status=202)
-        assert self.target is not None and self._session is not None
+        answer = await self.intercept(request, body)
+        if answer is not None:
+            return answer
+        assert self.target and self._session is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         async with self._session.request(
             request.method, self.target + request.path_qs, data=body or None, headers=headers
         ) as resp:
             payload = await resp.read()
             return web.Response(status=resp.status, body=payload, headers={"Content-Type": resp.content_type})
+
+
+class LossyProxy(ForwardingProxy):
+    def __init__(self) -> None:
+        super().__init__()
+        self.swallowed = 0
+
+    async def intercept(self, request: web.Request, body: bytes) -> web.StreamResponse | None:
+        if request.method == "POST" and request.path == "/federation/v1/inbox":
+            self.swallowed += 1
+            items = json.loads(body).get("items", [])
+            results = [{"index": i, "status": "applied"} for i in range(len(items))]
+            return web.json_response({"results": results}, status=202)
+        return None

@@ -3,16 +3,14 @@ chooses whether to get reminders, downloads their data and can delete their acco
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.pages.access import signed_in, signin_page
+from node.web.pages.access import member_only
 from node.web.pages.forms import read_form
 from node.web.pages.render import flash, redirect, render, simple_page
 from node.web.pages.sessions import clear_session_cookie
@@ -20,20 +18,6 @@ from node.web.pages.sessions import clear_session_cookie
 from .web import people
 
 routes = web.RouteTableDef()
-MemberHandler = Callable[[web.Request, str], Awaitable[web.Response]]
-
-
-def member_only(handler: MemberHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
-    @functools.wraps(handler)
-    async def wrapped(request: web.Request) -> web.Response:
-        who = await signed_in(request, "member")
-        if who is None or who.member_id is None:
-            if request.method == "GET":
-                return await signin_page(request, "member")
-            return redirect(request, "/", flash(_("Please sign in again: your session has ended."), "info"))
-        return await handler(request, who.member_id)
-
-    return wrapped
 
 
 @routes.get("/account")

@@ -7,8 +7,6 @@ Every action goes through the same service as the JSON API.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +17,7 @@ from node.plain import validation_lines
 from node.store.tokens import Principal
 from node.web.errors import validation_problem
 from node.web.keys import NODE
-from node.web.pages.access import signed_in, signin_page
+from node.web.pages.access import member_only
 from node.web.pages.operator import operator_only, render_admin
 from node.web.pages.render import flash, redirect, render
 from protocol.models.profiles import CONTENT_FIELDS
@@ -32,24 +30,10 @@ from .web import cards as card_service
 
 routes = web.RouteTableDef()
 LISTS = ("skills", "interests", "languages", "links")
-MemberHandler = Callable[[web.Request, str], Awaitable[web.Response]]
-
-
-def member_page(handler: MemberHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
-    @functools.wraps(handler)
-    async def wrapped(request: web.Request) -> web.Response:
-        who = await signed_in(request, "member")
-        if who is None or who.member_id is None:
-            if request.method == "GET":
-                return await signin_page(request, "member")
-            return redirect(request, "/", flash(_("Please sign in again: your session has ended."), "info"))
-        return await handler(request, who.member_id)
-
-    return wrapped
 
 
 @routes.get("/people")
-@member_page
+@member_only
 async def people(request: web.Request, member_id: str) -> web.Response:
     node = request.app[NODE]
     try:
@@ -77,13 +61,13 @@ async def people(request: web.Request, member_id: str) -> web.Response:
 
 
 @routes.get("/people/card")
-@member_page
+@member_only
 async def my_card(request: web.Request, member_id: str) -> web.Response:
     return await _card_page(request, member_id)
 
 
 @routes.post("/people/card")
-@member_page
+@member_only
 async def save_card(request: web.Request, member_id: str) -> web.Response:
     form = await request.post()
     values = _from_form(form)
@@ -99,7 +83,7 @@ async def save_card(request: web.Request, member_id: str) -> web.Response:
 
 
 @routes.post("/people/card/withdraw")
-@member_page
+@member_only
 async def withdraw(request: web.Request, member_id: str) -> web.Response:
     try:
         await card_service(request).withdraw(member_id)

@@ -33,7 +33,7 @@ class Accounts:
         await self.member(member_id)
         secret = secrets.token_urlsafe(32)
         async with self.node.write() as work:
-            await self.members.set_calendar(work.tx, member_id, secret, hash_token(secret))
+            await self.members.store_calendar(work.tx, member_id, secret, hash_token(secret))
         return f"{self.node.id}/api/v1/reservations.ics?secret={secret}"
 
     async def renew_token(self, member_id: str) -> str:
@@ -45,7 +45,7 @@ class Accounts:
 
     async def set_optional_mail(self, member_id: str, wanted: bool) -> None:
         async with self.node.write() as work:
-            await self.members.set_optional_mail(work.tx, member_id, wanted)
+            await self.members.store_optional_mail(work.tx, member_id, wanted)
 
     # -- operator tokens ----------------------------------------------------------------------
 

@@ -270,7 +270,7 @@ class HomeDesk:
                 twinning = await active_twin(self.node, named, field)
                 return twinning.peer_id, twinning
         type_ = "Slot" if body.target.kind == "slot" else "Event"
-        peers = await self.node.store.twinnings.active_peers()
+        peers = await self.node.store.twinnings.list_active_peers()
         found = [p for p in peers if await self.node.store.objects.get(type_, p, body.target.id) is not None]
         field = f"{body.target.kind}_id"
         if not found:

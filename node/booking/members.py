@@ -62,7 +62,7 @@ class MemberService:
             if await self.repo.is_email_taken(work.tx, body.email):
                 raise Problem(ProblemType.CONFLICT, f"a member with the e-mail {body.email} exists")
             await self.repo.store(work.tx, member, hash_token(calendar_secret))
-            token = await self.node.store.tokens.create(work.tx, "member", member.id)
+            token = await self.node.store.tokens.store(work.tx, "member", member.id)
         return {**member.view(), "token": token, "calendar_url": self.calendar_url(calendar_secret)}
 
     def calendar_url(self, secret: str) -> str:

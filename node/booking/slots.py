@@ -121,7 +121,7 @@ class SlotService:
 
     async def withdraw_in(self, work: UnitOfWork, slot_id: str) -> tuple[Slot, list[str]]:
         """Withdraw a slot inside `work`: the slot as it now is, and the homes told."""
-        stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, work.tx)
+        stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, tx=work.tx)
         if stored is None:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {slot_id}")
         slot = Slot.model_validate(stored.object)

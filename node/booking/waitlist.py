@@ -121,7 +121,7 @@ class HostWaitlist:
 
     async def _seats(self, work: UnitOfWork, target_kind: str, target_id: str) -> Seats | None:
         type_ = "Slot" if target_kind == "slot" else "Event"
-        stored = await self.node.store.objects.get(type_, self.node.id, target_id, work.tx)
+        stored = await self.node.store.objects.get(type_, self.node.id, target_id, tx=work.tx)
         if stored is None:
             return None
         if target_kind == "event":

@@ -113,7 +113,7 @@ class Erasure:
     async def _delete(self, work: UnitOfWork, member_id: str, email: str) -> None:
         if not await self.members.delete(work.tx, member_id):
             raise Problem(ProblemType.NOT_FOUND, f"no member {member_id}")
-        await self.node.store.tokens.revoke_member(work.tx, member_id)
+        await self.node.store.tokens.delete_for_member(work.tx, member_id)
         await SignInRepository().forget_member(work.tx, member_id, email)
         await self.node.mail.forget_member(work.tx, member_id, email)
         await forget_introductions(self.node, work, member_id)

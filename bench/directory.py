@@ -90,7 +90,7 @@ async def fill(home: InProcessNode, origins: list[str], count: int) -> None:
         async with home.node.write() as work:
             for i in range(per_origin):
                 card = fake_card(rng, origin, o * per_origin + i)
-                await repo.put_card(work.tx, card, vocabulary.search_terms(card.skills, card.interests))
+                await repo.store_card(work.tx, card, vocabulary.search_terms(card.skills, card.interests))
 
 
 def queries(origins: list[str]) -> list[tuple[str, str | None]]:

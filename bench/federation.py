@@ -124,7 +124,7 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
                 await node.publish(work, make_event(origin.url, f"ev{i}", description="y" * 400), None)
         if start % 10000 == 0:
             progress(f"  {start + 1000}/{count}")
-    last_seq = await node.store.objects.max_seq()
+    last_seq = await node.store.objects.get_max_seq()
     newcomer = await ProcessNode.create(root, "Newcomer", config=QUIET)
     try:
         assert newcomer.process is not None

@@ -139,8 +139,8 @@ class Node:
         envelope = seal(obj, key or self.keys.current)
         envelope_json = envelope.model_dump_json()
         at = iso(self.clock.now())
-        await self.store.objects.put_local(work.tx, object_row(obj, envelope_json), audience, at)
-        active = await self.store.twinnings.active_peers()
+        await self.store.objects.store_local(work.tx, object_row(obj, envelope_json), audience, at)
+        active = await self.store.twinnings.list_active_peers()
         peers = active if audience is None else [p for p in active if p in audience]
         await self.store.outbox.enqueue(work.tx, peers, "inbox", obj.key, obj.version, envelope_json, at)
         work.wake.update(peers)

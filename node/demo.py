@@ -203,9 +203,9 @@ async def _new_tokens(nodes: list[Running]) -> None:
         live = node.runner.app[NODE]
         members = await live.booking.members.list()
         async with live.write() as work:
-            node.operator_token = await live.store.tokens.create(work.tx, "operator")
+            node.operator_token = await live.store.tokens.store(work.tx, "operator")
             if members:
-                node.member_token = await live.store.tokens.create(work.tx, "member", members[0]["id"])
+                node.member_token = await live.store.tokens.store(work.tx, "member", members[0]["id"])
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -50,7 +50,7 @@ class KeyService:
             "old_kid": old.kid,
             "kid": fresh.kid,
             "fingerprint": format_fingerprint(fresh.verify_key.fingerprint),
-            "announced_to": sorted(await self.twinnings.active_peers()),
+            "announced_to": sorted(await self.twinnings.list_active_peers()),
         }
 
     async def accept_rotation(self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope) -> None:

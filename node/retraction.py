@@ -42,7 +42,7 @@ async def retract(
     held = await node.store.objects.get("Retraction", node.id, rid, tx=work.tx)
     owed = set(removed)
     if held is not None:
-        owed |= set(await node.store.objects.audience("Retraction", node.id, rid) or [])
+        owed |= set(await node.store.objects.get_audience("Retraction", node.id, rid) or [])
     await node.store.outbox.drop_object(work.tx, sorted(removed), key)
     notice = Retraction(
         origin=node.id,

@@ -121,6 +121,6 @@ async def _create_database(url: str) -> str:
     store = await Store(url).open()
     try:
         async with store.db.transaction() as tx:
-            return await store.tokens.create(tx, "operator")
+            return await store.tokens.store(tx, "operator")
     finally:
         await store.close()

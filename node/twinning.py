@@ -103,7 +103,7 @@ class TwinningService:
             updated_at=iso(now),
         )
         async with node.store.db.transaction() as tx:
-            await self.twinnings.insert(tx, twinning)
+            await self.twinnings.store(tx, twinning)
         log.info("twinning_proposed", peer=peer_id, agreement=proposal.id)
         return twinning
 
@@ -125,7 +125,7 @@ class TwinningService:
         # Active (committed) before the acceptance leaves: the proposer reads our feed the moment
         # it has it, and a read refused as not-twinned would wait twice the pull interval.
         async with node.store.db.transaction() as tx:
-            await self.twinnings.set_status(
+            await self.twinnings.store_status(
                 tx, twinning.id, "active", iso(node.clock.now()), acceptance=envelope.model_dump_json()
             )
         try:
@@ -134,7 +134,7 @@ class TwinningService:
                 raise refusal(resp, twinning.peer_id, "the acceptance", PEER_REFUSALS)
         except BaseException:
             async with node.store.db.transaction() as tx:
-                await self.twinnings.withdraw_acceptance(tx, twinning.id, iso(node.clock.now()))
+                await self.twinnings.store_acceptance_withdrawn(tx, twinning.id, iso(node.clock.now()))
             raise
         # Only now that the proposer is active too: our first read of its feed is not refused either.
         node.federation.pull_soon(twinning.peer_id)
@@ -213,7 +213,7 @@ class TwinningService:
             updated_at=now,
         )
         async with node.store.db.transaction() as tx:
-            await self.twinnings.insert(tx, twinning)
+            await self.twinnings.store(tx, twinning)
         log.info("twinning_proposal_received", peer=proposal.proposer, agreement=proposal.id)
         return {"id": proposal.id, "status": "pending"}
 
@@ -254,7 +254,7 @@ class TwinningService:
         self, work: UnitOfWork, twinning: Twinning, status: str, reason: str | None, *, by: str
     ) -> None:
         at = iso(self.node.clock.now())
-        await self.twinnings.set_status(work.tx, twinning.id, status, at, reason=reason, suspended_by=by)
+        await self.twinnings.store_status(work.tx, twinning.id, status, at, reason=reason, suspended_by=by)
         if status in ("ended", "declined"):
             # The agreement is over: nothing more is shared, so undelivered objects are dropped.
             await self.outbox.drop_peer(work.tx, twinning.peer_id)
@@ -267,7 +267,9 @@ class TwinningService:
     async def _set_status(self, twinning: Twinning, status: str, *, acceptance: str | None = None) -> None:
         node = self.node
         async with node.write() as work:
-            await self.twinnings.set_status(work.tx, twinning.id, status, iso(node.clock.now()), acceptance=acceptance)
+            await self.twinnings.store_status(
+                work.tx, twinning.id, status, iso(node.clock.now()), acceptance=acceptance
+            )
             if status == "active":
                 # A new twin learns what already exists by reading our feed from the start.
                 work.pull.add(twinning.peer_id)

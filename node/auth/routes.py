@@ -90,7 +90,7 @@ async def _account(node: Node, client: OidcClient, who: Identity) -> tuple[Role,
             )
         )
     async with node.write() as work:
-        await members.set_oidc_subject(work.tx, member.id, who.subject)
+        await members.store_oidc_subject(work.tx, member.id, who.subject)
     return "member", member.id
 
 
@@ -100,5 +100,5 @@ async def _create(node: Node, members: MemberRepository, who: Identity) -> Membe
     name = (who.name or who.email.split("@")[0])[:100]
     member = Member(secrets.token_hex(12), name, who.email, iso(node.clock.now()), calendar_secret=secret)
     async with node.write() as work:
-        await members.insert(work.tx, member, hash_token(secret))
+        await members.store(work.tx, member, hash_token(secret))
     return member

@@ -12,5 +12,5 @@ async def open_session(node: Node, role: Role, member_id: str | None) -> Session
     now = utcnow()
     async with node.write() as work:
         await node.store.tokens.delete_expired_sessions(work.tx, iso(now))
-        token = await node.store.tokens.create(work.tx, "session", member_id, expires_at=iso(now + LIFETIME[role]))
+        token = await node.store.tokens.store(work.tx, "session", member_id, expires_at=iso(now + LIFETIME[role]))
     return Session(token, role, member_id, LIFETIME[role])

@@ -107,14 +107,14 @@ class HomeDesk:
         if not inserted:
             async with self.node.write() as work:
                 await self._check_repeat(reservation_id, fresh)
-                await self.repo.mark_pending(work.tx, reservation_id, fresh.created_at)  # a refused one: ask again
+                await self.repo.store_pending(work.tx, reservation_id, fresh.created_at)  # a refused one: ask again
         reservation = fresh if inserted else await self._get(reservation_id)
         if reservation.status not in ("pending", "rejected"):  # decided, or in line: as it is
             return self._answer(reservation)
         beyond = await self._beyond_offered_rules(twinning or host, body.seats)
         if beyond is not None:  # refused as the host would, in our words, without asking it
             async with self.node.write() as work:
-                await self.repo.mark_rejected(work.tx, reservation.id, beyond.kind.value, iso(self.node.clock.now()))
+                await self.repo.store_rejected(work.tx, reservation.id, beyond.kind.value, iso(self.node.clock.now()))
             raise beyond
         return await self.ask_host(reservation, member)
 
@@ -174,7 +174,7 @@ class HomeDesk:
             return await self._unanswered(reservation, f"HTTP {resp.status} {problem}")
         problem = refusal(resp, reservation.host, "the reservation", HOST_REFUSALS)
         async with self.node.write() as work:
-            await self.repo.mark_rejected(work.tx, reservation.id, problem.kind.value, iso(self.node.clock.now()))
+            await self.repo.store_rejected(work.tx, reservation.id, problem.kind.value, iso(self.node.clock.now()))
         raise problem
 
     async def _unanswered(self, reservation: HomeReservation, error: str) -> tuple[int, dict[str, Any]]:
@@ -182,7 +182,7 @@ class HomeDesk:
         now = self.node.clock.now()
         next_try = now + timedelta(seconds=max(1, math.ceil(delay)))
         async with self.node.write() as work:
-            await self.repo.mark_unanswered(work.tx, reservation.id, error, iso(next_try), iso(now))
+            await self.repo.store_unanswered(work.tx, reservation.id, error, iso(next_try), iso(now))
             if reservation.tries == 0 and self.mails is not None:
                 await self.mails.still_pending(work, reservation)
         self.wake_retrier.set()
@@ -194,7 +194,7 @@ class HomeDesk:
         member = await self.members.repo.get(reservation.member_id)
         if member is None:  # the member left before the host answered: nothing to ask for
             async with self.node.write() as work:
-                await self.repo.mark_rejected(work.tx, reservation.id, "member-left", iso(self.node.clock.now()))
+                await self.repo.store_rejected(work.tx, reservation.id, "member-left", iso(self.node.clock.now()))
             return
         with contextlib.suppress(Problem):  # a refusal is recorded on the reservation
             await self.ask_host(reservation, member)
@@ -251,7 +251,7 @@ class HomeDesk:
         return reservation
 
     async def list_for(self, member_id: str) -> list[dict[str, Any]]:
-        return [view(r, self.zone) for r in await self.repo.for_member(member_id)]
+        return [view(r, self.zone) for r in await self.repo.list_for_member(member_id)]
 
     @property
     def zone(self) -> str:
@@ -270,7 +270,7 @@ class HomeDesk:
                 twinning = await active_twin(self.node, named, field)
                 return twinning.peer_id, twinning
         type_ = "Slot" if body.target.kind == "slot" else "Event"
-        peers = await self.node.store.twinnings.active_peers()
+        peers = await self.node.store.twinnings.list_active_peers()
         found = [p for p in peers if await self.node.store.objects.get(type_, p, body.target.id) is not None]
         field = f"{body.target.kind}_id"
         if not found:

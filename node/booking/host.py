@@ -262,7 +262,7 @@ class HostDesk:
     async def cancel_for_withdrawal(self, work: UnitOfWork, slot: Slot) -> list[str]:
         """Cancel every reservation on a withdrawn slot; returns the homes told (through the outbox)."""
         homes = []
-        for hosted in await self.hosted.confirmed_on(work.tx, "slot", slot.id):
+        for hosted in await self.hosted.list_confirmed_on(work.tx, "slot", slot.id):
             # A receipt's problem is a problem type: the slot is gone, so `not-found`. The home did
             # not ask: the cancelled receipt reaches it through its inbox (and our feed).
             await self._cancel(work, hosted, problem=ProblemType.NOT_FOUND.value, publish=True)
@@ -274,7 +274,10 @@ class HostDesk:
         old = ReservationReceipt.model_validate(hosted.receipt["object"])
         use = old.allowance
         if use is not None and hosted.period_start is not None:
-            used = await self.hosted.units_used(work.tx, hosted.home, hosted.kind, hosted.period_start) - hosted.units
+            used = (
+                await self.hosted.count_units_used(work.tx, hosted.home, hosted.kind, hosted.period_start)
+                - hosted.units
+            )
             use = use.model_copy(update={"used": used, "remaining": use.amount - used})
         receipt = ReservationReceipt.model_validate(
             {

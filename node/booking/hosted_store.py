@@ -120,15 +120,15 @@ class HostedRepository:
             (status, version, receipt_json, at, reservation_id),
         )
 
-    async def seats_taken(self, tx: Connection, target_kind: str, target_id: str) -> int:
+    async def count_seats_taken(self, tx: Connection, target_kind: str, target_id: str) -> int:
         rows = await tx.execute_fetchall(_SEATS_TAKEN, (target_kind, target_id))
         return int(next(iter(rows))[0])
 
-    async def units_used(self, tx: Connection, home: str, kind: str, period_start: str) -> int:
+    async def count_units_used(self, tx: Connection, home: str, kind: str, period_start: str) -> int:
         rows = await tx.execute_fetchall(_UNITS_USED, (home, kind, period_start))
         return int(next(iter(rows))[0])
 
-    async def confirmed_on(self, tx: Connection, target_kind: str, target_id: str) -> list[Hosted]:
+    async def list_confirmed_on(self, tx: Connection, target_kind: str, target_id: str) -> list[Hosted]:
         rows = await tx.execute_fetchall(
             "SELECT * FROM hosted_reservations WHERE target_kind = ? AND target_id = ? AND status = 'confirmed' "
             "ORDER BY created_at, id",
@@ -136,19 +136,19 @@ class HostedRepository:
         )
         return [Hosted.from_row(r) for r in rows]
 
-    async def for_month(self, month: str, home: str | None = None) -> list[Hosted]:
+    async def list_for_month(self, month: str, home: str | None = None) -> list[Hosted]:
         sql, params = "SELECT * FROM hosted_reservations WHERE month = ?", [month]
         if home is not None:
             sql, params = sql + " AND home = ?", [*params, home]
         rows = await self._db.fetch_all(sql + " ORDER BY starts_at, id", params)
         return [Hosted.from_row(r) for r in rows]
 
-    async def months(self) -> list[str]:
+    async def list_months(self) -> list[str]:
         """The months (YYYY-MM, host's zone) with a reservation we hosted, oldest first."""
         rows = await self._db.fetch_all("SELECT DISTINCT month FROM hosted_reservations ORDER BY month", ())
         return [r["month"] for r in rows]
 
-    async def seats_by_target(self, target_kind: str) -> dict[str, int]:
+    async def count_seats_by_target(self, target_kind: str) -> dict[str, int]:
         rows = await self._db.fetch_all(
             "SELECT target_id, SUM(seats) AS seats FROM hosted_reservations "
             "WHERE target_kind = ? AND status = 'confirmed' GROUP BY target_id",

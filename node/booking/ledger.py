@@ -41,15 +41,15 @@ class Ledger:
         """The month a ledger page opens on: this one if anything happened in it, else the latest
         month with a receipt (an empty month first would hide what there is), else this one."""
         now = month_of(self.node.clock.now(), self.node.settings.node.timezone)
-        months = set(await self.hosted.months()) | set(await self.home.months())
+        months = set(await self.hosted.list_months()) | set(await self.home.list_months())
         if now in months or not months:
             return now
         return max(months)
 
     async def _twin_entry(self, twinning: Twinning, month: str, with_receipts: bool) -> dict[str, Any]:
         we_give, we_receive = terms_of(twinning)
-        hosted = await self.hosted.for_month(month, home=twinning.peer_id)
-        abroad = await self.home.for_month(month, host=twinning.peer_id)
+        hosted = await self.hosted.list_for_month(month, home=twinning.peer_id)
+        abroad = await self.home.list_for_month(month, host=twinning.peer_id)
         given = _totals((h.kind, h.unit, h.units, h.seats) for h in hosted if h.status == "confirmed")
         taken = _totals((r.kind or "", r.unit or "", r.units or 0, r.seats) for r in abroad if r.status == "confirmed")
         entry: dict[str, Any] = {

@@ -138,7 +138,7 @@ class ReservationMails:
         """Write the reminders that are due now (once per reservation); returns how many."""
         now = self.node.clock.now()
         due = []
-        for reservation in await self.repo.confirmed_starting(iso(now), iso(now + LOOK_AHEAD)):
+        for reservation in await self.repo.list_confirmed_starting(iso(now), iso(now + LOOK_AHEAD)):
             moment = _reminder_moment(reservation, self.node.settings.mail.reminder_hour)
             if now >= moment and parse_iso(reservation.created_at) < moment:
                 member = await self.members.get(reservation.member_id)

@@ -59,10 +59,10 @@ class MemberService:
             calendar_secret=calendar_secret,
         )
         async with self.node.write() as work:
-            if await self.repo.email_taken(work.tx, body.email):
+            if await self.repo.is_email_taken(work.tx, body.email):
                 raise Problem(ProblemType.CONFLICT, f"a member with the e-mail {body.email} exists")
-            await self.repo.insert(work.tx, member, hash_token(calendar_secret))
-            token = await self.node.store.tokens.create(work.tx, "member", member.id)
+            await self.repo.store(work.tx, member, hash_token(calendar_secret))
+            token = await self.node.store.tokens.store(work.tx, "member", member.id)
         return {**member.view(), "token": token, "calendar_url": self.calendar_url(calendar_secret)}
 
     def calendar_url(self, secret: str) -> str:

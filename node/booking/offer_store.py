@@ -44,12 +44,12 @@ class OfferRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def insert(self, tx: Connection, offer: OfferRow) -> None:
+    async def store(self, tx: Connection, offer: OfferRow) -> None:
         values = offer.columns()
         names = ", ".join(values)
         await tx.execute(f"INSERT INTO offers ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
 
-    async def get(self, offer_id: str, tx: Connection | None = None) -> OfferRow | None:
+    async def get(self, offer_id: str, *, tx: Connection | None = None) -> OfferRow | None:
         sql, params = "SELECT * FROM offers WHERE id = ?", (offer_id,)
         if tx is not None:
             rows = list(await tx.execute_fetchall(sql, params))
@@ -61,7 +61,7 @@ class OfferRepository:
         rows = await self._db.fetch_all("SELECT * FROM offers ORDER BY created_at, id")
         return [OfferRow.from_row(r) for r in rows]
 
-    async def active(self, tx: Connection, resource_id: str | None = None) -> list[OfferRow]:
+    async def list_active(self, tx: Connection, resource_id: str | None = None) -> list[OfferRow]:
         sql, params = "SELECT * FROM offers WHERE status = 'active'", []
         if resource_id is not None:
             sql, params = sql + " AND resource_id = ?", [resource_id]
@@ -78,16 +78,16 @@ class OfferRepository:
     async def store_slot(self, tx: Connection, offer_id: str, day: str, slot_id: str) -> None:
         await tx.execute("INSERT INTO offer_slots (offer_id, day, slot_id) VALUES (?, ?, ?)", (offer_id, day, slot_id))
 
-    async def days_published(self, tx: Connection, offer_id: str) -> set[str]:
+    async def list_days_published(self, tx: Connection, offer_id: str) -> set[str]:
         rows = await tx.execute_fetchall("SELECT day FROM offer_slots WHERE offer_id = ?", (offer_id,))
         return {r["day"] for r in rows}
 
-    async def slots_from(self, tx: Connection, offer_id: str, first_day: str) -> list[str]:
+    async def list_slots_from(self, tx: Connection, offer_id: str, first_day: str) -> list[str]:
         rows = await tx.execute_fetchall(
             "SELECT slot_id FROM offer_slots WHERE offer_id = ? AND day >= ? ORDER BY day", (offer_id, first_day)
         )
         return [r["slot_id"] for r in rows]
 
-    async def slot_count(self, offer_id: str) -> int:
+    async def count_slots(self, offer_id: str) -> int:
         row = await self._db.fetch_one("SELECT COUNT(*) AS n FROM offer_slots WHERE offer_id = ?", (offer_id,))
         return int(row["n"]) if row else 0

@@ -86,7 +86,7 @@ class OfferService:
             updated_at=at,
         )
         async with self.node.write() as work:
-            await self.repo.insert(work.tx, offer)
+            await self.repo.store(work.tx, offer)
             published = await self._publish_due(work, offer, strict=True)
             await self._check_beyond_horizon(work, offer, schedule, resource)
         return await self.view(offer.id, published)
@@ -114,12 +114,12 @@ class OfferService:
         if first < self.today():  # what already happened stays as it was (the ledger counts it)
             raise invalid("from", f"{first} has already passed (it is {self.today()} here); withdraw from today on")
         async with self.node.write() as work:
-            offer = await self.repo.get(offer_id, work.tx)
+            offer = await self.repo.get(offer_id, tx=work.tx)
             if offer is None:
                 raise Problem(ProblemType.NOT_FOUND, f"no standing offer {offer_id}")
             notified: set[str] = set()
             withdrawn = 0
-            for slot_id in await self.repo.slots_from(work.tx, offer.id, first.isoformat()):
+            for slot_id in await self.repo.list_slots_from(work.tx, offer.id, first.isoformat()):
                 _slot, homes = await self.slots.withdraw_in(work, slot_id)
                 withdrawn += 1
                 notified.update(homes)
@@ -140,7 +140,7 @@ class OfferService:
         assert offer is not None
         view = {k: v for k, v in offer.columns().items() if k not in ("weekdays", "exceptions", "created_at")}
         view.update(weekdays=offer.weekdays, exceptions=offer.exceptions, timezone=self.zone)
-        view.update(created_at=offer.created_at, occurrences=await self.repo.slot_count(offer.id))
+        view.update(created_at=offer.created_at, occurrences=await self.repo.count_slots(offer.id))
         if published is not None:
             view["published"] = published
         return view
@@ -151,7 +151,7 @@ class OfferService:
         """Publish every active offer's occurrences that came within the horizon."""
         total = 0
         async with self.node.write() as work:
-            for offer in await self.repo.active(work.tx):
+            for offer in await self.repo.list_active(work.tx):
                 total += await self._publish_due(work, offer, strict=False)
         return total
 
@@ -165,7 +165,7 @@ class OfferService:
         resource = await self.resources.get(offer.resource_id)
         after = date.fromisoformat(offer.published_to) + timedelta(days=1) if offer.published_to else schedule.start
         horizon, now = self.horizon(), self.node.clock.now()
-        done = await self.repo.days_published(work.tx, offer.id)
+        done = await self.repo.list_days_published(work.tx, offer.id)
         published = 0
         for day in schedule.days(after, horizon):
             if day.isoformat() in done:

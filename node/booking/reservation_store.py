@@ -181,7 +181,7 @@ class HomeRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def insert(self, tx: Connection, reservation: HomeReservation) -> bool:
+    async def store(self, tx: Connection, reservation: HomeReservation) -> bool:
         """False if the id is taken (the caller then reads what is there)."""
         cursor = await tx.execute(*_insert_home(reservation))
         return cursor.rowcount == 1
@@ -195,7 +195,7 @@ class HomeRepository:
         rows = list(await tx.execute_fetchall("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,)))
         return HomeReservation.from_row(rows[0]) if rows else None
 
-    async def confirmed_starting(self, after: str, before: str) -> list[HomeReservation]:
+    async def list_confirmed_starting(self, after: str, before: str) -> list[HomeReservation]:
         """Confirmed reservations starting in [after, before) (UTC strings): reminder candidates."""
         rows = await self._db.fetch_all(
             "SELECT * FROM home_reservations WHERE status = 'confirmed' AND starts_at >= ? AND starts_at < ? "
@@ -204,7 +204,7 @@ class HomeRepository:
         )
         return [HomeReservation.from_row(r) for r in rows]
 
-    async def for_member(self, member_id: str) -> list[HomeReservation]:
+    async def list_for_member(self, member_id: str) -> list[HomeReservation]:
         rows = await self._db.fetch_all(
             "SELECT * FROM home_reservations WHERE member_id = ? ORDER BY COALESCE(starts_at, created_at), id",
             (member_id,),
@@ -216,7 +216,7 @@ class HomeRepository:
         cursor = await tx.execute(*_store_receipt(reservation_id, facts, at))
         return cursor.rowcount == 1
 
-    async def mark_rejected(self, tx: Connection, reservation_id: str, problem: str, at: str) -> None:
+    async def store_rejected(self, tx: Connection, reservation_id: str, problem: str, at: str) -> None:
         """The host said no (only while we hold no receipt: a receipt is the host's last word)."""
         await tx.execute(
             "UPDATE home_reservations SET status = 'rejected', problem = ?, next_try = NULL, updated_at = ? "
@@ -224,7 +224,7 @@ class HomeRepository:
             (problem, at, reservation_id),
         )
 
-    async def mark_unanswered(self, tx: Connection, reservation_id: str, error: str, next_try: str, at: str) -> None:
+    async def store_unanswered(self, tx: Connection, reservation_id: str, error: str, next_try: str, at: str) -> None:
         """No usable answer: stay pending, try again at `next_try`."""
         await tx.execute(
             "UPDATE home_reservations SET tries = tries + 1, last_error = ?, next_try = ?, updated_at = ? "
@@ -232,7 +232,7 @@ class HomeRepository:
             (error[:500], next_try, at, reservation_id),
         )
 
-    async def mark_pending(self, tx: Connection, reservation_id: str, at: str) -> None:
+    async def store_pending(self, tx: Connection, reservation_id: str, at: str) -> None:
         """A rejected reservation asked again with the same id and content: ask the host again."""
         await tx.execute(
             "UPDATE home_reservations SET status = 'pending', problem = NULL, next_try = ?, updated_at = ? "
@@ -240,18 +240,18 @@ class HomeRepository:
             (at, at, reservation_id),
         )
 
-    async def due(self, now: str, limit: int = 50) -> list[HomeReservation]:
+    async def list_due(self, now: str, limit: int = 50) -> list[HomeReservation]:
         rows = await self._db.fetch_all(
             "SELECT * FROM home_reservations WHERE status = 'pending' AND next_try <= ? ORDER BY next_try LIMIT ?",
             (now, limit),
         )
         return [HomeReservation.from_row(r) for r in rows]
 
-    async def next_due(self) -> str | None:
+    async def get_next_due(self) -> str | None:
         row = await self._db.fetch_one("SELECT MIN(next_try) AS t FROM home_reservations WHERE status = 'pending'")
         return row["t"] if row else None
 
-    async def months(self) -> list[str]:
+    async def list_months(self) -> list[str]:
         """The months (YYYY-MM, host's zone) with a receipted reservation of our members, oldest first."""
         rows = await self._db.fetch_all(
             "SELECT DISTINCT month FROM home_reservations WHERE receipt IS NOT NULL AND month IS NOT NULL "
@@ -260,7 +260,7 @@ class HomeRepository:
         )
         return [r["month"] for r in rows]
 
-    async def for_month(self, month: str, host: str | None = None) -> list[HomeReservation]:
+    async def list_for_month(self, month: str, host: str | None = None) -> list[HomeReservation]:
         sql, params = "SELECT * FROM home_reservations WHERE month = ? AND receipt IS NOT NULL", [month]
         if host is not None:
             sql, params = sql + " AND host = ?", [*params, host]

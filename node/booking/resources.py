@@ -73,7 +73,7 @@ class ResourceService:
             created_at=iso(self.node.clock.now()),
         )
         async with self.node.write() as work:
-            if not await self.repo.insert(work.tx, resource):
+            if not await self.repo.store(work.tx, resource):
                 raise Problem(ProblemType.CONFLICT, f"there is already a resource {resource.id}")
         return resource
 

@@ -30,7 +30,7 @@ class Retrier:
 
     async def run_once(self) -> int:
         """Ask again about every pending reservation that is due; returns how many."""
-        due = await self.desk.repo.due(iso(self.desk.node.clock.now()))
+        due = await self.desk.repo.list_due(iso(self.desk.node.clock.now()))
         await asyncio.gather(*(self.desk.retry(r) for r in due))
         return len(due)
 
@@ -39,7 +39,7 @@ class Retrier:
         return await self._until_next()
 
     async def _until_next(self) -> float:
-        next_try = await self.desk.repo.next_due()
+        next_try = await self.desk.repo.get_next_due()
         if next_try is None:
             return self.idle
         seconds = (parse_iso(next_try) - self.desk.node.clock.now()).total_seconds()

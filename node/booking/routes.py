@@ -136,7 +136,7 @@ async def my_calendar(request: web.Request) -> web.Response:
         who = await require_member(request)
         assert who.member_id is not None
         member = await service.members.get(who.member_id)
-    body = await member_calendar(service.node, member, await service.home.repo.for_member(member.id))
+    body = await member_calendar(service.node, member, await service.home.repo.list_for_member(member.id))
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
     if etag in request.headers.get("If-None-Match", ""):

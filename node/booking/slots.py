@@ -31,7 +31,7 @@ from .offer_capacity import unpublished_series_seats
 from .periods import local_instant
 from .refresh import republish_slot
 from .resources import ResourceService, check_open
-from .store import SlotQueries
+from .store import SlotRepository
 
 # A twin's slots read for one answer (the member's week reads every twin's): bounded by what a
 # page can show, not by what a twin stored.
@@ -54,7 +54,7 @@ class SlotService:
         self.node = node
         self.resources = resources
         self.host = host
-        self.queries = SlotQueries()
+        self.queries = SlotRepository()
 
     @property
     def zone(self) -> str:
@@ -96,7 +96,9 @@ class SlotService:
     async def check_capacity(self, work: UnitOfWork, slot: Slot, skip_offer: str | None = None) -> None:
         others = [
             Slot.model_validate(o)
-            for o in await self.queries.open_overlapping(work.tx, self.node.id, iso(slot.starts_at), iso(slot.ends_at))
+            for o in await self.queries.list_open_overlapping(
+                work.tx, self.node.id, iso(slot.starts_at), iso(slot.ends_at)
+            )
             if o["resource"]["id"] == slot.resource.id
         ]
         series = await unpublished_series_seats(work.tx, slot, skip_offer)  # standing offers' occurrences not yet slots
@@ -114,12 +116,12 @@ class SlotService:
         """Withdraw one of our slots; reservations on it are cancelled and their homes told."""
         async with self.node.write() as work:
             slot, notified = await self.withdraw_in(work, slot_id)
-        taken = (await self.host.hosted.seats_by_target("slot")).get(slot.id, 0)
+        taken = (await self.host.hosted.count_seats_by_target("slot")).get(slot.id, 0)
         return {**own_view(slot, taken), "notified": sorted(set(notified))}
 
     async def withdraw_in(self, work: UnitOfWork, slot_id: str) -> tuple[Slot, list[str]]:
         """Withdraw a slot inside `work`: the slot as it now is, and the homes told."""
-        stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, work.tx)
+        stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, tx=work.tx)
         if stored is None:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {slot_id}")
         slot = Slot.model_validate(stored.object)
@@ -133,7 +135,7 @@ class SlotService:
         stored = await self.node.store.objects.list(
             "Slot", origin=self.node.id, **self._range(start, end), limit=10_000
         )
-        taken = await self.host.hosted.seats_by_target("slot")
+        taken = await self.host.hosted.count_seats_by_target("slot")
         return [own_view(Slot.model_validate(s.object), taken.get(s.id, 0)) for s in stored]
 
     async def twin_slots(self, twin_ref: str, start: str | None, end: str | None) -> dict[str, Any]:

@@ -79,7 +79,7 @@ class ResourceRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def insert(self, tx: Connection, resource: ResourceRow) -> bool:
+    async def store(self, tx: Connection, resource: ResourceRow) -> bool:
         """False if a resource with this id exists."""
         cursor = await tx.execute(
             "INSERT OR IGNORE INTO resources (id, kind, name, capacity, opening_hours, created_at) "
@@ -108,7 +108,7 @@ class MemberRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def insert(self, tx: Connection, member: Member, calendar_hash: bytes) -> None:
+    async def store(self, tx: Connection, member: Member, calendar_hash: bytes) -> None:
         await tx.execute(
             "INSERT INTO members (id, display_name, email, calendar_hash, created_at, language, member_since, "
             "calendar_secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -124,7 +124,7 @@ class MemberRepository:
             ),
         )
 
-    async def insert_many(self, tx: Connection, members: list[tuple[Member, bytes]]) -> None:
+    async def store_many(self, tx: Connection, members: list[tuple[Member, bytes]]) -> None:
         """Many new members in one statement (an import): one trip to the database thread."""
         await tx.executemany(
             "INSERT INTO members (id, display_name, email, calendar_hash, created_at, language, member_since, "
@@ -135,19 +135,19 @@ class MemberRepository:
             ],
         )
 
-    async def update_details(self, tx: Connection, member: Member) -> None:
+    async def store_details(self, tx: Connection, member: Member) -> None:
         """Name, language and member-since (the fields an import may change)."""
         await tx.execute(
             "UPDATE members SET display_name = ?, language = ?, member_since = ? WHERE id = ?",
             (member.display_name, member.language, member.member_since, member.id),
         )
 
-    async def set_calendar(self, tx: Connection, member_id: str, secret: str, calendar_hash: bytes) -> None:
+    async def store_calendar(self, tx: Connection, member_id: str, secret: str, calendar_hash: bytes) -> None:
         await tx.execute(
             "UPDATE members SET calendar_secret = ?, calendar_hash = ? WHERE id = ?", (secret, calendar_hash, member_id)
         )
 
-    async def set_optional_mail(self, tx: Connection, member_id: str, wanted: bool) -> None:
+    async def store_optional_mail(self, tx: Connection, member_id: str, wanted: bool) -> None:
         await tx.execute("UPDATE members SET optional_mail = ? WHERE id = ?", (int(wanted), member_id))
 
     async def get(self, member_id: str) -> Member | None:
@@ -158,12 +158,12 @@ class MemberRepository:
         row = await self._db.fetch_one("SELECT * FROM members WHERE email = ? COLLATE NOCASE", (email,))
         return Member.from_row(row) if row else None
 
-    async def email_taken(self, tx: Connection, email: str) -> bool:
+    async def is_email_taken(self, tx: Connection, email: str) -> bool:
         """Inside the writing transaction, so that two adds of one address cannot both pass."""
         rows = await tx.execute_fetchall("SELECT 1 FROM members WHERE email = ? COLLATE NOCASE LIMIT 1", (email,))
         return bool(list(rows))
 
-    async def by_emails(self, tx: Connection) -> dict[str, Member]:
+    async def list_by_email(self, tx: Connection) -> dict[str, Member]:
         """Every member by lower-cased e-mail, read inside the writing transaction (the import)."""
         rows = await tx.execute_fetchall("SELECT * FROM members")
         return {str(r["email"]).lower(): Member.from_row(r) for r in rows}
@@ -172,7 +172,7 @@ class MemberRepository:
         row = await self._db.fetch_one("SELECT * FROM members WHERE oidc_subject = ?", (subject,))
         return Member.from_row(row) if row else None
 
-    async def set_oidc_subject(self, tx: Connection, member_id: str, subject: str) -> None:
+    async def store_oidc_subject(self, tx: Connection, member_id: str, subject: str) -> None:
         await tx.execute("UPDATE members SET oidc_subject = ? WHERE id = ?", (subject, member_id))
 
     async def get_by_calendar_hash(self, calendar_hash: bytes) -> Member | None:
@@ -188,17 +188,19 @@ class MemberRepository:
         return cursor.rowcount == 1
 
 
-class SlotQueries:
+class SlotRepository:
     """Reads of our own Slot objects that happen inside a write transaction (one trip each)."""
 
-    async def own_slot(self, tx: Connection, origin: str, slot_id: str) -> dict[str, Any] | None:
+    async def get_own(self, tx: Connection, origin: str, slot_id: str) -> dict[str, Any] | None:
         """Our slot `slot_id` as its signed object, or None."""
         rows = await tx.execute_fetchall(
             "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND id = ?", (origin, slot_id)
         )
         return _object(next(iter(rows))[0]) if rows else None
 
-    async def open_overlapping(self, tx: Connection, origin: str, starts_at: str, ends_at: str) -> list[dict[str, Any]]:
+    async def list_open_overlapping(
+        self, tx: Connection, origin: str, starts_at: str, ends_at: str
+    ) -> list[dict[str, Any]]:
         """Our open slots that overlap [starts_at, ends_at) (UTC strings), as signed objects."""
         rows = await tx.execute_fetchall(
             "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open' "
@@ -207,7 +209,7 @@ class SlotQueries:
         )
         return [_object(r[0]) for r in rows]
 
-    async def open_ids(self, tx: Connection, origin: str) -> list[str]:
+    async def list_open_ids(self, tx: Connection, origin: str) -> list[str]:
         rows = await tx.execute_fetchall(
             "SELECT id FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open'", (origin,)
         )

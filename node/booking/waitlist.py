@@ -78,8 +78,8 @@ class HostWaitlist:
         Returns how many entries changed."""
         now = self.node.clock.now()
         seats = await self._seats(work, target_kind, target_id)
-        offered = await self.repo.offered(work.tx, target_kind, target_id)
-        line = await self.repo.line(work.tx, target_kind, target_id)
+        offered = await self.repo.list_offered(work.tx, target_kind, target_id)
+        line = await self.repo.list_line(work.tx, target_kind, target_id)
         if seats is None:  # withdrawn, cancelled or no longer shared: nobody waits for it any more
             for entry in offered + line:
                 await self._change(work, entry, "withdrawn")
@@ -98,8 +98,8 @@ class HostWaitlist:
     async def _offer_free(
         self, work: UnitOfWork, target_kind: str, target_id: str, seats: Seats, line: list[WaitEntry], now: datetime
     ) -> int:
-        held = await self.repo.held(work.tx, target_kind, target_id)
-        taken = await self.hosted.seats_taken(work.tx, target_kind, target_id)
+        held = await self.repo.count_held(work.tx, target_kind, target_id)
+        taken = await self.hosted.count_seats_taken(work.tx, target_kind, target_id)
         free = None if seats.capacity is None else seats.capacity - taken - held
         minutes = self.node.settings.hosting.waitlist_offer_minutes
         expires = iso(min(now + timedelta(minutes=minutes), seats.deadline))
@@ -121,7 +121,7 @@ class HostWaitlist:
 
     async def _seats(self, work: UnitOfWork, target_kind: str, target_id: str) -> Seats | None:
         type_ = "Slot" if target_kind == "slot" else "Event"
-        stored = await self.node.store.objects.get(type_, self.node.id, target_id, work.tx)
+        stored = await self.node.store.objects.get(type_, self.node.id, target_id, tx=work.tx)
         if stored is None:
             return None
         if target_kind == "event":
@@ -154,7 +154,7 @@ class HostWaitlist:
         )
         envelope = await self.node.publish(work, place, [entry.home])
         change = StateChange(status, position, expires, place.version, self.node.to_json(envelope), iso(now))
-        await self.repo.set_state(work.tx, entry.id, change)
+        await self.repo.store_state(work.tx, entry.id, change)
         return envelope
 
     # -- a home leaves the line -------------------------------------------------------------
@@ -173,7 +173,7 @@ class HostWaitlist:
         """Settle every target with a line; returns how many entries changed."""
         changed = 0
         async with self.node.write() as work:
-            for target_kind, target_id in await self.repo.open_targets(work.tx):
+            for target_kind, target_id in await self.repo.list_open_targets(work.tx):
                 changed += await self.settle(work, target_kind, target_id)
         return changed
 
@@ -182,9 +182,9 @@ class HostWaitlist:
         withdrawn, more seats). Two reads, no write; a line closing at its deadline waits for the
         next full round."""
         db = self.node.store.db
-        if await self.repo.any_expired(db, iso(self.node.clock.now())):
+        if await self.repo.has_expired(db, iso(self.node.clock.now())):
             return True
-        versions = await self.repo.target_versions(db, self.node.id)
+        versions = await self.repo.list_target_versions(db, self.node.id)
         changed, self._seen = versions != self._seen, versions
         return changed
 

@@ -124,24 +124,24 @@ class WaitlistRepository:
         rows = list(await tx.execute_fetchall("SELECT * FROM hosted_waitlist WHERE id = ?", (entry_id,)))
         return WaitEntry.from_row(rows[0]) if rows else None
 
-    async def line(self, tx: Connection, target_kind: str, target_id: str) -> list[WaitEntry]:
+    async def list_line(self, tx: Connection, target_kind: str, target_id: str) -> list[WaitEntry]:
         return [WaitEntry.from_row(r) for r in await tx.execute_fetchall(_LINE, (target_kind, target_id))]
 
-    async def offered(self, tx: Connection, target_kind: str, target_id: str) -> list[WaitEntry]:
+    async def list_offered(self, tx: Connection, target_kind: str, target_id: str) -> list[WaitEntry]:
         rows = await tx.execute_fetchall(
             "SELECT * FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'offered' ORDER BY seq",
             (target_kind, target_id),
         )
         return [WaitEntry.from_row(r) for r in rows]
 
-    async def held(self, tx: Connection, target_kind: str, target_id: str) -> int:
+    async def count_held(self, tx: Connection, target_kind: str, target_id: str) -> int:
         rows = list(await tx.execute_fetchall(_HELD, (target_kind, target_id, "")))
         return int(rows[0][0])
 
-    async def set_state(self, tx: Connection, entry_id: str, change: StateChange) -> None:
+    async def store_state(self, tx: Connection, entry_id: str, change: StateChange) -> None:
         await tx.execute(_SET_STATE, change.params(entry_id))
 
-    async def open_targets(self, tx: Connection) -> list[tuple[str, str]]:
+    async def list_open_targets(self, tx: Connection) -> list[tuple[str, str]]:
         """Every target with someone waiting or holding an offer: what a settling round looks at."""
         rows = await tx.execute_fetchall(
             "SELECT DISTINCT target_kind, target_id FROM hosted_waitlist WHERE status IN ('waiting', 'offered') "
@@ -149,9 +149,9 @@ class WaitlistRepository:
         )
         return [(r[0], r[1]) for r in rows]
 
-    async def any_expired(self, db: Database, now: str) -> bool:
+    async def has_expired(self, db: Database, now: str) -> bool:
         return await db.fetch_one(_EXPIRED, (now,)) is not None
 
-    async def target_versions(self, db: Database, origin: str) -> dict[tuple[str, str], int]:
+    async def list_target_versions(self, db: Database, origin: str) -> dict[tuple[str, str], int]:
         """The current version of every target with a line (read on the reader, no write)."""
         return {(r[0], r[1]): int(r[2]) for r in await db.fetch_all(_TARGET_VERSIONS, (origin,))}

@@ -200,7 +200,7 @@ def operator_token(ctx: click.Context, directory: Path | None, quiet: bool) -> N
         store = await Store(settings.database_url).open()
         try:
             async with store.db.transaction() as tx:
-                return await store.tokens.create(tx, "operator")
+                return await store.tokens.store(tx, "operator")
         finally:
             await store.close()
 

@@ -119,7 +119,7 @@ class Exports:
 
     async def twin_event(self, event_id: str, origin: str | None) -> Event:
         """A twin's event by id; `origin` says whose when ids collide."""
-        twins = await self.twinnings.active_peers()
+        twins = await self.twinnings.list_active_peers()
         found = await self.repo.with_id(event_id, [origin.rstrip("/")] if origin else twins)
         found = [f for f in found if f.origin in twins]
         if not found:

@@ -134,7 +134,7 @@ class EventService(EventWriter):
 
     async def peers_of(self, audience: Audience) -> set[str]:
         """The twins an audience reaches today."""
-        return set(await self.twinnings.active_peers()) if audience == "all" else set(audience)
+        return set(await self.twinnings.list_active_peers()) if audience == "all" else set(audience)
 
     # -- twins' events --------------------------------------------------------------------------
 

@@ -197,7 +197,7 @@ class EventViews:
     # -- shared context ---------------------------------------------------------------------------
 
     async def _context_base(self) -> Context:
-        visible = {self.node.id, *await self.node.store.twinnings.active_peers()}
+        visible = {self.node.id, *await self.node.store.twinnings.list_active_peers()}
         context = Context(visible=visible, names={self.node.id: self.node.settings.node.name})
         for peer in visible - {self.node.id}:
             row = await self.node.store.peers.get(peer)

@@ -96,7 +96,7 @@ class EventWriter:
             return "all"
         if not value:
             raise invalid("audience", "name at least one twin, or 'all'")
-        active = set(await self.twinnings.active_peers())
+        active = set(await self.twinnings.list_active_peers())
         peers: list[str] = []
         for index, entry in enumerate(value):
             twinning = await self.twinnings.get(entry)

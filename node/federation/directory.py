@@ -86,7 +86,7 @@ class PeerDirectory:
     ) -> None:
         """A twin's KeyRotation, already verified with its old key (inside the caller's transaction)."""
         await self._store.peers.store_keys(tx, node_id, [PeerKey(new_kid, new_key, None)])
-        await self._store.peers.expire_key(tx, node_id, old_kid, at)
+        await self._store.peers.store_key_expiry(tx, node_id, old_kid, at)
         self._forget(node_id)
 
     async def prepare(self, peer: str, raw: Any, *, refuse: ProblemType = ProblemType.FORBIDDEN) -> SignatureCheck:

@@ -151,7 +151,7 @@ class InboxService:
                 claimed[index] = (key, version)  # type: ignore[assignment]
         if not claimed:
             return {}
-        held = await self._store.objects.held_versions([key for key, _ in claimed.values()])
+        held = await self._store.objects.list_held_versions([key for key, _ in claimed.values()])
         return {
             index: ItemResult(index=index, status="stale", type=key[0], id=key[2], version=version)
             for index, (key, version) in claimed.items()
@@ -197,7 +197,7 @@ class InboxService:
     async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
         at = iso(self._clock.now())
         async with self._store.db.transaction() as tx:
-            held = await self._store.objects.versions(tx, [v.obj.key for v in verified])
+            held = await self._store.objects.list_versions(tx, [v.obj.key for v in verified])
             newer, refused, sizes = await self._within_quota(tx, peer_id, _newer(verified, held))
             try:
                 async with self._store.db.savepoint(tx, "batch"):
@@ -227,8 +227,8 @@ class InboxService:
     ) -> tuple[list[_Verified], dict[int, Problem], dict[ObjectKey, int]]:
         """The items that fit the twin's quota, in order; the others refused with quota-exceeded.
         Also the stored size of each object the items name, as it was before this batch."""
-        usage = await self._store.usage.get(peer_id, tx)
-        sizes = await self._store.usage.stored_sizes(tx, [item.obj.key for item in newer])
+        usage = await self._store.usage.get(peer_id, tx=tx)
+        sizes = await self._store.usage.list_stored_sizes(tx, [item.obj.key for item in newer])
         tally, admitted, refused = Tally(usage.objects, usage.bytes, dict(sizes)), [], {}
         for item in newer:
             if tally.fits(item.obj.key, item.size, self._quota):
@@ -258,7 +258,7 @@ class InboxService:
 
     async def _write(self, tx: Connection, peer_id: str, items: list[_Verified], at: str) -> None:
         if items:
-            await self._store.objects.put_replicas(tx, [_row(item) for item in items], at)
+            await self._store.objects.store_replicas(tx, [_row(item) for item in items], at)
             await self._after_apply(tx, peer_id, items)
 
     async def _write_each(self, tx: Connection, peer_id: str, items: list[_Verified], at: str) -> dict[int, Problem]:

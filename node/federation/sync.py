@@ -139,7 +139,7 @@ class PeerLink:
         at = iso(self.clock.now())
         async with self.db.transaction() as tx:
             await self.outbox.remove_delivered(tx, delivered)
-            await self.peer_state.record_success(tx, self.peer_id, at)
+            await self.peer_state.store_success(tx, self.peer_id, at)
         self.metrics.deliveries.labels(peer=self.peer_id, result="ok").inc()
         self.metrics.delivered_items.labels(peer=self.peer_id).inc(len(delivered))
         if previous_tries:
@@ -150,7 +150,7 @@ class PeerLink:
         delay = self._backoff.delay(tries, retry_after)
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            await self.peer_state.record_failure(tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error)
+            await self.peer_state.store_failure(tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error)
         self.metrics.deliveries.labels(peer=self.peer_id, result="error").inc()
         log.warning("delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2))
         return delay
@@ -191,7 +191,7 @@ class PeerLink:
                 items = _feed_items(self.peer_id, resp)
                 if not items:
                     async with self.db.transaction() as tx:
-                        await self.peer_state.set_cursor(tx, self.peer_id, cursor, iso(self.clock.now()))
+                        await self.peer_state.store_cursor(tx, self.peer_id, cursor, iso(self.clock.now()))
                     break
                 last = max(seq for seq, _ in items)
                 if last <= cursor:  # asking again would get the same page forever
@@ -214,7 +214,7 @@ class PeerLink:
         await self.inbox.apply(self.peer_id, [envelope for _, envelope in items], via="feed")
         total += len(items)
         async with self.db.transaction() as tx:
-            await self.peer_state.set_cursor(tx, self.peer_id, last, iso(self.clock.now()))
+            await self.peer_state.store_cursor(tx, self.peer_id, last, iso(self.clock.now()))
         self.metrics.pulled_items.labels(peer=self.peer_id).inc(len(items))
         log.info("catch_up_progress", peer=self.peer_id, cursor=last, read=total)
         return total
@@ -233,7 +233,7 @@ class PeerLink:
         """Shown as the twin's last error (delivery page, /api/v1/status) until a delivery succeeds."""
         log.info("pull_failed", peer=self.peer_id, error=error)
         async with self.db.transaction() as tx:
-            await self.peer_state.record_error(tx, self.peer_id, iso(self.clock.now()), error)
+            await self.peer_state.store_error(tx, self.peer_id, iso(self.clock.now()), error)
 
 
 def _fit(items: list[OutboxItem]) -> list[OutboxItem]:

@@ -72,7 +72,7 @@ class Exchange:
         if obj.host != self.node.id:
             raise Problem(ProblemType.FORBIDDEN, f"this request is addressed to {obj.host}, not to {self.node.id}")
         if obj.version == 1:
-            member_id = await self.cards.member_for_handle(obj.to_member)
+            member_id = await self.cards.get_member_for_handle(obj.to_member)
             if member_id is None or not visible_to(await self.cards.get_own(member_id), peer_id):
                 raise Problem(ProblemType.NOT_FOUND, f"no member {obj.to_member} here can be asked by {peer_id}")
             return
@@ -89,7 +89,7 @@ class Exchange:
         self.settle_soon()
 
     async def _receive(self, tx: Connection, peer_id: str, obj: IntroductionRequest) -> None:
-        member_id = await self.cards.member_for_handle(obj.to_member)
+        member_id = await self.cards.get_member_for_handle(obj.to_member)
         if member_id is None or await self.repo.get(peer_id, obj.id, tx) is not None:
             return
         blocked = await self.repo.is_blocked(tx, member_id, peer_id, obj.from_member) or await self._flooded(

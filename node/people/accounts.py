@@ -33,32 +33,32 @@ class Accounts:
         await self.member(member_id)
         secret = secrets.token_urlsafe(32)
         async with self.node.write() as work:
-            await self.members.set_calendar(work.tx, member_id, secret, hash_token(secret))
+            await self.members.store_calendar(work.tx, member_id, secret, hash_token(secret))
         return f"{self.node.id}/api/v1/reservations.ics?secret={secret}"
 
     async def renew_token(self, member_id: str) -> str:
         """A new API token for the member; their earlier API tokens stop working (web sessions stay)."""
         await self.member(member_id)
         async with self.node.write() as work:
-            await self.node.store.tokens.revoke_member_tokens(work.tx, member_id)
-            return await self.node.store.tokens.create(work.tx, "member", member_id)
+            await self.node.store.tokens.delete_api_tokens(work.tx, member_id)
+            return await self.node.store.tokens.store(work.tx, "member", member_id)
 
     async def set_optional_mail(self, member_id: str, wanted: bool) -> None:
         async with self.node.write() as work:
-            await self.members.set_optional_mail(work.tx, member_id, wanted)
+            await self.members.store_optional_mail(work.tx, member_id, wanted)
 
     # -- operator tokens ----------------------------------------------------------------------
 
     async def create_operator_token(self, name: str) -> dict[str, Any]:
         async with self.node.write() as work:
-            token_id, token = await self.node.store.tokens.create_operator(work.tx, name)
-        listed = {t["id"]: t for t in await self.node.store.tokens.list_operator()}
+            token_id, token = await self.node.store.tokens.store_operator(work.tx, name)
+        listed = {t["id"]: t for t in await self.node.store.tokens.list_operators()}
         return {**listed[token_id], "token": token}
 
     async def list_operator_tokens(self) -> list[dict[str, Any]]:
-        return list(await self.node.store.tokens.list_operator())
+        return list(await self.node.store.tokens.list_operators())
 
     async def revoke_operator_token(self, token_id: str) -> None:
         async with self.node.write() as work:
-            if not await self.node.store.tokens.revoke_operator(work.tx, token_id):
+            if not await self.node.store.tokens.delete_operator(work.tx, token_id):
                 raise Problem(ProblemType.NOT_FOUND, f"no operator token {token_id}")

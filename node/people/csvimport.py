@@ -129,7 +129,7 @@ async def apply(node: Node, members: MemberRepository, rows: list[Row], report: 
     """Create or update the members (one transaction; nothing written on a dry run)."""
     now = iso(node.clock.now())
     async with node.write() as work:
-        existing = await members.by_emails(work.tx)
+        existing = await members.list_by_email(work.tx)
         new: list[tuple[Member, bytes]] = []
         for row in rows:
             found = existing.get(row.email.lower())
@@ -148,9 +148,9 @@ async def apply(node: Node, members: MemberRepository, rows: list[Row], report: 
                 continue
             report.updated += 1
             if not dry_run:
-                await members.update_details(work.tx, wanted)
+                await members.store_details(work.tx, wanted)
         if new and not dry_run:
-            await members.insert_many(work.tx, new)
+            await members.store_many(work.tx, new)
 
 
 def _dialect(text: str) -> type[csv.Dialect]:

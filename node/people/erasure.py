@@ -62,7 +62,7 @@ class Erasure:
                 "reminders": member.optional_mail,
                 "calendar_url": self.accounts.calendar_url(member),
             },
-            "reservations": [view(r, desk.zone) for r in await desk.repo.for_member(member_id)],
+            "reservations": [view(r, desk.zone) for r in await desk.repo.list_for_member(member_id)],
             "tokens": [dict(t) for t in tokens],
             # Their profile card as written, every field (shared or not), with its audience.
             "profile": {k: v for k, v in asdict(card).items() if k != "member_id"} if card else None,
@@ -79,7 +79,7 @@ class Erasure:
         member = await self.accounts.member(member_id)
         desk = self.home
         now = self.node.clock.now()
-        reservations = await desk.repo.for_member(member_id)
+        reservations = await desk.repo.list_for_member(member_id)
         cancelled, left = [], []
         for reservation in reservations:
             upcoming = reservation.status == "confirmed" and (reservation.starts_at or "") > iso(now)
@@ -93,7 +93,7 @@ class Erasure:
         async with self.node.write() as work:
             for reservation in reservations:
                 if reservation.status == "pending":
-                    await desk.repo.mark_rejected(work.tx, reservation.id, "member-left", iso(now))
+                    await desk.repo.store_rejected(work.tx, reservation.id, "member-left", iso(now))
             await withdraw_card(self.node, work, member_id)  # their card leaves every twin's files too
             await self._delete(work, member_id, member.email)
             notice = MemberErasure(
@@ -113,7 +113,7 @@ class Erasure:
     async def _delete(self, work: UnitOfWork, member_id: str, email: str) -> None:
         if not await self.members.delete(work.tx, member_id):
             raise Problem(ProblemType.NOT_FOUND, f"no member {member_id}")
-        await self.node.store.tokens.revoke_member(work.tx, member_id)
+        await self.node.store.tokens.delete_for_member(work.tx, member_id)
         await SignInRepository().forget_member(work.tx, member_id, email)
         await self.node.mail.forget_member(work.tx, member_id, email)
         await forget_introductions(self.node, work, member_id)

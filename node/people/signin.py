@@ -127,7 +127,7 @@ class EmailSignIn:
         """A member bearer token for the API, and when it expires."""
         expires_at = iso(self.node.clock.now() + TOKEN_LIFETIME)
         async with self.node.write() as work:
-            token = await self.node.store.tokens.create(work.tx, "member", member_id, expires_at=expires_at)
+            token = await self.node.store.tokens.store(work.tx, "member", member_id, expires_at=expires_at)
         return token, expires_at
 
     def _usable(self, found: SignInCode | None, binding: str) -> SignInCode:

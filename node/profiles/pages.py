@@ -195,7 +195,7 @@ def _choices(kind: vocabulary.Kind, language: str) -> list[str]:
 async def _twins(request: web.Request) -> list[tuple[str, str]]:
     node = request.app[NODE]
     names = await _space_names(request)
-    peers = await node.store.twinnings.active_peers()
+    peers = await node.store.twinnings.list_active_peers()
     return sorted(((peer, names.get(peer, peer)) for peer in peers), key=lambda pair: pair[1])
 
 

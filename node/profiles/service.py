@@ -66,15 +66,15 @@ class ProfileService:
         audience = await self.audience(body.audience)
         now = self.node.clock.now()
         async with self.node.write() as work:
-            handle = await self.repo.handle_of(work.tx, member_id)
-            current = await self.repo.get_own(member_id, work.tx)
+            handle = await self.repo.get_handle(work.tx, member_id)
+            current = await self.repo.get_own(member_id, tx=work.tx)
             assert current is not None
             before = await self.recipients(current)
             version = current.version + 1
             shared: dict[str, Any] = {name: fields[name] for name in CONTENT_FIELDS if name in body.shared}
             card = self.compose(handle, version, now, shared)
             await self.node.publish(work, card, wire_audience(audience))
-            await self.repo.put_card(work.tx, _card(card), _terms(card))
+            await self.repo.store_card(work.tx, _card(card), _terms(card))
             own = OwnProfile(member_id, handle, fields, sorted(body.shared), audience, True, version, iso(now))
             await self.repo.store_own(work.tx, own)
             removed = before - await self.recipients(own)
@@ -105,7 +105,7 @@ class ProfileService:
         """'space', 'twins', or the listed twins as node ids; anything but an active twin is refused."""
         if isinstance(value, str):
             return value
-        active = set(await self.node.store.twinnings.active_peers())
+        active = set(await self.node.store.twinnings.list_active_peers())
         peers = []
         for index, entry in enumerate(value):
             twinning = await self.node.store.twinnings.get(entry)
@@ -120,7 +120,7 @@ class ProfileService:
         if own is None or not own.published or own.audience == "space":
             return set()
         if own.audience == "twins":
-            return set(await self.node.store.twinnings.active_peers())
+            return set(await self.node.store.twinnings.list_active_peers())
         return set(own.audience)
 
     async def origin_named(self, value: str) -> str:
@@ -141,7 +141,7 @@ class ProfileService:
         if await self.repo.get_remote(origin, handle) is None:
             raise Problem(ProblemType.NOT_FOUND, "this node holds no such card")
         async with self.node.write() as work:
-            await self.repo.set_hidden(work.tx, origin, handle, hidden, iso(self.node.clock.now()))
+            await self.repo.store_hidden(work.tx, origin, handle, hidden, iso(self.node.clock.now()))
         return {"origin": origin, "member": handle, "hidden": hidden}
 
     # -- twins' cards ---------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class ProfileService:
         # is not its origin. A handle is random: one that another origin (or we) hold is forged.
         assert isinstance(obj, MemberProfile)
         # Our own members' handles are listed under '' (and our own cards under our id).
-        if await self.repo.owners_of(obj.id) - {peer_id}:
+        if await self.repo.list_owners(obj.id) - {peer_id}:
             raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may not send a card for a member of another space")
 
     async def _apply(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
@@ -171,7 +171,7 @@ class ProfileService:
             if obj.status == "withdrawn":
                 deleted |= await self.repo.delete_card(tx, obj.origin, obj.id)
             else:
-                await self.repo.put_card(tx, _card(obj), _terms(obj))
+                await self.repo.store_card(tx, _card(obj), _terms(obj))
         if deleted:
             self.repo.purge.soon()  # runs after this transaction commits (it waits for the writer)
 
@@ -186,7 +186,7 @@ async def withdraw_card(node: Node, work: UnitOfWork, member_id: str) -> bool:
 
     Also called by erasure (node/people/erasure.py), before the member's rows are deleted."""
     repo = node.profiles
-    own = await repo.get_own(member_id, work.tx)
+    own = await repo.get_own(member_id, tx=work.tx)
     if own is None or not own.published:
         return False
     version = own.version + 1

@@ -39,7 +39,7 @@ class TwinProfiles:
 
     async def all(self) -> list[TwinProfile]:
         """The active twins' profiles, read together."""
-        peers = await self.node.store.twinnings.active_peers()
+        peers = await self.node.store.twinnings.list_active_peers()
         return list(await asyncio.gather(*(self.get(peer) for peer in peers)))
 
     async def get(self, peer: str) -> TwinProfile:

@@ -41,7 +41,7 @@ async def space_view(node: AssembledNode) -> SpaceView:
         {"kind": r.kind, "name": r.name, "capacity": r.capacity} for r in await node.booking.resources.repo.list()
     ]
     twins = []
-    for peer_id in await node.store.twinnings.active_peers():
+    for peer_id in await node.store.twinnings.list_active_peers():
         row = await node.store.peers.get(peer_id)
         twins.append(Twin(peer_id, row.name if row is not None else peer_id))
     return SpaceView(

@@ -101,11 +101,11 @@ async def _compute(node: AssembledNode) -> list[Month]:
     ledger = node.booking.ledger
     hosted_repo, home_repo = ledger.hosted, ledger.home
     found: dict[str, Month] = {}
-    for name in sorted(set(await hosted_repo.months()) | set(await home_repo.months())):
+    for name in sorted(set(await hosted_repo.list_months()) | set(await home_repo.list_months())):
         month = found[name] = Month(name)
-        for h in await hosted_repo.for_month(name):
+        for h in await hosted_repo.list_for_month(name):
             _count(month, h.home, "given", h.status, h.kind, h.unit, h.units, h.receipt)
-        for r in await home_repo.for_month(name):
+        for r in await home_repo.list_for_month(name):
             if r.receipt is not None:
                 _count(month, r.host, "taken", r.status, r.kind or "", r.unit or "", r.units or 0, r.receipt)
     await _rehosted(node, found)

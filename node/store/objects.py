@@ -69,7 +69,7 @@ class ObjectRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def put_local(self, tx: Connection, row: ObjectRow, audience: Sequence[str] | None, at: str) -> int:
+    async def store_local(self, tx: Connection, row: ObjectRow, audience: Sequence[str] | None, at: str) -> int:
         """Store a new version of one of our own objects at the end of the feed; returns its seq.
 
         The seq is taken inside the writing transaction, so the feed never skips a change.
@@ -100,7 +100,7 @@ class ObjectRepository:
             )
         return seq
 
-    async def versions(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
+    async def list_versions(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
         """The stored version of each of these objects that exists (read inside the transaction)."""
         found: dict[ObjectKey, int] = {}
         for sql, params in version_queries(keys):
@@ -109,7 +109,7 @@ class ObjectRepository:
                     found[(r[0], r[1], r[2])] = r[3]
         return found
 
-    async def held_versions(self, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
+    async def list_held_versions(self, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
         """`versions`, read from committed data outside any transaction."""
         found: dict[ObjectKey, int] = {}
         for sql, params in version_queries(keys):
@@ -117,7 +117,7 @@ class ObjectRepository:
                 found[(r[0], r[1], r[2])] = r[3]
         return found
 
-    async def put_replicas(self, tx: Connection, rows: Sequence[ObjectRow], at: str) -> None:
+    async def store_replicas(self, tx: Connection, rows: Sequence[ObjectRow], at: str) -> None:
         """Store twins' objects; a row whose version is not newer than the stored one changes nothing."""
         await tx.executemany(
             "INSERT INTO objects (type, origin, id, version, status, starts_at, ends_at, envelope, received_at) "
@@ -128,7 +128,7 @@ class ObjectRepository:
             [(*_values(r), r.envelope_json, at) for r in rows],
         )
 
-    async def get(self, type_: str, origin: str, id_: str, tx: Connection | None = None) -> StoredObject | None:
+    async def get(self, type_: str, origin: str, id_: str, *, tx: Connection | None = None) -> StoredObject | None:
         sql = "SELECT * FROM objects WHERE type = ? AND origin = ? AND id = ?"
         if tx is not None:
             row = await (await tx.execute(sql, (type_, origin, id_))).fetchone()
@@ -136,7 +136,7 @@ class ObjectRepository:
             row = await self._db.fetch_one(sql, (type_, origin, id_))
         return StoredObject.from_row(row) if row else None
 
-    async def feed_texts(self, origin: str, peer_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+    async def list_feed_texts(self, origin: str, peer_id: str, after: int, limit: int) -> list[tuple[int, str]]:
         """Our own objects that `peer_id` may see, changed after `after`, in feed order: (seq, the
         envelope's JSON text as stored), so that a page is served without parsing them."""
         rows = await self._db.fetch_all(
@@ -173,7 +173,7 @@ class ObjectRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
-    async def audience(self, type_: str, origin: str, id_: str) -> builtins.list[str] | None:
+    async def get_audience(self, type_: str, origin: str, id_: str) -> builtins.list[str] | None:
         """The peers a local object is shown to (None: every twin)."""
         row = await self._db.fetch_one(
             "SELECT pk, audience_all FROM objects WHERE type = ? AND origin = ? AND id = ?",
@@ -205,7 +205,7 @@ class ObjectRepository:
         sizes = [int(r[0]) for r in await cursor.fetchall()]
         return len(sizes), sum(sizes)
 
-    async def max_seq(self) -> int:
+    async def get_max_seq(self) -> int:
         row = await self._db.fetch_one("SELECT value FROM counters WHERE name = 'feed_seq'")
         return int(row["value"]) if row else 0
 

@@ -78,7 +78,7 @@ class PeerRepository:
             [(node_id, k.kid, k.public_key, k.expired_at) for k in keys],
         )
 
-    async def expire_key(self, tx: Connection, node_id: str, kid: str, at: str) -> None:
+    async def store_key_expiry(self, tx: Connection, node_id: str, kid: str, at: str) -> None:
         await tx.execute(
             "UPDATE peer_keys SET expired_at = ? WHERE node_id = ? AND kid = ? AND expired_at IS NULL",
             (at, node_id, kid),
@@ -108,7 +108,7 @@ class PeerStateRepository:
             return PeerState(peer_id, 0, None, None, None, None, 0, None)
         return PeerState(**{k: row[k] for k in row.keys()})  # noqa: SIM118 (sqlite3.Row)
 
-    async def record_success(self, tx: Connection, peer_id: str, at: str) -> None:
+    async def store_success(self, tx: Connection, peer_id: str, at: str) -> None:
         await self._ensure(tx, peer_id)
         await tx.execute(
             "UPDATE peer_state SET tries = 0, next_try = NULL, last_attempt = ?, last_success = ?, last_error = NULL "
@@ -116,7 +116,7 @@ class PeerStateRepository:
             (at, at, peer_id),
         )
 
-    async def record_failure(self, tx: Connection, peer_id: str, at: str, next_try: str, error: str) -> int:
+    async def store_failure(self, tx: Connection, peer_id: str, at: str, next_try: str, error: str) -> int:
         await self._ensure(tx, peer_id)
         await tx.execute(
             "UPDATE peer_state SET tries = tries + 1, next_try = ?, last_attempt = ?, last_error = ? WHERE peer_id = ?",
@@ -125,12 +125,12 @@ class PeerStateRepository:
         row = await (await tx.execute("SELECT tries FROM peer_state WHERE peer_id = ?", (peer_id,))).fetchone()
         return int(row[0]) if row else 1
 
-    async def record_error(self, tx: Connection, peer_id: str, at: str, error: str) -> None:
+    async def store_error(self, tx: Connection, peer_id: str, at: str, error: str) -> None:
         """An error that is not a failed delivery (a feed read): shown, without a retry schedule."""
         await self._ensure(tx, peer_id)
         await tx.execute("UPDATE peer_state SET last_error = ? WHERE peer_id = ?", (error[:500], peer_id))
 
-    async def set_cursor(self, tx: Connection, peer_id: str, cursor: int, at: str) -> None:
+    async def store_cursor(self, tx: Connection, peer_id: str, cursor: int, at: str) -> None:
         await self._ensure(tx, peer_id)
         await tx.execute(
             "UPDATE peer_state SET feed_cursor = MAX(feed_cursor, ?), last_pull = ? WHERE peer_id = ?",

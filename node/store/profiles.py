@@ -105,7 +105,7 @@ class ProfileRepository:
 
     # -- for other features (introductions, the trip view) ------------------------------------
 
-    async def member_for_handle(self, handle: str) -> str | None:
+    async def get_member_for_handle(self, handle: str) -> str | None:
         """The local member whose published card has this handle."""
         row = await self._db.fetch_one("SELECT member_id FROM profiles WHERE handle = ? AND published = 1", (handle,))
         return str(row["member_id"]) if row else None
@@ -127,12 +127,12 @@ class ProfileRepository:
 
     # -- members' own cards ---------------------------------------------------------------------
 
-    async def get_own(self, member_id: str, tx: Connection | None = None) -> OwnProfile | None:
+    async def get_own(self, member_id: str, *, tx: Connection | None = None) -> OwnProfile | None:
         sql, params = "SELECT * FROM profiles WHERE member_id = ?", (member_id,)
         row = await (await tx.execute(sql, params)).fetchone() if tx else await self._db.fetch_one(sql, params)
         return OwnProfile.from_row(row) if row else None
 
-    async def handle_of(self, tx: Connection, member_id: str) -> str:
+    async def get_handle(self, tx: Connection, member_id: str) -> str:
         """The member's handle, created on first use (and never changed)."""
         await tx.execute(
             "INSERT INTO profiles (member_id, handle) VALUES (?, ?) ON CONFLICT (member_id) DO NOTHING",
@@ -159,7 +159,7 @@ class ProfileRepository:
 
     # -- the directory's cards ------------------------------------------------------------------
 
-    async def put_card(self, tx: Connection, card: Card, terms: str) -> None:
+    async def store_card(self, tx: Connection, card: Card, terms: str) -> None:
         """Store a card unless a version at least as new is held."""
         lists = {name: _json_list(getattr(card, name)) for name in CARD_LISTS}
         visitors = None if card.open_to_visitors is None else int(card.open_to_visitors)
@@ -196,7 +196,7 @@ class ProfileRepository:
         cursor = await tx.execute("DELETE FROM cards WHERE origin = ? AND handle = ?", (origin, handle))
         return cursor.rowcount > 0
 
-    async def owners_of(self, handle: str) -> set[str]:
+    async def list_owners(self, handle: str) -> set[str]:
         """Every origin this handle is known under here: a card held, or one of our members'
         (handles are random, so more than one owner means a forgery)."""
         rows = await self._db.fetch_all(
@@ -219,7 +219,7 @@ class ProfileRepository:
         await tx.execute("DELETE FROM hidden_cards WHERE origin = ?", (origin,))
         return cursor.rowcount
 
-    async def set_hidden(self, tx: Connection, origin: str, handle: str, hidden: bool, at: str) -> None:
+    async def store_hidden(self, tx: Connection, origin: str, handle: str, hidden: bool, at: str) -> None:
         if hidden:
             await tx.execute(
                 "INSERT INTO hidden_cards (origin, handle, hidden_at) VALUES (?, ?, ?) "

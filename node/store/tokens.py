@@ -33,7 +33,7 @@ class TokenRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(
+    async def store(
         self, tx: Connection, role: str, member_id: str | None = None, expires_at: str | None = None
     ) -> str:
         """Make a new token and store its hash; the token is returned once and kept nowhere."""
@@ -44,7 +44,7 @@ class TokenRepository:
         )
         return token
 
-    async def resolve(self, token: str) -> Principal | None:
+    async def get(self, token: str) -> Principal | None:
         digest = hash_token(token)
         row = await self._db.fetch_one("SELECT hash, role, member_id, expires_at FROM tokens WHERE hash = ?", (digest,))
         # The lookup is by hash, so timing says nothing about the token; compare anyway, in constant time.
@@ -54,13 +54,13 @@ class TokenRepository:
             return None
         return Principal(role=row["role"], member_id=row["member_id"])
 
-    async def create_operator(self, tx: Connection, name: str) -> tuple[str, str]:
+    async def store_operator(self, tx: Connection, name: str) -> tuple[str, str]:
         """A named operator token: (its id, the token, returned once)."""
-        token = await self.create(tx, "operator")
+        token = await self.store(tx, "operator")
         await tx.execute("UPDATE tokens SET name = ? WHERE hash = ?", (name, hash_token(token)))
         return token_id(hash_token(token)), token
 
-    async def list_operator(self) -> list[dict[str, str | None]]:
+    async def list_operators(self) -> list[dict[str, str | None]]:
         rows = await self._db.fetch_all(
             "SELECT hash, name, created_at, expires_at FROM tokens WHERE role = 'operator' ORDER BY created_at, hash"
         )
@@ -70,13 +70,13 @@ class TokenRepository:
             for r in rows
         ]
 
-    async def revoke_operator(self, tx: Connection, id_: str) -> bool:
+    async def delete_operator(self, tx: Connection, id_: str) -> bool:
         cursor = await tx.execute(
             "DELETE FROM tokens WHERE role = 'operator' AND lower(hex(substr(hash, 1, 8))) = ?", (id_.lower(),)
         )
         return cursor.rowcount > 0
 
-    async def revoke_member_tokens(self, tx: Connection, member_id: str) -> None:
+    async def delete_api_tokens(self, tx: Connection, member_id: str) -> None:
         """A member's API tokens (not their web sessions): renewing the token ends the old one."""
         await tx.execute("DELETE FROM tokens WHERE member_id = ? AND role = 'member'", (member_id,))
 
@@ -84,8 +84,8 @@ class TokenRepository:
         """Forget web sessions that expired (each new session clears the old ones)."""
         await tx.execute("DELETE FROM tokens WHERE role = 'session' AND expires_at <= ?", (now,))
 
-    async def revoke(self, tx: Connection, token: str) -> None:
+    async def delete(self, tx: Connection, token: str) -> None:
         await tx.execute("DELETE FROM tokens WHERE hash = ?", (hash_token(token),))
 
-    async def revoke_member(self, tx: Connection, member_id: str) -> None:
+    async def delete_for_member(self, tx: Connection, member_id: str) -> None:
         await tx.execute("DELETE FROM tokens WHERE member_id = ?", (member_id,))

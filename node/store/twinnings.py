@@ -34,7 +34,7 @@ class TwinningRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def insert(self, tx: Connection, twinning: Twinning) -> None:
+    async def store(self, tx: Connection, twinning: Twinning) -> None:
         await tx.execute(
             "INSERT INTO twinnings (id, peer_id, role, status, proposal, acceptance, reason, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -51,7 +51,7 @@ class TwinningRepository:
             ),
         )
 
-    async def set_status(
+    async def store_status(
         self,
         tx: Connection,
         twinning_id: str,
@@ -68,7 +68,7 @@ class TwinningRepository:
             (status, at, reason, acceptance, suspended_by if status == "suspended" else None, twinning_id),
         )
 
-    async def withdraw_acceptance(self, tx: Connection, twinning_id: str, at: str) -> None:
+    async def store_acceptance_withdrawn(self, tx: Connection, twinning_id: str, at: str) -> None:
         """Back to pending: our acceptance did not reach the proposer."""
         await tx.execute(
             "UPDATE twinnings SET status = 'pending', acceptance = NULL, updated_at = ? "
@@ -89,6 +89,6 @@ class TwinningRepository:
         rows = await self._db.fetch_all("SELECT * FROM twinnings ORDER BY created_at DESC")
         return [Twinning.from_row(r) for r in rows]
 
-    async def active_peers(self) -> builtins.list[str]:
+    async def list_active_peers(self) -> builtins.list[str]:
         rows = await self._db.fetch_all("SELECT peer_id FROM twinnings WHERE status = 'active' ORDER BY peer_id")
         return [r["peer_id"] for r in rows]

@@ -28,7 +28,7 @@ class UsageRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def get(self, peer_id: str, tx: Connection | None = None) -> TwinUsage:
+    async def get(self, peer_id: str, *, tx: Connection | None = None) -> TwinUsage:
         sql = "SELECT peer_id, objects, bytes, refused, last_refused_at FROM twin_usage WHERE peer_id = ?"
         if tx is not None:
             row = await (await tx.execute(sql, (peer_id,))).fetchone()
@@ -36,7 +36,7 @@ class UsageRepository:
             row = await self._db.fetch_one(sql, (peer_id,))
         return TwinUsage(*row) if row else TwinUsage(peer_id, 0, 0, 0, None)
 
-    async def stored_sizes(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
+    async def list_stored_sizes(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
         """The size in bytes of each of these objects' stored envelope, for those we hold."""
         found: dict[ObjectKey, int] = {}
         for sql, params in version_queries(keys, column="LENGTH(CAST(envelope AS BLOB))"):

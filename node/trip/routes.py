@@ -105,7 +105,7 @@ async def page_sharing(request: web.Request, member_id: str) -> web.Response:
 
 async def _twins(view: TripView) -> list[dict[str, str]]:
     twins = []
-    for peer_id in await view.node.store.twinnings.active_peers():
+    for peer_id in await view.node.store.twinnings.list_active_peers():
         peer = await view.node.store.peers.get(peer_id)
         twins.append({"id": peer_id, "name": peer.name if peer is not None else peer_id})
     return sorted(twins, key=lambda t: t["name"].casefold())

@@ -56,7 +56,7 @@ class TripView:
         }
 
     async def _slots(self, peer: str, begins: datetime, ends: datetime, zone: str) -> list[dict[str, Any]]:
-        if peer not in await self.node.store.twinnings.active_peers():
+        if peer not in await self.node.store.twinnings.list_active_peers():
             return []  # a twinning that ended or is suspended offers nothing now
         stored = await self.node.store.objects.list(
             "Slot", origin=peer, ends_after=iso(begins), starts_before=iso(ends), limit=MAX_SLOTS
@@ -69,7 +69,7 @@ class TripView:
         return items
 
     async def _events(self, peer: str, begins: datetime, ends: datetime) -> list[dict[str, Any]]:
-        if peer not in await self.node.store.twinnings.active_peers():
+        if peer not in await self.node.store.twinnings.list_active_peers():
             return []  # a twinning that ended or is suspended: its events are not listed any more
         listing = await EventViews(self.events).listing(peer, begins.isoformat(), ends.isoformat())
         return [item for item in listing["items"] if item.get("status") != "cancelled"]

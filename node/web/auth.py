@@ -165,7 +165,7 @@ async def principal(request: web.Request) -> Principal | None:
         found: Principal | None = request[PRINCIPAL]
         return found
     token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
-    found = await request.app[NODE].store.tokens.resolve(token) if token else None
+    found = await request.app[NODE].store.tokens.get(token) if token else None
     if found is not None and found.role == "session":
         # A web session (node/web/pages): a member's names the member; the operator's names no one.
         found = Principal(role="member" if found.member_id else "operator", member_id=found.member_id)

@@ -48,7 +48,7 @@ async def feed(request: web.Request) -> web.Response:
     node = request.app[NODE]
     after = _int_param(request, "after", 0, 0, 2**62)
     limit = _int_param(request, "limit", 500, 1, FEED_MAX_LIMIT)
-    objects = await node.store.objects.feed_texts(node.id, request[PEER], after, limit)
+    objects = await node.store.objects.list_feed_texts(node.id, request[PEER], after, limit)
     last = objects[-1][0] if objects else after
     next_url = feed_url(node.id, last, limit) if len(objects) == limit else None
     # The stored envelopes are JSON texts we wrote: spliced into the page as they are, not parsed

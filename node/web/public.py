@@ -40,7 +40,7 @@ async def metrics(request: web.Request) -> web.Response:
     for peer, (count, oldest) in depth.items():
         node.metrics.outbox_depth.labels(peer=peer).set(count)
         node.metrics.delivery_lag.labels(peer=peer).set((now - parse_iso(oldest)).total_seconds() if oldest else 0)
-    for peer in await node.store.twinnings.active_peers():
+    for peer in await node.store.twinnings.list_active_peers():
         if peer not in depth:
             node.metrics.outbox_depth.labels(peer=peer).set(0)
             node.metrics.delivery_lag.labels(peer=peer).set(0)

@@ -50,4 +50,4 @@ async def feed_as(reader: InProcessNode, origin: InProcessNode) -> list[dict[str
 async def member_token(node: InProcessNode) -> str:
     """A member token of `node` (made directly in its store: members are the booking feature's)."""
     async with node.node.write() as work:
-        return await node.node.store.tokens.create(work.tx, "member", member_id="m-test")
+        return await node.node.store.tokens.store(work.tx, "member", member_id="m-test")

@@ -17,7 +17,7 @@ async def snapshot(nyc, london):
     return (
         await listing(nyc, **{"from": "2027-01-01", "to": "2027-12-31"}),
         await versions_at(nyc, nyc),
-        await nyc.node.store.objects.max_seq(),
+        await nyc.node.store.objects.get_max_seq(),
         await feed_as(london, nyc),
         await versions_at(london, nyc),
     )

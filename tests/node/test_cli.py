@@ -123,9 +123,9 @@ async def test_cli__operator_token_makes_a_working_token(tmp_path):
 
     store = await Store(Path(info["database"])).open()
     try:
-        principal = await store.tokens.resolve(token)
+        principal = await store.tokens.get(token)
         assert principal is not None and principal.role == "operator"
-        assert await store.tokens.resolve(token + "x") is None
+        assert await store.tokens.get(token + "x") is None
     finally:
         await store.close()
 

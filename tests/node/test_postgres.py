@@ -28,7 +28,7 @@ async def _workers(url: str) -> list[Store]:
 async def _publish(store: Store, name: str, pause: float) -> None:
     async with store.db.transaction() as tx:
         row = ObjectRow("Event", "https://here.example", name, 1, None, None, None, '{"e": 1}')
-        await store.objects.put_local(tx, row, None, "2027-01-01T00:00:00Z")
+        await store.objects.store_local(tx, row, None, "2027-01-01T00:00:00Z")
         await asyncio.sleep(pause)  # commit late: a later writer must not commit a lower number first
 
 

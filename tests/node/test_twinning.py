@@ -138,4 +138,4 @@ async def test_twinning__an_acceptance_that_does_not_arrive_leaves_the_twinning_
     pending = await london.api.ok("GET", f"/api/v1/twins/{proposed['id']}")
     assert pending["status"] == "pending"
     assert "acceptance" not in pending or pending["acceptance"] is None
-    assert nyc.url not in await london.node.store.twinnings.active_peers()
+    assert nyc.url not in await london.node.store.twinnings.list_active_peers()

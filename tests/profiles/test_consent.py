@@ -78,7 +78,9 @@ async def test_consent__no_twin_outside_the_audience_receives_any_field_by_push_
             assert visitors == (1 if allowed and field == "open_to_visitors" else None)
     # What London's feed serves each twin, as text: no field of a card outside that twin's audience.
     for node, name in ((nyc, "nyc"), (rome, "rome")):
-        feed = " ".join(text for _, text in await london.node.store.objects.feed_texts(london.url, node.url, 0, 10_000))
+        feed = " ".join(
+            text for _, text in await london.node.store.objects.list_feed_texts(london.url, node.url, 0, 10_000)
+        )
         for audience, field, card, _ in cards:
             for other in CONTENT_FIELDS:
                 if other == "open_to_visitors":

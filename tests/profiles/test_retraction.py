@@ -97,7 +97,7 @@ async def test_erasure__the_erased_member_s_card_leaves_every_twin(nodes):
         await eventually(lambda node=node: held_cards(node, london.url), {})
         await eventually(lambda node=node: gone(node), [])
     assert await gone(london) == []
-    assert await london.node.profiles.member_for_handle(handle) is None
+    assert await london.node.profiles.get_member_for_handle(handle) is None
 
 
 def _card(audience: Any) -> dict[str, Any]:

@@ -81,7 +81,7 @@ async def test_pages__operator_forms_reach_the_services(nodes: Any) -> None:
         html = await resp.text()
         token = re.search(r'<code id="new-token">([^<]+)</code>', html)
         assert token and "shown <strong>only now</strong>" in html
-        assert await pair.nyc.node.store.tokens.resolve(token.group(1)) is not None
+        assert await pair.nyc.node.store.tokens.get(token.group(1)) is not None
         _, later = await client.get("/admin/members")
         assert "Ada Lopez" in later and token.group(1) not in later
 

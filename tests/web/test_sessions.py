@@ -72,7 +72,7 @@ async def test_sessions__sign_out_ends_the_session_for_good(nodes: Any) -> None:
         assert session
         resp = await client.post("/signout", {"csrf_token": await client.csrf("/")}, follow=True)
         assert "You are signed out" in await resp.text()
-        assert await pair.london.node.store.tokens.resolve(session) is None
+        assert await pair.london.node.store.tokens.get(session) is None
         # The old cookie, replayed, opens nothing.
         async with client.session.get(pair.london.local + "/", cookies={"gemella_session": session}) as again:
             assert "Your member token" in await again.text()

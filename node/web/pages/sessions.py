@@ -38,7 +38,7 @@ class Session:
 async def sign_in(node: Node, token: str, role: Role) -> Session:
     """A new session for the holder of a member token (role member) or the operator token."""
     token = token.strip()
-    found = await node.store.tokens.resolve(token) if token else None
+    found = await node.store.tokens.get(token) if token else None
     if found is None or found.role not in ("member", "operator"):
         raise SignInRefused(
             _("That token is not valid at %(space)s. Check that you copied all of it.", space=node.settings.node.name)
@@ -51,7 +51,7 @@ async def sign_in(node: Node, token: str, role: Role) -> Session:
     now = utcnow()
     async with node.write() as work:
         await node.store.tokens.delete_expired_sessions(work.tx, iso(now))
-        session_token = await node.store.tokens.create(
+        session_token = await node.store.tokens.store(
             work.tx, "session", found.member_id, expires_at=iso(now + LIFETIME[role])
         )
     return Session(session_token, role, found.member_id, LIFETIME[role])
@@ -60,7 +60,7 @@ async def sign_in(node: Node, token: str, role: Role) -> Session:
 async def sign_out(node: Node, session_token: str | None) -> None:
     if session_token:
         async with node.write() as work:
-            await node.store.tokens.revoke(work.tx, session_token)
+            await node.store.tokens.delete(work.tx, session_token)
 
 
 def set_session_cookie(response: web.StreamResponse, node: Node, session: Session) -> None:

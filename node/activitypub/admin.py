@@ -27,10 +27,10 @@ async def page(request: web.Request, who: Principal) -> web.Response:
     if bridge is not None:
         context |= {
             "handle": f"@{bridge.urls.username}@{bridge.urls.host}",
-            "followers": await bridge.store.followers(),
-            "blocked": sorted(await bridge.store.blocked()),
+            "followers": await bridge.store.list_followers(),
+            "blocked": sorted(await bridge.store.list_blocked()),
             "configured": sorted(bridge.settings.blocked_instances),
-            "pending": await bridge.store.pending(),
+            "pending": await bridge.store.count_pending(),
         }
     return render_admin(request, "admin_fediverse.html", context, who, PAGE)
 
@@ -40,7 +40,7 @@ async def page(request: web.Request, who: Principal) -> web.Response:
 async def remove(request: web.Request, who: Principal) -> web.Response:
     bridge = request.app[NODE].activitypub
     actor = (await read_form(request)).get("actor", "")
-    if bridge is None or not await bridge.store.remove_follower(actor):
+    if bridge is None or not await bridge.store.delete_follower(actor):
         return redirect(request, PAGE, flash(_("That follower was already gone."), "error"))
     return redirect(request, PAGE, flash(_("The follower is removed and gets nothing more from this space.")))
 
@@ -53,7 +53,7 @@ async def block(request: web.Request, who: Principal) -> web.Response:
     host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
     if bridge is None or not host or len(host) > 253:
         return redirect(request, PAGE, flash(_("Write the instance's address, such as mastodon.example."), "error"))
-    await bridge.store.block(host, iso(bridge.node.clock.now()))
+    await bridge.store.store_block(host, iso(bridge.node.clock.now()))
     return redirect(request, PAGE, flash(_("The instance is blocked: its followers are removed and it gets nothing.")))
 
 
@@ -63,5 +63,5 @@ async def unblock(request: web.Request, who: Principal) -> web.Response:
     bridge = request.app[NODE].activitypub
     host = (await read_form(request)).get("host", "")
     if bridge is not None:
-        await bridge.store.unblock(host)
+        await bridge.store.delete_block(host)
     return redirect(request, PAGE, flash(_("The instance is no longer blocked.")))

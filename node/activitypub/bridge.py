@@ -25,7 +25,7 @@ from node.retry import Backoff
 from node.worker import Worker
 
 from . import documents, keys, signatures
-from .store import BridgeStore, Delivery
+from .store import BridgeRepository, Delivery
 
 log = structlog.get_logger("node.activitypub")
 BATCH = 100
@@ -37,7 +37,7 @@ class Bridge:
         self.public = public
         self.settings = node.settings.activitypub
         self.urls = documents.Urls(node.settings)
-        self.store = BridgeStore(node.store.db)
+        self.store = BridgeRepository(node.store.db)
         self.key = keys.load_or_create(node.settings.keys_dir)
         self.public_pem = keys.public_pem(self.key)
         self.wake = asyncio.Event()  # set when a follower arrives: it is sent what it follows at once
@@ -56,7 +56,7 @@ class Bridge:
 
     async def blocked(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
-        return host in self.settings.blocked_instances or host in await self.store.blocked()
+        return host in self.settings.blocked_instances or host in await self.store.list_blocked()
 
     async def event_objects(self) -> dict[str, dict[str, Any]]:
         settings = self.node.settings
@@ -73,30 +73,30 @@ class Bridge:
 
     async def _publish(self) -> int:
         now = iso(self.node.clock.now())
-        inboxes = sorted({f.inbox for f in await self.store.followers() if not await self.blocked(f.inbox)})
-        sent, current = await self.store.published(), await self.event_objects()
+        inboxes = sorted({f.inbox for f in await self.store.list_followers() if not await self.blocked(f.inbox)})
+        sent, current = await self.store.list_published(), await self.event_objects()
         count = 0
         for event_id, obj in current.items():
             digest = documents.digest(obj)
             if sent.get(event_id) == digest:
                 continue
             kind = "Update" if sent.get(event_id) else "Create"
-            times = await self.store.published_times(event_id)
+            times = await self.store.get_published_times(event_id)
             first = times[0] if times and sent.get(event_id) else now
             activity = documents.activity(self.urls, kind, obj, first, now)
-            await self.store.record(event_id, digest, now, [(inbox, activity) for inbox in inboxes])
+            await self.store.store_published(event_id, digest, now, [(inbox, activity) for inbox in inboxes])
             count += 1
         for event_id, digest in sent.items():
             if digest and event_id not in current:
                 gone = documents.delete(self.urls, event_id, now)
-                await self.store.record(event_id, "", now, [(inbox, gone) for inbox in inboxes])
+                await self.store.store_published(event_id, "", now, [(inbox, gone) for inbox in inboxes])
                 count += 1
         return count
 
     async def deliver(self) -> int:
         """Send every due activity once; returns how many were taken."""
         async with self._delivering:
-            due = await self.store.due(iso(self.node.clock.now()), BATCH)
+            due = await self.store.list_due(iso(self.node.clock.now()), BATCH)
             results = await asyncio.gather(*(self._send(d) for d in due))
             return sum(results)
 
@@ -114,19 +114,19 @@ class Bridge:
     async def _send(self, delivery: Delivery) -> int:
         now = self.node.clock.now()
         if await self.blocked(delivery.inbox):
-            await self.store.delivered(delivery.id)
+            await self.store.delete_delivery(delivery.id)
             return 0
         try:
             await self.post(delivery.inbox, delivery.activity)
         except PeerUnreachable as exc:
             if now - parse_iso(delivery.created) > timedelta(days=self.settings.give_up_after_days):
                 log.warning("activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1)
-                await self.store.delivered(delivery.id)
+                await self.store.delete_delivery(delivery.id)
             else:
                 wait = self._backoff.delay(delivery.attempts)
-                await self.store.failed(delivery.id, iso(now + timedelta(seconds=wait)), str(exc))
+                await self.store.store_failure(delivery.id, iso(now + timedelta(seconds=wait)), str(exc))
             return 0
-        await self.store.delivered(delivery.id)
+        await self.store.delete_delivery(delivery.id)
         return 1
 
     async def _step(self) -> float:

@@ -44,7 +44,7 @@ async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
     if kind == "Follow" and activity.get("object") == bridge.urls.actor:
         await _follow(bridge, activity, actor)
     elif kind == "Undo" and isinstance(activity.get("object"), dict) and activity["object"].get("type") == "Follow":
-        await bridge.store.remove_follower(actor_id)
+        await bridge.store.delete_follower(actor_id)
     # Anything else (Like, Announce, replies) is taken and dropped: the space only publishes.
 
 
@@ -102,7 +102,7 @@ async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any])
         raise Problem(ProblemType.VALIDATION_ERROR, "the follower's inbox is not on its own server")
     now = iso(bridge.node.clock.now())
     host = (urlsplit(actor["id"]).hostname or "").lower()
-    await bridge.store.add_follower(Follower(actor["id"], inbox, host, str(follow.get("id", "")), now))
+    await bridge.store.store_follower(Follower(actor["id"], inbox, host, str(follow.get("id", "")), now))
     accept_inbox = str(actor.get("inbox") or inbox)
-    await bridge.store.queue([(accept_inbox, documents.accept(bridge.urls, follow))], now)
+    await bridge.store.store_deliveries([(accept_inbox, documents.accept(bridge.urls, follow))], now)
     bridge.wake.set()

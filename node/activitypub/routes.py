@@ -61,9 +61,9 @@ async def nodeinfo_links(request: web.Request) -> web.Response:
 @routes.get("/nodeinfo/2.1")
 async def nodeinfo(request: web.Request) -> web.Response:
     bridge = _bridge(request)
-    posts = sum(1 for d in (await bridge.store.published()).values() if d)
+    posts = sum(1 for d in (await bridge.store.list_published()).values() if d)
     schema = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
-    response = json_response(documents.nodeinfo(len(await bridge.store.followers()), posts))
+    response = json_response(documents.nodeinfo(len(await bridge.store.list_followers()), posts))
     response.headers["Content-Type"] = schema
     return response
 
@@ -87,7 +87,7 @@ async def outbox(request: web.Request) -> web.Response:
     bridge = _bridge(request)
     items = []
     for obj in (await bridge.event_objects()).values():
-        times = await bridge.store.published_times(obj["id"].rsplit("/", 1)[-1])
+        times = await bridge.store.get_published_times(obj["id"].rsplit("/", 1)[-1])
         first, last = times or (iso(bridge.node.clock.now()),) * 2
         items.append(documents.activity(bridge.urls, "Create", obj, first, last))
     return _ap(_collection(bridge.urls.outbox, items, ordered=True))
@@ -96,7 +96,7 @@ async def outbox(request: web.Request) -> web.Response:
 @routes.get("/ap/followers")
 async def followers(request: web.Request) -> web.Response:
     bridge = _bridge(request)
-    count = len(await bridge.store.followers())  # who follows is the followers' business: only the count
+    count = len(await bridge.store.list_followers())  # who follows is the followers' business: only the count
     return _ap(_collection(bridge.urls.followers, None, ordered=True, total=count))
 
 
@@ -149,16 +149,17 @@ async def list_followers(request: web.Request) -> web.Response:
     await require_operator(request)
     bridge = _bridge(request)
     rows = [
-        {"actor": f.actor, "inbox": f.inbox, "host": f.host, "since": f.since} for f in await bridge.store.followers()
+        {"actor": f.actor, "inbox": f.inbox, "host": f.host, "since": f.since}
+        for f in await bridge.store.list_followers()
     ]
-    return json_response({"followers": rows, "pending_deliveries": await bridge.store.pending()})
+    return json_response({"followers": rows, "pending_deliveries": await bridge.store.count_pending()})
 
 
 @routes.delete("/api/v1/activitypub/followers")
 async def remove_follower(request: web.Request) -> web.Response:
     await require_operator(request)
     actor = request.query.get("actor", "")
-    if not await _bridge(request).store.remove_follower(actor):
+    if not await _bridge(request).store.delete_follower(actor):
         raise Problem(ProblemType.NOT_FOUND, "no follower with this actor")
     return json_response({"removed": actor})
 
@@ -167,7 +168,9 @@ async def remove_follower(request: web.Request) -> web.Response:
 async def list_blocks(request: web.Request) -> web.Response:
     await require_operator(request)
     bridge = _bridge(request)
-    return json_response({"blocked": sorted(await bridge.store.blocked() | set(bridge.settings.blocked_instances))})
+    return json_response(
+        {"blocked": sorted(await bridge.store.list_blocked() | set(bridge.settings.blocked_instances))}
+    )
 
 
 @routes.post("/api/v1/activitypub/blocks")
@@ -176,7 +179,7 @@ async def block(request: web.Request) -> web.Response:
     bridge = _bridge(request)
     body = await parse_body(request, BlockBody)
     host = (urlsplit(f"//{body.host}").hostname or "").lower()
-    await bridge.store.block(host, iso(bridge.node.clock.now()))
+    await bridge.store.store_block(host, iso(bridge.node.clock.now()))
     return json_response({"blocked": host}, status=201)
 
 
@@ -184,5 +187,5 @@ async def block(request: web.Request) -> web.Response:
 async def unblock(request: web.Request) -> web.Response:
     await require_operator(request)
     host = request.match_info["host"].lower()
-    await _bridge(request).store.unblock(host)
+    await _bridge(request).store.delete_block(host)
     return json_response({"unblocked": host})

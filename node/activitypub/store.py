@@ -32,15 +32,15 @@ class Delivery:
     attempts: int
 
 
-class BridgeStore:
+class BridgeRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def followers(self) -> list[Follower]:
+    async def list_followers(self) -> list[Follower]:
         rows = await self.db.fetch_all("SELECT actor, inbox, host, follow_id, since FROM ap_followers ORDER BY since")
         return [Follower(*row) for row in rows]
 
-    async def add_follower(self, follower: Follower) -> None:
+    async def store_follower(self, follower: Follower) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO ap_followers (actor, inbox, host, follow_id, since) VALUES (?, ?, ?, ?, ?)"
@@ -48,20 +48,22 @@ class BridgeStore:
                 (follower.actor, follower.inbox, follower.host, follower.follow_id, follower.since),
             )
 
-    async def remove_follower(self, actor: str) -> bool:
+    async def delete_follower(self, actor: str) -> bool:
         async with self.db.transaction() as tx:
             cursor = await tx.execute("DELETE FROM ap_followers WHERE actor = ?", (actor,))
             return cursor.rowcount > 0
 
-    async def published(self) -> dict[str, str]:
+    async def list_published(self) -> dict[str, str]:
         rows = await self.db.fetch_all("SELECT event_id, digest FROM ap_published")
         return {row[0]: row[1] for row in rows}
 
-    async def published_times(self, event_id: str) -> tuple[str, str] | None:
+    async def get_published_times(self, event_id: str) -> tuple[str, str] | None:
         row = await self.db.fetch_one("SELECT published, updated FROM ap_published WHERE event_id = ?", (event_id,))
         return None if row is None else (row[0], row[1])
 
-    async def record(self, event_id: str, digest: str, now: str, activities: list[tuple[str, dict[str, Any]]]) -> None:
+    async def store_published(
+        self, event_id: str, digest: str, now: str, activities: list[tuple[str, dict[str, Any]]]
+    ) -> None:
         """Remember what the event was sent as and queue its activity for each inbox, in one transaction."""
         async with self.db.transaction() as tx:
             await tx.execute(
@@ -71,7 +73,7 @@ class BridgeStore:
             )
             await self._queue(tx, activities, now)
 
-    async def queue(self, activities: list[tuple[str, dict[str, Any]]], now: str) -> None:
+    async def store_deliveries(self, activities: list[tuple[str, dict[str, Any]]], now: str) -> None:
         async with self.db.transaction() as tx:
             await self._queue(tx, activities, now)
 
@@ -82,38 +84,38 @@ class BridgeStore:
             [(inbox, json.dumps(activity, ensure_ascii=False), now, now) for inbox, activity in activities],
         )
 
-    async def due(self, now: str, limit: int) -> list[Delivery]:
+    async def list_due(self, now: str, limit: int) -> list[Delivery]:
         rows = await self.db.fetch_all(
             "SELECT id, inbox, activity, created, attempts FROM ap_deliveries WHERE next_at <= ? ORDER BY id LIMIT ?",
             (now, limit),
         )
         return [Delivery(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
 
-    async def delivered(self, delivery_id: int) -> None:
+    async def delete_delivery(self, delivery_id: int) -> None:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM ap_deliveries WHERE id = ?", (delivery_id,))
 
-    async def failed(self, delivery_id: int, next_at: str, error: str) -> None:
+    async def store_failure(self, delivery_id: int, next_at: str, error: str) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE ap_deliveries SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?",
                 (next_at, error[:500], delivery_id),
             )
 
-    async def pending(self) -> int:
+    async def count_pending(self) -> int:
         row = await self.db.fetch_one("SELECT count(*) FROM ap_deliveries")
         return int(row[0]) if row else 0
 
-    async def blocked(self) -> set[str]:
+    async def list_blocked(self) -> set[str]:
         return {row[0] for row in await self.db.fetch_all("SELECT host FROM ap_blocked")}
 
-    async def block(self, host: str, now: str) -> None:
+    async def store_block(self, host: str, now: str) -> None:
         """Block an instance: its followers are removed and nothing more is sent to it."""
         async with self.db.transaction() as tx:
             await tx.execute("INSERT OR IGNORE INTO ap_blocked (host, since) VALUES (?, ?)", (host, now))
             await tx.execute("DELETE FROM ap_followers WHERE host = ?", (host,))
             await tx.execute("DELETE FROM ap_deliveries WHERE inbox LIKE ?", (f"%://{host}/%",))
 
-    async def unblock(self, host: str) -> None:
+    async def delete_block(self, host: str) -> None:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM ap_blocked WHERE host = ?", (host,))

@@ -65,7 +65,7 @@ class Exports:
         async with self.node.write() as work:
             taken = [
                 copy
-                for copy in await self.repo.local_copies(work.tx, self.node.id, (source.origin, source.id))
+                for copy in await self.repo.list_local_copies(work.tx, self.node.id, (source.origin, source.id))
                 if (await self.writer.own(copy, work.tx)).status != "cancelled"
             ]
             if taken:
@@ -81,7 +81,9 @@ class Exports:
                 exported_from=ObjectRef(origin=source.origin, id=source.id),
             )
             await self.writer.publish(work, event)
-            await self.repo.set_baseline(work.tx, event.id, source.version, watched(source), iso(self.node.clock.now()))
+            await self.repo.store_baseline(
+                work.tx, event.id, source.version, watched(source), iso(self.node.clock.now())
+            )
         return event
 
     def _copy_values(self, source: Event, body: ExportBody) -> dict[str, Any]:
@@ -120,7 +122,7 @@ class Exports:
     async def twin_event(self, event_id: str, origin: str | None) -> Event:
         """A twin's event by id; `origin` says whose when ids collide."""
         twins = await self.twinnings.list_active_peers()
-        found = await self.repo.with_id(event_id, [origin.rstrip("/")] if origin else twins)
+        found = await self.repo.list_with_id(event_id, [origin.rstrip("/")] if origin else twins)
         found = [f for f in found if f.origin in twins]
         if not found:
             raise Problem(ProblemType.NOT_FOUND, f"no twin's event {event_id!r} is known here")
@@ -137,27 +139,27 @@ class Exports:
     async def source_changed(self, tx: Connection, source: Event) -> None:
         """A twin's event changed (inside the inbox transaction): flag our copies whose baseline it left."""
         now = iso(self.node.clock.now())
-        for copy_id in await self.repo.local_copies(tx, self.node.id, (source.origin, source.id)):
-            baseline = await self.repo.baseline(tx, copy_id)
+        for copy_id in await self.repo.list_local_copies(tx, self.node.id, (source.origin, source.id)):
+            baseline = await self.repo.get_baseline(tx, copy_id)
             copy = await self.objects.get("Event", self.node.id, copy_id, tx=tx)
             if baseline is None or copy is None or copy.status == "cancelled":
                 continue
             diff = changes(baseline[1], watched(source))
             if diff:
-                await self.repo.raise_flag(tx, copy_id, (source.origin, source.id), source.version, diff, now)
+                await self.repo.store_flag(tx, copy_id, (source.origin, source.id), source.version, diff, now)
             else:  # the origin went back to what we agreed with
-                await self.repo.resolve_flag(tx, copy_id, "reverted", now)
+                await self.repo.store_flag_resolution(tx, copy_id, "reverted", now)
 
     async def edited(self, tx: Connection, copy: Event) -> None:
         """Our operator changed a copy's times or status: that answers its open flag."""
-        if await self.repo.open_flag(copy.id, tx) is not None:
+        if await self.repo.get_open_flag(tx, copy.id) is not None:
             await self._agree(tx, copy, "edited")
 
     async def resolve(self, event_id: str, action: str) -> Event:
         """Close the copy's open flag: 'follow' applies the origin's change to our copy, 'keep' does not."""
         async with self.node.write() as work:
             copy = await self.writer.own(event_id, work.tx)
-            if await self.repo.open_flag(event_id, work.tx) is None:
+            if await self.repo.get_open_flag(work.tx, event_id) is None:
                 raise Problem(ProblemType.NOT_FOUND, f"event {event_id} has no open flag")
             if action == "follow":
                 copy = await self._follow(work, copy)
@@ -166,12 +168,12 @@ class Exports:
 
     async def _agree(self, tx: Connection, copy: Event, resolution: str) -> None:
         source = await self._source(copy, tx)
-        await self.repo.set_baseline(tx, copy.id, source.version, watched(source), iso(self.node.clock.now()))
-        await self.repo.resolve_flag(tx, copy.id, resolution, iso(self.node.clock.now()))
+        await self.repo.store_baseline(tx, copy.id, source.version, watched(source), iso(self.node.clock.now()))
+        await self.repo.store_flag_resolution(tx, copy.id, resolution, iso(self.node.clock.now()))
 
     async def _follow(self, work: UnitOfWork, copy: Event) -> Event:
         source = await self._source(copy, work.tx)
-        baseline = await self.repo.baseline(work.tx, copy.id)
+        baseline = await self.repo.get_baseline(work.tx, copy.id)
         assert baseline is not None
         values = followed(copy, baseline[1], source)
         try:

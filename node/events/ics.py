@@ -59,7 +59,7 @@ class PublicCalendar:
         self._lock = asyncio.Lock()
 
     async def current(self) -> Built:
-        version = (*await self.repo.calendar_version(), self.node.clock.now().date().isoformat())
+        version = (*await self.repo.get_calendar_version(), self.node.clock.now().date().isoformat())
         async with self._lock:  # a crowd arriving together waits for one build, then shares it
             if self._built is None or self._built.version != version:
                 body = await public_calendar(self.node, self.repo, self.public)
@@ -70,7 +70,7 @@ class PublicCalendar:
 
 async def public_calendar(node: Node, repo: EventRepository, public: PublicEvents) -> bytes:
     events = await public.list()  # the public pages read the same list
-    flags = {f.event_id: f for f in await repo.open_flags()}
+    flags = {f.event_id: f for f in await repo.list_open_flags()}
     names = {node.id: node.settings.node.name}
     for event in events:
         source = event.exported_from

@@ -38,11 +38,13 @@ class PublicEvents:
 
         Anyone may ask for a public page as often as they like: the list is read again only when
         the calendar's version (every change of ours moves it) or the day changes."""
-        version = (*await self.repo.calendar_version(), self.clock.now().date().isoformat())
+        version = (*await self.repo.get_calendar_version(), self.clock.now().date().isoformat())
         if self._kept is not None and self._kept[0] == version:
             return self._kept[1]
         since = iso(self.clock.now() - PAST)
-        events = [Event.model_validate(s.object) for s in await self.repo.calendar(self.node_id, since, MAX_EVENTS)]
+        events = [
+            Event.model_validate(s.object) for s in await self.repo.list_calendar(self.node_id, since, MAX_EVENTS)
+        ]
         self._kept = (version, events)
         return events
 

@@ -79,20 +79,20 @@ class EventRepository:
 
     # -- derived indexes, written with the object ---------------------------------------------
 
-    async def put_series(self, tx: Connection, origin: str, id_: str, last_ends_at: str | None) -> None:
+    async def store_series(self, tx: Connection, origin: str, id_: str, last_ends_at: str | None) -> None:
         await tx.execute(
             "INSERT INTO event_series (origin, id, last_ends_at) VALUES (?, ?, ?) "
             "ON CONFLICT (origin, id) DO UPDATE SET last_ends_at = excluded.last_ends_at",
             (origin, id_, last_ends_at),
         )
 
-    async def drop_series(self, tx: Connection, origin: str, id_: str) -> None:
+    async def delete_series(self, tx: Connection, origin: str, id_: str) -> None:
         await tx.execute("DELETE FROM event_series WHERE origin = ? AND id = ?", (origin, id_))
 
-    async def drop_series_many(self, tx: Connection, keys: Sequence[SourceKey]) -> None:
+    async def delete_series_many(self, tx: Connection, keys: Sequence[SourceKey]) -> None:
         await tx.executemany("DELETE FROM event_series WHERE origin = ? AND id = ?", keys)
 
-    async def put_copy(self, tx: Connection, link: CopyLink) -> None:
+    async def store_copy(self, tx: Connection, link: CopyLink) -> None:
         await tx.execute(
             "INSERT INTO event_copies (origin, id, source_origin, source_id) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (origin, id) DO UPDATE SET source_origin = excluded.source_origin, "
@@ -102,7 +102,7 @@ class EventRepository:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    async def in_window(
+    async def list_in_window(
         self, origins: Sequence[str], after: str, before: str, most: int, max_bytes: int, excerpt: int
     ) -> tuple[dict[str, int], dict[str, list[tuple[str, str | None]]]]:
         """Each origin's events with an occurrence that may overlap (after, before), by start: how
@@ -135,7 +135,7 @@ class EventRepository:
 
         return await self._db.read(read)
 
-    async def with_id(self, id_: str, origins: Sequence[str]) -> list[StoredObject]:
+    async def list_with_id(self, id_: str, origins: Sequence[str]) -> list[StoredObject]:
         """Events with this id at any of these origins (ids are unique per origin only)."""
         if not origins:
             return []
@@ -146,7 +146,7 @@ class EventRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
-    async def also_at(
+    async def list_also_at(
         self, sources: Iterable[SourceKey], origins: Sequence[str], per_source: int
     ) -> list[tuple[SourceKey, StoredObject]]:
         """The copies of these source events hosted by these origins, as stored events: at most
@@ -172,7 +172,7 @@ class EventRepository:
             found += [((r["k_origin"], r["k_id"]), StoredObject.from_row(r)) for r in rows]
         return found
 
-    async def events(self, keys: Iterable[SourceKey]) -> list[StoredObject]:
+    async def list_events(self, keys: Iterable[SourceKey]) -> list[StoredObject]:
         """These events, those that are stored, in one query per 300."""
         wanted = sorted(set(keys))
         found: list[StoredObject] = []
@@ -185,7 +185,7 @@ class EventRepository:
             found += [StoredObject.from_row(r) for r in rows]
         return found
 
-    async def local_copies(self, tx: Connection, origin: str, source: SourceKey) -> list[str]:
+    async def list_local_copies(self, tx: Connection, origin: str, source: SourceKey) -> list[str]:
         """Ids of `origin`'s (our) copies of the source event, read inside the transaction."""
         cursor = await tx.execute(
             "SELECT id FROM event_copies WHERE origin = ? AND source_origin = ? AND source_id = ? ORDER BY id",
@@ -193,7 +193,9 @@ class EventRepository:
         )
         return [r[0] for r in await cursor.fetchall()]
 
-    async def sources_with_copies(self, tx: Connection, origin: str, sources: Sequence[SourceKey]) -> set[SourceKey]:
+    async def list_sources_with_copies(
+        self, tx: Connection, origin: str, sources: Sequence[SourceKey]
+    ) -> set[SourceKey]:
         """Which of these source events `origin` (we) hosts copies of, in one query."""
         if not sources:
             return set()
@@ -203,7 +205,7 @@ class EventRepository:
         hosted = {(r[0], r[1]) for r in await cursor.fetchall()}
         return hosted & set(sources)
 
-    async def calendar(self, origin: str, ends_after: str, limit: int) -> list[StoredObject]:
+    async def list_calendar(self, origin: str, ends_after: str, limit: int) -> list[StoredObject]:
         """Our events for the public calendar: those shown to every twin, and every copy we host."""
         rows = await self._db.fetch_all(
             "SELECT o.* FROM objects o LEFT JOIN event_series s ON s.origin = o.origin AND s.id = o.id "
@@ -215,7 +217,7 @@ class EventRepository:
         )
         return [StoredObject.from_row(r) for r in rows]
 
-    async def calendar_version(self) -> tuple[Any, ...]:
+    async def get_calendar_version(self) -> tuple[Any, ...]:
         """What the public calendar is built from, in a few numbers: the feed position (every
         change of ours moves it), the open flags' state, and the names of the twins."""
         row = await self._db.fetch_one(
@@ -228,14 +230,14 @@ class EventRepository:
 
     # -- baselines and flags ------------------------------------------------------------------
 
-    async def baseline(self, tx: Connection, event_id: str) -> tuple[int, dict[str, Any]] | None:
+    async def get_baseline(self, tx: Connection, event_id: str) -> tuple[int, dict[str, Any]] | None:
         cursor = await tx.execute(
             "SELECT source_version, watched FROM export_baselines WHERE event_id = ?", (event_id,)
         )
         row = await cursor.fetchone()
         return (int(row[0]), json.loads(row[1])) if row else None
 
-    async def set_baseline(
+    async def store_baseline(
         self, tx: Connection, event_id: str, source_version: int, watched: dict[str, Any], at: str
     ) -> None:
         await tx.execute(
@@ -245,7 +247,7 @@ class EventRepository:
             (event_id, source_version, json.dumps(watched, sort_keys=True), at),
         )
 
-    async def raise_flag(
+    async def store_flag(
         self,
         tx: Connection,
         event_id: str,
@@ -267,7 +269,7 @@ class EventRepository:
                 (event_id, *source, source_version, text, at),
             )
 
-    async def resolve_flag(self, tx: Connection, event_id: str, resolution: str, at: str) -> bool:
+    async def store_flag_resolution(self, tx: Connection, event_id: str, resolution: str, at: str) -> bool:
         """Close the open flag of a copy; False if it had none."""
         cursor = await tx.execute(
             "UPDATE event_flags SET resolved_at = ?, resolution = ? WHERE event_id = ? AND resolved_at IS NULL",
@@ -275,12 +277,9 @@ class EventRepository:
         )
         return cursor.rowcount > 0
 
-    async def open_flag(self, event_id: str, tx: Connection | None = None) -> Flag | None:
+    async def get_open_flag(self, tx: Connection, event_id: str) -> Flag | None:
         sql = "SELECT * FROM event_flags WHERE event_id = ? AND resolved_at IS NULL"
-        if tx is not None:
-            row = await (await tx.execute(sql, (event_id,))).fetchone()
-        else:
-            row = await self._db.fetch_one(sql, (event_id,))
+        row = await (await tx.execute(sql, (event_id,))).fetchone()
         return Flag.from_row(row) if row else None
 
     async def store_recorded_late(self, tx: Connection, event_id: str, at: str) -> None:
@@ -290,10 +289,10 @@ class EventRepository:
             (event_id, at),
         )
 
-    async def recorded_late(self) -> set[str]:
+    async def list_recorded_late(self) -> set[str]:
         rows = await self._db.fetch_all("SELECT event_id FROM events_recorded_late")
         return {r["event_id"] for r in rows}
 
-    async def open_flags(self) -> list[Flag]:
+    async def list_open_flags(self) -> list[Flag]:
         rows = await self._db.fetch_all("SELECT * FROM event_flags WHERE resolved_at IS NULL ORDER BY raised_at, pk")
         return [Flag.from_row(r) for r in rows]

@@ -153,7 +153,7 @@ class EventService(EventWriter):
 
     async def _forget(self, tx: Connection, origin: str, event_id: str) -> None:
         """The origin took us out of the event's audience: its series entry goes with it."""
-        await self.repo.drop_series(tx, origin, event_id)
+        await self.repo.delete_series(tx, origin, event_id)
 
     async def _after_apply_batch(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
         """Index a batch of twins' events and flag our copies of any that changed.
@@ -162,11 +162,11 @@ class EventService(EventWriter):
         """
         events = [obj for obj in objects if isinstance(obj, Event)]
         plain = [e for e in events if not e.rrule]
-        await self.repo.drop_series_many(tx, [(e.origin, e.id) for e in plain])
+        await self.repo.delete_series_many(tx, [(e.origin, e.id) for e in plain])
         for event in events:
             if event.rrule or event.exported_from is not None:
                 await self.index(tx, event)
-        copied = await self.repo.sources_with_copies(tx, self.node.id, [(e.origin, e.id) for e in events])
+        copied = await self.repo.list_sources_with_copies(tx, self.node.id, [(e.origin, e.id) for e in events])
         for event in events:
             if (event.origin, event.id) in copied:
                 await self.exports.source_changed(tx, event)

@@ -75,7 +75,7 @@ class EventViews:
         context = await self._context_base()
         origins = await self._origins(origin, context.visible)
         after, before = iso(window_from), iso(window_to)
-        counts, rows = await self.service.repo.in_window(
+        counts, rows = await self.service.repo.list_in_window(
             origins, after, before, MAX_EVENTS, MAX_READ_BYTES, LISTED_DESCRIPTION + 1
         )
         per_origin, cut = {}, any(len(found) < counts[name] for name, found in rows.items())
@@ -119,7 +119,7 @@ class EventViews:
         """An event here or at a twin by id; `origin` decides when ids collide (ours first)."""
         context = await self._context_base()
         origins = await self._origins(origin, context.visible)
-        found = await self.service.repo.with_id(event_id, origins)
+        found = await self.service.repo.list_with_id(event_id, origins)
         found.sort(key=lambda s: s.origin != self.node.id)
         if not found:
             raise Problem(ProblemType.NOT_FOUND, f"no event {event_id!r} here or at the twins")
@@ -129,7 +129,7 @@ class EventViews:
         """Every open flag, with the copy and the origin's event it concerns."""
         context = await self._context_base()
         items = []
-        for flag in await self.service.repo.open_flags():
+        for flag in await self.service.repo.list_open_flags():
             event = await self.service.own(flag.event_id)
             await self._fill(context, [event])
             items.append(self.item(event, context, event.starts_at, event.ends_at))
@@ -202,8 +202,8 @@ class EventViews:
         for peer in visible - {self.node.id}:
             row = await self.node.store.peers.get(peer)
             context.names[peer] = row.name if row is not None else peer
-        context.flags = {f.event_id: f for f in await self.service.repo.open_flags()}
-        context.recorded_late = await self.service.repo.recorded_late()
+        context.flags = {f.event_id: f for f in await self.service.repo.list_open_flags()}
+        context.recorded_late = await self.service.repo.list_recorded_late()
         return context
 
     async def _fill(self, context: Context, events: list[Event]) -> None:
@@ -213,10 +213,10 @@ class EventViews:
         keys = {group_key(e) for e in events} - set(context.groups)
         members: dict[SourceKey, dict[SourceKey, Event]] = {key: {} for key in keys}
         visible = sorted(context.visible)
-        for key, stored in await self.service.repo.also_at(keys, visible, MAX_ALSO_AT):
+        for key, stored in await self.service.repo.list_also_at(keys, visible, MAX_ALSO_AT):
             members[key][(stored.origin, stored.id)] = Event.model_validate(stored.object)
         originals = {key for key in keys if key[0] in context.visible}
-        for stored in await self.service.repo.events(originals - set(known)):
+        for stored in await self.service.repo.list_events(originals - set(known)):
             members[(stored.origin, stored.id)][(stored.origin, stored.id)] = Event.model_validate(stored.object)
         for key in originals & set(known):
             members[key][key] = known[key]

@@ -57,12 +57,12 @@ class EventWriter:
         rule = recurrence.read_rule(event.rrule, start) if event.rrule else None
         if rule is not None and event.rrule:
             last = recurrence.series_end(event.rrule, start, event.ends_at - event.starts_at)
-            await self.repo.put_series(tx, event.origin, event.id, iso(last) if last else None)
+            await self.repo.store_series(tx, event.origin, event.id, iso(last) if last else None)
         else:
-            await self.repo.drop_series(tx, event.origin, event.id)
+            await self.repo.delete_series(tx, event.origin, event.id)
         if event.exported_from is not None:
             source = event.exported_from
-            await self.repo.put_copy(tx, CopyLink(event.origin, event.id, source.origin, source.id))
+            await self.repo.store_copy(tx, CopyLink(event.origin, event.id, source.origin, source.id))
 
     def exdates(self, texts: list[str] | None, zone: ZoneInfo) -> list[datetime]:
         return [parse_local(text, zone, f"exdates.{i}") for i, text in enumerate(texts or [])]

@@ -19,7 +19,7 @@ OPEN = ("requested", "with_operator")
 
 async def forget_introductions(node: Node, work: UnitOfWork, member_id: str) -> None:
     repo = IntroductionRepository(node.store.db)
-    for intro in await repo.all_for_member(work.tx, member_id):
+    for intro in await repo.list_all_for_member(work.tx, member_id):
         if intro.side == "sent":
             await _retract(node, work, "IntroductionRequest", intro, intro.host)
         elif intro.status in OPEN and not intro.blocked:

@@ -83,14 +83,14 @@ class Exchange:
     async def _apply_request(self, tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
         assert isinstance(obj, IntroductionRequest)
         if obj.version >= 2:
-            await self.repo.set_step(tx, peer_id, obj.id, "introduced", email=obj.email)
+            await self.repo.store_step(tx, peer_id, obj.id, "introduced", email=obj.email)
         else:
             await self._receive(tx, peer_id, obj)
         self.settle_soon()
 
     async def _receive(self, tx: Connection, peer_id: str, obj: IntroductionRequest) -> None:
         member_id = await self.cards.get_member_for_handle(obj.to_member)
-        if member_id is None or await self.repo.get(peer_id, obj.id, tx) is not None:
+        if member_id is None or await self.repo.get(peer_id, obj.id, tx=tx) is not None:
             return
         blocked = await self.repo.is_blocked(tx, member_id, peer_id, obj.from_member) or await self._flooded(
             tx, peer_id, member_id
@@ -139,16 +139,16 @@ class Exchange:
 
     async def _apply_answer(self, tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
         assert isinstance(obj, IntroductionAnswer)
-        held = await self.repo.get(self.node.id, obj.id, tx)
+        held = await self.repo.get(self.node.id, obj.id, tx=tx)
         if held is None or held.status != "requested":
             return
         named = replace(held, to_name=obj.display_name or held.to_name)
         at = iso(obj.answered_at)
         if obj.status == "accepted":
-            await self.repo.set_answer(tx, named, "accepted", "follow_up", at, email=obj.email)
+            await self.repo.store_answer(tx, named, "accepted", "follow_up", at, email=obj.email)
             self.settle_soon()
         else:
-            await self.repo.set_answer(tx, named, "declined", None, at)
+            await self.repo.store_answer(tx, named, "declined", None, at)
 
     # -- erasure at the other side (node/introductions/erasure.py) ----------------------------------
 
@@ -186,14 +186,10 @@ class Exchange:
         while done < SETTLE_BATCH:
             try:
                 async with self.node.write() as work:
-                    rows = list(
-                        await work.tx.execute_fetchall(
-                            "SELECT * FROM introductions WHERE step IS NOT NULL ORDER BY created_at LIMIT 1"
-                        )
-                    )
-                    if not rows:
+                    intro = await self.repo.get_next_step(work.tx)
+                    if intro is None:
                         return done
-                    await self._step(work, Introduction.from_row(rows[0]))
+                    await self._step(work, intro)
             except Exception:  # a bug must not leave the loop spinning: log it; the next change retries
                 log.exception("introduction_step_failed")
                 return done
@@ -201,7 +197,7 @@ class Exchange:
         return done
 
     async def _step(self, work: UnitOfWork, intro: Introduction) -> None:
-        await self.repo.set_step(work.tx, intro.home, intro.id, None)
+        await self.repo.store_step(work.tx, intro.home, intro.id, None)
         member = await self.members.get(intro.member_id)
         if intro.step == "answer":
             await announce_decline(self.node, work, intro)

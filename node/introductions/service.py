@@ -66,7 +66,7 @@ class Introductions:
                 version=1,
                 host=host,
                 to_member=handle,
-                from_member=await self.repo.handle_for(work.tx, member_id, host),
+                from_member=await self.repo.get_handle(work.tx, member_id, host),
                 from_name=asker.display_name[:200],
                 message=text,
                 sent_at=now,
@@ -135,7 +135,7 @@ class Introductions:
         member = await self._member(member_id)
         now = self.node.clock.now()
         async with self.node.write() as work:
-            await self.repo.set_answer(work.tx, intro, "accepted", None, iso(now))
+            await self.repo.store_answer(work.tx, intro, "accepted", None, iso(now))
             answer = IntroductionAnswer(
                 origin=self.node.id,
                 id=intro.id,
@@ -155,7 +155,9 @@ class Introductions:
             raise Problem(ProblemType.FORBIDDEN, "only the member asked may answer an introduction")
         async with self.node.write() as work:
             if block:
-                await self.repo.block(work.tx, member_id, intro.home, intro.from_handle, iso(self.node.clock.now()))
+                await self.repo.store_block(
+                    work.tx, member_id, intro.home, intro.from_handle, iso(self.node.clock.now())
+                )
             if intro.status in OPEN:
                 await self._declined(work, intro)
             elif not block:
@@ -179,7 +181,7 @@ class Introductions:
             created_at=iso(self.node.clock.now()),
         )
         async with self.node.write() as work:
-            await self.repo.add_report(work.tx, report)
+            await self.repo.store_report(work.tx, report)
         return report.view()
 
     # -- the community manager, in via_operator mode ------------------------------------------------
@@ -195,7 +197,7 @@ class Introductions:
         intro = await self._with_operator(id_)
         member = await self._member(intro.member_id)
         async with self.node.write() as work:
-            await self.repo.set_answer(work.tx, intro, "requested", None, iso(self.node.clock.now()))
+            await self.repo.store_answer(work.tx, intro, "requested", None, iso(self.node.clock.now()))
             await mail_request(self.node, work, intro, member)
         return {"id": id_, "status": "requested"}
 
@@ -203,7 +205,7 @@ class Introductions:
         """Declined before the member saw it: it stays hidden from them, as a blocked asker's would."""
         intro = await self._with_operator(id_)
         async with self.node.write() as work:
-            await self.repo.hide(work.tx, intro.home, intro.id)
+            await self.repo.store_hidden(work.tx, intro.home, intro.id)
             await self._declined(work, intro)
         return {"id": id_, "status": "declined"}
 
@@ -212,14 +214,14 @@ class Introductions:
 
     async def close_report(self, report_id: str) -> dict[str, Any]:
         async with self.node.write() as work:
-            if not await self.repo.close_report(work.tx, report_id):
+            if not await self.repo.store_report_closed(work.tx, report_id):
                 raise Problem(ProblemType.NOT_FOUND, f"no open report {report_id}")
         return {"id": report_id, "status": "closed"}
 
     # -- shared -------------------------------------------------------------------------------------
 
     async def _declined(self, work: UnitOfWork, intro: Introduction) -> None:
-        await self.repo.set_answer(work.tx, intro, "declined", None, iso(self.node.clock.now()))
+        await self.repo.store_answer(work.tx, intro, "declined", None, iso(self.node.clock.now()))
         await announce_decline(self.node, work, intro)
 
     async def _own(self, member_id: str, id_: str) -> Introduction:

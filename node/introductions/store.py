@@ -67,7 +67,7 @@ class IntroductionRepository:
             tuple(values.values()),
         )
 
-    async def get(self, home: str, id_: str, tx: Connection | None = None) -> Introduction | None:
+    async def get(self, home: str, id_: str, *, tx: Connection | None = None) -> Introduction | None:
         sql, params = "SELECT * FROM introductions WHERE home = ? AND id = ?", (home, id_)
         if tx is not None:
             rows = list(await tx.execute_fetchall(sql, params))
@@ -122,7 +122,7 @@ class IntroductionRepository:
         )
         return int(rows[0][0])
 
-    async def set_answer(
+    async def store_answer(
         self, tx: Connection, intro: Introduction, status: str, step: str | None, at: str, email: str | None = None
     ) -> None:
         await tx.execute(
@@ -131,23 +131,24 @@ class IntroductionRepository:
             (status, step, at, email, intro.to_name, intro.to_name, intro.home, intro.id),
         )
 
-    async def set_step(self, tx: Connection, home: str, id_: str, step: str | None, email: str | None = None) -> None:
+    async def store_step(self, tx: Connection, home: str, id_: str, step: str | None, email: str | None = None) -> None:
         await tx.execute(
             "UPDATE introductions SET step = ?, email = COALESCE(?, email) WHERE home = ? AND id = ?",
             (step, email, home, id_),
         )
 
-    async def hide(self, tx: Connection, home: str, id_: str) -> None:
+    async def store_hidden(self, tx: Connection, home: str, id_: str) -> None:
         """The recipient will not see this one (declined by the operator before they saw it)."""
         await tx.execute("UPDATE introductions SET blocked = 1 WHERE home = ? AND id = ?", (home, id_))
 
-    async def with_step(self, limit: int = 100) -> builtins.list[Introduction]:
-        rows = await self._db.fetch_all(
-            "SELECT * FROM introductions WHERE step IS NOT NULL ORDER BY created_at LIMIT ?", (limit,)
+    async def get_next_step(self, tx: Connection) -> Introduction | None:
+        """The oldest introduction with a step left to do (read in the transaction that does it)."""
+        rows = list(
+            await tx.execute_fetchall("SELECT * FROM introductions WHERE step IS NOT NULL ORDER BY created_at LIMIT 1")
         )
-        return [Introduction.from_row(r) for r in rows]
+        return Introduction.from_row(rows[0]) if rows else None
 
-    async def handle_for(self, tx: Connection, member_id: str, host: str) -> str:
+    async def get_handle(self, tx: Connection, member_id: str, host: str) -> str:
         """The asker's opaque handle towards `host`: random, made on their first request there."""
         await tx.execute(
             "INSERT INTO introduction_handles (member_id, host, handle) VALUES (?, ?, ?) "
@@ -161,7 +162,7 @@ class IntroductionRepository:
         )
         return str(rows[0][0])
 
-    async def block(self, tx: Connection, member_id: str, home: str, handle: str, at: str) -> None:
+    async def store_block(self, tx: Connection, member_id: str, home: str, handle: str, at: str) -> None:
         await tx.execute(
             "INSERT INTO introduction_blocks (member_id, home, handle, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (member_id, home, handle) DO NOTHING",
@@ -177,7 +178,7 @@ class IntroductionRepository:
         )
         return bool(rows)
 
-    async def add_report(self, tx: Connection, report: Report) -> None:
+    async def store_report(self, tx: Connection, report: Report) -> None:
         values = asdict(report)
         await tx.execute(
             f"INSERT INTO introduction_reports ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
@@ -190,13 +191,13 @@ class IntroductionRepository:
         )
         return [Report(**{key: r[key] for key in r.keys()}) for r in rows]  # noqa: SIM118
 
-    async def close_report(self, tx: Connection, report_id: str) -> bool:
+    async def store_report_closed(self, tx: Connection, report_id: str) -> bool:
         cursor = await tx.execute(
             "UPDATE introduction_reports SET status = 'closed' WHERE id = ? AND status = 'open'", (report_id,)
         )
         return cursor.rowcount == 1
 
-    async def export(self, member_id: str) -> dict[str, Any]:
+    async def get_export(self, member_id: str) -> dict[str, Any]:
         """Everything this feature holds about one member (their data export)."""
         found: dict[str, Any] = {}
         for name, table in (
@@ -220,7 +221,7 @@ class IntroductionRepository:
             (home, id_, host),
         )
 
-    async def all_for_member(self, tx: Connection, member_id: str) -> builtins.list[Introduction]:
+    async def list_all_for_member(self, tx: Connection, member_id: str) -> builtins.list[Introduction]:
         rows = await tx.execute_fetchall("SELECT * FROM introductions WHERE member_id = ?", (member_id,))
         return [Introduction.from_row(r) for r in rows]
 

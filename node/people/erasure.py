@@ -67,7 +67,7 @@ class Erasure:
             # Their profile card as written, every field (shared or not), with its audience.
             "profile": {k: v for k, v in asdict(card).items() if k != "member_id"} if card else None,
             # Introductions asked and answered, blocks, reports, and whether they share their trips.
-            **await IntroductionRepository(self.node.store.db).export(member_id),
+            **await IntroductionRepository(self.node.store.db).get_export(member_id),
             "mails": [
                 {"subject": m.subject, "to": m.recipient, "kind": m.kind, "status": m.status}
                 | {"created_at": m.created_at, "sent_at": m.sent_at}

@@ -94,12 +94,12 @@ class EmailSignIn:
         email = email.strip()
         now = self.node.clock.now()
         async with self.node.write() as work:
-            counted = await self.repo.failures(work.tx, email)
+            counted = await self.repo.get_failures(work.tx, email)
             self._check_lock(counted)
-            for live in await self.repo.live_codes(work.tx, email, iso(now)):
+            for live in await self.repo.list_live_codes(work.tx, email, iso(now)):
                 if _matches(live, code.strip(), binding):
-                    await self.repo.use(work.tx, live.id, iso(now))
-                    await self.repo.clear_failures(work.tx, email)
+                    await self.repo.store_used(work.tx, live.id, iso(now))
+                    await self.repo.delete_failures(work.tx, email)
                     return SignedIn(live.member_id)
             locked = await self._count_failure(work.tx, email, counted)
         if locked:
@@ -112,15 +112,15 @@ class EmailSignIn:
     async def check_link(self, secret: str, binding: str) -> SignInCode:
         """The link's code if it can still sign in in this browser (nothing is used up)."""
         async with self.node.store.db.transaction() as tx:
-            found = await self.repo.by_link(tx, digest(secret))
+            found = await self.repo.get_by_link(tx, digest(secret))
         return self._usable(found, binding)
 
     async def open_link(self, secret: str, binding: str) -> SignedIn:
         now = self.node.clock.now()
         async with self.node.write() as work:
-            found = self._usable(await self.repo.by_link(work.tx, digest(secret)), binding)
-            await self.repo.use(work.tx, found.id, iso(now))
-            await self.repo.clear_failures(work.tx, found.email)
+            found = self._usable(await self.repo.get_by_link(work.tx, digest(secret)), binding)
+            await self.repo.store_used(work.tx, found.id, iso(now))
+            await self.repo.delete_failures(work.tx, found.email)
         return SignedIn(found.member_id)
 
     async def api_token(self, member_id: str) -> tuple[str, str]:
@@ -159,7 +159,7 @@ class EmailSignIn:
         failures = (0 if counted.locked_until else counted.failures) + 1
         locked = failures >= MAX_FAILURES
         value = Failures(0, iso(now + LOCK_TIME)) if locked else Failures(failures, None)
-        await self.repo.set_failures(tx, email, value, iso(now))
+        await self.repo.store_failures(tx, email, value, iso(now))
         return locked
 
     async def _store(

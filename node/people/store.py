@@ -63,7 +63,7 @@ class SignInRepository:
             ),
         )
 
-    async def live_codes(self, tx: Connection, email: str, now: str) -> list[SignInCode]:
+    async def list_live_codes(self, tx: Connection, email: str, now: str) -> list[SignInCode]:
         rows = await tx.execute_fetchall(
             "SELECT * FROM signin_codes WHERE email = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at",
             (email, now),
@@ -79,11 +79,11 @@ class SignInRepository:
         )
         return int(rows[0][0])
 
-    async def by_link(self, tx: Connection, link_hash: bytes) -> SignInCode | None:
+    async def get_by_link(self, tx: Connection, link_hash: bytes) -> SignInCode | None:
         rows = list(await tx.execute_fetchall("SELECT * FROM signin_codes WHERE link_hash = ?", (link_hash,)))
         return SignInCode.from_row(rows[0]) if rows else None
 
-    async def use(self, tx: Connection, code_id: str, at: str) -> None:
+    async def store_used(self, tx: Connection, code_id: str, at: str) -> None:
         await tx.execute("UPDATE signin_codes SET used_at = ? WHERE id = ?", (at, code_id))
 
     async def forget_old(self, tx: Connection, before: str) -> None:
@@ -98,13 +98,13 @@ class SignInRepository:
         await tx.execute("DELETE FROM signin_codes WHERE member_id = ? OR email = ?", (member_id, email))
         await tx.execute("DELETE FROM signin_failures WHERE email = ?", (email,))
 
-    async def failures(self, tx: Connection, email: str) -> Failures:
+    async def get_failures(self, tx: Connection, email: str) -> Failures:
         rows = list(
             await tx.execute_fetchall("SELECT failures, locked_until FROM signin_failures WHERE email = ?", (email,))
         )
         return Failures(int(rows[0][0]), rows[0][1]) if rows else Failures(0, None)
 
-    async def set_failures(self, tx: Connection, email: str, failures: Failures, at: str) -> None:
+    async def store_failures(self, tx: Connection, email: str, failures: Failures, at: str) -> None:
         await tx.execute(
             "INSERT INTO signin_failures (email, failures, locked_until, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (email) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, "
@@ -112,5 +112,5 @@ class SignInRepository:
             (email, failures.failures, failures.locked_until, at),
         )
 
-    async def clear_failures(self, tx: Connection, email: str) -> None:
+    async def delete_failures(self, tx: Connection, email: str) -> None:
         await tx.execute("DELETE FROM signin_failures WHERE email = ?", (email,))

@@ -27,7 +27,7 @@ from node.booking import month_of
 from node.clock import parse_iso
 from protocol.canonical import canonical_json
 
-from .store import StatsQueries
+from .store import StatsRepository
 
 _KEPT: WeakKeyDictionary[AssembledNode, tuple[tuple[Any, ...], list[Month]]] = WeakKeyDictionary()
 SUPPRESS_BELOW = 5  # figures 1..SUPPRESS_BELOW-1 are never published
@@ -83,7 +83,7 @@ async def months(node: AssembledNode) -> list[Month]:
 
     Anyone may ask for the open data as often as they like, and every receipt is hashed to
     compute it: it is computed again only when a reservation, the public events or the day change."""
-    version = (await _receipts_version(node), *await node.events.repo.calendar_version())
+    version = (await _receipts_version(node), *await node.events.repo.get_calendar_version())
     version += (node.clock.now().date().isoformat(),)
     kept = _KEPT.get(node)
     if kept is not None and kept[0] == version:
@@ -94,7 +94,7 @@ async def months(node: AssembledNode) -> list[Month]:
 
 
 async def _receipts_version(node: AssembledNode) -> tuple[Any, ...]:
-    return await StatsQueries(node.store.db).get_receipts_version()
+    return await StatsRepository(node.store.db).get_receipts_version()
 
 
 async def _compute(node: AssembledNode) -> list[Month]:
@@ -128,7 +128,7 @@ def _count(
 async def _rehosted(node: AssembledNode, found: dict[str, Month]) -> None:
     """Events re-hosted across a twinning, by the month (our zone) the copy starts in: the twin's
     events we re-host, and ours the twin re-hosts (its copies reach us as its events)."""
-    for copy in await StatsQueries(node.store.db).list_rehosted(node.id):
+    for copy in await StatsRepository(node.store.db).list_rehosted(node.id):
         here = copy.origin == node.id
         twin, figure = (copy.source_origin, "events_rehosted_here") if here else (copy.origin, "events_rehosted_there")
         name = month_of(parse_iso(copy.starts_at), node.settings.node.timezone)

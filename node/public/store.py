@@ -17,7 +17,7 @@ class RehostedCopy:
     starts_at: str  # the copy's start, RFC 3339 UTC
 
 
-class StatsQueries:
+class StatsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 

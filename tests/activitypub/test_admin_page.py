@@ -22,10 +22,10 @@ async def test_admin_page__shows_followers_and_removes_and_blocks(nodes: Nodes) 
         token = await browser.csrf("/admin/fediverse")
         resp = await browser.post("/admin/fediverse/remove", {"csrf_token": token, "actor": follower.actor_id})
         assert resp.status == 303
-        assert await milan.node.activitypub.store.followers() == []
+        assert await milan.node.activitypub.store.list_followers() == []
         resp = await browser.post("/admin/fediverse/block", {"csrf_token": token, "host": "https://Spam.Example/"})
         assert resp.status == 303
-        assert await milan.node.activitypub.store.blocked() == {"spam.example"}
+        assert await milan.node.activitypub.store.list_blocked() == {"spam.example"}
         _, html = await browser.get("/admin/fediverse")
         assert "spam.example" in html and "No one follows the space yet." in html
     finally:

@@ -86,7 +86,7 @@ async def test_bridge__follower_down_for_a_day_gets_the_events_when_back(nodes: 
         await flush(milan)
         assert not follower.of_type("Create")
         bridge = milan.node.activitypub
-        assert await bridge.store.pending() == 1
+        assert await bridge.store.count_pending() == 1
         milan.clock.offset_seconds = 24 * 3600  # a day later on the space's clock
         # bovine judges a Date against its own clock; give it the space's day-later clock.
         monkeypatch.setattr(bovine.utils, "check_max_offset_now", lambda dt, minutes=5: True)
@@ -97,7 +97,7 @@ async def test_bridge__follower_down_for_a_day_gets_the_events_when_back(nodes: 
         [create] = follower.of_type("Create")
         assert create.signed_by == f"{milan.url}/ap/actor"
         assert create.activity["object"]["name"] == "Open day"
-        assert await bridge.store.pending() == 0
+        assert await bridge.store.count_pending() == 0
     finally:
         await follower.stop()
 

@@ -59,11 +59,11 @@ async def test_listing__an_event_written_between_count_and_read_hides_none_count
 
     monkeypatch.setattr(repository, "window_shares", shares_then_a_write)
     repo = london.node.events.repo
-    counts, found = await repo.in_window([london.node.id], AFTER, BEFORE, 3, 10**6, 301)
+    counts, found = await repo.list_in_window([london.node.id], AFTER, BEFORE, 3, 10**6, 301)
 
     listed = [json.loads(envelope)["object"]["id"] for envelope, _ in found[london.node.id]]
     assert counts == {london.node.id: 3}
     assert listed == [event["id"] for event in ours], "the read saw what the count saw"
     monkeypatch.setattr(repository, "window_shares", shares)
-    counts, found = await repo.in_window([london.node.id], AFTER, BEFORE, 3, 10**6, 301)
+    counts, found = await repo.list_in_window([london.node.id], AFTER, BEFORE, 3, 10**6, 301)
     assert counts[london.node.id] == 4 and len(found[london.node.id]) == 3, "the next read counts it, and says so"

@@ -29,3 +29,18 @@ class GuestRepository:
             "UPDATE hosted_reservations SET attendance = ?, version = ?, receipt = ?, updated_at = ? WHERE id = ?",
             (attendance, version, receipt_json, at, reservation_id),
         )
+
+    async def forget_names_of(self, tx: Connection, home: str, member_id: str) -> int:
+        """A visitor erased at home (their home's MemberErasure): their name leaves our reservations."""
+        return await _forget_names(tx, "home = ? AND member_id = ?", (home, member_id))
+
+    async def forget_names_before(self, tx: Connection, before: str) -> int:
+        """Visitors' names on reservations that ended before `before` (UTC instant)."""
+        return await _forget_names(tx, "ends_at < ?", (before,))
+
+
+async def _forget_names(tx: Connection, where: str, params: tuple[str, ...]) -> int:
+    cursor = await tx.execute(
+        f"UPDATE hosted_reservations SET display_name = '' WHERE display_name != '' AND {where}", params
+    )
+    return cursor.rowcount

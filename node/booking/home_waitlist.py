@@ -23,7 +23,7 @@ from protocol.models import Envelope, FederatedObject, ReservationRequest, Slot,
 from protocol.problems import Problem, ProblemType
 
 from .agreement import terms_of
-from .home_places import HomePlaces, PlaceFacts
+from .home_places_store import HomePlacesRepository, PlaceFacts
 from .mails import ReservationMails
 from .members import MemberService
 from .periods import month_of, units_for
@@ -91,7 +91,7 @@ class HomeWaitlist:
     def __init__(self, node: Node, repo: HomeRepository, members: MemberService) -> None:
         self.node = node
         self.repo = repo
-        self.places = HomePlaces(node.store.db)
+        self.places = HomePlacesRepository(node.store.db)
         self.members = members
         self.mails: ReservationMails | None = None  # set by Booking
 
@@ -160,7 +160,7 @@ class HomeWaitlist:
         if allowance is None or allowance.period != "month":
             return
         needed = units_for(allowance.unit, reservation.seats, slot.starts_at, slot.ends_at, slot.timezone)
-        used = await self.places.units_taken(
+        used = await self.places.count_units_taken(
             reservation.host, slot.resource.kind, month_of(slot.starts_at, slot.timezone)
         )
         if used + needed > allowance.amount:

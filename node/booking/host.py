@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
-from node.store import Twinning
 from node.times import invalid
 from protocol.envelope import object_hash, seal
 from protocol.models import (
@@ -112,9 +111,9 @@ class HostDesk:
 
     def _terms(self, tx: HostedInTransaction, peer: str) -> Terms:
         twinning = tx.live_twinning(peer)
-        if twinning is None or twinning["status"] != "active":
+        if twinning is None or twinning.status != "active":
             raise Problem(ProblemType.NOT_TWINNED, f"{peer} is not an active twin of {self.node.id}")
-        return terms_of(Twinning.from_row(twinning))[0]
+        return terms_of(twinning)[0]
 
     def _decide_confirm(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
         """Seats offered from the line become a reservation, checked as any other (rules, allowance)."""

@@ -11,7 +11,7 @@ from typing import Any
 from aiosqlite import Connection
 
 from node.store.db import Database, Row
-from node.store.twinnings import LIVE
+from node.store.twinnings import LIVE, Twinning
 from protocol.json_text import loads
 
 
@@ -70,11 +70,12 @@ class HostedInTransaction:
         row = self.conn.execute(_HOSTED_BY_ID, (reservation_id,)).fetchone()
         return Hosted.from_row(row) if row else None
 
-    def live_twinning(self, peer_id: str) -> Row | None:
+    def live_twinning(self, peer_id: str) -> Twinning | None:
         """The agreement with `peer_id` that is not ended or declined (read in the deciding transaction)."""
-        return self.conn.execute(
+        row = self.conn.execute(
             f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,)
         ).fetchone()
+        return Twinning.from_row(row) if row else None
 
     def own_object(self, type_: str, origin: str, object_id: str) -> dict[str, Any] | None:
         """One of our own objects (a Slot, an Event) as its signed wire object."""

@@ -5,19 +5,13 @@ horizon too, against the slots and the other offers of its resource."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-
-from aiosqlite import Connection
 
 from protocol.models import Slot
 
 from .offer_schedule import Schedule, parse_date
 from .offer_store import OfferRow
-
-_ACTIVE_OFFERS = "SELECT * FROM offers WHERE status = 'active' AND resource_id = ?"
-_OPEN_SLOTS = "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open'"
 
 
 def peak_seats(slots: list[Slot], starts_at: datetime, ends_at: datetime) -> int:
@@ -44,14 +38,11 @@ def schedule_of(offer: OfferRow) -> Schedule:
     )
 
 
-async def unpublished_series_seats(tx: Connection, slot: Slot, skip: str | None = None) -> int:
-    """Seats the active offers of `slot`'s resource give at its time, on days they have not
+def unpublished_series_seats(active: list[OfferRow], slot: Slot, skip: str | None = None) -> int:
+    """Seats the `active` offers of `slot`'s resource give at its time, on days they have not
     published yet (a published occurrence is a slot, counted as such)."""
-    rows = await tx.execute_fetchall(
-        "SELECT * FROM offers WHERE status = 'active' AND resource_id = ?", (slot.resource.id,)
-    )
     total = 0
-    for offer in (OfferRow.from_row(r) for r in rows):
+    for offer in active:
         if offer.id == skip:
             continue
         total += _seats_at(offer, slot)
@@ -80,20 +71,16 @@ class Overbooked:
     offered: int  # seats already given at that time by slots and other offers
 
 
-async def first_overbooked_day(
-    tx: Connection, origin: str, offer: OfferRow, capacity: int, first: date, last: date, zone: str
+def first_overbooked_day(
+    active: list[OfferRow], open_slots: list[Slot], offer: OfferRow, capacity: int, first: date, last: date, zone: str
 ) -> Overbooked | None:
-    """The first day in [first, last] on which `offer`'s occurrence, with the open slots and the
-    other active offers of its resource at that time, would exceed `capacity` (the days beyond
-    the horizon, which no slot checks yet). Reads the slots and offers once."""
-    others = [
-        o
-        for o in (OfferRow.from_row(r) for r in await tx.execute_fetchall(_ACTIVE_OFFERS, (offer.resource_id,)))
-        if o.id != offer.id
+    """The first day in [first, last] on which `offer`'s occurrence, with the `open_slots` and the
+    other `active` offers of its resource at that time, would exceed `capacity` (the days beyond
+    the horizon, which no slot checks yet)."""
+    schedules = [(o, schedule_of(o)) for o in active if o.id != offer.id]
+    slots = [
+        s for s in open_slots if s.resource.id == offer.resource_id and s.ends_at.date() >= first - timedelta(days=1)
     ]
-    schedules = [(o, schedule_of(o)) for o in others]
-    slots = [Slot.model_validate(json.loads(r[0])["object"]) for r in await tx.execute_fetchall(_OPEN_SLOTS, (origin,))]
-    slots = [s for s in slots if s.resource.id == offer.resource_id and s.ends_at.date() >= first - timedelta(days=1)]
     schedule = schedule_of(offer)
     for day in schedule.days(first, last):
         starts, ends = schedule.times(day, zone)

@@ -33,7 +33,7 @@ from .offer_schedule import MAX_SPAN_DAYS, OfferBody, Schedule, parse_date
 from .offer_store import OfferRepository, OfferRow
 from .resources import ResourceService, check_open
 from .slots import SlotService
-from .store import ResourceRow
+from .store import ResourceRow, SlotRepository
 
 log = structlog.get_logger()
 EXTEND_EVERY_SECONDS = 3600.0
@@ -98,7 +98,9 @@ class OfferService:
         (an open-ended one is checked as far as a bounded series may reach)."""
         first = self.horizon() + timedelta(days=1)
         last = schedule.end or self.today() + timedelta(days=MAX_SPAN_DAYS)
-        found = await first_overbooked_day(work.tx, self.node.id, offer, resource.capacity, first, last, self.zone)
+        active = await self.repo.list_active(work.tx, offer.resource_id)
+        open_slots = await SlotRepository().list_open(work.tx, self.node.id)
+        found = first_overbooked_day(active, open_slots, offer, resource.capacity, first, last, self.zone)
         if found is not None:
             raise Problem(
                 ProblemType.CONFLICT,

@@ -61,14 +61,14 @@ class SlotRefresher:
         async with self.node.write() as work:
             ids = sorted(slot_ids) if slot_ids is not None else await self.queries.list_open_ids(work.tx, self.node.id)
             for slot_id in ids:
-                obj = await self.queries.get_own(work.tx, self.node.id, slot_id)
-                if obj is None or obj["status"] != "open":
+                slot = await self.queries.get_own(work.tx, self.node.id, slot_id)
+                if slot is None or slot.status != "open":
                     continue
                 taken = await self.hosted.count_seats_taken(work.tx, "slot", slot_id)
                 held = await self.waitlist.count_held(work.tx, "slot", slot_id)  # offered to someone in line
-                remaining = max(0, obj["seats"] - taken - held)
-                if remaining != obj["remaining"]:
-                    await republish_slot(self.node, work, Slot.model_validate(obj), remaining=remaining)
+                remaining = max(0, slot.seats - taken - held)
+                if remaining != slot.remaining:
+                    await republish_slot(self.node, work, slot, remaining=remaining)
                     published += 1
         return published
 

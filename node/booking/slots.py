@@ -28,6 +28,7 @@ from .agreement import active_twin, find_twinning
 from .host import HostDesk
 from .offer_capacity import peak_seats as peak_seats  # kept importable from here (its tests)
 from .offer_capacity import unpublished_series_seats
+from .offer_store import OfferRepository
 from .periods import local_instant
 from .refresh import republish_slot
 from .resources import ResourceService, check_open
@@ -55,6 +56,7 @@ class SlotService:
         self.resources = resources
         self.host = host
         self.queries = SlotRepository()
+        self.offers = OfferRepository(node.store.db)
 
     @property
     def zone(self) -> str:
@@ -95,13 +97,14 @@ class SlotService:
 
     async def check_capacity(self, work: UnitOfWork, slot: Slot, skip_offer: str | None = None) -> None:
         others = [
-            Slot.model_validate(o)
+            o
             for o in await self.queries.list_open_overlapping(
                 work.tx, self.node.id, iso(slot.starts_at), iso(slot.ends_at)
             )
-            if o["resource"]["id"] == slot.resource.id
+            if o.resource.id == slot.resource.id
         ]
-        series = await unpublished_series_seats(work.tx, slot, skip_offer)  # standing offers' occurrences not yet slots
+        active = await self.offers.list_active(work.tx, slot.resource.id)
+        series = unpublished_series_seats(active, slot, skip_offer)  # standing offers' occurrences not yet slots
         peak = peak_seats(others, slot.starts_at, slot.ends_at) + series + slot.seats
         if peak > slot.resource.capacity:
             raise Problem(

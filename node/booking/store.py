@@ -9,7 +9,7 @@ from typing import Any
 from aiosqlite import Connection
 
 from node.store.db import Database, Row
-from protocol.models import Resource
+from protocol.models import Resource, Slot
 
 
 @dataclass(frozen=True)
@@ -191,23 +191,28 @@ class MemberRepository:
 class SlotRepository:
     """Reads of our own Slot objects that happen inside a write transaction (one trip each)."""
 
-    async def get_own(self, tx: Connection, origin: str, slot_id: str) -> dict[str, Any] | None:
+    async def get_own(self, tx: Connection, origin: str, slot_id: str) -> Slot | None:
         """Our slot `slot_id` as its signed object, or None."""
         rows = await tx.execute_fetchall(
             "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND id = ?", (origin, slot_id)
         )
-        return _object(next(iter(rows))[0]) if rows else None
+        return _slot(next(iter(rows))[0]) if rows else None
 
-    async def list_open_overlapping(
-        self, tx: Connection, origin: str, starts_at: str, ends_at: str
-    ) -> list[dict[str, Any]]:
-        """Our open slots that overlap [starts_at, ends_at) (UTC strings), as signed objects."""
+    async def list_open(self, tx: Connection, origin: str) -> list[Slot]:
+        """Our open slots."""
+        rows = await tx.execute_fetchall(
+            "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open'", (origin,)
+        )
+        return [_slot(r[0]) for r in rows]
+
+    async def list_open_overlapping(self, tx: Connection, origin: str, starts_at: str, ends_at: str) -> list[Slot]:
+        """Our open slots that overlap [starts_at, ends_at) (UTC strings)."""
         rows = await tx.execute_fetchall(
             "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open' "
             "AND starts_at < ? AND ends_at > ?",
             (origin, ends_at, starts_at),
         )
-        return [_object(r[0]) for r in rows]
+        return [_slot(r[0]) for r in rows]
 
     async def list_open_ids(self, tx: Connection, origin: str) -> list[str]:
         rows = await tx.execute_fetchall(
@@ -216,6 +221,5 @@ class SlotRepository:
         return [r[0] for r in rows]
 
 
-def _object(envelope_json: str) -> dict[str, Any]:
-    obj: dict[str, Any] = json.loads(envelope_json)["object"]
-    return obj
+def _slot(envelope_json: str) -> Slot:
+    return Slot.model_validate(json.loads(envelope_json)["object"])

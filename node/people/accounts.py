@@ -4,6 +4,7 @@ named tokens (listed and revoked by id, for scripts, so people can sign in anoth
 from __future__ import annotations
 
 import secrets
+from dataclasses import asdict
 from typing import Any
 
 from node.booking import Member, MemberRepository
@@ -52,11 +53,11 @@ class Accounts:
     async def create_operator_token(self, name: str) -> dict[str, Any]:
         async with self.node.write() as work:
             token_id, token = await self.node.store.tokens.store_operator(work.tx, name)
-        listed = {t["id"]: t for t in await self.node.store.tokens.list_operators()}
-        return {**listed[token_id], "token": token}
+        listed = {t.id: t for t in await self.node.store.tokens.list_operators()}
+        return {**asdict(listed[token_id]), "token": token}
 
     async def list_operator_tokens(self) -> list[dict[str, Any]]:
-        return list(await self.node.store.tokens.list_operators())
+        return [asdict(t) for t in await self.node.store.tokens.list_operators()]
 
     async def revoke_operator_token(self, token_id: str) -> None:
         async with self.node.write() as work:

@@ -19,7 +19,7 @@ from typing import Any
 import structlog
 from aiosqlite import Connection
 
-from node.booking import HomeDesk, MemberRepository, view
+from node.booking import GuestRepository, HomeDesk, MemberRepository, view
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
@@ -48,10 +48,7 @@ class Erasure:
         """Everything this node holds about the member."""
         member = await self.accounts.member(member_id)
         desk = self.home
-        tokens = await self.node.store.db.fetch_all(
-            "SELECT role, name, created_at, expires_at FROM tokens WHERE member_id = ? ORDER BY created_at",
-            (member_id,),
-        )
+        tokens = await self.node.store.tokens.list_for_member(member_id)
         mails = await self.node.mail.for_member(member_id)
         card = await self.node.profiles.get_own(member_id)
         return {
@@ -63,7 +60,7 @@ class Erasure:
                 "calendar_url": self.accounts.calendar_url(member),
             },
             "reservations": [view(r, desk.zone) for r in await desk.repo.list_for_member(member_id)],
-            "tokens": [dict(t) for t in tokens],
+            "tokens": [asdict(t) for t in tokens],
             # Their profile card as written, every field (shared or not), with its audience.
             "profile": {k: v for k, v in asdict(card).items() if k != "member_id"} if card else None,
             # Introductions asked and answered, blocks, reports, and whether they share their trips.
@@ -122,13 +119,6 @@ class Erasure:
 # -- as host ------------------------------------------------------------------------------------
 
 
-async def _purge_names(tx: Connection, where: str, params: tuple[Any, ...]) -> int:
-    cursor = await tx.execute(
-        f"UPDATE hosted_reservations SET display_name = '' WHERE display_name != '' AND {where}", params
-    )
-    return cursor.rowcount
-
-
 def erasure_acceptor(node: Node) -> Acceptor:
     """The inbox's handling of MemberErasure: only the member's home may erase them; names go."""
 
@@ -139,7 +129,7 @@ def erasure_acceptor(node: Node) -> Acceptor:
 
     async def apply(tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
         assert isinstance(obj, MemberErasure)
-        await _purge_names(tx, "home = ? AND member_id = ?", (obj.home, obj.member_id))
+        await GuestRepository(node.store.db).forget_names_of(tx, obj.home, obj.member_id)
         # After the inbox commits, empty the write-ahead log so the old name leaves the files.
         asyncio.get_running_loop().call_later(0.2, _checkpoint_soon, node)
 
@@ -162,7 +152,7 @@ class Chores:
         days = self.node.settings.people.visitor_name_days
         before = iso(self.node.clock.now() - timedelta(days=days))
         async with self.node.write() as work:
-            purged = await _purge_names(work.tx, "ends_at < ?", (before,))
+            purged = await GuestRepository(self.node.store.db).forget_names_before(work.tx, before)
         if purged:
             await self.node.store.db.checkpoint()
         return purged

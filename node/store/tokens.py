@@ -15,6 +15,26 @@ from .db import Database
 
 
 @dataclass(frozen=True)
+class TokenInfo:
+    """What a token's owner may see of it (never the token, never its hash)."""
+
+    role: str
+    name: str | None
+    created_at: str
+    expires_at: str | None
+
+
+@dataclass(frozen=True)
+class OperatorToken:
+    """A named operator token as listed: its public id, never the token."""
+
+    id: str
+    name: str | None
+    created_at: str
+    expires_at: str | None
+
+
+@dataclass(frozen=True)
 class Principal:
     role: str  # operator | member | session
     member_id: str | None
@@ -60,15 +80,19 @@ class TokenRepository:
         await tx.execute("UPDATE tokens SET name = ? WHERE hash = ?", (name, hash_token(token)))
         return token_id(hash_token(token)), token
 
-    async def list_operators(self) -> list[dict[str, str | None]]:
+    async def list_for_member(self, member_id: str) -> list[TokenInfo]:
+        """A member's tokens and web sessions, oldest first (their data export)."""
+        rows = await self._db.fetch_all(
+            "SELECT role, name, created_at, expires_at FROM tokens WHERE member_id = ? ORDER BY created_at",
+            (member_id,),
+        )
+        return [TokenInfo(r["role"], r["name"], r["created_at"], r["expires_at"]) for r in rows]
+
+    async def list_operators(self) -> list[OperatorToken]:
         rows = await self._db.fetch_all(
             "SELECT hash, name, created_at, expires_at FROM tokens WHERE role = 'operator' ORDER BY created_at, hash"
         )
-        return [
-            {"id": token_id(bytes(r["hash"])), "name": r["name"], "created_at": r["created_at"]}
-            | {"expires_at": r["expires_at"]}
-            for r in rows
-        ]
+        return [OperatorToken(token_id(bytes(r["hash"])), r["name"], r["created_at"], r["expires_at"]) for r in rows]
 
     async def delete_operator(self, tx: Connection, id_: str) -> bool:
         cursor = await tx.execute(

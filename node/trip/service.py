@@ -21,6 +21,8 @@ from node.times import invalid
 from protocol.models import Slot
 from protocol.problems import Problem, ProblemType
 
+from .store import TripRepository
+
 MAX_DAYS = 31
 MAX_SLOTS = 2000
 MAX_COMPANIONS = 200
@@ -31,6 +33,7 @@ class TripView:
         self.node = node
         self.cards = cards
         self.events = events
+        self.repo = TripRepository(node.store.db)
 
     async def plan(self, member_id: str, origin: str, first: str, last: str) -> dict[str, Any]:
         start_day, end_day = _day(first, "from"), _day(last, "to")
@@ -90,33 +93,23 @@ class TripView:
 
     async def _companions(self, member_id: str, peer: str, begins: datetime, ends: datetime) -> list[dict[str, Any]]:
         """Members of this space who share their trips and hold a confirmed reservation there then."""
-        rows = await self.node.store.db.fetch_all(
-            "SELECT m.id, m.display_name, r.starts_at, r.ends_at FROM home_reservations r "
-            "JOIN trip_sharing s ON s.member_id = r.member_id JOIN members m ON m.id = r.member_id "
-            "WHERE r.host = ? AND r.status = 'confirmed' AND r.member_id != ? AND r.starts_at IS NOT NULL "
-            "ORDER BY r.starts_at LIMIT ?",
-            (peer, member_id, MAX_COMPANIONS),
-        )
         found: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            if parse_iso(row["starts_at"]) < ends and parse_iso(row["ends_at"]) > begins:
-                found.setdefault(row["id"], {"display_name": row["display_name"], "days": set()})
-                found[row["id"]]["days"].add(parse_iso(row["starts_at"]).astimezone(begins.tzinfo).date().isoformat())
+        for c in await self.repo.list_companions(peer, member_id, MAX_COMPANIONS):
+            starts = parse_iso(c.starts_at)
+            if starts < ends and parse_iso(c.ends_at) > begins:
+                found.setdefault(c.member_id, {"display_name": c.display_name, "days": set()})
+                found[c.member_id]["days"].add(starts.astimezone(begins.tzinfo).date().isoformat())
         return [{"display_name": f["display_name"], "days": sorted(f["days"])} for f in found.values()]
 
     async def sharing(self, member_id: str) -> dict[str, bool]:
-        row = await self.node.store.db.fetch_one("SELECT 1 FROM trip_sharing WHERE member_id = ?", (member_id,))
-        return {"share": row is not None}
+        return {"share": await self.repo.is_sharing(member_id)}
 
     async def set_sharing(self, member_id: str, share: bool) -> dict[str, bool]:
         async with self.node.write() as work:
             if share:
-                await work.tx.execute(
-                    "INSERT INTO trip_sharing (member_id, created_at) VALUES (?, ?) ON CONFLICT (member_id) DO NOTHING",
-                    (member_id, iso(self.node.clock.now())),
-                )
+                await self.repo.store_sharing(work.tx, member_id, iso(self.node.clock.now()))
             else:
-                await work.tx.execute("DELETE FROM trip_sharing WHERE member_id = ?", (member_id,))
+                await self.repo.delete_sharing(work.tx, member_id)
         return {"share": share}
 
 

@@ -22,11 +22,11 @@ class PlaceFacts:
     version: int
 
 
-class HomePlaces:
+class HomePlacesRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def units_taken(self, host: str, kind: str, month: str) -> int:
+    async def count_units_taken(self, host: str, kind: str, month: str) -> int:
         """Units our members hold at `host` for `kind` in `month` (host's zone), from confirmed receipts."""
         row = await self._db.fetch_one(
             "SELECT COALESCE(SUM(units), 0) AS n FROM home_reservations "

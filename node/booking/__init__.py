@@ -9,10 +9,25 @@ by the web application.
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from .home import HomeDesk, view
 from .members import EMAIL_PATTERN, LANGUAGE_PATTERN
 from .periods import month_of
 from .service import Booking
 from .store import Member, MemberRepository
 
-__all__ = ["EMAIL_PATTERN", "LANGUAGE_PATTERN", "Booking", "HomeDesk", "Member", "MemberRepository", "month_of", "view"]
+# Where the feature's handlers find it: set by the web application once the node is open.
+BOOKING = web.AppKey("booking", Booking)
+
+__all__ = [
+    "BOOKING",
+    "EMAIL_PATTERN",
+    "LANGUAGE_PATTERN",
+    "Booking",
+    "HomeDesk",
+    "Member",
+    "MemberRepository",
+    "month_of",
+    "view",
+]

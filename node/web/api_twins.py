@@ -10,15 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from node.clock import parse_iso
 from node.core import Node
+from node.http.auth import require_operator
+from node.http.errors import json_response, parse_body
 from node.store import Twinning
+from node.web.keys import ASSEMBLED
 from protocol.keys import VerifyKey, format_fingerprint
 from protocol.models import Terms
 from protocol.models.common import check_node_id
 from protocol.problems import Problem, ProblemType
-
-from .auth import require_operator
-from .errors import json_response, parse_body
-from .keys import NODE
 
 routes = web.RouteTableDef()
 
@@ -51,21 +50,21 @@ class ChangeBody(BaseModel):
 async def propose(request: web.Request) -> web.Response:
     await require_operator(request)
     body = await parse_body(request, ProposeBody)
-    twinning = await request.app[NODE].twinning.propose(body.url, body.offer, body.request, body.message)
-    return json_response(await twin_view(request.app[NODE], twinning), status=201)
+    twinning = await request.app[ASSEMBLED].twinning.propose(body.url, body.offer, body.request, body.message)
+    return json_response(await twin_view(request.app[ASSEMBLED], twinning), status=201)
 
 
 @routes.get("/api/v1/twins")
 async def list_twins(request: web.Request) -> web.Response:
     await require_operator(request)
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     return json_response({"items": [await twin_view(node, t) for t in await node.store.twinnings.list()]})
 
 
 @routes.get("/api/v1/twins/{id}")
 async def get_twin(request: web.Request) -> web.Response:
     await require_operator(request)
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     twinning = await node.store.twinnings.get(request.match_info["id"])
     if twinning is None:
         raise Problem(ProblemType.NOT_FOUND, "no such twinning")
@@ -76,19 +75,19 @@ async def get_twin(request: web.Request) -> web.Response:
 async def change(request: web.Request) -> web.Response:
     await require_operator(request)
     action = request.match_info["action"]
-    service = request.app[NODE].twinning
+    service = request.app[ASSEMBLED].twinning
     if action == "accept":
         twinning = await service.accept(request.match_info["id"])
     else:
         reason = (await parse_body(request, ChangeBody)).reason if request.body_exists else None
         twinning = await service.change(request.match_info["id"], action, reason)
-    return json_response(await twin_view(request.app[NODE], twinning))
+    return json_response(await twin_view(request.app[ASSEMBLED], twinning))
 
 
 @routes.get("/api/v1/status")
 async def status(request: web.Request) -> web.Response:
     await require_operator(request)
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     peers = {t.peer_id for t in await node.store.twinnings.list() if t.status in ("active", "suspended")}
     peers |= set((await node.store.outbox.depth()).keys())
     return json_response({"node": node.id, "peers": [await delivery_view(node, p) for p in sorted(peers)]})
@@ -97,7 +96,7 @@ async def status(request: web.Request) -> web.Response:
 @routes.post("/api/v1/keys/rotate")
 async def rotate(request: web.Request) -> web.Response:
     await require_operator(request)
-    result = await request.app[NODE].key_rotation.rotate()
+    result = await request.app[ASSEMBLED].key_rotation.rotate()
     return json_response(result, status=201)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from node.http.answers import Delivery, Twin
 from node.http.pages.access import handle_sign_in, handle_sign_out
 from node.http.pages.forms import optional, read_form
 from node.http.pages.operator import act, operator_only, render_admin, terms_text
@@ -74,8 +75,8 @@ async def propose(request: web.Request, who: Principal) -> web.Response:
         return _(
             "Proposed a twinning to %(space)s. Its key fingerprint is %(fingerprint)s: check it with the other "
             "operator. The twinning is active once they accept.",
-            space=view["peer_name"] or url,
-            fingerprint=view["peer_fingerprint"],
+            space=view.peer_name or url,
+            fingerprint=view.peer_fingerprint,
         )
 
     return await act(request, "/admin", _("propose the twinning"), run)
@@ -114,7 +115,7 @@ async def delivery(request: web.Request, who: Principal) -> web.Response:
         twinning = twinnings.get(peer)
         rows.append(
             {
-                **view,
+                **view.model_dump(mode="json"),
                 "name": row.name if row else peer,
                 "status": twinning.status if twinning else "ended",
                 "health": _health(view),
@@ -146,19 +147,20 @@ def _doing(action: str) -> str:
     return doing[action]
 
 
-def _health(view: dict[str, Any]) -> str:
-    if view["storage"]["refused"]:
+def _health(view: Delivery) -> str:
+    if view.storage.refused:
         return "over_quota"
-    if view["tries"] and view["last_error"]:
+    if view.tries and view.last_error:
         return "failing"
-    if view["outbox_depth"] and view["lag_seconds"] > 60:
+    if view.outbox_depth and view.lag_seconds > 60:
         return "late"
     return "ok"
 
 
-def _with_words(view: dict[str, Any]) -> dict[str, Any]:
-    terms = view["terms"]
-    return {**view, "gives": terms_text(terms["we_give"]), "receives": terms_text(terms["we_receive"])}
+def _with_words(view: Twin) -> dict[str, Any]:
+    shown = view.model_dump(mode="json")
+    terms = shown["terms"]
+    return {**shown, "gives": terms_text(terms["we_give"]), "receives": terms_text(terms["we_receive"])}
 
 
 def _terms(fields: dict[str, str], name: str) -> Terms | None:

@@ -36,9 +36,9 @@ from aiohttp import web
 from bench._common import emit, machine, percentile, progress
 from node.config import load_settings
 from node.core import Node
+from node.http.keys import NODE
 from node.logs import configure_logging
 from node.web.app import create_app
-from node.web.keys import NODE
 from tests.support.nodes import Api, make_node_dir, twin
 
 GOAL_MS = 50.0

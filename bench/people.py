@@ -33,11 +33,11 @@ from aiohttp import web
 
 from bench._common import emit, machine, median, progress
 from node.config import load_settings
+from node.http.keys import NODE
 from node.logs import configure_logging
 from node.mail import Mail
 from node.mail.sink import MailSink
 from node.web.app import create_app
-from node.web.keys import NODE
 from tests.support.mail import mail_config
 from tests.support.nodes import make_node_dir
 

@@ -26,7 +26,7 @@ from node.demo_seed import SPACES, Space, seed
 from node.mail.sink import MailSink
 from node.setup import init_node_async
 from node.web.app import create_app
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from node.web.pages.admin_mail import install_demo_sink
 from node.web.server import NodeRunner
 
@@ -200,7 +200,7 @@ async def _new_tokens(nodes: list[Running]) -> None:
     """A resumed demo: its tokens were shown once last time, so make new ones (the old stay valid)."""
     for node in nodes:
         assert node.runner is not None
-        live = node.runner.app[NODE]
+        live = node.runner.app[ASSEMBLED]
         members = await live.booking.members.list()
         async with live.write() as work:
             node.operator_token = await live.store.tokens.store(work.tx, "operator")

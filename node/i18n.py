@@ -105,7 +105,7 @@ def pgettext(context: str, message: str, **values: Any) -> str:
 
 def format_moment(moment: datetime) -> str:
     """A day and a time in the reader's style, in the zone `moment` is written in: Tue, 10 Mar 2026, 18:05;
-    mar 10 mar 2026, 18:05. (Pages have more formats in node/web/pages/timefmt.py.)"""
+    mar 10 mar 2026, 18:05. (Pages have more formats in node/http/pages/timefmt.py.)"""
     return _moment(moment.date(), moment.hour, moment.minute, _reader.get().locale)
 
 

@@ -39,6 +39,7 @@ LAYERS: list[set[str]] = [
     {"node.store"},
     {"node.federation", "node.mail"},
     {"node.core"},
+    {"node.http"},
     {
         "node.twinning",
         "node.keyrotation",
@@ -56,7 +57,7 @@ LAYERS: list[set[str]] = [
     {"node.assembly"},
     {"node.web", "node.cli", "node.demo", "node.demo_seed", "node.setup"},
 ]
-FEATURE_LAYER = 5
+FEATURE_LAYER = 6
 FEATURES = {name for name in LAYERS[FEATURE_LAYER] if (ROOT / name.replace(".", "/")).is_dir()}
 
 
@@ -111,17 +112,19 @@ def feature_of(module: str) -> str | None:
     return next((f for f in FEATURES if module == f or module.startswith(f + ".")), None)
 
 
-def cycles() -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan, iterative)."""
+def cycles(graph: dict[str, frozenset[str]] | None = None) -> list[list[str]]:
+    """Strongly connected components of more than one node of the graph (Tarjan, iterative): by
+    default the modules and their imports."""
+    edges = graph if graph is not None else {m: imports(m) for m in modules()}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
     found: list[list[str]] = []
-    for root in sorted(modules()):
+    for root in sorted(edges):
         if root in index:
             continue
-        work = [(root, iter(sorted(imports(root))))]
+        work = [(root, iter(sorted(edges[root])))]
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
@@ -132,7 +135,7 @@ def cycles() -> list[list[str]]:
                     index[target] = low[target] = len(index)
                     stack.append(target)
                     on_stack.add(target)
-                    work.append((target, iter(sorted(imports(target)))))
+                    work.append((target, iter(sorted(edges[target]))))
                     break
                 if target in on_stack:
                     low[module] = min(low[module], index[target])
@@ -190,16 +193,46 @@ def test_architecture__protocol_imports_nothing_from_node():
     assert _broken((m, t) for m, t in pairs if t.startswith("node")) == []
 
 
-def test_architecture__below_the_features_nothing_imports_upwards():
-    """protocol, the foundation, store, federation, mail and the core import only their own layer
-    and those below (so `node/store` imports nothing above it)."""
+def test_architecture__no_package_imports_a_higher_layer():
+    """Every package imports only its own layer and those below: `node/store` nothing above it, a
+    feature nothing of the assembly or of the web application that assembles the HTTP faces
+    (what its handlers need, keys, problems, guards, page rendering, is in `node/http`, below)."""
     wrong = []
     for module in modules():
         own = layer_of(module)
-        if own is None or own >= FEATURE_LAYER:
-            continue
-        wrong += [(module, t) for t in imports(module) if (layer_of(t) or 0) > own]
+        if own is not None:
+            wrong += [(module, t) for t in imports(module) if (layer_of(t) or 0) > own]
     assert _broken(wrong) == []
+
+
+def package_of(module: str) -> str:
+    """The folder a module belongs to, by its first two names: `node.booking.routes` is in
+    `node.booking`, `node.web.pages.member` in `node.web`; a top-level module is its own."""
+    return ".".join(module.split(".")[:2])
+
+
+def package_imports() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for module in modules():
+        own = package_of(module)
+        found.setdefault(own, set()).update(package_of(t) for t in imports(module))
+    return {package: frozenset(targets - {package}) for package, targets in found.items()}
+
+
+def test_architecture__no_import_cycles_between_packages():
+    """No back arrows between folders either: `node.web` imports the features, so none of them
+    may import `node.web`, even from a module the web application's own modules never import."""
+    assert cycles(package_imports()) == []
+
+
+def test_architecture__package_cycle_finder_sees_a_back_arrow(monkeypatch):
+    # Two modules that import no module of each other still make a cycle of their folders.
+    fake = {"node.a.x": frozenset({"node.b.y"}), "node.b.y": frozenset(), "node.b.z": frozenset({"node.a.w"})}
+    fake["node.a.w"] = frozenset()
+    monkeypatch.setitem(globals(), "imports", lambda m: fake[m])
+    monkeypatch.setitem(globals(), "modules", lambda: dict.fromkeys(fake, ROOT))
+    assert cycles() == []
+    assert cycles(package_imports()) == [["node.a", "node.b"]]
 
 
 def test_architecture__a_node_without_the_web_app_loads_no_web_module():

@@ -10,8 +10,8 @@ import json
 import re
 from typing import Any
 
+from node.http.openapi_build import Op
 from node.web.openapi import OPERATIONS, TAGS
-from node.web.openapi_build import Op
 from protocol.problems import ProblemType
 
 TRUNCATE = {"metrics": 12, "openapi": 14}  # long answers: only their first lines are shown

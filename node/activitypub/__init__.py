@@ -9,6 +9,12 @@ web application.
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from .bridge import Bridge
 
-__all__ = ["Bridge"]
+# Where the bridge's handlers find it: set by the web application once the node is open, and only
+# when `activitypub.enabled` (read it with `app.get`).
+FEDIVERSE = web.AppKey("fediverse", Bridge)
+
+__all__ = ["FEDIVERSE", "Bridge"]

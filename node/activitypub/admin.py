@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from node.clock import iso
+from node.http.pages.forms import read_form
+from node.http.pages.operator import operator_only, render_admin
+from node.http.pages.render import flash, redirect
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.keys import NODE
-from node.web.pages.forms import read_form
-from node.web.pages.operator import operator_only, render_admin
-from node.web.pages.render import flash, redirect
+
+from . import FEDIVERSE
 
 routes = web.RouteTableDef()
 PAGE = "/admin/fediverse"
@@ -22,7 +23,7 @@ PAGE = "/admin/fediverse"
 @routes.get(PAGE)
 @operator_only
 async def page(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[NODE].activitypub
+    bridge = request.app.get(FEDIVERSE)
     context: dict[str, object] = {"enabled": bridge is not None}
     if bridge is not None:
         context |= {
@@ -38,7 +39,7 @@ async def page(request: web.Request, who: Principal) -> web.Response:
 @routes.post(PAGE + "/remove")
 @operator_only
 async def remove(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[NODE].activitypub
+    bridge = request.app.get(FEDIVERSE)
     actor = (await read_form(request)).get("actor", "")
     if bridge is None or not await bridge.store.delete_follower(actor):
         return redirect(request, PAGE, flash(_("That follower was already gone."), "error"))
@@ -48,7 +49,7 @@ async def remove(request: web.Request, who: Principal) -> web.Response:
 @routes.post(PAGE + "/block")
 @operator_only
 async def block(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[NODE].activitypub
+    bridge = request.app.get(FEDIVERSE)
     text = (await read_form(request)).get("host", "").strip().lower()
     host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
     if bridge is None or not host or len(host) > 253:
@@ -60,7 +61,7 @@ async def block(request: web.Request, who: Principal) -> web.Response:
 @routes.post(PAGE + "/unblock")
 @operator_only
 async def unblock(request: web.Request, who: Principal) -> web.Response:
-    bridge = request.app[NODE].activitypub
+    bridge = request.app.get(FEDIVERSE)
     host = (await read_form(request)).get("host", "")
     if bridge is not None:
         await bridge.store.delete_block(host)

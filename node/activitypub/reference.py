@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from node.web.answers import Answer
-from node.web.openapi_build import Caller, Media, Op, Query
+from node.http.answers import Answer
+from node.http.openapi_build import Caller, Media, Op, Query
 from protocol.problems import ProblemType as P
 
 from .routes import BlockBody

@@ -13,14 +13,14 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from node.clock import iso
+from node.http.auth import require_operator
+from node.http.errors import json_response, parse_body
+from node.http.keys import UNVERIFIED_LIMITER
 from node.public import load_profile
 from node.ratelimit import address_key
-from node.web.auth import require_operator
-from node.web.errors import json_response, parse_body
-from node.web.keys import NODE, UNVERIFIED_LIMITER
 from protocol.problems import Problem, ProblemType
 
-from . import documents
+from . import FEDIVERSE, documents
 from .bridge import Bridge
 from .inbox import receive
 
@@ -29,7 +29,7 @@ JRD = "application/jrd+json"
 
 
 def _bridge(request: web.Request) -> Bridge:
-    bridge = request.app[NODE].activitypub
+    bridge = request.app.get(FEDIVERSE)
     if bridge is None:
         raise Problem(ProblemType.NOT_FOUND, "this node is not on the fediverse")
     assert isinstance(bridge, Bridge)

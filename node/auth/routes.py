@@ -9,11 +9,11 @@ from aiohttp import web
 from node.booking import Member, MemberRepository
 from node.clock import iso
 from node.core import Node
+from node.http.keys import NODE
+from node.http.pages.render import flash, redirect, simple_page
+from node.http.pages.sessions import Role, is_https, set_session_cookie, sign_out
 from node.i18n import _
 from node.store.tokens import hash_token
-from node.web.keys import NODE
-from node.web.pages.render import flash, redirect, simple_page
-from node.web.pages.sessions import Role, is_https, set_session_cookie, sign_out
 
 from .oidc import Identity, OidcClient, SignInFailed
 from .sessions import open_session

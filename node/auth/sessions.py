@@ -1,11 +1,11 @@
 """Web sessions for people who proved who they are without a token (a mailed code, the
-space's identity provider): the same session rows and cookies as node/web/pages/sessions.py."""
+space's identity provider): the same session rows and cookies as node/http/pages/sessions.py."""
 
 from __future__ import annotations
 
 from node.clock import iso, utcnow
 from node.core import Node
-from node.web.pages.sessions import LIFETIME, Role, Session
+from node.http.pages.sessions import LIFETIME, Role, Session
 
 
 async def open_session(node: Node, role: Role, member_id: str | None) -> Session:

@@ -10,6 +10,8 @@ by the web application.
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from .guests_store import GuestRepository
 from .home import HomeDesk, view
 from .members import EMAIL_PATTERN, LANGUAGE_PATTERN
@@ -17,7 +19,11 @@ from .periods import month_of
 from .service import Booking
 from .store import Member, MemberRepository
 
+# Where the feature's handlers find it: set by the web application once the node is open.
+BOOKING = web.AppKey("booking", Booking)
+
 __all__ = [
+    "BOOKING",
     "EMAIL_PATTERN",
     "LANGUAGE_PATTERN",
     "Booking",

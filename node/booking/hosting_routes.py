@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web.auth import require_operator
-from node.web.errors import json_response, parse_body
+from node.http.auth import require_operator
+from node.http.errors import json_response, parse_body
 
 from .offer_schedule import OfferBody
 from .routes import booking

@@ -8,11 +8,12 @@ import hashlib
 from aiohttp import web
 
 from node.federation.client import RESERVATIONS_PATH
-from node.web.auth import require_member, require_operator, require_user
-from node.web.errors import json_response, parse_body, read_json
-from node.web.keys import BODY, NODE, PEER
+from node.http.auth import require_member, require_operator, require_user
+from node.http.errors import json_response, parse_body, read_json
+from node.http.keys import BODY, PEER
 from protocol.problems import Problem, ProblemType
 
+from . import BOOKING
 from .home import ReserveBody, view
 from .ics import member_calendar
 from .members import MemberBody
@@ -24,7 +25,7 @@ routes = web.RouteTableDef()
 
 
 def booking(request: web.Request) -> Booking:
-    service: Booking = request.app[NODE].booking
+    service: Booking = request.app[BOOKING]
     return service
 
 

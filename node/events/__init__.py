@@ -8,9 +8,14 @@ the web application.
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from .public import PublicEvents, event_url
 from .service import EventService
 from .texts import event_text
 from .views import EventViews
 
-__all__ = ["EventService", "EventViews", "PublicEvents", "event_text", "event_url"]
+# Where the feature's handlers find it: set by the web application once the node is open.
+EVENTS = web.AppKey("events", EventService)
+
+__all__ = ["EVENTS", "EventService", "EventViews", "PublicEvents", "event_text", "event_url"]

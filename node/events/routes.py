@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web.auth import require_operator, require_user
-from node.web.errors import json_response, parse_body
-from node.web.keys import NODE
+from node.http.auth import require_operator, require_user
+from node.http.errors import json_response, parse_body
 
+from . import EVENTS
 from .bodies import EventCreate, EventPatch, ExportBody, ResolveBody
 from .service import EventService
 from .views import EventViews
@@ -16,7 +16,7 @@ routes = web.RouteTableDef()
 
 
 def _service(request: web.Request) -> EventService:
-    service: EventService = request.app[NODE].events
+    service: EventService = request.app[EVENTS]
     return service
 
 

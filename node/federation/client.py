@@ -25,6 +25,7 @@ import structlog
 
 from node.clock import Clock
 from node.config import FederationSection
+from node.retry import worth_retrying
 from protocol.httpsig import sign_request
 from protocol.json_text import loads
 from protocol.keys import SigningKey
@@ -75,6 +76,13 @@ class Response:
         except ValueError:
             pass
         return Problem(ProblemType.PEER_UNREACHABLE, f"the twin answered HTTP {self.status}")
+
+    def worth_retrying(self) -> bool:
+        """Whether the same request, sent again later, may pass (node/retry.py): decided by the
+        problem's type, not its status. A type we do not know is read as `validation-error`
+        (final, PROTOCOL.md section 11); an answer that is no problem document at all (a proxy's
+        page) as `peer-unreachable`, asked again like a server error."""
+        return worth_retrying(self.status, self.problem().kind)
 
 
 class PeerUnreachable(Exception):

@@ -100,7 +100,7 @@ class PeerLink:
         delivered = []
         for item in [i for i in items if i.route == "twinning"]:
             resp = await self._post(self.client.post_twinning(self.peer_id, item.envelope))
-            if resp.status < 300 or resp.status in (400, 404, 409, 422):
+            if resp.status < 300 or not resp.worth_retrying():
                 delivered.append(item)  # done, or refused for good: retrying cannot help
                 if resp.status >= 300:
                     log.warning("twinning_message_refused", peer=self.peer_id, status=resp.status)

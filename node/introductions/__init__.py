@@ -10,9 +10,14 @@ assembly as `node.introductions`: the service, its inbox rules and its worker),
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from .cards import CardLookup
 from .erasure import forget_introductions
 from .service import Introductions
 from .store import IntroductionRepository
 
-__all__ = ["CardLookup", "IntroductionRepository", "Introductions", "forget_introductions"]
+# Where the feature's handlers find it: set by the web application once the node is open.
+INTRODUCTIONS = web.AppKey("introductions", Introductions)
+
+__all__ = ["INTRODUCTIONS", "CardLookup", "IntroductionRepository", "Introductions", "forget_introductions"]

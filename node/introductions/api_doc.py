@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.web.openapi_build import Caller, Op
+from node.http.openapi_build import Caller, Op
 from protocol.problems import ProblemType as P
 
 from .routes import IntroductionBody, ReportBody

@@ -8,15 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
+from node.http.pages.access import member_only
+from node.http.pages.forms import read_form
+from node.http.pages.operator import act, operator_only, render_admin
+from node.http.pages.render import flash, redirect, render
 from node.i18n import _, pgettext
 from node.store.tokens import Principal
-from node.web.keys import NODE
-from node.web.pages.access import member_only
-from node.web.pages.forms import read_form
-from node.web.pages.operator import act, operator_only, render_admin
-from node.web.pages.render import flash, redirect, render
 from protocol.problems import Problem, ProblemType
 
+from . import INTRODUCTIONS
 from .mails import space_name
 from .service import Introductions
 
@@ -24,7 +24,7 @@ routes = web.RouteTableDef()
 
 
 def service(request: web.Request) -> Introductions:
-    return request.app[NODE].introductions
+    return request.app[INTRODUCTIONS]
 
 
 @routes.get("/introductions")

@@ -8,11 +8,11 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.web.auth import require_member, require_operator
-from node.web.errors import json_response, parse_body
-from node.web.keys import NODE
+from node.http.auth import require_member, require_operator
+from node.http.errors import json_response, parse_body
 from protocol.models.introductions import MAX_MESSAGE_CHARS
 
+from . import INTRODUCTIONS
 from .service import Introductions
 
 routes = web.RouteTableDef()
@@ -38,7 +38,7 @@ class ReportBody(BaseModel):
 
 
 def service(request: web.Request) -> Introductions:
-    return request.app[NODE].introductions
+    return request.app[INTRODUCTIONS]
 
 
 async def _member_id(request: web.Request) -> str:

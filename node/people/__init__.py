@@ -6,6 +6,11 @@ the web application; handlers reach the service through `web.people(request)`.
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from .service import People
 
-__all__ = ["People"]
+# Where the feature's handlers find it: set by the web application once the node is open.
+PEOPLE = web.AppKey("people", People)
+
+__all__ = ["PEOPLE", "People"]

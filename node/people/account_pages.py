@@ -8,12 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
+from node.http.pages.access import member_only
+from node.http.pages.forms import read_form
+from node.http.pages.render import flash, redirect, render, simple_page
+from node.http.pages.sessions import clear_session_cookie
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.pages.access import member_only
-from node.web.pages.forms import read_form
-from node.web.pages.render import flash, redirect, render, simple_page
-from node.web.pages.sessions import clear_session_cookie
 
 from .web import people
 

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.web import answers as a
-from node.web.openapi_build import Caller, Media, Op, Query
+from node.http import answers as a
+from node.http.openapi_build import Caller, Media, Op, Query
 from protocol.problems import ProblemType as P
 
 from .routes import EmailBody, TokenBody, VerifyBody

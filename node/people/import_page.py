@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
+from node.http.pages.operator import operator_only, render_admin
+from node.http.pages.render import flash
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
-from node.web.pages.operator import operator_only, render_admin
-from node.web.pages.render import flash
 
 from .csvimport import Report, TooManyRows, apply, decode, parse
 from .web import people

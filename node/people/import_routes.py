@@ -12,9 +12,9 @@ import io
 
 from aiohttp import web
 
-from node.web.auth import require_operator
-from node.web.errors import json_response
-from node.web.keys import NODE
+from node.http.auth import require_operator
+from node.http.errors import json_response
+from node.http.keys import NODE
 from protocol.problems import Problem, ProblemType
 
 from .csvimport import Report, TooManyRows, apply, csv_cell, decode, parse

@@ -11,15 +11,15 @@ import secrets
 from aiohttp import web
 
 from node.auth import open_session
+from node.http.auth import SESSION_COOKIE
+from node.http.keys import NODE
+from node.http.pages.forms import read_form
+from node.http.pages.messages import problem_title
+from node.http.pages.operator import act, operator_only
+from node.http.pages.render import flash, redirect, render, simple_page
+from node.http.pages.sessions import set_session_cookie, sign_out
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
-from node.web.auth import SESSION_COOKIE
-from node.web.keys import NODE
-from node.web.pages.forms import read_form
-from node.web.pages.messages import problem_title
-from node.web.pages.operator import act, operator_only
-from node.web.pages.render import flash, redirect, render, simple_page
-from node.web.pages.sessions import set_session_cookie, sign_out
 from protocol.problems import Problem, ProblemType
 
 from .routes import BINDING_COOKIE, bind

@@ -13,9 +13,9 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from node.booking import EMAIL_PATTERN
-from node.web.auth import require_member, require_operator, require_user
-from node.web.errors import json_response, parse_body
-from node.web.keys import NODE
+from node.http.auth import require_member, require_operator, require_user
+from node.http.errors import json_response, parse_body
+from node.http.keys import NODE
 from protocol.problems import Problem, ProblemType
 
 from .web import people

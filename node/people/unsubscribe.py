@@ -7,11 +7,11 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 
 from node.core import Node
+from node.http.errors import json_response
+from node.http.keys import NODE
+from node.http.pages.render import render, simple_page
 from node.i18n import _
 from node.mail.unsubscribe import is_valid
-from node.web.errors import json_response
-from node.web.keys import NODE
-from node.web.pages.render import render, simple_page
 from protocol.problems import Problem, ProblemType
 
 from .web import people

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web.keys import NODE
-
+from . import PEOPLE
 from .service import People
 
 
 def people(request: web.Request) -> People:
-    return request.app[NODE].people
+    return request.app[PEOPLE]

@@ -8,8 +8,13 @@ routes and pages (`routes.py`, `pages.py`) are installed by the web application.
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from node.store.profiles import Card, OwnProfile, ProfileRepository
 
 from .service import ProfileService, withdraw_card
 
-__all__ = ["Card", "OwnProfile", "ProfileRepository", "ProfileService", "withdraw_card"]
+# Where the feature's handlers find it: set by the web application once the node is open.
+CARDS = web.AppKey("cards", ProfileService)
+
+__all__ = ["CARDS", "Card", "OwnProfile", "ProfileRepository", "ProfileService", "withdraw_card"]

@@ -12,14 +12,15 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from node.booking import BOOKING
+from node.http.errors import validation_problem
+from node.http.keys import NODE
+from node.http.pages.access import member_only
+from node.http.pages.operator import operator_only, render_admin
+from node.http.pages.render import flash, redirect, render
 from node.i18n import _, current
 from node.plain import validation_lines
 from node.store.tokens import Principal
-from node.web.errors import validation_problem
-from node.web.keys import NODE
-from node.web.pages.access import member_only
-from node.web.pages.operator import operator_only, render_admin
-from node.web.pages.render import flash, redirect, render
 from protocol.models.profiles import CONTENT_FIELDS
 from protocol.problems import Problem, ProblemType
 
@@ -121,7 +122,7 @@ async def admin_hide(request: web.Request, who: Principal) -> web.Response:
 
 
 async def _render(request: web.Request, member_id: str, template: str, context: dict[str, Any]) -> web.Response:
-    member = await request.app[NODE].people.accounts.member(member_id)
+    member = await request.app[BOOKING].members.get(member_id)
     who = Principal(role="member", member_id=member_id)
     return render(request, template, {"member": member, **context}, who=who, flash_now=context.pop("message", None))
 

@@ -8,10 +8,11 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from node.booking import BOOKING
+from node.http.auth import require_member, require_operator
+from node.http.errors import json_response, parse_body, validation_problem
+from node.http.keys import NODE
 from node.i18n import parse_accept_language
-from node.web.auth import require_member, require_operator
-from node.web.errors import json_response, parse_body, validation_problem
-from node.web.keys import NODE
 
 from . import directory
 from .bodies import ProfileBody
@@ -75,7 +76,7 @@ async def search_directory(request: web.Request) -> web.Response:
     cards = await directory.search(request.app[NODE].store.db, query)
     accepted = parse_accept_language(request.headers.get("Accept-Language", ""))
     assert who.member_id is not None
-    saved = (await request.app[NODE].people.accounts.member(who.member_id)).language
+    saved = (await request.app[BOOKING].members.get(who.member_id)).language
     language = service.language_of(saved, accepted)
     items = [directory.item(card, language) for card in cards]
     following = None

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web.keys import NODE
-
+from . import CARDS
 from .service import ProfileService
 
 
 def cards(request: web.Request) -> ProfileService:
-    return request.app[NODE].cards
+    return request.app[CARDS]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
+from node.http.keys import NODE
+from node.http.pages.forms import read_form
+from node.http.pages.operator import operator_only, render_admin
+from node.http.pages.render import flash, redirect
+from node.http.pages.timefmt import day_names
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.keys import NODE
-from node.web.pages.event_form import day_names
-from node.web.pages.forms import read_form
-from node.web.pages.operator import operator_only, render_admin
-from node.web.pages.render import flash, redirect
 
 from .profile import DAYS, SpaceProfile, load_profile, save_profile
 

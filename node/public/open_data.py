@@ -14,14 +14,16 @@ from typing import Any
 
 from aiohttp import web
 
+from node.booking import BOOKING
+from node.events import EVENTS
+from node.http.keys import NODE
+from node.http.pages.render import render
 from node.i18n import _
-from node.web.keys import NODE
-from node.web.pages.render import render
 
 from . import catalog as dcat
 from .pages import TWIN_PROFILES, event_item, jsonld_markup, names_of, open_graph
 from .space import SpaceView, space_view
-from .stats import FIGURES, months, published, receipts_file
+from .stats import FIGURES, Month, months, published, receipts_file
 
 routes = web.RouteTableDef()
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -31,8 +33,8 @@ LICENCE_HEADER = "Link"
 @routes.get("/open-data/")
 async def index(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    view = await space_view(node)
-    listed = [m.month for m in await months(node)]
+    view = await space_view(node, request.app[BOOKING])
+    listed = [m.month for m in await _months(request)]
     context = {
         "space": view,
         "datasets": dcat.DATASETS,
@@ -56,7 +58,7 @@ async def dataset(request: web.Request) -> web.Response:
     if name == "events":
         document, rows = await _events(request)
     elif name == "space":
-        document, rows = _space(await space_view(request.app[NODE]))
+        document, rows = _space(await space_view(request.app[NODE], request.app[BOOKING]))
     else:
         document, rows = await _exchanges(request)
     if fmt == "json":
@@ -68,23 +70,27 @@ async def dataset(request: web.Request) -> web.Response:
 async def receipts(request: web.Request) -> web.Response:
     month = request.match_info["month"]
     node = request.app[NODE]
-    found = next((m for m in await months(node) if m.month == month), None) if MONTH.match(month) else None
+    found = next((m for m in await _months(request) if m.month == month), None) if MONTH.match(month) else None
     if found is None:
         raise web.HTTPNotFound()
     return _answer(request, receipts_file(found, node.id), "application/json")
 
 
+async def _months(request: web.Request) -> list[Month]:
+    return await months(request.app[NODE], request.app[BOOKING], request.app[EVENTS])
+
+
 async def _catalog(request: web.Request) -> dict[str, Any]:
     node = request.app[NODE]
-    listed = [m.month for m in await months(node)]
+    listed = [m.month for m in await _months(request)]
     return dcat.catalog(node.settings, node.clock.now().date().isoformat(), listed)
 
 
 async def _events(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     node = request.app[NODE]
-    names = names_of(await space_view(node))
+    names = names_of(await space_view(node, request.app[BOOKING]))
     rows = []
-    for event in await node.events.public.list():
+    for event in await request.app[EVENTS].public.list():
         item = event_item(event, names)
         rows.append(
             {
@@ -133,11 +139,11 @@ def _space(view: SpaceView) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 async def _exchanges(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     node = request.app[NODE]
-    view = await space_view(node)
+    view = await space_view(node, request.app[BOOKING])
     profiles = {p.id: p for p in await request.app[TWIN_PROFILES].all()}
     countries = {twin: p.country for twin, p in profiles.items()}
     names = names_of(view)
-    shown = [published(m, countries, view.profile.country or "ZZ", names) for m in await months(node)]
+    shown = [published(m, countries, view.profile.country or "ZZ", names) for m in await _months(request)]
     document = {"publisher": node.id, "suppressed": "figures from 1 to 4 are null", "months": shown}
     rows = []
     ours = view.profile.country or "ZZ"

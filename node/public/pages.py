@@ -14,11 +14,12 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from node.events import event_text, event_url
+from node.booking import BOOKING
+from node.events import EVENTS, event_text, event_url
+from node.http.keys import NODE
+from node.http.pages.access import signin_page
+from node.http.pages.render import render
 from node.i18n import _
-from node.web.keys import NODE
-from node.web.pages.access import signin_page
-from node.web.pages.render import render
 from protocol.models import Event
 
 from .events import event_jsonld
@@ -38,7 +39,7 @@ async def space(request: web.Request) -> web.Response:
 @routes.get("/space.jsonld")
 async def space_document(request: web.Request) -> web.Response:
     """The space's schema.org document on its own: what twins read for their network page."""
-    view = await space_view(request.app[NODE])
+    view = await space_view(request.app[NODE], request.app[BOOKING])
     return web.json_response(
         space_jsonld(view), content_type="application/ld+json", headers={"Cache-Control": "max-age=300"}
     )
@@ -52,9 +53,9 @@ async def signin(request: web.Request) -> web.Response:
 
 async def space_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    view = await space_view(node)
+    view = await space_view(node, request.app[BOOKING])
     now = node.clock.now()
-    events = [e for e in await node.events.public.list() if e.ends_at > now and e.status != "cancelled"]
+    events = [e for e in await request.app[EVENTS].public.list() if e.ends_at > now and e.status != "cancelled"]
     shown = [event_item(e, names_of(view)) for e in events[:UPCOMING]]
     documents = [
         space_jsonld(view),
@@ -72,10 +73,10 @@ async def space_page(request: web.Request) -> web.Response:
 @routes.get("/events/{id}")
 async def event_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    event = await node.events.public.find(request.match_info["id"])
+    event = await request.app[EVENTS].public.find(request.match_info["id"])
     if event is None:
         raise web.HTTPNotFound()
-    view = await space_view(node)
+    view = await space_view(node, request.app[BOOKING])
     item = event_item(event, names_of(view))
     context = {
         "space": view,
@@ -89,7 +90,7 @@ async def event_page(request: web.Request) -> web.Response:
 @routes.get("/network")
 async def network(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    view = await space_view(node)
+    view = await space_view(node, request.app[BOOKING])
     twins = sorted(await request.app[TWIN_PROFILES].all(), key=lambda t: t.name.casefold())
     context = {
         "space": view,

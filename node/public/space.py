@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from node.assembly import AssembledNode
+from node.booking import Booking
+from node.core import Node
 
 from .events import SCHEMA_CONTEXT, postal_address
 from .profile import SpaceProfile, load_profile
@@ -35,11 +36,9 @@ class SpaceView:
     twins: list[Twin]
 
 
-async def space_view(node: AssembledNode) -> SpaceView:
+async def space_view(node: Node, booking: Booking) -> SpaceView:
     settings = node.settings.node
-    resources = [
-        {"kind": r.kind, "name": r.name, "capacity": r.capacity} for r in await node.booking.resources.repo.list()
-    ]
+    resources = [{"kind": r.kind, "name": r.name, "capacity": r.capacity} for r in await booking.resources.repo.list()]
     twins = []
     for peer_id in await node.store.twinnings.list_active_peers():
         row = await node.store.peers.get(peer_id)

@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from node.assembly import AssembledNode
-from node.booking import month_of
+from node.booking import Booking, month_of
 from node.clock import parse_iso
+from node.core import Node
+from node.events import EventService
 from protocol.canonical import canonical_json
 
 from .store import StatsRepository
 
-_KEPT: WeakKeyDictionary[AssembledNode, tuple[tuple[Any, ...], list[Month]]] = WeakKeyDictionary()
+_KEPT: WeakKeyDictionary[Node, tuple[tuple[Any, ...], list[Month]]] = WeakKeyDictionary()
 SUPPRESS_BELOW = 5  # figures 1..SUPPRESS_BELOW-1 are never published
 UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned code: a twin whose public profile names no country
 FIGURES = (
@@ -78,27 +79,27 @@ class Month:
         return digest_of(r["hash"] for r in self.receipts)
 
 
-async def months(node: AssembledNode) -> list[Month]:
+async def months(node: Node, booking: Booking, events: EventService) -> list[Month]:
     """Every month with a receipt or a re-hosted event of a twin, oldest first.
 
     Anyone may ask for the open data as often as they like, and every receipt is hashed to
     compute it: it is computed again only when a reservation, the public events or the day change."""
-    version = (await _receipts_version(node), *await node.events.repo.get_calendar_version())
+    version = (await _receipts_version(node), *await events.repo.get_calendar_version())
     version += (node.clock.now().date().isoformat(),)
     kept = _KEPT.get(node)
     if kept is not None and kept[0] == version:
         return kept[1]
-    computed = await _compute(node)
+    computed = await _compute(node, booking)
     _KEPT[node] = (version, computed)
     return computed
 
 
-async def _receipts_version(node: AssembledNode) -> tuple[Any, ...]:
+async def _receipts_version(node: Node) -> tuple[Any, ...]:
     return await StatsRepository(node.store.db).get_receipts_version()
 
 
-async def _compute(node: AssembledNode) -> list[Month]:
-    ledger = node.booking.ledger
+async def _compute(node: Node, booking: Booking) -> list[Month]:
+    ledger = booking.ledger
     hosted_repo, home_repo = ledger.hosted, ledger.home
     found: dict[str, Month] = {}
     for name in sorted(set(await hosted_repo.list_months()) | set(await home_repo.list_months())):
@@ -125,7 +126,7 @@ def _count(
         month.add(twin, f"{figure}_{side}", units)
 
 
-async def _rehosted(node: AssembledNode, found: dict[str, Month]) -> None:
+async def _rehosted(node: Node, found: dict[str, Month]) -> None:
     """Events re-hosted across a twinning, by the month (our zone) the copy starts in: the twin's
     events we re-host, and ours the twin re-hosts (its copies reach us as its events)."""
     for copy in await StatsRepository(node.store.db).list_rehosted(node.id):

@@ -6,6 +6,11 @@ the page (`routes.py`) are installed by the web application.
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from .service import TripView
 
-__all__ = ["TripView"]
+# Where the feature's handlers find it: set by the web application once the node is open.
+TRIP = web.AppKey("trip", TripView)
+
+__all__ = ["TRIP", "TripView"]

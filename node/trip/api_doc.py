@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.web.openapi_build import Caller, Op, Query
+from node.http.openapi_build import Caller, Op, Query
 from protocol.problems import ProblemType as P
 
 from .routes import SharingBody

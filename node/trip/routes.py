@@ -9,17 +9,17 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from node.booking import MemberRepository
+from node.http.auth import require_member
+from node.http.errors import json_response, parse_body
+from node.http.pages.access import member_only
+from node.http.pages.forms import read_form
+from node.http.pages.render import flash, redirect, render
+from node.http.pages.timefmt import date_range
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.auth import require_member
-from node.web.errors import json_response, parse_body
-from node.web.keys import NODE
-from node.web.pages.access import member_only
-from node.web.pages.forms import read_form
-from node.web.pages.render import flash, redirect, render
-from node.web.pages.timefmt import date_range
 from protocol.problems import Problem, ProblemType
 
+from . import TRIP
 from .service import TripView
 
 routes = web.RouteTableDef()
@@ -31,7 +31,7 @@ class SharingBody(BaseModel):
 
 
 def trip(request: web.Request) -> TripView:
-    return request.app[NODE].trip
+    return request.app[TRIP]
 
 
 async def _member_id(request: web.Request) -> str:

@@ -11,12 +11,9 @@ from aiohttp import web
 from node.assembly import AssembledNode
 from node.clock import Clock
 from node.config import Settings
-from node.ratelimit import RateLimiter, StrangerLimiter
-
-from . import api_twins, federation_routes, public
-from .auth import federation_auth_middleware
-from .errors import Handler, problem_middleware
-from .keys import (
+from node.http.auth import federation_auth_middleware
+from node.http.errors import Handler, problem_middleware
+from node.http.keys import (
     NODE,
     PEER_ITEMS_LIMITER,
     PEER_LIMITER,
@@ -24,6 +21,10 @@ from .keys import (
     STRANGER_LIMITER,
     UNVERIFIED_LIMITER,
 )
+from node.ratelimit import RateLimiter, StrangerLimiter
+
+from . import api_twins, federation_routes, public
+from .keys import ASSEMBLED
 from .server import KEEPALIVE_SECONDS, deadline_middleware
 
 log = structlog.get_logger("node.web")
@@ -42,7 +43,7 @@ def create_app(
         middlewares=[timing_middleware, problem_middleware, deadline_middleware, federation_auth_middleware],
     )
     node = AssembledNode(settings, clock=clock)
-    app[NODE] = node
+    app[NODE] = app[ASSEMBLED] = node
     app[PEER_LIMITER] = RateLimiter(settings.limits.peer_requests_per_second, settings.limits.peer_burst)
     app[PEER_ITEMS_LIMITER] = RateLimiter(settings.limits.peer_items_per_second, settings.limits.peer_item_burst)
     app[STRANGER_LIMITER] = StrangerLimiter(settings.limits.stranger_proposals_per_minute / 60.0)
@@ -77,8 +78,11 @@ def _install_openapi(app: web.Application, node: AssembledNode) -> None:
 
 async def _node_lifecycle(app: web.Application) -> AsyncIterator[None]:
     """The node and all its features open before the first request and close after the last."""
-    node = app[NODE]
+    from .features import expose
+
+    node = app[ASSEMBLED]
     await node.open()
+    expose(app, node)
     log.info("node_started", node=node.id, kid=node.keys.current.kid)
     yield
     log.info("node_stopping", node=node.id)

@@ -8,12 +8,12 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from node.federation.client import FEED_PATH, INBOX_PATH, TWINNING_PATH, feed_url
+from node.http.errors import json_response, read_json
+from node.http.keys import BODY, PEER, PEER_ITEMS_LIMITER
 from node.plain import validation_problem
+from node.web.keys import ASSEMBLED
 from protocol.models import MAX_BATCH_ITEMS, InboxBatch
 from protocol.problems import Problem, ProblemType
-
-from .errors import json_response, read_json
-from .keys import BODY, NODE, PEER, PEER_ITEMS_LIMITER
 
 routes = web.RouteTableDef()
 FEED_MAX_LIMIT = 1000
@@ -22,7 +22,7 @@ FEED_MAX_LIMIT = 1000
 @routes.post(INBOX_PATH)
 async def inbox(request: web.Request) -> web.Response:
     """A batch of signed objects; 202 with a result per item."""
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     data = await read_json(request, request[BODY])
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or len(items) > MAX_BATCH_ITEMS or set(data) != {"items"}:
@@ -45,7 +45,7 @@ async def inbox(request: web.Request) -> web.Response:
 @routes.get(FEED_PATH)
 async def feed(request: web.Request) -> web.Response:
     """The caller's own change feed: our objects it may see, latest versions, in seq order."""
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     after = _int_param(request, "after", 0, 0, 2**62)
     limit = _int_param(request, "limit", 500, 1, FEED_MAX_LIMIT)
     objects = await node.store.objects.list_feed_texts(node.id, request[PEER], after, limit)
@@ -62,7 +62,7 @@ async def feed(request: web.Request) -> web.Response:
 async def twinning(request: web.Request) -> web.Response:
     """A proposal (the only call a stranger may make), an acceptance, or a change."""
     data = await read_json(request, request[BODY])
-    result = await request.app[NODE].twinning.receive(request[PEER], data)
+    result = await request.app[ASSEMBLED].twinning.receive(request[PEER], data)
     return json_response(result, status=202)
 
 

@@ -1,22 +1,13 @@
-"""Typed keys for what the application and each request carry."""
+"""The key the top's own handlers and pages read the whole node by.
+
+The same node is on `node.http.keys.NODE`, typed as its core for the features below; the top,
+which assembles the node, may see every feature on it (`ASSEMBLED.booking`, `.twinning`).
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from node.assembly import AssembledNode
-from node.ratelimit import RateLimiter, StrangerLimiter
-from node.store.tokens import Principal
 
-NODE = web.AppKey("node", AssembledNode)
-PEER_LIMITER = web.AppKey("peer_limiter", RateLimiter)
-PEER_ITEMS_LIMITER = web.AppKey("peer_items_limiter", RateLimiter)
-STRANGER_LIMITER = web.AppKey("stranger_limiter", StrangerLimiter)
-# Requests that failed verification, per source address; sign-in attempts, per source address.
-UNVERIFIED_LIMITER = web.AppKey("unverified_limiter", RateLimiter)
-SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", RateLimiter)
-
-# Per-request values set by the middlewares.
-PEER = web.RequestKey("peer", str)  # the authenticated twin's node id
-BODY = web.RequestKey("body", bytes)  # the raw body, already read by the signature middleware
-PRINCIPAL = web.RequestKey("principal", Principal | None)  # type: ignore[arg-type]
+ASSEMBLED = web.AppKey("assembled", AssembledNode)

@@ -18,6 +18,10 @@ from node.booking.offer_schedule import OfferBody
 from node.booking.resources import ResourceBody
 from node.booking.slots import SlotBody
 from node.events.bodies import EventCreate, EventPatch, ExportBody, ResolveBody
+from node.http import answers as a
+from node.http import answers_hosting as h
+from node.http import answers_ledger as ledger
+from node.http.openapi_build import Caller, Media, Op, Query, build_document
 from node.introductions.api_doc import OPERATIONS as INTRODUCTIONS
 from node.people.api_doc import OPERATIONS as PEOPLE
 from node.profiles import reference as profiles
@@ -25,11 +29,7 @@ from node.trip.api_doc import OPERATIONS as TRIP
 from protocol.models import PROTOCOL_VERSION, Envelope, FeedPage, InboxResult
 from protocol.problems import ProblemType as P
 
-from . import answers as a
-from . import answers_hosting as h
-from . import answers_ledger as ledger
 from .api_twins import ChangeBody, ProposeBody
-from .openapi_build import Caller, Media, Op, Query, build_document
 
 ANYONE, USER, MEMBER, OPERATOR, TWIN = Caller.ANYONE, Caller.USER, Caller.MEMBER, Caller.OPERATOR, Caller.TWIN
 

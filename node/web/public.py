@@ -8,23 +8,22 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from node.clock import parse_iso
+from node.http.auth import require_operator
+from node.http.errors import json_response
+from node.web.keys import ASSEMBLED
 from protocol.keys import format_fingerprint
-
-from .auth import require_operator
-from .errors import json_response
-from .keys import NODE
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/.well-known/gemellaggio")
 async def node_document(request: web.Request) -> web.Response:
-    return json_response(request.app[NODE].document(), headers={"Cache-Control": "max-age=60"})
+    return json_response(request.app[ASSEMBLED].document(), headers={"Cache-Control": "max-age=60"})
 
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     await node.store.db.is_answering()
     return json_response({"status": "ok", "node": node.id})
 
@@ -32,7 +31,7 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text; it names every twin, so only for the operator token or allowed networks."""
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     if not _local_reader(request, node.settings.metrics.allow):
         await require_operator(request)
     depth = await node.store.outbox.depth()
@@ -63,7 +62,7 @@ def _local_reader(request: web.Request, allow: tuple[str, ...]) -> bool:
 
 @routes.get("/api/v1/node")
 async def about(request: web.Request) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     return json_response(
         {
             "id": node.id,

@@ -22,11 +22,10 @@ import structlog
 from aiohttp import web
 
 from node.config import Settings
+from node.http.errors import Handler, problem_response
 from node.ratelimit import address_key
+from node.web.keys import ASSEMBLED
 from protocol.problems import PROBLEM_CONTENT_TYPE, Problem, ProblemType
-
-from .errors import Handler, problem_response
-from .keys import NODE
 
 log = structlog.get_logger("node.web.server")
 
@@ -126,7 +125,7 @@ class NodeRunner(web.AppRunner):
 @web.middleware
 async def deadline_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The body within its deadline, the whole answer within the total one."""
-    limits = request.app[NODE].settings.limits
+    limits = request.app[ASSEMBLED].settings.limits
     started = asyncio.get_running_loop().time()
     # A multipart form is parsed from the stream itself (aiohttp's post() does not read the kept
     # bytes), so it is not read ahead: the total deadline still bounds it, and client_max_size.

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from node.http.auth import SESSION_COOKIE
 from node.store import tokens as tokens_module
 from node.store.tokens import hash_token
-from node.web.auth import SESSION_COOKIE
 from tests.support.nodes import eventually, make_node_dir, twin
 from tests.web.support import Browserless
 

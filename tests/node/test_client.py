@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from node.federation.client import Answer, AnswerTooLarge, PeerUnreachable
+from node.federation.client import Answer, AnswerTooLarge, PeerUnreachable, Response
+from protocol.problems import PROBLEM_BASE, ProblemType
 from tests.support.greedy import GreedyServer
 from tests.support.nodes import eventually, twin
 from tests.support.objects import make_event, publish
@@ -93,3 +96,48 @@ async def test_pull__a_feed_page_over_the_limit_is_asked_for_with_fewer_items(no
         await publish(nyc, make_event(nyc.url, f"talk{index}", description="x" * 4000))
     # 40 objects of 4 kB do not fit one 64 kB page: the pull asks for fewer per page and reads all.
     assert await london.node.federation.link(nyc.url).pull_feed() == 40
+
+
+def _answer(status: int, slug: str | None, body: bytes | None = None) -> Response:
+    if body is None:
+        body = json.dumps({"type": PROBLEM_BASE + slug, "title": "said by the twin", "status": status}).encode()
+    return Response(status, {"Content-Type": "application/problem+json"}, body)
+
+
+@pytest.mark.parametrize(
+    ("status", "slug"),
+    [(401, "unknown-key"), (401, "replay"), (429, "rate-limited"), (400, "rate-limited"), (408, "request-timeout")],
+)
+def test_response__a_problem_about_the_moment_is_worth_retrying(status: int, slug: str) -> None:
+    # Decided by the type: even a status that says "bad request" is asked again when the type is rate-limited.
+    assert _answer(status, slug).worth_retrying()
+
+
+@pytest.mark.parametrize(
+    ("status", "slug"),
+    [
+        (401, "signature-invalid"),
+        (403, "not-twinned"),
+        (409, "conflict"),
+        (422, "validation-error"),
+        (404, "not-found"),
+    ],
+)
+def test_response__a_problem_about_the_request_is_final(status: int, slug: str) -> None:
+    assert not _answer(status, slug).worth_retrying()
+
+
+def test_response__an_unknown_problem_type_from_a_peer_is_final_like_a_validation_error() -> None:
+    assert not _answer(401, "please-retry-forever").worth_retrying()
+    assert _answer(401, "please-retry-forever").problem().kind is ProblemType.VALIDATION_ERROR
+
+
+def test_response__a_server_error_is_retried_whatever_its_type() -> None:
+    assert _answer(503, "please-retry-forever").worth_retrying()
+    assert _answer(507, "quota-exceeded").worth_retrying()
+
+
+@pytest.mark.parametrize("body", [b"<html>Not Found</html>", b"", b'{"detail": "no type"}', b"[" * 5000])
+def test_response__an_answer_that_is_no_problem_document_is_retried(body: bytes) -> None:
+    # A proxy's page in front of the twin says nothing about our request: asked again later, with backoff.
+    assert _answer(404, None, body).worth_retrying()

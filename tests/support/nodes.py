@@ -26,9 +26,9 @@ from aiohttp import web
 from node.clock import Clock
 from node.config import load_settings
 from node.core import Node
+from node.http.keys import NODE
 from node.setup import init_node_async
 from node.web.app import create_app
-from node.web.keys import NODE
 from node.web.server import NodeRunner
 
 from .postgres import new_database_url, on_postgresql

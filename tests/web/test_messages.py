@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from node.web.pages.messages import Situation, member_sentence, operator_sentence
+from node.http.pages.messages import Situation, member_sentence, operator_sentence
 from protocol.problems import Problem, ProblemType
 
 WHERE = Situation(host="WeCreate NYC", zone="Europe/London", target="slot")
@@ -67,6 +67,6 @@ def test_messages__sentences_and_their_dates_in_italian_and_spanish() -> None:
 
 
 def test_messages__every_problem_type_has_a_title_for_the_pages() -> None:
-    from node.web.pages.messages import TITLES
+    from node.http.pages.messages import TITLES
 
-    assert set(TITLES) == set(ProblemType), "give the new problem type a title in node/web/pages/messages.py"
+    assert set(TITLES) == set(ProblemType), "give the new problem type a title in node/http/pages/messages.py"

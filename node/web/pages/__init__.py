@@ -7,6 +7,7 @@ sentences. `install` is called from node/web/app.py's default extensions.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -15,6 +16,12 @@ from aiohttp import web
 
 from node.core import Node
 from node.events.texts import event_text, in_language, language_list, language_name
+from node.http.pages import language
+from node.http.pages.guard import pages_middleware
+from node.http.pages.language import language_middleware
+from node.http.pages.render import PAGES, PageState
+from node.http.pages.security import PageSecrets
+from node.http.pages.timefmt import FILTERS, name_list
 from node.i18n import (
     NAMES,
     current,
@@ -36,17 +43,20 @@ from . import (
     admin_members,
     admin_offers,
     admin_space,
-    language,
     member,
 )
-from .guard import pages_middleware
-from .language import language_middleware
-from .render import PAGES, STATIC_DIR, PageState, static_version
-from .security import PageSecrets
-from .timefmt import FILTERS, name_list
 from .wording import FILTERS as WORDING_FILTERS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def static_version() -> str:
+    """A digest of the static files: their URLs change when they do, so they can be cached long."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.glob("*")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def install(app: web.Application, node: Node) -> None:

@@ -9,18 +9,18 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from node.http.answers import Delivery, Twin
+from node.http.pages.access import handle_sign_in, handle_sign_out
+from node.http.pages.forms import optional, read_form
+from node.http.pages.operator import act, operator_only, render_admin, terms_text
 from node.i18n import _
 from node.plain import validation_problem
 from node.store.tokens import Principal
 from node.web.api_twins import delivery_view, twin_view
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.keys import format_fingerprint
 from protocol.models import Terms
 from protocol.problems import Problem, ProblemType
-
-from .access import handle_sign_in, handle_sign_out
-from .forms import optional, read_form
-from .operator import act, operator_only, render_admin, terms_text
 
 routes = web.RouteTableDef()
 
@@ -38,7 +38,7 @@ async def sign_out(request: web.Request) -> web.Response:
 @routes.get("/admin")
 @operator_only
 async def overview(request: web.Request, who: Principal) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     twins = [_with_words(await twin_view(node, t)) for t in await node.store.twinnings.list()]
     members = await node.booking.members.list()
     context = {
@@ -70,13 +70,13 @@ async def propose(request: web.Request, who: Principal) -> web.Response:
         offer, wanted = _terms(fields, "offer"), _terms(fields, "request")
         if not url.startswith(("http://", "https://")):
             raise Problem(ProblemType.VALIDATION_ERROR, "url: the other node's address starts with http:// or https://")
-        twinning = await request.app[NODE].twinning.propose(url, offer, wanted, optional(fields, "message"))
-        view = await twin_view(request.app[NODE], twinning)
+        twinning = await request.app[ASSEMBLED].twinning.propose(url, offer, wanted, optional(fields, "message"))
+        view = await twin_view(request.app[ASSEMBLED], twinning)
         return _(
             "Proposed a twinning to %(space)s. Its key fingerprint is %(fingerprint)s: check it with the other "
             "operator. The twinning is active once they accept.",
-            space=view["peer_name"] or url,
-            fingerprint=view["peer_fingerprint"],
+            space=view.peer_name or url,
+            fingerprint=view.peer_fingerprint,
         )
 
     return await act(request, "/admin", _("propose the twinning"), run)
@@ -87,14 +87,14 @@ async def propose(request: web.Request, who: Principal) -> web.Response:
 async def change(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
     twinning_id, action = request.match_info["id"], request.match_info["action"]
-    service = request.app[NODE].twinning
+    service = request.app[ASSEMBLED].twinning
 
     async def run() -> str:
         if action == "accept":
             twinning = await service.accept(twinning_id)
         else:
             twinning = await service.change(twinning_id, action, optional(fields, "reason"))
-        peer = await request.app[NODE].store.peers.get(twinning.peer_id)
+        peer = await request.app[ASSEMBLED].store.peers.get(twinning.peer_id)
         name = peer.name if peer is not None else twinning.peer_id
         return _done(action, name)
 
@@ -104,7 +104,7 @@ async def change(request: web.Request, who: Principal) -> web.Response:
 @routes.get("/admin/delivery")
 @operator_only
 async def delivery(request: web.Request, who: Principal) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     twinnings = {t.peer_id: t for t in reversed(await node.store.twinnings.list())}
     peers = {p for p, t in twinnings.items() if t.status in ("active", "suspended")}
     peers |= set((await node.store.outbox.depth()).keys())
@@ -115,7 +115,7 @@ async def delivery(request: web.Request, who: Principal) -> web.Response:
         twinning = twinnings.get(peer)
         rows.append(
             {
-                **view,
+                **view.model_dump(mode="json"),
                 "name": row.name if row else peer,
                 "status": twinning.status if twinning else "ended",
                 "health": _health(view),
@@ -147,19 +147,20 @@ def _doing(action: str) -> str:
     return doing[action]
 
 
-def _health(view: dict[str, Any]) -> str:
-    if view["storage"]["refused"]:
+def _health(view: Delivery) -> str:
+    if view.storage.refused:
         return "over_quota"
-    if view["tries"] and view["last_error"]:
+    if view.tries and view.last_error:
         return "failing"
-    if view["outbox_depth"] and view["lag_seconds"] > 60:
+    if view.outbox_depth and view.lag_seconds > 60:
         return "late"
     return "ok"
 
 
-def _with_words(view: dict[str, Any]) -> dict[str, Any]:
-    terms = view["terms"]
-    return {**view, "gives": terms_text(terms["we_give"]), "receives": terms_text(terms["we_receive"])}
+def _with_words(view: Twin) -> dict[str, Any]:
+    shown = view.model_dump(mode="json")
+    terms = shown["terms"]
+    return {**shown, "gives": terms_text(terms["we_give"]), "receives": terms_text(terms["we_receive"])}
 
 
 def _terms(fields: dict[str, str], name: str) -> Terms | None:

@@ -12,27 +12,26 @@ from aiohttp import web
 from node.events.bodies import EventCreate, EventPatch, ExportBody
 from node.events.service import EventService
 from node.events.views import EventViews
+from node.http.pages.forms import build, day_param, integer, read_form, read_multi, validated
+from node.http.pages.messages import operator_sentence
+from node.http.pages.operator import act, operator_only, render_admin
+from node.http.pages.render import flash, redirect
+from node.http.pages.timefmt import clock, day_names, parse, wall_input
 from node.i18n import LANGUAGES, _
 from node.store.tokens import Principal
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.models import Event
 from protocol.problems import Problem
 
 from .event_form import (
     WEEKDAYS,
     check_zone,
-    day_names,
     describe_rule,
     form_of_rule,
     repeat_choices,
     rule_from_form,
     zone_choices,
 )
-from .forms import build, day_param, integer, read_form, read_multi, validated
-from .messages import operator_sentence
-from .operator import act, operator_only, render_admin
-from .render import flash, redirect
-from .timefmt import clock, parse, wall_input
 from .week import active_twins
 from .wording import published_sentence
 
@@ -45,7 +44,7 @@ CLEARABLE = (*TEXT_FIELDS[1:], "capacity", "tags", "translations")
 
 
 def _events(request: web.Request) -> EventService:
-    service: EventService = request.app[NODE].events
+    service: EventService = request.app[ASSEMBLED].events
     return service
 
 
@@ -75,7 +74,7 @@ async def edit(request: web.Request, who: Principal) -> web.Response:
         event = await _events(request).own(request.match_info["id"])
     except Problem:
         raise web.HTTPNotFound() from None
-    twins = list((await active_twins(request.app[NODE])).values())
+    twins = list((await active_twins(request.app[ASSEMBLED])).values())
     context = {"event": event, "form": _form_of(event), "twins": twins, **form_choices()}
     return render_admin(request, "admin_event_edit.html", context, who, "/admin/events")
 
@@ -153,7 +152,7 @@ async def resolve(request: web.Request, who: Principal) -> web.Response:
 async def _page(
     request: web.Request, who: Principal, *, message: dict[str, str] | None = None, form: dict[str, str] | None = None
 ) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     zone = node.settings.node.timezone
     start = day_param(request.query.get("from"), node.clock.now().astimezone(ZoneInfo(zone)).date())
     views = EventViews(_events(request))
@@ -212,7 +211,7 @@ async def _event_values(request: web.Request, fields: dict[str, str]) -> dict[st
     )
     chosen = await read_multi(request, "audience_twin")
     values["audience"] = chosen if fields.get("audience") == "listed" else "all"
-    zone = values["timezone"] or request.app[NODE].settings.node.timezone
+    zone = values["timezone"] or request.app[ASSEMBLED].settings.node.timezone
     values["rrule"] = rule_from_form(fields, await read_multi(request, "repeat_day"), zone)
     values["translations"] = _translations(fields)
     return values

@@ -10,16 +10,15 @@ from typing import Any
 from aiohttp import web
 
 from node.booking.frontdesk import parse_day
+from node.http.pages.forms import read_form
+from node.http.pages.messages import operator_sentence
+from node.http.pages.operator import act, operator_only, render_admin
+from node.http.pages.render import flash
+from node.http.pages.timefmt import date_range, long_day, parse, span
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.problems import Problem
-
-from .forms import read_form
-from .messages import operator_sentence
-from .operator import act, operator_only, render_admin
-from .render import flash
-from .timefmt import date_range, long_day, parse, span
 
 routes = web.RouteTableDef()
 WEEK = 7
@@ -28,7 +27,7 @@ WEEK = 7
 @routes.get("/admin/guests")
 @operator_only
 async def guests(request: web.Request, who: Principal) -> web.Response:
-    desk = request.app[NODE].booking.frontdesk
+    desk = request.app[ASSEMBLED].booking.frontdesk
     message: dict[str, str] | None = None
     try:
         first = parse_day(request.query["date"]) if request.query.get("date") else desk.today()
@@ -63,7 +62,7 @@ async def _record(request: web.Request, attendance: str) -> web.Response:
     back = "/admin/guests"
     if fields.get("date"):
         back += f"?date={parse_day(fields['date']).isoformat()}"
-    desk = request.app[NODE].booking.frontdesk
+    desk = request.app[ASSEMBLED].booking.frontdesk
 
     async def run() -> str:
         guest = await desk.record(request.match_info["id"], attendance)

@@ -9,17 +9,17 @@ from typing import Any
 from aiohttp import web
 
 from node.booking.periods import parse_month
+from node.http.pages.messages import operator_sentence
+from node.http.pages.operator import operator_only, render_admin
+from node.http.pages.render import flash
+from node.http.pages.timefmt import month_label, parse, when
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from node.words import resource_kind, unit_name, units
 from protocol.problems import Problem
 
 from .chart import Bars, given_taken_svg
-from .messages import operator_sentence
-from .operator import operator_only, render_admin
-from .render import flash
-from .timefmt import month_label, parse, when
 
 routes = web.RouteTableDef()
 
@@ -27,7 +27,7 @@ routes = web.RouteTableDef()
 @routes.get("/admin/ledger")
 @operator_only
 async def ledger(request: web.Request, who: Principal) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     period = request.query.get("period", "")
     if period:
         parse_month(period)  # a malformed or far-off month is a validation error, with how to write it

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from node.http.pages.operator import operator_only, render_admin
 from node.store.tokens import Principal
-from node.web.keys import NODE
-
-from .operator import operator_only, render_admin
+from node.web.keys import ASSEMBLED
 
 if TYPE_CHECKING:  # the sink (and its SMTP server library) is loaded by the demo alone
     from node.mail.sink import MailSink
@@ -25,7 +24,7 @@ SHOWN = 50
 @routes.get("/admin/mail")
 @operator_only
 async def mail(request: web.Request, who: Principal) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     outbox = [
         {"subject": m.subject, "to": m.recipient, "status": m.status, "tries": m.tries, "error": m.last_error}
         | {"created_at": m.created_at, "sent_at": m.sent_at, "kind": m.kind}

@@ -8,15 +8,14 @@ from typing import Any
 from aiohttp import web
 
 from node.booking.members import MemberBody
+from node.http.pages.forms import build, read_form
+from node.http.pages.messages import operator_sentence
+from node.http.pages.operator import operator_only, render_admin
+from node.http.pages.render import flash
 from node.i18n import _
 from node.store.tokens import Principal
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.problems import Problem
-
-from .forms import build, read_form
-from .messages import operator_sentence
-from .operator import operator_only, render_admin
-from .render import flash
 
 routes = web.RouteTableDef()
 
@@ -40,7 +39,7 @@ async def add(request: web.Request, who: Principal) -> web.Response:
         return await _page(request, who, message=flash(text, "error"), form=fields)
     try:
         body = build(MemberBody, {"display_name": fields.get("display_name"), "email": fields.get("email")})
-        created = await request.app[NODE].booking.members.add(body)
+        created = await request.app[ASSEMBLED].booking.members.add(body)
     except Problem as problem:
         message = flash(operator_sentence(problem, _("add the member")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -56,15 +55,15 @@ async def _page(
     created: dict[str, Any] | None = None,
     form: dict[str, str] | None = None,
 ) -> web.Response:
-    items = await request.app[NODE].booking.members.list()
-    context = {"members": items, "created": created, "form": form or {}, "mail": request.app[NODE].mail.enabled}
+    items = await request.app[ASSEMBLED].booking.members.list()
+    context = {"members": items, "created": created, "form": form or {}, "mail": request.app[ASSEMBLED].mail.enabled}
     return render_admin(request, "admin_members.html", context, who, "/admin/members", message=message)
 
 
 async def _holder_of(request: web.Request, email: str) -> dict[str, Any] | None:
     """The member who already has this e-mail address, if any (the page says so, in a sentence)."""
     wanted = email.strip().casefold()
-    for item in await request.app[NODE].booking.members.list():
+    for item in await request.app[ASSEMBLED].booking.members.list():
         if wanted and str(item.get("email", "")).casefold() == wanted:
             return dict(item)
     return None

@@ -9,16 +9,16 @@ from typing import Any
 from aiohttp import web
 
 from node.booking.offer_schedule import WEEKDAYS, OfferBody
+from node.http.pages.forms import build, integer, read_form, read_multi
+from node.http.pages.messages import operator_sentence
+from node.http.pages.operator import act, operator_only, render_admin
+from node.http.pages.render import flash, redirect
+from node.http.pages.timefmt import day_names
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.problems import Problem
 
-from .event_form import day_names
-from .forms import build, integer, read_form, read_multi
-from .messages import operator_sentence
-from .operator import act, operator_only, render_admin
-from .render import flash, redirect
 from .week import active_twins
 
 routes = web.RouteTableDef()
@@ -47,7 +47,7 @@ async def add(request: web.Request, who: Principal) -> web.Response:
         "exceptions": exceptions,
     }
     try:
-        made = await request.app[NODE].booking.offers.create(build(OfferBody, values))
+        made = await request.app[ASSEMBLED].booking.offers.create(build(OfferBody, values))
     except Problem as problem:
         message = flash(operator_sentence(problem, _("make the standing offer")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -65,7 +65,9 @@ async def withdraw(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
 
     async def run() -> str:
-        done = await request.app[NODE].booking.offers.withdraw(request.match_info["id"], fields.get("from") or None)
+        done = await request.app[ASSEMBLED].booking.offers.withdraw(
+            request.match_info["id"], fields.get("from") or None
+        )
         return ngettext(
             "Withdrawn from that date: %(num)s occurrence; the members who had booked are told through their space.",
             "Withdrawn from that date: %(num)s occurrences; the members who had booked are told through their space.",
@@ -78,7 +80,7 @@ async def withdraw(request: web.Request, who: Principal) -> web.Response:
 async def _page(
     request: web.Request, who: Principal, *, message: dict[str, str] | None = None, form: dict[str, str] | None = None
 ) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     booking = node.booking
     twins = await active_twins(node)
     names = {peer: twin.name for peer, twin in twins.items()}

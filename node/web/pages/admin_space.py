@@ -12,16 +12,16 @@ from aiohttp import web
 
 from node.booking.resources import DAYS, ResourceBody
 from node.booking.slots import SlotBody
+from node.http.pages.forms import build, day_param, integer, read_form
+from node.http.pages.messages import operator_sentence
+from node.http.pages.operator import act, operator_only, render_admin
+from node.http.pages.render import flash, redirect
+from node.http.pages.timefmt import date_range
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.problems import Problem
 
-from .forms import build, day_param, integer, read_form
-from .messages import operator_sentence
-from .operator import act, operator_only, render_admin
-from .render import flash, redirect
-from .timefmt import date_range
 from .week import active_twins
 
 routes = web.RouteTableDef()
@@ -51,7 +51,7 @@ async def add_resource(request: web.Request, who: Principal) -> web.Response:
                 "opening_hours": {day: [hours] for day in WEEKDAYS} if hours else None,
             },
         )
-        resource = await request.app[NODE].booking.resources.add(body)
+        resource = await request.app[ASSEMBLED].booking.resources.add(body)
     except Problem as problem:
         message = flash(operator_sentence(problem, _("add the resource")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -76,7 +76,7 @@ async def offer(request: web.Request, who: Principal) -> web.Response:
                 "seats": integer(fields, "seats"),
             },
         )
-        slot = await request.app[NODE].booking.slots.offer(body)
+        slot = await request.app[ASSEMBLED].booking.slots.offer(body)
     except Problem as problem:
         message = flash(operator_sentence(problem, _("offer the slot")), "error")
         return await _page(request, who, message=message, form=fields)
@@ -97,7 +97,7 @@ async def withdraw(request: web.Request, who: Principal) -> web.Response:
     back = "/admin/space" + (f"?from={fields['from']}" if fields.get("from") else "")
 
     async def run() -> str:
-        result = await request.app[NODE].booking.slots.withdraw(request.match_info["id"])
+        result = await request.app[ASSEMBLED].booking.slots.withdraw(request.match_info["id"])
         told = len(result.get("notified", []))
         if told:
             return ngettext(
@@ -113,7 +113,7 @@ async def withdraw(request: web.Request, who: Principal) -> web.Response:
 async def _page(
     request: web.Request, who: Principal, *, message: dict[str, str] | None = None, form: dict[str, str] | None = None
 ) -> web.Response:
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     booking = node.booking
     zone = ZoneInfo(node.settings.node.timezone)
     start = day_param(request.query.get("from"), node.clock.now().astimezone(zone).date())

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from node.http.pages.timefmt import number
 from node.i18n import _
 from node.words import units
-
-from .timefmt import number
 
 GIVEN, TAKEN, INK, GRID, TRACK = "#1d5bb8", "#b86200", "#1b2330", "#d9dee5", "#e9edf2"
 # Narrow enough to be drawn at about its own size on a phone (so 14 px text stays 14 px), with

@@ -18,6 +18,7 @@ from babel import Locale
 from babel.dates import format_date, get_day_names, get_timezone_location
 from babel.lists import format_list
 
+from node.http.pages.timefmt import day_names
 from node.i18n import N_, _, current, ngettext, pgettext
 from protocol.problems import Problem, ProblemType
 
@@ -52,12 +53,6 @@ _NTH_SUNDAY = {
     5: N_("on the fifth Sunday"),
     -1: N_("on the last Sunday"),
 }
-
-
-def day_names() -> list[str]:
-    """Monday to Sunday in the reader's language, as a form lists them."""
-    names = get_day_names("wide", context="stand-alone", locale=current().locale)
-    return [str(names[index]) for index in range(7)]
 
 
 def repeat_choices() -> list[tuple[str, str]]:

@@ -10,17 +10,17 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from node.booking.home import ReserveBody
+from node.http.pages.access import handle_sign_in, handle_sign_out, signed_in, signin_page
+from node.http.pages.forms import build, day_param, integer, read_form, safe_back
+from node.http.pages.messages import Situation, member_sentence
+from node.http.pages.render import csrf_token_for, flash, fragment, redirect, render
+from node.http.pages.timefmt import when, zone_label
 from node.i18n import _, ngettext
 from node.store.tokens import Principal
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.problems import Problem, ProblemType
 
-from .access import handle_sign_in, handle_sign_out, signed_in, signin_page
-from .forms import build, day_param, integer, read_form, safe_back
-from .messages import Situation, member_sentence
-from .render import csrf_token_for, flash, fragment, redirect, render
 from .reservations import describe_reservations, peer_name
-from .timefmt import when, zone_label
 from .week import FILTERS, build_week, shown_filters
 
 routes = web.RouteTableDef()
@@ -30,12 +30,12 @@ routes = web.RouteTableDef()
 async def calendar(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
-        if request.app[NODE].settings.public.visitors_home == "space":
+        if request.app[ASSEMBLED].settings.public.visitors_home == "space":
             from node.public.pages import space_page  # the public page, sign-in one click away
 
             return await space_page(request)
         return await signin_page(request, "member")
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     today = node.clock.now().astimezone(ZoneInfo(node.settings.node.timezone)).date()
     start = day_param(request.query.get("from"), today)
     shown = shown_filters(request.query.getall("show", []))
@@ -69,7 +69,7 @@ async def my_reservations(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
         return await signin_page(request, "member")
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     items = await node.booking.home.list_for(_member_id(who))
     upcoming, earlier = await describe_reservations(node, items)
     context = {"upcoming": upcoming, "earlier": earlier, "member": await _member(request, who)}
@@ -91,7 +91,7 @@ async def reserve(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
         return redirect(request, "/", flash(_("Please sign in to reserve."), "info"))
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/")
     target = "event" if fields.get("event_id") else "slot"
@@ -121,7 +121,7 @@ async def cancel(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
         return redirect(request, "/", flash(_("Please sign in again."), "info"))
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
     desk = node.booking.home
@@ -154,7 +154,7 @@ async def confirm(request: web.Request) -> web.Response:
     who = await signed_in(request, "member")
     if who is None:
         return redirect(request, "/", flash(_("Please sign in again."), "info"))
-    node = request.app[NODE]
+    node = request.app[ASSEMBLED]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
     desk = node.booking.home
@@ -218,4 +218,4 @@ def _member_id(who: Principal) -> str:
 
 
 async def _member(request: web.Request, who: Principal) -> Any:
-    return await request.app[NODE].booking.members.get(_member_id(who))
+    return await request.app[ASSEMBLED].booking.members.get(_member_id(who))

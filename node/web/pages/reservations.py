@@ -7,12 +7,11 @@ from typing import Any
 
 from node.core import Node
 from node.events.texts import event_text
+from node.http.pages.messages import problem_title
+from node.http.pages.timefmt import moment, number, parse, when
 from node.i18n import N_, _
 from node.words import resource_kind, units
 from protocol.problems import Problem, ProblemType
-
-from .messages import problem_title
-from .timefmt import moment, number, parse, when
 
 STATUS_TEXT = {
     "confirmed": N_("Confirmed"),

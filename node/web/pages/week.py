@@ -16,10 +16,9 @@ from node.assembly import AssembledNode
 from node.booking.agreement import terms_of
 from node.events.texts import event_text, in_language
 from node.events.views import EventViews
+from node.http.pages.timefmt import date_range, day_label, long_day, number, parse, when, zone_label
 from node.i18n import N_, _, ngettext
 from node.words import resource_kind, status_word
-
-from .timefmt import date_range, day_label, long_day, number, parse, when, zone_label
 
 DAYS = 7
 STATUS_NOTICE = {"postponed": N_("Postponed."), "moved_online": N_("Moved online.")}

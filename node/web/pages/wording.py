@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.http.pages.timefmt import moment
 from node.i18n import _, ngettext
-
-from .timefmt import moment
 
 
 def updates(version: int | None) -> str:

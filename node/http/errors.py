@@ -97,6 +97,10 @@ async def parse_body(request: web.Request, model: type[M], body: bytes | None = 
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """`data` as JSON; an answer's model (node/http/answers.py) as its JSON form, every field in
+    the model's order (None as null)."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
     return web.Response(
         status=status,
         body=json.dumps(data, ensure_ascii=False, default=str).encode(),

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from node.http.auth import principal
+from node.http.errors import Handler
+from node.http.keys import NODE
 from node.i18n import LANGUAGES, catalogs, reading
 from node.store.languages import MemberLanguageRepository
-from node.web.auth import principal
-from node.web.errors import Handler
-from node.web.keys import NODE
 
 from .forms import read_form, safe_back
 from .guard import is_page

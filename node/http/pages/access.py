@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from node.http.auth import SESSION_COOKIE, principal
+from node.http.keys import NODE, SIGN_IN_LIMITER
 from node.i18n import _, ngettext
 from node.ratelimit import address_key
 from node.retry import retry_after_header
 from node.store.tokens import Principal
-from node.web.auth import SESSION_COOKIE, principal
-from node.web.keys import NODE, SIGN_IN_LIMITER
 
 from .forms import read_form
 from .language import keep_chosen_language

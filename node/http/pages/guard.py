@@ -11,9 +11,9 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
+from node.http.auth import SESSION_COOKIE
+from node.http.errors import Handler
 from node.i18n import _, current
-from node.web.auth import SESSION_COOKIE
-from node.web.errors import Handler
 from protocol.problems import Problem, ProblemType
 
 from .messages import problem_title

@@ -1,7 +1,7 @@
 """Web sessions: signing in with a member or operator token, the session cookie, signing out.
 
 A session is a row of the tokens table with role `session` and an expiry: a member's names
-the member, the operator's names no one (`node/web/auth.py` reads it as role `operator`).
+the member, the operator's names no one (`node/http/auth.py` reads it as role `operator`).
 Only its SHA-256 is stored; the browser holds the token in the `gemella_session` cookie
 (HttpOnly, SameSite=Lax, Path=/, Secure when the node's URL is https).
 """
@@ -16,8 +16,8 @@ from aiohttp import web
 
 from node.clock import iso, utcnow
 from node.core import Node
+from node.http.auth import SESSION_COOKIE
 from node.i18n import _
-from node.web.auth import SESSION_COOKIE
 
 Role = Literal["member", "operator"]
 LIFETIME: dict[Role, timedelta] = {"member": timedelta(days=7), "operator": timedelta(hours=12)}

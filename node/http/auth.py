@@ -36,7 +36,7 @@ from .keys import BODY, NODE, PEER, PEER_LIMITER, PRINCIPAL, STRANGER_LIMITER, U
 # whatever the reason (no answer, closed port, refused address, bad document), the same words.
 STRANGER_UNREACHABLE = "could not reach or verify the node named by the request's key id"
 
-log = structlog.get_logger("node.web.auth")
+log = structlog.get_logger("node.http.auth")
 
 
 @web.middleware

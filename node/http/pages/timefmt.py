@@ -161,6 +161,12 @@ def opening_hours(hours: dict[str, list[str]]) -> str:
     return "; ".join(f"{names[index]} {', '.join(hours[day])}" for index, day in enumerate(_WEEKDAYS) if hours.get(day))
 
 
+def day_names() -> list[str]:
+    """Monday to Sunday in the reader's language, as a form lists them."""
+    names = get_day_names("wide", context="stand-alone", locale=current().locale)
+    return [str(names[index]) for index in range(7)]
+
+
 def wall_input(text: str, zone: str) -> str:
     """An instant as the value of an <input type=datetime-local> in `zone`: 2026-03-10T18:00."""
     value = parse(text).astimezone(ZoneInfo(zone))

@@ -6,23 +6,20 @@ reloading a page never repeats an action and every outcome is read on the page i
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from node.http.auth import SESSION_COOKIE
+from node.http.keys import NODE
 from node.store.tokens import Principal
-from node.web.auth import SESSION_COOKIE
-from node.web.keys import NODE
 
 from .security import FLASH_COOKIE, PRE_SESSION_COOKIE, PageSecrets, new_pre_session
 from .sessions import is_https
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 Level = Literal["success", "error", "info"]
 
 
@@ -34,14 +31,6 @@ class PageState:
 
 
 PAGES = web.AppKey("pages", PageState)
-
-
-def static_version() -> str:
-    """A digest of the static files: their URLs change when they do, so they can be cached long."""
-    digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.glob("*")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:10]
 
 
 def flash(text: str, level: Level = "success") -> dict[str, str]:

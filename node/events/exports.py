@@ -144,7 +144,7 @@ class Exports:
             copy = await self.objects.get("Event", self.node.id, copy_id, tx=tx)
             if baseline is None or copy is None or copy.status == "cancelled":
                 continue
-            diff = changes(baseline[1], watched(source))
+            diff = changes(baseline.watched, watched(source))
             if diff:
                 await self.repo.store_flag(tx, copy_id, (source.origin, source.id), source.version, diff, now)
             else:  # the origin went back to what we agreed with
@@ -175,7 +175,7 @@ class Exports:
         source = await self._source(copy, work.tx)
         baseline = await self.repo.get_baseline(work.tx, copy.id)
         assert baseline is not None
-        values = followed(copy, baseline[1], source)
+        values = followed(copy, baseline.watched, source)
         try:
             values.update(self.writer.series(values.pop("rrule"), values.pop("exdates"), values["starts_at"]))
             event = self.writer.compose(values, origin=copy.origin, id=copy.id, version=copy.version + 1)

@@ -53,6 +53,14 @@ class CopyLink:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """What a re-hosted copy agreed with: the origin's version, and its watched fields then."""
+
+    source_version: int
+    watched: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Flag:
     """The origin of one of our exported copies changed its times or status."""
 
@@ -230,12 +238,12 @@ class EventRepository:
 
     # -- baselines and flags ------------------------------------------------------------------
 
-    async def get_baseline(self, tx: Connection, event_id: str) -> tuple[int, dict[str, Any]] | None:
+    async def get_baseline(self, tx: Connection, event_id: str) -> Baseline | None:
         cursor = await tx.execute(
             "SELECT source_version, watched FROM export_baselines WHERE event_id = ?", (event_id,)
         )
         row = await cursor.fetchone()
-        return (int(row[0]), json.loads(row[1])) if row else None
+        return Baseline(int(row[0]), json.loads(row[1])) if row else None
 
     async def store_baseline(
         self, tx: Connection, event_id: str, source_version: int, watched: dict[str, Any], at: str

@@ -95,10 +95,12 @@ class TokenRepository:
         return [OperatorToken(token_id(bytes(r["hash"])), r["name"], r["created_at"], r["expires_at"]) for r in rows]
 
     async def delete_operator(self, tx: Connection, id_: str) -> bool:
-        cursor = await tx.execute(
-            "DELETE FROM tokens WHERE role = 'operator' AND lower(hex(substr(hash, 1, 8))) = ?", (id_.lower(),)
-        )
-        return cursor.rowcount > 0
+        # The id is read from each hash here, not in SQL: SQLite's hex() has no PostgreSQL twin.
+        rows = await tx.execute_fetchall("SELECT hash FROM tokens WHERE role = 'operator'")
+        found = [bytes(r["hash"]) for r in rows if token_id(bytes(r["hash"])) == id_.lower()]
+        for digest in found:
+            await tx.execute("DELETE FROM tokens WHERE hash = ?", (digest,))
+        return bool(found)
 
     async def delete_api_tokens(self, tx: Connection, member_id: str) -> None:
         """A member's API tokens (not their web sessions): renewing the token ends the old one."""

@@ -8,11 +8,10 @@ valid; requests must be signed with the current key.
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 from aiosqlite import Connection
 
+from node.http.answers import KeyRotated
 from protocol.keys import format_fingerprint
 from protocol.models import Envelope, FederatedObject, KeyRotation
 
@@ -28,7 +27,7 @@ class KeyService:
         self.node = node
         self.twinnings = twinnings
 
-    async def rotate(self) -> dict[str, Any]:
+    async def rotate(self) -> KeyRotated:
         node = self.node
         now = node.clock.now()
         old = node.keys.rotate(iso(now))
@@ -46,12 +45,12 @@ class KeyService:
         async with node.write() as work:
             await node.publish(work, rotation, None, key=old)
         log.info("key_rotated", old_kid=old.kid, new_kid=fresh.kid)
-        return {
-            "old_kid": old.kid,
-            "kid": fresh.kid,
-            "fingerprint": format_fingerprint(fresh.verify_key.fingerprint),
-            "announced_to": sorted(await self.twinnings.list_active_peers()),
-        }
+        return KeyRotated(
+            old_kid=old.kid,
+            kid=fresh.kid,
+            fingerprint=format_fingerprint(fresh.verify_key.fingerprint),
+            announced_to=sorted(await self.twinnings.list_active_peers()),
+        )
 
     async def accept_rotation(self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope) -> None:
         """A twin's rotation, verified with its old key by the inbox (inbox `after_apply` hook)."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from node.clock import iso
 from node.core import Node
+from node.http.answers import NewMember
 from node.store.tokens import hash_token
 from protocol.envelope import seal
 from protocol.models import MemberPass
@@ -63,7 +64,8 @@ class MemberService:
                 raise Problem(ProblemType.CONFLICT, f"a member with the e-mail {body.email} exists")
             await self.repo.store(work.tx, member, hash_token(calendar_secret))
             token = await self.node.store.tokens.store(work.tx, "member", member.id)
-        return {**member.view(), "token": token, "calendar_url": self.calendar_url(calendar_secret)}
+        fields = {**member.view(), "token": token, "calendar_url": self.calendar_url(calendar_secret)}
+        return NewMember.model_validate(fields).model_dump(mode="json")
 
     def calendar_url(self, secret: str) -> str:
         return f"{self.node.id}/api/v1/reservations.ics?secret={secret}"

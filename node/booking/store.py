@@ -8,6 +8,7 @@ from typing import Any
 
 from aiosqlite import Connection
 
+from node.http.answers import MemberView, ResourceView
 from node.store.db import Database, Row
 from protocol.models import Resource, Slot
 
@@ -30,14 +31,15 @@ class ResourceRow:
         return Resource(id=self.id, kind=self.kind, name=self.name, capacity=self.capacity)  # type: ignore[arg-type]
 
     def view(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "name": self.name,
-            "capacity": self.capacity,
-            "opening_hours": self.opening_hours,
-            "created_at": self.created_at,
-        }
+        """As the API answers it: the shape is `ResourceView`'s (node/http/answers.py)."""
+        return ResourceView(
+            id=self.id,
+            kind=self.kind,
+            name=self.name,
+            capacity=self.capacity,
+            opening_hours=self.opening_hours,
+            created_at=self.created_at,
+        ).model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -65,14 +67,15 @@ class Member:
         )
 
     def view(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "display_name": self.display_name,
-            "email": self.email,
-            "language": self.language,
-            "member_since": self.member_since,
-            "created_at": self.created_at,
-        }
+        """As the API answers it: the shape is `MemberView`'s (node/http/answers.py)."""
+        return MemberView(
+            id=self.id,
+            display_name=self.display_name,
+            email=self.email,
+            language=self.language,
+            member_since=self.member_since,
+            created_at=self.created_at,
+        ).model_dump(mode="json")
 
 
 class ResourceRepository:

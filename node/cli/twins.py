@@ -137,7 +137,7 @@ async def _rotate_offline(settings: Any) -> dict[str, Any]:
 
     node = await Node(settings).open()
     try:
-        return await KeyService(node, node.store.twinnings).rotate()
+        return (await KeyService(node, node.store.twinnings).rotate()).model_dump(mode="json")
     finally:
         await node.close()
 

@@ -1,11 +1,12 @@
 """The shapes of the API's answers (and of the bodies no handler model describes), for the
-OpenAPI document (node/web/openapi.py) and, where a handler builds the model itself, for the
-answer: the twins' (`twin_view`, `delivery_view`: `Twin`, `Delivery`, `TwinList`,
-`DeliveryStatus`) are built as these models and serialised by `json_response`, so the model is
-their one definition. The other handlers still build plain dicts (`EventViews.item`,
-`own_view`, the booking `view`...), which these models describe for readers and for the schema
-fuzzing, which checks every answer a running node gives against them. They refuse unknown
-fields, so a field added to a view without being described here fails the fuzzing tests.
+OpenAPI document (node/web/openapi.py) and, where a view builds the model itself, for the
+answer: the twins' (`twin_view`, `delivery_view`), the node's (`NodeInfo`, `Health`), a key
+rotation's, and the booking resources' and members' views (`ResourceView`, `MemberView`,
+`NewMember`) are built as these models, so the model is their one definition (a field it does
+not declare cannot be answered). The other views still build plain dicts (`EventViews.item`,
+`own_view`, the reservation `view`...), which these models describe for readers and for the
+schema fuzzing, which checks every answer a running node gives against them. They refuse
+unknown fields, so a field added to a view without being described here fails those tests.
 Wire objects inside answers reuse the protocol's models.
 """
 

@@ -8,6 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from node.clock import parse_iso
+from node.http import answers as a
 from node.http.auth import require_operator
 from node.http.errors import json_response
 from node.web.keys import ASSEMBLED
@@ -25,7 +26,7 @@ async def node_document(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     node = request.app[ASSEMBLED]
     await node.store.db.is_answering()
-    return json_response({"status": "ok", "node": node.id})
+    return json_response(a.Health(status="ok", node=node.id))
 
 
 @routes.get("/metrics")
@@ -64,12 +65,12 @@ def _local_reader(request: web.Request, allow: tuple[str, ...]) -> bool:
 async def about(request: web.Request) -> web.Response:
     node = request.app[ASSEMBLED]
     return json_response(
-        {
-            "id": node.id,
-            "name": node.settings.node.name,
-            "timezone": node.settings.node.timezone,
-            "location": node.settings.node.location,
-            "kid": node.keys.current.kid,
-            "fingerprint": format_fingerprint(node.fingerprint()),
-        }
+        a.NodeInfo(
+            id=node.id,
+            name=node.settings.node.name,
+            timezone=node.settings.node.timezone,
+            location=node.settings.node.location,
+            kid=node.keys.current.kid,
+            fingerprint=format_fingerprint(node.fingerprint()),
+        )
     )

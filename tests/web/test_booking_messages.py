@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.booking.support import new_id, reserve
+from tests.booking.test_waitlist import mine, setup, status_of
 from tests.support.nodes import eventually, twin
 from tests.web.support import NYC_ZONE, Browserless, add_member, twinned_pair
 
@@ -27,6 +29,16 @@ async def reserve_on_page(client: Browserless, slot_id: str, twin_url: str, seat
 async def cancel_on_page(client: Browserless, reservation_id: str) -> tuple[str, str]:
     resp = await client.post(
         f"/reservations/{reservation_id}/cancel", {"csrf_token": await client.csrf("/reservations")}, follow=True
+    )
+    assert resp.status == 200
+    found = FLASH.search(await resp.text())
+    assert found
+    return found.group(1), html.unescape(found.group(2))
+
+
+async def confirm_on_page(client: Browserless, reservation_id: str) -> tuple[str, str]:
+    resp = await client.post(
+        f"/reservations/{reservation_id}/confirm", {"csrf_token": await client.csrf("/reservations")}, follow=True
     )
     assert resp.status == 200
     found = FLASH.search(await resp.text())
@@ -179,3 +191,25 @@ async def test_messages__place_at_a_twins_event(nodes: Any) -> None:
 
 async def _event_here(pair: Any, event_id: str) -> bool:
     return await pair.london.node.store.objects.get("Event", pair.nyc.url, event_id) is not None
+
+
+async def test_messages__a_seat_offered_from_the_line_is_taken_on_the_page(nodes: Any) -> None:
+    # The page's confirm is the API's (the same home desk call); only the answer differs.
+    _nyc, london, slot, (ada, ben, cleo) = await setup(nodes)
+    first, ben_id = new_id(), new_id()
+    assert (await reserve(london, ada, first, slot_id=slot["id"]))[0] == 201
+    assert (await reserve(london, ben, ben_id, slot_id=slot["id"], waitlist=True))[0] == 202
+    await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ada["token"])
+    await status_of(london, ben, ben_id, "offered")
+    for member in (cleo, ben):
+        client = Browserless(london.local)
+        try:
+            await client.sign_in(member["token"])
+            level, text = await confirm_on_page(client, ben_id)
+        finally:
+            await client.close()
+        if member is cleo:  # another member's reservation is not found, and nothing changes
+            assert (level, text) == ("error", "There is no such reservation among yours.")
+            assert (await mine(london, ben, ben_id))["status"] == "offered"
+    assert level == "success" and text.startswith("Reserved 1 seat at NYC for "), text
+    assert (await mine(london, ben, ben_id))["status"] == "confirmed"

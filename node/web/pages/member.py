@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from node.booking import HomeDesk
 from node.booking.home import ReserveBody
 from node.http.pages.access import handle_sign_in, handle_sign_out, signed_in, signin_page
 from node.http.pages.forms import build, day_param, integer, read_form, safe_back
@@ -118,22 +120,55 @@ async def reserve(request: web.Request) -> web.Response:
 
 @routes.post("/reservations/{id}/cancel")
 async def cancel(request: web.Request) -> web.Response:
+    """DELETE /api/v1/reservations/{id} as a form: the same call, answered with a sentence."""
+
+    async def run(desk: HomeDesk, member_id: str, reservation_id: str) -> dict[str, str]:
+        result = await desk.cancel(member_id, reservation_id)
+        return _cancelled_message(result, await _where(request, result["host"]))
+
+    return await _on_own_reservation(request, run)
+
+
+@routes.post("/reservations/{id}/confirm")
+async def confirm(request: web.Request) -> web.Response:
+    """Take the seat a host offers from its waitlist: POST /api/v1/reservations/{id}/confirm as a form."""
+
+    async def run(desk: HomeDesk, member_id: str, reservation_id: str) -> dict[str, str]:
+        _status, result = await desk.confirm(member_id, reservation_id)
+        return _reserved_message(201, result, await _where(request, result["host"]))
+
+    return await _on_own_reservation(request, run)
+
+
+Action = Callable[[HomeDesk, str, str], Awaitable[dict[str, str]]]
+
+
+async def _on_own_reservation(request: web.Request, action: Action) -> web.Response:
+    """Run the home desk's call the API makes on one of the member's reservations, and answer as a
+    page does: back where the form was, with what happened in words."""
     who = await signed_in(request, "member")
     if who is None:
         return redirect(request, "/", flash(_("Please sign in again."), "info"))
-    node = request.app[ASSEMBLED]
     fields = await read_form(request)
     back = safe_back(fields.get("back"), "/reservations")
-    desk = node.booking.home
+    desk = request.app[ASSEMBLED].booking.home
+    reservation_id = request.match_info["id"]
     try:
         # Only the member's own reservation: another member's id is "not found", as in the API.
-        held = await desk.get_for(_member_id(who), request.match_info["id"])
-        where = Situation(host=await peer_name(node, held.host), zone=node.settings.node.timezone, target="reservation")
-        result = await desk.cancel(_member_id(who), held.id)
+        return redirect(request, back, await action(desk, _member_id(who), reservation_id))
     except Problem as problem:
         if problem.kind is ProblemType.NOT_FOUND:
             return redirect(request, back, flash(_("There is no such reservation among yours."), "error"))
-        return redirect(request, back, flash(member_sentence(problem, where), "error"))
+        held = await desk.get_for(_member_id(who), reservation_id)  # to name its host in the sentence
+        return redirect(request, back, flash(member_sentence(problem, await _where(request, held.host)), "error"))
+
+
+async def _where(request: web.Request, host: str) -> Situation:
+    node = request.app[ASSEMBLED]
+    return Situation(host=await peer_name(node, host), zone=node.settings.node.timezone, target="reservation")
+
+
+def _cancelled_message(result: dict[str, Any], where: Situation) -> dict[str, str]:
     times = result.get("host_time")
     if result.get("waitlist") and not result.get("receipt"):
         text = _("You left the waitlist at %(host)s.", host=where.host)
@@ -145,28 +180,7 @@ async def cancel(request: web.Request) -> web.Response:
         )
     else:
         text = _("Cancelled your reservation at %(host)s. The seat is given back.", host=where.host)
-    return redirect(request, back, flash(text, "success"))
-
-
-@routes.post("/reservations/{id}/confirm")
-async def confirm(request: web.Request) -> web.Response:
-    """Take the seat a host offers from its waitlist."""
-    who = await signed_in(request, "member")
-    if who is None:
-        return redirect(request, "/", flash(_("Please sign in again."), "info"))
-    node = request.app[ASSEMBLED]
-    fields = await read_form(request)
-    back = safe_back(fields.get("back"), "/reservations")
-    desk = node.booking.home
-    try:
-        held = await desk.get_for(_member_id(who), request.match_info["id"])
-        where = Situation(host=await peer_name(node, held.host), zone=node.settings.node.timezone, target="reservation")
-        _status, result = await desk.confirm(_member_id(who), held.id)
-    except Problem as problem:
-        if problem.kind is ProblemType.NOT_FOUND:
-            return redirect(request, back, flash(_("There is no such reservation among yours."), "error"))
-        return redirect(request, back, flash(member_sentence(problem, where), "error"))
-    return redirect(request, back, _reserved_message(201, result, where))
+    return flash(text, "success")
 
 
 def _reserved_message(status: int, result: dict[str, Any], where: Situation) -> dict[str, str]:

@@ -104,7 +104,9 @@ class PeerLink:
         """This round's rows, claimed for one lease (agreement messages, then objects once active)."""
         twinning = await self.twinnings.get_live(self.peer_id)
         now = time.time()
-        claim = Claim(self.leases.holder, now, now + self.leases.seconds)
+        # One process alone on its database (SQLite) claims for no time at all: after a crash, the
+        # restarted process must not wait for its former self's claims to lapse.
+        claim = Claim(self.leases.holder, now, now + self.leases.seconds if self.leases.shared else now)
         async with self.db.transaction() as tx:
             items = await self.outbox.store_claims(tx, claim, self.peer_id, "twinning", 50)
             if twinning is not None and twinning.status == "active":

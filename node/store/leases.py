@@ -94,7 +94,7 @@ class Leases:
 class JobLease:
     """One job's lease as this worker sees it, remembered between looks so that a holder asks
     the database only to renew (every third of the lease) and a non-holder only to try again
-    (every half)."""
+    (every half). Made only where leases are shared (`Leases.job`)."""
 
     def __init__(self, leases: Leases, name: str) -> None:
         self._leases = leases
@@ -106,12 +106,10 @@ class JobLease:
 
     @property
     def mine(self) -> bool:
-        return not self._leases.shared or self._held_until > time.time()
+        return self._held_until > time.time()
 
     async def held(self) -> bool:
         """Whether this worker holds the lease now (taking or renewing it when it is time)."""
-        if not self._leases.shared:
-            return True
         now = time.time()
         if now < self._renew_at:
             return True
@@ -132,11 +130,12 @@ class JobLease:
     async def due(self) -> bool:
         """Whether to look again before the job's own time: the holder when another worker asked
         for the job (the request is cleared first, so one made during the step is not lost); a
-        non-holder when it may try to take a lapsed lease over."""
-        if not self._leases.shared:
-            return False
+        non-holder when it may try to take a lapsed lease over. A holder sleeping between steps
+        renews here, so that its job does not move to another worker (and run there early)."""
         if not self.mine:
             return time.time() >= self._next_try
+        if time.time() >= self._renew_at and not await self.held():
+            return False
         leases = self._leases
         if not await leases.repo.is_wanted(self.name):
             return False
@@ -152,9 +151,6 @@ class JobLease:
     @asynccontextmanager
     async def kept(self) -> AsyncIterator[None]:
         """Renew the lease while the block runs (a step longer than a lease keeps its job)."""
-        if not self._leases.shared:
-            yield
-            return
         renewing = asyncio.create_task(self._renew_forever(), name=f"lease:{self.name}")
         try:
             yield
@@ -165,7 +161,8 @@ class JobLease:
 
     async def _renew_forever(self) -> None:
         while True:
-            await asyncio.sleep(max(0.0, self._renew_at - time.time()))
+            # At least `poll` apart: a lease lost meanwhile (this worker stalled) must not spin.
+            await asyncio.sleep(max(self.poll, self._renew_at - time.time()))
             try:
                 await self.held()
             except Exception:
@@ -174,7 +171,7 @@ class JobLease:
 
     async def release(self) -> None:
         """Give the lease up (a worker stopping), so another takes the job over at once."""
-        if not self._leases.shared or not self.mine:
+        if not self.mine:
             return
         self._held_until = self._renew_at = 0.0
         async with self._leases.db.transaction() as tx:

@@ -95,3 +95,23 @@ async def test_leases__a_node_on_sqlite_runs_every_job_without_asking(tmp_path: 
         assert Leases(store.db, seconds=30.0).job("mail") is None
     finally:
         await store.close()
+
+
+async def test_worker__a_holder_sleeping_between_steps_keeps_its_job(stores: list[Store]) -> None:
+    runs = {0: 0, 1: 0}
+
+    def hourly(number: int) -> Worker:
+        async def step() -> float:
+            runs[number] += 1
+            return 3600.0  # the next step in an hour: the lease (1 s) must be renewed meanwhile
+
+        return Worker(f"offers-{number}", step, lease=Leases(stores[number].db, seconds=1.0).job("offers"))
+
+    holder, other = hourly(0), hourly(1)
+    holder.start()
+    await eventually(lambda: asyncio.sleep(0, runs[0]), 1)
+    other.start()
+    await asyncio.sleep(2.5)  # more than two leases
+    await holder.stop()
+    await other.stop()
+    assert runs == {0: 1, 1: 0}

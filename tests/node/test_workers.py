@@ -156,8 +156,17 @@ async def test_run__three_workers_give_five_seats_to_exactly_five_of_two_hundred
 
     results = await asyncio.gather(*(reserve(away, m, slot_id=slot["id"]) for m in members for _ in range(2)))
 
+    # On a loaded machine the home may stop waiting for the host (202: pending, asked again later).
     outcomes = Counter(status if status < 300 else kind_of(body) for status, body in results)
-    assert outcomes == {201: 5, "slot-full": 195}
+    assert set(outcomes) <= {201, 202, "slot-full"} and outcomes[201] <= 5
+
+    async def at_home() -> dict[str, int]:
+        rows = await away.node.store.db.fetch_all(
+            "SELECT status, COUNT(*) AS n FROM home_reservations WHERE target_id = ? GROUP BY status", (slot["id"],)
+        )
+        return {r["status"]: r["n"] for r in rows}
+
+    assert await eventually(at_home, {"confirmed": 5, "rejected": 195}, timeout=60)
     confirmed = _sql(pair.database_url, "SELECT COUNT(*) FROM hosted_reservations WHERE status = 'confirmed'")
     assert confirmed == [(5,)]
 
@@ -173,7 +182,11 @@ async def test_run__a_feed_reader_never_skips_a_change_while_every_worker_writes
         nonlocal cursor
         while True:
             finished = done.is_set()
-            page = (await away.node.client.get_feed(host.url, cursor, 500)).json()["items"]
+            answer = await away.node.client.get_feed(host.url, cursor, 500)
+            if answer.status != 200:  # busy (a loaded machine): read again, as a twin would
+                await asyncio.sleep(0.2)
+                continue
+            page = answer.json()["items"]
             for item in page:
                 seen.add(item["envelope"]["object"]["id"])
                 cursor = max(cursor, item["seq"])

@@ -11,7 +11,11 @@ driver with nothing of ours on top does. Prints one JSON object; progress goes t
 
 With `--booking SECONDS` it also runs bench/booking.py (reservations abroad between two node
 processes, beside its bare two-hop loop) once with both nodes on SQLite and once on PostgreSQL,
-one after the other in this run. Not yet here (issue 17): inbox objects per second, 3 workers.
+one after the other in this run.
+
+With `--nodes SECONDS` it also measures one node (bench/postgresql_workers.py) on SQLite, on
+PostgreSQL with one worker and with three (`gemella run --workers 3`): reservations abroad per
+second and inbox objects per second, beside the bare asyncpg loop above, in the same run.
 """
 
 from __future__ import annotations
@@ -155,10 +159,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--booking", type=float, default=0, help="seconds per bench/booking.py phase (0: skip)")
+    parser.add_argument("--nodes", type=float, default=0, help="seconds of reservations per node case (0: skip)")
+    parser.add_argument("--objects", type=int, default=3000, help="objects pushed to the inbox per node case")
     args = parser.parse_args()
     result = asyncio.run(run(args.rows, args.repeats))
     if args.booking:
         result["reservations_abroad_one_process"] = booking(args.booking)
+    if args.nodes:
+        from bench.postgresql_workers import nodes_phase
+
+        result["one_node_by_backend_and_workers"] = asyncio.run(nodes_phase(args.nodes, args.objects, args.repeats))
+        result["cores"] = os.cpu_count()
     emit(result)
 
 

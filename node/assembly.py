@@ -67,7 +67,9 @@ class AssembledNode(Node):
         install_default_acceptors(self.inbox, self.id)
         self.inbox.accept("Retraction", retraction_acceptor(self))
         settings = self.settings
-        self.mail_sender = MailSender(self.mail, self.store.db, settings.mail, settings.directory, self.clock)
+        self.mail_sender = MailSender(
+            self.mail, self.store.db, settings.mail, settings.directory, self.clock, lease=self.leases.job("mail")
+        )
         self._start(self.mail_sender.start, self.mail_sender.stop)
         self.events = EventService(self)
         self.events.start()

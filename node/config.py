@@ -61,6 +61,9 @@ class StorageSection(Section):
     # unset: the SQLite file `database` above.
     database_url: str | None = None
     keys: str = "keys"
+    # With several workers on PostgreSQL: how long a worker's hold on a background job or on the
+    # outbox rows it is delivering lasts unless renewed (a dead worker's work is taken over after it).
+    lease_seconds: Annotated[float, Field(ge=1, le=3600)] = 30.0
 
     @field_validator("database_url")
     @classmethod

@@ -43,6 +43,7 @@ from .mail.message import Sender
 from .mail.outbox import MailOutbox
 from .metrics import Metrics
 from .store import Store
+from .store.leases import Leases
 from .store.profiles import ProfileRepository
 
 MAX_OLD_KEYS = 64  # NodeDocument.old_verify_keys holds at most this many
@@ -65,6 +66,8 @@ class Node:
         self.clock = clock or Clock()
         self.metrics = Metrics()
         self.store = Store(settings.database_url)
+        # Which worker runs each background job when several share one database (node/store/leases.py).
+        self.leases = Leases(self.store.db, settings.storage.lease_seconds)
         # Members' cards and the directory (node/profiles): read by introductions and the trip view.
         self.profiles = ProfileRepository(self.store.db)
         self.keys = KeyStore.load(settings.keys_dir)
@@ -100,7 +103,7 @@ class Node:
         quota = Quota(max_objects=limits.twin_max_objects, max_bytes=limits.twin_max_bytes)
         self.inbox = InboxService(self.id, self.store, self.directory, self.clock, self.metrics, quota)
         self.inbox.start()
-        links = LinkContext(self.store, self.client, self.inbox, self.clock, self.settings, self.metrics)
+        links = LinkContext(self.store, self.client, self.inbox, self.clock, self.settings, self.metrics, self.leases)
         self.federation = Federation(links)
         return self
 

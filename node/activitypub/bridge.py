@@ -42,7 +42,11 @@ class Bridge:
         self.public_pem = keys.public_pem(self.key)
         self.wake = asyncio.Event()  # set when a follower arrives: it is sent what it follows at once
         self.worker = Worker(
-            "activitypub-bridge", self._step, after_error=self.settings.publish_interval_seconds, event=self.wake
+            "activitypub-bridge",
+            self._step,
+            after_error=self.settings.publish_interval_seconds,
+            event=self.wake,
+            lease=node.leases.job("activitypub-bridge"),
         )
         self._backoff = Backoff(node.settings.delivery.backoff_base_seconds, node.settings.delivery.backoff_cap_seconds)
         # One comparison and one delivery round at a time: two would queue or send the same activity twice.

@@ -270,7 +270,8 @@ class ReminderLoop:
 
     def __init__(self, mails: ReservationMails) -> None:
         self.mails = mails
-        self.worker = Worker("reminders", self._step, after_error=self.INTERVAL_SECONDS)
+        lease = mails.node.leases.job("reminders")
+        self.worker = Worker("reminders", self._step, after_error=self.INTERVAL_SECONDS, lease=lease)
 
     def start(self) -> None:
         if self.mails.node.mail.enabled:

@@ -45,7 +45,12 @@ class OfferService:
         self.repo = repo
         self.resources = resources
         self.slots = slots
-        self.worker = Worker("booking-offer-horizon", self._step, after_error=EXTEND_EVERY_SECONDS)
+        self.worker = Worker(
+            "booking-offer-horizon",
+            self._step,
+            after_error=EXTEND_EVERY_SECONDS,
+            lease=node.leases.job("booking-offer-horizon"),
+        )
 
     @property
     def zone(self) -> str:

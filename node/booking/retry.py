@@ -20,7 +20,8 @@ class Retrier:
         self.desk = desk
         # The desk sets its event when a reservation goes pending, so the first retry is timed.
         self.idle = desk.node.settings.delivery.idle_recheck_seconds
-        self.worker = Worker("booking-retrier", self._step, after_error=self.idle, event=desk.wake_retrier)
+        lease = desk.node.leases.job("booking-retrier")
+        self.worker = Worker("booking-retrier", self._step, after_error=self.idle, event=desk.wake_retrier, lease=lease)
 
     def start(self) -> None:
         self.worker.start()

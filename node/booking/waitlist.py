@@ -69,7 +69,9 @@ class HostWaitlist:
         self._seen: dict[tuple[str, str], int] = {}  # the targets' versions at the last look
         self._last_round: float | None = None  # loop time of the last full round
         # A failed round is tried again a second later: a bug must not freeze the lines for good.
-        self.worker = Worker("booking-waitlist", self._step, after_error=EXPIRY_CHECK_SECONDS)
+        self.worker = Worker(
+            "booking-waitlist", self._step, after_error=EXPIRY_CHECK_SECONDS, lease=node.leases.job("booking-waitlist")
+        )
 
     # -- settling one target ----------------------------------------------------------------
 

@@ -158,8 +158,16 @@ def _loopback_address(url: str) -> str | None:
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes serving the one address (more than one needs PostgreSQL).",
+)
+@click.option("--reuse-port", is_flag=True, hidden=True, help="Listen with SO_REUSEPORT (one of --workers N).")
 @click.pass_context
-def run(ctx: click.Context, directory: Path | None) -> None:
+def run(ctx: click.Context, directory: Path | None, workers: int, reuse_port: bool) -> None:
     """Serve the node in DIRECTORY (or --dir) until SIGTERM or Ctrl-C (in-flight work is drained)."""
     import asyncio
 
@@ -167,17 +175,26 @@ def run(ctx: click.Context, directory: Path | None) -> None:
     from node.web.app import create_app
     from node.web.server import serve
 
+    from .supervise import several_writers_refusal, supervise
+
     directory = folder_of(ctx, directory)
     try:
         settings = load_settings(directory, os.environ)
         configure_logging(settings.log.level, settings.log.format)
-        app = create_app(settings)
+        if refusal := several_writers_refusal(settings.database_url, workers):
+            click.echo(refusal, err=True)
+            ctx.exit(2)
+        app = None if workers > 1 else create_app(settings)
     except (ConfigError, KeyFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     address = f"{settings.listen.host}:{settings.listen.port}"
-    click.echo(f"{settings.node.name} ({settings.node_id}) on http://{address}")
+    if app is None:
+        click.echo(f"{settings.node.name} ({settings.node_id}) on http://{address}, {workers} workers")
+        ctx.exit(supervise(directory, workers))
+    if not reuse_port:
+        click.echo(f"{settings.node.name} ({settings.node_id}) on http://{address}")
     try:
-        asyncio.run(serve(app, settings))
+        asyncio.run(serve(app, settings, reuse_port=reuse_port))
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {address}: {os.strerror(exc.errno).lower() if exc.errno else exc}. "

@@ -13,6 +13,7 @@ from node.clock import Clock
 from node.config import Settings
 from node.metrics import Metrics
 from node.store import Store
+from node.store.leases import Leases
 
 from .client import FederationClient
 from .inbox import InboxService
@@ -26,3 +27,4 @@ class LinkContext:
     clock: Clock
     settings: Settings
     metrics: Metrics
+    leases: Leases

@@ -3,12 +3,18 @@
 Push is the fast path; the feed guarantees convergence if pushes were lost. Both loops run
 per peer, as one `PeerLink`. Delivery retries with capped exponential backoff and full
 jitter, honouring Retry-After; nothing leaves the outbox until the peer acknowledged it.
+
+With several workers on one database every worker delivers: each claims the rows it sends
+(node/store/outbox.py), so the worker whose request queued an object sends it at once and two
+workers never send the same row together. The pull loop runs in the one worker that holds the
+twin's `pull:` lease (node/store/leases.py): pages read twice would be wasted work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +24,7 @@ import structlog
 from node.clock import iso, parse_iso
 from node.retry import Backoff, parse_retry_after, slower
 from node.store import OutboxItem
+from node.store.outbox import Claim
 from node.worker import Worker
 from protocol.models import MAX_BODY_BYTES
 from protocol.problems import Problem, ProblemType
@@ -48,6 +55,7 @@ class PeerLink:
         self.client = links.client
         self.inbox = links.inbox
         self.clock = links.clock
+        self.leases = links.leases
         self.metrics = links.metrics
         self.settings = settings = links.settings.delivery
         self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
@@ -56,7 +64,7 @@ class PeerLink:
         # A bug must not stop delivery for good: the worker logs it and looks again later.
         self._idle = settings.idle_recheck_seconds
         self._delivery = Worker(f"deliver:{peer_id}", self._deliver_once, after_error=self._idle)
-        self._pull = Worker(f"pull:{peer_id}", self._pull_once)
+        self._pull = Worker(f"pull:{peer_id}", self._pull_once, lease=links.leases.job(f"pull:{peer_id}"))
 
     def start(self) -> None:
         self._delivery.start()
@@ -79,10 +87,7 @@ class PeerLink:
         now = self.clock.now()
         if state.next_try and parse_iso(state.next_try) > now:
             return (parse_iso(state.next_try) - now).total_seconds()
-        twinning = await self.twinnings.get_live(self.peer_id)
-        items = await self.outbox.pending(self.peer_id, "twinning", 50)
-        if twinning is not None and twinning.status == "active":
-            items += await self.outbox.pending(self.peer_id, "inbox", self.settings.batch_items)
+        items = await self._claim()
         if not items:
             return self._idle
         try:
@@ -94,6 +99,19 @@ class PeerLink:
         # later, with backoff: at once, they would be refused again, round after round.
         self._held_rounds = self._held_rounds + 1 if len(delivered) < sent else 0
         return self._backoff.delay(self._held_rounds - 1) if self._held_rounds else 0.0
+
+    async def _claim(self) -> list[OutboxItem]:
+        """This round's rows, claimed for one lease (agreement messages, then objects once active)."""
+        twinning = await self.twinnings.get_live(self.peer_id)
+        now = time.time()
+        # One process alone on its database (SQLite) claims for no time at all: after a crash, the
+        # restarted process must not wait for its former self's claims to lapse.
+        claim = Claim(self.leases.holder, now, now + self.leases.seconds if self.leases.shared else now)
+        async with self.db.transaction() as tx:
+            items = await self.outbox.store_claims(tx, claim, self.peer_id, "twinning", 50)
+            if twinning is not None and twinning.status == "active":
+                items += await self.outbox.store_claims(tx, claim, self.peer_id, "inbox", self.settings.batch_items)
+        return items
 
     async def _send(self, items: list[OutboxItem]) -> tuple[list[OutboxItem], int]:
         """(the items the twin took or refused for good, how many were sent)."""
@@ -139,6 +157,7 @@ class PeerLink:
         at = iso(self.clock.now())
         async with self.db.transaction() as tx:
             await self.outbox.remove_delivered(tx, delivered)
+            await self.outbox.store_release(tx, self.peer_id, self.leases.holder)
             await self.peer_state.store_success(tx, self.peer_id, at)
         self.metrics.deliveries.labels(peer=self.peer_id, result="ok").inc()
         self.metrics.delivered_items.labels(peer=self.peer_id).inc(len(delivered))
@@ -150,6 +169,7 @@ class PeerLink:
         delay = self._backoff.delay(tries, retry_after)
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            await self.outbox.store_release(tx, self.peer_id, self.leases.holder)
             await self.peer_state.store_failure(tx, self.peer_id, iso(now), iso(now + timedelta(seconds=delay)), error)
         self.metrics.deliveries.labels(peer=self.peer_id, result="error").inc()
         log.warning("delivery_failed", peer=self.peer_id, error=error, tries=tries + 1, retry_in=round(delay, 2))

@@ -22,7 +22,7 @@ from node.clock import Clock, iso, parse_iso
 from node.config import MailSection
 from node.retry import Backoff
 from node.store.db import Database
-from node.worker import Worker
+from node.worker import Lease, Worker
 
 from .outbox import MailOutbox, QueuedMail
 
@@ -44,6 +44,7 @@ class MailSender:
         directory: Path,
         clock: Clock,
         environ: Mapping[str, str] | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.outbox = outbox
         self.db = db
@@ -52,7 +53,7 @@ class MailSender:
         self.password = _password(settings, directory, os.environ if environ is None else environ)
         self._backoff = Backoff(settings.retry_base_seconds, settings.retry_cap_seconds)
         # The outbox sets its event once a transaction that wrote mail has committed.
-        self.worker = Worker("mail-sender", self._step, after_error=IDLE_SECONDS, event=outbox.wake)
+        self.worker = Worker("mail-sender", self._step, after_error=IDLE_SECONDS, event=outbox.wake, lease=lease)
 
     def start(self) -> None:
         if self.outbox.enabled:

@@ -146,7 +146,8 @@ class Chores:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.worker = Worker("people-chores", self._step, after_error=CHORES_SECONDS)
+        lease = node.leases.job("people-chores")
+        self.worker = Worker("people-chores", self._step, after_error=CHORES_SECONDS, lease=lease)
 
     async def forget_old_visitors(self) -> int:
         days = self.node.settings.people.visitor_name_days

@@ -3,6 +3,13 @@
 One pending row per (peer, object): enqueueing a newer version replaces an older pending
 one, so a day's outage never produces a storm of stale updates. A row leaves the outbox only
 when the peer has acknowledged exactly that version.
+
+Several workers on one database deliver from the same outbox: a worker first claims the rows
+it is about to send (`store_claims`: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so two workers
+never wait on or take the same rows) until a lease runs out, and releases them after the
+twin's answer. A worker killed mid-delivery leaves its claims to lapse; another worker then
+takes the rows. A row claimed and then replaced by a newer version keeps the claim until the
+claimer releases it, so the newer version is sent after the older one's answer.
 """
 
 from __future__ import annotations
@@ -29,6 +36,28 @@ class OutboxItem:
     enqueued_at: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Who claims outbox rows, and until when (seconds since the epoch, as node/store/leases.py)."""
+
+    holder: str
+    now: float
+    until: float
+
+
+def _item(r: Any) -> OutboxItem:
+    return OutboxItem(
+        peer_id=r["peer_id"],
+        route=r["route"],
+        type=r["type"],
+        origin=r["origin"],
+        id=r["id"],
+        version=r["version"],
+        envelope=json.loads(r["envelope"]),
+        enqueued_at=r["enqueued_at"],
+    )
+
+
 class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -53,23 +82,40 @@ class OutboxRepository:
         )
 
     async def pending(self, peer_id: str, route: str, limit: int) -> list[OutboxItem]:
+        """What waits for `peer_id`, oldest first, claimed or not (for status and tests)."""
         rows = await self._db.fetch_all(
             "SELECT * FROM outbox WHERE peer_id = ? AND route = ? ORDER BY enqueued_at, rowid LIMIT ?",
             (peer_id, route, limit),
         )
-        return [
-            OutboxItem(
-                peer_id=r["peer_id"],
-                route=r["route"],
-                type=r["type"],
-                origin=r["origin"],
-                id=r["id"],
-                version=r["version"],
-                envelope=json.loads(r["envelope"]),
-                enqueued_at=r["enqueued_at"],
+        return [_item(r) for r in rows]
+
+    async def store_claims(
+        self, tx: Connection, claim: Claim, peer_id: str, route: str, limit: int
+    ) -> list[OutboxItem]:
+        """Claim up to `limit` rows for `peer_id`, oldest first: unclaimed ones, lapsed claims and
+        this worker's own (a round that failed before releasing them)."""
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
+        async with tx.execute(
+            "SELECT * FROM outbox WHERE peer_id = ? AND route = ? "
+            "AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?) "
+            f"ORDER BY enqueued_at, rowid LIMIT ?{skip_locked}",
+            (peer_id, route, claim.holder, claim.now, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        if rows:
+            await tx.executemany(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? "
+                "WHERE peer_id = ? AND type = ? AND origin = ? AND id = ?",
+                [(claim.holder, claim.until, r["peer_id"], r["type"], r["origin"], r["id"]) for r in rows],
             )
-            for r in rows
-        ]
+        return [_item(r) for r in rows]
+
+    async def store_release(self, tx: Connection, peer_id: str, holder: str) -> None:
+        """Release this worker's claims on `peer_id`'s rows (those not acknowledged stay pending)."""
+        await tx.execute(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE peer_id = ? AND claimed_by = ?",
+            (peer_id, holder),
+        )
 
     async def remove_delivered(self, tx: Connection, items: Sequence[OutboxItem]) -> None:
         """Drop what the peer acknowledged, unless a newer version was enqueued meanwhile."""

@@ -153,13 +153,14 @@ def _timed_out(request: web.Request, detail: str) -> web.Response:
     return response
 
 
-async def serve(app: web.Application, settings: Settings) -> None:
-    """Serve until SIGTERM or SIGINT, then drain in-flight requests (up to 10 s) and stop."""
+async def serve(app: web.Application, settings: Settings, *, reuse_port: bool = False) -> None:
+    """Serve until SIGTERM or SIGINT, then drain in-flight requests (up to 10 s) and stop.
+    `reuse_port`: one of several workers on the same address (node/cli/supervise.py)."""
     runner = NodeRunner(app, settings, shutdown_timeout=10.0)
     await runner.setup()  # starts the application: its store is open from here on
     try:
         # Inside the try: a port already taken must close what the start opened, too.
-        await web.TCPSite(runner, settings.listen.host, settings.listen.port).start()
+        await web.TCPSite(runner, settings.listen.host, settings.listen.port, reuse_port=reuse_port or None).start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -11,7 +11,7 @@ from aiohttp import web
 from node.assembly import AssembledNode
 from node.clock import Clock
 from node.config import Settings
-from node.ratelimit import RateLimiter, StrangerLimiter
+from node.ratelimit import Limit, StrangerLimiter
 
 from . import api_twins, federation_routes, public
 from .auth import federation_auth_middleware
@@ -43,11 +43,7 @@ def create_app(
     )
     node = AssembledNode(settings, clock=clock)
     app[NODE] = node
-    app[PEER_LIMITER] = RateLimiter(settings.limits.peer_requests_per_second, settings.limits.peer_burst)
-    app[PEER_ITEMS_LIMITER] = RateLimiter(settings.limits.peer_items_per_second, settings.limits.peer_item_burst)
-    app[STRANGER_LIMITER] = StrangerLimiter(settings.limits.stranger_proposals_per_minute / 60.0)
-    app[UNVERIFIED_LIMITER] = RateLimiter(settings.limits.unverified_requests_per_minute / 60.0, 30)
-    app[SIGN_IN_LIMITER] = RateLimiter(settings.limits.sign_ins_per_minute / 60.0, 10)
+    _install_limits(app, node)
     app.add_routes(public.routes)
     app.add_routes(federation_routes.routes)
     app.add_routes(api_twins.routes)
@@ -55,6 +51,19 @@ def create_app(
         extend(app, node)
     app.cleanup_ctx.append(_node_lifecycle)
     return app
+
+
+def _install_limits(app: web.Application, node: AssembledNode) -> None:
+    """The budgets of twins, strangers and addresses. On PostgreSQL several workers may serve the
+    node, so the buckets are in the database and a budget spent at one worker is spent at all;
+    a SQLite node is one process, and its buckets stay in memory, costing no query."""
+    limits = node.settings.limits
+    shared = node.store.buckets if node.store.db.dialect == "postgresql" else None
+    app[PEER_LIMITER] = Limit("peer", limits.peer_requests_per_second, limits.peer_burst, shared)
+    app[PEER_ITEMS_LIMITER] = Limit("peer_items", limits.peer_items_per_second, limits.peer_item_burst, shared)
+    app[STRANGER_LIMITER] = StrangerLimiter(limits.stranger_proposals_per_minute / 60.0, shared)
+    app[UNVERIFIED_LIMITER] = Limit("unverified", limits.unverified_requests_per_minute / 60.0, 30, shared)
+    app[SIGN_IN_LIMITER] = Limit("sign_in", limits.sign_ins_per_minute / 60.0, 10, shared)
 
 
 def default_extensions() -> list[Extension]:

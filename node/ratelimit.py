@@ -63,9 +63,9 @@ class BucketStore(Protocol):
 
     async def take(self, name: str, subject: str, rate: float, burst: float, cost: float, now: float) -> float: ...
 
-    async def pending(self, name: str, subject: str, rate: float, burst: float, now: float) -> float: ...
+    async def get_pending(self, name: str, subject: str, rate: float, burst: float, now: float) -> float: ...
 
-    async def purge(self, name: str, now: float) -> None: ...
+    async def delete_full(self, name: str, now: float) -> None: ...
 
 
 SHARED_PURGE_EVERY = 60.0  # seconds between one worker's purges of a limit's refilled buckets
@@ -97,14 +97,14 @@ class Limit:
         now = self._wall()
         if now >= self._next_purge:
             self._next_purge = now + SHARED_PURGE_EVERY
-            await self._shared.purge(self.name, now)
+            await self._shared.delete_full(self.name, now)
         return await self._shared.take(self.name, key, self.rate, self.burst, cost, now)
 
     async def pending(self, key: str) -> float:
         """Seconds until `key` has a token again (0: it has one now); takes nothing."""
         if self._shared is None:
             return self._memory.pending(key, self._clock() if self._clock else None)
-        return await self._shared.pending(self.name, key, self.rate, self.burst, self._wall())
+        return await self._shared.get_pending(self.name, key, self.rate, self.burst, self._wall())
 
 
 class StrangerLimiter:

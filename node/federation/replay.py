@@ -35,9 +35,9 @@ class ReplayGuard:
     async def floor(self) -> int:
         """The floor every worker shares, set from an older version's bound on the first start."""
         if not await self._nonces.is_floor_set():
-            bound, knew_peers = await self._nonces.legacy_bound()
-            await self._nonces.raise_floor(self._legacy_floor(bound, knew_peers))
-        return await self._nonces.floor()
+            bound, knew_peers = await self._nonces.get_legacy_bound()
+            await self._nonces.store_floor(self._legacy_floor(bound, knew_peers))
+        return await self._nonces.get_floor()
 
     def _legacy_floor(self, bound: int | None, knew_peers: bool) -> int:
         if bound is not None:
@@ -55,4 +55,4 @@ class ReplayGuard:
             raise Problem(ProblemType.SIGNATURE_EXPIRED, f"created {created} is older than the replay cache holds")
         if now >= self._next_purge:
             self._next_purge = now + PURGE_EVERY
-            await self._nonces.purge(now - self._window, self._max_entries)
+            await self._nonces.delete_old(now - self._window, self._max_entries)

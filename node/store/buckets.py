@@ -41,7 +41,7 @@ class BucketRepository:
         tokens, taken = float(rows[0][0]), int(rows[0][1])
         return 0.0 if taken else (cost - tokens) / rate
 
-    async def pending(self, name: str, subject: str, rate: float, burst: float, now: float) -> float:
+    async def get_pending(self, name: str, subject: str, rate: float, burst: float, now: float) -> float:
         """Seconds until `subject` has a token again (0: it has one now); takes nothing."""
         row = await self._db.fetch_one(
             "SELECT tokens, taken_at FROM rate_buckets WHERE name = ? AND subject = ?", (name, subject)
@@ -51,6 +51,6 @@ class BucketRepository:
         tokens = min(burst, float(row[0]) + max(0.0, now - float(row[1])) * rate)
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate
 
-    async def purge(self, name: str, now: float) -> None:
+    async def delete_full(self, name: str, now: float) -> None:
         """Forget the buckets of limit `name` that are full again."""
         await self._db.write_one("DELETE FROM rate_buckets WHERE name = ? AND full_at <= ?", (name, now))

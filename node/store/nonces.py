@@ -40,28 +40,28 @@ class NonceRepository:
         )
         if rows:
             return Seen.NEW
-        return Seen.TOO_OLD if created < await self.floor() else Seen.REPLAY
+        return Seen.TOO_OLD if created < await self.get_floor() else Seen.REPLAY
 
-    async def floor(self) -> int:
+    async def get_floor(self) -> int:
         row = await self._db.fetch_one("SELECT value FROM counters WHERE name = ?", (FLOOR,))
         return int(row["value"]) if row is not None else 0
 
     async def is_floor_set(self) -> bool:
         return await self._db.fetch_one("SELECT 1 FROM counters WHERE name = ?", (FLOOR,)) is not None
 
-    async def legacy_bound(self) -> tuple[int | None, bool]:
+    async def get_legacy_bound(self) -> tuple[int | None, bool]:
         """What a version before this table left: its stored bound, and whether it knew any peer
         (one that knew none accepted no signed request)."""
         row = await self._db.fetch_one("SELECT value FROM counters WHERE name = ?", (LEGACY_BOUND,))
         knew_peers = await self._db.fetch_one("SELECT 1 FROM peers LIMIT 1") is not None
         return (int(row["value"]) if row is not None else None), knew_peers
 
-    async def raise_floor(self, value: int) -> None:
+    async def store_floor(self, value: int) -> None:
         """The floor only ever rises, whichever worker writes it."""
         async with self._db.transaction() as tx:
             await _raise_floor(tx, value)
 
-    async def purge(self, older_than: int, max_entries: int) -> int:
+    async def delete_old(self, older_than: int, max_entries: int) -> int:
         """Forget nonces created before `older_than` (freshness alone refuses their replays), and
         the oldest beyond `max_entries`, raising the floor past those first. Returns the floor
         raised to, or 0."""
@@ -75,7 +75,7 @@ class NonceRepository:
             return 0
         # The floor is committed before the rows go: a replay checked in between still meets its row.
         cut = int(row[0])
-        await self.raise_floor(cut + 1)
+        await self.store_floor(cut + 1)
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM request_nonces WHERE created <= ?", (cut,))
         return cut + 1

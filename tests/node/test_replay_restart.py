@@ -70,7 +70,7 @@ async def test_replay__the_bound_an_older_version_stored_becomes_every_workers_f
     bound = int(time.time()) + 100  # an older version accepted a request created this far ahead
     await older_version(nyc, bound)
     assert nyc.node.nonces.floor == bound + 1
-    assert await nyc.node.store.nonces.floor() == bound + 1, "stored where every worker reads it"
+    assert await nyc.node.store.nonces.get_floor() == bound + 1, "stored where every worker reads it"
     url = nyc.url + "/federation/v1/feed?after=0"
     headers = sign_request("GET", url, {}, b"", london.node.keys.current, london.node.client.keyid, created=bound)
     assert await send(url, headers) == 401

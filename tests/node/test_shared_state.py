@@ -43,7 +43,7 @@ async def test_nonces__past_the_cap_the_oldest_go_and_the_floor_refuses_their_re
     one, other = workers
     for created in range(100, 110):
         assert await one.nonces.store("k", f"n{created}", created) is Seen.NEW
-    floor = await one.nonces.purge(older_than=0, max_entries=4)
+    floor = await one.nonces.delete_old(older_than=0, max_entries=4)
     assert floor == 106, "the four newest stay; the floor rises just past the newest forgotten"
     assert len(await one.db.fetch_all("SELECT nonce FROM request_nonces")) == 4
     assert await other.nonces.store("k", "n100", 100) is Seen.TOO_OLD, "forgotten, yet not taken again"
@@ -55,7 +55,7 @@ async def test_nonces__those_out_of_the_window_are_purged(workers: list[Store]) 
     one, _ = workers
     for created in (10, 20, 30):
         await one.nonces.store("k", f"n{created}", created)
-    assert await one.nonces.purge(older_than=25, max_entries=100) == 0
+    assert await one.nonces.delete_old(older_than=25, max_entries=100) == 0
     rows = await one.db.fetch_all("SELECT created FROM request_nonces")
     assert [row["created"] for row in rows] == [30]
 
@@ -83,7 +83,7 @@ async def test_buckets__a_refused_cost_takes_nothing_and_refilled_buckets_are_pu
     assert await one.buckets.take("peer", "rome", 1.0, 5.0, 4.0, now=100.0) == 0.0
     assert await one.buckets.take("peer", "rome", 1.0, 5.0, 3.0, now=100.0) == pytest.approx(2.0)
     assert await one.buckets.take("peer", "rome", 1.0, 5.0, 1.0, now=100.0) == 0.0, "the refused take took nothing"
-    await one.buckets.purge("peer", now=104.0)
+    await one.buckets.delete_full("peer", now=104.0)
     assert await one.db.fetch_all("SELECT subject FROM rate_buckets") != [], "not yet full again"
-    await one.buckets.purge("peer", now=105.0)
+    await one.buckets.delete_full("peer", now=105.0)
     assert await one.db.fetch_all("SELECT subject FROM rate_buckets") == []

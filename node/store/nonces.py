@@ -10,6 +10,8 @@ them: a request as old as a forgotten one is then refused as expired, never take
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from enum import Enum
 
 from aiosqlite import Connection
@@ -18,6 +20,9 @@ from .db import Database
 
 FLOOR = "nonce_floor"  # requests created before it are refused, whatever their nonce
 LEGACY_BOUND = "replay_floor"  # what versions before the table kept: the newest `created` accepted, ahead
+# A nonce longer than this is stored as its SHA-256: a twin choosing 8 KiB nonces (the protocol
+# sets no length) must not make each row cost 8 KiB.
+LONGEST_KEPT = 64
 
 
 class Seen(Enum):
@@ -36,7 +41,7 @@ class NonceRepository:
             "INSERT INTO request_nonces (keyid, nonce, created) SELECT ?, ?, ?"
             " WHERE ? >= COALESCE((SELECT value FROM counters WHERE name = ?), 0)"
             " ON CONFLICT (keyid, nonce) DO NOTHING RETURNING created",
-            (keyid, nonce, created, created, FLOOR),
+            (keyid, stored_form(nonce), created, created, FLOOR),
         )
         if rows:
             return Seen.NEW
@@ -79,6 +84,15 @@ class NonceRepository:
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM request_nonces WHERE created <= ?", (cut,))
         return cut + 1
+
+
+def stored_form(nonce: str) -> str:
+    """The nonce as kept: itself if short (a random 128-bit value is 22 characters), else its
+    SHA-256, which no other nonce shares in practice."""
+    if len(nonce) <= LONGEST_KEPT:
+        return nonce
+    digest = base64.urlsafe_b64encode(hashlib.sha256(nonce.encode()).digest()).rstrip(b"=").decode()
+    return f"sha-256:{digest}"
 
 
 async def _raise_floor(tx: Connection, value: int) -> None:

@@ -39,6 +39,16 @@ async def test_nonces__the_same_request_at_two_workers_at_once_is_taken_once(wor
     assert seen.count(Seen.NEW) == 1 and seen.count(Seen.REPLAY) == 19
 
 
+async def test_nonces__a_long_nonce_is_kept_in_a_bounded_row_and_still_refused_again(workers: list[Store]) -> None:
+    one, other = workers
+    long = "x" * 8000
+    assert await one.nonces.store("k", long, 1000) is Seen.NEW
+    assert await other.nonces.store("k", long, 1000) is Seen.REPLAY
+    assert await other.nonces.store("k", long + "y", 1000) is Seen.NEW, "another long nonce is another row"
+    rows = await one.db.fetch_all("SELECT nonce FROM request_nonces")
+    assert max(len(row["nonce"]) for row in rows) < 64
+
+
 async def test_nonces__past_the_cap_the_oldest_go_and_the_floor_refuses_their_replays(workers: list[Store]) -> None:
     one, other = workers
     for created in range(100, 110):

@@ -37,7 +37,7 @@ from .federation.inbox import InboxService, object_row
 from .federation.links import LinkContext
 from .federation.manager import Federation
 from .federation.quota import Quota
-from .federation.replay import ReplayBound
+from .federation.replay import ReplayGuard
 from .keystore import KeyStore
 from .mail.message import Sender
 from .mail.outbox import MailOutbox
@@ -73,10 +73,10 @@ class Node:
         self.keys = KeyStore.load(settings.keys_dir)
         self.started_at = int(self.clock.now().timestamp())
         window = settings.limits.signature_window_seconds
-        # No replay survives a restart: the floor starts above every request accepted before it
-        # (until `open` reads the stored bound, above anything a previous process could have seen).
+        # This process's memory of nonces, in front of the database's, which every worker shares
+        # (node/federation/replay.py). Until `open` reads the shared floor, nothing is taken.
         self.nonces = NonceCache(window=window, floor=self.started_at + window)
-        self.replay = ReplayBound(self.store.db, window, self.started_at)
+        self.replay = ReplayGuard(self.store.nonces, window, self.started_at)
         self.session: aiohttp.ClientSession | None = None
         self.client: FederationClient
         self.directory: PeerDirectory
@@ -112,7 +112,6 @@ class Node:
         self.inbox.stop()
         if self.session is not None:
             await self.session.close()
-        await self.replay.close()
         await self.store.close()
 
     @asynccontextmanager

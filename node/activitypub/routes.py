@@ -115,13 +115,13 @@ async def inbox(request: web.Request) -> web.Response:
     cannot make the node fetch keys without limit."""
     bridge = _bridge(request)
     address, unverified = address_key(request.remote), request.app[UNVERIFIED_LIMITER]
-    wait = unverified.pending(address)
+    wait = await unverified.pending(address)
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many unverified requests from this address", retry_after=wait)
     try:
         await receive(bridge, request, await request.read())
     except Problem:
-        unverified.take(address)
+        await unverified.take(address)
         raise
     return web.Response(status=202)
 

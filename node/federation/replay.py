@@ -1,63 +1,58 @@
-"""Replay protection that survives a restart, without storing every nonce.
+"""Replay protection shared by every process on the database, and kept across restarts.
 
-The nonce cache lives in memory. A request accepted before a restart may have been created up
-to the signature window in the future, so after the restart it would still look fresh; the
-cache must therefore start with a floor above every `created` it ever accepted. The node
-keeps that bound in the database: before accepting a request created past the stored bound it
-raises the bound to `created + STEP` (so at most one small write per STEP seconds), and on a
-clean stop it writes the exact newest `created`. After a restart the floor is the stored bound
-plus one. A node with peers but no stored bound (it ran an older version) starts at its start
-time plus the window; a node that never knew a peer has accepted nothing and starts at once.
+Each process first checks a request's nonce in its own memory (protocol.replay.NonceCache: a
+replay sent to the same process costs no query); then, before anything acts on the request, the
+nonce is stored in the database (node/store/nonces.py), where the insert itself says whether
+any process took it before. So a request accepted by one worker and replayed to another is
+refused there with the same problem, and since the rows outlive the process, a restart forgets
+nothing: no process needs a floor of its own any more.
+
+A database from a version that kept nonces in memory holds only that version's bound (the
+newest `created` it may have accepted, stored ahead): on the first start with the table the
+floor starts above it, once, for every worker (a node that knew peers but kept no bound waits
+out the window; one that never knew a peer accepted nothing).
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
+from node.store.nonces import NonceRepository, Seen
+from protocol.problems import Problem, ProblemType
 
-from node.store.db import Database
-
-STEP = 5  # seconds of headroom per write: honest requests after a crash wait at most this long
-COUNTER = "replay_floor"
+PURGE_EVERY = 30  # seconds between one process's purges of the nonces that left the window
+MAX_NONCES = 100_000  # past this, the oldest are forgotten and the floor rises past them
 
 
-class ReplayBound:
-    """The highest `created` this node may have accepted, kept durably ahead of what it accepts."""
+class ReplayGuard:
+    """The database's memory of the nonces of every request any worker accepted."""
 
-    def __init__(self, db: Database, window: int, started_at: int) -> None:
-        self._db = db
+    def __init__(self, nonces: NonceRepository, window: int, started_at: int, max_entries: int = MAX_NONCES) -> None:
+        self._nonces = nonces
         self._window = window
         self._started_at = started_at
-        self._stored = 0
-        self.newest = 0
+        self._max_entries = max_entries
+        self._next_purge = 0
 
     async def floor(self) -> int:
-        """Where the nonce cache's floor starts in this process."""
-        row = await self._db.fetch_one("SELECT value FROM counters WHERE name = ?", (COUNTER,))
-        if row is not None:
-            self._stored = int(row["value"])
-            return max(self._started_at, self._stored + 1)
-        knew_peers = await self._db.fetch_one("SELECT 1 FROM peers LIMIT 1") is not None
-        return self._started_at + self._window if knew_peers else self._started_at
+        """The floor every worker shares, set from an older version's bound on the first start."""
+        if not await self._nonces.is_floor_set():
+            bound, knew_peers = await self._nonces.get_legacy_bound()
+            await self._nonces.store_floor(self._legacy_floor(bound, knew_peers))
+        return await self._nonces.get_floor()
 
-    async def accepted(self, created: int) -> None:
-        """Call before acting on a verified request: the bound is stored ahead of `created`."""
-        self.newest = max(self.newest, created)
-        if created > self._stored:
-            await self._store(created + STEP, "MAX(value, excluded.value)")  # concurrent writers only raise it
-            self._stored = max(self._stored, created + STEP)
+    def _legacy_floor(self, bound: int | None, knew_peers: bool) -> int:
+        if bound is not None:
+            return bound + 1
+        return self._started_at + self._window if knew_peers else 0
 
-    async def close(self) -> None:
-        """On a clean stop the exact newest `created` is enough: nothing is accepted after it.
-
-        Best effort: if it cannot be written, the bound stored while accepting still holds."""
-        if self.newest:
-            with contextlib.suppress(sqlite3.Error):
-                await self._store(self.newest, "excluded.value")
-
-    async def _store(self, value: int, update: str) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                f"INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = {update}",
-                (COUNTER, value),
-            )
+    async def accepted(self, keyid: str, nonce: str | None, created: int, now: int) -> None:
+        """Call before acting on a verified request: refuses it if any worker took its nonce."""
+        if nonce is None:
+            raise Problem(ProblemType.SIGNATURE_INVALID, "the signature has no nonce")
+        seen = await self._nonces.store(keyid, nonce, created)
+        if seen is Seen.REPLAY:
+            raise Problem(ProblemType.REPLAY, f"nonce {nonce!r} was already used by {keyid!r}")
+        if seen is Seen.TOO_OLD:
+            raise Problem(ProblemType.SIGNATURE_EXPIRED, f"created {created} is older than the replay cache holds")
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_EVERY
+            await self._nonces.delete_old(now - self._window, self._max_entries)

@@ -51,15 +51,15 @@ async def authenticate_peer(request: web.Request) -> str:
     request[BODY] = await request.read()
     address = address_key(request.remote)
     unverified = request.app[UNVERIFIED_LIMITER]
-    wait = unverified.pending(address)
+    wait = await unverified.pending(address)
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many unverified requests from this address", retry_after=wait)
     try:
         peer_id = await _verified_peer(request)
     except Problem as problem:
-        unverified.take(address)  # only what failed is charged to the address
+        await unverified.take(address)  # only what failed is charged to the address
         raise problem
-    wait = request.app[PEER_LIMITER].take(peer_id)
+    wait = await request.app[PEER_LIMITER].take(peer_id)
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many requests from this node", retry_after=wait)
     if request.path != TWINNING_PATH:
@@ -95,11 +95,11 @@ async def _admit_stranger(request: web.Request, peer_id: str, kid: str) -> str:
     # Per address first, so one noisy sender cannot use up the budget of real newcomers; then a
     # global cap, since each admitted proposal costs us a fetch of the stranger's document.
     limiter = request.app[STRANGER_LIMITER]
-    wait = limiter.take(f"address:{address_key(request.remote)}")
+    wait = await limiter.take(f"address:{address_key(request.remote)}")
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many proposals from strangers", retry_after=wait)
     _require_proposal_from(request[BODY], peer_id, node.id)
-    wait = limiter.take(f"node:{peer_id}") or limiter.take("all")
+    wait = await limiter.take(f"node:{peer_id}") or await limiter.take("all")
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many proposals from strangers", retry_after=wait)
     try:
@@ -143,7 +143,8 @@ async def _check_signature(request: web.Request, node: Node, known: KnownKey) ->
         raise Problem(
             ProblemType.UNKNOWN_KEY, "the key that signed this request was replaced; sign with the current key"
         )
-    await node.replay.accepted(params.created)  # stored before anything acts on the request
+    # Stored before anything acts on the request, where every worker on the database sees it.
+    await node.replay.accepted(params.keyid, params.nonce, params.created, int(node.clock.now().timestamp()))
 
 
 def split_keyid(keyid: str) -> tuple[str, str]:

@@ -11,16 +11,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.core import Node
-from node.ratelimit import RateLimiter, StrangerLimiter
+from node.ratelimit import Limit, StrangerLimiter
 from node.store.tokens import Principal
 
 NODE = web.AppKey("node", Node)
-PEER_LIMITER = web.AppKey("peer_limiter", RateLimiter)
-PEER_ITEMS_LIMITER = web.AppKey("peer_items_limiter", RateLimiter)
+PEER_LIMITER = web.AppKey("peer_limiter", Limit)
+PEER_ITEMS_LIMITER = web.AppKey("peer_items_limiter", Limit)
 STRANGER_LIMITER = web.AppKey("stranger_limiter", StrangerLimiter)
 # Requests that failed verification, per source address; sign-in attempts, per source address.
-UNVERIFIED_LIMITER = web.AppKey("unverified_limiter", RateLimiter)
-SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", RateLimiter)
+UNVERIFIED_LIMITER = web.AppKey("unverified_limiter", Limit)
+SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", Limit)
 
 # Per-request values set by the middlewares.
 PEER = web.RequestKey("peer", str)  # the authenticated twin's node id

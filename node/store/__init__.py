@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from .buckets import BucketRepository
 from .db import Database
+from .nonces import NonceRepository
 from .objects import ObjectRepository, StoredObject
 from .outbox import OutboxItem, OutboxRepository
 from .peers import PeerRepository, PeerStateRepository
@@ -46,6 +48,8 @@ class Store:
         self.objects = ObjectRepository(self.db)
         self.outbox = OutboxRepository(self.db)
         self.usage = UsageRepository(self.db)
+        self.nonces = NonceRepository(self.db)  # signed requests' nonces, shared by every worker
+        self.buckets = BucketRepository(self.db)  # rate limits shared by every worker (PostgreSQL)
 
     async def open(self) -> Store:
         await self.db.open()

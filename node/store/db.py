@@ -138,6 +138,14 @@ class Database:
         rows = list(await self._reader.execute_fetchall(sql, tuple(params)))
         return rows[0] if rows else None
 
+    async def write_one(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """One statement that is atomic on its own (an upsert of one row), committed at once, in
+        one trip to the writer's thread; returns its RETURNING rows. On PostgreSQL it runs beside
+        the other workers' write transactions instead of taking turns with them."""
+        assert self._writer is not None, "database is not open"
+        async with self._lock:  # outside BEGIN: the connection commits the statement by itself
+            return list(await self._writer.execute_fetchall(sql, tuple(params)))
+
 
 def make_private(path: Path) -> None:
     """Create the database file readable by its owner only (0600, like the key), or narrow an

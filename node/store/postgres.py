@@ -178,7 +178,9 @@ class PgDatabase:
         await asyncio.to_thread(self._sync.open, True)
 
     def _migrate(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        # No server-side prepared statements (psycopg prepares a query run 5 times, as the
+        # migrations' lock is): behind PgBouncer in transaction mode they would be lost.
+        with psycopg.connect(self.url, autocommit=True, prepare_threshold=None) as conn:
             migrate_postgres(conn)
 
     async def close(self) -> None:
@@ -238,6 +240,19 @@ class PgDatabase:
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> PgRow | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+    async def write_one(self, sql: str, params: Iterable[Any] = ()) -> list[PgRow]:
+        """One statement atomic on its own (an upsert of one row), in its own transaction and
+        without `WRITE_LOCK`: the row's lock orders it against the other workers' statements."""
+        assert self._async is not None, "database is not open"
+        async with self._async.connection() as conn:
+            # Autocommit: the statement is its own transaction, one round trip instead of three
+            # (BEGIN, it, COMMIT). A client-side flag, restored before the pool takes it back.
+            await conn.set_autocommit(True)
+            try:
+                return await PgConnection(conn).execute_fetchall(sql, params)
+            finally:
+                await conn.set_autocommit(False)
 
 
 async def _aconfigure(conn: psycopg.AsyncConnection[Any]) -> None:

@@ -21,7 +21,7 @@ from node.http.keys import (
     STRANGER_LIMITER,
     UNVERIFIED_LIMITER,
 )
-from node.ratelimit import RateLimiter, StrangerLimiter
+from node.ratelimit import Limit, StrangerLimiter
 
 from . import api_twins, federation_routes, public
 from .keys import ASSEMBLED
@@ -44,11 +44,7 @@ def create_app(
     )
     node = AssembledNode(settings, clock=clock)
     app[NODE] = app[ASSEMBLED] = node
-    app[PEER_LIMITER] = RateLimiter(settings.limits.peer_requests_per_second, settings.limits.peer_burst)
-    app[PEER_ITEMS_LIMITER] = RateLimiter(settings.limits.peer_items_per_second, settings.limits.peer_item_burst)
-    app[STRANGER_LIMITER] = StrangerLimiter(settings.limits.stranger_proposals_per_minute / 60.0)
-    app[UNVERIFIED_LIMITER] = RateLimiter(settings.limits.unverified_requests_per_minute / 60.0, 30)
-    app[SIGN_IN_LIMITER] = RateLimiter(settings.limits.sign_ins_per_minute / 60.0, 10)
+    _install_limits(app, node)
     app.add_routes(public.routes)
     app.add_routes(federation_routes.routes)
     app.add_routes(api_twins.routes)
@@ -56,6 +52,19 @@ def create_app(
         extend(app, node)
     app.cleanup_ctx.append(_node_lifecycle)
     return app
+
+
+def _install_limits(app: web.Application, node: AssembledNode) -> None:
+    """The budgets of twins, strangers and addresses. On PostgreSQL several workers may serve the
+    node, so the buckets are in the database and a budget spent at one worker is spent at all;
+    a SQLite node is one process, and its buckets stay in memory, costing no query."""
+    limits = node.settings.limits
+    shared = node.store.buckets if node.store.db.dialect == "postgresql" else None
+    app[PEER_LIMITER] = Limit("peer", limits.peer_requests_per_second, limits.peer_burst, shared)
+    app[PEER_ITEMS_LIMITER] = Limit("peer_items", limits.peer_items_per_second, limits.peer_item_burst, shared)
+    app[STRANGER_LIMITER] = StrangerLimiter(limits.stranger_proposals_per_minute / 60.0, shared)
+    app[UNVERIFIED_LIMITER] = Limit("unverified", limits.unverified_requests_per_minute / 60.0, 30, shared)
+    app[SIGN_IN_LIMITER] = Limit("sign_in", limits.sign_ins_per_minute / 60.0, 10, shared)
 
 
 def default_extensions() -> list[Extension]:

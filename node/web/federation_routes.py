@@ -33,7 +33,7 @@ async def inbox(request: web.Request) -> web.Response:
         raise Problem(ProblemType.VALIDATION_ERROR, f"items: 1 to {MAX_BATCH_ITEMS} envelopes")
     # Each item costs a signature check: a twin's budget is counted in items, not only in requests,
     # so that no twin can spend the CPU our members' own requests need.
-    wait = request.app[PEER_ITEMS_LIMITER].take(request[PEER], cost=len(items))
+    wait = await request.app[PEER_ITEMS_LIMITER].take(request[PEER], cost=len(items))
     if wait:
         raise Problem(
             ProblemType.RATE_LIMITED, "too many objects from this node: send the rest later", retry_after=wait

@@ -14,10 +14,10 @@ def test_rate_limiter__burst_then_refill():
     assert limiter.take("a", now=0.6) == 0.0, "a token came back after half a second"
 
 
-def test_stranger_limiter__a_noisy_address_does_not_shut_out_a_newcomer():
-    limiter = StrangerLimiter(rate_per_second=0.1)
-    noisy = [limiter.take("address:10.0.0.1", now=0.0) for _ in range(10)]
+async def test_stranger_limiter__a_noisy_address_does_not_shut_out_a_newcomer():
+    limiter = StrangerLimiter(rate_per_second=0.1, clock=lambda: 0.0)
+    noisy = [await limiter.take("address:10.0.0.1") for _ in range(10)]
     assert noisy[:3] == [0.0, 0.0, 0.0] and all(w > 0 for w in noisy[3:])
-    assert limiter.take("address:10.0.0.2", now=0.0) == 0.0
-    overall = [limiter.take("all", now=0.0) for _ in range(40)]
+    assert await limiter.take("address:10.0.0.2") == 0.0
+    overall = [await limiter.take("all") for _ in range(40)]
     assert overall.count(0.0) == 30, "the shared bucket still bounds everyone together"

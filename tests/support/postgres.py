@@ -138,6 +138,16 @@ def new_database_url() -> str:
 _own_names = itertools.count(1)
 
 
+def running_cluster() -> Cluster:
+    """The tests' own cluster, started if it is not yet (for tests that put something in front
+    of it, such as tests/support/pgbouncer.py)."""
+    global _cluster
+    if _cluster is None:
+        _cluster = Cluster().start()
+        atexit.register(stop_cluster)
+    return _cluster
+
+
 def stop_cluster() -> None:
     global _cluster
     if _cluster is not None:

@@ -71,7 +71,7 @@ async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
     node = request.app[NODE]
     # Failed sign-ins are counted per address: a whole office signing in is fine, guessing is not.
     address, limiter = address_key(request.remote), request.app[SIGN_IN_LIMITER]
-    wait = limiter.pending(address)
+    wait = await limiter.pending(address)
     if wait:
         seconds = max(1, math.ceil(wait))
         refused = await signin_page(
@@ -89,7 +89,7 @@ async def handle_sign_in(request: web.Request, role: Role) -> web.Response:
     try:
         session = await sign_in(node, fields.get("token", ""), role)
     except SignInRefused as refused:
-        limiter.take(address)
+        await limiter.take(address)
         return await signin_page(request, role, str(refused))
     # A session this browser held before ends now: one browser, one live session.
     await sign_out(node, request.cookies.get(SESSION_COOKIE))

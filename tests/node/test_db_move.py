@@ -48,14 +48,14 @@ async def test_db_migrate__interrupted_resumed_verified_and_the_node_works_on_po
         database = rome.directory / "node.db"
         copying: list[str] = []
 
-        def stop_on_the_third_table(line: str) -> None:
-            copying.extend([line] if line.startswith("Copying") else [])
+        def stop_on_the_third_batch(line: str) -> None:
+            copying.extend([line] if line.startswith("Copied") else [])
             if len(copying) == 3:
                 raise Interrupted  # as a kill half-way would: some batches committed, not all
 
         keys = KeyStore.load(rome.directory / "keys")
         with pytest.raises(Interrupted):
-            move(database, postgres_url, stop_on_the_third_table, node_id=rome.url, own_key=keys.verify_key, batch=5)
+            move(database, postgres_url, stop_on_the_third_batch, node_id=rome.url, own_key=keys.verify_key, batch=5)
         runner = CliRunner()
         result = runner.invoke(
             cli, ["db", "migrate", "--from", f"sqlite:///{database}", "--to", postgres_url, "--batch", "5"]

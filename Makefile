@@ -32,7 +32,7 @@ test: $(STAMP) $(INTEROP) $(OIDC)
 # tests start themselves: tests/support/postgres.py). Browser and page tests stay on SQLite.
 PG_TESTS := tests/booking tests/events tests/node/test_twinning.py tests/node/test_replication.py \
 	tests/node/test_inbox.py tests/node/test_inbox_savepoints.py tests/node/test_feed_progress.py \
-	tests/node/test_quota.py tests/node/test_replay_restart.py
+	tests/node/test_quota.py tests/node/test_replay_restart.py tests/node/test_db_move.py tests/node/test_db_move_scale.py
 test-postgresql: $(STAMP) $(INTEROP) $(OIDC)
 	GEMELLA_TEST_BACKEND=postgresql $(PY) -m pytest -q -p no:cacheprovider $(PG_TESTS)
 

@@ -13,17 +13,20 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from node.keystore import KeyStore
 from node.store import Store
 from node.store.move_verify import FEED, copied_tables
 from node.store.signed import SIGNED_COLUMNS
+from tests.booking.support import replica, reserve
 from tests.support.big_node import Sizes, Twins, build_twins, copy_twins
-from tests.support.nodes import InProcessNode
+from tests.support.nodes import InProcessNode, eventually
 from tests.support.postgres import binaries, new_database_url
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -218,3 +221,98 @@ def sqlite_rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
 def postgres_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(url) as conn:
         return [tuple(r) for r in conn.execute(sql).fetchall()]
+
+
+async def test_db_migrate__the_moved_node_twins_books_and_its_twin_catches_up_from_its_old_cursor(
+    twins: Twins, tmp_path: Path, postgres_url: str
+) -> None:
+    rome, oslo = copy_twins(twins, tmp_path)
+    (old_cursor,) = sqlite_rows(
+        oslo.directory / "node.db", f"SELECT feed_cursor FROM peer_state WHERE peer_id = '{rome.url}'"
+    )
+    unread = sqlite_rows(rome.directory / "node.db", f"SELECT id FROM objects WHERE seq > {old_cursor[0]} ORDER BY seq")
+    assert len(unread) >= twins.sizes.while_oslo_down, "Oslo stopped before reading Rome's last events"
+    moved = await asyncio.to_thread(gemella, *migrate_args(rome, postgres_url))
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    use_database(rome, postgres_url)
+    await rome.start()
+    await oslo.start()
+    try:
+        assert rome.node.settings.uses_postgresql
+        await the_twinning_and_keys_survived(rome, oslo)
+        after = [await publish(rome, f"On PostgreSQL {i}") for i in range(5)]
+
+        items = await feed_after(oslo, rome, old_cursor[0])
+
+        assert [i for i, _ in items] == [i for (i,) in unread] + after, "each change once, in order, from the cursor"
+        assert [s for _, s in items] == sorted({s for _, s in items}) and items[0][1] > old_cursor[0]
+        await eventually(lambda: cursor_at(oslo, rome), items[-1][1])
+        events = twins.sizes.rome_events + twins.sizes.while_oslo_down + len(after)
+        await eventually(lambda: stored_events(oslo, rome), events)
+        assert await book_abroad(home=rome, host=oslo) == "confirmed", "Rome's member books at Oslo"
+        assert await book_abroad(home=oslo, host=rome) == "confirmed", "Rome decides as host on PostgreSQL"
+        checked = await asyncio.to_thread(gemella, "db", "check", str(rome.directory), "--signatures")
+        assert checked.returncode == 0, checked.stderr
+        assert "stored signed objects verify" in checked.stdout
+    finally:
+        for node in (rome, oslo):
+            await node.stop()
+            await node.close_session()
+
+
+def use_database(node: InProcessNode, url: str) -> None:
+    """Point the node's config at `url`, as the operator does after the move."""
+    config = node.directory / "config.yaml"
+    config.write_text(config.read_text().replace("sqlite:///node.db", url))
+
+
+async def the_twinning_and_keys_survived(rome: InProcessNode, oslo: InProcessNode) -> None:
+    (twinning,) = (await rome.api.ok("GET", "/api/v1/twins"))["items"]
+    assert (twinning["peer"], twinning["status"]) == (oslo.url, "active")
+    assert [t["status"] for t in (await oslo.api.ok("GET", "/api/v1/twins"))["items"]] == ["active"]
+    kid = KeyStore.load(rome.directory / "keys").current.kid
+    assert kid in await oslo.node.store.peers.get_keys(rome.url), "Oslo knows the key Rome signs with"
+
+
+async def publish(node: InProcessNode, title: str) -> str:
+    day = (date.today() + timedelta(days=40)).isoformat()
+    body = {"title": title, "starts_at": f"{day}T18:00", "ends_at": f"{day}T19:00"}
+    return str((await node.api.ok("POST", "/api/v1/events", body))["id"])
+
+
+async def feed_after(reader: InProcessNode, origin: InProcessNode, cursor: int) -> list[tuple[str, int]]:
+    """(id, seq) of what `origin`'s feed gives `reader` after `cursor`, every page."""
+    items: list[tuple[str, int]] = []
+    while True:
+        page = await reader.node.client.get_feed(origin.url, cursor, 500)
+        assert page.status == 200, page.body
+        found = [(i["envelope"]["object"]["id"], i["seq"]) for i in page.json()["items"]]
+        if not found:
+            return items
+        items += found
+        cursor = found[-1][1]
+
+
+async def cursor_at(reader: InProcessNode, origin: InProcessNode) -> int:
+    return (await reader.node.store.peer_state.get(origin.url)).feed_cursor
+
+
+async def stored_events(node: InProcessNode, origin: InProcessNode) -> int:
+    return len(await node.node.store.objects.list("Event", origin=origin.url, limit=100_000))
+
+
+async def book_abroad(home: InProcessNode, host: InProcessNode) -> str:
+    """A new member of `home` reserves a seat of a slot `host` offers now: the receipt's status."""
+    resource = {"kind": "meeting_room", "name": "Room after the move", "capacity": 4}
+    room = await host.api.ok("POST", "/api/v1/resources", resource)
+    day = (date.today() + timedelta(days=10)).isoformat()
+    times = {"starts_at": f"{day}T07:00", "ends_at": f"{day}T08:00"}
+    slot = await host.api.ok(
+        "POST", "/api/v1/slots", {"resource_id": room["id"], "twin_id": home.url, "seats": 2} | times
+    )
+    body = {"display_name": "After the move", "email": f"after.{home.name.lower()}@example.org"}
+    member = await home.api.ok("POST", "/api/v1/members", body)
+    await eventually(lambda: replica(home, host, slot["id"], member), lambda found: found is not None)
+    status, made = await reserve(home, member, slot_id=slot["id"], twin_id=host.url)
+    assert status == 201, made
+    return str(made["status"])

@@ -66,6 +66,9 @@ def test_db_migrate__ten_thousand_signed_objects_moved_and_every_signature_verif
     rome, _ = copy_twins(twins, tmp_path)
     database = rome.directory / "node.db"
     assert signed_columns_in(database) == {(t, c) for t, c, _ in SIGNED_COLUMNS}, "a signed column is not re-verified"
+    checked = gemella("db", "check", str(rome.directory), "--signatures")
+    assert checked.returncode == 0, checked.stderr
+    assert f"All {twins.sizes.rome_signed:,} stored signed objects verify." in checked.stdout, "on SQLite"
 
     moved = gemella(*migrate_args(rome, postgres_url))
 

@@ -30,6 +30,7 @@ __all__ = ["BATCH", "MoveError", "move"]
 
 def move(source: Path, target: str, say: Say, *, node_id: str, own_key: OwnKey, batch: int = BATCH) -> None:
     """Copy `source` into `target` (resuming a move that was interrupted), then verify."""
+    _check_stopped(source)
     with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as lite, psycopg.connect(target, autocommit=True) as pg:
         _check_source(lite)
         _prepare(pg, node_id, say)
@@ -41,6 +42,24 @@ def move(source: Path, target: str, say: Say, *, node_id: str, own_key: OwnKey, 
         verify(lite, pg, say, node_id, own_key)
         pg.execute("UPDATE gemella_move SET verified = 1")
     say("The move is verified: the PostgreSQL database holds exactly this node.")
+
+
+def _check_stopped(source: Path) -> None:
+    """A running node keeps its database open, and rows it writes during the copy would be lost:
+    SQLite grants an exclusive lock only when no other connection has the database open."""
+    if not source.is_file():
+        raise MoveError(f"{source} does not exist")
+    probe = sqlite3.connect(source, timeout=1.0)
+    try:
+        probe.execute("PRAGMA locking_mode = EXCLUSIVE")
+        probe.execute("BEGIN EXCLUSIVE")
+        probe.rollback()
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        raise MoveError("the node is still running (its database is in use): stop it, then move it") from exc
+    finally:
+        probe.close()
 
 
 def _check_source(lite: sqlite3.Connection) -> None:

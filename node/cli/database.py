@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from node.config import ConfigError, Settings, load_settings
-from node.keystore import KeyStore
+from node.keystore import KeyFileError, KeyStore
 from node.store.move import MoveError, move
 from node.store.move_verify import pg_rows
 from node.store.schema import migrations, postgres_version
@@ -46,7 +46,7 @@ def check(directory: Path, signatures: bool) -> None:
 def _check_signatures(settings: Settings) -> int:
     import psycopg
 
-    own_key = KeyStore.load(settings.keys_dir).verify_key
+    own_key = _keys(settings).verify_key
     try:
         if settings.uses_postgresql:
             with psycopg.connect(settings.database_url, autocommit=True) as conn:
@@ -77,7 +77,7 @@ def migrate_command(source: str, target: str, directory: Path | None, batch: int
     if not path.is_file():
         raise click.ClickException(f"{path} does not exist")
     settings = _settings(directory or path.parent)
-    keys = KeyStore.load(settings.keys_dir)
+    keys = _keys(settings)
     try:
         move(path, target, click.echo, node_id=settings.node_id, own_key=keys.verify_key, batch=batch)
     except MoveError as exc:
@@ -91,6 +91,14 @@ def _settings(directory: Path) -> Settings:
     try:
         return load_settings(directory, os.environ)  # as `gemella run` reads it
     except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _keys(settings: Settings) -> KeyStore:
+    """The node's own keys, which verify what it signed."""
+    try:
+        return KeyStore.load(settings.keys_dir)
+    except KeyFileError as exc:
         raise click.ClickException(str(exc)) from exc
 
 

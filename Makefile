@@ -33,7 +33,7 @@ test: $(STAMP) $(INTEROP) $(OIDC)
 PG_TESTS := tests/booking tests/events tests/node/test_twinning.py tests/node/test_replication.py \
 	tests/node/test_inbox.py tests/node/test_inbox_savepoints.py tests/node/test_feed_progress.py \
 	tests/node/test_quota.py tests/node/test_replay_restart.py tests/node/test_leases.py tests/node/test_workers.py \
-	tests/node/test_shared_workers.py
+	tests/node/test_shared_workers.py tests/node/test_db_move.py tests/node/test_db_move_scale.py
 test-postgresql: $(STAMP) $(INTEROP) $(OIDC)
 	GEMELLA_TEST_BACKEND=postgresql $(PY) -m pytest -q -p no:cacheprovider $(PG_TESTS)
 

@@ -310,7 +310,7 @@ def test_architecture__federation_urls_are_built_in_the_client_alone():
 OPENING = {"open_envelope", "open_checked", "prepare_check", "signer_of"}
 # Not receiving from a peer: the move to PostgreSQL re-verifies the envelopes the node already
 # stored (with the keys stored beside them) to prove nothing was altered on the way.
-OPENING_STORED = {"node.store.move"}
+OPENING_STORED = {"node.store.signed"}
 
 
 def test_architecture__signed_objects_are_opened_by_the_peer_directory_alone():

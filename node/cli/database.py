@@ -1,6 +1,7 @@
 """`gemella db check DIR` and `gemella db migrate --from URL --to URL`: the node's database.
 
-`check` reads the schema version and the database's own integrity check, on either backend.
+`check` reads the schema version and the database's own integrity check, on either backend,
+and with --signatures verifies every stored signed object again (node/store/signed.py).
 `migrate` moves a stopped node from SQLite to an empty PostgreSQL database, resumably, and
 exits 0 only once the copy is verified (node/store/move.py).
 """
@@ -14,9 +15,11 @@ from pathlib import Path
 import click
 
 from node.config import ConfigError, Settings, load_settings
-from node.keystore import KeyStore
+from node.keystore import KeyFileError, KeyStore
 from node.store.move import MoveError, move
+from node.store.move_verify import pg_rows
 from node.store.schema import migrations, postgres_version
+from node.store.signed import SignatureMismatch, check_signatures
 
 
 @click.group(name="db")
@@ -26,7 +29,8 @@ def db() -> None:
 
 @db.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def check(directory: Path) -> None:
+@click.option("--signatures", is_flag=True, help="Also verify every stored signed object again (slower).")
+def check(directory: Path, signatures: bool) -> None:
     """Check the database of the node in DIRECTORY: schema version and integrity."""
     settings = _settings(directory)
     latest = migrations("postgresql" if settings.uses_postgresql else "sqlite")[-1].number
@@ -34,6 +38,27 @@ def check(directory: Path) -> None:
     if version != latest:
         raise click.ClickException(f"the schema is at version {version}; this release expects {latest}")
     click.echo(f"The database is sound and its schema is at version {version}, as this release expects.")
+    if signatures:
+        count = _check_signatures(settings)
+        click.echo(f"All {count:,} stored signed objects verify.")
+
+
+def _check_signatures(settings: Settings) -> int:
+    import psycopg
+
+    own_key = _keys(settings).verify_key
+    try:
+        if settings.uses_postgresql:
+            with psycopg.connect(settings.database_url, autocommit=True) as conn:
+                checked = check_signatures(pg_rows(conn), settings.node_id, own_key)
+        else:
+            with sqlite3.connect(f"file:{settings.database_path}?mode=ro", uri=True) as lite:
+                checked = check_signatures(lite.execute, settings.node_id, own_key)
+    except SignatureMismatch as exc:
+        raise click.ClickException(f"The database does not hold what was signed: {exc}.") from exc
+    except (psycopg.Error, sqlite3.Error) as exc:
+        raise click.ClickException(f"The database refused: {str(exc).splitlines()[0]}") from exc
+    return sum(c.count for c in checked)
 
 
 @db.command(name="migrate")
@@ -52,7 +77,7 @@ def migrate_command(source: str, target: str, directory: Path | None, batch: int
     if not path.is_file():
         raise click.ClickException(f"{path} does not exist")
     settings = _settings(directory or path.parent)
-    keys = KeyStore.load(settings.keys_dir)
+    keys = _keys(settings)
     try:
         move(path, target, click.echo, node_id=settings.node_id, own_key=keys.verify_key, batch=batch)
     except MoveError as exc:
@@ -66,6 +91,14 @@ def _settings(directory: Path) -> Settings:
     try:
         return load_settings(directory, os.environ)  # as `gemella run` reads it
     except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _keys(settings: Settings) -> KeyStore:
+    """The node's own keys, which verify what it signed."""
+    try:
+        return KeyStore.load(settings.keys_dir)
+    except KeyFileError as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -1,102 +1,157 @@
 """Moving a stopped node's SQLite database into an empty PostgreSQL database, and proving it.
 
 The copy goes table by table in SQLite's rowid order, a batch per PostgreSQL transaction that
-also records how far it got (`gemella_move`), so an interrupted move resumes where it stopped.
-A database that holds anything else is refused: a move never mixes two nodes. Then it is
-verified: the same rows per table, every stored object's signature checked again with the
-keys as they were copied, and the feed in the same order.
+also records how far it got (`gemella_move_tables`), so an interrupted move resumes where it
+stopped and never copies a row twice. `gemella_move` says whose move it is and how far the
+whole went (tables created, verified): a database that holds anything else, or another
+node's move, is refused, so a move never mixes two nodes. Then it is verified
+(node/store/move_verify.py): the same rows in every table, every stored signature checked
+again with the keys as they were copied, and the feed in the same order.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from protocol.envelope import open_envelope, read_envelope, signer_of
-from protocol.json_text import loads
-from protocol.keys import VerifyKey
-
-from .schema import migrate_postgres
+from .move_verify import MoveError, Say, copied_tables, verify
+from .schema import migrate_postgres, migrations
+from .signed import OwnKey
 
 BATCH = 2000
-Say = Callable[[str], None]
-OwnKey = Callable[[str], VerifyKey | None]  # the node's own key (current or old) by kid
+MOVE_TABLES = ("gemella_move", "gemella_move_tables")
 
-
-class MoveError(Exception):
-    """The move cannot start or did not verify; the message says why in a sentence."""
+__all__ = ["BATCH", "MoveError", "move"]
 
 
 def move(source: Path, target: str, say: Say, *, node_id: str, own_key: OwnKey, batch: int = BATCH) -> None:
     """Copy `source` into `target` (resuming a move that was interrupted), then verify."""
+    _check_stopped(source)
     with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as lite, psycopg.connect(target, autocommit=True) as pg:
-        _prepare(pg, say)
-        for table in _tables(lite):
-            _copy_table(lite, pg, table, batch, say)
-        _reset_identities(pg, say)
+        _check_source(lite)
+        _prepare(pg, node_id, say)
+        tables = copied_tables(lite)
+        progress = Progress(say, _copied_before(lite, pg, tables))
+        for table in tables:
+            _copy_table(lite, pg, table, batch, progress)
+        _reset_identities(pg)
         verify(lite, pg, say, node_id, own_key)
         pg.execute("UPDATE gemella_move SET verified = 1")
     say("The move is verified: the PostgreSQL database holds exactly this node.")
 
 
-def _prepare(pg: psycopg.Connection[Any], say: Say) -> None:
+def _check_stopped(source: Path) -> None:
+    """A running node keeps its database open, and rows it writes during the copy would be lost:
+    SQLite grants an exclusive lock only when no other connection has the database open."""
+    if not source.is_file():
+        raise MoveError(f"{source} does not exist")
+    probe = sqlite3.connect(source, timeout=1.0)
+    try:
+        probe.execute("PRAGMA locking_mode = EXCLUSIVE")
+        probe.execute("BEGIN EXCLUSIVE")
+        probe.rollback()
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        raise MoveError("the node is still running (its database is in use): stop it, then move it") from exc
+    finally:
+        probe.close()
+
+
+def _check_source(lite: sqlite3.Connection) -> None:
+    """The copy goes into the schema of this release: the SQLite file must be at its version."""
+    (version,) = lite.execute("PRAGMA user_version").fetchone()
+    latest = migrations("sqlite")[-1].number
+    if version != latest:
+        raise MoveError(
+            f"the SQLite database is at schema version {version} and this release expects {latest}: "
+            "start the node once with this release (it updates its database), stop it, then move it"
+        )
+
+
+def _prepare(pg: psycopg.Connection[Any], node_id: str, say: Say) -> None:
     tables = {r[0] for r in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-    if "gemella_move" in tables:
-        say("Resuming the move that was interrupted.")
-        return
-    if tables:
-        raise MoveError("the PostgreSQL database is not empty: a node moves only into a new, empty database")
+    if "gemella_move" not in tables:
+        if tables:
+            raise MoveError("the PostgreSQL database is not empty: a node moves only into a new, empty database")
+        with pg.transaction():
+            pg.execute("CREATE TABLE gemella_move (node_id TEXT NOT NULL, tables_ready INTEGER, verified INTEGER)")
+            pg.execute("CREATE TABLE gemella_move_tables (tbl TEXT PRIMARY KEY, last_rowid BIGINT NOT NULL)")
+            pg.execute("INSERT INTO gemella_move (node_id, tables_ready, verified) VALUES (%s, 0, 0)", (node_id,))
+        state: tuple[Any, ...] = (node_id, 0, 0)
+    else:
+        state = pg.execute("SELECT node_id, tables_ready, verified FROM gemella_move").fetchone() or ("?", 0, 0)
+        if state[0] != node_id:
+            raise MoveError(f"the PostgreSQL database holds the move of another node ({state[0]})")
+        say("The move was done and verified before; checking it again." if state[2] else "Resuming the move.")
+    if not state[1]:
+        _create_tables(pg, say)
+
+
+def _create_tables(pg: psycopg.Connection[Any], say: Say) -> None:
     say("Creating the tables in PostgreSQL.")
-    migrate_postgres(pg)
+    migrate_postgres(pg)  # resumes too: each migration is its own transaction
     with pg.transaction():
         for (table,) in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall():
-            if table != "gemella_schema":
+            if table not in ("gemella_schema", *MOVE_TABLES):
                 pg.execute(f'DELETE FROM "{table}"')  # rows a migration seeds come from the node instead
-        pg.execute("CREATE TABLE gemella_move (tbl TEXT PRIMARY KEY, last_rowid BIGINT NOT NULL, verified INTEGER)")
+        pg.execute("UPDATE gemella_move SET tables_ready = 1")
 
 
-def _tables(lite: sqlite3.Connection) -> list[str]:
-    """The node's tables, each after the tables it refers to; search indexes (virtual tables) are
-    the database's own and are not copied."""
-    rows = lite.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()
-    virtual = [name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")]
-    names = [n for n, _ in rows if not n.startswith("sqlite_") and n not in virtual]
-    names = [n for n in names if not any(n.startswith(v + "_") for v in virtual)]
-    ordered: list[str] = []
+class Progress:
+    """Says how far the copy got, per table and in all, in sentences with counts."""
 
-    def visit(name: str) -> None:
-        if name in ordered:
-            return
-        for ref in lite.execute(f'PRAGMA foreign_key_list("{name}")'):
-            if ref[2] != name and ref[2] in names:
-                visit(ref[2])
-        ordered.append(name)
+    def __init__(self, say: Say, before: dict[str, tuple[int, int]]) -> None:
+        self.say = say
+        self.before = before  # table -> (rows already copied, rows in all)
+        self.total = sum(t for _, t in before.values())
+        self.done = sum(d for d, _ in before.values())
+        if self.done:
+            say(f"{self.done:,} of {self.total:,} rows were copied before the interruption.")
 
-    for name in names:
-        visit(name)
-    return ordered
+    def copied(self, table: str, rows: int) -> None:
+        self.done += rows
+        table_done, table_total = self.before[table]
+        self.before[table] = (table_done + rows, table_total)
+        self.say(
+            f"Copied {table_done + rows:,} of {table_total:,} rows of {table}; "
+            f"{self.done:,} of {self.total:,} rows in all ({100 * self.done // max(self.total, 1)}%)."
+        )
 
 
-def _copy_table(lite: sqlite3.Connection, pg: psycopg.Connection[Any], table: str, batch: int, say: Say) -> None:
-    done = pg.execute("SELECT last_rowid FROM gemella_move WHERE tbl = %s", (table,)).fetchone()
+def _copied_before(lite: sqlite3.Connection, pg: psycopg.Connection[Any], tables: list[str]) -> dict[str, Any]:
+    marks = dict(pg.execute("SELECT tbl, last_rowid FROM gemella_move_tables").fetchall())
+    before = {}
+    for table in tables:
+        total = lite.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+        done = 0
+        if table in marks:
+            done = lite.execute(f'SELECT COUNT(*) FROM "{table}" WHERE rowid <= ?', (marks[table],)).fetchone()[0]
+        before[table] = (done, total)
+    return before
+
+
+def _copy_table(
+    lite: sqlite3.Connection, pg: psycopg.Connection[Any], table: str, batch: int, progress: Progress
+) -> None:
+    done = pg.execute("SELECT last_rowid FROM gemella_move_tables WHERE tbl = %s", (table,)).fetchone()
     last = int(done[0]) if done else -(2**63)
-    total = lite.execute(f'SELECT COUNT(*) FROM "{table}" WHERE rowid > ?', (last,)).fetchone()[0]
-    if total == 0:
-        _mark(pg, table, last)
-        return
     columns = [c[1] for c in lite.execute(f'PRAGMA table_info("{table}")')]
     names = ", ".join(f'"{c}"' for c in columns)
-    say(f"Copying {total} rows of {table}.")
-    for rows in _batches(lite, f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid', last, batch):
+    select = f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid'
+    for rows in _batches(lite, select, last, batch):
         with pg.transaction():  # the rows and how far the copy got, together or not at all
             with pg.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row[1:])
             _mark(pg, table, rows[-1][0])
+        progress.copied(table, len(rows))
+    if done is None:
+        _mark(pg, table, last)  # an empty table: known to be done
 
 
 def _batches(lite: sqlite3.Connection, sql: str, after: int, size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -107,13 +162,13 @@ def _batches(lite: sqlite3.Connection, sql: str, after: int, size: int) -> Itera
 
 def _mark(pg: psycopg.Connection[Any], table: str, last: int) -> None:
     pg.execute(
-        "INSERT INTO gemella_move (tbl, last_rowid) VALUES (%s, %s) "
-        "ON CONFLICT (tbl) DO UPDATE SET last_rowid = excluded.last_rowid",
+        "INSERT INTO gemella_move_tables (tbl, last_rowid) VALUES (%s, %s) "
+        "ON CONFLICT (tbl) DO UPDATE SET last_rowid = GREATEST(gemella_move_tables.last_rowid, excluded.last_rowid)",
         (table, last),
     )
 
 
-def _reset_identities(pg: psycopg.Connection[Any], say: Say) -> None:
+def _reset_identities(pg: psycopg.Connection[Any]) -> None:
     """Identity columns continue after the highest copied value."""
     identities = pg.execute(
         "SELECT table_name, column_name FROM information_schema.columns "
@@ -124,38 +179,3 @@ def _reset_identities(pg: psycopg.Connection[Any], say: Say) -> None:
             f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
             f'COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)'
         )
-
-
-def verify(lite: sqlite3.Connection, pg: psycopg.Connection[Any], say: Say, node_id: str, own_key: OwnKey) -> None:
-    """Raise MoveError unless PostgreSQL holds what SQLite holds."""
-    for table in _tables(lite):
-        want = lite.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
-        (have,) = pg.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone() or (0,)
-        if want != have:
-            raise MoveError(f"{table} has {have} rows in PostgreSQL and {want} in SQLite")
-    say("Every table has the same number of rows.")
-    checked = _verify_signatures(pg, node_id, own_key)
-    say(f"All {checked} stored objects' signatures verify.")
-    query = "SELECT type, origin, id, seq FROM objects WHERE seq IS NOT NULL ORDER BY seq"
-    if lite.execute(query).fetchall() != [tuple(r) for r in pg.execute(query).fetchall()]:
-        raise MoveError("the feed's order differs between SQLite and PostgreSQL")
-    say("The feed is in the same order.")
-
-
-def _verify_signatures(pg: psycopg.Connection[Any], node_id: str, own_key: OwnKey) -> int:
-    keys = {
-        (n, k): VerifyKey.from_b64url(p) for n, k, p in pg.execute("SELECT node_id, kid, public_key FROM peer_keys")
-    }
-    count = 0
-    for origin, text in pg.execute("SELECT origin, envelope FROM objects"):
-        envelope = read_envelope(loads(text))
-        signer, kid = signer_of(envelope)
-        key = own_key(kid) if signer == node_id else keys.get((signer, kid))
-        if key is None:
-            raise MoveError(f"no key {kid} of {signer} to verify an object from {origin}")
-        try:
-            open_envelope(envelope, key, signer=signer)
-        except Exception as exc:
-            raise MoveError(f"an object from {origin} no longer verifies: {exc}") from exc
-        count += 1
-    return count

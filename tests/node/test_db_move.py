@@ -48,14 +48,14 @@ async def test_db_migrate__interrupted_resumed_verified_and_the_node_works_on_po
         database = rome.directory / "node.db"
         copying: list[str] = []
 
-        def stop_on_the_third_table(line: str) -> None:
-            copying.extend([line] if line.startswith("Copying") else [])
+        def stop_on_the_third_batch(line: str) -> None:
+            copying.extend([line] if line.startswith("Copied") else [])
             if len(copying) == 3:
                 raise Interrupted  # as a kill half-way would: some batches committed, not all
 
         keys = KeyStore.load(rome.directory / "keys")
         with pytest.raises(Interrupted):
-            move(database, postgres_url, stop_on_the_third_table, node_id=rome.url, own_key=keys.verify_key, batch=5)
+            move(database, postgres_url, stop_on_the_third_batch, node_id=rome.url, own_key=keys.verify_key, batch=5)
         runner = CliRunner()
         result = runner.invoke(
             cli, ["db", "migrate", "--from", f"sqlite:///{database}", "--to", postgres_url, "--batch", "5"]
@@ -104,3 +104,17 @@ def test_db_check__sqlite_node_is_sound(tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     result = runner.invoke(cli, ["db", "check", str(tmp_path / "n")])
     assert result.exit_code == 0 and "schema is at version" in result.output, result.output
+
+
+async def test_db_migrate__refuses_a_node_that_is_still_running(tmp_path: Path) -> None:
+    rome = await InProcessNode.create(tmp_path, "Rome", config=ON_SQLITE)
+    try:
+        keys = KeyStore.load(rome.directory / "keys")
+        database, nowhere = rome.directory / "node.db", "postgresql://gemella@127.0.0.1:9/never-reached"
+        with pytest.raises(MoveError, match="the node is still running"):
+            move(database, nowhere, lambda _: None, node_id=rome.url, own_key=keys.verify_key)
+        created = await publish(rome, title="Still here", starts_at="2027-05-01T18:00", ends_at="2027-05-01T19:00")
+        assert created["id"], "the node was not disturbed"
+    finally:
+        await rome.stop()
+        await rome.close_session()

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg import sql
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
@@ -225,6 +226,18 @@ class PgDatabase:
 
     async def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL's deleted rows are reclaimed by VACUUM (docs/OPERATING.md)."""
+
+    async def reclaim_deleted(self, table: str, fts_index: str) -> None:
+        """After deletions from `table`: its deleted rows' bytes leave the database's files.
+
+        A DELETE leaves the row in its page until VACUUM, and VACUUM frees the space without
+        overwriting it; a GIN index (`fts_index`'s counterpart, 0070) keeps a deleted row's words
+        as keys even then. VACUUM FULL writes the table, its TOAST and every index anew and drops
+        the old files, so none of them holds a deleted row. It locks the table meanwhile (a
+        directory search waits; about as long as FTS5's merge on SQLite): call it once per burst
+        of deletions. What remains elsewhere is said in docs/OPERATING.md (the WAL, backups)."""
+        async with self._lock, await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+            await conn.execute(sql.SQL("VACUUM (FULL) {}").format(sql.Identifier(table)))
 
     async def is_answering(self) -> bool:
         """Whether the database answers a query (the health check)."""

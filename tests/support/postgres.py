@@ -161,3 +161,26 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def table_files(url: str, table: str) -> list[Path]:
+    """The files that hold `table` on the server's disk: its heap, its TOAST table and every
+    index of both (each with its segments and forks), after a CHECKPOINT has written the dirty
+    pages out. Only for a server on this machine whose folder we may read (the test cluster)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        row = conn.execute("SHOW data_directory").fetchone()
+        rows = conn.execute(_TABLE_FILES, (table,)).fetchall()
+    root = Path(row[0]) if row else Path()
+    return [path for (relative,) in rows for path in sorted(root.glob(f"{relative}*")) if path.is_file()]
+
+
+_TABLE_FILES = """
+WITH t AS (SELECT oid, reltoastrelid FROM pg_class WHERE oid = %s::regclass),
+tables AS (SELECT oid FROM t UNION ALL SELECT reltoastrelid FROM t WHERE reltoastrelid <> 0)
+SELECT pg_relation_filepath(oid) FROM (
+    SELECT oid FROM tables UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM tables)
+) AS relations (oid)
+"""

@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 BACKEND = os.environ.get("GEMELLA_TEST_BACKEND", "sqlite")
+PORT_ATTEMPTS = 5
 
 
 def on_postgresql() -> bool:
@@ -53,18 +54,43 @@ class Cluster:
         self._started = False
 
     def start(self) -> Cluster:
-        bin_dir, data = binaries(), self.root / "data"
         if self.user is not None:
-            shutil.chown(self.root, self.user, self.user)
+            self._hand_over_folder()
+        bin_dir, data = binaries(), self.root / "data"
         self._run(bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "gemella", "-E", "UTF8", "--no-locale")
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", self.root / "log", "-w", "start")
+        for attempt in range(PORT_ATTEMPTS):
+            options = (
+                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            )
+            try:
+                self._run(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", self.root / "log", "-w", "start")
+                break
+            except subprocess.CalledProcessError:
+                # The port was free when picked; something (an outgoing connection's ephemeral
+                # port) may have taken it before the server bound it. Another port, then.
+                if attempt + 1 == PORT_ATTEMPTS or "could not bind" not in self._log():
+                    raise RuntimeError(f"the test cluster did not start:\n{self._log()[-2000:]}") from None
+                self.port = _free_port()
         self._started = True
         self._watch(bin_dir / "pg_ctl", data)
         return self
+
+    def _hand_over_folder(self) -> None:
+        """As root the cluster runs as `self.user`: its folder becomes theirs, and every folder
+        above it must let them through (a TMPDIR under /root would not: then /tmp is used)."""
+        assert self.user is not None
+        shutil.chown(self.root, self.user, self.user)
+        if subprocess.run(["runuser", "-u", self.user, "--", "test", "-w", str(self.root)]).returncode != 0:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = Path(tempfile.mkdtemp(prefix="gemella-pg-", dir="/tmp"))
+            shutil.chown(self.root, self.user, self.user)
+
+    def _log(self) -> str:
+        try:
+            return (self.root / "log").read_text(errors="replace")
+        except OSError:
+            return ""
 
     def _watch(self, pg_ctl: Path, data: Path) -> None:
         """A small process that stops the cluster if this one dies without stopping it (a

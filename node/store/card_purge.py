@@ -1,9 +1,12 @@
-"""Deleted cards leave the full-text index's bytes: one merge per burst of deletions.
+"""Deleted cards leave the database's bytes: one rewrite per burst of deletions.
 
-FTS5 records a deletion as a marker and keeps the deleted card's words in older segments until
-they are merged. Merging the whole index (`optimize`) drops them, and `secure_delete` zeroes
-the freed pages; a WAL checkpoint then empties the -wal file. A merge rewrites the index
-(about 0.2 s for 20,000 cards), so it runs after the deleting transaction committed, once for
+On SQLite, FTS5 records a deletion as a marker and keeps the deleted card's words in older
+segments until they are merged: merging the whole index (`optimize`) drops them, `secure_delete`
+zeroes the freed pages, and a WAL checkpoint empties the -wal file. On PostgreSQL a deleted
+row stays in its page until VACUUM, which frees the space without overwriting it, and the GIN
+index keeps the words as keys: VACUUM FULL writes the table and its indexes anew
+(`Database.reclaim_deleted` does each database's part). Either rewrites the index (about
+0.2 s for 20,000 cards on SQLite), so it runs after the deleting transaction committed, once for
 all deletions that came meanwhile, and at most once per `MIN_INTERVAL_SECONDS`: a twin
 withdrawing cards one by one cannot keep the writer busy. Pending work is done at shutdown.
 """
@@ -43,9 +46,7 @@ class IndexPurge:
             await self.purge()
 
     async def purge(self) -> None:
-        async with self._db.transaction() as tx:
-            await tx.execute("INSERT INTO cards_fts (cards_fts) VALUES ('optimize')")
-        await self._db.checkpoint()
+        await self._db.reclaim_deleted("cards", fts_index="cards_fts")
         self._last = time.monotonic()
 
     async def _run(self) -> None:

@@ -22,6 +22,10 @@ from .schema import migrations, statements
 
 Row = sqlite3.Row
 T = TypeVar("T")
+# The reader's page cache: a directory search for a word found in thousands of cards reads each
+# one's row; with SQLite's default 2 MB, 20,000 cards did not fit and every search went to the
+# OS for them (4x slower).
+READER_CACHE_KIB = 16 * 1024
 
 
 class Database:
@@ -41,6 +45,7 @@ class Database:
         await self._writer.execute("PRAGMA journal_mode = WAL")
         await migrate(self._writer)
         self._reader = await self._connect()
+        await self._reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
@@ -111,6 +116,15 @@ class Database:
         assert self._writer is not None, "database is not open"
         async with self._lock:
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def reclaim_deleted(self, table: str, fts_index: str) -> None:
+        """After deletions from `table`: its deleted rows' bytes leave the files. secure_delete has
+        zeroed them in the table and its plain indexes; the FTS5 index `fts_index` keeps a deleted
+        row's words in older segments until merged, so it is merged whole (`optimize`); then the
+        WAL is emptied. The merge rewrites the index: call it once per burst of deletions."""
+        async with self.transaction() as tx:
+            await tx.execute(f"INSERT INTO {fts_index} ({fts_index}) VALUES ('optimize')")
+        await self.checkpoint()
 
     async def is_answering(self) -> bool:
         """Whether the database answers a query (the health check)."""

@@ -21,6 +21,9 @@ _IDENTITY = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\b(\s+AUTOINCREMENT\b)?", re.I
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The UTF-8 size of a text: SQLite measures the text cast to a blob.
 _BYTE_LENGTH = re.compile(r"\bLENGTH\(\s*CAST\(\s*(\w+(?:\.\w+)?)\s+AS\s+BLOB\s*\)\s*\)", re.IGNORECASE)
+# SQLite's json_each over a JSON list, aliased: PostgreSQL's json_array_elements_text gives the
+# same `value` column (of text) when the alias names it.
+_JSON_EACH = re.compile(r"\bjson_each\(\s*(\w+(?:\.\w+)?)\s*\)\s+(?:AS\s+)?(?!WHERE\b)(\w+)", re.IGNORECASE)
 _OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\s+RETURNING\b", re.IGNORECASE)
 _UNSUPPORTED = re.compile(r"\bINSERT\s+OR\s+(?!IGNORE)\w+|\bPRAGMA\b|\bCOLLATE\s+BINARY\b", re.IGNORECASE)
@@ -33,9 +36,11 @@ class DialectError(ValueError):
 @lru_cache(maxsize=4096)
 def to_postgres(sql: str) -> str:
     """One statement as psycopg runs it on PostgreSQL: `?` → `%s`, `%` escaped, SQLite-only words
-    replaced, two-argument MAX/MIN turned into GREATEST/LEAST."""
+    replaced, two-argument MAX/MIN turned into GREATEST/LEAST, `json_each(list) j` into
+    `json_array_elements_text(list::json) AS j(value)`."""
     if match := _UNSUPPORTED.search(_code_only(sql)):
         raise DialectError(f"{match.group(0)!r} has no PostgreSQL form; write it portably: {sql[:120]}")
+    sql = _JSON_EACH.sub(r"json_array_elements_text(\1::json) AS \2(value)", sql)
     sql = _qualify_upsert(_or_ignore(_BYTE_LENGTH.sub(r"OCTET_LENGTH(\1)", sql)))
     escaped = "".join(_statement_piece(p) if code else p.replace("%", "%%") for p, code in _pieces(sql))
     return _least_greatest(escaped)

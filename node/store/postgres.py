@@ -14,12 +14,14 @@ transaction mode may sit between the workers and the database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg import sql
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
@@ -37,6 +39,11 @@ POOL_SIZE = 4
 # atomically) holds across workers. Released at COMMIT or ROLLBACK, so nothing outlives the
 # transaction (PgBouncer in transaction mode is fine).
 WRITE_LOCK = 0x67656D656C6C62
+# Each transaction's opening in ONE round trip: psycopg would send BEGIN, then the lock or the
+# isolation level, each a trip of its own (with no parameters psycopg sends the text as one
+# simple query, so both statements travel together).
+BEGIN_WRITE = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
 class PgRow:
@@ -166,7 +173,9 @@ class PgDatabase:
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        kwargs: dict[str, Any] = {"row_factory": _row_factory, "prepare_threshold": None}
+        # Autocommit: a lone query (`fetch_*`) is one round trip, not BEGIN, query and COMMIT;
+        # transactions say BEGIN themselves, together with their first statement.
+        kwargs: dict[str, Any] = {"row_factory": _row_factory, "prepare_threshold": None, "autocommit": True}
         await asyncio.to_thread(self._migrate)
         self._async = AsyncConnectionPool(
             self.url, min_size=POOL_SIZE, max_size=POOL_SIZE, kwargs=kwargs, configure=_aconfigure, open=False
@@ -194,9 +203,14 @@ class PgDatabase:
     async def transaction(self) -> AsyncIterator[PgConnection]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
         assert self._async is not None, "database is not open"
-        async with self._lock, self._async.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            yield PgConnection(conn)
+        async with self._lock, self._async.connection() as conn:
+            await conn.execute(BEGIN_WRITE, prepare=False)
+            try:
+                yield PgConnection(conn)
+            except BaseException:
+                await _rollback(conn)
+                raise
+            await conn.execute("COMMIT", prepare=False)
 
     @staticmethod
     @asynccontextmanager
@@ -218,15 +232,32 @@ class PgDatabase:
 
     def _run(self, fn: Callable[[Any], T], read_only: bool) -> T:
         assert self._sync is not None
-        with self._sync.connection() as conn, conn.transaction():
-            if read_only:
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            else:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            return fn(PgSyncConnection(conn))
+        with self._sync.connection() as conn:
+            conn.execute(BEGIN_READ if read_only else BEGIN_WRITE, prepare=False)
+            try:
+                result = fn(PgSyncConnection(conn))
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):  # a broken connection: the pool replaces it
+                    conn.execute("ROLLBACK", prepare=False)
+                raise
+            conn.execute("COMMIT", prepare=False)
+            return result
 
     async def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL's deleted rows are reclaimed by VACUUM (docs/OPERATING.md)."""
+
+    async def reclaim_deleted(self, table: str, fts_index: str) -> None:
+        """After deletions from `table`: its deleted rows' bytes leave the database's files.
+
+        A DELETE leaves the row in its page until VACUUM, and VACUUM frees the space without
+        overwriting it; a GIN index (`fts_index`'s counterpart, 0070) keeps a deleted row's words
+        as keys even then. VACUUM FULL writes the table, its TOAST and every index anew and drops
+        the old files, so none of them holds a deleted row. It locks the table meanwhile (a
+        directory search waits; about as long as FTS5's merge on SQLite): call it once per burst
+        of deletions. What remains elsewhere is said in docs/OPERATING.md (the WAL, backups)."""
+        assert self._async is not None, "database is not open"
+        async with self._lock, self._async.connection() as conn:
+            await conn.execute(sql.SQL("VACUUM (FULL) {}").format(sql.Identifier(table)))
 
     async def is_answering(self) -> bool:
         """Whether the database answers a query (the health check)."""
@@ -257,3 +288,9 @@ class PgDatabase:
 
 async def _aconfigure(conn: psycopg.AsyncConnection[Any]) -> None:
     _configure(conn)
+
+
+async def _rollback(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Undo the transaction; on a broken connection there is nothing to undo (the pool replaces it)."""
+    with contextlib.suppress(psycopg.Error):
+        await conn.execute("ROLLBACK", prepare=False)

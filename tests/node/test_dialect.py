@@ -53,3 +53,11 @@ def test_to_postgres__utf8_length_of_a_text() -> None:
     assert (
         to_postgres("SELECT SUM(LENGTH(CAST(envelope AS BLOB))) FROM o") == "SELECT SUM(OCTET_LENGTH(envelope)) FROM o"
     )
+
+
+def test_to_postgres__json_each_over_a_list_gives_a_value_column() -> None:
+    sql = "SELECT 1 FROM cards c WHERE EXISTS (SELECT 1 FROM json_each(c.skills) j WHERE lower(j.value) = ?)"
+    assert to_postgres(sql) == (
+        "SELECT 1 FROM cards c WHERE EXISTS (SELECT 1 FROM json_array_elements_text(c.skills::json) AS j(value) "
+        "WHERE lower(j.value) = %s)"
+    )

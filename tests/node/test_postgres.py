@@ -12,11 +12,13 @@ import asyncio
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.store import Store
 from node.store.objects import ObjectRow
+from node.store.postgres import POOL_SIZE
 
 WORKERS = 3
 
@@ -116,3 +118,39 @@ async def test_transaction__leaves_no_session_state_on_its_connection(postgres_u
     )
     await store.close()
     assert state is not None and (state["prepared"], state["locks"]) == (0, 0)
+
+
+async def test_transaction__cancelled_or_raising_leaves_nothing_written_and_no_transaction_open(
+    postgres_url: str,
+) -> None:
+    """Transactions say BEGIN and COMMIT themselves (autocommit connections): a block that raises
+    or is cancelled mid-statement is rolled back, and its connection goes back to the pool idle."""
+    store = await Store(postgres_url).open()
+
+    async def slow_write() -> None:
+        async with store.db.transaction() as tx:
+            await tx.execute("UPDATE counters SET value = 1000 WHERE name = 'feed_seq'")
+            await tx.execute("SELECT pg_sleep(5)")
+
+    task = asyncio.create_task(slow_write())
+    await asyncio.sleep(0.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    def failing(conn: Any) -> None:
+        conn.execute("UPDATE counters SET value = 2000 WHERE name = 'feed_seq'")
+        raise RuntimeError("the decision failed")
+
+    with pytest.raises(RuntimeError):
+        await store.db.decide(failing)
+    for _ in range(POOL_SIZE):  # every connection of both pools, each idle and at the old value
+        async with store.db.transaction() as tx:
+            row = await (await tx.execute("SELECT value FROM counters WHERE name = 'feed_seq'")).fetchone()
+            assert row is not None and row[0] < 1000
+        assert await store.db.decide(lambda conn: conn.execute("SELECT COUNT(*) FROM counters").fetchone()[0])
+    open_ = await store.db.fetch_one(
+        "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in%'"
+    )
+    await store.close()
+    assert open_ is not None and open_["n"] == 0

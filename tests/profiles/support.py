@@ -1,11 +1,12 @@
-"""Helpers for the profile tests: members, cards, and what a node's SQLite files hold."""
+"""Helpers for the profile tests: members, cards, and what a node's database files hold."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
 from typing import Any
 
 from tests.support.nodes import InProcessNode
+from tests.support.postgres import table_files
 
 
 async def member(node: InProcessNode, name: str) -> dict[str, Any]:
@@ -13,11 +14,19 @@ async def member(node: InProcessNode, name: str) -> dict[str, Any]:
     return dict(await node.api.ok("POST", "/api/v1/members", {"display_name": name, "email": email}))
 
 
-def files_hold(directory: Path, *needles: str) -> list[str]:
-    """Which needles any of the node's SQLite files (database, -wal, -shm) hold as bytes (as
-    written, lower-cased as the full-text index keeps words, or in UTF-16)."""
+async def files_hold(node: InProcessNode, *needles: str) -> list[str]:
+    """Which needles the node's stored bytes hold (as written, lower-cased as the full-text
+    index keeps words, or in UTF-16). On SQLite: every file of the database (database, -wal,
+    -shm), where secure_delete zeroes any deleted row. On PostgreSQL: the files of the `cards`
+    table, its TOAST and its indexes (the directory's promise, card_purge.py); a deleted row
+    elsewhere stays in its page's free space until the page is reused or rewritten, and in
+    the WAL until recycled (docs/OPERATING.md)."""
+    if node.node.settings.uses_postgresql:
+        paths = await asyncio.to_thread(table_files, node.node.settings.database_url, "cards")
+    else:
+        paths = sorted(node.directory.glob("node.db*"))
     found = []
-    for path in sorted(directory.glob("node.db*")):
+    for path in paths:
         data = path.read_bytes()
         for needle in needles:
             forms = {needle.encode(), needle.lower().encode(), needle.encode("utf-16-le")}

@@ -66,7 +66,7 @@ async def test_consent__no_twin_outside_the_audience_receives_any_field_by_push_
             for other in CONTENT_FIELDS:
                 if other == "open_to_visitors":
                     continue  # no words to look for: checked in its column below
-                held = files_hold(node.directory, *words(card, other))
+                held = await files_hold(node, *words(card, other))
                 if allowed and other == field:
                     assert held, f"{name} should hold {field} of a card for {audience}"
                 else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.nodes import eventually, twin
+from tests.support.nodes import InProcessNode, eventually, twin
 
 from .support import files_hold, held_cards, member
 
@@ -48,9 +48,9 @@ async def test_card__reaches_only_the_chosen_twin_and_is_found_by_an_italian_ski
     ]
     by_skill = await nyc.api.ok("GET", "/api/v1/directory?skill=Dise%C3%B1o%20gr%C3%A1fico", token=reader["token"])
     assert [i["member"] for i in by_skill["items"]] == [mine["member"]]
-    assert files_hold(nyc.directory, BIO, "Shoreditchville", "zanzibarite") == []  # not shared: never sent
+    assert await files_hold(nyc, BIO, "Shoreditchville", "zanzibarite") == []  # not shared: never sent
     assert await held_cards(rome, london.url) == {}
-    assert files_hold(rome.directory, "Ada L.") == []
+    assert await files_hold(rome, "Ada L.") == []
 
 
 async def test_card__withdrawn_leaves_no_byte_at_the_twin(nodes):
@@ -59,15 +59,15 @@ async def test_card__withdrawn_leaves_no_byte_at_the_twin(nodes):
     card = {"display_name": "Quirinal Vexbrook", "bio": BIO, "shared": ["display_name", "bio"], "audience": "twins"}
     mine = await london.api.ok("PUT", "/api/v1/profile", card, token=ada["token"])
     await eventually(lambda: held_cards(nyc, london.url), {mine["member"]: 1})
-    assert files_hold(nyc.directory, "Quirinal Vexbrook")
+    assert await files_hold(nyc, "Quirinal Vexbrook")
     await london.api.ok("DELETE", "/api/v1/profile", token=ada["token"])
     await eventually(lambda: held_cards(nyc, london.url), {})
-    await eventually(lambda: _files(nyc.directory), [])
-    assert files_hold(london.directory, "Quirinal Vexbrook", "zanzibarite") == []
+    await eventually(lambda: _files(nyc), [])
+    assert await files_hold(london, "Quirinal Vexbrook", "zanzibarite") == []
 
 
-async def _files(directory: Any) -> list[str]:
-    return files_hold(directory, "Quirinal Vexbrook", "zanzibarite")
+async def _files(node: InProcessNode) -> list[str]:
+    return await files_hold(node, "Quirinal Vexbrook", "zanzibarite")
 
 
 async def test_directory__a_suspended_twin_s_cards_are_not_shown(nodes):

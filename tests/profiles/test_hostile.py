@@ -58,4 +58,4 @@ async def test_hostile__cards_for_members_of_other_origins_are_refused(nodes, ma
     assert {item["problem"]["type"].rsplit("/", 1)[-1] for item in result["results"]} == {"forbidden"}
     assert await held_cards(london, mallory.url) == {}
     assert (await london.node.profiles.get_remote(nyc.url, theirs)).display_name == "Grace H."  # type: ignore[union-attr]
-    assert files_hold(london.directory, "Forged") == []
+    assert await files_hold(london, "Forged") == []

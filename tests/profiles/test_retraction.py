@@ -32,7 +32,7 @@ async def publish(london: InProcessNode, token: str, audience: Any) -> str:
 
 
 async def gone(node: InProcessNode) -> list[str]:
-    return files_hold(node.directory, SECRET, "quartos")
+    return await files_hold(node, SECRET, "quartos")
 
 
 async def test_narrowing__the_twin_taken_out_deletes_the_card_even_when_it_was_down(nodes):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from node.i18n import LANGUAGES
 from node.profiles import vocabulary
-from node.profiles.directory import match_expression
+from node.store.card_search import match_expression
 
 
 def test_vocabulary__every_term_has_a_label_in_every_language():

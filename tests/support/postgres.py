@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 BACKEND = os.environ.get("GEMELLA_TEST_BACKEND", "sqlite")
+PORT_ATTEMPTS = 5
 
 
 def on_postgresql() -> bool:
@@ -53,18 +54,43 @@ class Cluster:
         self._started = False
 
     def start(self) -> Cluster:
-        bin_dir, data = binaries(), self.root / "data"
         if self.user is not None:
-            shutil.chown(self.root, self.user, self.user)
+            self._hand_over_folder()
+        bin_dir, data = binaries(), self.root / "data"
         self._run(bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "gemella", "-E", "UTF8", "--no-locale")
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", self.root / "log", "-w", "start")
+        for attempt in range(PORT_ATTEMPTS):
+            options = (
+                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300 "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            )
+            try:
+                self._run(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", self.root / "log", "-w", "start")
+                break
+            except subprocess.CalledProcessError:
+                # The port was free when picked; something (an outgoing connection's ephemeral
+                # port) may have taken it before the server bound it. Another port, then.
+                if attempt + 1 == PORT_ATTEMPTS or "could not bind" not in self._log():
+                    raise RuntimeError(f"the test cluster did not start:\n{self._log()[-2000:]}") from None
+                self.port = _free_port()
         self._started = True
         self._watch(bin_dir / "pg_ctl", data)
         return self
+
+    def _hand_over_folder(self) -> None:
+        """As root the cluster runs as `self.user`: its folder becomes theirs, and every folder
+        above it must let them through (a TMPDIR under /root would not: then /tmp is used)."""
+        assert self.user is not None
+        shutil.chown(self.root, self.user, self.user)
+        if subprocess.run(["runuser", "-u", self.user, "--", "test", "-w", str(self.root)]).returncode != 0:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = Path(tempfile.mkdtemp(prefix="gemella-pg-", dir="/tmp"))
+            shutil.chown(self.root, self.user, self.user)
+
+    def _log(self) -> str:
+        try:
+            return (self.root / "log").read_text(errors="replace")
+        except OSError:
+            return ""
 
     def _watch(self, pg_ctl: Path, data: Path) -> None:
         """A small process that stops the cluster if this one dies without stopping it (a
@@ -171,3 +197,26 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def table_files(url: str, table: str) -> list[Path]:
+    """The files that hold `table` on the server's disk: its heap, its TOAST table and every
+    index of both (each with its segments and forks), after a CHECKPOINT has written the dirty
+    pages out. Only for a server on this machine whose folder we may read (the test cluster)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        row = conn.execute("SHOW data_directory").fetchone()
+        rows = conn.execute(_TABLE_FILES, (table,)).fetchall()
+    root = Path(row[0]) if row else Path()
+    return [path for (relative,) in rows for path in sorted(root.glob(f"{relative}*")) if path.is_file()]
+
+
+_TABLE_FILES = """
+WITH t AS (SELECT oid, reltoastrelid FROM pg_class WHERE oid = %s::regclass),
+tables AS (SELECT oid FROM t UNION ALL SELECT reltoastrelid FROM t WHERE reltoastrelid <> 0)
+SELECT pg_relation_filepath(oid) FROM (
+    SELECT oid FROM tables UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid IN (SELECT oid FROM tables)
+) AS relations (oid)
+"""

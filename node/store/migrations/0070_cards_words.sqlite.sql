@@ -1,0 +1,2 @@
+-- Nothing on SQLite: its directory index is 0041's FTS5 table. PostgreSQL's version of this
+-- number gives it the weighted index the directory's search uses there.

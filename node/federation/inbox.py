@@ -40,6 +40,8 @@ PARALLEL_BATCH = 32  # below this, handing work to threads costs more than it sa
 VERIFY_THREADS = 2
 
 Check = Callable[[str, FederatedObject], Awaitable[None]]
+# Refusals for a batch of one type at once, by position in the list: one query, not one per item.
+CheckBatch = Callable[[str, list[FederatedObject]], Awaitable[dict[int, Problem]]]
 AfterApply = Callable[[Connection, str, FederatedObject, Envelope], Awaitable[None]]
 AfterApplyBatch = Callable[[Connection, str, list[FederatedObject]], Awaitable[None]]
 OnRetract = Callable[[Connection, str, str], Awaitable[None]]  # (tx, origin, object id)
@@ -56,6 +58,7 @@ class Acceptor:
     # When the origin retracts one of its objects from us (node/retraction.py): delete what the
     # feature keeps beside the stored object, inside the transaction.
     on_retract: OnRetract | None = None
+    check_batch: CheckBatch | None = None  # after `check`, for the items of this type that passed it
 
 
 @dataclass
@@ -126,6 +129,7 @@ class InboxService:
                 verified.append(await self._finish(index, peer_id, check, raw))
             except Problem as problem:
                 results[index] = _rejected(index, problem)
+        verified = await self._check_batches(peer_id, verified, results)
         if verified:
             for item in await self._store_batch(peer_id, verified):
                 results[item.index] = item
@@ -182,11 +186,22 @@ class InboxService:
             await acceptor.check(peer_id, obj)
         return _Verified(index, obj, check.envelope, _stored_form(check))
 
+    async def _check_batches(
+        self, peer_id: str, verified: list[_Verified], results: dict[int, ItemResult]
+    ) -> list[_Verified]:
+        """The items no acceptor's `check_batch` refused (the refused ones go to `results`)."""
+        refused: dict[int, Problem] = {}
+        for type_name, items in _by_type(verified).items():
+            check_batch = self._acceptors[type_name].check_batch
+            if check_batch is not None:
+                for position, problem in (await check_batch(peer_id, [item.obj for item in items])).items():
+                    refused[items[position].index] = problem
+        for index, problem in refused.items():
+            results[index] = _rejected(index, problem)
+        return [item for item in verified if item.index not in refused] if refused else verified
+
     async def _after_apply(self, tx: Connection, peer_id: str, applied: list[_Verified]) -> None:
-        by_type: dict[str, list[_Verified]] = {}
-        for item in applied:
-            by_type.setdefault(item.obj.type, []).append(item)
-        for type_name, items in by_type.items():
+        for type_name, items in _by_type(applied).items():
             acceptor = self._acceptors[type_name]
             if acceptor.after_apply_batch is not None:
                 await acceptor.after_apply_batch(tx, peer_id, [item.obj for item in items])
@@ -287,6 +302,13 @@ def _newer(verified: list[_Verified], held: dict[ObjectKey, int]) -> list[_Verif
             held[key] = item.obj.version
             newer.append(item)
     return newer
+
+
+def _by_type(items: list[_Verified]) -> dict[str, list[_Verified]]:
+    by_type: dict[str, list[_Verified]] = {}
+    for item in items:
+        by_type.setdefault(item.obj.type, []).append(item)
+    return by_type
 
 
 def _verify_all(checks: list[SignatureCheck]) -> list[bool]:

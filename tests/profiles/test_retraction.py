@@ -50,11 +50,14 @@ async def test_narrowing__the_twin_taken_out_deletes_the_card_even_when_it_was_d
     await eventually(lambda: gone(rome), [])
     assert await versions(rome, "MemberProfile", london.url) == {}
     assert await gone(nyc), "the twin still in the audience keeps the card"
-    # A copy of the retracted version pushed late (a stale retry) is refused, not stored again.
-    old = _old_envelope(london, handle)
-    results = await rome.node.inbox.apply(london.url, [old], via="push")
-    assert results[0].status == "rejected" and results[0].problem["type"].endswith("/conflict")
+    # A copy of the retracted version pushed late (a stale retry) is refused, not stored again;
+    # another card in the same batch, which nothing retracted, is applied.
+    other = _old_envelope(london, "0123456789abcdef0123456789abcdef", bio="a card nobody retracted")
+    results = await rome.node.inbox.apply(london.url, [other, _old_envelope(london, handle)], via="push")
+    assert results[0].status == "applied"
+    assert results[1].status == "rejected" and results[1].problem["type"].endswith("/conflict")
     assert await gone(rome) == []
+    assert await held_cards(rome, london.url) == {"0123456789abcdef0123456789abcdef": 1}
 
 
 async def test_narrowing__widening_again_sends_the_card_back(nodes):
@@ -104,8 +107,8 @@ def _card(audience: Any) -> dict[str, Any]:
     return {"display_name": "Ottavia B.", "bio": BIO, "shared": ["display_name", "bio"], "audience": audience}
 
 
-def _old_envelope(london: InProcessNode, handle: str) -> dict[str, Any]:
-    """Version 1 of the card, signed by London as it was first sent."""
+def _old_envelope(london: InProcessNode, handle: str, bio: str = BIO) -> dict[str, Any]:
+    """Version 1 of a card, signed by London as it was first sent."""
     card = MemberProfile(
         origin=london.url,
         id=handle,
@@ -113,7 +116,7 @@ def _old_envelope(london: InProcessNode, handle: str) -> dict[str, Any]:
         home=london.url,
         version=1,
         display_name="Ottavia B.",
-        bio=BIO,
+        bio=bio,
         updated_at=datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1),
     )
     return seal(card, london.node.keys.current).model_dump(mode="json")

@@ -151,7 +151,7 @@ class MemberRepository:
         await tx.execute("UPDATE members SET optional_mail = ? WHERE id = ?", (int(wanted), member_id))
 
     async def get(self, member_id: str) -> Member | None:
-        row = await self._db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
+        row = await self._db.fetch_by_key("SELECT * FROM members WHERE id = ?", (member_id,))
         return Member.from_row(row) if row else None
 
     async def get_by_email(self, email: str) -> Member | None:

@@ -239,6 +239,10 @@ class PgDatabase:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
+    async def fetch_by_key(self, sql: str, params: Iterable[Any] = ()) -> PgRow | None:
+        """As `fetch_one`: a PostgreSQL server is always a trip away (SQLite's reads it on the loop)."""
+        return await self.fetch_one(sql, params)
+
 
 async def _aconfigure(conn: psycopg.AsyncConnection[Any]) -> None:
     _configure(conn)

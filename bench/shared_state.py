@@ -33,7 +33,7 @@ Case = Callable[[Store, int], Awaitable[object]]
 CASES: dict[str, Case] = {
     "bare_select_trip": lambda store, i: store.db.fetch_one("SELECT 1"),
     "nonce_store": lambda store, i: store.nonces.store("https://rome.example#k", f"n{time.time_ns()}-{i}", i),
-    "bucket_take": lambda store, i: store.buckets.take("peer", "rome", 1e6, 1e9, 1.0, float(i)),
+    "bucket_take": lambda store, i: store.buckets.claim_tokens("peer", "rome", 1e6, 1e9, 1.0, float(i)),
 }
 
 

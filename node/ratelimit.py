@@ -58,10 +58,12 @@ class RateLimiter:
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
 
-class BucketStore(Protocol):
+class SharedBuckets(Protocol):
     """Buckets kept where every worker takes from them (node/store/buckets.py)."""
 
-    async def take(self, name: str, subject: str, rate: float, burst: float, cost: float, now: float) -> float: ...
+    async def claim_tokens(
+        self, name: str, subject: str, rate: float, burst: float, cost: float, now: float
+    ) -> float: ...
 
     async def get_pending(self, name: str, subject: str, rate: float, burst: float, now: float) -> float: ...
 
@@ -81,7 +83,7 @@ class Limit:
         name: str,
         rate_per_second: float,
         burst: int,
-        shared: BucketStore | None = None,
+        shared: SharedBuckets | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.name, self.rate, self.burst = name, rate_per_second, burst
@@ -98,7 +100,7 @@ class Limit:
         if now >= self._next_purge:
             self._next_purge = now + SHARED_PURGE_EVERY
             await self._shared.delete_full(self.name, now)
-        return await self._shared.take(self.name, key, self.rate, self.burst, cost, now)
+        return await self._shared.claim_tokens(self.name, key, self.rate, self.burst, cost, now)
 
     async def pending(self, key: str) -> float:
         """Seconds until `key` has a token again (0: it has one now); takes nothing."""
@@ -112,7 +114,7 @@ class StrangerLimiter:
     rate, and one shared bucket ("all") ten times as large, bounding the fetches they cost us."""
 
     def __init__(
-        self, rate_per_second: float, shared: BucketStore | None = None, clock: Callable[[], float] | None = None
+        self, rate_per_second: float, shared: SharedBuckets | None = None, clock: Callable[[], float] | None = None
     ) -> None:
         self._each = Limit("stranger", rate_per_second, 3, shared, clock)
         self._all = Limit("strangers", rate_per_second * 10, 30, shared, clock)

@@ -187,7 +187,7 @@ class HomeRepository:
         return cursor.rowcount == 1
 
     async def get(self, reservation_id: str) -> HomeReservation | None:
-        row = await self._db.fetch_one("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,))
+        row = await self._db.fetch_by_key("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,))
         return HomeReservation.from_row(row) if row else None
 
     async def get_in(self, tx: Connection, reservation_id: str) -> HomeReservation | None:

@@ -37,7 +37,7 @@ class Booking:
         self.resources = ResourceService(node, ResourceRepository(db))
         self.members = MemberService(node, MemberRepository(db))
         hosted = HostedRepository(db)
-        self.refresher = SlotRefresher(node, hosted)
+        self.refresher = SlotRefresher(node)
         self.waitlist = HostWaitlist(node, hosted, self.refresher)
         self.host = HostDesk(node, hosted, self.refresher, self.waitlist)
         self.slots = SlotService(node, self.resources, self.host)

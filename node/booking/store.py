@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +155,7 @@ class MemberRepository:
         await tx.execute("UPDATE members SET optional_mail = ? WHERE id = ?", (int(wanted), member_id))
 
     async def get(self, member_id: str) -> Member | None:
-        row = await self._db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
+        row = await self._db.fetch_by_key("SELECT * FROM members WHERE id = ?", (member_id,))
         return Member.from_row(row) if row else None
 
     async def get_by_email(self, email: str) -> Member | None:
@@ -194,13 +195,6 @@ class MemberRepository:
 class SlotRepository:
     """Reads of our own Slot objects that happen inside a write transaction (one trip each)."""
 
-    async def get_own(self, tx: Connection, origin: str, slot_id: str) -> Slot | None:
-        """Our slot `slot_id` as its signed object, or None."""
-        rows = await tx.execute_fetchall(
-            "SELECT envelope FROM objects WHERE type = 'Slot' AND origin = ? AND id = ?", (origin, slot_id)
-        )
-        return _slot(next(iter(rows))[0]) if rows else None
-
     async def list_open(self, tx: Connection, origin: str) -> list[Slot]:
         """Our open slots."""
         rows = await tx.execute_fetchall(
@@ -217,11 +211,25 @@ class SlotRepository:
         )
         return [_slot(r[0]) for r in rows]
 
-    async def list_open_ids(self, tx: Connection, origin: str) -> list[str]:
-        rows = await tx.execute_fetchall(
-            "SELECT id FROM objects WHERE type = 'Slot' AND origin = ? AND status = 'open'", (origin,)
-        )
-        return [r[0] for r in rows]
+    async def list_open_with_seats_held(
+        self, tx: Connection, origin: str, slot_ids: Sequence[str] | None
+    ) -> list[tuple[Slot, int]]:
+        """Our open slots among `slot_ids` (all of them if None), each with the
+        seats confirmed on it or offered to its line: what its `remaining` leaves out. One query."""
+        among = f"AND o.id IN ({', '.join('?' for _ in slot_ids)}) " if slot_ids is not None else ""
+        rows = await tx.execute_fetchall(_OPEN_WITH_SEATS_HELD + among + "ORDER BY o.id", (origin, *(slot_ids or ())))
+        return [(_slot(r[0]), int(r[1]) + int(r[2])) for r in rows]
+
+
+# The sums are those of `HostedRepository.count_seats_taken` and `WaitlistRepository.count_held`.
+_OPEN_WITH_SEATS_HELD = (
+    "SELECT o.envelope, "
+    "(SELECT COALESCE(SUM(h.seats), 0) FROM hosted_reservations h "
+    "WHERE h.target_kind = 'slot' AND h.target_id = o.id AND h.status = 'confirmed'), "
+    "(SELECT COALESCE(SUM(w.seats), 0) FROM hosted_waitlist w "
+    "WHERE w.target_kind = 'slot' AND w.target_id = o.id AND w.status = 'offered') "
+    "FROM objects o WHERE o.type = 'Slot' AND o.origin = ? AND o.status = 'open' "
+)
 
 
 def _slot(envelope_json: str) -> Slot:

@@ -29,7 +29,7 @@ class BucketRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def take(self, name: str, subject: str, rate: float, burst: float, cost: float, now: float) -> float:
+    async def claim_tokens(self, name: str, subject: str, rate: float, burst: float, cost: float, now: float) -> float:
         """Take `cost` tokens from `subject`'s bucket of limit `name`: 0 if taken, else the
         seconds until there are that many (and nothing is taken)."""
         level = (burst, rate)

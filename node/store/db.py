@@ -37,6 +37,7 @@ class Database:
         self.path = path
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._on_loop: sqlite3.Connection | None = None  # see fetch_by_key
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -46,8 +47,12 @@ class Database:
         await migrate(self._writer)
         self._reader = await self._connect()
         await self._reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+        self._on_loop = _loop_reader(self.path)
 
     async def close(self) -> None:
+        if self._on_loop is not None:
+            self._on_loop.close()
+            self._on_loop = None
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -159,6 +164,32 @@ class Database:
         assert self._writer is not None, "database is not open"
         async with self._lock:  # outside BEGIN: the connection commits the statement by itself
             return list(await self._writer.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_by_key(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """The one row (or none) a query finds through a unique index, read on the event loop's own
+        thread: such a read takes a few microseconds, the trip to the reader's thread and back some
+        fifty (bench/booking.py makes several per reservation). Only for lookups by key: anything
+        that scans would stall the loop, so it goes through `fetch_one`. The connection only reads
+        and never waits: should SQLite be busy (a WAL being recovered), the reader's thread answers."""
+        assert self._on_loop is not None, "database is not open"
+        try:
+            # All rows, so the statement ends here and holds no snapshot open between reads.
+            rows = self._on_loop.execute(sql, tuple(params)).fetchall()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return await self.fetch_one(sql, params)
+        return rows[0] if rows else None
+
+
+def _loop_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection used on the event loop's thread (`Database.fetch_by_key`): in WAL mode
+    a reader never waits for the writer, and with no busy timeout it never sleeps on the loop."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA busy_timeout = 0")
+    return conn
 
 
 def make_private(path: Path) -> None:

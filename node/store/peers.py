@@ -91,7 +91,7 @@ class PeerRepository:
         return {r["kid"]: PeerKey(r["kid"], r["public_key"], r["expired_at"]) for r in rows}
 
     async def get(self, node_id: str) -> Peer | None:
-        row = await self._db.fetch_one(_PEER_COLUMNS + " WHERE node_id = ?", (node_id,))
+        row = await self._db.fetch_by_key(_PEER_COLUMNS + " WHERE node_id = ?", (node_id,))
         return Peer.from_row(row) if row is not None else None
 
     async def list(self) -> builtins.list[Peer]:
@@ -103,7 +103,7 @@ class PeerStateRepository:
         self._db = db
 
     async def get(self, peer_id: str) -> PeerState:
-        row = await self._db.fetch_one("SELECT * FROM peer_state WHERE peer_id = ?", (peer_id,))
+        row = await self._db.fetch_by_key("SELECT * FROM peer_state WHERE peer_id = ?", (peer_id,))
         if row is None:
             return PeerState(peer_id, 0, None, None, None, None, 0, None)
         return PeerState(**{k: row[k] for k in row.keys()})  # noqa: SIM118 (sqlite3.Row)

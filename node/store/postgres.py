@@ -274,16 +274,13 @@ class PgDatabase:
 
     async def write_one(self, sql: str, params: Iterable[Any] = ()) -> list[PgRow]:
         """One statement atomic on its own (an upsert of one row), in its own transaction and
-        without `WRITE_LOCK`: the row's lock orders it against the other workers' statements."""
-        assert self._async is not None, "database is not open"
-        async with self._async.connection() as conn:
-            # Autocommit: the statement is its own transaction, one round trip instead of three
-            # (BEGIN, it, COMMIT). A client-side flag, restored before the pool takes it back.
-            await conn.set_autocommit(True)
-            try:
-                return await PgConnection(conn).execute_fetchall(sql, params)
-            finally:
-                await conn.set_autocommit(False)
+        without `WRITE_LOCK`: the row's lock orders it against the other workers' statements.
+        The pool's connections are in autocommit, so the statement commits itself in one trip."""
+        return await self.fetch_all(sql, params)
+
+    async def fetch_by_key(self, sql: str, params: Iterable[Any] = ()) -> PgRow | None:
+        """As `fetch_one`: a PostgreSQL server is always a trip away (SQLite's reads it on the loop)."""
+        return await self.fetch_one(sql, params)
 
 
 async def _aconfigure(conn: psycopg.AsyncConnection[Any]) -> None:

@@ -66,7 +66,9 @@ class TokenRepository:
 
     async def get(self, token: str) -> Principal | None:
         digest = hash_token(token)
-        row = await self._db.fetch_one("SELECT hash, role, member_id, expires_at FROM tokens WHERE hash = ?", (digest,))
+        row = await self._db.fetch_by_key(
+            "SELECT hash, role, member_id, expires_at FROM tokens WHERE hash = ?", (digest,)
+        )
         # The lookup is by hash, so timing says nothing about the token; compare anyway, in constant time.
         if row is None or not hmac.compare_digest(bytes(row["hash"]), digest):
             return None

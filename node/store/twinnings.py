@@ -77,12 +77,12 @@ class TwinningRepository:
         )
 
     async def get(self, twinning_id: str) -> Twinning | None:
-        row = await self._db.fetch_one("SELECT * FROM twinnings WHERE id = ?", (twinning_id,))
+        row = await self._db.fetch_by_key("SELECT * FROM twinnings WHERE id = ?", (twinning_id,))
         return Twinning.from_row(row) if row else None
 
     async def get_live(self, peer_id: str) -> Twinning | None:
         """The agreement with this peer that is not ended or declined, if any."""
-        row = await self._db.fetch_one(f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,))
+        row = await self._db.fetch_by_key(f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,))
         return Twinning.from_row(row) if row else None
 
     async def list(self) -> builtins.list[Twinning]:

@@ -61,3 +61,28 @@ async def test_decide__concurrent_decisions_are_serialised(tmp_path: Path) -> No
         assert (await db.fetch_one("SELECT v FROM t WHERE k = 'n'"))[0] == 100  # type: ignore[index]
     finally:
         await db.close()
+
+
+async def test_fetch_by_key__reads_each_commit_at_once_and_never_waits_for_the_writer(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    try:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES ('a', 1)")
+        assert tuple(await db.fetch_by_key("SELECT k, v FROM t WHERE k = ?", ("a",)) or ()) == ("a", 1)
+        async with db.transaction() as tx:  # uncommitted: unseen, and the read does not wait for it
+            await tx.execute("UPDATE t SET v = 2 WHERE k = 'a'")
+            assert (await db.fetch_by_key("SELECT v FROM t WHERE k = 'a'") or [None])[0] == 1
+        assert (await db.fetch_by_key("SELECT v FROM t WHERE k = 'a'") or [None])[0] == 2  # no snapshot kept
+        assert await db.fetch_by_key("SELECT v FROM t WHERE k = ?", ("b",)) is None
+    finally:
+        await db.close()
+
+
+async def test_fetch_by_key__never_writes(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            await db.fetch_by_key("INSERT INTO t VALUES ('c', 3) RETURNING k")
+        assert await db.fetch_all("SELECT * FROM t") == []
+    finally:
+        await db.close()

@@ -90,9 +90,11 @@ async def test_buckets__concurrent_takes_at_two_workers_never_pass_the_burst(wor
 
 async def test_buckets__a_refused_cost_takes_nothing_and_refilled_buckets_are_purged(workers: list[Store]) -> None:
     one, _ = workers
-    assert await one.buckets.take("peer", "rome", 1.0, 5.0, 4.0, now=100.0) == 0.0
-    assert await one.buckets.take("peer", "rome", 1.0, 5.0, 3.0, now=100.0) == pytest.approx(2.0)
-    assert await one.buckets.take("peer", "rome", 1.0, 5.0, 1.0, now=100.0) == 0.0, "the refused take took nothing"
+    assert await one.buckets.claim_tokens("peer", "rome", 1.0, 5.0, 4.0, now=100.0) == 0.0
+    assert await one.buckets.claim_tokens("peer", "rome", 1.0, 5.0, 3.0, now=100.0) == pytest.approx(2.0)
+    assert await one.buckets.claim_tokens("peer", "rome", 1.0, 5.0, 1.0, now=100.0) == 0.0, (
+        "the refused take took nothing"
+    )
     await one.buckets.delete_full("peer", now=104.0)
     assert await one.db.fetch_all("SELECT subject FROM rate_buckets") != [], "not yet full again"
     await one.buckets.delete_full("peer", now=105.0)

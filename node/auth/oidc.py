@@ -1,8 +1,9 @@
 """Signing in with the space's own account: OpenID Connect, authorization code flow with PKCE.
 
 The provider is found by discovery (`<issuer>/.well-known/openid-configuration`). Each login
-gets a fresh `state`, `nonce` and PKCE verifier, kept here (in memory, 10 minutes) and bound
-to the browser that started it; the callback refuses a state it did not issue to that
+gets a fresh `state`, `nonce` and PKCE verifier, kept in the database for 10 minutes
+(node/store/sign_ins.py: the browser may come back to another worker, or after a restart) and
+bound to the browser that started it; the callback refuses a state it did not issue to that
 browser, and uses each state once. The ID token is checked with `joserfc` against the
 provider's published keys: signature, issuer, audience, expiry, issue time and nonce.
 
@@ -17,7 +18,6 @@ import base64
 import hashlib
 import os
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,23 +28,16 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from node.clock import Clock
 from node.config import OidcSection
+from node.store.sign_ins import PendingSignIn, PendingSignInRepository
 
 PENDING_SECONDS = 600
-MAX_PENDING = 10_000
 ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
 
 
 class SignInFailed(Exception):
     """The sign-in cannot finish; the message says why, for people."""
-
-
-@dataclass(frozen=True)
-class Pending:
-    nonce: str
-    verifier: str
-    browser: str
-    created: float
 
 
 @dataclass(frozen=True)
@@ -84,12 +77,20 @@ def validate_id_token(
 
 
 class OidcClient:
-    def __init__(self, settings: OidcSection, redirect_uri: str, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: OidcSection,
+        redirect_uri: str,
+        pending: PendingSignInRepository,
+        clock: Clock,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.settings = settings
         self.redirect_uri = redirect_uri
         env = os.environ if environ is None else environ
         self.secret = env.get(settings.client_secret_env, "") if settings.client_secret_env else ""
-        self._pending: dict[str, Pending] = {}
+        self._pending = pending
+        self._clock = clock
         self._discovery: dict[str, Any] | None = None
         # Its own session: the provider is the operator's choice (often on the space's own network),
         # not a twin's, so the federation session's guard against private addresses does not apply.
@@ -117,9 +118,11 @@ class OidcClient:
     async def login_url(self, session: aiohttp.ClientSession, browser: str) -> str:
         """Where to send the browser: the provider's authorization endpoint, with a fresh state."""
         config = await self._config(session)
-        self._forget_old()
         state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
-        self._pending[state] = Pending(nonce, verifier, browser, time.monotonic())
+        now = self._now()
+        await self._pending.store(
+            state, PendingSignIn(nonce, verifier, browser, now), expired_before=now - PENDING_SECONDS
+        )
         query = {
             "response_type": "code",
             "client_id": self.settings.client_id,
@@ -134,8 +137,8 @@ class OidcClient:
 
     async def finish(self, session: aiohttp.ClientSession, state: str, code: str, browser: str) -> Identity:
         """Check the state, trade the code for tokens, validate the ID token: who signed in."""
-        pending = self._pending.pop(state, None)
-        if pending is None or time.monotonic() - pending.created > PENDING_SECONDS:
+        pending = await self._pending.claim(state)
+        if pending is None or self._now() - pending.created_at > PENDING_SECONDS:
             raise SignInFailed("This sign-in has expired or was already used. Please start again.")
         if not secrets.compare_digest(pending.browser, browser):
             raise SignInFailed("This sign-in was started in another browser. Please start again here.")
@@ -212,12 +215,8 @@ class OidcClient:
         except (JoseError, ValueError, KeyError) as exc:
             raise SignInFailed("The sign-in service's keys could not be read.") from exc
 
-    def _forget_old(self) -> None:
-        now = time.monotonic()
-        for state in [s for s, p in self._pending.items() if now - p.created > PENDING_SECONDS]:
-            del self._pending[state]
-        while len(self._pending) >= MAX_PENDING:  # bounded: the oldest unfinished sign-ins go first
-            del self._pending[next(iter(self._pending))]
+    def _now(self) -> int:
+        return int(self._clock.now().timestamp())
 
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10)

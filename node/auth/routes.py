@@ -24,7 +24,8 @@ BROWSER_COOKIE = "gemella_oidc"
 
 
 def install(app: web.Application, node: Node) -> None:
-    client = app[OIDC] = OidcClient(node.settings.oidc, f"{node.id}/auth/oidc/callback")
+    redirect_uri = f"{node.id}/auth/oidc/callback"
+    client = app[OIDC] = OidcClient(node.settings.oidc, redirect_uri, node.store.oidc_pending, node.clock)
     app.add_routes(routes)
 
     async def close(app: web.Application) -> None:

@@ -17,6 +17,7 @@ from .nonces import NonceRepository
 from .objects import ObjectRepository, StoredObject
 from .outbox import OutboxItem, OutboxRepository
 from .peers import PeerRepository, PeerStateRepository
+from .sign_ins import PendingSignInRepository
 from .tokens import TokenRepository
 from .twinnings import Twinning, TwinningRepository
 from .usage import TwinUsage, UsageRepository
@@ -50,6 +51,7 @@ class Store:
         self.usage = UsageRepository(self.db)
         self.nonces = NonceRepository(self.db)  # signed requests' nonces, shared by every worker
         self.buckets = BucketRepository(self.db)  # rate limits shared by every worker (PostgreSQL)
+        self.oidc_pending = PendingSignInRepository(self.db)  # OpenID Connect sign-ins under way
 
     async def open(self) -> Store:
         await self.db.open()

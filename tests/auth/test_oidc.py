@@ -83,6 +83,26 @@ async def test_oidc__tampered_state_and_replayed_code_are_refused(nodes: Any, pr
         await person.close()
 
 
+async def test_oidc__a_sign_in_started_before_a_restart_finishes_after_it(nodes: Any, provider: Provider):
+    """The state is in the database, not the process: another worker, or the node restarted,
+    finishes the sign-in; and it is still used once."""
+    nyc = await nodes("WeCreate NYC", port=provider.node_port, config=provider.config())
+    await nyc.api.ok("POST", "/api/v1/members", {"display_name": "Ada", "email": "ada@example.org"})
+    person = Person()
+    try:
+        url = await person.callback_url(nyc.local, "ada")
+        await nyc.stop()
+        await nyc.start()
+        status, _ = await person.open(url)
+        assert status == 303, "the restarted node finishes the sign-in its former self started"
+        status, html = await person.open(url)
+        assert status == 401 and "already used" in html
+        rows = await nyc.node.store.db.fetch_all("SELECT state_hash FROM oidc_pending")
+        assert rows == [], "a finished sign-in leaves nothing behind"
+    finally:
+        await person.close()
+
+
 async def test_oidc__a_state_from_another_browser_is_refused(nodes: Any, provider: Provider):
     nyc = await nodes("WeCreate NYC", port=provider.node_port, config=provider.config())
     await nyc.api.ok("POST", "/api/v1/members", {"display_name": "Ada", "email": "ada@example.org"})

@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from .move_verify import MoveError, Say, copied_tables, verify
+from .move_verify import MoveError, Say, copied_tables, read_only, verify
 from .schema import migrate_postgres, migrations
 from .signed import OwnKey
 
@@ -31,7 +31,7 @@ __all__ = ["BATCH", "MoveError", "move"]
 def move(source: Path, target: str, say: Say, *, node_id: str, own_key: OwnKey, batch: int = BATCH) -> None:
     """Copy `source` into `target` (resuming a move that was interrupted), then verify."""
     _check_stopped(source)
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as lite, psycopg.connect(target, autocommit=True) as pg:
+    with read_only(source) as lite, psycopg.connect(target, autocommit=True) as pg:
         _check_source(lite)
         _prepare(pg, node_id, say)
         tables = copied_tables(lite)

@@ -180,7 +180,9 @@ def first_batch_in_all(output: str) -> int:
 def tamper_with_one_receipt(url: str) -> None:
     """Give one receipt Rome signed as host a seat more, as a hand-edited row would."""
     with psycopg.connect(url) as conn:
-        reservation_id, receipt = conn.execute("SELECT id, receipt FROM hosted_reservations LIMIT 1").fetchone()
+        row = conn.execute("SELECT id, receipt FROM hosted_reservations LIMIT 1").fetchone()
+        assert row is not None
+        reservation_id, receipt = row
         conn.execute(
             "UPDATE hosted_reservations SET receipt = %s WHERE id = %s",
             (receipt.replace('"seats":1', '"seats":2', 1), reservation_id),

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from node.config import load_settings
 from node.keystore import KeyStore
 from node.logs import configure_logging
 from node.store.move import move
-from node.store.move_verify import copied_tables
+from node.store.move_verify import copied_tables, read_only
 from node.store.schema import migrate_postgres
 from tests.support.big_node import Sizes, build_twins
 from tests.support.postgres import Cluster, create_database
@@ -58,7 +57,7 @@ def timed_move(database: Path, directory: Path, url: str) -> tuple[float, float]
 
 def bare_copy(database: Path, url: str) -> float:
     """Seconds for one COPY per table of all its rows, in one transaction, into an empty schema."""
-    with psycopg.connect(url, autocommit=True) as pg, sqlite3.connect(database) as lite:
+    with psycopg.connect(url, autocommit=True) as pg, read_only(database) as lite:
         migrate_postgres(pg)
         for (table,) in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall():
             if table != "gemella_schema":
@@ -91,7 +90,7 @@ def run(repeats: int) -> dict[str, Any]:
         progress(f"building two twinned nodes, Rome with {sizes.rome_signed:,} signed objects")
         asyncio.run(build_twins(folder, sizes))
         database = folder / "rome" / "node.db"
-        with sqlite3.connect(database) as lite:
+        with read_only(database) as lite:
             rows = sum(lite.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in copied_tables(lite))
         for round_ in range(repeats):
             progress(f"round {round_ + 1}/{repeats}: the move, then a bare COPY of the same rows")

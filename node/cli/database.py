@@ -17,7 +17,7 @@ import click
 from node.config import ConfigError, Settings, load_settings
 from node.keystore import KeyFileError, KeyStore
 from node.store.move import MoveError, move
-from node.store.move_verify import pg_rows
+from node.store.move_verify import pg_rows, read_only
 from node.store.schema import migrations, postgres_version
 from node.store.signed import SignatureMismatch, check_signatures
 
@@ -52,7 +52,7 @@ def _check_signatures(settings: Settings) -> int:
             with psycopg.connect(settings.database_url, autocommit=True) as conn:
                 checked = check_signatures(pg_rows(conn), settings.node_id, own_key)
         else:
-            with sqlite3.connect(f"file:{settings.database_path}?mode=ro", uri=True) as lite:
+            with read_only(settings.database_path) as lite:
                 checked = check_signatures(lite.execute, settings.node_id, own_key)
     except SignatureMismatch as exc:
         raise click.ClickException(f"The database does not hold what was signed: {exc}.") from exc
@@ -105,7 +105,7 @@ def _keys(settings: Settings) -> KeyStore:
 def _sqlite_check(path: Path) -> int:
     if not path.is_file():
         raise click.ClickException(f"{path} does not exist")
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with read_only(path) as conn:
         (result,) = conn.execute("PRAGMA integrity_check").fetchone()
         if result != "ok":
             raise click.ClickException(f"SQLite's integrity check failed: {result}")

@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from .move_verify import MoveError, Say, copied_tables, verify
+from .move_verify import MoveError, Say, copied_tables, read_only, verify
 from .schema import migrate_postgres, migrations
 from .signed import OwnKey
 
@@ -31,14 +31,14 @@ __all__ = ["BATCH", "MoveError", "move"]
 def move(source: Path, target: str, say: Say, *, node_id: str, own_key: OwnKey, batch: int = BATCH) -> None:
     """Copy `source` into `target` (resuming a move that was interrupted), then verify."""
     _check_stopped(source)
-    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as lite, psycopg.connect(target, autocommit=True) as pg:
+    with read_only(source) as lite, psycopg.connect(target, autocommit=True) as pg:
         _check_source(lite)
-        _prepare(pg, node_id, say)
-        tables = copied_tables(lite)
-        progress = Progress(say, _copied_before(lite, pg, tables))
-        for table in tables:
-            _copy_table(lite, pg, table, batch, progress)
-        _reset_identities(pg)
+        if not _prepare(pg, node_id, say):
+            tables = copied_tables(lite)
+            progress = Progress(say, _copied_before(lite, pg, tables))
+            for table in tables:
+                _copy_table(lite, pg, table, batch, progress)
+            _reset_identities(pg)
         verify(lite, pg, say, node_id, own_key)
         pg.execute("UPDATE gemella_move SET verified = 1")
     say("The move is verified: the PostgreSQL database holds exactly this node.")
@@ -73,7 +73,9 @@ def _check_source(lite: sqlite3.Connection) -> None:
         )
 
 
-def _prepare(pg: psycopg.Connection[Any], node_id: str, say: Say) -> None:
+def _prepare(pg: psycopg.Connection[Any], node_id: str, say: Say) -> bool:
+    """Make the tables (or find the interrupted move's); True when the move was verified before,
+    so nothing is copied again: a database the node has since run on is only checked."""
     tables = {r[0] for r in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     if "gemella_move" not in tables:
         if tables:
@@ -90,6 +92,7 @@ def _prepare(pg: psycopg.Connection[Any], node_id: str, say: Say) -> None:
         say("The move was done and verified before; checking it again." if state[2] else "Resuming the move.")
     if not state[1]:
         _create_tables(pg, say)
+    return bool(state[2])
 
 
 def _create_tables(pg: psycopg.Connection[Any], say: Say) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from itertools import zip_longest
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -28,6 +30,13 @@ class MoveError(Exception):
     """The move cannot start or did not verify; the message says why in a sentence."""
 
 
+@contextmanager
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A SQLite database opened for reading, closed when done (`with sqlite3.connect()` is not)."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        yield conn
+
+
 def copied_tables(lite: sqlite3.Connection) -> list[str]:
     """The node's tables, each after the tables it refers to; search indexes (virtual tables) are
     the database's own and are not copied."""
@@ -35,14 +44,15 @@ def copied_tables(lite: sqlite3.Connection) -> list[str]:
     virtual = [name for name, sql in rows if sql.upper().startswith("CREATE VIRTUAL")]
     names = [n for n, _ in rows if not n.startswith("sqlite_") and n not in virtual]
     names = [n for n in names if not any(n.startswith(v + "_") for v in virtual)]
+    refers = {n: [r[2] for r in lite.execute(f'PRAGMA foreign_key_list("{n}")') if r[2] in names] for n in names}
     ordered: list[str] = []
 
     def visit(name: str) -> None:
         if name in ordered:
             return
-        for ref in lite.execute(f'PRAGMA foreign_key_list("{name}")'):
-            if ref[2] != name and ref[2] in names:
-                visit(ref[2])
+        for other in refers[name]:
+            if other != name:
+                visit(other)
         ordered.append(name)
 
     for name in names:

@@ -75,6 +75,12 @@ async def test_db_migrate__interrupted_resumed_verified_and_the_node_works_on_po
         await eventually(lambda: _has(oslo, rome, created["id"]), True)
         later = await publish(oslo, title="Oslo after", starts_at="2027-04-02T10:00", ends_at="2027-04-02T11:00")
         await eventually(lambda: _has(rome, oslo, later["id"]), True)
+        await rome.stop()
+        again = runner.invoke(cli, ["db", "migrate", "--from", f"sqlite:///{database}", "--to", postgres_url])
+        assert again.exit_code == 1 and "checking it again" in again.output, again.output
+        assert "objects has 42 rows in PostgreSQL and 40 in SQLite." in again.output, "a node that ran there"
+        with psycopg.connect(postgres_url) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM objects").fetchone() == (42,), "nothing copied over it"
     finally:
         await rome.stop()
         await oslo.stop()

@@ -10,7 +10,6 @@ import asyncio
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -22,7 +21,7 @@ import pytest
 
 from node.keystore import KeyStore
 from node.store import Store
-from node.store.move_verify import FEED, copied_tables
+from node.store.move_verify import FEED, copied_tables, read_only
 from node.store.signed import SIGNED_COLUMNS
 from tests.booking.support import replica, reserve
 from tests.support.big_node import Sizes, Twins, build_twins, copy_twins
@@ -30,6 +29,7 @@ from tests.support.nodes import InProcessNode, eventually
 from tests.support.postgres import binaries, new_database_url
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+BATCH = 100  # rows per transaction in the killed move: its second half is many commits long
 
 
 @pytest.fixture(scope="module")
@@ -116,23 +116,21 @@ def test_db_migrate__killed_half_way_resumes_without_copying_twice_and_a_changed
     database = rome.directory / "node.db"
     total = sum(sizes_of(database).values())
 
-    killed_at = kill_past_half(migrate_args(rome, postgres_url, "--batch", "250"))
+    killed_at = kill_past_half(migrate_args(rome, postgres_url, "--batch", str(BATCH)))
     copied = sum(postgres_sizes(postgres_url, copied_tables_of(database)).values())
     assert total // 2 <= copied < total, f"killed at {killed_at}%: {copied} of {total} rows copied"
 
-    resumed = gemella(*migrate_args(rome, postgres_url, "--batch", "250"))
+    resumed = gemella(*migrate_args(rome, postgres_url, "--batch", str(BATCH)))
 
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "Resuming the move." in resumed.stdout
     assert f"{copied:,} of {total:,} rows were copied before the interruption." in resumed.stdout
-    assert 0 < first_batch_in_all(resumed.stdout) - copied <= 250, "it went on from the row where it was killed"
+    assert 0 < first_batch_in_all(resumed.stdout) - copied <= BATCH, "it went on from the row where it was killed"
     assert "The move is verified" in resumed.stdout
     assert sizes_of(database) == postgres_sizes(postgres_url, copied_tables_of(database)), "no row twice"
 
     tamper_with_one_receipt(postgres_url)
-    rome.directory.joinpath("config.yaml").write_text(
-        rome.directory.joinpath("config.yaml").read_text().replace("sqlite:///node.db", postgres_url)
-    )
+    use_database(rome, postgres_url)
     checked = gemella("db", "check", str(rome.directory), "--signatures")
     again = gemella(*migrate_args(rome, postgres_url))
 
@@ -182,7 +180,9 @@ def first_batch_in_all(output: str) -> int:
 def tamper_with_one_receipt(url: str) -> None:
     """Give one receipt Rome signed as host a seat more, as a hand-edited row would."""
     with psycopg.connect(url) as conn:
-        reservation_id, receipt = conn.execute("SELECT id, receipt FROM hosted_reservations LIMIT 1").fetchone()
+        row = conn.execute("SELECT id, receipt FROM hosted_reservations LIMIT 1").fetchone()
+        assert row is not None
+        reservation_id, receipt = row
         conn.execute(
             "UPDATE hosted_reservations SET receipt = %s WHERE id = %s",
             (receipt.replace('"seats":1', '"seats":2', 1), reservation_id),
@@ -192,7 +192,7 @@ def tamper_with_one_receipt(url: str) -> None:
 def signed_columns_in(database: Path) -> set[tuple[str, str]]:
     """Every (table, column) of the database that holds a signed envelope in some row."""
     found = set()
-    with sqlite3.connect(database) as conn:
+    with read_only(database) as conn:
         for table in copied_tables(conn):
             for column in [c[1] for c in conn.execute(f'PRAGMA table_info("{table}")')]:
                 sql = f'SELECT 1 FROM "{table}" WHERE "{column}" LIKE \'{{"object":%"signature":{{"kid":%\' LIMIT 1'
@@ -202,12 +202,12 @@ def signed_columns_in(database: Path) -> set[tuple[str, str]]:
 
 
 def copied_tables_of(database: Path) -> list[str]:
-    with sqlite3.connect(database) as conn:
+    with read_only(database) as conn:
         return copied_tables(conn)
 
 
 def sizes_of(database: Path) -> dict[str, int]:
-    with sqlite3.connect(database) as conn:
+    with read_only(database) as conn:
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in copied_tables(conn)}
 
 
@@ -217,7 +217,7 @@ def postgres_sizes(url: str, tables: list[str]) -> dict[str, int]:
 
 
 def sqlite_rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database) as conn:
+    with read_only(database) as conn:
         return conn.execute(sql).fetchall()
 
 

@@ -22,7 +22,7 @@ from node.assembly import AssembledNode
 from node.booking.home import ReserveBody
 from node.booking.members import MemberBody
 from node.booking.resources import ResourceBody
-from node.web.keys import NODE
+from node.web.keys import ASSEMBLED
 from protocol.models import Slot
 
 from .nodes import InProcessNode, eventually, twin
@@ -57,7 +57,7 @@ class Twins:
 
 def node_of(node: InProcessNode) -> AssembledNode:
     assert node.runner is not None
-    return node.runner.app[NODE]
+    return node.runner.app[ASSEMBLED]
 
 
 async def build_twins(root: Path, sizes: Sizes) -> Twins:

@@ -58,7 +58,9 @@ class Host(BaseNode):
         directory, port, token, url = await make_node_dir(root, "Host", config=config)
         host = cls(directory, "Host", port, token, url)
         command = [sys.executable, "-m", "node.cli.main", "run", str(directory)]
-        host.process = subprocess.Popen([*command, "--workers", str(workers)] if workers > 1 else command)
+        # Its first line goes to stderr: stdout is the benchmark's JSON.
+        command += ["--workers", str(workers)] if workers > 1 else []
+        host.process = subprocess.Popen(command, stdout=sys.stderr)
         await wait_until_up(host.local + "/healthz", host.process, timeout=120)
         return host
 

@@ -57,8 +57,10 @@ class Host(BaseNode):
         config = GENEROUS if database_url is None else {**GENEROUS, "storage": {"database_url": database_url}}
         directory, port, token, url = await make_node_dir(root, "Host", config=config)
         host = cls(directory, "Host", port, token, url)
-        command = [sys.executable, "-m", "node.cli.main", "run", str(directory)]
-        host.process = subprocess.Popen([*command, "--workers", str(workers)] if workers > 1 else command)
+        command = [sys.executable, "-m", "node.cli", "run", str(directory)]
+        # Its first line goes to stderr: stdout is the benchmark's JSON.
+        command += ["--workers", str(workers)] if workers > 1 else []
+        host.process = subprocess.Popen(command, stdout=sys.stderr)
         await wait_until_up(host.local + "/healthz", host.process, timeout=120)
         return host
 

@@ -47,7 +47,7 @@ def several_writers_refusal(database_url: str, workers: int) -> str | None:
 
 
 def worker_command(directory: Path) -> list[str]:
-    return [sys.executable, "-m", "node.cli.main", "run", str(directory), "--reuse-port"]
+    return [sys.executable, "-m", "node.cli", "run", str(directory), "--reuse-port"]
 
 
 class Supervisor:

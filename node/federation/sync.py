@@ -78,6 +78,13 @@ class PeerLink:
 
     async def stop(self) -> None:
         await asyncio.gather(self._delivery.stop(), self._pull.stop())
+        # A round cut short leaves its rows claimed: released, the next process (or this one,
+        # restarted) sends them at once instead of after the claim lapses.
+        try:
+            async with self.db.transaction() as tx:
+                await self.outbox.store_release(tx, self.peer_id, self.leases.holder)
+        except Exception:
+            log.warning("claims_not_released", peer=self.peer_id, exc_info=True)
 
     # -- delivery ---------------------------------------------------------------------------
 

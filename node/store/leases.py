@@ -68,11 +68,6 @@ class LeaseRepository:
     async def delete_wanted(self, tx: Connection, name: str) -> None:
         await tx.execute("UPDATE job_leases SET wanted = 0 WHERE name = ?", (name,))
 
-    async def list_holders(self) -> dict[str, str]:
-        """Job name → holder of every lease that has not lapsed (for tests and `/api/v1/status`)."""
-        rows = await self._db.fetch_all("SELECT name, holder FROM job_leases WHERE held_until > ?", (time.time(),))
-        return {r["name"]: r["holder"] for r in rows}
-
 
 class Leases:
     """This worker's side of the leases: its name as a holder, and one `JobLease` per job."""

@@ -7,14 +7,19 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+from aiohttp import web
 
 from node.store import Store
 from node.store.leases import Leases
 from node.store.outbox import Claim
 from node.worker import Worker
-from tests.support.nodes import eventually
+from tests.support.nodes import eventually, twin
+from tests.support.objects import make_event, publish
+from tests.support.proxy import ForwardingProxy
 
 WORKERS = 3
 
@@ -115,3 +120,35 @@ async def test_worker__a_holder_sleeping_between_steps_keeps_its_job(stores: lis
     await holder.stop()
     await other.stop()
     assert runs == {0: 1, 1: 0}
+
+
+class _HeldInbox(ForwardingProxy):
+    """At the twin's URL: keeps every push to its inbox waiting, so a delivery is under way."""
+
+    async def intercept(self, request: web.Request, body: bytes) -> web.StreamResponse | None:
+        if request.path.endswith("/inbox"):
+            await asyncio.sleep(30)
+        return None
+
+
+async def test_peer_link__a_node_stopped_mid_delivery_releases_its_claims(nodes: Any, postgres_url: str) -> None:
+    proxy = _HeldInbox()
+    await proxy.start()
+    try:
+        london = await nodes("London", url=proxy.url)
+        proxy.target = london.local
+        nyc = await nodes("NYC", config={"storage": {"database_url": postgres_url}})
+        await twin(nyc, london)
+        await publish(nyc, make_event(nyc.url, "launch"))
+
+        async def claimed() -> int:
+            row = await nyc.node.store.db.fetch_one("SELECT COUNT(*) AS n FROM outbox WHERE claimed_by IS NOT NULL")
+            return int(row["n"]) if row else 0
+
+        await eventually(claimed, 1)
+        await nyc.stop()  # the round waiting on London is cancelled
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute("SELECT id, claimed_by FROM outbox").fetchall()
+        assert rows == [("launch", None)]  # still to deliver, and free for the next process at once
+    finally:
+        await proxy.stop()

@@ -57,8 +57,10 @@ class WorkersNode(BaseNode):
         directory, port, token, url = await make_node_dir(root, name, config=config)
         node = cls(directory, name, port, token, url)
         log = open(directory / "node.log", "ab")  # noqa: SIM115 (the child keeps it)
-        command = [sys.executable, "-m", "node.cli.main", "run", str(directory), "--workers", str(WORKERS)]
-        node.process = subprocess.Popen(command, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        command = [sys.executable, "-m", "node.cli", "run", str(directory), "--workers", str(WORKERS)]
+        # GEMELLA_SOAK is the test harness's, not a setting: the node would read it as a config override.
+        env = {**{k: v for k, v in os.environ.items() if k != "GEMELLA_SOAK"}, "PYTHONUNBUFFERED": "1"}
+        node.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
         await wait_until_up(node.local + "/healthz", node.process, timeout=90)
         await eventually(node.count_workers, WORKERS, timeout=30)
         return node

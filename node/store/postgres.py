@@ -276,14 +276,8 @@ class PgDatabase:
         """One statement atomic on its own (an upsert of one row), in its own transaction and
         without `WRITE_LOCK`: the row's lock orders it against the other workers' statements."""
         assert self._async is not None, "database is not open"
-        async with self._async.connection() as conn:
-            # Autocommit: the statement is its own transaction, one round trip instead of three
-            # (BEGIN, it, COMMIT). A client-side flag, restored before the pool takes it back.
-            await conn.set_autocommit(True)
-            try:
-                return await PgConnection(conn).execute_fetchall(sql, params)
-            finally:
-                await conn.set_autocommit(False)
+        async with self._async.connection() as conn:  # in autocommit: the statement is its own transaction
+            return await PgConnection(conn).execute_fetchall(sql, params)
 
 
 async def _aconfigure(conn: psycopg.AsyncConnection[Any]) -> None:

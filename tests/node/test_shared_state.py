@@ -15,6 +15,7 @@ import pytest
 from node.ratelimit import Limit
 from node.store import Store
 from node.store.nonces import Seen
+from node.store.postgres import POOL_SIZE
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,3 +100,20 @@ async def test_buckets__a_refused_cost_takes_nothing_and_refilled_buckets_are_pu
     assert await one.db.fetch_all("SELECT subject FROM rate_buckets") != [], "not yet full again"
     await one.buckets.delete_full("peer", now=105.0)
     assert await one.db.fetch_all("SELECT subject FROM rate_buckets") == []
+
+
+async def test_write_one__gives_its_connection_back_in_autocommit_as_the_pool_lent_it(postgres_url: str) -> None:
+    """The pools' connections are in autocommit (a lone query is one round trip, a transaction
+    says BEGIN itself); one given back otherwise would put later lone queries in transactions."""
+    store = await Store(postgres_url).open()
+    pool = store.db._async  # type: ignore[attr-defined]  # the PostgreSQL pool itself: what it lends
+    try:
+        for i in range(8):  # more than the pool holds: every connection lent once at least
+            await store.nonces.store("k", f"n{i}", 1000)
+        lent = [await pool.getconn() for _ in range(POOL_SIZE)]
+        modes = [conn.autocommit for conn in lent]
+        for conn in lent:
+            await pool.putconn(conn)
+    finally:
+        await store.close()
+    assert modes == [True] * POOL_SIZE

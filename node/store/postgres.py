@@ -277,13 +277,9 @@ class PgDatabase:
         without `WRITE_LOCK`: the row's lock orders it against the other workers' statements."""
         assert self._async is not None, "database is not open"
         async with self._async.connection() as conn:
-            # Autocommit: the statement is its own transaction, one round trip instead of three
-            # (BEGIN, it, COMMIT). A client-side flag, restored before the pool takes it back.
-            await conn.set_autocommit(True)
-            try:
-                return await PgConnection(conn).execute_fetchall(sql, params)
-            finally:
-                await conn.set_autocommit(False)
+            # The pools' connections are in autocommit: the statement is its own transaction,
+            # one round trip instead of three (BEGIN, it, COMMIT).
+            return await PgConnection(conn).execute_fetchall(sql, params)
 
 
 async def _aconfigure(conn: psycopg.AsyncConnection[Any]) -> None:

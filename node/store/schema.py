@@ -99,8 +99,10 @@ def migrate_postgres(conn: Any) -> int:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             conn.execute(sql)
-    current = 0
+    current = postgres_version(conn)  # what is applied already is skipped without a transaction
     for migration in migrations("postgresql"):
+        if migration.number <= current:
+            continue
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             current = postgres_version(conn)

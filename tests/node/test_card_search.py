@@ -55,7 +55,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     repo = ProfileRepository(store.db)
     async with store.db.transaction() as tx:
         for handle, card in CARDS.items():
-            await repo.put_card(tx, card, TERMS.get(handle, ""))
+            await repo.store_card(tx, card, TERMS.get(handle, ""))
     yield store
     await store.close()
 
@@ -77,7 +77,7 @@ async def test_reclaim_deleted__a_deleted_card_s_words_leave_the_table_s_files_o
         repo = ProfileRepository(store.db)
         async with store.db.transaction() as tx:
             for handle, card in CARDS.items():
-                await repo.put_card(tx, card, TERMS.get(handle, ""))
+                await repo.store_card(tx, card, TERMS.get(handle, ""))
             await repo.delete_card(tx, HOME, "dee")
         # Deleted, even vacuumed, the row's bytes are still in the table's page and its words in the
         # GIN index: this is what the purge is for (and what shows this test can see them).

@@ -158,7 +158,7 @@ async def make_node_dir(
     directory = root / name.lower().replace(" ", "-")
     extra = _merge(FAST, config or {})
     if on_postgresql() and "database_url" not in extra.get("storage", {}):
-        extra = _merge(extra, {"storage": {"database_url": new_database_url()}})
+        extra = _merge(extra, {"storage": {"database_url": new_database_url(migrated=True)}})
     result = await init_node_async(
         directory,
         name=name,

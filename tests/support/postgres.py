@@ -52,6 +52,7 @@ class Cluster:
         self.user = _unprivileged_user()
         self._names = itertools.count(1)
         self._started = False
+        self._template: str | None = None
 
     def start(self) -> Cluster:
         if self.user is not None:
@@ -114,9 +115,21 @@ class Cluster:
     def admin_url(self) -> str:
         return f"postgresql://gemella@127.0.0.1:{self.port}/postgres"
 
-    def database(self) -> str:
+    def database(self, migrated: bool = False) -> str:
+        """A new database; `migrated`: a copy of one the node's migrations already ran on (a
+        node's start then only reads the schema version: about 0.5 s less per node)."""
         name = f"node_{os.getpid()}_{next(self._names)}"
-        return create_database(self.admin_url, name)
+        if not migrated:
+            return create_database(self.admin_url, name)
+        if self._template is None:
+            self._template = create_database(self.admin_url, f"template_{os.getpid()}")
+            import psycopg
+
+            from node.store.schema import migrate_postgres
+
+            with psycopg.connect(self._template, autocommit=True) as conn:
+                migrate_postgres(conn)
+        return create_database(self.admin_url, name, template=self._template.rsplit("/", 1)[1])
 
     def _run(self, *args: object) -> None:
         command = [str(a) for a in args]
@@ -125,11 +138,11 @@ class Cluster:
         subprocess.run(command, check=True, capture_output=True, cwd=self.root)
 
 
-def create_database(admin_url: str, name: str) -> str:
+def create_database(admin_url: str, name: str, template: str | None = None) -> str:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
@@ -149,8 +162,9 @@ while os.path.isdir(root):
 _cluster: Cluster | None = None
 
 
-def new_database_url() -> str:
-    """A new empty database on the test cluster (started on first use, stopped at exit)."""
+def new_database_url(migrated: bool = False) -> str:
+    """A new database on the test cluster (started on first use, stopped at exit): empty, or
+    `migrated` (with the node's schema, for a node to start on; on a server of your own, empty)."""
     global _cluster
     own = os.environ.get("GEMELLA_TEST_POSTGRES_URL")
     if own:
@@ -158,7 +172,7 @@ def new_database_url() -> str:
     if _cluster is None:
         _cluster = Cluster().start()
         atexit.register(stop_cluster)
-    return _cluster.database()
+    return _cluster.database(migrated)
 
 
 _own_names = itertools.count(1)

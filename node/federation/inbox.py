@@ -12,7 +12,6 @@ of the latest versions.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
 import structlog
 from aiosqlite import Connection
 
@@ -61,16 +61,13 @@ class Acceptor:
     check_batch: CheckBatch | None = None  # after `check`, for the items of this type that passed it
 
 
-@dataclass
+@dataclass(slots=True)
 class _Verified:
     index: int
     obj: FederatedObject
     envelope: Envelope
     raw_json: str = field(repr=False)
-
-    @property
-    def size(self) -> int:
-        return len(self.raw_json.encode("utf-8"))
+    size: int  # of raw_json in UTF-8: what the twin's quota counts
 
 
 class InboxService:
@@ -184,7 +181,8 @@ class InboxService:
             raise Problem(ProblemType.VALIDATION_ERROR, f"objects of type {obj.type} are not accepted here")
         if acceptor.check is not None:
             await acceptor.check(peer_id, obj)
-        return _Verified(index, obj, check.envelope, _stored_form(check))
+        stored = _stored_form(check)
+        return _Verified(index, obj, check.envelope, stored.decode("utf-8"), len(stored))
 
     async def _check_batches(
         self, peer_id: str, verified: list[_Verified], results: dict[int, ItemResult]
@@ -319,19 +317,12 @@ def _rejected(index: int, problem: Problem) -> ItemResult:
     return ItemResult(index=index, status="rejected", problem=problem.to_document())
 
 
-def _stored_form(check: SignatureCheck) -> str:
+def _stored_form(check: SignatureCheck) -> bytes:
     """The envelope as stored: its object in the canonical form that was just verified (already
     computed, and as good a JSON text as any), beside its signature."""
     signature = check.envelope.signature
-    return (
-        '{"object":'
-        + check.message.decode("utf-8")
-        + ',"signature":{"kid":'
-        + json.dumps(signature.kid)
-        + ',"sig":"'
-        + signature.sig
-        + '"}}'
-    )
+    kid = orjson.dumps(signature.kid)  # any string: quoted and escaped as JSON
+    return b'{"object":' + check.message + b',"signature":{"kid":' + kid + b',"sig":"' + signature.sig.encode() + b'"}}'
 
 
 def _row(item: _Verified) -> ObjectRow:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from node.federation.client import FEED_PATH, INBOX_PATH, TWINNING_PATH, feed_url
 from node.http.errors import json_response, read_json
 from node.http.keys import BODY, PEER, PEER_ITEMS_LIMITER
 from node.plain import validation_problem
 from node.web.keys import ASSEMBLED
-from protocol.models import MAX_BATCH_ITEMS, InboxBatch
+from protocol.models import MAX_BATCH_ITEMS, InboxBatch, ItemResult
 from protocol.problems import Problem, ProblemType
 
 routes = web.RouteTableDef()
 FEED_MAX_LIMIT = 1000
+# Written by pydantic-core in one call: a third of the cost of a dict per result through `json`.
+_RESULTS = TypeAdapter(list[ItemResult])
 
 
 @routes.post(INBOX_PATH)
@@ -39,7 +41,8 @@ async def inbox(request: web.Request) -> web.Response:
             ProblemType.RATE_LIMITED, "too many objects from this node: send the rest later", retry_after=wait
         )
     results = await node.inbox.apply(request[PEER], items, via="push")
-    return json_response({"results": [r.model_dump(exclude_none=True) for r in results]}, status=202)
+    body = b'{"results":' + _RESULTS.dump_json(results, exclude_none=True) + b"}"
+    return web.Response(status=202, body=body, content_type="application/json")
 
 
 @routes.get(FEED_PATH)

@@ -10,8 +10,9 @@ milliseconds per call (both servers, all their threads) are reported beside the 
 shared machine they move less than rates do.
 
 Each reservation is: member -> home (token, pending row, member pass, signed request) ->
-host (request signature, two object signatures, one transaction, signed receipt and slot
-version) -> home (receipt verified and stored) -> member. Prints one JSON object; progress
+host (request signature, the request's object signature, one transaction, signed receipt;
+the slot's new `remaining` published after it, at most twice a second per busy slot) -> home
+(receipt verified and stored) -> member. Prints one JSON object; progress
 goes to stderr.
 """
 

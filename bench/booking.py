@@ -10,8 +10,9 @@ milliseconds per call (both servers, all their threads) are reported beside the 
 shared machine they move less than rates do.
 
 Each reservation is: member -> home (token, pending row, member pass, signed request) ->
-host (request signature, two object signatures, one transaction, signed receipt and slot
-version) -> home (receipt verified and stored) -> member. Prints one JSON object; progress
+host (request signature, the request's object signature, one transaction, signed receipt;
+the slot's new `remaining` published after it, at most twice a second per busy slot) -> home
+(receipt verified and stored) -> member. Prints one JSON object; progress
 goes to stderr.
 """
 
@@ -197,6 +198,7 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> 
                 progress(f"round {round_}/{repeats}: {concurrency} members, then the bare two-hop, {seconds} s each")
                 booked.append(await measured(session, workers, seconds, reserve, node_pids))
                 hops.append(await measured(session, workers, seconds, bare.call, bare.pids))
+            pushed = await slot_versions_pushed(session, host)
         confirmed = await host_count(host)
     finally:
         bare.stop()
@@ -218,6 +220,7 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> 
         "errors": errors,
         "refused_by_status": refused,
         "host_confirmed": confirmed,
+        "slot_versions_pushed_per_reservation": round(pushed / max(1, confirmed), 3),
         "cpu_ms_per_reservation": round(median([r["cpu_ms"] for r in booked]), 3),
         "bare_two_hop_per_s": round(median([r["rate"] for r in hops]), 1),
         "bare_two_hop_p50_ms": round(percentile(bare_single["latencies"], 50) * 1000, 2),
@@ -232,6 +235,16 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> 
 async def host_count(host: ProcessNode) -> int:
     slots = (await host.api.ok("GET", "/api/v1/slots"))["items"]
     return sum(s["reserved"] for s in slots)
+
+
+async def slot_versions_pushed(session: aiohttp.ClientSession, host: ProcessNode) -> int:
+    """Objects the host pushed to the home over the whole run: the slots' new `remaining` (the
+    receipts travel as answers), a cost each reservation shares."""
+    headers = {"Authorization": f"Bearer {host.token}"}
+    async with session.get(f"{host.local}/metrics", headers=headers) as resp:
+        text = await resp.text()
+    counts = [line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith("gemella_delivered_items_total")]
+    return sum(int(float(count)) for count in counts)
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -49,7 +49,8 @@ def _check_signatures(settings: Settings) -> int:
     own_key = _keys(settings).verify_key
     try:
         if settings.uses_postgresql:
-            with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            # Nothing prepared server-side: behind PgBouncer another client may get this server connection.
+            with psycopg.connect(settings.database_url, autocommit=True, prepare_threshold=None) as conn:
                 checked = check_signatures(pg_rows(conn), settings.node_id, own_key)
         else:
             with read_only(settings.database_path) as lite:
@@ -116,7 +117,7 @@ def _postgres_check(settings: Settings) -> int:
     import psycopg
 
     try:
-        with psycopg.connect(settings.database_url) as conn:
+        with psycopg.connect(settings.database_url, prepare_threshold=None) as conn:  # PgBouncer: see above
             conn.execute("SELECT COUNT(*) FROM objects").fetchone()  # the tables answer
             return postgres_version(conn)
     except psycopg.Error as exc:

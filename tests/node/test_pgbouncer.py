@@ -1,10 +1,14 @@
 """A node whose database is reached through PgBouncer in transaction mode: it keeps no session
 state between transactions (each may run on another server connection), so it twins, hosts a
-reservation and refuses a replay exactly as it does on a direct connection."""
+reservation and refuses a replay exactly as it does on a direct connection; and `gemella db
+check --signatures` reads its database through it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import aiohttp
@@ -67,4 +71,7 @@ async def test_pgbouncer__a_node_behind_it_twins_hosts_a_reservation_and_refuses
         async with session.get(nyc.local + path, headers=headers) as again:
             assert again.status == 401 and (await again.json())["type"].endswith("/replay")
     assert f":{bouncer.port}/" in nyc.node.settings.database_url, "the node spoke to PgBouncer, not the server"
+    command = [sys.executable, "-m", "node.cli", "db", "check", str(nyc.directory), "--signatures"]
+    checked = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0 and "stored signed objects verify" in checked.stdout, checked.stderr
     assert "prepared statement" not in bouncer.log()

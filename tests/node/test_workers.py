@@ -5,6 +5,7 @@
   version once: another worker takes the rows over once the dead worker's claim lapses.
 - A twin reading the feed while writers on every worker commit never skips a change.
 - Each periodic job runs in one worker (node/store/leases.py).
+- A signed request replayed to the other workers is refused by each (node/store/nonces.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from protocol.httpsig import sign_request
 from tests.booking.support import add_member, add_resource, days_ahead, kind_of, offer, reserve, terms, wall
 from tests.support.nodes import (
     BaseNode,
@@ -214,6 +216,20 @@ async def test_run__each_periodic_job_is_held_by_one_live_worker(pair: Pair) -> 
     held = await eventually(holders, lambda found: wanted <= set(found))
     pids = {int(holder.split(":")[1]) for holder in held.values()}
     assert pids <= set(pair.host.workers())
+
+
+async def test_run__a_signed_request_is_taken_once_whichever_workers_it_is_replayed_to(pair: Pair) -> None:
+    """The same signed request on 20 fresh connections: the kernel spreads them over the three
+    workers (all 20 on one would happen about once in 10^9 runs), and only the first is taken."""
+    host, away = pair.host, pair.away
+    path = "/federation/v1/feed?after=0"
+    headers = sign_request("GET", host.url + path, {}, b"", away.node.keys.current, away.node.client.keyid)
+    answers = []
+    for _ in range(20):
+        async with aiohttp.ClientSession() as session, session.get(host.local + path, headers=headers) as resp:
+            answers.append((resp.status, (await resp.json()).get("type", "") if resp.status != 200 else ""))
+    assert answers[0][0] == 200
+    assert all(status == 401 and kind.endswith("/replay") for status, kind in answers[1:]), answers
 
 
 async def test_run__a_worker_killed_mid_delivery_loses_nothing_and_the_twin_stores_each_version_once(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from psycopg.pq import Trace
 
 from node.store import Store
 from node.store.objects import ObjectRow
@@ -154,3 +156,47 @@ async def test_transaction__cancelled_or_raising_leaves_nothing_written_and_no_t
     )
     await store.close()
     assert open_ is not None and open_["n"] == 0
+
+
+async def test_round_trips__a_lone_query_is_one_and_a_transaction_adds_two(postgres_url: str, tmp_path: Path) -> None:
+    """What a request waits for on PostgreSQL is mostly round trips, so they are counted: libpq's
+    trace of every pooled connection, each Query or Sync message sent being one wait for the server."""
+    store = await Store(postgres_url).open()
+    trace = (tmp_path / "trace").open("w")
+    await _trace_every_pooled_connection(store, trace.fileno())
+
+    def trips() -> int:
+        trace.flush()
+        text = (tmp_path / "trace").read_text()
+        return sum(1 for line in text.splitlines() if line.startswith("F") and line.split("\t")[2] in ("Query", "Sync"))
+
+    async def counted(operation: Any) -> int:
+        before = trips()
+        await operation()
+        return trips() - before
+
+    async def write() -> None:
+        async with store.db.transaction() as tx:
+            await tx.execute("UPDATE counters SET value = value WHERE name = 'feed_seq'")
+
+    select = "SELECT value FROM counters WHERE name = 'feed_seq'"
+    assert await counted(lambda: store.db.fetch_one(select)) == 1
+    assert await counted(write) == 3  # BEGIN with the write lock, the statement, COMMIT
+    assert await counted(lambda: store.db.decide(lambda conn: conn.execute(select).fetchone())) == 3
+    assert await counted(lambda: store.db.read(lambda conn: conn.execute(select).fetchone())) == 3
+    await store.close()
+    trace.close()
+
+
+async def _trace_every_pooled_connection(store: Store, fileno: int) -> None:
+    db: Any = store.db
+    held = [await db._async.getconn() for _ in range(POOL_SIZE)]
+    for conn in held:
+        conn.pgconn.trace(fileno)
+        conn.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+        await db._async.putconn(conn)
+    synced = [await asyncio.to_thread(db._sync.getconn) for _ in range(POOL_SIZE)]
+    for conn in synced:
+        conn.pgconn.trace(fileno)
+        conn.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+        db._sync.putconn(conn)

@@ -15,8 +15,7 @@ again. An object that fails validation is refused as invalid whether or not it w
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -73,10 +72,10 @@ def open_checked(
     return finish_open(check, signer=signer), check
 
 
-@dataclass(frozen=True)
-class SignatureCheck:
+class SignatureCheck(NamedTuple):
     """An envelope ready for its Ed25519 check: the three steps of `open_envelope`, apart, so a
-    receiver can run the middle one (pure crypto, which releases the GIL) on other threads."""
+    receiver can run the middle one (pure crypto, which releases the GIL) on other threads.
+    (A named tuple: made once per object received, in a fifth of a frozen dataclass's time.)"""
 
     envelope: Envelope
     key: VerifyKey

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import structlog
@@ -27,6 +28,9 @@ from node.worker import Worker
 from . import documents, keys, signatures
 from .store import BridgeRepository, Delivery
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
 log = structlog.get_logger("node.activitypub")
 BATCH = 100
 
@@ -38,8 +42,6 @@ class Bridge:
         self.settings = node.settings.activitypub
         self.urls = documents.Urls(node.settings)
         self.store = BridgeRepository(node.store.db)
-        self.key = keys.load_or_create(node.settings.keys_dir)
-        self.public_pem = keys.public_pem(self.key)
         self.wake = asyncio.Event()  # set when a follower arrives: it is sent what it follows at once
         self.worker = Worker(
             "activitypub-bridge",
@@ -51,6 +53,16 @@ class Bridge:
         self._backoff = Backoff(node.settings.delivery.backoff_base_seconds, node.settings.delivery.backoff_cap_seconds)
         # One comparison and one delivery round at a time: two would queue or send the same activity twice.
         self._publishing, self._delivering = asyncio.Lock(), asyncio.Lock()
+
+    # The RSA key (and `cryptography` with it, ~10 MB) is loaded, or made, when the fediverse first
+    # asks for the actor or the bridge first signs: a node nobody follows never holds it.
+    @cached_property
+    def key(self) -> rsa.RSAPrivateKey:
+        return keys.load_or_create(self.node.settings.keys_dir)
+
+    @cached_property
+    def public_pem(self) -> str:
+        return keys.public_pem(self.key)
 
     def start(self) -> None:
         self.worker.start()

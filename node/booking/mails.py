@@ -15,8 +15,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cryptography.hazmat.primitives import serialization
-
 from node.calendar import build_calendar
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
@@ -194,9 +192,7 @@ class ReservationMails:
         )
 
     def _unsubscribe(self, member: Member) -> tuple[str, str]:
-        raw = self.node.keys.current.private_key().private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-        )
+        raw = self.node.keys.current.private_bytes()
         path = f"{member.id}/{signature(raw, member.id)}"
         return f"{self.node.id}/unsubscribe/{path}", f"{self.node.id}/api/v1/unsubscribe/{path}"
 

@@ -10,13 +10,12 @@ import base64
 import hashlib
 import hmac
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from protocol.keys import hkdf_sha256
 
 
 def _key(private_bytes: bytes) -> bytes:
     info = b"gemellaggio mail v1: unsubscribe"
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(private_bytes)
+    return hkdf_sha256(private_bytes, info)
 
 
 def signature(private_bytes: bytes, member_id: str) -> str:

@@ -4,7 +4,6 @@ mail, and the address mail software POSTs to (RFC 8058), both signed for one mem
 from __future__ import annotations
 
 from aiohttp import web
-from cryptography.hazmat.primitives import serialization
 
 from node.core import Node
 from node.http.errors import json_response
@@ -56,6 +55,4 @@ def _invalid(request: web.Request) -> web.Response:
 
 
 def _private(node: Node) -> bytes:
-    return node.keys.current.private_key().private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
+    return node.keys.current.private_bytes()

@@ -150,19 +150,26 @@ async def test_cli__init_allow_private_addresses_writes_the_key(tmp_path):
     assert load_settings(tmp_path / "ldn", {}).federation.allow_private_addresses is False
 
 
-# What only some commands or requests need, which a running node must not load while idle.
-LOADED_ON_DEMAND = ("node.demo", "node.mail.sink", "aiosmtpd", "icalendar")
+# What only some commands or requests need, which a running node must not load while idle:
+# `cryptography` only for the fediverse's RSA, a sign-in (joserfc) or the reference RFC 9421 library.
+LOADED_ON_DEMAND = ("node.demo", "node.mail.sink", "aiosmtpd", "icalendar", "cryptography", "joserfc")
 
 
 def test_cli__a_node_built_for_run_loads_nothing_only_other_commands_need(tmp_path: Path) -> None:
     directory, _ = init(tmp_path, "idle", "UTC")
     script = (
-        "import sys\n"
+        "import asyncio, sys\n"
         "from pathlib import Path\n"
         "import node.cli.main\n"
         "from node.config import load_settings\n"
         "from node.web.app import create_app\n"
-        f"create_app(load_settings(Path({str(directory)!r}), {{}}))\n"
+        "from node.web.server import NodeRunner\n"
+        f"settings = load_settings(Path({str(directory)!r}), {{}})\n"
+        "async def start_and_stop():\n"
+        "    runner = NodeRunner(create_app(settings), settings)\n"
+        "    await runner.setup()\n"  # the node is open and its workers started, as `gemella run` has it
+        "    await runner.cleanup()\n"
+        "asyncio.run(start_and_stop())\n"
         f"print(sorted(name for name in {LOADED_ON_DEMAND!r} if name in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)

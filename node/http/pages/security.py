@@ -21,10 +21,8 @@ import json
 import secrets
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from node.core import Node
+from protocol.keys import hkdf_sha256
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -43,9 +41,7 @@ class PageSecrets:
     def key(self, purpose: str) -> bytes:
         current = self._node.keys.current
         if current.kid != self._kid:
-            raw = current.private_key().private_bytes(
-                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-            )
+            raw = current.private_bytes()
             self._keys = {p: _derive(raw, p) for p in ("csrf", "flash")}
             self._kid = current.kid
         return self._keys[purpose]
@@ -93,7 +89,7 @@ def new_pre_session() -> str:
 
 def _derive(raw: bytes, purpose: str) -> bytes:
     info = b"gemellaggio web pages v1: " + purpose.encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(raw)
+    return hkdf_sha256(raw, info)
 
 
 def _b64(data: bytes) -> str:

@@ -36,18 +36,22 @@ async def test_tokens__stored_only_as_sha256_and_looked_up_by_hash(nodes: Any, m
 
     queries: list[tuple[str, Any]] = []
     compared: list[tuple[bytes, bytes]] = []
-    fetch_one = home.node.store.db.fetch_one
+    db = home.node.store.db
     compare_digest = hmac.compare_digest
 
-    async def spy_fetch(sql: str, params: Any = ()) -> Any:
-        queries.append((sql, params))
-        return await fetch_one(sql, params)
+    def spy_on(read: Any) -> Any:
+        async def spy_fetch(sql: str, params: Any = ()) -> Any:
+            queries.append((sql, params))
+            return await read(sql, params)
+
+        return spy_fetch
 
     def spy_compare(a: Any, b: Any) -> bool:
         compared.append((bytes(a), bytes(b)))
         return compare_digest(a, b)
 
-    monkeypatch.setattr(home.node.store.db, "fetch_one", spy_fetch)
+    for read in ("fetch_one", "fetch_by_key"):  # a lookup by key is read on the loop's thread
+        monkeypatch.setattr(db, read, spy_on(getattr(db, read)))
     monkeypatch.setattr(tokens_module.hmac, "compare_digest", spy_compare)
     status, _ = await home.api.call("GET", "/api/v1/reservations", token=member["token"])
     assert status == 200

@@ -20,6 +20,7 @@ from node.times import invalid
 from protocol.models import IntroductionAnswer, IntroductionRequest
 from protocol.problems import Problem, ProblemType
 
+from . import answers as a
 from .cards import CardLookup
 from .exchange import Exchange, announce_decline
 from .mails import mail_request
@@ -118,15 +119,16 @@ class Introductions:
             "display_name": intro.to_name if sent else intro.from_name,
         }
         status = "requested" if intro.status == "with_operator" else intro.status
-        return {
-            "id": intro.id,
-            "direction": intro.side,
-            "status": status,
-            "other": other,
-            "message": intro.message,
-            "created_at": intro.created_at,
-            "answered_at": intro.answered_at,
-        }
+        shown = a.Introduction(
+            id=intro.id,
+            direction=intro.side,
+            status=status,
+            other=a.OtherMember(**other),
+            message=intro.message,
+            created_at=intro.created_at,
+            answered_at=intro.answered_at,
+        )
+        return shown.model_dump(mode="json", exclude_unset=True)  # `email` only where `one` adds it
 
     # -- the recipient, at the host -----------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from aiosqlite import Connection
 
 from node.store.db import Database, Row
 
+from .answers import Report as ReportAnswer
+
 
 @dataclass(frozen=True)
 class Introduction:
@@ -53,7 +55,7 @@ class Report:
     created_at: str
 
     def view(self) -> dict[str, Any]:
-        return asdict(self)
+        return ReportAnswer(**asdict(self)).model_dump(mode="json")
 
 
 class IntroductionRepository:

@@ -2,8 +2,8 @@
 OpenAPI document (node/web/openapi.py) and, where a view builds the model itself, for the
 answer: the twins' (`twin_view`, `delivery_view`), the node's (`NodeInfo`, `Health`), a key
 rotation's, and the booking resources' and members' views (`ResourceView`, `MemberView`,
-`NewMember`) are built as these models, so the model is their one definition (a field it does
-not declare cannot be answered). The other views still build plain dicts (`EventViews.item`,
+`NewMember`) are built as these models (as introductions' are, node/introductions/answers.py),
+so the model is their one definition. The other views still build plain dicts (`EventViews.item`,
 `own_view`, the reservation `view`...), which these models describe for readers and for the
 schema fuzzing, which checks every answer a running node gives against them. They refuse
 unknown fields, so a field added to a view without being described here fails those tests.

@@ -123,11 +123,16 @@ async def test_worker__a_holder_sleeping_between_steps_keeps_its_job(stores: lis
 
 
 class _HeldInbox(ForwardingProxy):
-    """At the twin's URL: keeps every push to its inbox waiting, so a delivery is under way."""
+    """At the twin's URL: keeps every push to its inbox waiting until `let_go` is set, so a
+    delivery is under way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.let_go = asyncio.Event()
 
     async def intercept(self, request: web.Request, body: bytes) -> web.StreamResponse | None:
         if request.path.endswith("/inbox"):
-            await asyncio.sleep(30)
+            await self.let_go.wait()
         return None
 
 
@@ -151,4 +156,5 @@ async def test_peer_link__a_node_stopped_mid_delivery_releases_its_claims(nodes:
             rows = conn.execute("SELECT id, claimed_by FROM outbox").fetchall()
         assert rows == [("launch", None)]  # still to deliver, and free for the next process at once
     finally:
+        proxy.let_go.set()
         await proxy.stop()

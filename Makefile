@@ -30,12 +30,12 @@ test: $(STAMP) $(INTEROP) $(OIDC)
 
 # The store, federation, booking, events and profiles tests again, every node on PostgreSQL (a
 # cluster the tests start themselves: tests/support/postgres.py). The store's PostgreSQL-only
-# tests (test_postgres, test_schema, test_card_search, and the move: test_db_move,
-# test_db_move_scale, which always move into the cluster) run in `make test`, once; browser
-# tests stay on SQLite.
+# tests (test_postgres, test_schema, test_card_search, the move: test_db_move,
+# test_db_move_scale, which always move into the cluster, and test_workers, whose workers always
+# share the cluster) run in `make test`, once; browser tests stay on SQLite.
 PG_TESTS := tests/booking tests/events tests/profiles tests/node/test_twinning.py tests/node/test_replication.py \
 	tests/node/test_inbox.py tests/node/test_inbox_savepoints.py tests/node/test_feed_progress.py \
-	tests/node/test_quota.py tests/node/test_replay_restart.py tests/node/test_leases.py tests/node/test_workers.py \
+	tests/node/test_quota.py tests/node/test_replay_restart.py tests/node/test_leases.py \
 	tests/node/test_shared_workers.py
 PG_SKIP := --ignore=tests/profiles/test_browser.py
 test-postgresql: $(STAMP) $(INTEROP) $(OIDC)

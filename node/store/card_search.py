@@ -125,7 +125,7 @@ async def search_cards(db: Database, search: CardSearch) -> list[Card]:
     else:
         sql, head = ranked
     args = [*head, *params, search.limit, search.offset]
-    return await db.read(lambda conn: [Card.from_row(row) for row in conn.execute(sql, args).fetchall()])
+    return await db.read(lambda conn: [Card.from_row(row) for row in conn.execute(sql, args).fetchall()], wide=True)
 
 
 def _filters(search: CardSearch, in_index: bool) -> tuple[list[str], list[Any]]:

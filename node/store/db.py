@@ -22,10 +22,12 @@ from .schema import migrations, statements
 
 Row = sqlite3.Row
 T = TypeVar("T")
-# The reader's page cache: a directory search for a word found in thousands of cards reads each
-# one's row; with SQLite's default 2 MB, 20,000 cards did not fit and every search went to the
-# OS for them (4x slower).
-READER_CACHE_KIB = 16 * 1024
+# The page cache of the reader that full-text searches use (`read(..., wide=True)`): a directory
+# search for a word found in thousands of cards reads each one's row; with SQLite's default 2 MB,
+# 20,000 cards did not fit and every search went to the OS for them (4x slower). It is a reader of
+# its own so that ordinary reads keep the default cache: a twin's flood of large events, read once
+# by the week's listing, must not grow the node by the 16 MB (tests/hostile/test_floods.py).
+SEARCH_CACHE_KIB = 16 * 1024
 
 
 class Database:
@@ -37,6 +39,7 @@ class Database:
         self.path = path
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._search_reader: aiosqlite.Connection | None = None
         self._on_loop: sqlite3.Connection | None = None  # see fetch_by_key
         self._lock = asyncio.Lock()
 
@@ -46,14 +49,15 @@ class Database:
         await self._writer.execute("PRAGMA journal_mode = WAL")
         await migrate(self._writer)
         self._reader = await self._connect()
-        await self._reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+        self._search_reader = await self._connect()
+        await self._search_reader.execute(f"PRAGMA cache_size = -{SEARCH_CACHE_KIB}")
         self._on_loop = _loop_reader(self.path)
 
     async def close(self) -> None:
         if self._on_loop is not None:
             self._on_loop.close()
             self._on_loop = None
-        for conn in (self._reader, self._writer):
+        for conn in (self._search_reader, self._reader, self._writer):
             if conn is not None:
                 await conn.close()
         self._reader = self._writer = None
@@ -135,13 +139,14 @@ class Database:
         """Whether the database answers a query (the health check)."""
         return await self.fetch_one("SELECT 1") is not None
 
-    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def read(self, fn: Callable[[sqlite3.Connection], T], *, wide: bool = False) -> T:
         """Several queries as one consistent read, in ONE trip to the reader's thread: `fn` runs
         there inside a read transaction (one snapshot of the database: a write committed
         meanwhile is seen by all of its queries or by none), and its result comes back.
-        `fn` must only read, and block on nothing but SQLite."""
-        assert self._reader is not None, "database is not open"
-        reader = self._reader
+        `fn` must only read, and block on nothing but SQLite. `wide`: a full-text search, which
+        revisits many rows at each call, runs on the reader with the large cache."""
+        reader = self._search_reader if wide else self._reader
+        assert reader is not None, "database is not open"
         result: T = await reader._execute(_in_read, lambda: reader._conn, fn)
         return result
 

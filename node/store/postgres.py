@@ -225,8 +225,9 @@ class PgDatabase:
         async with self._lock:
             return await asyncio.to_thread(self._run, fn, False)
 
-    async def read(self, fn: Callable[[Any], T]) -> T:
-        """Several queries in one snapshot (REPEATABLE READ, read only) on a worker thread."""
+    async def read(self, fn: Callable[[Any], T], *, wide: bool = False) -> T:
+        """Several queries in one snapshot (REPEATABLE READ, read only) on a worker thread. `wide`
+        (a full-text search) changes nothing here: the server's shared buffers serve every reader."""
         assert self._sync is not None, "database is not open"
         return await asyncio.to_thread(self._run, fn, True)
 

@@ -144,7 +144,7 @@ class Node:
         await self.store.objects.store_local(work.tx, object_row(obj, envelope_json), audience, at)
         active = await self.store.twinnings.list_active_peers()
         peers = active if audience is None else [p for p in active if p in audience]
-        await self.store.outbox.enqueue(work.tx, peers, "inbox", obj.key, obj.version, envelope_json, at)
+        await self.store.outbox.store(work.tx, peers, "inbox", obj.key, obj.version, envelope_json, at)
         work.wake.update(peers)
         return envelope.model_dump(mode="json")
 

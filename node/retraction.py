@@ -43,7 +43,7 @@ async def retract(
     owed = set(removed)
     if held is not None:
         owed |= set(await node.store.objects.get_audience("Retraction", node.id, rid) or [])
-    await node.store.outbox.drop_object(work.tx, sorted(removed), key)
+    await node.store.outbox.delete_object(work.tx, sorted(removed), key)
     notice = Retraction(
         origin=node.id,
         id=rid,

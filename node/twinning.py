@@ -159,7 +159,7 @@ class TwinningService:
         )
         envelope = seal(change, node.keys.current)
         async with node.write() as work:
-            await self.outbox.enqueue(
+            await self.outbox.store(
                 work.tx,
                 [twinning.peer_id],
                 "twinning",
@@ -257,7 +257,7 @@ class TwinningService:
         await self.twinnings.store_status(work.tx, twinning.id, status, at, reason=reason, suspended_by=by)
         if status in ("ended", "declined"):
             # The agreement is over: nothing more is shared, so undelivered objects are dropped.
-            await self.outbox.drop_peer(work.tx, twinning.peer_id)
+            await self.outbox.delete_peer(work.tx, twinning.peer_id)
             # Its members chose to show their cards to twins: no longer one, it keeps none of them.
             await forget_cards(self.node, work, twinning.peer_id)
         if status == "active":

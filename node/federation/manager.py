@@ -17,7 +17,7 @@ class Federation:
     async def start(self) -> None:
         self._running = True
         peers = {t.peer_id for t in await self._context.store.twinnings.list() if t.status in ("active", "suspended")}
-        peers |= set(await self._context.store.outbox.peers_with_pending())
+        peers |= set(await self._context.store.outbox.list_peers_with_pending())
         for peer in sorted(peers):
             self.link(peer)
 

@@ -163,7 +163,7 @@ class PeerLink:
     async def _succeeded(self, previous_tries: int, delivered: list[OutboxItem]) -> None:
         at = iso(self.clock.now())
         async with self.db.transaction() as tx:
-            await self.outbox.remove_delivered(tx, delivered)
+            await self.outbox.delete_delivered(tx, delivered)
             await self.outbox.store_release(tx, self.peer_id, self.leases.holder)
             await self.peer_state.store_success(tx, self.peer_id, at)
         self.metrics.deliveries.labels(peer=self.peer_id, result="ok").inc()

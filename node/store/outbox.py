@@ -62,7 +62,7 @@ class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def enqueue(
+    async def store(
         self,
         tx: Connection,
         peer_ids: Sequence[str],
@@ -81,7 +81,7 @@ class OutboxRepository:
             [(peer, route, *key, version, envelope_json, at) for peer in peer_ids],
         )
 
-    async def pending(self, peer_id: str, route: str, limit: int) -> list[OutboxItem]:
+    async def list_pending(self, peer_id: str, route: str, limit: int) -> list[OutboxItem]:
         """What waits for `peer_id`, oldest first, claimed or not (for status and tests)."""
         rows = await self._db.fetch_all(
             "SELECT * FROM outbox WHERE peer_id = ? AND route = ? ORDER BY enqueued_at, rowid LIMIT ?",
@@ -117,28 +117,28 @@ class OutboxRepository:
             (peer_id, holder),
         )
 
-    async def remove_delivered(self, tx: Connection, items: Sequence[OutboxItem]) -> None:
+    async def delete_delivered(self, tx: Connection, items: Sequence[OutboxItem]) -> None:
         """Drop what the peer acknowledged, unless a newer version was enqueued meanwhile."""
         await tx.executemany(
             "DELETE FROM outbox WHERE peer_id = ? AND type = ? AND origin = ? AND id = ? AND version = ?",
             [(i.peer_id, i.type, i.origin, i.id, i.version) for i in items],
         )
 
-    async def drop_object(self, tx: Connection, peer_ids: Sequence[str], key: tuple[str, str, str]) -> None:
+    async def delete_object(self, tx: Connection, peer_ids: Sequence[str], key: tuple[str, str, str]) -> None:
         """Forget what is pending of one object for these peers (taken out of its audience)."""
         await tx.executemany(
             "DELETE FROM outbox WHERE peer_id = ? AND type = ? AND origin = ? AND id = ?",
             [(peer, *key) for peer in peer_ids],
         )
 
-    async def drop_peer(self, tx: Connection, peer_id: str, route: str = "inbox") -> None:
+    async def delete_peer(self, tx: Connection, peer_id: str, route: str = "inbox") -> None:
         await tx.execute("DELETE FROM outbox WHERE peer_id = ? AND route = ?", (peer_id, route))
 
-    async def peers_with_pending(self) -> list[str]:
+    async def list_peers_with_pending(self) -> list[str]:
         rows = await self._db.fetch_all("SELECT DISTINCT peer_id FROM outbox")
         return [r["peer_id"] for r in rows]
 
-    async def depth(self) -> dict[str, tuple[int, str | None]]:
+    async def list_depths(self) -> dict[str, tuple[int, str | None]]:
         """Per peer: pending rows and the oldest enqueue time."""
         rows = await self._db.fetch_all(
             "SELECT peer_id, COUNT(*) AS n, MIN(enqueued_at) AS oldest FROM outbox GROUP BY peer_id"

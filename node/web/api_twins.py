@@ -89,7 +89,7 @@ async def status(request: web.Request) -> web.Response:
     await require_operator(request)
     node = request.app[ASSEMBLED]
     peers = {t.peer_id for t in await node.store.twinnings.list() if t.status in ("active", "suspended")}
-    peers |= set((await node.store.outbox.depth()).keys())
+    peers |= set((await node.store.outbox.list_depths()).keys())
     return json_response(a.DeliveryStatus(node=node.id, peers=[await delivery_view(node, p) for p in sorted(peers)]))
 
 
@@ -133,7 +133,7 @@ async def delivery_view(node: Node, peer_id: str) -> a.Delivery:
     state = await node.store.peer_state.get(peer_id)
     usage = await node.store.usage.get(peer_id)
     limits = node.settings.limits
-    depth, oldest = (await node.store.outbox.depth()).get(peer_id, (0, None))
+    depth, oldest = (await node.store.outbox.list_depths()).get(peer_id, (0, None))
     lag = (node.clock.now() - parse_iso(oldest)).total_seconds() if oldest else 0
     return a.Delivery(
         peer=peer_id,

@@ -35,7 +35,7 @@ async def metrics(request: web.Request) -> web.Response:
     node = request.app[ASSEMBLED]
     if not _local_reader(request, node.settings.metrics.allow):
         await require_operator(request)
-    depth = await node.store.outbox.depth()
+    depth = await node.store.outbox.list_depths()
     now = node.clock.now()
     for peer, (count, oldest) in depth.items():
         node.metrics.outbox_depth.labels(peer=peer).set(count)

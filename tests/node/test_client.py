@@ -83,7 +83,7 @@ async def test_delivery__a_twin_whose_inbox_answers_never_end_shows_the_error(no
 
         error = await eventually(last_error, lambda e: "larger than" in e)
         assert "inbox answer from" in error and "was larger than 524288 bytes" in error
-        assert (await nyc.node.store.outbox.depth())[london.url][0] >= 1, "nothing is dropped: it stays queued"
+        assert (await nyc.node.store.outbox.list_depths())[london.url][0] >= 1, "nothing is dropped: it stays queued"
     finally:
         await proxy.stop()
 

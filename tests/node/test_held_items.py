@@ -45,7 +45,7 @@ async def refusing() -> AsyncIterator[Refusing]:
 
 
 async def pending(node: Any, peer: str) -> int:
-    return len(await node.node.store.outbox.pending(peer, "inbox", 500))
+    return len(await node.node.store.outbox.list_pending(peer, "inbox", 500))
 
 
 async def setup(nodes: Any, refusing: Refusing) -> tuple[Any, Any]:

@@ -79,7 +79,7 @@ async def test_outbox__rows_claimed_by_one_worker_are_skipped_by_the_others_unti
     a, b = stores[:2]
     async with a.db.transaction() as tx:
         for i in range(3):
-            await a.outbox.enqueue(
+            await a.outbox.store(
                 tx, ["https://twin.example"], "inbox", ("Event", "https://here", f"e{i}"), 1, "{}", "t"
             )
     now = time.time()

@@ -8,7 +8,7 @@ from tests.support.proxy import LossyProxy
 
 
 async def outbox_depth(node) -> int:
-    return sum(n for n, _ in (await node.node.store.outbox.depth()).values())
+    return sum(n for n, _ in (await node.node.store.outbox.list_depths()).values())
 
 
 async def test_replication__published_event_reaches_twin_by_push(nodes):

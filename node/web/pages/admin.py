@@ -107,7 +107,7 @@ async def delivery(request: web.Request, who: Principal) -> web.Response:
     node = request.app[ASSEMBLED]
     twinnings = {t.peer_id: t for t in reversed(await node.store.twinnings.list())}
     peers = {p for p, t in twinnings.items() if t.status in ("active", "suspended")}
-    peers |= set((await node.store.outbox.depth()).keys())
+    peers |= set((await node.store.outbox.list_depths()).keys())
     rows = []
     for peer in sorted(peers):
         view = await delivery_view(node, peer)

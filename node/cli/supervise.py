@@ -29,8 +29,9 @@ RESTART_BASE_SECONDS = 0.5
 RESTART_CAP_SECONDS = 30.0
 # A worker that ran this long before it died is restarted after the shortest pause again.
 STEADY_SECONDS = 60.0
-# A worker whose first start ends by itself this soon could not start (a taken port, a database
-# that refuses us): restarting it would fail the same way, so the whole command stops.
+# A worker whose first start ends by itself, with an error, this soon could not start (a taken
+# port, a database that refuses us): restarting it would fail the same way, so the whole command
+# stops. One killed by a signal (the OOM killer, an operator's kill -9) did start: it is restarted.
 FAILED_START_SECONDS = 5.0
 STOP_GRACE_SECONDS = 20.0  # the workers drain for up to 10 s (node/web/server.py)
 
@@ -87,7 +88,7 @@ class Supervisor:
             if self.stopping.is_set():
                 return
             lived = time.monotonic() - started
-            if first and lived < self.failed_start:
+            if first and code > 0 and lived < self.failed_start:
                 self.failed = f"worker {number} could not start (exit code {code}); its message is above"
                 log.error("worker_could_not_start", worker=number, pid=process.pid, exit_code=code)
                 self.stopping.set()

@@ -96,7 +96,7 @@ class PeerLink:
             return (parse_iso(state.next_try) - now).total_seconds()
         items = await self._claim()
         if not items:
-            return self._idle
+            return await self._until_claims_lapse()
         try:
             delivered, sent = await self._send(items)
         except DeliveryFailed as exc:
@@ -106,6 +106,14 @@ class PeerLink:
         # later, with backoff: at once, they would be refused again, round after round.
         self._held_rounds = self._held_rounds + 1 if len(delivered) < sent else 0
         return self._backoff.delay(self._held_rounds - 1) if self._held_rounds else 0.0
+
+    async def _until_claims_lapse(self) -> float:
+        """Nothing to claim: look again when another worker's claims on this twin's rows lapse
+        (it may have died mid-delivery), or after the idle time if none are claimed."""
+        lapse = await self.outbox.get_next_claim_lapse(self.peer_id)
+        if lapse is None:
+            return self._idle
+        return min(self._idle, max(0.05, lapse - time.time()))
 
     async def _claim(self) -> list[OutboxItem]:
         """This round's rows, claimed for one lease (agreement messages, then objects once active)."""

@@ -110,6 +110,15 @@ class OutboxRepository:
             )
         return [_item(r) for r in rows]
 
+    async def get_next_claim_lapse(self, peer_id: str) -> float | None:
+        """When the earliest claim on `peer_id`'s rows lapses (seconds since the epoch), or None
+        if no row is claimed: a worker that found nothing to claim looks again then, since the
+        claimer may have died."""
+        row = await self._db.fetch_one(
+            "SELECT MIN(claimed_until) FROM outbox WHERE peer_id = ? AND claimed_by IS NOT NULL", (peer_id,)
+        )
+        return None if row is None or row[0] is None else float(row[0])
+
     async def store_release(self, tx: Connection, peer_id: str, holder: str) -> None:
         """Release this worker's claims on `peer_id`'s rows (those not acknowledged stay pending)."""
         await tx.execute(

@@ -53,3 +53,15 @@ async def test_supervisor__a_worker_that_cannot_start_stops_the_command() -> Non
     assert await supervisor.run() == 1
     assert supervisor.failed is not None and "exit code 3" in supervisor.failed
     assert supervisor.processes == {}
+
+
+async def test_supervisor__a_worker_killed_right_after_its_start_is_restarted_not_taken_for_a_failed_start() -> None:
+    supervisor = Supervisor(_python("import time; time.sleep(120)"), 2)
+    running = asyncio.create_task(supervisor.run())
+    await eventually(lambda: asyncio.sleep(0, len(supervisor.processes)), 2, timeout=30)
+    supervisor.processes[1].kill()  # SIGKILL within the first seconds
+    await eventually(lambda: asyncio.sleep(0, supervisor.restarts), 1, timeout=30)
+    assert supervisor.failed is None and not supervisor.stopping.is_set()
+    await eventually(lambda: asyncio.sleep(0, len(supervisor.processes)), 2, timeout=30)
+    supervisor.stopping.set()
+    assert await running == 0

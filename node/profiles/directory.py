@@ -10,7 +10,7 @@ text at most a few words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from node.store.card_search import CardSearch, search_cards
@@ -20,32 +20,18 @@ from node.store.profiles import Card
 from . import vocabulary
 
 
-@dataclass(frozen=True)
-class Query:
-    home: str  # this node: its own cards, and those of its active twins, are shown
-    q: str = ""
-    skill: str = ""
-    language: str = ""
-    city: str = ""
-    origin: str = ""
-    limit: int = 20
-    offset: int = 0
+def query(home: str, origin: str, params: dict[str, Any]) -> CardSearch:
+    """The store's search from the API's or the page's parameters (their `q` is the words)."""
+    fields = dict(params)
+    words = fields.pop("q", "") or ""
+    return CardSearch(home=home, words=words, **fields | {"origin": origin})
 
 
-async def search(db: Database, query: Query) -> list[Card]:
-    """One page of cards, best first (most recently updated first without words)."""
+async def search(db: Database, query: CardSearch) -> list[Card]:
+    """One page of cards, best first (most recently updated first without words). A skill may be
+    given as a vocabulary id or as its label in any language."""
     skill = (vocabulary.known("skills", query.skill) or " ".join(query.skill.split())) if query.skill else ""
-    found = CardSearch(
-        home=query.home,
-        words=query.q,
-        skill=skill,
-        language=query.language,
-        city=query.city,
-        origin=query.origin,
-        limit=query.limit,
-        offset=query.offset,
-    )
-    return await search_cards(db, found)
+    return await search_cards(db, replace(query, skill=skill))
 
 
 def item(card: Card, language: str) -> dict[str, Any]:

@@ -43,7 +43,7 @@ async def people(request: web.Request, member_id: str) -> web.Response:
         params = DirectoryParams()
     service = card_service(request)
     origin = await service.origin_named(params.origin)
-    query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
+    query = directory.query(service.node.id, origin, params.model_dump())
     language = current().language
     cards = await directory.search(node.store.db, query)
     names = await _space_names(request)

@@ -72,7 +72,7 @@ async def search_directory(request: web.Request) -> web.Response:
         raise validation_problem(exc) from exc
     service = card_service(request)
     origin = await service.origin_named(params.origin)
-    query = directory.Query(home=service.node.id, **params.model_dump() | {"origin": origin})
+    query = directory.query(service.node.id, origin, params.model_dump())
     cards = await directory.search(request.app[NODE].store.db, query)
     accepted = parse_accept_language(request.headers.get("Accept-Language", ""))
     assert who.member_id is not None

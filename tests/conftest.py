@@ -23,14 +23,9 @@ def vectors_dir() -> Path:
 def postgres_url() -> str:
     """A new, empty database on the tests' own PostgreSQL cluster (tests/support/postgres.py).
     Without PostgreSQL installed the test is skipped locally; CI installs it, so there it fails."""
-    from tests.support.postgres import binaries, new_database_url
+    from tests.support.postgres import new_database_url, require
 
-    try:
-        binaries()
-    except RuntimeError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
+    require()
     return new_database_url()
 
 

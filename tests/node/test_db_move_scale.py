@@ -26,7 +26,7 @@ from node.store.signed import SIGNED_COLUMNS
 from tests.booking.support import replica, reserve
 from tests.support.big_node import Sizes, Twins, build_twins, copy_twins
 from tests.support.nodes import InProcessNode, eventually
-from tests.support.postgres import binaries, new_database_url
+from tests.support.postgres import new_database_url, require
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 BATCH = 100  # rows per transaction in the killed move: its second half is many commits long
@@ -35,12 +35,7 @@ BATCH = 100  # rows per transaction in the killed move: its second half is many 
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory: pytest.TempPathFactory) -> Twins:
     """Rome and Oslo with Rome's 10,000+ signed objects, built once for the module."""
-    try:
-        binaries()
-    except RuntimeError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
+    require()
     return asyncio.run(build_twins(tmp_path_factory.mktemp("twins"), Sizes()))
 
 

@@ -6,7 +6,6 @@ check --signatures` reads its database through it."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,21 +26,16 @@ from tests.booking.support import (
     wall,
 )
 from tests.support.pgbouncer import Bouncer, installed
-from tests.support.postgres import binaries, running_cluster
+from tests.support.postgres import missing, require, running_cluster
 
 NY = "America/New_York"
 
 
 @pytest.fixture
 def bouncer() -> Iterator[Bouncer]:
-    try:
-        binaries()
-        if installed() is None:
-            raise RuntimeError("PgBouncer is not installed (Debian: apt-get install pgbouncer)")
-    except RuntimeError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
+    require()
+    if installed() is None:
+        missing(RuntimeError("PgBouncer is not installed (Debian: apt-get install pgbouncer)"))
     started = Bouncer(running_cluster()).start()
     yield started
     started.stop()

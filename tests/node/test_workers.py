@@ -104,14 +104,9 @@ class Pair:
 @pytest.fixture(scope="module")
 def module_postgres_url() -> str:
     """conftest's `postgres_url`, once for the module: starting three workers is the slow part."""
-    from tests.support.postgres import binaries, new_database_url
+    from tests.support.postgres import new_database_url, require
 
-    try:
-        binaries()
-    except RuntimeError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
+    require()
     return new_database_url()
 
 

@@ -43,6 +43,24 @@ def binaries() -> Path:
     return Path(initdb).parent
 
 
+def require() -> None:
+    """Skip the test when PostgreSQL's binaries are missing here (CI installs them, so there
+    the test fails instead of skipping). `missing` reports any other part the same way."""
+    try:
+        binaries()
+    except RuntimeError as exc:
+        missing(exc)
+
+
+def missing(exc: RuntimeError) -> None:
+    """A part the test needs is not installed: skipped locally, an error under CI."""
+    import pytest
+
+    if os.environ.get("CI"):
+        raise exc
+    pytest.skip(str(exc))
+
+
 class Cluster:
     """One running test cluster; `database()` gives a new, empty database's URL."""
 

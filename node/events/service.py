@@ -133,8 +133,9 @@ class EventService(EventWriter):
         return values
 
     async def peers_of(self, audience: Audience) -> set[str]:
-        """The twins an audience reaches today."""
-        return set(await self.twinnings.list_active_peers()) if audience == "all" else set(audience)
+        """The twins an audience reaches or reached: every sharing twin (a suspended one still
+        holds what it was sent) for "all", else the listed ones."""
+        return set(await self.twinnings.list_sharing_peers()) if audience == "all" else set(audience)
 
     # -- twins' events --------------------------------------------------------------------------
 

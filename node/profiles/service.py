@@ -116,11 +116,11 @@ class ProfileService:
         return sorted(set(peers))
 
     async def recipients(self, own: OwnProfile | None) -> set[str]:
-        """The twins that may hold this card's content now."""
+        """The twins that may hold this card's content now (a suspended twin still holds it)."""
         if own is None or not own.published or own.audience == "space":
             return set()
         if own.audience == "twins":
-            return set(await self.node.store.twinnings.list_active_peers())
+            return set(await self.node.store.twinnings.list_sharing_peers())
         return set(own.audience)
 
     async def origin_named(self, value: str) -> str:

@@ -92,3 +92,11 @@ class TwinningRepository:
     async def list_active_peers(self) -> builtins.list[str]:
         rows = await self._db.fetch_all("SELECT peer_id FROM twinnings WHERE status = 'active' ORDER BY peer_id")
         return [r["peer_id"] for r in rows]
+
+    async def list_sharing_peers(self) -> builtins.list[str]:
+        """The twins that may hold copies of our objects: the active ones and the suspended ones
+        (a pause stops sending, it deletes nothing; what they must delete reaches them on resume)."""
+        rows = await self._db.fetch_all(
+            "SELECT peer_id FROM twinnings WHERE status IN ('active', 'suspended') ORDER BY peer_id"
+        )
+        return [r["peer_id"] for r in rows]

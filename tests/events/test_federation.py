@@ -135,5 +135,21 @@ async def test_event__a_twin_taken_out_of_the_audience_deletes_its_copy_even_aft
     assert await _files_hold(london, "Quetzalcoatlite")
 
 
+async def test_event__a_suspended_twin_taken_out_of_the_audience_deletes_its_copy_on_resume(nodes):
+    nyc = await nodes("NYC", NYC_ZONE)
+    london = await nodes("London", LONDON_ZONE)
+    milan = await nodes("Milan", MILAN_ZONE)
+    await twin(nyc, london)
+    agreement = await twin(nyc, milan)
+    created = await publish(nyc, title="Quetzalcoatlite supper", audience="all")
+    await eventually(lambda: versions_at(milan, nyc), {created["id"]: 1})
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/suspend", {"reason": "a pause"})
+    await nyc.api.ok("PATCH", f"/api/v1/events/{created['id']}", {"audience": [london.url]})
+    await eventually(lambda: versions_at(london, nyc), {created["id"]: 2})
+    assert await versions_at(milan, nyc) == {created["id"]: 1}, "a pause sends nothing"
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement}/resume", {})
+    await eventually(lambda: versions_at(milan, nyc), {})
+
+
 async def _files_hold(node: Any, text: str) -> bool:
     return any(text.encode() in path.read_bytes() for path in node.directory.glob("node.db*"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from protocol.envelope import seal
 from protocol.models import MemberProfile
 from tests.support.nodes import InProcessNode, eventually, twin
@@ -58,6 +60,25 @@ async def test_narrowing__the_twin_taken_out_deletes_the_card_even_when_it_was_d
     assert results[1].status == "rejected" and results[1].problem["type"].endswith("/conflict")
     assert await gone(rome) == []
     assert await held_cards(rome, london.url) == {"0123456789abcdef0123456789abcdef": 1}
+
+
+@pytest.mark.parametrize("pausing", ["london", "rome"])
+async def test_narrowing__a_suspended_twin_deletes_the_card_when_the_twinning_resumes(nodes, pausing):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], "twins")
+    await eventually(lambda: held_cards(rome, london.url), {handle: 1})
+    pauser, other = (london, rome) if pausing == "london" else (rome, london)
+    twinning = next(t for t in (await pauser.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == other.url)
+    await pauser.api.ok("POST", f"/api/v1/twins/{twinning['id']}/suspend", {"reason": "a pause"})
+    await eventually(lambda: _status(other, twinning["id"]), "suspended")
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url]), token=ada["token"])
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 2})
+    assert await gone(rome), "suspended: nothing reaches Rome yet"
+    await pauser.api.ok("POST", f"/api/v1/twins/{twinning['id']}/resume", {})
+    await eventually(lambda: held_cards(rome, london.url), {})
+    await eventually(lambda: gone(rome), [])
+    assert await versions(rome, "MemberProfile", london.url) == {}
 
 
 async def test_narrowing__widening_again_sends_the_card_back(nodes):

@@ -186,6 +186,8 @@ class MailSection(Section):
     password_env: str | None = None  # name of the environment variable holding the password
     password_file: str | None = None  # or a file holding it (relative to the node's directory)
     from_address: str | None = None  # default: "<space name>" <noreply@<host of node.url>>
+    # The community manager's address: told of introductions waiting for them and of abuse reports.
+    operator_address: Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")] | None = None
     timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     retry_base_seconds: Annotated[float, Field(gt=0)] = 5.0
     retry_cap_seconds: Annotated[float, Field(gt=0)] = 3600.0

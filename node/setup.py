@@ -103,7 +103,9 @@ def _config_text(
         # A node whose own address is local can only twin with nodes on local addresses.
         config["federation"] = {"allow_private_addresses": True}
         header += "# node.url is a local address, so this node may reach twins on local addresses too.\n"
-    config.update(extra or {})
+    for section, values in (extra or {}).items():  # a section given in part keeps what init wrote in it
+        written = config.get(section)
+        config[section] = {**written, **values} if isinstance(written, dict) and isinstance(values, dict) else values
     return header + yaml.safe_dump(config, sort_keys=False)
 
 

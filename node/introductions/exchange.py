@@ -32,7 +32,7 @@ from protocol.models import FederatedObject, IntroductionAnswer, IntroductionReq
 from protocol.problems import Problem, ProblemType
 
 from .cards import CardLookup, visible_to
-from .mails import mail_introduced, mail_request
+from .mails import mail_introduced, mail_operator_waiting, mail_request
 from .store import Introduction, IntroductionRepository
 
 log = structlog.get_logger("node.introductions")
@@ -98,7 +98,7 @@ class Exchange:
         if blocked:
             status, step = "declined", "answer"
         elif self.node.settings.people.introductions == "via_operator":
-            status, step = "with_operator", None
+            status, step = "with_operator", "notify_operator"
         else:
             status, step = "requested", "notify"
         row = Introduction(
@@ -205,6 +205,8 @@ class Exchange:
             return  # erased meanwhile: nothing to tell anyone
         elif intro.step == "notify":
             await mail_request(self.node, work, intro, member)
+        elif intro.step == "notify_operator":
+            await mail_operator_waiting(self.node, work, intro, member)
         elif intro.step == "follow_up":
             follow = IntroductionRequest.model_validate(
                 {**await self._request_of(intro), "version": 2, "email": member.email}

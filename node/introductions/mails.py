@@ -55,6 +55,49 @@ async def mail_introduced(node: Node, work: UnitOfWork, intro: Introduction, mem
         await _send(node, work, member, subject, lines, f"introduction:{intro.home}:{intro.id}:introduced")
 
 
+async def mail_operator_waiting(node: Node, work: UnitOfWork, intro: Introduction, member: Member) -> None:
+    """To the community manager (`people.introductions: via_operator`): a request waits for them."""
+    space = await space_name(node, intro.home)
+    with reading(reader_for(None, node.settings.node.language)):
+        lines = (
+            _(
+                "%(asker)s of %(space)s would like to be introduced to %(member)s. Their message:",
+                asker=intro.from_name,
+                space=space,
+                member=member.display_name,
+            ),
+            intro.message,
+            _("The request waits for you: forward it or decline it at %(url)s", url=f"{node.id}/admin/introductions"),
+        )
+        subject = _("An introduction waits for you: %(asker)s of %(space)s", asker=intro.from_name, space=space)
+        await _to_operator(node, work, subject, lines, f"introduction:{intro.home}:{intro.id}:operator")
+
+
+async def mail_operator_report(node: Node, work: UnitOfWork, intro: Introduction, member: Member, reason: str) -> None:
+    """To the community manager: a member reported an introduction request as abuse."""
+    space = await space_name(node, intro.home)
+    with reading(reader_for(None, node.settings.node.language)):
+        lines = (
+            _(
+                "%(member)s reported the introduction request of %(asker)s of %(space)s. What they wrote:",
+                member=member.display_name,
+                asker=intro.from_name,
+                space=space,
+            ),
+            reason,
+            _("The reports are at %(url)s", url=f"{node.id}/admin/introductions"),
+        )
+        subject = _("A member reported an introduction request from %(space)s", space=space)
+        await _to_operator(node, work, subject, lines, None)
+
+
+async def _to_operator(node: Node, work: UnitOfWork, subject: str, lines: tuple[str, ...], key: str | None) -> None:
+    address = node.settings.mail.operator_address
+    if address is not None:
+        mail = Mail(kind="operator", to=address, subject=subject, paragraphs=lines, dedupe_key=key)
+        await node.mail.enqueue(work, mail, node.clock.now())
+
+
 async def _send(node: Node, work: UnitOfWork, member: Member, subject: str, lines: tuple[str, ...], key: str) -> None:
     mail = Mail(
         kind="introduction", to=member.email, member_id=member.id, subject=subject, paragraphs=lines, dedupe_key=key

@@ -23,7 +23,7 @@ from protocol.problems import Problem, ProblemType
 from . import answers as a
 from .cards import CardLookup
 from .exchange import Exchange, announce_decline
-from .mails import mail_request
+from .mails import mail_operator_report, mail_request
 from .store import Introduction, IntroductionRepository, Report
 
 OPEN = ("requested", "with_operator")
@@ -182,8 +182,10 @@ class Introductions:
             status="open",
             created_at=iso(self.node.clock.now()),
         )
+        member = await self._member(member_id)
         async with self.node.write() as work:
             await self.repo.store_report(work.tx, report)
+            await mail_operator_report(self.node, work, intro, member, text)
         return report.view()
 
     # -- the community manager, in via_operator mode ------------------------------------------------

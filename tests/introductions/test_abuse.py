@@ -9,6 +9,7 @@ from typing import Any
 
 from protocol.envelope import seal
 from protocol.models import IntroductionAnswer, IntroductionRequest
+from tests.support.mail import mail_config, wait_for_mail
 from tests.support.nodes import eventually
 
 from .support import add_member, card_at, file_bytes, introduction, people_pair, publish_card
@@ -61,8 +62,8 @@ async def _count(sink: Any, to: str) -> int:
     return len(sink.to(to))
 
 
-async def test_introduction_report__reaches_the_recipients_operator(nodes: Any) -> None:
-    pair, id_ = await asked(nodes)
+async def test_introduction_report__reaches_the_recipients_operator(nodes: Any, sink: Any) -> None:
+    pair, id_ = await asked(nodes, sink, london=mail_config(sink.port, operator_address="community@thecube.example"))
     await eventually(lambda: received(pair), lambda items: len(items) == 1)
     status, made = await pair.london.api.call(
         "POST", f"/api/v1/introductions/{id_}/report", {"reason": "Spam"}, token=pair.token("Ada Lovelace")
@@ -70,6 +71,9 @@ async def test_introduction_report__reaches_the_recipients_operator(nodes: Any) 
     assert status == 201 and made["status"] == "open"
     reports = await pair.london.api.ok("GET", "/api/v1/introduction-reports")
     assert [(r["introduction_id"], r["reason"], r["home"]) for r in reports["items"]] == [(id_, "Spam", pair.nyc.url)]
+    [told] = await wait_for_mail(sink, "community@thecube.example")
+    assert "Ada Lovelace reported the introduction request of Ben Carter of WeCreate NYC" in told.text()
+    assert "Spam" in told.text() and f"{pair.london.url}/admin/introductions" in told.text()
     status, _ = await pair.london.api.call("GET", "/api/v1/introduction-reports", token=pair.token("Ada Lovelace"))
     assert status == 403
     await pair.london.api.ok("POST", f"/api/v1/introduction-reports/{made['id']}/close")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from node.mail.sink import MailSink
-from tests.support.mail import wait_for_mail
+from tests.support.mail import mail_config, wait_for_mail
 from tests.support.nodes import eventually
 
 from .support import add_member, card_at, file_bytes, introduction, people_pair, publish_card
+
+COMMUNITY = "community@thecube.example"
 
 
 async def asked(nodes: Any, sink: MailSink | None = None, **config: Any) -> tuple[Any, str]:
@@ -89,11 +91,20 @@ async def test_introductions__only_the_recipient_answers(nodes: Any) -> None:
 
 
 async def test_introductions__via_operator_waits_for_the_community_manager(nodes: Any, sink: MailSink) -> None:
-    pair, id_ = await asked(nodes, sink, london={"people": {"introductions": "via_operator"}})
+    london = {
+        "people": {"introductions": "via_operator"},
+        "node": {"language": "it"},
+        **mail_config(sink.port, operator_address=COMMUNITY),
+    }
+    pair, id_ = await asked(nodes, sink, london=london)
     queue = await eventually(
         lambda: pair.london.api.ok("GET", "/api/v1/introduction-queue"), lambda q: len(q["items"]) == 1
     )
     assert queue["items"][0]["id"] == id_ and queue["items"][0]["to"] == "Ada Lovelace"
+    [told] = await wait_for_mail(sink, COMMUNITY)  # in the space's language, with the way to the queue
+    text = told.text()
+    assert "Ben Carter" in text and "Ada Lovelace" in text and "Hi Ada, I design too." in text
+    assert f"{pair.london.url}/admin/introductions" in text and "presentato" in text
     assert await received(pair) == [] and sink.to(pair.email("Ada Lovelace")) == []
     await pair.london.api.ok("POST", f"/api/v1/introduction-queue/{id_}/forward")
     [item] = await received(pair)

@@ -72,9 +72,11 @@ contexts are inline, so every document expands without fetching anything.
   day and range).
 - `GET /open-data/exchanges.csv`, `.json`: per month, per twin and per pair of countries:
   `desk_days_given`, `room_hours_given`, `reservations_given`, the same `_taken`,
-  `events_rehosted_here` (the twin's events we re-host) and `events_rehosted_there` (ours it
-  re-hosts). A figure from 1 to 4 is `null` (an empty CSV cell); a country pair's figure is empty
-  when any twin's in it is. `digest` covers the month, `digest_given` and `digest_taken` a twin's
+  `events_rehosted_here` (the twin's events we re-host), `events_rehosted_there` (ours it
+  re-hosts), and `visits_attended_given` and `_taken` (confirmed reservations the host's front
+  desk checked in). A figure from 1 to 4 is `null` (an empty CSV cell); a country pair's figure is
+  empty when any twin's in it is, and an attended figure is empty when the reservations not
+  attended number 1 to 4. `digest` covers the month, `digest_given` and `digest_taken` a twin's
   part.
 - `GET /open-data/receipts-YYYY-MM.json`: the month's `digest`, and per twin and side its
   `digest` and, when it has 5 or more, the `hashes` of its confirmed receipts. A hash is the

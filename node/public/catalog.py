@@ -42,8 +42,8 @@ DATASETS = {
         N_("Monthly exchanges with twin spaces"),
         N_(
             "Per month, per twin and per pair of countries: desk-days and room-hours given and taken, confirmed "
-            "reservations, and events re-hosted each way, computed from signed receipts and events. Figures from "
-            "1 to 4 are left empty so that no person can be singled out."
+            "reservations, the visits the host checked in, and events re-hosted each way, computed from signed "
+            "receipts and events. Figures from 1 to 4 are left empty so that no person can be singled out."
         ),
     ),
 }

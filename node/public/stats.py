@@ -1,11 +1,13 @@
 """Monthly exchange statistics for open data, computed from the signed receipts.
 
 Per month and per twin: desk-days and room-hours given (our receipts as host) and taken (the
-twin's receipts for our members), confirmed reservations each way, and the twin's events we
-re-host; the same summed per pair of countries. Any figure from 1 to 4 is published as
-empty (`None`), so that no person can be singled out by a small count; 0 and 5 or more are
-shown as they are. A sum over twins (a pair of countries) is empty when
-any of its parts is, so no small figure can be found by subtraction.
+twin's receipts for our members), confirmed reservations each way, the visits among them the
+host's front desk checked in (what the city sees happen, not only what was booked), and the
+twin's events we re-host; the same summed per pair of countries. Any figure from 1 to 4 is
+published as empty (`None`), so that no person can be singled out by a small count; 0 and 5
+or more are shown as they are. A sum over twins (a pair of countries) is empty when any of its
+parts is, and attended visits are empty when the reservations not attended number 1 to 4, so
+no small figure can be found by subtraction.
 
 Each month carries a digest over the confirmed receipts its figures were computed from: the
 SHA-256 of their sorted hashes (each the SHA-256 of the receipt envelope's RFC 8785 canonical
@@ -42,6 +44,8 @@ FIGURES = (
     "reservations_taken",
     "events_rehosted_here",  # the twin's events we re-host
     "events_rehosted_there",  # ours the twin re-hosts
+    "visits_attended_given",  # confirmed reservations the host checked in
+    "visits_attended_taken",
 )
 # (kind, unit) of a receipt -> the figure its units add to
 _UNITS = {("desk", "day"): "desk_days", ("meeting_room", "hour"): "room_hours"}
@@ -106,9 +110,11 @@ async def _compute(node: Node, booking: Booking) -> list[Month]:
         month = found[name] = Month(name)
         for h in await hosted_repo.list_for_month(name):
             _count(month, h.home, "given", h.status, h.kind, h.unit, h.units, h.receipt)
+            _attended(month, h.home, "given", h.status, h.attendance)
         for r in await home_repo.list_for_month(name):
             if r.receipt is not None:
                 _count(month, r.host, "taken", r.status, r.kind or "", r.unit or "", r.units or 0, r.receipt)
+                _attended(month, r.host, "taken", r.status, r.attendance)
     await _rehosted(node, found)
     return [found[name] for name in sorted(found)]
 
@@ -126,6 +132,24 @@ def _count(
         month.add(twin, f"{figure}_{side}", units)
 
 
+def _attended(month: Month, twin: str, side: str, status: str, attendance: str | None) -> None:
+    """A confirmed reservation the host's front desk checked in (the home learns it from the
+    host's newest receipt)."""
+    if status == "confirmed" and attendance == "checked_in":
+        month.add(twin, f"visits_attended_{side}", 1)
+
+
+def shown(figures: dict[str, int]) -> dict[str, int | None]:
+    """One twin's figures as published: small ones empty, and attended visits empty too when
+    the rest of the reservations (not attended) is small, since it could be found by subtraction."""
+    out = {key: suppress(value) for key, value in figures.items()}
+    for side in ("given", "taken"):
+        missed = figures[f"reservations_{side}"] - figures[f"visits_attended_{side}"]
+        if suppress(missed) is None:
+            out[f"visits_attended_{side}"] = None
+    return out
+
+
 async def _rehosted(node: Node, found: dict[str, Month]) -> None:
     """Events re-hosted across a twinning, by the month (our zone) the copy starts in: the twin's
     events we re-host, and ours the twin re-hosts (its copies reach us as its events)."""
@@ -141,10 +165,9 @@ def published(month: Month, countries: dict[str, str], ours: str, names: dict[st
     pairs: dict[tuple[str, str], dict[str, int | None]] = {}
     for twin, figures in month.twins.items():
         pair = pairs.setdefault((ours, countries.get(twin) or UNKNOWN_COUNTRY), dict.fromkeys(FIGURES, 0))
-        for key, value in figures.items():
+        for key, value in shown(figures).items():
             total = pair[key]
-            shown = suppress(value)
-            pair[key] = None if total is None or shown is None else total + shown
+            pair[key] = None if total is None or value is None else total + value
     return {
         "month": month.month,
         "digest": month.digest,
@@ -153,7 +176,7 @@ def published(month: Month, countries: dict[str, str], ours: str, names: dict[st
                 "twin": twin,
                 "name": names.get(twin, twin),
                 "country": countries.get(twin) or UNKNOWN_COUNTRY,
-                **{k: suppress(v) for k, v in figures.items()},
+                **shown(figures),
                 **{f"digest_{side}": digest_of(month.hashes(twin, side)) for side in ("given", "taken")},
             }
             for twin, figures in sorted(month.twins.items())

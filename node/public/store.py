@@ -22,10 +22,14 @@ class StatsRepository:
         self._db = db
 
     async def get_receipts_version(self) -> tuple[object, ...]:
-        """Changes whenever a receipt is stored or replaced (each write moves `updated_at`), or an event arrives."""
+        """Changes whenever a receipt is stored or replaced, or an event arrives. `updated_at` is
+        whole seconds, so the sum of the receipts' versions (each replacement raises one) tells
+        apart two changes in the same second (a front desk checking in a queue of guests)."""
         row = await self._db.fetch_one(
-            "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM hosted_reservations), "
-            "(SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') FROM home_reservations), "
+            "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') || ':' || IFNULL(SUM(version), 0) "
+            "FROM hosted_reservations), "
+            "(SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') || ':' || IFNULL(SUM(version), 0) "
+            "FROM home_reservations), "
             "(SELECT COUNT(*) FROM event_copies), "
             "(SELECT IFNULL(MAX(received_at), '') FROM objects WHERE type = 'Event')"
         )

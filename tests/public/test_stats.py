@@ -9,7 +9,9 @@ import io
 import itertools
 import json
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from protocol.canonical import canonical_json
 from tests.public.support import city
@@ -168,3 +170,29 @@ async def test_stats__twins_events_rehosted_here_are_counted_and_their_pages_say
     await milan.api.ok("DELETE", f"/api/v1/events/{copies[0]['id']}")  # four left: too few to publish
     [month] = json.loads(await fetch(milan, "/open-data/exchanges.json"))["months"]
     assert [t["events_rehosted_here"] for t in month["twins"] if t["twin"] == madrid.url] == [None]
+
+
+async def test_stats__attended_visits_are_those_the_front_desk_checked_in_never_found_by_subtraction(
+    nodes: Any,
+) -> None:
+    town = await city(nodes, madrid_guests=6, lisbon_guests=0, milan_guests=0)
+    milan, madrid = town.milan, town.madrid
+    day = (datetime.now(ZoneInfo("Europe/Rome")) + timedelta(days=2)).replace(hour=10, minute=0, second=0)
+    for node in (milan, madrid):  # to the morning of the visits (signatures need both clocks to agree)
+        node.clock.offset_seconds = (day - datetime.now(UTC)).total_seconds()
+
+    async def attended(node: Any, side: str) -> Any:
+        [month] = json.loads(await fetch(node, "/open-data/exchanges.json"))["months"]
+        [row] = month["twins"]
+        return row["reservations_" + side], row["visits_attended_" + side]
+
+    assert await attended(milan, "given") == (6, 0)
+    for reservation in town.reservations[:5]:
+        await milan.api.ok("POST", f"/api/v1/guests/{reservation}/check-in")
+    # Five of six came: "5" would tell that one person did not, so the figure stays empty.
+    assert await attended(milan, "given") == (6, None)
+    await milan.api.ok("POST", f"/api/v1/guests/{town.reservations[5]}/check-in")
+    assert await attended(milan, "given") == (6, 6)
+    await eventually(lambda: attended(madrid, "taken"), (6, 6))  # the home learns it from the receipts
+    csv_rows = list(csv.DictReader(io.StringIO(await fetch(milan, "/open-data/exchanges.csv"))))
+    assert {row["visits_attended_given"] for row in csv_rows} == {"6"}

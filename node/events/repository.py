@@ -297,6 +297,10 @@ class EventRepository:
             (event_id, at),
         )
 
+    async def is_recorded_late(self, event_id: str) -> bool:
+        row = await self._db.fetch_one("SELECT 1 FROM events_recorded_late WHERE event_id = ?", (event_id,))
+        return row is not None
+
     async def list_recorded_late(self) -> set[str]:
         rows = await self._db.fetch_all("SELECT event_id FROM events_recorded_late")
         return {r["event_id"] for r in rows}

@@ -81,6 +81,8 @@ async def event_page(request: web.Request) -> web.Response:
     context = {
         "space": view,
         "event": item,
+        # An event the operator recorded after it began was not announced beforehand: say so.
+        "recorded_late": await request.app[EVENTS].repo.is_recorded_late(event.id),
         "jsonld": jsonld_markup([event_jsonld(event, node.id, view.name, view.profile, view.location)]),
         "og": open_graph(item["title"], item["summary"] or view.name, item["url"], "article"),
     }

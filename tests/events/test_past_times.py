@@ -52,6 +52,14 @@ async def test_past_times__an_event_recorded_after_the_fact_is_listed_as_such(no
         assert "Recorded after the fact" not in row[: row.index("</tr>")]
     finally:
         await client.close()
+    public = Browserless(nyc.local)  # and the public page of each, to anyone
+    try:
+        _, page = await public.get(f"/events/{late['id']}")
+        assert "Recorded after the fact" in page and late["title"] in page
+        _, page = await public.get(f"/events/{ahead['id']}")
+        assert "Recorded after the fact" not in page and ahead["title"] in page
+    finally:
+        await public.close()
 
 
 async def test_past_times__a_slot_that_already_began_is_refused(nodes):

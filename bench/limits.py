@@ -47,6 +47,7 @@ from bench.limits_loads import (
     header_deadline,
     impostor_flood,
     oversize_answers,
+    quota_batches,
     quota_filler,
     recurrence_flood,
     slow_bodies,
@@ -252,6 +253,7 @@ def load_table(
 ) -> dict[str, tuple[str, Load, bool]]:
     """name: (what it is, the load, whether it ends on its own), in the order they run by default."""
     batches = signed_batches(pusher, args.items)
+    quota = quota_batches(mallory, args.quota_batches) if "quota_filler" in args.loads.split(",") else []
     return {
         "slow_headers": (
             f"{args.slow} slow-header connections",
@@ -286,7 +288,7 @@ def load_table(
         ),
         "quota_filler": (
             f"the hostile twin filling its quota ({args.quota_batches} batches at most)",
-            lambda stop: quota_filler(home, mallory, args.quota_batches, stop),
+            lambda stop: quota_filler(home, mallory, quota, stop),
             True,
         ),
         "recurrence_flood": (
@@ -322,6 +324,11 @@ if __name__ == "__main__":
     parser.add_argument("--deadline", type=float, default=90.0, help="how long to wait for the header deadline")
     parser.add_argument("--series", type=int, default=2000, help="daily series since 1970 (recurrence flood)")
     parser.add_argument("--trickle", type=int, default=100, help="connections trickling bodies from one address")
-    parser.add_argument("--quota-batches", type=int, default=40, help="batches of 500 the quota filler may push")
+    parser.add_argument(
+        "--quota-batches",
+        type=int,
+        default=41,
+        help="batches of 500 the quota filler may push (the default quota is 40)",
+    )
     parser.add_argument("--loads", default=LOADS, help="which loads, comma-separated, in order (recurrence last)")
     asyncio.run(main(parser.parse_args()))

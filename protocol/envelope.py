@@ -37,10 +37,15 @@ def seal_raw(raw: dict[str, Any], key: SigningKey, *, validated: bool = False) -
     return Envelope(object=raw, signature=Signature(kid=key.kid, sig=b64url_encode(sig)))
 
 
+# pydantic-core's call itself: `Envelope.model_validate` adds about 0.4 µs of Python to each item.
+_validate_envelope = Envelope.__pydantic_validator__.validate_python
+
+
 def read_envelope(raw: Any) -> Envelope:
     """Validate the envelope's shape (not yet its signature)."""
     try:
-        return Envelope.model_validate(raw)
+        envelope: Envelope = _validate_envelope(raw)
+        return envelope
     except ValidationError as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc), errors=_errors(exc)) from exc
 
@@ -119,7 +124,7 @@ def finish_open(check: SignatureCheck, *, signer: str | None = None) -> Federate
 def on_fast_path(obj: FederatedObject, raw: dict[str, Any]) -> bool:
     """Whether `raw`, which validated as `obj`, canonicalises on the fast path without a walk of
     all of it: the model proves it for every field but the free-form ones, which are walked."""
-    return all(is_plain(raw.get(name)) for name in obj.free_form)
+    return all(map(is_plain, map(raw.get, obj.free_form)))  # maps, not a generator's frame: per object
 
 
 def _validated(raw: dict[str, Any]) -> FederatedObject:

@@ -156,7 +156,12 @@ def zone(name: str) -> ZoneInfo:
 
 def offset_matches_zone(instant: datetime, tz: str) -> bool:
     """True when the instant's written offset is the zone's offset at that instant."""
-    return instant.utcoffset() == instant.astimezone(ZoneInfo(tz)).utcoffset()
+    return offset_in(instant, ZoneInfo(tz))
+
+
+def offset_in(instant: datetime, tz: ZoneInfo) -> bool:
+    """`offset_matches_zone` with the zone already looked up (a model checking several instants)."""
+    return instant.astimezone(tz).utcoffset() == instant.utcoffset()
 
 
 class ObjectRef(WireModel):

@@ -114,8 +114,10 @@ class _InstantRule:
         given = core_schema.no_info_after_validator_function(
             _check_instant, core_schema.datetime_schema(strict=True, tz_constraint="aware")
         )
+        # The wire's strings first, and no retry in lax mode: each instant received costs one
+        # attempt, not a failed one first (the custom error hides which branch refused).
         return core_schema.custom_error_schema(
-            core_schema.union_schema([given, wire]),
+            core_schema.union_schema([wire, given], mode="left_to_right"),
             custom_error_type="instant",
             custom_error_message=(
                 "an instant is an RFC 3339 string in whole seconds such as 2026-03-10T18:00:00-04:00, "

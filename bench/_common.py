@@ -39,33 +39,39 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def loops_for(fn: Callable[[], object], seconds: float) -> int:
-    """How many calls of `fn` take about `seconds` (at least one)."""
-    calls, started = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - started) < min(0.05, seconds) or calls < 3:
+def loops_for(fn: Callable[[], object], seconds: float, clock: Callable[[], float] = time.perf_counter) -> int:
+    """How many calls of `fn` take about `seconds` of `clock` (at least one)."""
+    calls, started = 0, clock()
+    while (elapsed := clock() - started) < min(0.05, seconds) or calls < 3:
         fn()
         calls += 1
     return max(1, round(calls * seconds / elapsed))
 
 
-def seconds_per_call(fn: Callable[[], object], loops: int) -> float:
-    """Mean wall time of one call over `loops` back-to-back calls."""
-    started = time.perf_counter()
+def seconds_per_call(fn: Callable[[], object], loops: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    """Mean time of one call over `loops` back-to-back calls (wall time unless `clock` says otherwise)."""
+    started = clock()
     for _ in range(loops):
         fn()
-    return (time.perf_counter() - started) / loops
+    return (clock() - started) / loops
 
 
 def measure(
-    cases: dict[str, Callable[[], object]], *, seconds: float = 0.25, repeats: int = REPEATS
+    cases: dict[str, Callable[[], object]],
+    *,
+    seconds: float = 0.25,
+    repeats: int = REPEATS,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
-    """Seconds per call of each case, `repeats` times, interleaving cases so drift hits all alike."""
-    loops = {name: loops_for(fn, seconds) for name, fn in cases.items()}
+    """Seconds per call of each case, `repeats` times, interleaving cases so drift hits all alike.
+    `clock=time.thread_time` counts the CPU of this thread only: on a shared machine, the time a
+    neighbour's process holds the core does not count (wall time does, at random)."""
+    loops = {name: loops_for(fn, seconds, clock) for name, fn in cases.items()}
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for round_ in range(1, repeats + 1):
         progress(f"round {round_}/{repeats}")
         for name, fn in cases.items():
-            samples[name].append(seconds_per_call(fn, loops[name]))
+            samples[name].append(seconds_per_call(fn, loops[name], clock))
     return samples
 
 

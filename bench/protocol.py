@@ -8,7 +8,10 @@ of the two verification costs (goal: at most 1.2) and the time of each
 step of the verification path. Then the same for the RFC 9421 signature of the request
 that carries an envelope: requests signed and verified per second, and what each costs
 beyond a raw Ed25519 sign or verify of its own signature base, timed back to back.
-Progress goes to stderr; the run takes about 25 s.
+Every figure is CPU time of the benchmark's one thread (``time.thread_time``), not wall time:
+on a shared machine a neighbour's load preempts the loop at random and moved the wall-time
+ratio from 1.05 to 1.39 between runs; what a call costs in CPU moves much less. Rates are
+per CPU second of one thread. Progress goes to stderr; the run takes about 25 s.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,7 +150,7 @@ def main() -> None:
     steps = [name for name in cases if name not in apart]
     requests, base_bytes = request_cases(data, key)
     progress(f"request body {len(data)} bytes, signature base {base_bytes} bytes")
-    samples = measure(cases | requests)
+    samples = measure(cases | requests, clock=time.thread_time)
     cost = {name: median(values) for name, values in samples.items()}
     # Paired per round, then the median: robust to a neighbour's load coming and going.
     ratio = median([e / r for e, r in zip(samples["envelope_verify"], samples["raw_verify"], strict=True)])
@@ -166,6 +170,7 @@ def main() -> None:
             "object": {"type": "Event", "envelope_bytes": len(data), "canonical_bytes": len(message)},
             "repeats": len(samples["raw_verify"]),
             "statistic": "median",
+            "clock": "CPU time of the benchmark's thread (time.thread_time); rates per CPU second",
             "envelopes_signed_per_s": per_second(cost["envelope_sign"]),
             "envelopes_verified_per_s": per_second(cost["envelope_verify"]),
             "raw_ed25519_sign_per_s": per_second(cost["raw_sign"]),

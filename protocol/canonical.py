@@ -43,6 +43,11 @@ def canonical_json(value: Any, *, floats: bool = True, validated: bool = False) 
     ``validated=True`` promises the value is on the fast path: it passed a wire model and its
     free-form fields are plain (see ``FederatedObject.free_form`` and ``is_plain``).
     """
+    if validated:  # the inbox's case, once per object received: straight to the native encoder
+        try:
+            return orjson.dumps(value, option=_FAST)
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate, or nesting deeper than orjson goes: the package below decides
     try:
         return _canonical(value, floats, validated)
     except RecursionError as exc:

@@ -37,10 +37,15 @@ def seal_raw(raw: dict[str, Any], key: SigningKey, *, validated: bool = False) -
     return Envelope(object=raw, signature=Signature(kid=key.kid, sig=b64url_encode(sig)))
 
 
+# pydantic-core's call itself: `Envelope.model_validate` adds about 0.4 µs of Python to each item.
+_validate_envelope = Envelope.__pydantic_validator__.validate_python
+
+
 def read_envelope(raw: Any) -> Envelope:
     """Validate the envelope's shape (not yet its signature)."""
     try:
-        return Envelope.model_validate(raw)
+        envelope: Envelope = _validate_envelope(raw)
+        return envelope
     except ValidationError as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, _first_error(exc), errors=_errors(exc)) from exc
 
@@ -59,7 +64,10 @@ def open_envelope(envelope: Envelope, key: VerifyKey, *, signer: str | None = No
     Raises Problem(signature-invalid) if the signature fails or the object's origin is not
     the signer, Problem(validation-error) if the signed object is not a valid wire object.
     """
-    return open_checked(envelope, key, signer=signer)[0]
+    check = prepare_check(envelope, key)
+    if not check.key.verify(check.signature, check.message):
+        raise Problem(ProblemType.SIGNATURE_INVALID, "the object signature does not verify")
+    return finish_open(check, signer=signer)
 
 
 def open_checked(
@@ -93,17 +101,22 @@ class SignatureCheck(NamedTuple):
 
 def prepare_check(envelope: Envelope, key: VerifyKey) -> SignatureCheck:
     """Step 1: the key must be the one named; validate `object`; canonicalise it; decode `sig`."""
-    if key.kid != envelope.signature.kid:
-        raise Problem(ProblemType.UNKNOWN_KEY, f"key {envelope.signature.kid!r} is not the key given")
-    obj = _validated(envelope.object)
+    signature, raw = envelope.signature, envelope.object
+    if key.kid != signature.kid:
+        raise Problem(ProblemType.UNKNOWN_KEY, f"key {signature.kid!r} is not the key given")
+    obj = _validated(raw)
     try:
-        message = canonical_json(envelope.object, floats=False, validated=on_fast_path(obj, envelope.object))
-        sig = b64url_decode(envelope.signature.sig)
+        message = canonical_json(raw, floats=False, validated=on_fast_path(obj, raw))
+        sig = b64url_decode(signature.sig)
     except FloatInPayload as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, "signed objects hold no floats") from exc
     except (NotCanonicalisable, ValueError) as exc:
         raise Problem(ProblemType.SIGNATURE_INVALID, f"cannot check the signature: {exc}") from exc
-    return SignatureCheck(envelope, key, message, sig, obj)
+    return _new_check(SignatureCheck, (envelope, key, message, sig, obj))
+
+
+# The tuple made directly: a named tuple's own constructor is a Python function (half the cost).
+_new_check = tuple.__new__
 
 
 def finish_open(check: SignatureCheck, *, signer: str | None = None) -> FederatedObject:
@@ -119,7 +132,7 @@ def finish_open(check: SignatureCheck, *, signer: str | None = None) -> Federate
 def on_fast_path(obj: FederatedObject, raw: dict[str, Any]) -> bool:
     """Whether `raw`, which validated as `obj`, canonicalises on the fast path without a walk of
     all of it: the model proves it for every field but the free-form ones, which are walked."""
-    return all(is_plain(raw.get(name)) for name in obj.free_form)
+    return all(map(is_plain, map(raw.get, obj.free_form)))  # maps, not a generator's frame: per object
 
 
 def _validated(raw: dict[str, Any]) -> FederatedObject:

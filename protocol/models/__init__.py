@@ -64,6 +64,9 @@ AnyObject = Annotated[
 ]
 
 _any_object: TypeAdapter[Any] = TypeAdapter(AnyObject)
+# Called straight: `TypeAdapter.validate_python` and `model_validate` spend about 0.4 µs in Python
+# (argument checks, a rebuild check) before pydantic-core's call, on every object received.
+_validate_object = _any_object.validator.validate_python
 
 OBJECT_TYPES: dict[str, type[FederatedObject]] = {
     cls.model_fields["type"].default: cls
@@ -90,7 +93,7 @@ OBJECT_TYPES: dict[str, type[FederatedObject]] = {
 
 def parse_object(raw: dict[str, Any]) -> FederatedObject:
     """Validate a JSON object as the wire object its `type` names (pydantic ValidationError if not)."""
-    result: FederatedObject = _any_object.validate_python(raw)
+    result: FederatedObject = _validate_object(raw)
     return result
 
 

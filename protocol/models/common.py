@@ -114,8 +114,10 @@ class _InstantRule:
         given = core_schema.no_info_after_validator_function(
             _check_instant, core_schema.datetime_schema(strict=True, tz_constraint="aware")
         )
+        # The wire's strings first, and no retry in lax mode: each instant received costs one
+        # attempt, not a failed one first (the custom error hides which branch refused).
         return core_schema.custom_error_schema(
-            core_schema.union_schema([given, wire]),
+            core_schema.union_schema([wire, given], mode="left_to_right"),
             custom_error_type="instant",
             custom_error_message=(
                 "an instant is an RFC 3339 string in whole seconds such as 2026-03-10T18:00:00-04:00, "
@@ -156,7 +158,12 @@ def zone(name: str) -> ZoneInfo:
 
 def offset_matches_zone(instant: datetime, tz: str) -> bool:
     """True when the instant's written offset is the zone's offset at that instant."""
-    return instant.utcoffset() == instant.astimezone(ZoneInfo(tz)).utcoffset()
+    return offset_in(instant, ZoneInfo(tz))
+
+
+def offset_in(instant: datetime, tz: ZoneInfo) -> bool:
+    """`offset_matches_zone` with the zone already looked up (a model checking several instants)."""
+    return instant.astimezone(tz).utcoffset() == instant.utcoffset()
 
 
 class ObjectRef(WireModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -16,7 +17,7 @@ from .common import (
     TimeZoneName,
     Url,
     WireModel,
-    offset_matches_zone,
+    offset_in,
 )
 
 EventStatus = Literal["scheduled", "postponed", "cancelled", "moved_online"]
@@ -67,18 +68,24 @@ class Event(FederatedObject):
 
     @model_validator(mode="after")
     def _times(self) -> Event:
-        if self.ends_at <= self.starts_at:
+        # Run for every event received: each instant's offset costs a Python call into pydantic's
+        # tzinfo, so the zone is looked up once and the rarely present fields only when present.
+        starts, ends = self.starts_at, self.ends_at
+        if ends <= starts:
             raise ValueError("ends_at must be after starts_at")
-        if not offset_matches_zone(self.starts_at, self.timezone):
+        zone = ZoneInfo(self.timezone)
+        if not offset_in(starts, zone):
             raise ValueError("starts_at's offset is not the offset of its time zone at that time")
-        if not offset_matches_zone(self.ends_at, self.timezone):
+        if not offset_in(ends, zone):
             raise ValueError("ends_at's offset is not the offset of its time zone at that time")
-        if any(not offset_matches_zone(moment, self.timezone) for moment in self.exdates):
+        if self.exdates and any(not offset_in(moment, zone) for moment in self.exdates):
             raise ValueError("an exdate's offset is not the offset of its time zone at that time")
-        if self.translations and self.language and self.language.lower() in map(str.lower, self.translations):
-            raise ValueError("translations holds other languages than the event's own language")
-        if self.translations and len({tag.lower() for tag in self.translations}) != len(self.translations):
-            raise ValueError("translations names a language twice")
+        translations = self.translations
+        if translations:
+            if self.language and self.language.lower() in map(str.lower, translations):
+                raise ValueError("translations holds other languages than the event's own language")
+            if len({tag.lower() for tag in translations}) != len(translations):
+                raise ValueError("translations names a language twice")
         return self
 
     def visible_to(self, node: str) -> bool:

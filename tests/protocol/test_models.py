@@ -210,6 +210,14 @@ def test_models__event_offset_checked_across_dst_change() -> None:
     refused(event(starts_at="2025-03-09T01:30:00-05:00", ends_at="2025-03-09T03:30:00-05:00"), match="offset")
 
 
+def test_models__event_exdate_offset_must_match_zone() -> None:
+    # Exdates are checked in the zone of the event, each with the offset of its own date.
+    weekly = event(rrule="FREQ=WEEKLY;COUNT=30")
+    ok = parse_object(weekly | {"exdates": ["2025-06-17T18:00:00-04:00", "2025-12-16T18:00:00-05:00"]})
+    assert [moment.utcoffset().total_seconds() for moment in ok.exdates] == [-4 * 3600, -5 * 3600]  # type: ignore[union-attr]
+    refused(weekly | {"exdates": ["2025-06-17T18:00:00-04:00", "2025-12-16T18:00:00-04:00"]}, match="exdate's offset")
+
+
 def test_models__slot_offset_must_match_zone() -> None:
     refused(slot(starts_at="2025-06-10T09:00:00Z", ends_at="2025-06-10T18:00:00Z"), match="offset")
 

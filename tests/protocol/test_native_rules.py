@@ -92,6 +92,15 @@ def test_instant__native_rule_equals_reference(value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "value", ["2025-06-10T18:00:00+01:75", "2025-06-10T18:00:00-00:60", "2025-06-10T18:00:00+24:00"]
+)
+def test_instant__offset_beyond_a_day_or_an_hour_of_minutes_refused(value: str) -> None:
+    # The pattern lets any two digits through; the parser behind it refuses these (the standard
+    # library's `fromisoformat` would read +01:75 as +02:15).
+    assert not accepted(instant, value)
+
+
+@pytest.mark.parametrize(
     ("value", "ok"),
     [("1969-12-31T23:00:00-02:00", True), ("8999-12-31T23:00:00-02:00", False), ("1970-01-01T00:30:00+01:00", False)],
 )

@@ -42,7 +42,7 @@ from typing import Any, Final, NamedTuple, cast
 import http_sf
 
 from protocol.digest import content_digest, digest_mismatch
-from protocol.httpsig_profile import sign_by_hand, verify_by_hand
+from protocol.httpsig_profile import field_lines, sign_by_hand, verify_by_hand
 from protocol.keys import SigningKey, VerifyKey, b64url_encode
 from protocol.problems import Problem, ProblemType
 from protocol.replay import NonceCache
@@ -199,13 +199,14 @@ def verify_request(
     than ``max_skew`` seconds from ``now``, before ``nonces.floor``, or past a signed
     ``expires``), ``replay``.
     """
-    params, expires = _verified_by_hand(method, url, headers, key, required_tag) or _verified_by_library(
+    lines = field_lines(headers)
+    params, expires = _verified_by_hand(method, url, headers, lines, key, required_tag) or _verified_by_library(
         method, url, headers, key, required_tag
     )
     _require_policy(params, body, required_tag, nonces)
     now = int(time.time()) if now is None else now
     _require_fresh(params.created, expires, now, max_skew)
-    _require_digest(headers, body)
+    _require_digest(lines, body)
     if nonces is not None and params.nonce is not None:
         # Also refuses, as expired, what was created before the cache's floor.
         nonces.check_and_add(params.keyid, params.nonce, params.created, now)
@@ -213,9 +214,14 @@ def verify_request(
 
 
 def _verified_by_hand(
-    method: str, url: str, headers: Mapping[str, str], key: VerifyKey, required_tag: str | None
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    lines: Mapping[str, list[str]],
+    key: VerifyKey,
+    required_tag: str | None,
 ) -> _Verified | None:
-    member = verify_by_hand(method, url, headers, key, required_tag)
+    member = verify_by_hand(method, url, headers, key, required_tag, lines)
     if member is None:
         return None
     params = member.params
@@ -287,9 +293,10 @@ def _require_fresh(created: int, expires: int | str | None, now: int, max_skew: 
         raise Problem(_EXPIRED, f"the signature expired at {expires}")
 
 
-def _require_digest(headers: Mapping[str, str], body: bytes) -> None:
+def _require_digest(lines: Mapping[str, list[str]], body: bytes) -> None:
     # When the policy applies and there is a body, the digest is covered, so present.
-    value = _field(headers, "content-digest")
+    found = lines.get("content-digest")
+    value = None if found is None else ", ".join([line.strip() for line in found])  # as _field reads it
     error = None if value is None else digest_mismatch(value, body)
     if error:
         raise Problem(_INVALID, error)

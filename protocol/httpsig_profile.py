@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from protocol.keys import SigningKey, VerifyKey
@@ -137,16 +138,22 @@ def sign_by_hand(
 
 
 def verify_by_hand(
-    method: str, url: str, headers: Mapping[str, str], key: VerifyKey, required_tag: str | None
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    key: VerifyKey,
+    required_tag: str | None,
+    lines: Mapping[str, list[str]] | None = None,
 ) -> InnerList | None:
     """The verified ``Signature-Input`` member of a request in the profile, or None.
 
     Selects the signature as the library does; with ``required_tag``, the one member so
     tagged, else the only member. Refuses (``signature-invalid``) only a request it read
     exactly whose signature does not verify: the library, building the same base, could
-    not accept it either. The member has a ``keyid`` and a ``created``.
+    not accept it either. The member has a ``keyid`` and a ``created``. ``lines``, when the
+    caller has them, are ``field_lines(headers)``.
     """
-    lines = field_lines(headers)
+    lines = field_lines(headers) if lines is None else lines
     selected = _select(lines, required_tag)
     if selected is None:
         return None
@@ -170,7 +177,12 @@ def field_lines(headers: Mapping[str, str]) -> dict[str, list[str]]:
 def field_value(lines: Mapping[str, list[str]], name: str) -> str | None:
     """A field's value as a signature covers it, or None if absent or not plain printable ASCII."""
     values = lines.get(name)
-    if values is None or not all(_FIELD_LINE.fullmatch(value) for value in values):
+    if values is None:
+        return None
+    if len(values) == 1:  # nearly always: no generators for the one line
+        value = values[0]
+        return value.strip(" \t") if _FIELD_LINE.fullmatch(value) else None
+    if not all(_FIELD_LINE.fullmatch(value) for value in values):
         return None
     return ", ".join(value.strip(" \t") for value in values)
 
@@ -183,17 +195,39 @@ def signature_base(
     ``components`` are bare names (``@method``, ``content-type``); ``lines`` come from
     ``field_lines``.
     """
+    plan = _plan(method, url, components if isinstance(components, tuple) else tuple(components))
+    if plan is None:
+        return None
+    base = []
+    for line, field in plan:
+        if field is None:
+            base.append(line)
+            continue
+        value = field_value(lines, field)
+        if value is None:
+            return None
+        base.append(f"{line}{value}\n")
+    base.append(f'"@signature-params": {signature_params}')
+    return "".join(base).encode("ascii")
+
+
+@lru_cache(maxsize=256)
+def _plan(method: str, url: str, components: tuple[str, ...]) -> tuple[tuple[str, str | None], ...] | None:
+    """The lines of a signature base for these components: a derived component's whole line,
+    or a field's name and the field to read. A twin sends the same few requests again and
+    again: the URL is parsed and the derived values written once, not on every request."""
     target = _parse_target(method, url)
     if target is None or len(set(components)) != len(components):
         return None
-    base = []
+    plan: list[tuple[str, str | None]] = []
     for name in components:
-        value = _component_value(name, target, lines)
-        if value is None:
+        if name in _DERIVED:
+            plan.append((f'"{name}": {_DERIVED[name](target)}\n', None))
+        elif name != "set-cookie" and _FIELD_NAME.fullmatch(name):
+            plan.append((f'"{name}": ', name))
+        else:  # Several Set-Cookie lines need the "bs" parameter, which is the library's to handle.
             return None
-        base.append(f'"{name}": {value}\n')
-    base.append(f'"@signature-params": {signature_params}')
-    return "".join(base).encode("ascii")
+    return tuple(plan)
 
 
 def _select(lines: Mapping[str, list[str]], required_tag: str | None) -> tuple[InnerList, bytes] | None:
@@ -230,12 +264,3 @@ def _parse_target(method: str, url: str) -> _Target | None:
         return None
     scheme, host, port, path, query = match.groups()
     return _Target(method, scheme, host, port, path or "", query)
-
-
-def _component_value(name: str, target: _Target, lines: Mapping[str, list[str]]) -> str | None:
-    if name in _DERIVED:
-        return _DERIVED[name](target)
-    # Several Set-Cookie lines need the "bs" parameter, which is the library's to handle.
-    if name == "set-cookie" or not _FIELD_NAME.fullmatch(name):
-        return None
-    return field_value(lines, name)

@@ -20,8 +20,10 @@ than guessed at. tests/protocol/test_structured.py holds the two to the same res
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 __all__ = [
@@ -49,11 +51,15 @@ _KEY_RE: Final = re.compile(_KEY)
 _STRING_RE: Final = re.compile(_STRING)
 _STRING_CHARS: Final = re.compile(r"[ -~]*")
 _PARAMETER_RE: Final = re.compile(_PARAMETER)
+_NODE_PARAMETERS: Final = re.compile(rf";created=({_INTEGER});keyid=({_STRING});nonce=({_STRING});tag=({_STRING})")
 _ESCAPE: Final = re.compile(r'\\([\\"])')
 _INNER_LIST_MEMBER: Final = re.compile(rf"({_KEY})=(\(((?:{_STRING}(?: {_STRING})*)?)\)({_PARAMETERS}))")
 _BYTES_MEMBER: Final = re.compile(rf"({_KEY})=:({_BASE64}):")
 _SEPARATOR: Final = re.compile(r"[ \t]*,[ \t]*")
 _MAX_INTEGER: Final = 999_999_999_999_999
+_BASE64_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_BASE64_VALUE: Final = {char: value for value, char in enumerate(_BASE64_ALPHABET)}
+_SPARE_BITS: Final = (0, 0b11, 0b1111)  # by the number of "=" at the end
 
 
 class InnerList(NamedTuple):
@@ -73,7 +79,9 @@ def ser_string(text: str) -> str:
     """An sf-string; raises ValueError for characters it cannot hold (controls, non-ASCII)."""
     if not isinstance(text, str) or not _STRING_CHARS.fullmatch(text):
         raise ValueError(f"{text!r} is not printable ASCII")
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "\\" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def ser_inner_list(items: Sequence[str], params: Mapping[str, int | str]) -> str:
@@ -82,8 +90,8 @@ def ser_inner_list(items: Sequence[str], params: Mapping[str, int | str]) -> str
     Raises ValueError for what has no such serialisation (a bad key, a value of another type,
     an integer of more than 15 digits, a string with characters an sf-string cannot hold).
     """
-    inner = " ".join(ser_string(item) for item in items)
-    return f"({inner})" + "".join(f";{_ser_key(name)}={_ser_bare_item(value)}" for name, value in params.items())
+    inner = _ser_items(items if isinstance(items, tuple) else tuple(items))
+    return inner + "".join([f";{_ser_key(name)}={_ser_bare_item(value)}" for name, value in params.items()])
 
 
 def ser_byte_sequence(data: bytes) -> str:
@@ -93,7 +101,8 @@ def ser_byte_sequence(data: bytes) -> str:
 
 def parse_signature_input(value: str) -> dict[str, InnerList] | None:
     """The members of a dictionary of inner lists of sf-strings, or None if not in that shape."""
-    matches = _members(value, _INNER_LIST_MEMBER)
+    only = _INNER_LIST_MEMBER.fullmatch(value)  # the one signature a node sends: no search for commas
+    matches = [only] if only is not None else _members(value, _INNER_LIST_MEMBER)
     if matches is None:
         return None
     members: dict[str, InnerList] = {}
@@ -102,13 +111,14 @@ def parse_signature_input(value: str) -> dict[str, InnerList] | None:
         parsed = _parameters(params)
         if label in members or parsed is None:
             return None
-        members[label] = InnerList(tuple(_string(item) for item in _STRING_RE.findall(items)), parsed, serialised)
+        members[label] = InnerList(_items(items), parsed, serialised)
     return members
 
 
 def parse_byte_sequences(value: str) -> dict[str, bytes] | None:
     """The members of a dictionary of byte sequences, or None if not in that shape."""
-    matches = _members(value, _BYTES_MEMBER)
+    only = _BYTES_MEMBER.fullmatch(value)  # one signature, one digest: no search for commas
+    matches = [only] if only is not None else _members(value, _BYTES_MEMBER)
     if matches is None:
         return None
     members: dict[str, bytes] = {}
@@ -136,9 +146,24 @@ def _members(value: str, member: re.Pattern[str]) -> list[re.Match[str]] | None:
 
 
 def _parameters(text: str) -> dict[str, int | str] | None:
+    ours = _NODE_PARAMETERS.fullmatch(text)
+    if ours is not None:  # the parameters a node writes, in its order: no search for each
+        created, keyid, nonce, tag = ours.groups()
+        return {"created": int(created), "keyid": _string(keyid), "nonce": _string(nonce), "tag": _string(tag)}
     pairs = _PARAMETER_RE.findall(text)
     params = {name: _string(value) if value[0] == '"' else int(value) for name, value in pairs}
     return params if len(params) == len(pairs) else None  # a repeated name: another spelling
+
+
+@lru_cache(maxsize=64)
+def _items(text: str) -> tuple[str, ...]:
+    # A node covers one of two lists of components: read once, not on every request.
+    return tuple(_string(item) for item in _STRING_RE.findall(text))
+
+
+@lru_cache(maxsize=64)
+def _ser_items(items: tuple[str, ...]) -> str:
+    return "(" + " ".join([ser_string(item) for item in items]) + ")"
 
 
 def _string(text: str) -> str:
@@ -147,9 +172,11 @@ def _string(text: str) -> str:
 
 
 def _canonical_base64(text: str) -> bytes | None:
-    data = base64.b64decode(text)  # the pattern admits nothing it could refuse
-    # Non-zero pad bits decode to the same bytes: another spelling of them.
-    return data if base64.b64encode(data).decode("ascii") == text else None
+    data = binascii.a2b_base64(text)  # the pattern admits nothing it could refuse
+    # Non-zero pad bits decode to the same bytes: another spelling of them. Read from the last
+    # character before the padding, whose low bits (4 with "==", 2 with "=") carry no data.
+    padding = 2 if text.endswith("==") else 1 if text.endswith("=") else 0
+    return data if not padding or not _BASE64_VALUE[text[-padding - 1]] & _SPARE_BITS[padding] else None
 
 
 def _ser_key(name: str) -> str:

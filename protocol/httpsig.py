@@ -131,9 +131,10 @@ def sign_request(
         components = BODY_COMPONENTS if body else BODYLESS_COMPONENTS
     added = _digest_to_add(headers, body, components)
     all_headers = {**headers, **added}
-    # Through a datetime, as the library takes it: both paths refuse a year past 9999 alike.
-    when = datetime.fromtimestamp(int(time.time()) if created is None else created, tz=UTC)
-    params: dict[str, int | str] = {"created": int(when.timestamp()), "keyid": keyid}
+    # A given time goes through a datetime, as the library takes it: both paths refuse a year
+    # past 9999 alike. The clock's own time needs no such check.
+    when = int(time.time()) if created is None else int(datetime.fromtimestamp(created, tz=UTC).timestamp())
+    params: dict[str, int | str] = {"created": when, "keyid": keyid}
     if nonce is not None:
         params["nonce"] = new_nonce() if isinstance(nonce, _Fresh) else nonce
     if tag is not None:

@@ -51,6 +51,7 @@ _KEY_RE: Final = re.compile(_KEY)
 _STRING_RE: Final = re.compile(_STRING)
 _STRING_CHARS: Final = re.compile(r"[ -~]*")
 _PARAMETER_RE: Final = re.compile(_PARAMETER)
+_NODE_KEYS: Final = frozenset({"sig1", "created", "keyid", "nonce", "tag"})  # what a node writes: keys, known
 _NODE_PARAMETERS: Final = re.compile(rf";created=({_INTEGER});keyid=({_STRING});nonce=({_STRING});tag=({_STRING})")
 _ESCAPE: Final = re.compile(r'\\([\\"])')
 _INNER_LIST_MEMBER: Final = re.compile(rf"({_KEY})=(\(((?:{_STRING}(?: {_STRING})*)?)\)({_PARAMETERS}))")
@@ -72,7 +73,7 @@ class InnerList(NamedTuple):
 
 def is_key(text: object) -> bool:
     """Whether ``text`` is an sf-key (a dictionary label or parameter name)."""
-    return isinstance(text, str) and _KEY_RE.fullmatch(text) is not None
+    return isinstance(text, str) and (text in _NODE_KEYS or _KEY_RE.fullmatch(text) is not None)
 
 
 def ser_string(text: str) -> str:

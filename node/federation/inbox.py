@@ -210,8 +210,10 @@ class InboxService:
     async def _store_batch(self, peer_id: str, verified: list[_Verified]) -> list[ItemResult]:
         at = iso(self._clock.now())
         async with self._store.db.transaction() as tx:
-            held = await self._store.objects.list_versions(tx, [v.obj.key for v in verified])
-            newer, refused, sizes = await self._within_quota(tx, peer_id, _newer(verified, held))
+            stored = await self._store.objects.list_versions_and_sizes(tx, [v.obj.key for v in verified])
+            held = {key: version for key, (version, _) in stored.items()}
+            sizes = {key: size for key, (_, size) in stored.items()}
+            newer, refused = await self._within_quota(tx, peer_id, _newer(verified, held), sizes)
             try:
                 async with self._store.db.savepoint(tx, "batch"):
                     await self._write(tx, peer_id, newer, at)
@@ -236,12 +238,11 @@ class InboxService:
         return results
 
     async def _within_quota(
-        self, tx: Connection, peer_id: str, newer: list[_Verified]
-    ) -> tuple[list[_Verified], dict[int, Problem], dict[ObjectKey, int]]:
+        self, tx: Connection, peer_id: str, newer: list[_Verified], sizes: dict[ObjectKey, int]
+    ) -> tuple[list[_Verified], dict[int, Problem]]:
         """The items that fit the twin's quota, in order; the others refused with quota-exceeded.
-        Also the stored size of each object the items name, as it was before this batch."""
+        `sizes` are the stored sizes of the objects the batch names, as they were before it."""
         usage = await self._store.usage.get(peer_id, tx=tx)
-        sizes = await self._store.usage.list_stored_sizes(tx, [item.obj.key for item in newer])
         tally, admitted, refused = Tally(usage.objects, usage.bytes, dict(sizes)), [], {}
         for item in newer:
             if tally.fits(item.obj.key, item.size, self._quota):
@@ -251,7 +252,7 @@ class InboxService:
                 refused[item.index] = over_quota(peer_id, item.obj.type, item.obj.id, tally, self._quota)
         if refused:
             log.warning("quota_exceeded", peer=peer_id, refused=len(refused), objects=tally.objects, bytes=tally.bytes)
-        return admitted, refused, sizes
+        return admitted, refused
 
     async def _count_usage(
         self,

@@ -10,13 +10,20 @@ import builtins
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiosqlite import Connection
 
 from .db import Database, Row
 
 ObjectKey = tuple[str, str, str]  # (type, origin, id)
+
+
+class VersionSize(NamedTuple):
+    """What the inbox needs of an object it holds: its version, and its envelope's size in bytes."""
+
+    version: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -100,13 +107,15 @@ class ObjectRepository:
             )
         return seq
 
-    async def list_versions(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
-        """The stored version of each of these objects that exists (read inside the transaction)."""
-        found: dict[ObjectKey, int] = {}
-        for sql, params in version_queries(keys):
+    async def list_versions_and_sizes(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, VersionSize]:
+        """The stored version and envelope size in bytes of each of these objects that exists,
+        read inside the transaction. One lookup per key serves both the inbox's version check and
+        its quota (each lookup costs about as much as storing an object)."""
+        found: dict[ObjectKey, VersionSize] = {}
+        for sql, params in version_queries(keys, column="version, LENGTH(CAST(envelope AS BLOB))"):
             async with tx.execute(sql, params) as cursor:
                 for r in await cursor.fetchall():
-                    found[(r[0], r[1], r[2])] = r[3]
+                    found[(r[0], r[1], r[2])] = VersionSize(r[3], r[4])
         return found
 
     async def list_held_versions(self, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:

@@ -6,13 +6,11 @@ them; our own objects are not counted (a twin cannot send them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiosqlite import Connection
 
 from .db import Database
-from .objects import ObjectKey, version_queries
 
 
 @dataclass(frozen=True)
@@ -35,15 +33,6 @@ class UsageRepository:
         else:
             row = await self._db.fetch_one(sql, (peer_id,))
         return TwinUsage(*row) if row else TwinUsage(peer_id, 0, 0, 0, None)
-
-    async def list_stored_sizes(self, tx: Connection, keys: Iterable[ObjectKey]) -> dict[ObjectKey, int]:
-        """The size in bytes of each of these objects' stored envelope, for those we hold."""
-        found: dict[ObjectKey, int] = {}
-        for sql, params in version_queries(keys, column="LENGTH(CAST(envelope AS BLOB))"):
-            async with tx.execute(sql, params) as cursor:
-                for r in await cursor.fetchall():
-                    found[(r[0], r[1], r[2])] = r[3]
-        return found
 
     async def add(self, tx: Connection, peer_id: str, objects: int, bytes_: int, refused: int, at: str) -> None:
         await tx.execute(

@@ -79,3 +79,19 @@ async def test_quota__bytes_bound_new_objects_and_larger_versions(nodes):
     same_size = make_event(nyc.url, "e0", version=3, title="Event 0")
     assert kinds(await push(nyc, london, [longer, same_size])) == ["quota-exceeded", "applied"]
     assert (await london.node.store.usage.get(nyc.url)).bytes == usage.bytes + 0
+
+
+async def test_quota__sizes_are_the_stored_envelopes_bytes_read_with_their_versions(nodes):
+    nyc = await nodes("NYC")
+    london = await nodes("London")
+    await twin(nyc, london)
+    key, absent = ("Event", nyc.url, "e0"), ("Event", nyc.url, "absent")
+    assert kinds(await push(nyc, london, [make_event(nyc.url, "e0", title="Café à Zürich ☕")])) == ["applied"]
+    row = await london.node.store.db.fetch_one("SELECT envelope FROM objects WHERE id = 'e0'")
+    size = len(row["envelope"].encode("utf-8"))  # bytes, not characters: the title is not ASCII
+
+    async with london.node.store.db.transaction() as tx:
+        held = await london.node.store.objects.list_versions_and_sizes(tx, [key, absent, key])
+
+    assert held == {key: (1, size)}
+    assert (await london.node.store.usage.get(nyc.url)).bytes == size > len(row["envelope"])

@@ -211,7 +211,7 @@ def signature_base(
     return "".join(base).encode("ascii")
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)  # bounded: a URL may be as long as a request line (8 KiB), whoever sent it
 def _plan(method: str, url: str, components: tuple[str, ...]) -> tuple[tuple[str, str | None], ...] | None:
     """The lines of a signature base for these components: a derived component's whole line,
     or a field's name and the field to read. A twin sends the same few requests again and

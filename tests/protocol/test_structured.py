@@ -142,6 +142,39 @@ def test_parse_signature_input__what_it_reads_http_sf_reads_alike_and_canonical(
             assert f"{label}={member.serialised}" == http_sf.ser({label: as_http_sf(members)[label]})
 
 
+# What a node writes: one member, its four parameters in the node's order (read on a path of its own).
+node_inputs = st.builds(
+    lambda items, created, keyid, nonce, tag: {
+        "sig1": (items, {"created": created, "keyid": keyid, "nonce": nonce, "tag": tag})
+    },
+    st.sampled_from([["@method", "@target-uri", "content-digest", "content-type"], ["@method", "@target-uri"]]),
+    integers,
+    strings,
+    strings,
+    strings,
+)
+
+
+@BOUNDED
+@given(text=edited(node_inputs.map(lambda value: http_sf.ser(http_sf_inner_lists(value)))))
+def test_parse_signature_input__reads_the_nodes_shape_and_its_edits_as_http_sf(text: str) -> None:
+    members = parse_signature_input(text)
+
+    if members is not None:
+        assert as_http_sf(members) == http_sf_parse(text)
+        for label, member in members.items():
+            assert f"{label}={member.serialised}" == http_sf.ser({label: as_http_sf(members)[label]})
+
+
+@BOUNDED
+@given(value=node_inputs)
+def test_parse_signature_input__reads_what_a_node_writes(value: dict[str, tuple[list[str], dict[str, Any]]]) -> None:
+    members = parse_signature_input(http_sf.ser(http_sf_inner_lists(value)))
+
+    assert members is not None and as_http_sf(members) == http_sf_inner_lists(value)
+    assert list(members["sig1"].params) == ["created", "keyid", "nonce", "tag"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

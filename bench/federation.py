@@ -6,9 +6,10 @@ from the feed, beside the machine's raw Ed25519 verification rate measured in th
 Prints one JSON object. The receiving nodes run as `gemella run` child processes (their own
 interpreter, as in production); the sending node runs in this process. Beside the rates, the
 receiver's CPU time per object (all its threads, from /proc) is compared with the CPU time of one
-raw verification: on a shared machine CPU time moves much less than rates do. The limit is the
-node's own verifier (libsodium, see protocol/keys.py) on one thread; `cryptography`'s rate, the
-limit of earlier runs, is shown beside it.
+raw verification: on a shared machine CPU time moves much less than rates do. The event loop's
+thread is shown apart: it does all but verifying (two threads) and SQLite's work (its own). The
+limit is the node's own verifier (libsodium, see protocol/keys.py) on one thread;
+`cryptography`'s rate, the limit of earlier runs, is shown beside it.
 """
 
 from __future__ import annotations
@@ -70,9 +71,10 @@ def _raw_verifiers(sample: dict) -> dict[str, Callable[[], object]]:
     return raw_ed25519_verifiers(key.verify_key.raw, key.sign(message), message)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all its threads."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, task: int | None = None) -> float:
+    """User + system CPU time of a process, all its threads (or of its thread `task` alone)."""
+    path = f"/proc/{pid}/stat" if task is None else f"/proc/{pid}/task/{task}/stat"
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -91,7 +93,8 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
             batches.append({"items": batch})
         progress(f"pushing {count} objects in {len(batches)} batches of 500")
         assert receiver.process is not None
-        cpu_before = cpu_seconds(receiver.process.pid)
+        pid = receiver.process.pid
+        cpu_before, loop_before = cpu_seconds(pid), cpu_seconds(pid, pid)  # the main thread runs the event loop
         started = time.perf_counter()
         applied = 0
         for batch in batches:
@@ -99,13 +102,15 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
             assert resp.status == 202, resp.body[:300]
             applied += sum(r["status"] == "applied" for r in resp.json()["results"])
         elapsed = time.perf_counter() - started
-        cpu = cpu_seconds(receiver.process.pid) - cpu_before
+        cpu, loop = cpu_seconds(pid) - cpu_before, cpu_seconds(pid, pid) - loop_before
         assert applied == count, f"only {applied} of {count} applied"
         return {
             "push_objects": count,
             "push_seconds": round(elapsed, 3),
             "push_applied_per_s": round(count / elapsed, 1),
             "push_receiver_cpu_us_per_object": round(cpu / count * 1e6, 1),
+            # The loop's thread does everything but verifying (two threads) and SQLite (its own).
+            "push_receiver_loop_cpu_us_per_object": round(loop / count * 1e6, 1),
         }
     finally:
         await receiver.stop()

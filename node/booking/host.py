@@ -21,7 +21,6 @@ from protocol.models import (
     Allowance,
     AllowanceUse,
     BookingRules,
-    Event,
     FederatedObject,
     MemberPass,
     ReservationReceipt,
@@ -36,7 +35,16 @@ from .hosted_store import Hosted, HostedInTransaction, HostedRepository
 from .periods import default_unit, month_of, period_start, units_for
 from .refresh import SlotRefresher
 from .waitlist import HostWaitlist
-from .waitlist_decide import Asked, free_seats, join_or_refuse, mark_confirmed, offered_entry
+from .waitlist_decide import (
+    Answer,
+    Asked,
+    as_json,
+    free_seats,
+    join_or_refuse,
+    mark_confirmed,
+    offered_entry,
+    sealed_json,
+)
 from .waitlist_store import WaitEntry, WaitlistInTransaction
 
 T = TypeVar("T", bound=FederatedObject)
@@ -53,8 +61,9 @@ class HostDesk:
 
     # -- reserve ----------------------------------------------------------------------------
 
-    async def reserve(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
-        """PUT /federation/v1/reservations/{id}: (201, receipt) when decided now, (200, receipt) on a repeat."""
+    async def reserve(self, peer: str, reservation_id: str, raw: Any) -> Answer:
+        """PUT /federation/v1/reservations/{id}: (201, receipt) when decided now, (200, receipt) on a
+        repeat; the receipt as the JSON it is stored as."""
         try:
             status, receipt = await self._reserve(peer, reservation_id, raw)
         except Problem as problem:
@@ -63,14 +72,14 @@ class HostDesk:
         self.node.metrics.reservations.labels(result="confirmed" if status == 201 else "repeat").inc()
         return status, receipt
 
-    async def _reserve(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+    async def _reserve(self, peer: str, reservation_id: str, raw: Any) -> Answer:
         asked = await self._asked(peer, reservation_id, raw)
         status, answer = await self.node.store.db.decide(lambda conn: self._decide(HostedInTransaction(conn), asked))
         if status == 201 and asked.request.target.kind == "slot":
             self.refresher.mark(asked.request.target.id)  # the twin hears of the seats left just after this commits
         return status, answer
 
-    async def confirm(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+    async def confirm(self, peer: str, reservation_id: str, raw: Any) -> Answer:
         """POST /federation/v1/reservations/{id}/confirm: the member takes the seats offered to them
         from the waitlist. (201, receipt), (200, receipt) on a repeat, or a problem (nothing changed)."""
         asked = await self._asked(peer, reservation_id, raw)
@@ -93,19 +102,19 @@ class HostDesk:
         )
         return Asked(peer, request, member_pass, request_hash, key)
 
-    def _decide(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
+    def _decide(self, tx: HostedInTransaction, asked: Asked) -> Answer:
         """The whole decision, on the database's thread inside one transaction (see `Database.decide`)."""
         terms = self._terms(tx, asked.peer)
         existing = tx.get(asked.request.id)
         if existing is not None:
             if existing.home != asked.peer or existing.content_key != asked.content_key:
                 raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
-            return 200, existing.receipt
+            return 200, as_json(existing.receipt)
         waiting = WaitlistInTransaction(tx.conn).get(asked.request.id)
         if waiting is not None:  # in line already: its place as it now is
             if waiting.home != asked.peer or waiting.content_key != asked.content_key:
                 raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
-            return 200, waiting.place
+            return 200, as_json(waiting.place)
         decide = self._decide_slot if asked.request.target.kind == "slot" else self._decide_event
         return decide(tx, asked, terms, None)
 
@@ -115,26 +124,23 @@ class HostDesk:
             raise Problem(ProblemType.NOT_TWINNED, f"{peer} is not an active twin of {self.node.id}")
         return terms_of(twinning)[0]
 
-    def _decide_confirm(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
+    def _decide_confirm(self, tx: HostedInTransaction, asked: Asked) -> Answer:
         """Seats offered from the line become a reservation, checked as any other (rules, allowance)."""
         terms = self._terms(tx, asked.peer)
         existing = tx.get(asked.request.id)
         if existing is not None and existing.home == asked.peer and existing.content_key == asked.content_key:
-            return 200, existing.receipt  # confirmed already: the same receipt again
+            return 200, as_json(existing.receipt)  # confirmed already: the same receipt again
         entry = offered_entry(tx, asked, self.node.clock.now())
         decide = self._decide_slot if entry.target_kind == "slot" else self._decide_event
         status, receipt = decide(tx, asked, terms, entry)
         mark_confirmed(tx, entry, self.node)
         return status, receipt
 
-    def _decide_slot(
-        self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None
-    ) -> tuple[int, dict[str, Any]]:
+    def _decide_slot(self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None) -> Answer:
         peer, request = asked.peer, asked.request
-        stored = tx.own_object("Slot", self.node.id, request.target.id)
-        if stored is None or stored.get("twin") != peer:
+        slot = tx.own_slot(self.node.id, request.target.id)
+        if slot is None or slot.twin != peer:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {request.target.id} is offered to {peer}")
-        slot = Slot.model_validate(stored)
         if slot.status != "open":
             raise Problem(ProblemType.CONFLICT, f"slot {slot.id} was withdrawn")
         now = self.node.clock.now()
@@ -160,13 +166,10 @@ class HostDesk:
         )
         return 201, self._record(tx, receipt, asked.member_pass, kind, use, asked.content_key)
 
-    def _decide_event(
-        self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None
-    ) -> tuple[int, dict[str, Any]]:
+    def _decide_event(self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None) -> Answer:
         """A place at one of our events: no allowance (the event's capacity is the limit)."""
         peer, request = asked.peer, asked.request
-        stored = tx.own_object("Event", self.node.id, request.target.id)
-        event = Event.model_validate(stored) if stored is not None else None
+        event = tx.own_event(self.node.id, request.target.id)
         if event is None or not event.visible_to(peer):
             raise Problem(ProblemType.NOT_FOUND, f"no event {request.target.id} is shared with {peer}")
         if event.status == "cancelled":
@@ -199,10 +202,9 @@ class HostDesk:
         kind: str,
         use: AllowanceUse | None,
         key: str,
-    ) -> dict[str, Any]:
+    ) -> bytes:
         """Store the decision; the receipt goes back as the answer (a repeat gets it again)."""
-        sealed = seal(receipt, self.node.keys.current)
-        envelope = sealed.model_dump(mode="json")
+        envelope, body = sealed_json(receipt, self.node.keys.current)
         assert receipt.starts_at is not None and receipt.ends_at is not None and receipt.timezone is not None
         at = iso(self.node.clock.now())
         hosted = Hosted(
@@ -227,8 +229,8 @@ class HostDesk:
             created_at=at,
             updated_at=at,
         )
-        tx.insert(hosted, sealed.model_dump_json())
-        return envelope
+        tx.insert(hosted, body.decode())
+        return body
 
     # -- cancel -----------------------------------------------------------------------------
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, fields
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from aiosqlite import Connection
 
 from node.store.db import Database, Row
 from node.store.twinnings import LIVE, Twinning
 from protocol.json_text import loads
+from protocol.models import Event, FederatedObject, Slot
+
+W = TypeVar("W", bound=FederatedObject)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,11 @@ class Hosted:
 
 
 _HOSTED_BY_ID = "SELECT * FROM hosted_reservations WHERE id = ?"
+_HOSTED_COLUMNS = tuple(f.name for f in fields(Hosted))
+_INSERT_HOSTED = (
+    f"INSERT INTO hosted_reservations ({', '.join(_HOSTED_COLUMNS)}) VALUES ({', '.join('?' * len(_HOSTED_COLUMNS))})"
+)
+_OWN_ENVELOPE = "SELECT envelope FROM objects WHERE type = ? AND origin = ? AND id = ?"
 _SEATS_TAKEN = (
     "SELECT COALESCE(SUM(seats), 0) FROM hosted_reservations "
     "WHERE target_kind = ? AND target_id = ? AND status = 'confirmed'"
@@ -77,12 +86,16 @@ class HostedInTransaction:
         ).fetchone()
         return Twinning.from_row(row) if row else None
 
-    def own_object(self, type_: str, origin: str, object_id: str) -> dict[str, Any] | None:
-        """One of our own objects (a Slot, an Event) as its signed wire object."""
-        row = self.conn.execute(
-            "SELECT envelope FROM objects WHERE type = ? AND origin = ? AND id = ?", (type_, origin, object_id)
-        ).fetchone()
-        return loads(row[0])["object"] if row else None
+    def own_slot(self, origin: str, slot_id: str) -> Slot | None:
+        return self._own(Slot, origin, slot_id)
+
+    def own_event(self, origin: str, event_id: str) -> Event | None:
+        return self._own(Event, origin, event_id)
+
+    def _own(self, cls: type[W], origin: str, object_id: str) -> W | None:
+        """One of our own objects, as its wire model (parsed once per version, see `_parsed`)."""
+        row = self.conn.execute(_OWN_ENVELOPE, (cls.__name__, origin, object_id)).fetchone()
+        return _parsed(cls, row[0]) if row else None
 
     def seats_taken(self, target_kind: str, target_id: str) -> int:
         return int(self.conn.execute(_SEATS_TAKEN, (target_kind, target_id)).fetchone()[0])
@@ -91,12 +104,16 @@ class HostedInTransaction:
         return int(self.conn.execute(_UNITS_USED, (home, kind, period_start)).fetchone()[0])
 
     def insert(self, hosted: Hosted, receipt_json: str) -> None:
-        names = [f.name for f in fields(Hosted)]
-        values = [getattr(hosted, n) for n in names]
-        values[names.index("receipt")] = receipt_json
-        self.conn.execute(
-            f"INSERT INTO hosted_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
-        )
+        values = [receipt_json if n == "receipt" else getattr(hosted, n) for n in _HOSTED_COLUMNS]
+        self.conn.execute(_INSERT_HOSTED, values)
+
+
+@lru_cache(maxsize=256)
+def _parsed(cls: type[W], envelope_json: str) -> W:
+    """The wire model of a stored envelope's object. Every reservation of a slot read and validated
+    the same slot again; the same text is the same (frozen) object, so it is parsed once per
+    version, whichever worker wrote it, and a new version is new text."""
+    return cls.model_validate(loads(envelope_json)["object"])
 
 
 class HostedRepository:

@@ -1,0 +1,71 @@
+"""The host's side of a reservation (node/booking/host.py, hosted_store.py): the receipt answered
+is the text stored, once serialised; our own slot is parsed once per stored version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.booking.hosted_store import HostedInTransaction
+from protocol.envelope import open_envelope, read_envelope, seal
+from protocol.json_text import loads
+from protocol.models import ReservationRequest, Slot, Target
+from tests.booking.support import add_member, add_resource, days_ahead, new_id, offer, terms, twin_for_booking, wall
+
+NY = "America/New_York"
+
+
+async def setup(nodes: Any) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
+    nyc = await nodes("NYC", NY)
+    london = await nodes("London", "Europe/London")
+    await twin_for_booking(nyc, london, terms(("desk", "day", 20, "month")))
+    desk = await add_resource(nyc, "desk", 10)
+    day = days_ahead(NY, 10)
+    slot = await offer(nyc, desk["id"], london.url, wall(day, 9), wall(day, 17), 4)
+    return nyc, london, slot, await add_member(london, "Ada")
+
+
+async def signed_request(london: Any, nyc: Any, slot: dict[str, Any], ada: dict[str, Any], rid: str) -> dict[str, Any]:
+    members = london.node.booking.members
+    request = ReservationRequest(
+        origin=london.url,
+        id=rid,
+        version=1,
+        host=nyc.url,
+        target=Target(kind="slot", id=slot["id"]),
+        seats=1,
+        member_pass=members.issue_pass(await members.get(ada["id"])),
+        requested_at=london.node.clock.now(),
+    )
+    return seal(request, london.node.keys.current).model_dump(mode="json")
+
+
+async def test_host_answer__the_receipt_goes_back_as_stored_and_again_on_a_repeat(nodes):
+    nyc, london, slot, ada = await setup(nodes)
+    rid = new_id()
+    envelope = await signed_request(london, nyc, slot, ada, rid)
+    url = f"{nyc.url}/federation/v1/reservations/{rid}"
+    first = await london.node.client.send("PUT", url, envelope)
+    again = await london.node.client.send("PUT", url, envelope)  # a fresh HTTP signature, the same request
+    assert (first.status, again.status) == (201, 200)
+    assert first.headers["Content-Type"].startswith("application/json")
+    stored = await nyc.node.store.db.fetch_one("SELECT receipt FROM hosted_reservations WHERE id = ?", (rid,))
+    assert first.body == stored["receipt"].encode()  # the bytes answered are the text kept, serialised once
+    assert loads(again.body) == loads(first.body)
+    receipt = open_envelope(read_envelope(first.json()), nyc.node.keys.current.verify_key, signer=nyc.url)
+    assert (receipt.id, receipt.home, receipt.seats) == (rid, london.url, 1)
+
+
+async def test_hosted_store__our_slot_is_parsed_once_per_stored_version(nodes):
+    nyc, _, slot, _ = await setup(nodes)
+
+    def twice(conn: Any) -> tuple[Slot | None, Slot | None]:
+        tx = HostedInTransaction(conn)
+        return tx.own_slot(nyc.url, slot["id"]), tx.own_slot(nyc.url, slot["id"])
+
+    first, second = await nyc.node.store.db.read(twice)
+    assert first is not None and first is second and first.version == slot["version"]
+    # A new version (the slot withdrawn) is new text: read and parsed anew, never the old one kept.
+    await nyc.api.ok("DELETE", f"/api/v1/slots/{slot['id']}")
+    after, _ = await nyc.node.store.db.read(twice)
+    assert after is not None and after.version == slot["version"] + 1 and after.status == "withdrawn"
+    assert (await nyc.node.store.db.read(lambda conn: HostedInTransaction(conn).own_slot(nyc.url, new_id()))) is None

@@ -21,6 +21,7 @@ from protocol.models import (
     Allowance,
     AllowanceUse,
     BookingRules,
+    Event,
     FederatedObject,
     MemberPass,
     ReservationReceipt,
@@ -30,8 +31,8 @@ from protocol.models import (
 )
 from protocol.problems import Problem, ProblemType
 
-from .agreement import terms_of, terms_we_give
-from .hosted_store import Hosted, HostedInTransaction, HostedRepository
+from .agreement import terms_from, terms_we_give
+from .hosted_store import Hosted, HostedInTransaction, HostedRepository, Situation
 from .periods import default_unit, month_of, period_start, units_for
 from .refresh import SlotRefresher
 from .waitlist import HostWaitlist
@@ -103,49 +104,53 @@ class HostDesk:
         return Asked(peer, request, member_pass, request_hash, key)
 
     def _decide(self, tx: HostedInTransaction, asked: Asked) -> Answer:
-        """The whole decision, on the database's thread inside one transaction (see `Database.decide`)."""
-        terms = self._terms(tx, asked.peer)
-        existing = tx.get(asked.request.id)
+        """The whole decision, on the database's thread inside one transaction (see `Database.decide`);
+        what it reads is one statement (`Situation`), and a repeat's row one more."""
+        seen, terms = self._situation(tx, asked)
+        existing = tx.get(asked.request.id) if seen.decided else None
         if existing is not None:
             if existing.home != asked.peer or existing.content_key != asked.content_key:
                 raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
             return 200, as_json(existing.receipt)
-        waiting = WaitlistInTransaction(tx.conn).get(asked.request.id)
+        waiting = WaitlistInTransaction(tx.conn).get(asked.request.id) if seen.queued else None
         if waiting is not None:  # in line already: its place as it now is
             if waiting.home != asked.peer or waiting.content_key != asked.content_key:
                 raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
             return 200, as_json(waiting.place)
         decide = self._decide_slot if asked.request.target.kind == "slot" else self._decide_event
-        return decide(tx, asked, terms, None)
+        return decide(tx, asked, seen, terms, None)
 
-    def _terms(self, tx: HostedInTransaction, peer: str) -> Terms:
-        twinning = tx.live_twinning(peer)
-        if twinning is None or twinning.status != "active":
-            raise Problem(ProblemType.NOT_TWINNED, f"{peer} is not an active twin of {self.node.id}")
-        return terms_of(twinning)[0]
+    def _situation(self, tx: HostedInTransaction, asked: Asked) -> tuple[Situation, Terms]:
+        """What the decision reads, and the terms we give the peer (refused unless the twinning is active)."""
+        target = Slot if asked.request.target.kind == "slot" else Event
+        seen = tx.situation(asked.peer, asked.request.id, target, self.node.id, asked.request.target.id)
+        if seen.agreement is None or seen.twinning_status != "active":
+            raise Problem(ProblemType.NOT_TWINNED, f"{asked.peer} is not an active twin of {self.node.id}")
+        return seen, terms_from(*seen.agreement)[0]
 
     def _decide_confirm(self, tx: HostedInTransaction, asked: Asked) -> Answer:
         """Seats offered from the line become a reservation, checked as any other (rules, allowance)."""
-        terms = self._terms(tx, asked.peer)
-        existing = tx.get(asked.request.id)
+        seen, terms = self._situation(tx, asked)
+        existing = tx.get(asked.request.id) if seen.decided else None
         if existing is not None and existing.home == asked.peer and existing.content_key == asked.content_key:
             return 200, as_json(existing.receipt)  # confirmed already: the same receipt again
         entry = offered_entry(tx, asked, self.node.clock.now())
         decide = self._decide_slot if entry.target_kind == "slot" else self._decide_event
-        status, receipt = decide(tx, asked, terms, entry)
+        status, receipt = decide(tx, asked, seen, terms, entry)
         mark_confirmed(tx, entry, self.node)
         return status, receipt
 
-    def _decide_slot(self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None) -> Answer:
-        peer, request = asked.peer, asked.request
-        slot = tx.own_slot(self.node.id, request.target.id)
-        if slot is None or slot.twin != peer:
+    def _decide_slot(
+        self, tx: HostedInTransaction, asked: Asked, seen: Situation, terms: Terms, holder: WaitEntry | None
+    ) -> Answer:
+        peer, request, slot = asked.peer, asked.request, seen.target
+        if not isinstance(slot, Slot) or slot.twin != peer:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {request.target.id} is offered to {peer}")
         if slot.status != "open":
             raise Problem(ProblemType.CONFLICT, f"slot {slot.id} was withdrawn")
         now = self.node.clock.now()
         check_rules(terms.rules, request.seats, slot.starts_at, now)
-        remaining = free_seats(tx, "slot", slot.id, slot.seats, holder)
+        remaining = free_seats(seen, slot.seats, holder)
         if request.seats > remaining:
             return join_or_refuse(tx, asked, remaining, slot.seats, holder, self.node)
         kind = slot.resource.kind
@@ -166,11 +171,12 @@ class HostDesk:
         )
         return 201, self._record(tx, receipt, asked.member_pass, kind, use, asked.content_key)
 
-    def _decide_event(self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None) -> Answer:
+    def _decide_event(
+        self, tx: HostedInTransaction, asked: Asked, seen: Situation, terms: Terms, holder: WaitEntry | None
+    ) -> Answer:
         """A place at one of our events: no allowance (the event's capacity is the limit)."""
-        peer, request = asked.peer, asked.request
-        event = tx.own_event(self.node.id, request.target.id)
-        if event is None or not event.visible_to(peer):
+        peer, request, event = asked.peer, asked.request, seen.target
+        if not isinstance(event, Event) or not event.visible_to(peer):
             raise Problem(ProblemType.NOT_FOUND, f"no event {request.target.id} is shared with {peer}")
         if event.status == "cancelled":
             raise Problem(ProblemType.CONFLICT, f"event {event.id} is cancelled")
@@ -180,7 +186,7 @@ class HostDesk:
         if now >= event.starts_at:
             raise Problem(ProblemType.OUTSIDE_BOOKING_WINDOW, f"event {event.id} has started")
         if event.capacity is not None:
-            remaining = free_seats(tx, "event", event.id, event.capacity, holder)
+            remaining = free_seats(seen, event.capacity, holder)
             if request.seats > remaining:
                 return join_or_refuse(tx, asked, remaining, event.capacity, holder, self.node)
         receipt = asked.receipt(

@@ -17,7 +17,7 @@ from protocol.keys import SigningKey
 from protocol.models import FederatedObject, MemberPass, ReservationReceipt, ReservationRequest
 from protocol.problems import Problem, ProblemType
 
-from .hosted_store import HostedInTransaction
+from .hosted_store import HostedInTransaction, Situation
 from .waitlist import first_place
 from .waitlist_store import StateChange, WaitEntry, WaitlistInTransaction
 
@@ -65,14 +65,12 @@ class Asked:
         )
 
 
-def free_seats(tx: HostedInTransaction, target_kind: str, target_id: str, seats: int, holder: WaitEntry | None) -> int:
+def free_seats(seen: Situation, seats: int, holder: WaitEntry | None) -> int:
     """Seats nobody holds: not confirmed, not offered to someone else in line. While anyone waits,
     none are free to a newcomer: freed seats go to the line first, in its order."""
-    line = WaitlistInTransaction(tx.conn)
-    if holder is None and line.anyone_waiting(target_kind, target_id):
+    if holder is None and seen.waiting:
         return 0
-    held = line.held(target_kind, target_id, holder.id if holder else "")
-    return seats - tx.seats_taken(target_kind, target_id) - held
+    return seats - seen.taken - seen.held
 
 
 def join_or_refuse(

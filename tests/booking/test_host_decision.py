@@ -1,15 +1,27 @@
 """The host's side of a reservation (node/booking/host.py, hosted_store.py): the receipt answered
-is the text stored, once serialised; our own slot is parsed once per stored version."""
+is the text stored, once serialised; what the decision reads is one statement, and our own slot
+is parsed once per stored version."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from node.booking.hosted_store import HostedInTransaction
+from node.booking.hosted_store import HostedInTransaction, Situation
 from protocol.envelope import open_envelope, read_envelope, seal
 from protocol.json_text import loads
-from protocol.models import ReservationRequest, Slot, Target
-from tests.booking.support import add_member, add_resource, days_ahead, new_id, offer, terms, twin_for_booking, wall
+from protocol.models import Event, ReservationRequest, Slot, Target
+from tests.booking.support import (
+    add_member,
+    add_resource,
+    days_ahead,
+    new_id,
+    offer,
+    reserve,
+    terms,
+    twin_for_booking,
+    wait_remaining,
+    wall,
+)
 
 NY = "America/New_York"
 
@@ -55,17 +67,38 @@ async def test_host_answer__the_receipt_goes_back_as_stored_and_again_on_a_repea
     assert (receipt.id, receipt.home, receipt.seats) == (rid, london.url, 1)
 
 
-async def test_hosted_store__our_slot_is_parsed_once_per_stored_version(nodes):
-    nyc, _, slot, _ = await setup(nodes)
+async def test_hosted_store__the_decision_reads_its_situation_in_one_statement(nodes):
+    nyc, london, slot, ada = await setup(nodes)
+    rid = new_id()
 
-    def twice(conn: Any) -> tuple[Slot | None, Slot | None]:
+    def seen(conn: Any, target_id: str = slot["id"]) -> Situation:
+        return HostedInTransaction(conn).situation(london.url, rid, Slot, nyc.url, target_id)
+
+    before = await nyc.node.store.db.read(seen)
+    assert before.twinning_status == "active" and before.agreement is not None
+    assert (before.decided, before.queued, before.taken, before.held, before.waiting) == (False, False, 0, 0, False)
+    assert isinstance(before.target, Slot) and before.target.id == slot["id"]
+    assert (await nyc.node.store.db.read(lambda conn: seen(conn, new_id()))).target is None
+    await wait_remaining(london, nyc, slot["id"], ada, 4)  # the home knows the slot
+    status, _ = await reserve(london, ada, rid, slot_id=slot["id"], seats=2)
+    after = await nyc.node.store.db.read(seen)
+    assert status == 201 and (after.decided, after.taken) == (True, 2)
+    stranger = await nyc.node.store.db.read(
+        lambda conn: HostedInTransaction(conn).situation("https://nowhere.example", rid, Slot, nyc.url, slot["id"])
+    )
+    assert (stranger.twinning_status, stranger.agreement) == (None, None)
+
+
+async def test_hosted_store__our_slot_is_parsed_once_per_stored_version(nodes):
+    nyc, london, slot, _ = await setup(nodes)
+
+    def twice(conn: Any) -> tuple[Slot | Event | None, Slot | Event | None]:
         tx = HostedInTransaction(conn)
-        return tx.own_slot(nyc.url, slot["id"]), tx.own_slot(nyc.url, slot["id"])
+        return tuple(tx.situation(london.url, new_id(), Slot, nyc.url, slot["id"]).target for _ in range(2))
 
     first, second = await nyc.node.store.db.read(twice)
-    assert first is not None and first is second and first.version == slot["version"]
+    assert isinstance(first, Slot) and first is second and first.version == slot["version"]
     # A new version (the slot withdrawn) is new text: read and parsed anew, never the old one kept.
     await nyc.api.ok("DELETE", f"/api/v1/slots/{slot['id']}")
     after, _ = await nyc.node.store.db.read(twice)
-    assert after is not None and after.version == slot["version"] + 1 and after.status == "withdrawn"
-    assert (await nyc.node.store.db.read(lambda conn: HostedInTransaction(conn).own_slot(nyc.url, new_id()))) is None
+    assert isinstance(after, Slot) and after.version == slot["version"] + 1 and after.status == "withdrawn"

@@ -102,3 +102,30 @@ async def test_hosted_store__our_slot_is_parsed_once_per_stored_version(nodes):
     await nyc.api.ok("DELETE", f"/api/v1/slots/{slot['id']}")
     after, _ = await nyc.node.store.db.read(twice)
     assert isinstance(after, Slot) and after.version == slot["version"] + 1 and after.status == "withdrawn"
+
+
+class Counted:
+    """The decision's connection, noting each statement's first words (on PostgreSQL each is a round
+    trip to the server, made while holding the write lock every worker waits for)."""
+
+    def __init__(self, conn: Any, seen: list[str]) -> None:
+        self.conn, self.seen = conn, seen
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        self.seen.append(" ".join(sql.split()[:3]))
+        return self.conn.execute(sql, params)
+
+
+async def test_host_decision__reads_once_then_draws_the_allowance_and_writes_once(nodes, monkeypatch):
+    nyc, london, slot, ada = await setup(nodes)
+    await wait_remaining(london, nyc, slot["id"], ada, 4)
+    statements: list[str] = []
+    db = nyc.node.store.db
+    for name in ("decide", "decide_on_loop"):  # whichever the host's decision runs through
+        if hasattr(db, name):
+            through = getattr(db, name)
+            monkeypatch.setattr(db, name, lambda fn, through=through: through(lambda c: fn(Counted(c, statements))))
+    status, _ = await reserve(london, ada, new_id(), slot_id=slot["id"], seats=1)
+    assert status == 201
+    # The situation; the allowance used this month (these terms give desks by the day); the row.
+    assert statements == ["SELECT t.id AS", "SELECT COALESCE(SUM(units), 0)", "INSERT INTO hosted_reservations"]

@@ -119,6 +119,11 @@ class TwoHop:
             return resp.status == 201
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes, all threads (bench/postgresql_workers.py too)."""
+    return sum(cpu_by_process(pids))
+
+
 def cpu_by_process(pids: list[int]) -> list[float]:
     """User + system CPU time of each process (all its threads), in the order given."""
     ticks = []

@@ -6,8 +6,8 @@ same run, with the same topology (A and B are child processes, as the two nodes 
 
 Rounds alternate (reservations, then the bare loop) so that both see the same load from
 whatever else runs on the machine; each ratio is per round, the figure their median. CPU
-milliseconds per call (both servers, all their threads) are reported beside the rates: on a
-shared machine they move less than rates do.
+milliseconds per call (both servers, all their threads; and the host's process alone) are
+reported beside the rates: on a shared machine they move less than rates do.
 
 Each reservation is: member -> home (token, pending row, member pass, signed request) ->
 host (request signature, the request's object signature, one transaction, signed receipt;
@@ -120,22 +120,35 @@ class TwoHop:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes, all threads."""
-    total = 0
+    """User + system CPU time of these processes, all threads (bench/postgresql_workers.py too)."""
+    return sum(cpu_by_process(pids))
+
+
+def cpu_by_process(pids: list[int]) -> list[float]:
+    """User + system CPU time of each process (all its threads), in the order given."""
+    ticks = []
     for pid in pids:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        ticks.append(int(fields[11]) + int(fields[12]))
+    return [t / os.sysconf("SC_CLK_TCK") for t in ticks]
 
 
 async def measured(
     session: aiohttp.ClientSession, workers: list[Any], seconds: float, call: Any, pids: list[int]
 ) -> dict[str, Any]:
-    """One closed-loop round: rate, latencies, and the servers' CPU time per call."""
-    cpu_before, started = cpu_seconds(pids), time.perf_counter()
+    """One closed-loop round: rate, latencies, and the servers' CPU time per call (all of them,
+    and each one's in the order of `pids`)."""
+    cpu_before, started = cpu_by_process(pids), time.perf_counter()
     done, latencies, errors = await closed_loop(session, workers, seconds, call)
-    elapsed, cpu = time.perf_counter() - started, cpu_seconds(pids) - cpu_before
-    return {"rate": (done - errors) / elapsed, "latencies": latencies, "errors": errors, "cpu_ms": 1000 * cpu / done}
+    elapsed = time.perf_counter() - started
+    cpu = [after - before for before, after in zip(cpu_before, cpu_by_process(pids), strict=True)]
+    return {
+        "rate": (done - errors) / elapsed,
+        "latencies": latencies,
+        "errors": errors,
+        "cpu_ms": 1000 * sum(cpu) / done,
+        "cpu_ms_each": [1000 * c / done for c in cpu],
+    }
 
 
 async def setup_nodes(root: Path, members: int) -> tuple[ProcessNode, ProcessNode, list[str], list[dict[str, Any]]]:
@@ -222,6 +235,7 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> 
         "host_confirmed": confirmed,
         "slot_versions_pushed_per_reservation": round(pushed / max(1, confirmed), 3),
         "cpu_ms_per_reservation": round(median([r["cpu_ms"] for r in booked]), 3),
+        "host_cpu_ms_per_reservation": round(median([r["cpu_ms_each"][0] for r in booked]), 3),
         "bare_two_hop_per_s": round(median([r["rate"] for r in hops]), 1),
         "bare_two_hop_p50_ms": round(percentile(bare_single["latencies"], 50) * 1000, 2),
         "bare_two_hop_p99_ms": round(percentile(bare_single["latencies"], 99) * 1000, 2),

@@ -14,11 +14,12 @@ from protocol.problems import Problem, ProblemType
 
 def terms_of(twinning: Twinning) -> tuple[Terms, Terms]:
     """(what we give the twin's members here, what the twin gives our members there)."""
-    return _terms(twinning.id, twinning.role, twinning.proposal)
+    return terms_from(twinning.id, twinning.role, twinning.proposal)
 
 
 @lru_cache(maxsize=256)
-def _terms(twinning_id: str, role: str, proposal_json: str) -> tuple[Terms, Terms]:
+def terms_from(twinning_id: str, role: str, proposal_json: str) -> tuple[Terms, Terms]:
+    """`terms_of` from the agreement's id, our role in it and its proposal's text."""
     # A proposal never changes once signed, so its parsed terms can be kept (keyed by its text).
     proposal = json.loads(proposal_json)["object"]
     offer, request = Terms.model_validate(proposal["offer"]), Terms.model_validate(proposal["request"])

@@ -31,12 +31,21 @@ from protocol.models import (
 )
 from protocol.problems import Problem, ProblemType
 
-from .agreement import terms_of, terms_we_give
-from .hosted_store import Hosted, HostedInTransaction, HostedRepository
+from .agreement import terms_from, terms_we_give
+from .hosted_store import Hosted, HostedInTransaction, HostedRepository, Situation
 from .periods import default_unit, month_of, period_start, units_for
 from .refresh import SlotRefresher
 from .waitlist import HostWaitlist
-from .waitlist_decide import Asked, free_seats, join_or_refuse, mark_confirmed, offered_entry
+from .waitlist_decide import (
+    Answer,
+    Asked,
+    as_json,
+    free_seats,
+    join_or_refuse,
+    mark_confirmed,
+    offered_entry,
+    sealed_json,
+)
 from .waitlist_store import WaitEntry, WaitlistInTransaction
 
 T = TypeVar("T", bound=FederatedObject)
@@ -53,8 +62,9 @@ class HostDesk:
 
     # -- reserve ----------------------------------------------------------------------------
 
-    async def reserve(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
-        """PUT /federation/v1/reservations/{id}: (201, receipt) when decided now, (200, receipt) on a repeat."""
+    async def reserve(self, peer: str, reservation_id: str, raw: Any) -> Answer:
+        """PUT /federation/v1/reservations/{id}: (201, receipt) when decided now, (200, receipt) on a
+        repeat; the receipt as the JSON it is stored as."""
         try:
             status, receipt = await self._reserve(peer, reservation_id, raw)
         except Problem as problem:
@@ -63,14 +73,14 @@ class HostDesk:
         self.node.metrics.reservations.labels(result="confirmed" if status == 201 else "repeat").inc()
         return status, receipt
 
-    async def _reserve(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+    async def _reserve(self, peer: str, reservation_id: str, raw: Any) -> Answer:
         asked = await self._asked(peer, reservation_id, raw)
         status, answer = await self.node.store.db.decide(lambda conn: self._decide(HostedInTransaction(conn), asked))
         if status == 201 and asked.request.target.kind == "slot":
             self.refresher.mark(asked.request.target.id)  # the twin hears of the seats left just after this commits
         return status, answer
 
-    async def confirm(self, peer: str, reservation_id: str, raw: Any) -> tuple[int, dict[str, Any]]:
+    async def confirm(self, peer: str, reservation_id: str, raw: Any) -> Answer:
         """POST /federation/v1/reservations/{id}/confirm: the member takes the seats offered to them
         from the waitlist. (201, receipt), (200, receipt) on a repeat, or a problem (nothing changed)."""
         asked = await self._asked(peer, reservation_id, raw)
@@ -93,53 +103,54 @@ class HostDesk:
         )
         return Asked(peer, request, member_pass, request_hash, key)
 
-    def _decide(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
-        """The whole decision, on the database's thread inside one transaction (see `Database.decide`)."""
-        terms = self._terms(tx, asked.peer)
-        existing = tx.get(asked.request.id)
+    def _decide(self, tx: HostedInTransaction, asked: Asked) -> Answer:
+        """The whole decision, on the database's thread inside one transaction (see `Database.decide`);
+        what it reads is one statement (`Situation`), and a repeat's row one more."""
+        seen, terms = self._situation(tx, asked)
+        existing = tx.get(asked.request.id) if seen.decided else None
         if existing is not None:
             if existing.home != asked.peer or existing.content_key != asked.content_key:
                 raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
-            return 200, existing.receipt
-        waiting = WaitlistInTransaction(tx.conn).get(asked.request.id)
+            return 200, as_json(existing.receipt)
+        waiting = WaitlistInTransaction(tx.conn).get(asked.request.id) if seen.queued else None
         if waiting is not None:  # in line already: its place as it now is
             if waiting.home != asked.peer or waiting.content_key != asked.content_key:
                 raise Problem(ProblemType.CONFLICT, f"reservation {asked.request.id} exists with other content")
-            return 200, waiting.place
+            return 200, as_json(waiting.place)
         decide = self._decide_slot if asked.request.target.kind == "slot" else self._decide_event
-        return decide(tx, asked, terms, None)
+        return decide(tx, asked, seen, terms, None)
 
-    def _terms(self, tx: HostedInTransaction, peer: str) -> Terms:
-        twinning = tx.live_twinning(peer)
-        if twinning is None or twinning.status != "active":
-            raise Problem(ProblemType.NOT_TWINNED, f"{peer} is not an active twin of {self.node.id}")
-        return terms_of(twinning)[0]
+    def _situation(self, tx: HostedInTransaction, asked: Asked) -> tuple[Situation, Terms]:
+        """What the decision reads, and the terms we give the peer (refused unless the twinning is active)."""
+        target = Slot if asked.request.target.kind == "slot" else Event
+        seen = tx.situation(asked.peer, asked.request.id, target, self.node.id, asked.request.target.id)
+        if seen.agreement is None or seen.twinning_status != "active":
+            raise Problem(ProblemType.NOT_TWINNED, f"{asked.peer} is not an active twin of {self.node.id}")
+        return seen, terms_from(*seen.agreement)[0]
 
-    def _decide_confirm(self, tx: HostedInTransaction, asked: Asked) -> tuple[int, dict[str, Any]]:
+    def _decide_confirm(self, tx: HostedInTransaction, asked: Asked) -> Answer:
         """Seats offered from the line become a reservation, checked as any other (rules, allowance)."""
-        terms = self._terms(tx, asked.peer)
-        existing = tx.get(asked.request.id)
+        seen, terms = self._situation(tx, asked)
+        existing = tx.get(asked.request.id) if seen.decided else None
         if existing is not None and existing.home == asked.peer and existing.content_key == asked.content_key:
-            return 200, existing.receipt  # confirmed already: the same receipt again
+            return 200, as_json(existing.receipt)  # confirmed already: the same receipt again
         entry = offered_entry(tx, asked, self.node.clock.now())
         decide = self._decide_slot if entry.target_kind == "slot" else self._decide_event
-        status, receipt = decide(tx, asked, terms, entry)
+        status, receipt = decide(tx, asked, seen, terms, entry)
         mark_confirmed(tx, entry, self.node)
         return status, receipt
 
     def _decide_slot(
-        self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None
-    ) -> tuple[int, dict[str, Any]]:
-        peer, request = asked.peer, asked.request
-        stored = tx.own_object("Slot", self.node.id, request.target.id)
-        if stored is None or stored.get("twin") != peer:
+        self, tx: HostedInTransaction, asked: Asked, seen: Situation, terms: Terms, holder: WaitEntry | None
+    ) -> Answer:
+        peer, request, slot = asked.peer, asked.request, seen.target
+        if not isinstance(slot, Slot) or slot.twin != peer:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {request.target.id} is offered to {peer}")
-        slot = Slot.model_validate(stored)
         if slot.status != "open":
             raise Problem(ProblemType.CONFLICT, f"slot {slot.id} was withdrawn")
         now = self.node.clock.now()
         check_rules(terms.rules, request.seats, slot.starts_at, now)
-        remaining = free_seats(tx, "slot", slot.id, slot.seats, holder)
+        remaining = free_seats(seen, slot.seats, holder)
         if request.seats > remaining:
             return join_or_refuse(tx, asked, remaining, slot.seats, holder, self.node)
         kind = slot.resource.kind
@@ -161,13 +172,11 @@ class HostDesk:
         return 201, self._record(tx, receipt, asked.member_pass, kind, use, asked.content_key)
 
     def _decide_event(
-        self, tx: HostedInTransaction, asked: Asked, terms: Terms, holder: WaitEntry | None
-    ) -> tuple[int, dict[str, Any]]:
+        self, tx: HostedInTransaction, asked: Asked, seen: Situation, terms: Terms, holder: WaitEntry | None
+    ) -> Answer:
         """A place at one of our events: no allowance (the event's capacity is the limit)."""
-        peer, request = asked.peer, asked.request
-        stored = tx.own_object("Event", self.node.id, request.target.id)
-        event = Event.model_validate(stored) if stored is not None else None
-        if event is None or not event.visible_to(peer):
+        peer, request, event = asked.peer, asked.request, seen.target
+        if not isinstance(event, Event) or not event.visible_to(peer):
             raise Problem(ProblemType.NOT_FOUND, f"no event {request.target.id} is shared with {peer}")
         if event.status == "cancelled":
             raise Problem(ProblemType.CONFLICT, f"event {event.id} is cancelled")
@@ -177,7 +186,7 @@ class HostDesk:
         if now >= event.starts_at:
             raise Problem(ProblemType.OUTSIDE_BOOKING_WINDOW, f"event {event.id} has started")
         if event.capacity is not None:
-            remaining = free_seats(tx, "event", event.id, event.capacity, holder)
+            remaining = free_seats(seen, event.capacity, holder)
             if request.seats > remaining:
                 return join_or_refuse(tx, asked, remaining, event.capacity, holder, self.node)
         receipt = asked.receipt(
@@ -199,10 +208,9 @@ class HostDesk:
         kind: str,
         use: AllowanceUse | None,
         key: str,
-    ) -> dict[str, Any]:
+    ) -> bytes:
         """Store the decision; the receipt goes back as the answer (a repeat gets it again)."""
-        sealed = seal(receipt, self.node.keys.current)
-        envelope = sealed.model_dump(mode="json")
+        envelope, body = sealed_json(receipt, self.node.keys.current)
         assert receipt.starts_at is not None and receipt.ends_at is not None and receipt.timezone is not None
         at = iso(self.node.clock.now())
         hosted = Hosted(
@@ -227,8 +235,8 @@ class HostDesk:
             created_at=at,
             updated_at=at,
         )
-        tx.insert(hosted, sealed.model_dump_json())
-        return envelope
+        tx.insert(hosted, body.decode())
+        return body
 
     # -- cancel -----------------------------------------------------------------------------
 

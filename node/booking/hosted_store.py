@@ -6,13 +6,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, fields
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from aiosqlite import Connection
 
 from node.store.db import Database, Row
-from node.store.twinnings import LIVE, Twinning
+from node.store.twinnings import LIVE
 from protocol.json_text import loads
+from protocol.models import Event, FederatedObject, Slot
+
+from .waitlist_store import _HELD, _WAITING
+
+W = TypeVar("W", bound=FederatedObject)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,12 @@ class Hosted:
 
 
 _HOSTED_BY_ID = "SELECT * FROM hosted_reservations WHERE id = ?"
+_HOSTED_COLUMNS = tuple(f.name for f in fields(Hosted))
+_INSERT_HOSTED = (
+    f"INSERT INTO hosted_reservations ({', '.join(_HOSTED_COLUMNS)}) VALUES ({', '.join('?' * len(_HOSTED_COLUMNS))})"
+)
+
+
 _SEATS_TAKEN = (
     "SELECT COALESCE(SUM(seats), 0) FROM hosted_reservations "
     "WHERE target_kind = ? AND target_id = ? AND status = 'confirmed'"
@@ -59,9 +71,40 @@ _UNITS_USED = (
 )
 
 
+_OWN_ENVELOPE = "SELECT envelope FROM objects WHERE type = ? AND origin = ? AND id = ?"
+# Everything a new request's decision reads, as one statement (see `Situation`).
+_SITUATION = (
+    "SELECT t.id AS twinning_id, t.role, t.status AS twinning_status, t.proposal,"
+    " EXISTS (SELECT 1 FROM hosted_reservations WHERE id = ?) AS decided,"
+    " EXISTS (SELECT 1 FROM hosted_waitlist WHERE id = ?) AS queued,"
+    f" ({_OWN_ENVELOPE}) AS target,"
+    f" ({_SEATS_TAKEN}) AS taken, ({_HELD}) AS held, EXISTS ({_WAITING}) AS waiting"
+    f" FROM (SELECT 1 AS one) AS one LEFT JOIN twinnings t ON t.peer_id = ? AND t.status IN {LIVE}"
+)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the decision on a new request reads, in one statement: each read was a round trip to
+    the server on PostgreSQL (seven of them, under the write lock that every worker waits for),
+    and a statement to prepare and run on SQLite. `target` is our slot or event (None if there
+    is no such object of ours); `taken`, `held` and `waiting` are its seats confirmed, its seats
+    offered to someone in line, and whether anyone waits for it."""
+
+    twinning_status: str | None  # of the live agreement with the peer (None: there is none)
+    agreement: tuple[str, str, str] | None  # its id, our role and its proposal: the terms (`terms_from`)
+    decided: bool  # a reservation with this id exists (the caller reads it: a repeat or a conflict)
+    queued: bool  # a waitlist entry with this id exists (likewise)
+    target: Slot | Event | None
+    taken: int
+    held: int
+    waiting: bool
+
+
 class HostedInTransaction:
     """The queries of the host's decision, on the writer's own thread (see `Database.decide`):
-    plain sqlite3 calls, so the whole decision is one trip from the event loop."""
+    plain sqlite3 calls, so the whole decision is one trip from the event loop, and what it reads
+    one statement (`situation`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -70,33 +113,41 @@ class HostedInTransaction:
         row = self.conn.execute(_HOSTED_BY_ID, (reservation_id,)).fetchone()
         return Hosted.from_row(row) if row else None
 
-    def live_twinning(self, peer_id: str) -> Twinning | None:
-        """The agreement with `peer_id` that is not ended or declined (read in the deciding transaction)."""
-        row = self.conn.execute(
-            f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,)
-        ).fetchone()
-        return Twinning.from_row(row) if row else None
-
-    def own_object(self, type_: str, origin: str, object_id: str) -> dict[str, Any] | None:
-        """One of our own objects (a Slot, an Event) as its signed wire object."""
-        row = self.conn.execute(
-            "SELECT envelope FROM objects WHERE type = ? AND origin = ? AND id = ?", (type_, origin, object_id)
-        ).fetchone()
-        return loads(row[0])["object"] if row else None
-
-    def seats_taken(self, target_kind: str, target_id: str) -> int:
-        return int(self.conn.execute(_SEATS_TAKEN, (target_kind, target_id)).fetchone()[0])
-
     def units_used(self, home: str, kind: str, period_start: str) -> int:
         return int(self.conn.execute(_UNITS_USED, (home, kind, period_start)).fetchone()[0])
 
-    def insert(self, hosted: Hosted, receipt_json: str) -> None:
-        names = [f.name for f in fields(Hosted)]
-        values = [getattr(hosted, n) for n in names]
-        values[names.index("receipt")] = receipt_json
-        self.conn.execute(
-            f"INSERT INTO hosted_reservations ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", values
+    def situation(
+        self, peer: str, reservation_id: str, target: type[Slot] | type[Event], origin: str, target_id: str
+    ) -> Situation:
+        """What the decision on request `reservation_id` reads, in one statement (see `Situation`);
+        seats offered from the line count as held unless offered to this very request."""
+        kind = "slot" if target is Slot else "event"
+        ids = (reservation_id, reservation_id, target.__name__, origin, target_id)
+        seats = (kind, target_id, kind, target_id, reservation_id, kind, target_id)
+        row = self.conn.execute(_SITUATION, (*ids, *seats, peer)).fetchone()
+        found = row["twinning_id"] is not None
+        return Situation(
+            twinning_status=row["twinning_status"],
+            agreement=(row["twinning_id"], row["role"], row["proposal"]) if found else None,
+            decided=bool(row["decided"]),
+            queued=bool(row["queued"]),
+            target=_parsed(target, row["target"]) if row["target"] is not None else None,
+            taken=int(row["taken"]),
+            held=int(row["held"]),
+            waiting=bool(row["waiting"]),
         )
+
+    def insert(self, hosted: Hosted, receipt_json: str) -> None:
+        values = [receipt_json if n == "receipt" else getattr(hosted, n) for n in _HOSTED_COLUMNS]
+        self.conn.execute(_INSERT_HOSTED, values)
+
+
+@lru_cache(maxsize=256)
+def _parsed(cls: type[W], envelope_json: str) -> W:
+    """The wire model of a stored envelope's object. Every reservation of a slot read and validated
+    the same slot again; the same text is the same (frozen) object, so it is parsed once per
+    version, whichever worker wrote it, and a new version is new text."""
+    return cls.model_validate(loads(envelope_json)["object"])
 
 
 class HostedRepository:

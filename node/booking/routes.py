@@ -171,7 +171,7 @@ async def ledger(request: web.Request) -> web.Response:
 async def host_reserve(request: web.Request) -> web.Response:
     raw = await read_json(request, request[BODY])
     status, receipt = await booking(request).host.reserve(request[PEER], request.match_info["id"], raw)
-    return json_response(receipt, status=status)
+    return web.Response(status=status, body=receipt, content_type="application/json")
 
 
 @routes.post(RESERVATIONS_PATH + "/{id}/confirm")
@@ -179,7 +179,7 @@ async def host_confirm(request: web.Request) -> web.Response:
     """The home confirms seats offered to its member from a waitlist."""
     raw = await read_json(request, request[BODY])
     status, receipt = await booking(request).host.confirm(request[PEER], request.match_info["id"], raw)
-    return json_response(receipt, status=status)
+    return web.Response(status=status, body=receipt, content_type="application/json")
 
 
 @routes.delete(RESERVATIONS_PATH + "/{id}")

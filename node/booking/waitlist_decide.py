@@ -8,15 +8,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from node.clock import iso, parse_iso
 from node.core import Node
 from protocol.envelope import seal
-from protocol.models import MemberPass, ReservationReceipt, ReservationRequest
+from protocol.keys import SigningKey
+from protocol.models import FederatedObject, MemberPass, ReservationReceipt, ReservationRequest
 from protocol.problems import Problem, ProblemType
 
-from .hosted_store import HostedInTransaction
+from .hosted_store import HostedInTransaction, Situation
 from .waitlist import first_place
 from .waitlist_store import StateChange, WaitEntry, WaitlistInTransaction
+
+# What the home is answered: an HTTP status and the JSON body. A receipt (or a place in line) is
+# serialised once, on the database's thread, as the text it is stored as.
+Answer = tuple[int, bytes]
+
+
+def sealed_json(obj: FederatedObject, key: SigningKey) -> tuple[dict[str, Any], bytes]:
+    """A new signed envelope of one of our objects, and its JSON: both the stored text and the answer."""
+    sealed = seal(obj, key)
+    envelope = {"object": sealed.object, "signature": sealed.signature.model_dump()}
+    return envelope, orjson.dumps(envelope)
+
+
+def as_json(value: dict[str, Any]) -> bytes:
+    """A stored envelope, answered again (a repeat)."""
+    return orjson.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -46,19 +65,17 @@ class Asked:
         )
 
 
-def free_seats(tx: HostedInTransaction, target_kind: str, target_id: str, seats: int, holder: WaitEntry | None) -> int:
+def free_seats(seen: Situation, seats: int, holder: WaitEntry | None) -> int:
     """Seats nobody holds: not confirmed, not offered to someone else in line. While anyone waits,
     none are free to a newcomer: freed seats go to the line first, in its order."""
-    line = WaitlistInTransaction(tx.conn)
-    if holder is None and line.anyone_waiting(target_kind, target_id):
+    if holder is None and seen.waiting:
         return 0
-    held = line.held(target_kind, target_id, holder.id if holder else "")
-    return seats - tx.seats_taken(target_kind, target_id) - held
+    return seats - seen.taken - seen.held
 
 
 def join_or_refuse(
     tx: HostedInTransaction, asked: Asked, free: int, total: int, holder: WaitEntry | None, node: Node
-) -> tuple[int, dict[str, Any]]:
+) -> Answer:
     """No seats for this request: it joins the line if it asked to (202 and its signed place), else
     slot-full. A request for more seats than the target ever has would block the line: refused."""
     if holder is not None or not asked.request.waitlist or asked.request.seats > total:
@@ -85,9 +102,9 @@ def join_or_refuse(
         created_at=iso(now),
         updated_at=iso(now),
     )
-    sealed = seal(first_place(entry, node.id, now), node.keys.current)
-    line.insert(entry, sealed.model_dump_json())
-    return 202, sealed.model_dump(mode="json")
+    _, body = sealed_json(first_place(entry, node.id, now), node.keys.current)
+    line.insert(entry, body.decode())
+    return 202, body
 
 
 def offered_entry(tx: HostedInTransaction, asked: Asked, now: datetime) -> WaitEntry:

@@ -103,7 +103,7 @@ class HomeDesk:
             reservation_id, member_id, host, body.target.kind, body.target.id, body.seats, at, body.waitlist
         )
         # One trip to the database for the common case; a repeated id takes the longer way.
-        inserted = await self.node.store.db.decide(lambda conn: HomeInTransaction(conn).insert(fresh))
+        inserted = await self.node.store.db.decide_on_loop(lambda conn: HomeInTransaction(conn).insert(fresh))
         if not inserted:
             async with self.node.write() as work:
                 await self._check_repeat(reservation_id, fresh)
@@ -153,7 +153,7 @@ class HomeDesk:
                 return await self._unanswered(reservation, f"the host's receipt was refused: {exc}")
             if self.mails is None or not self.node.mail.enabled:  # no mail to write: one trip
                 at = iso(self.node.clock.now())
-                stored = await self.node.store.db.decide(
+                stored = await self.node.store.db.decide_on_loop(
                     lambda conn: HomeInTransaction(conn).store_receipt(reservation.id, facts, at)
                 )
                 return self._answer(stored)

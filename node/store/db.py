@@ -28,6 +28,9 @@ T = TypeVar("T")
 # its own so that ordinary reads keep the default cache: a twin's flood of large events, read once
 # by the week's listing, must not grow the node by the 16 MB (tests/hostile/test_floods.py).
 SEARCH_CACHE_KIB = 16 * 1024
+# One in so many of `Database.decide_on_loop`'s decisions goes to the writer's thread, where the
+# WAL is checkpointed: with a few pages per decision the WAL stays near SQLite's 1,000 pages.
+LOOP_DECISIONS_PER_TRIP = 64
 
 
 class Database:
@@ -42,6 +45,7 @@ class Database:
         self._search_reader: aiosqlite.Connection | None = None
         self._on_loop: sqlite3.Connection | None = None  # see fetch_by_key
         self._loop_writer: sqlite3.Connection | None = None  # see decide_on_loop
+        self._loop_decisions = 0
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -195,27 +199,34 @@ class Database:
         back costs more than such a decision (two thread hand-offs, and the GIL passed to and fro
         under load: bench/booking.py, the home's bookkeeping). Holding the lock, no other write of
         this process is under way, so the write lock is free unless another process holds it;
-        the connection then does not wait on the loop (no busy timeout), the writer's thread does."""
+        the connection then does not wait on the loop (no busy timeout), the writer's thread does.
+        Checkpoints (which sync the files) stay off the loop: this connection makes none, and
+        every `LOOP_DECISIONS_PER_TRIP`-th decision goes to the writer's thread, whose commit
+        copies the WAL into the database once it holds 1,000 pages (SQLite's default)."""
         assert self._loop_writer is not None, "database is not open"
         async with self._lock:
-            try:
-                self._loop_writer.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                    raise
-                writer = self._writer
-                assert writer is not None
-                result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
-                return result
-            return _decided(self._loop_writer, fn)
+            self._loop_decisions += 1
+            if self._loop_decisions % LOOP_DECISIONS_PER_TRIP:
+                try:
+                    self._loop_writer.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                        raise
+                else:
+                    return _decided(self._loop_writer, fn)
+            writer = self._writer
+            assert writer is not None
+            result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
+            return result
 
 
 def _loop_writer(path: Path) -> sqlite3.Connection:
-    """The writer connection of `Database.decide_on_loop`: the writer's settings, and no busy
-    timeout, so that it never sleeps on the event loop's thread."""
+    """The writer connection of `Database.decide_on_loop`: the writer's settings, no busy timeout
+    (it never sleeps on the event loop's thread) and no checkpoints (the writer's thread makes them)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    for pragma in ("foreign_keys = ON", "synchronous = NORMAL", "busy_timeout = 0", "secure_delete = ON"):
+    settings = ("foreign_keys = ON", "synchronous = NORMAL", "busy_timeout = 0", "secure_delete = ON")
+    for pragma in (*settings, "wal_autocheckpoint = 0"):
         conn.execute(f"PRAGMA {pragma}")
     return conn
 

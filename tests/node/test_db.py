@@ -150,3 +150,19 @@ async def test_decide_on_loop__another_process_writing_is_waited_for_off_the_loo
     finally:
         other.close()
         await db.close()
+
+
+async def test_decide_on_loop__the_wal_is_checkpointed_off_the_loop_and_stays_bounded(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    page = 4096
+
+    def add(conn: sqlite3.Connection, n: int) -> None:
+        conn.execute("INSERT INTO t VALUES (?, ?)", (f"{n:06d}" + "x" * 2000, n))
+
+    try:
+        for n in range(3000):  # two pages a decision: 6,000 pages if nothing checkpointed
+            await db.decide_on_loop(lambda conn, n=n: add(conn, n))
+        assert (tmp_path / "node.db-wal").stat().st_size < 1500 * page
+        assert (await db.fetch_one("SELECT COUNT(*) FROM t"))[0] == 3000  # type: ignore[index]
+    finally:
+        await db.close()

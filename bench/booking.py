@@ -149,7 +149,7 @@ def profiler(pid: int, output: Path) -> subprocess.Popen[bytes]:
     """py-spy sampling process `pid` (all its threads, native frames left out) into `output`,
     in py-spy's raw (collapsed stacks) format; stopped with SIGINT, it writes the file."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--threads", "--rate", "200"]
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--threads", "--rate", "1000"]
     return subprocess.Popen([*command, "--nonblocking", "-o", str(output)], stdout=subprocess.DEVNULL)
 
 

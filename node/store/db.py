@@ -44,7 +44,7 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._search_reader: aiosqlite.Connection | None = None
         self._on_loop: sqlite3.Connection | None = None  # see fetch_by_key
-        self._loop_writer: sqlite3.Connection | None = None  # see decide_on_loop
+        self._loop_writer: sqlite3.Connection | None = None  # see decide_on_loop (opened at its first use)
         self._loop_decisions = 0
         self._lock = asyncio.Lock()
 
@@ -57,7 +57,6 @@ class Database:
         self._search_reader = await self._connect()
         await self._search_reader.execute(f"PRAGMA cache_size = -{SEARCH_CACHE_KIB}")
         self._on_loop = _loop_reader(self.path)
-        self._loop_writer = _loop_writer(self.path)
 
     async def close(self) -> None:
         for own in (self._on_loop, self._loop_writer):
@@ -203,8 +202,11 @@ class Database:
         Checkpoints (which sync the files) stay off the loop: this connection makes none, and
         every `LOOP_DECISIONS_PER_TRIP`-th decision goes to the writer's thread, whose commit
         copies the WAL into the database once it holds 1,000 pages (SQLite's default)."""
-        assert self._loop_writer is not None, "database is not open"
+        writer = self._writer
+        assert writer is not None, "database is not open"
         async with self._lock:
+            if self._loop_writer is None:  # a node that never decides here holds no such connection
+                self._loop_writer = _loop_writer(self.path)
             self._loop_decisions += 1
             if self._loop_decisions % LOOP_DECISIONS_PER_TRIP:
                 try:
@@ -214,8 +216,6 @@ class Database:
                         raise
                 else:
                     return _decided(self._loop_writer, fn)
-            writer = self._writer
-            assert writer is not None
             result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
             return result
 

@@ -2,12 +2,15 @@
 beside a bare two-hop aiohttp request loop (client -> server A -> server B) measured in the
 same run, with the same topology (A and B are child processes, as the two nodes are).
 
-    python bench/booking.py [--seconds 3] [--repeats 3] [--members 50]
+    python bench/booking.py [--seconds 3] [--repeats 3] [--members 50] [--profile-home FILE]
 
 Rounds alternate (reservations, then the bare loop) so that both see the same load from
 whatever else runs on the machine; each ratio is per round, the figure their median. CPU
-milliseconds per call (both servers, all their threads; and the host's process alone) are
-reported beside the rates: on a shared machine they move less than rates do.
+milliseconds per call (both servers, all their threads) are reported beside the rates: on a
+shared machine they move less than rates do; the host's and the home's shares are also reported
+on their own (`host_cpu_ms_per_reservation`, `home_cpu_ms_per_reservation`). With
+`--profile-home FILE` py-spy (`pip install py-spy`, not a dependency of the node) samples the home
+process through the rounds and writes its stacks to FILE (collapsed: one stack and its count a line).
 
 Each reservation is: member -> home (token, pending row, member pass, signed request) ->
 host (request signature, the request's object signature, one transaction, signed receipt;
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -151,6 +156,14 @@ async def measured(
     }
 
 
+def profiler(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling process `pid` (all its threads, native frames left out) into `output`,
+    in py-spy's raw (collapsed stacks) format; stopped with SIGINT, it writes the file."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--threads", "--rate", "1000"]
+    return subprocess.Popen([*command, "--nonblocking", "-o", str(output)], stdout=subprocess.DEVNULL)
+
+
 async def setup_nodes(root: Path, members: int) -> tuple[ProcessNode, ProcessNode, list[str], list[dict[str, Any]]]:
     host = await ProcessNode.create(root, "Host", "America/New_York", config=QUIET)
     home = await ProcessNode.create(root, "Home", "Europe/London", config=QUIET)
@@ -177,7 +190,7 @@ async def setup_nodes(root: Path, members: int) -> tuple[ProcessNode, ProcessNod
     return host, home, slots, people
 
 
-async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> dict[str, Any]:
+async def rounds(root: Path, concurrency: int, seconds: float, repeats: int, profile: Path | None) -> dict[str, Any]:
     """Reservations and the bare two-hop loop measured in alternating rounds, so that both see
     the same neighbours' load; ratios are taken per round, then the median."""
     host, home, slots, people = await setup_nodes(root, concurrency)
@@ -207,10 +220,14 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> 
             progress("latency: one member at a time for 3 s")
             single = await measured(session, [0], 3.0, reserve, node_pids)
             bare_single = await measured(session, [0], 1.0, bare.call, bare.pids)
+            spy = profiler(home.process.pid, profile.resolve()) if profile is not None else None
             for round_ in range(1, repeats + 1):
                 progress(f"round {round_}/{repeats}: {concurrency} members, then the bare two-hop, {seconds} s each")
                 booked.append(await measured(session, workers, seconds, reserve, node_pids))
                 hops.append(await measured(session, workers, seconds, bare.call, bare.pids))
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                await asyncio.to_thread(spy.wait, 30)
             pushed = await slot_versions_pushed(session, host)
         confirmed = await host_count(host)
     finally:
@@ -236,6 +253,7 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int) -> 
         "slot_versions_pushed_per_reservation": round(pushed / max(1, confirmed), 3),
         "cpu_ms_per_reservation": round(median([r["cpu_ms"] for r in booked]), 3),
         "host_cpu_ms_per_reservation": round(median([r["cpu_ms_each"][0] for r in booked]), 3),
+        "home_cpu_ms_per_reservation": round(median([r["cpu_ms_each"][1] for r in booked]), 3),
         "bare_two_hop_per_s": round(median([r["rate"] for r in hops]), 1),
         "bare_two_hop_p50_ms": round(percentile(bare_single["latencies"], 50) * 1000, 2),
         "bare_two_hop_p99_ms": round(percentile(bare_single["latencies"], 99) * 1000, 2),
@@ -264,7 +282,7 @@ async def slot_versions_pushed(session: aiohttp.ClientSession, host: ProcessNode
 async def main(args: argparse.Namespace) -> None:
     configure_logging("warning", "console")
     with tempfile.TemporaryDirectory(prefix="gemella-bench-") as tmp:
-        result = await rounds(Path(tmp), args.members, args.seconds, args.repeats)
+        result = await rounds(Path(tmp), args.members, args.seconds, args.repeats, args.profile_home)
     emit(
         {
             "benchmark": "booking",
@@ -283,4 +301,5 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--profile-home", type=Path, default=None, help="write the home's cProfile here")
     asyncio.run(main(parser.parse_args()))

@@ -103,7 +103,7 @@ class HomeDesk:
             reservation_id, member_id, host, body.target.kind, body.target.id, body.seats, at, body.waitlist
         )
         # One trip to the database for the common case; a repeated id takes the longer way.
-        inserted = await self.node.store.db.decide(lambda conn: HomeInTransaction(conn).insert(fresh))
+        inserted = await self.node.store.db.decide_on_loop(lambda conn: HomeInTransaction(conn).insert(fresh))
         if not inserted:
             async with self.node.write() as work:
                 await self._check_repeat(reservation_id, fresh)
@@ -135,9 +135,8 @@ class HomeDesk:
         """Send the request (fresh pass, fresh signature) and record what the host said."""
         body = signed_request(self.node, self.members, reservation, member)
         try:
-            resp = await asyncio.wait_for(
-                self.node.client.put_reservation(reservation.host, reservation.id, body), self.timeout
-            )
+            async with asyncio.timeout(self.timeout):  # no task of its own, as `wait_for` would make
+                resp = await self.node.client.put_reservation(reservation.host, reservation.id, body)
         except (PeerUnreachable, TimeoutError) as exc:
             return await self._unanswered(reservation, f"{type(exc).__name__}: {exc}".rstrip(": "))
         if resp.status in (200, 202) and reservation.waitlist and _is_place(resp):  # in the host's line
@@ -148,13 +147,14 @@ class HomeDesk:
             return self._answer(await self._get(reservation.id))
         if resp.status in (200, 201):
             try:
-                facts = await verify_receipt(self.node, reservation, resp.json())
+                receipt = resp.json()
+                facts = await verify_receipt(self.node, reservation, receipt)
             except (Problem, ValueError) as exc:
                 return await self._unanswered(reservation, f"the host's receipt was refused: {exc}")
-            if self.mails is None or not self.node.mail.enabled:  # no mail to write: one trip
+            if self.mails is None or not self.node.mail.enabled:  # no mail to write: one decision
                 at = iso(self.node.clock.now())
-                stored = await self.node.store.db.decide(
-                    lambda conn: HomeInTransaction(conn).store_receipt(reservation.id, facts, at)
+                stored = await self.node.store.db.decide_on_loop(
+                    lambda conn: HomeInTransaction(conn).store_receipt(reservation, facts, at, receipt)
                 )
                 return self._answer(stored)
             async with self.node.write() as work:  # the member's mail is written with the receipt

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from aiosqlite import Connection
@@ -135,6 +135,28 @@ def _insert_home(reservation: HomeReservation) -> tuple[str, list[Any]]:
     )
 
 
+def _receipt_columns(facts: ReceiptFacts, at: str) -> dict[str, Any]:
+    """What `_store_receipt` writes, as `HomeReservation` fields (the receipt itself aside)."""
+    return {
+        "status": facts.status,
+        "kind": facts.kind,
+        "unit": facts.unit,
+        "units": facts.units,
+        "month": facts.month,
+        "starts_at": facts.starts_at,
+        "ends_at": facts.ends_at,
+        "timezone": facts.timezone,
+        "version": facts.version,
+        "attendance": facts.attendance,
+        "problem": None,
+        "last_error": None,
+        "next_try": None,
+        "position": None,
+        "offer_expires_at": None,
+        "updated_at": at,
+    }
+
+
 def _store_receipt(reservation_id: str, facts: ReceiptFacts, at: str) -> tuple[str, tuple[Any, ...]]:
     return (
         "UPDATE home_reservations SET status = ?, kind = ?, unit = ?, units = ?, month = ?, starts_at = ?, "
@@ -170,10 +192,15 @@ class HomeInTransaction:
         """False if the id is taken (the caller then reads what is there)."""
         return self.conn.execute(*_insert_home(reservation)).rowcount == 1
 
-    def store_receipt(self, reservation_id: str, facts: ReceiptFacts, at: str) -> HomeReservation:
-        """Keep a verified receipt (unless we hold the same or a newer version); the reservation as it now is."""
-        self.conn.execute(*_store_receipt(reservation_id, facts, at))
-        row = self.conn.execute("SELECT * FROM home_reservations WHERE id = ?", (reservation_id,)).fetchone()
+    def store_receipt(
+        self, reservation: HomeReservation, facts: ReceiptFacts, at: str, receipt: dict[str, Any]
+    ) -> HomeReservation:
+        """Keep a verified receipt (unless we hold the same or a newer version); the reservation as
+        it now is. `receipt` is the envelope of `facts` as JSON values: when it is kept, the row is
+        what `reservation` was with the receipt's columns set, so it is not read back and parsed."""
+        if self.conn.execute(*_store_receipt(reservation.id, facts, at)).rowcount == 1:
+            return replace(reservation, **_receipt_columns(facts, at), receipt=receipt)
+        row = self.conn.execute("SELECT * FROM home_reservations WHERE id = ?", (reservation.id,)).fetchone()
         return HomeReservation.from_row(row)
 
 

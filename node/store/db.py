@@ -28,6 +28,9 @@ T = TypeVar("T")
 # its own so that ordinary reads keep the default cache: a twin's flood of large events, read once
 # by the week's listing, must not grow the node by the 16 MB (tests/hostile/test_floods.py).
 SEARCH_CACHE_KIB = 16 * 1024
+# One in so many of `Database.decide_on_loop`'s decisions goes to the writer's thread, where the
+# WAL is checkpointed: with a few pages per decision the WAL stays near SQLite's 1,000 pages.
+LOOP_DECISIONS_PER_TRIP = 64
 
 
 class Database:
@@ -41,6 +44,8 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._search_reader: aiosqlite.Connection | None = None
         self._on_loop: sqlite3.Connection | None = None  # see fetch_by_key
+        self._loop_writer: sqlite3.Connection | None = None  # see decide_on_loop (opened at its first use)
+        self._loop_decisions = 0
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -54,9 +59,10 @@ class Database:
         self._on_loop = _loop_reader(self.path)
 
     async def close(self) -> None:
-        if self._on_loop is not None:
-            self._on_loop.close()
-            self._on_loop = None
+        for own in (self._on_loop, self._loop_writer):
+            if own is not None:
+                own.close()
+        self._on_loop = self._loop_writer = None
         for conn in (self._search_reader, self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -186,6 +192,44 @@ class Database:
             return await self.fetch_one(sql, params)
         return rows[0] if rows else None
 
+    async def decide_on_loop(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """As `decide`, for a short decision (a few statements by key): `fn` runs on the event
+        loop's own thread, on a writer connection of its own. The trip to the writer's thread and
+        back costs more than such a decision (two thread hand-offs, and the GIL passed to and fro
+        under load: bench/booking.py, the home's bookkeeping). Holding the lock, no other write of
+        this process is under way, so the write lock is free unless another process holds it;
+        the connection then does not wait on the loop (no busy timeout), the writer's thread does.
+        Checkpoints (which sync the files) stay off the loop: this connection makes none, and
+        every `LOOP_DECISIONS_PER_TRIP`-th decision goes to the writer's thread, whose commit
+        copies the WAL into the database once it holds 1,000 pages (SQLite's default)."""
+        writer = self._writer
+        assert writer is not None, "database is not open"
+        async with self._lock:
+            if self._loop_writer is None:  # a node that never decides here holds no such connection
+                self._loop_writer = _loop_writer(self.path)
+            self._loop_decisions += 1
+            if self._loop_decisions % LOOP_DECISIONS_PER_TRIP:
+                try:
+                    self._loop_writer.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                        raise
+                else:
+                    return _decided(self._loop_writer, fn)
+            result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
+            return result
+
+
+def _loop_writer(path: Path) -> sqlite3.Connection:
+    """The writer connection of `Database.decide_on_loop`: the writer's settings, no busy timeout
+    (it never sleeps on the event loop's thread) and no checkpoints (the writer's thread makes them)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    settings = ("foreign_keys = ON", "synchronous = NORMAL", "busy_timeout = 0", "secure_delete = ON")
+    for pragma in (*settings, "wal_autocheckpoint = 0"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
 
 def _loop_reader(path: Path) -> sqlite3.Connection:
     """A read-only connection used on the event loop's thread (`Database.fetch_by_key`): in WAL mode
@@ -209,6 +253,11 @@ def make_private(path: Path) -> None:
 def _in_transaction(connection: Callable[[], sqlite3.Connection], fn: Callable[[sqlite3.Connection], T]) -> T:
     conn = connection()
     conn.execute("BEGIN IMMEDIATE")
+    return _decided(conn, fn)
+
+
+def _decided(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """`fn` inside the transaction `conn` has begun: committed, or rolled back if it raises."""
     try:
         result = fn(conn)
     except BaseException:

@@ -225,6 +225,10 @@ class PgDatabase:
         async with self._lock:
             return await asyncio.to_thread(self._run, fn, False)
 
+    async def decide_on_loop(self, fn: Callable[[Any], T]) -> T:
+        """As `decide`: a PostgreSQL server is always a trip away (SQLite's runs on the loop)."""
+        return await self.decide(fn)
+
     async def read(self, fn: Callable[[Any], T], *, wide: bool = False) -> T:
         """Several queries in one snapshot (REPEATABLE READ, read only) on a worker thread. `wide`
         (a full-text search) changes nothing here: the server's shared buffers serve every reader."""

@@ -86,3 +86,83 @@ async def test_fetch_by_key__never_writes(tmp_path: Path) -> None:
         assert await db.fetch_all("SELECT * FROM t") == []
     finally:
         await db.close()
+
+
+async def test_decide_on_loop__decides_on_the_loop_thread_in_turn_with_the_other_writes(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    loop_thread = threading.get_ident()
+    threads = set()
+
+    def increment(conn: sqlite3.Connection) -> None:
+        threads.add(threading.get_ident())
+        row = conn.execute("SELECT v FROM t WHERE k = 'n'").fetchone()
+        conn.execute("INSERT OR REPLACE INTO t VALUES ('n', ?)", ((row[0] if row else 0) + 1,))
+
+    async def through_a_transaction() -> None:
+        async with db.transaction() as tx:
+            rows = list(await tx.execute_fetchall("SELECT v FROM t WHERE k = 'n'"))
+            await asyncio.sleep(0)  # the loop's decisions must wait for this transaction's end
+            await tx.execute("INSERT OR REPLACE INTO t VALUES ('n', ?)", ((rows[0][0] if rows else 0) + 1,))
+
+    try:
+        writes = [(db.decide_on_loop(increment), db.decide(increment), through_a_transaction()) for _ in range(30)]
+        await asyncio.gather(*(write for three in writes for write in three))
+        assert (await db.fetch_one("SELECT v FROM t WHERE k = 'n'"))[0] == 90  # type: ignore[index]
+        assert loop_thread in threads and len(threads) == 2
+    finally:
+        await db.close()
+
+
+async def test_decide_on_loop__a_raising_decision_changes_nothing(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+
+    def half_done(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES ('b', 2)")
+        raise LookupError("refused after a write")
+
+    try:
+        with pytest.raises(LookupError):
+            await db.decide_on_loop(half_done)
+        assert await db.fetch_all("SELECT * FROM t") == []
+        assert await db.decide_on_loop(lambda conn: conn.in_transaction) is True  # no transaction left open
+    finally:
+        await db.close()
+
+
+async def test_decide_on_loop__another_process_writing_is_waited_for_off_the_loop(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    loop_thread = threading.get_ident()
+    other = sqlite3.connect(tmp_path / "node.db", isolation_level=None)  # as a second process would
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES ('other', 1)")
+
+    def add(conn: sqlite3.Connection) -> bool:
+        conn.execute("INSERT INTO t VALUES ('ours', 2)")
+        return threading.get_ident() != loop_thread
+
+    try:
+        deciding = asyncio.create_task(db.decide_on_loop(add))
+        await asyncio.sleep(0.3)  # the loop runs meanwhile: the decision waits on the writer's thread
+        assert not deciding.done()
+        other.execute("COMMIT")
+        assert await deciding is True
+        assert sorted(r[0] for r in await db.fetch_all("SELECT k FROM t")) == ["other", "ours"]
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_decide_on_loop__the_wal_is_checkpointed_off_the_loop_and_stays_bounded(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    page = 4096
+
+    def add(conn: sqlite3.Connection, n: int) -> None:
+        conn.execute("INSERT INTO t VALUES (?, ?)", (f"{n:06d}" + "x" * 2000, n))
+
+    try:
+        for n in range(3000):  # two pages a decision: 6,000 pages if nothing checkpointed
+            await db.decide_on_loop(lambda conn, n=n: add(conn, n))
+        assert (tmp_path / "node.db-wal").stat().st_size < 1500 * page
+        assert (await db.fetch_one("SELECT COUNT(*) FROM t"))[0] == 3000  # type: ignore[index]
+    finally:
+        await db.close()

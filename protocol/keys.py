@@ -44,19 +44,22 @@ def b64url_encode(data: bytes) -> str:
 def b64url_decode(text: str) -> bytes:
     """Strict base64url without padding; raises ValueError on anything else."""
     size = len(text)
-    # The last character's spare low bits must be zero: one value, one spelling (no malleable
-    # signatures). Read from the character itself: cheaper than encoding the bytes again.
-    if size % 4 == 1 or (size and _SPARE_BITS[size % 4] & _B64URL_VALUE.get(text[-1], 0)):
-        raise ValueError("not canonical base64url" if size % 4 != 1 else "not base64url")
+    if size % 4 == 1:
+        raise ValueError("not base64url")
     try:
         # The URL alphabet becomes the standard one, and the standard one's own "+", "/" and "="
         # become a character outside it, so that binascii's strict mode refuses every character
         # base64url does not have (cheaper than a regular expression over the text).
-        return binascii.a2b_base64(
+        data = binascii.a2b_base64(
             text.encode("ascii").translate(_URL_TO_STANDARD) + b"=" * (-size % 4), strict_mode=True
         )
     except ValueError:  # binascii.Error, or UnicodeEncodeError: a character outside ASCII
         raise ValueError("not base64url") from None
+    # The last character's spare low bits must be zero: one value, one spelling (no malleable
+    # signatures). Read from the character itself: cheaper than encoding the bytes again.
+    if size and _SPARE_BITS[size % 4] & _B64URL_VALUE[text[-1]]:
+        raise ValueError("not canonical base64url")
+    return data
 
 
 def fingerprint(public_raw: bytes) -> str:

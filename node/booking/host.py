@@ -75,7 +75,9 @@ class HostDesk:
 
     async def _reserve(self, peer: str, reservation_id: str, raw: Any) -> Answer:
         asked = await self._asked(peer, reservation_id, raw)
-        status, answer = await self.node.store.db.decide(lambda conn: self._decide(HostedInTransaction(conn), asked))
+        # On the loop's thread: the trip to the writer's thread cost more than it (docs/ARCHITECTURE.md).
+        decision = self.node.store.db.decide_on_loop(lambda conn: self._decide(HostedInTransaction(conn), asked))
+        status, answer = await decision
         if status == 201 and asked.request.target.kind == "slot":
             self.refresher.mark(asked.request.target.id)  # the twin hears of the seats left just after this commits
         return status, answer

@@ -225,9 +225,9 @@ class PgDatabase:
         async with self._lock:
             return await asyncio.to_thread(self._run, fn, False)
 
-    async def decide_on_loop(self, fn: Callable[[Any], T]) -> T:
-        """As `decide`: a PostgreSQL server is always a trip away (SQLite's runs on the loop)."""
-        return await self.decide(fn)
+    # As `decide` (the same function, not a call of it): a PostgreSQL server is a trip away
+    # whatever the thread (SQLite's runs on the loop).
+    decide_on_loop = decide
 
     async def read(self, fn: Callable[[Any], T], *, wide: bool = False) -> T:
         """Several queries in one snapshot (REPEATABLE READ, read only) on a worker thread. `wide`

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
 
 from node.booking import BOOKING
 from node.http.auth import require_member, require_operator
@@ -38,7 +38,7 @@ class HideBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     origin: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     member: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
-    hidden: bool = True
+    hidden: StrictBool = True
 
 
 @routes.get("/api/v1/profile")

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from node.booking import MemberRepository
 from node.http.auth import require_member
@@ -27,7 +27,7 @@ routes = web.RouteTableDef()
 
 class SharingBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    share: bool
+    share: StrictBool  # true or false: not 0, "yes" or 0.0
 
 
 def trip(request: web.Request) -> TripView:

@@ -85,6 +85,12 @@ async def test_trip__companions_only_when_they_chose_to_share(nodes: Any) -> Non
 
     await pair.london.api.ok("PUT", "/api/v1/trip/sharing", {"share": False}, token=pair.token("Cleo Park"))
     assert (await trip(pair, pair.token("Ben Carter"), query))[1]["companions"] == []
+    for loose in (1, 0.0, "yes", "true"):  # consent is a yes or a no, not something read as one
+        status, problem = await pair.london.api.call(
+            "PUT", "/api/v1/trip/sharing", {"share": loose}, token=pair.token("Cleo Park")
+        )
+        assert status == 422 and problem["type"].endswith("/validation-error"), (loose, problem)
+    assert (await pair.london.api.ok("GET", "/api/v1/trip/sharing", token=pair.token("Cleo Park"))) == {"share": False}
 
 
 async def test_trip__a_suspended_twin_offers_nothing(nodes: Any) -> None:

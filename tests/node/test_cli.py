@@ -151,8 +151,21 @@ async def test_cli__init_allow_private_addresses_writes_the_key(tmp_path):
 
 
 # What only some commands or requests need, which a running node must not load while idle:
-# `cryptography` only for the fediverse's RSA, a sign-in (joserfc) or the reference RFC 9421 library.
-LOADED_ON_DEMAND = ("node.demo", "node.mail.sink", "aiosmtpd", "icalendar", "cryptography", "joserfc")
+# `cryptography` only for the fediverse's RSA, a sign-in (joserfc) or the reference RFC 9421 library;
+# Jinja2 for the first page; `rich` and pygments never (structlog would load them if installed);
+# psycopg only on PostgreSQL.
+LOADED_ON_DEMAND = (
+    "node.demo",
+    "node.mail.sink",
+    "aiosmtpd",
+    "icalendar",
+    "cryptography",
+    "joserfc",
+    "jinja2",
+    "rich",
+    "pygments",
+    "psycopg",
+)
 
 
 def test_cli__a_node_built_for_run_loads_nothing_only_other_commands_need(tmp_path: Path) -> None:

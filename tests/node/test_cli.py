@@ -155,9 +155,12 @@ async def test_cli__init_allow_private_addresses_writes_the_key(tmp_path):
 # What only some commands or requests need, which a running node must not load while idle:
 # `cryptography` only for the fediverse's RSA, a sign-in (joserfc) or the reference RFC 9421 library;
 # Jinja2 and Babel for the first page (or mail, or calendar); aiosmtplib for the first mail; `rich`
-# and pygments never (structlog would load them if installed); psycopg only on PostgreSQL.
+# and pygments never (structlog would load them if installed); psycopg only on PostgreSQL; the
+# operator's commands when they run.
 LOADED_ON_DEMAND = (
     "node.demo",
+    "node.cli.booking",
+    "node.cli.twins",
     "node.mail.sink",
     "aiosmtpd",
     "icalendar",

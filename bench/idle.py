@@ -8,8 +8,9 @@ The node runs as `gemella run` does (`python -m node.cli.main run DIR`, its own 
 settings of a fresh `gemella init`), answers one /healthz, then idles `--settle` seconds before its
 VmRSS is read. Each figure is the median over `--starts` fresh processes. Goal: under 70 MB.
 
-structlog loads `rich` (and with it pygments) when it is installed: the development install has it
-(a test tool needs it), a production install does not. The output says which this run had.
+structlog would load `rich` (and with it pygments) when it is installed: the development install
+has it (a test tool needs it), a production install does not. node/logs.py keeps it out of a
+node; the output still says whether this run's environment had it.
 Prints one JSON object; progress goes to stderr.
 """
 

@@ -1,7 +1,7 @@
 """The reader's language: catalogs, the per-request choice, and the gettext functions that read it.
 
 Pages and mails are written in English and translated through gettext catalogs
-(node/locale/<lang>/LC_MESSAGES/messages.po, compiled in memory when the node starts, so no
+(node/locale/<lang>/LC_MESSAGES/messages.po, compiled in memory when first needed, so no
 compiled file is kept in the repository). The language of the text being written is held in a
 `ContextVar`, set per request by the pages' middleware (or around a mail): aiohttp runs each
 request in its own context, so two requests in different languages never see each other's,
@@ -11,6 +11,10 @@ read the ContextVar on every call.
 
 Messages use named placeholders (`_("Reserved %(what)s at %(host)s", what=..., host=...)`), so
 translators can move them, and Babel's checkers can compare them between languages.
+
+Babel is imported where it is called, and a reader's locale parsed at its first date or number:
+with the catalogs, Babel waits for the first page, mail or calendar, so an idle node, or one that
+only federates, does not hold it (about 1.5 MB with pytz).
 """
 
 from __future__ import annotations
@@ -23,17 +27,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_skeleton, format_time, get_datetime_format, get_timezone_location
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 LANGUAGES = ("en", "it", "es")
 NAMES = {"en": "English", "it": "Italiano", "es": "Español"}  # each in its own language
@@ -51,10 +53,17 @@ class Reader:
 
     language: str
     translations: gettext.NullTranslations
-    locale: Locale
+
+    @cached_property
+    def locale(self) -> Locale:
+        """Its formats (Babel's locale), at the first date or number written: Babel, like the
+        catalogs, waits for the first page, mail or calendar (an idle node need not hold it)."""
+        from babel import Locale
+
+        return Locale.parse(FORMAT_LOCALES[self.language])
 
 
-ENGLISH = Reader("en", gettext.NullTranslations(), Locale.parse(FORMAT_LOCALES["en"]))
+ENGLISH = Reader("en", gettext.NullTranslations())
 _reader: ContextVar[Reader] = ContextVar("gemella_reader", default=ENGLISH)
 
 
@@ -93,6 +102,8 @@ def format_number(value: float) -> str:
 @lru_cache(maxsize=4096)
 def _number(value: float, locale: Locale) -> str:
     # Cached: Babel reads the locale's pattern on every call, and pages show the same few numbers often.
+    from babel.numbers import format_decimal
+
     return str(format_decimal(value, locale=locale))
 
 
@@ -112,6 +123,8 @@ def format_moment(moment: datetime) -> str:
 @lru_cache(maxsize=4096)
 def _moment(day: date, hour: int, minute: int, locale: Locale) -> str:
     # Cached: Babel parses its patterns on every call, and a page shows many times of a few days.
+    from babel.dates import format_skeleton, format_time, get_datetime_format
+
     when = format_skeleton("yMMMEd", day, locale=locale)
     clock = format_time(time(hour, minute), "short", locale=locale)
     return str(get_datetime_format("medium", locale=locale)).replace("{1}", when).replace("{0}", clock)
@@ -120,6 +133,8 @@ def _moment(day: date, hour: int, minute: int, locale: Locale) -> str:
 def format_long_moment(moment: datetime) -> tuple[str, str]:
     """(the day written out, the time) in the reader's style, for mails: ("Tuesday 8 December 2026",
     "09:00"), ("martedì 8 dicembre 2026", "09:00"), ("martes, 8 de diciembre de 2026", "9:00")."""
+    from babel.dates import format_date, format_time
+
     locale = _reader.get().locale
     day = format_date(moment.date(), "full", locale=locale)
     return str(day), str(format_time(time(moment.hour, moment.minute), "short", locale=locale))
@@ -132,6 +147,8 @@ def zone_city(zone: str) -> str:
 
 @lru_cache(maxsize=512)
 def _city(zone: str, locale: Locale) -> str:
+    from babel.dates import get_timezone_location
+
     try:
         return str(get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True))
     except (LookupError, ValueError):
@@ -173,11 +190,11 @@ def pgettext_for_templates(context: str, message: str) -> str:
 
 
 class Catalogs:
-    """Every language's translations, compiled from the .po files once, when the node starts."""
+    """Every language's translations, compiled from the .po files once, at the first use."""
 
     def __init__(self, directory: Path = LOCALE_DIR) -> None:
         self._readers = {code: _load(directory, code) for code in LANGUAGES}
-        self._readers[PSEUDO] = Reader(PSEUDO, PseudoTranslations(), Locale.parse(FORMAT_LOCALES[PSEUDO]))
+        self._readers[PSEUDO] = Reader(PSEUDO, PseudoTranslations())
 
     def reader(self, language: str) -> Reader:
         return self._readers.get(language, self._readers["en"])
@@ -188,7 +205,7 @@ class Catalogs:
     def negotiate(self, accept_language: str | None) -> str | None:
         """The best of our languages for an Accept-Language header (Babel's negotiation), if any."""
         preferred = parse_accept_language(accept_language or "")
-        return negotiate_locale(preferred, LANGUAGES, sep="-") if preferred else None
+        return negotiate(preferred)
 
 
 @lru_cache(maxsize=1)
@@ -200,18 +217,30 @@ def catalogs() -> Catalogs:
 def reader_for(language: str | None, default: str) -> Reader:
     """The reader for a saved language tag (a member's, for a mail or a calendar: "it", "it-IT",
     "es-419"), else the space's default."""
-    chosen = negotiate_locale([language], LANGUAGES, sep="-") if language else None
+    chosen = negotiate([language]) if language else None
     return catalogs().reader(chosen or default)
 
 
+def negotiate(preferred: list[str]) -> str | None:
+    """The first of our languages that matches one of `preferred` (language tags, best first)."""
+    if not preferred:
+        return None
+    from babel import negotiate_locale
+
+    return negotiate_locale(preferred, LANGUAGES, sep="-")
+
+
 def _load(directory: Path, language: str) -> Reader:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as source:
         catalog = read_po(source, locale=language, domain=DOMAIN)
     compiled = io.BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
-    return Reader(language, gettext.GNUTranslations(compiled), Locale.parse(FORMAT_LOCALES[language]))
+    return Reader(language, gettext.GNUTranslations(compiled))
 
 
 _LANGUAGE_RANGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$|^\*$")

@@ -363,6 +363,3 @@ def ledger(ctx: click.Context, twin: str | None, period: str | None, receipts: b
 def _count(n: int, unit: str) -> str:
     """'1 seat', '2 seats', '0 days'."""
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-
-COMMANDS: list[click.Command] = [resource, slot, member, reservation, ledger]

@@ -18,14 +18,7 @@ import click
 from node.logs import configure_logging
 
 from .api import NodeRefused
-from .backup import backup
-from .booking import COMMANDS as BOOKING_COMMANDS
-from .events import event
-from .guests import guests
 from .local import init, node, operator_token, run
-from .offers import offers
-from .tokens import token
-from .twins import key, twin
 
 # Options of the whole CLI that take a value, and the flag; a subcommand's own option of the same
 # name (`demo --dir`) wins.
@@ -34,8 +27,20 @@ GLOBAL_FLAGS = ("--json",)
 
 
 # Commands whose modules are imported only when they run (or when help lists them): the demo
-# brings the whole seeding code and an SMTP server library that a running node never needs.
-LAZY_COMMANDS = {"demo": ("node.demo", "demo"), "db": ("node.cli.database", "db")}
+# brings the whole seeding code and an SMTP server library, and the operator's commands their
+# options and wording, that a running node never needs.
+LAZY_COMMANDS = {
+    "demo": ("node.demo", "demo"),
+    "db": ("node.cli.database", "db"),
+    "twin": ("node.cli.twins", "twin"),
+    "key": ("node.cli.twins", "key"),
+    "backup": ("node.cli.backup", "backup"),
+    "event": ("node.cli.events", "event"),
+    "token": ("node.cli.tokens", "token"),
+    "guests": ("node.cli.guests", "guests"),
+    "offers": ("node.cli.offers", "offers"),
+    **{name: ("node.cli.booking", name) for name in ("resource", "slot", "member", "reservation", "ledger")},
+}
 
 
 class GemellaGroup(click.Group):
@@ -151,8 +156,8 @@ def _report(exc: click.ClickException, as_json: bool) -> int:
     return exc.exit_code
 
 
-COMMANDS = (init, run, operator_token, node, twin, key, backup, event, token, guests, offers)  # and LAZY_COMMANDS
-for _command in (*COMMANDS, *BOOKING_COMMANDS):
+COMMANDS = (init, run, operator_token, node)  # and LAZY_COMMANDS
+for _command in COMMANDS:
     cli.add_command(_command)
 
 

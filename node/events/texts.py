@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from babel import Locale, UnknownLocaleError
-from babel.lists import format_list
 
 from node.clock import parse_iso
 from node.i18n import _, current, format_moment
 from node.words import status_word
 
 from .repository import Flag
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ def language_name(tag: str | None) -> str:
 
 @lru_cache(maxsize=256)
 def _language_name(tag: str, locale: Locale) -> str:
+    from babel import Locale, UnknownLocaleError  # Babel waits for a first page or mail (node/i18n.py)
+
     try:
         return str(Locale.parse(tag, sep="-").get_display_name(locale) or tag)
     except (ValueError, UnknownLocaleError):
@@ -57,6 +59,8 @@ def _language_name(tag: str, locale: Locale) -> str:
 
 def language_list(tags: Iterable[str] | None) -> str:
     """ "Italian and Spanish", "italiano e spagnolo": several languages, listed the reader's way."""
+    from babel.lists import format_list
+
     names = [language_name(tag) for tag in tags or ()]
     return str(format_list(names, locale=current().locale)) if names else ""
 

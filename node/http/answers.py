@@ -34,7 +34,7 @@ from protocol.models.common import ResourceKind
 
 
 class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # validators built at first use, not at start
 
 
 # -- public ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ Status = Literal["requested", "accepted", "declined"]
 
 
 class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # validators built at first use, not at start
 
 
 class Asked(Answer):

@@ -14,8 +14,8 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiosmtplib
 import structlog
 
 from node.clock import Clock, iso, parse_iso
@@ -25,6 +25,9 @@ from node.store.db import Database
 from node.worker import Lease, Worker
 
 from .outbox import MailOutbox, QueuedMail
+
+if TYPE_CHECKING:
+    import aiosmtplib
 
 log = structlog.get_logger("node.mail")
 BATCH = 100
@@ -67,6 +70,8 @@ class MailSender:
         due = await self.outbox.due(iso(self.clock.now()), BATCH)
         if not due:
             return 0
+        import aiosmtplib  # at the first mail: a node that sends none never holds the SMTP client
+
         try:
             smtp = await self._connect()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
@@ -82,6 +87,8 @@ class MailSender:
         return sent
 
     async def _connect(self) -> aiosmtplib.SMTP:
+        import aiosmtplib
+
         security = self.settings.security
         smtp = aiosmtplib.SMTP(
             hostname=self.settings.smtp_host,
@@ -96,6 +103,8 @@ class MailSender:
         return smtp
 
     async def _send_one(self, smtp: aiosmtplib.SMTP, mail: QueuedMail) -> int:
+        import aiosmtplib
+
         try:
             await _deliver(smtp, self.outbox.sender.envelope_from, mail)
         except PermanentFailure as exc:
@@ -135,6 +144,8 @@ class MailSender:
 
 
 async def _deliver(smtp: aiosmtplib.SMTP, envelope_from: str, mail: QueuedMail) -> None:
+    import aiosmtplib
+
     try:
         await smtp.sendmail(envelope_from, [mail.recipient], mail.message)
     except aiosmtplib.SMTPRecipientsRefused as exc:

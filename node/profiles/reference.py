@@ -17,7 +17,7 @@ TAG = {"name": "profiles", "description": "Members' cards across twins and the d
 
 
 class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # validators built at first use, not at start
 
 
 class MyCard(Answer):

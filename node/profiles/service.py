@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiosqlite import Connection
-from babel import negotiate_locale
 from pydantic import ValidationError
 
 from node.clock import iso
 from node.core import Node, UnitOfWork
 from node.federation.inbox import Acceptor
-from node.i18n import LANGUAGES
+from node.i18n import negotiate
 from node.plain import validation_problem
 from node.retraction import guard, retract
 from node.store.profiles import Card, OwnProfile, ProfileRepository
@@ -132,8 +131,7 @@ class ProfileService:
 
     def language_of(self, saved: str | None, accepted: list[str]) -> str:
         """The language a member reads: the one saved on their account, else their browser's."""
-        chosen = negotiate_locale([*([saved] if saved else []), *accepted], LANGUAGES, sep="-")
-        return chosen or "en"
+        return negotiate([*([saved] if saved else []), *accepted]) or "en"
 
     # -- the operator ---------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ MEMBER = Caller.MEMBER
 
 
 class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # validators built at first use, not at start
 
 
 class TripSlot(Answer):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from node.config import load_settings
 from tests.support.nodes import ProcessNode, free_port
 
@@ -151,8 +153,26 @@ async def test_cli__init_allow_private_addresses_writes_the_key(tmp_path):
 
 
 # What only some commands or requests need, which a running node must not load while idle:
-# `cryptography` only for the fediverse's RSA, a sign-in (joserfc) or the reference RFC 9421 library.
-LOADED_ON_DEMAND = ("node.demo", "node.mail.sink", "aiosmtpd", "icalendar", "cryptography", "joserfc")
+# `cryptography` only for the fediverse's RSA, a sign-in (joserfc) or the reference RFC 9421 library;
+# Jinja2 and Babel for the first page (or mail, or calendar); aiosmtplib for the first mail; `rich`
+# and pygments never (structlog would load them if installed); psycopg only on PostgreSQL; the
+# operator's commands when they run.
+LOADED_ON_DEMAND = (
+    "node.demo",
+    "node.cli.booking",
+    "node.cli.twins",
+    "node.mail.sink",
+    "aiosmtpd",
+    "icalendar",
+    "cryptography",
+    "joserfc",
+    "jinja2",
+    "babel",
+    "aiosmtplib",
+    "rich",
+    "pygments",
+    "psycopg",
+)
 
 
 def test_cli__a_node_built_for_run_loads_nothing_only_other_commands_need(tmp_path: Path) -> None:
@@ -176,3 +196,29 @@ def test_cli__a_node_built_for_run_loads_nothing_only_other_commands_need(tmp_pa
     assert done.stdout.strip().splitlines()[-1] == "[]"
     # ... and the demo is still a command, loaded when asked for.
     assert "Run WeCreate NYC and TheCube London" in gemella("demo", "--help").stdout
+
+
+# What a fresh process shows first, once its pages' Jinja2 and Babel are loaded on demand.
+FIRST_PAGES = {
+    "it": ("<h1>Accedi</h1>", "Pagina non trovata"),
+    "es": ("<h1>Iniciar sesión</h1>", "Página no encontrada"),
+    "en": ("<h1>Sign in</h1>", "Page not found"),
+}
+
+
+async def test_cli__a_fresh_node_renders_its_first_pages_in_each_language(tmp_path: Path) -> None:
+    directory, info = init(tmp_path, "fresh", "Europe/Rome")
+    node = ProcessNode(
+        directory, "fresh", int(info["node_id"].rsplit(":", 1)[1]), info["operator_token"], info["node_id"]
+    )
+    await node.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            for language, (sign_in, not_found) in FIRST_PAGES.items():
+                headers = {"Accept-Language": language, "Accept": "text/html"}
+                async with session.get(node.local + "/signin", headers=headers) as resp:
+                    assert resp.status == 200 and sign_in in await resp.text()
+                async with session.get(node.local + "/no/such/page", headers=headers) as resp:
+                    assert resp.status == 404 and not_found in await resp.text()
+    finally:
+        await node.stop()

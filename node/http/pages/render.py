@@ -6,10 +6,10 @@ reloading a page never repeats an action and every outcome is read on the page i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
@@ -20,14 +20,27 @@ from node.store.tokens import Principal
 from .security import FLASH_COOKIE, PRE_SESSION_COOKIE, PageSecrets, new_pre_session
 from .sessions import is_https
 
+if TYPE_CHECKING:
+    import jinja2
+
 Level = Literal["success", "error", "info"]
 
 
 @dataclass
 class PageState:
-    env: jinja2.Environment
+    """What every page needs; the templates' environment is built by `build_env` when the first
+    page is rendered (node/web/pages says why)."""
+
+    build_env: Callable[[], jinja2.Environment]
     secrets: PageSecrets
     static_version: str
+    _env: jinja2.Environment | None = field(default=None, init=False, repr=False)
+
+    @property
+    def env(self) -> jinja2.Environment:
+        if self._env is None:
+            self._env = self.build_env()
+        return self._env
 
 
 PAGES = web.AppKey("pages", PageState)

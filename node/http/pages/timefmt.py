@@ -11,22 +11,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import (
-    format_date,
-    format_interval,
-    format_skeleton,
-    format_time,
-    get_datetime_format,
-    get_day_names,
-    match_skeleton,
-)
-from babel.lists import format_list
-from babel.units import format_unit
-
 from node.i18n import _, current, format_moment, format_number, zone_city
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 DASH = "\u2013"  # an en dash between the ends of a range
 
@@ -42,6 +33,8 @@ def zone_label(zone: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _skeleton(skeleton: str, day: date, locale: Locale) -> str:
+    from babel.dates import format_skeleton  # Babel waits for a first page (node/i18n.py)
+
     return str(format_skeleton(skeleton, day, locale=locale))
 
 
@@ -58,6 +51,8 @@ def long_day(moment: datetime | date) -> str:
 @lru_cache(maxsize=1024)
 def _long_day(day: date, locale: Locale) -> str:
     # CLDR has no skeleton with the weekday written out: take the short one's and widen the weekday.
+    from babel.dates import format_date, match_skeleton
+
     pattern = str(locale.datetime_skeletons[match_skeleton("MMMMEd", locale.datetime_skeletons)])
     return str(format_date(day, re.sub(r"E+", "EEEE", pattern), locale=locale))
 
@@ -74,6 +69,8 @@ def date_range(first: date, last: date) -> str:
 
 @lru_cache(maxsize=256)
 def _range(first: date, last: date, locale: Locale) -> str:
+    from babel.dates import format_interval
+
     return str(format_interval(first, last, "yMMMEd", locale=locale))
 
 
@@ -84,6 +81,8 @@ def clock(moment: datetime | time) -> str:
 
 @lru_cache(maxsize=4096)
 def _clock(hour: int, minute: int, locale: Locale) -> str:
+    from babel.dates import format_time
+
     return str(format_time(time(hour, minute), "short", locale=locale))
 
 
@@ -115,11 +114,15 @@ def moment(text: str | None, zone: str | None = None) -> str:
 
 def _date_time(day: str, times: str) -> str:
     """A day and a time joined the reader's way ("{1}, {0}" in our three languages)."""
+    from babel.dates import get_datetime_format
+
     return str(get_datetime_format("medium", locale=current().locale)).replace("{1}", day).replace("{0}", times)
 
 
 def name_list(names: list[str]) -> str:
     """Names listed the reader's way: "NYC, Rome and Madrid", "NYC, Roma e Madrid"."""
+    from babel.lists import format_list
+
     return str(format_list(list(names), locale=current().locale)) if names else ""
 
 
@@ -149,6 +152,8 @@ def _unit(value: int, unit: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _cached_unit(value: int, unit: str, locale: Locale) -> str:
+    from babel.units import format_unit
+
     return str(format_unit(value, unit, length="short", locale=locale))
 
 
@@ -157,12 +162,16 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def opening_hours(hours: dict[str, list[str]]) -> str:
     """A resource's opening hours by weekday, weekdays in the reader's language: Mon 09:00-18:00; Tue ..."""
+    from babel.dates import get_day_names
+
     names = get_day_names("abbreviated", locale=current().locale)
     return "; ".join(f"{names[index]} {', '.join(hours[day])}" for index, day in enumerate(_WEEKDAYS) if hours.get(day))
 
 
 def day_names() -> list[str]:
     """Monday to Sunday in the reader's language, as a form lists them."""
+    from babel.dates import get_day_names
+
     names = get_day_names("wide", context="stand-alone", locale=current().locale)
     return [str(names[index]) for index in range(7)]
 

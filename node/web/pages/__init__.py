@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from node.core import Node
@@ -47,6 +46,9 @@ from . import (
 )
 from .wording import FILTERS as WORDING_FILTERS
 
+if TYPE_CHECKING:
+    import jinja2
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -61,8 +63,31 @@ def static_version() -> str:
 
 def install(app: web.Application, node: Node) -> None:
     """Templates, static files, the pages' routes and their middleware (CSRF, headers)."""
-    env = aiohttp_jinja2.setup(
-        app,
+    app[PAGES] = PageState(environment, secrets=PageSecrets(node), static_version=static_version())
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    for module in (
+        member,
+        admin,
+        admin_events,
+        admin_space,
+        admin_offers,
+        admin_guests,
+        admin_members,
+        admin_ledger,
+        language,
+        admin_mail,
+    ):
+        app.add_routes(module.routes)
+    app.middlewares.append(language_middleware)  # outside the pages' own: error pages are translated too
+    app.middlewares.append(pages_middleware)
+
+
+def environment() -> jinja2.Environment:
+    """The templates' environment, built at the first page rendered: Jinja2 and its compiled
+    templates are about 2 MB that an idle node, or one that only federates, need not hold."""
+    import jinja2
+
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html"]),
         trim_blocks=True,
@@ -82,23 +107,7 @@ def install(app: web.Application, node: Node) -> None:
     # cost more than the translation on pages with hundreds of rows ({% trans %} still uses them).
     env.globals.update(_=template_gettext, ngettext=template_ngettext, pgettext=template_pgettext)
     env.globals.update(language=lambda: current().language, languages=NAMES)
-    app[PAGES] = PageState(env=env, secrets=PageSecrets(node), static_version=static_version())
-    app.router.add_static("/static/", STATIC_DIR, name="static")
-    for module in (
-        member,
-        admin,
-        admin_events,
-        admin_space,
-        admin_offers,
-        admin_guests,
-        admin_members,
-        admin_ledger,
-        language,
-        admin_mail,
-    ):
-        app.add_routes(module.routes)
-    app.middlewares.append(language_middleware)  # outside the pages' own: error pages are translated too
-    app.middlewares.append(pages_middleware)
+    return env
 
 
 __all__ = ["install"]

@@ -11,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
-
-from babel import Locale
-from babel.dates import format_date, get_day_names, get_timezone_location
-from babel.lists import format_list
 
 from node.http.pages.timefmt import day_names
 from node.i18n import N_, _, current, ngettext, pgettext
 from protocol.problems import Problem, ProblemType
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 # Areas of the zone database whose zones are places; "EST", "US/Eastern" and "Etc/GMT+5" are not offered.
 _AREAS = {
@@ -95,6 +94,8 @@ def _zone_choices(language: str, locale: Locale) -> tuple[ZoneChoice, ...]:
 
 
 def _place(zone: str, locale: Locale) -> str:
+    from babel.dates import get_timezone_location  # Babel waits for a first page (node/i18n.py)
+
     try:
         return str(get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True))
     except (LookupError, ValueError):
@@ -158,6 +159,8 @@ def describe_rule(rule: str | None, starts_at: str | None = None, zone: str = "U
     if "UNTIL" in parts:
         end = _until_local(parts["UNTIL"], zone)
         if end:
+            from babel.dates import format_date
+
             day = format_date(date.fromisoformat(end), "long", locale=current().locale)
             return _("%(every)s, until %(day)s.", every=every, day=day)
     if parts.get("COUNT", "").isdigit():
@@ -167,6 +170,8 @@ def describe_rule(rule: str | None, starts_at: str | None = None, zone: str = "U
 
 
 def _every(parts: dict[str, str], starts_at: str | None) -> str:
+    from babel.lists import format_list
+
     freq, interval = parts.get("FREQ", ""), int(parts.get("INTERVAL", "1") or 1)
     days = [d for d in parts.get("BYDAY", "").split(",") if d]
     if freq == "DAILY":
@@ -193,6 +198,8 @@ def _every(parts: dict[str, str], starts_at: str | None) -> str:
 
 def _weekday(code: str) -> str:
     """A weekday as it reads inside a sentence ("on the first Tuesday", "il primo martedì")."""
+    from babel.dates import get_day_names
+
     names = get_day_names("wide", context="format", locale=current().locale)
     return str(names[WEEKDAYS.index(code)])
 

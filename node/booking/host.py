@@ -106,8 +106,8 @@ class HostDesk:
         return Asked(peer, request, member_pass, request_hash, key)
 
     def _decide(self, tx: HostedInTransaction, asked: Asked) -> Answer:
-        """The whole decision, on the database's thread inside one transaction (see `Database.decide`);
-        what it reads is one statement (`Situation`), and a repeat's row one more."""
+        """The whole decision inside one transaction, on the event loop's thread unless SQLite is busy
+        (`Database.decide_on_loop`); what it reads is one statement (`Situation`), a repeat's row one more."""
         seen, terms = self._situation(tx, asked)
         existing = tx.get(asked.request.id) if seen.decided else None
         if existing is not None:

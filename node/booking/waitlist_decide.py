@@ -22,7 +22,7 @@ from .waitlist import first_place
 from .waitlist_store import StateChange, WaitEntry, WaitlistInTransaction
 
 # What the home is answered: an HTTP status and the JSON body. A receipt (or a place in line) is
-# serialised once, on the database's thread, as the text it is stored as.
+# serialised once, inside the decision, as the text it is stored as.
 Answer = tuple[int, bytes]
 
 

@@ -102,9 +102,9 @@ class Situation:
 
 
 class HostedInTransaction:
-    """The queries of the host's decision, on the connection `Database.decide_on_loop` lends (the
-    loop's own writer, or the writer's thread when SQLite is busy): plain synchronous calls, so
-    the whole decision is one step, and what it reads one statement (`situation`)."""
+    """The queries of the host's decision, on the connection the deciding call lends (a
+    reservation's `Database.decide_on_loop`, a confirmation's `decide`): plain synchronous calls,
+    so the whole decision is one step, and what it reads one statement (`situation`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn

@@ -47,7 +47,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
-	@for b in bench/protocol.py bench/federation.py bench/events.py bench/booking.py bench/pages.py bench/limits.py bench/network.py bench/people.py bench/idle.py; do \
+	@for b in bench/protocol.py bench/federation.py bench/events.py bench/booking.py bench/host_decision.py bench/pages.py bench/limits.py bench/network.py bench/people.py bench/idle.py; do \
 		if [ -f $$b ]; then echo "== $$b" >&2; $(PY) $$b || exit 1; fi; done
 
 soak: $(STAMP) $(INTEROP) $(OIDC)

@@ -32,8 +32,10 @@ async def test_decide__reads_and_writes_in_one_transaction_on_the_writer_thread(
         await db.close()
 
 
-async def test_decide__a_raising_decision_changes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["decide", "decide_on_loop"])
+async def test_decide__a_raising_decision_changes_nothing(tmp_path: Path, where: str) -> None:
     db = await open_db(tmp_path)
+    decide = getattr(db, where)
 
     def half_done(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO t VALUES ('b', 2)")
@@ -41,9 +43,10 @@ async def test_decide__a_raising_decision_changes_nothing(tmp_path: Path) -> Non
 
     try:
         with pytest.raises(LookupError):
-            await db.decide(half_done)
+            await decide(half_done)
         assert await db.fetch_all("SELECT * FROM t") == []
-        assert await db.decide(lambda conn: conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 0
+        assert await decide(lambda conn: conn.execute("SELECT COUNT(*) FROM t").fetchone()[0]) == 0
+        assert await decide(lambda conn: conn.in_transaction) is True  # no transaction left open
     finally:
         await db.close()
 
@@ -109,22 +112,6 @@ async def test_decide_on_loop__decides_on_the_loop_thread_in_turn_with_the_other
         await asyncio.gather(*(write for three in writes for write in three))
         assert (await db.fetch_one("SELECT v FROM t WHERE k = 'n'"))[0] == 90  # type: ignore[index]
         assert loop_thread in threads and len(threads) == 2
-    finally:
-        await db.close()
-
-
-async def test_decide_on_loop__a_raising_decision_changes_nothing(tmp_path: Path) -> None:
-    db = await open_db(tmp_path)
-
-    def half_done(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO t VALUES ('b', 2)")
-        raise LookupError("refused after a write")
-
-    try:
-        with pytest.raises(LookupError):
-            await db.decide_on_loop(half_done)
-        assert await db.fetch_all("SELECT * FROM t") == []
-        assert await db.decide_on_loop(lambda conn: conn.in_transaction) is True  # no transaction left open
     finally:
         await db.close()
 

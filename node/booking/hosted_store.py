@@ -142,11 +142,12 @@ class HostedInTransaction:
         self.conn.execute(_INSERT_HOSTED, values)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _parsed(cls: type[W], envelope_json: str) -> W:
     """The wire model of a stored envelope's object. Every reservation of a slot read and validated
     the same slot again; the same text is the same (frozen) object, so it is parsed once per
-    version, whichever worker wrote it, and a new version is new text."""
+    version, whichever worker wrote it, and a new version is new text. Kept for the 64 targets
+    last booked: an event's envelope may be tens of kilobytes, and a busy day has few hot ones."""
     return cls.model_validate(loads(envelope_json)["object"])
 
 

@@ -45,7 +45,7 @@ def canonical_json(value: Any, *, floats: bool = True, validated: bool = False) 
     """
     if validated:  # the inbox's case, once per object received: straight to the native encoder
         try:
-            return orjson.dumps(value, option=_FAST)
+            return _fast(value)
         except orjson.JSONEncodeError:
             pass  # a lone surrogate, or nesting deeper than orjson goes: the package below decides
     try:
@@ -54,10 +54,19 @@ def canonical_json(value: Any, *, floats: bool = True, validated: bool = False) 
         raise NotCanonicalisable("the value is nested too deeply") from exc
 
 
+def _fast(value: Any) -> bytes:
+    """orjson's canonical bytes, in an object of their own size. orjson keeps the buffer it
+    wrote into, reserved for the worst case of escapes: 4 KiB at least, 13 times a long
+    string's length (259 KiB for an event with a 19 kB description). The inbox holds a
+    batch's messages until it is stored, so a twin's 47 such events held 12 MiB. The copy
+    costs about 0.1 µs for an ordinary object, against some 50 µs to verify its signature."""
+    return bytes(memoryview(orjson.dumps(value, option=_FAST)))
+
+
 def _canonical(value: Any, floats: bool, validated: bool) -> bytes:
     if validated or is_plain(value):
         try:
-            return orjson.dumps(value, option=_FAST)
+            return _fast(value)
         except orjson.JSONEncodeError:
             pass  # a lone surrogate, or nesting deeper than orjson goes: the package below decides
     if not floats and contains_float(value):

@@ -1,4 +1,5 @@
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,18 @@ def test_canonical__free_form_fields_follow_the_model_schema(type_name: str) -> 
     for name, field in schema["properties"].items():
         rest = {**schema, "properties": {name: field}}
         assert _admits_more_than_plain(rest) is (name in model.free_form), name
+
+
+@pytest.mark.parametrize("validated", [True, False])
+def test_canonical__bytes_hold_no_more_memory_than_their_length(validated: bool) -> None:
+    # orjson's own output keeps its worst-case buffer (13 times a long string): the inbox holds a
+    # batch's messages at once, so a twin's fat events cost the node that much each.
+    value = {"description": "x" * 19_000, "id": "fat", "version": 1}
+    tracemalloc.start()
+    try:
+        message = canonical_json(value, floats=False, validated=validated)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert message == rfc8785.dumps(value)
+    assert held < len(message) + 1024, f"{held} bytes held for a message of {len(message)}"

@@ -209,7 +209,7 @@ def test_canonical__free_form_fields_follow_the_model_schema(type_name: str) -> 
 def test_canonical__bytes_hold_no_more_memory_than_their_length(validated: bool) -> None:
     # orjson's own output keeps its worst-case buffer (13 times a long string): the inbox holds a
     # batch's messages at once, so a twin's fat events cost the node that much each.
-    value = {"description": "x" * 19_000, "id": "fat", "version": 1}
+    value: dict[str, Any] = {"description": "x" * 19_000, "id": "fat", "version": 1}
     tracemalloc.start()
     try:
         message = canonical_json(value, floats=False, validated=validated)

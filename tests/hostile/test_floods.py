@@ -49,9 +49,9 @@ async def week(arena: Any) -> list[dict[str, Any]]:
     return list(body["items"])
 
 
-# 20,000 series (a twin's whole default quota): the listing builds its 2,000 items (1.2 MB) and
-# the node grows by 45 to 56 MB, about the budget; not strict, since it lies on the line.
-@sizes(2000, 20_000, soak_fails="the node grows by about 50 MB listing 20,000 series")
+# 20,000 series (a twin's whole default quota): the listing builds its 2,000 items (1.2 MB); the
+# node grows by about 30 MB (45 to 56 while a listing kept every series' walk open at once).
+@sizes(2000, 20_000)
 async def test_recurrence_flood__series_from_1970_leave_the_week_answered(arena: ArenaFactory, size: int) -> None:
     a = await arena()
     series = [a.twin.seal(daily_since_1970(a.twin.url, f"daily-{n}")) for n in range(size)]

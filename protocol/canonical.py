@@ -43,13 +43,13 @@ def canonical_json(value: Any, *, floats: bool = True, validated: bool = False) 
     ``validated=True`` promises the value is on the fast path: it passed a wire model and its
     free-form fields are plain (see ``FederatedObject.free_form`` and ``is_plain``).
     """
-    if validated:  # the inbox's case, once per object received: straight to the native encoder
-        try:
-            return _fast(value)
-        except orjson.JSONEncodeError:
-            pass  # a lone surrogate, or nesting deeper than orjson goes: the package below decides
     try:
-        return _canonical(value, floats, validated)
+        if validated or is_plain(value):  # `validated`, the inbox's case: no walk of the value first
+            try:
+                return _fast(value)
+            except orjson.JSONEncodeError:
+                pass  # a lone surrogate, or nesting deeper than orjson goes: the package below decides
+        return _exact(value, floats)
     except RecursionError as exc:
         raise NotCanonicalisable("the value is nested too deeply") from exc
 
@@ -63,12 +63,8 @@ def _fast(value: Any) -> bytes:
     return bytes(memoryview(orjson.dumps(value, option=_FAST)))
 
 
-def _canonical(value: Any, floats: bool, validated: bool) -> bytes:
-    if validated or is_plain(value):
-        try:
-            return _fast(value)
-        except orjson.JSONEncodeError:
-            pass  # a lone surrogate, or nesting deeper than orjson goes: the package below decides
+def _exact(value: Any, floats: bool) -> bytes:
+    """The reference encoder, for what orjson cannot write exactly."""
     if not floats and contains_float(value):
         raise FloatInPayload("signed payloads hold no floats")
     try:

@@ -16,7 +16,7 @@ from node.store.twinnings import LIVE
 from protocol.json_text import loads
 from protocol.models import Event, FederatedObject, Slot
 
-from .waitlist_store import _HELD, _WAITING
+from .waitlist_store import ANYONE_WAITING, HELD_SEATS
 
 W = TypeVar("W", bound=FederatedObject)
 
@@ -78,7 +78,7 @@ _SITUATION = (
     " EXISTS (SELECT 1 FROM hosted_reservations WHERE id = ?) AS decided,"
     " EXISTS (SELECT 1 FROM hosted_waitlist WHERE id = ?) AS queued,"
     f" ({_OWN_ENVELOPE}) AS target,"
-    f" ({_SEATS_TAKEN}) AS taken, ({_HELD}) AS held, EXISTS ({_WAITING}) AS waiting"
+    f" ({_SEATS_TAKEN}) AS taken, ({HELD_SEATS}) AS held, EXISTS ({ANYONE_WAITING}) AS waiting"
     f" FROM (SELECT 1 AS one) AS one LEFT JOIN twinnings t ON t.peer_id = ? AND t.status IN {LIVE}"
 )
 

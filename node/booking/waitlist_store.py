@@ -15,11 +15,11 @@ from node.store.db import Database, Row
 
 # The line of one target: entries still in it, in the one strict order of `seq`.
 _LINE = "SELECT * FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'waiting' ORDER BY seq"
-_HELD = (
+HELD_SEATS = (
     "SELECT COALESCE(SUM(seats), 0) FROM hosted_waitlist "
     "WHERE target_kind = ? AND target_id = ? AND status = 'offered' AND id != ?"
 )
-_WAITING = "SELECT 1 FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'waiting' LIMIT 1"
+ANYONE_WAITING = "SELECT 1 FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'waiting' LIMIT 1"
 _EXPIRED = "SELECT 1 FROM hosted_waitlist WHERE status = 'offered' AND offer_expires_at <= ? LIMIT 1"
 # The version of each target someone waits for: a new version (cancelled, withdrawn, more seats)
 # is worth a look at its line.
@@ -91,13 +91,6 @@ class WaitlistInTransaction:
         row = self.conn.execute("SELECT * FROM hosted_waitlist WHERE id = ?", (entry_id,)).fetchone()
         return WaitEntry.from_row(row) if row else None
 
-    def held(self, target_kind: str, target_id: str, except_id: str = "") -> int:
-        """Seats offered to someone in line (held for them until they answer or the offer lapses)."""
-        return int(self.conn.execute(_HELD, (target_kind, target_id, except_id)).fetchone()[0])
-
-    def anyone_waiting(self, target_kind: str, target_id: str) -> bool:
-        return self.conn.execute(_WAITING, (target_kind, target_id)).fetchone() is not None
-
     def waiting_count(self, target_kind: str, target_id: str) -> int:
         sql = "SELECT COUNT(*) FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'waiting'"
         return int(self.conn.execute(sql, (target_kind, target_id)).fetchone()[0])
@@ -135,7 +128,7 @@ class WaitlistRepository:
         return [WaitEntry.from_row(r) for r in rows]
 
     async def count_held(self, tx: Connection, target_kind: str, target_id: str) -> int:
-        rows = list(await tx.execute_fetchall(_HELD, (target_kind, target_id, "")))
+        rows = list(await tx.execute_fetchall(HELD_SEATS, (target_kind, target_id, "")))
         return int(rows[0][0])
 
     async def store_state(self, tx: Connection, entry_id: str, change: StateChange) -> None:

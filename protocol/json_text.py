@@ -1,11 +1,14 @@
-"""JSON text to values: orjson's speed with exactly the standard library's results.
+"""JSON text to values: a native parser's speed with exactly the standard library's results.
 
-orjson parses several times faster than ``json.loads`` and gives the same value for every
-text it accepts but one kind: an integer beyond 64 bits, which it turns into a float. Such
-a number is a run of at least 19 digits. A text with such a run (a long number, or a long
-string of digits) and any text orjson refuses (NaN, a lone surrogate, a byte order mark,
-nesting past 1024) go to the standard library, so a caller sees exactly what ``json.loads``
-would give, errors included. A property test holds the two to that.
+pydantic-core's parser (jiter, ``pydantic_core.from_json``) reads JSON several times faster
+than ``json.loads`` and, unlike orjson, reads integers of any size as integers (orjson turns
+those beyond 64 bits into floats, so each text had to be scanned for long digit runs first:
+about 0.5 ns a byte, 0.7 µs for an envelope). Where it accepts a text it gives the standard
+library's value; what it refuses (a lone surrogate, a byte order mark, another encoding than
+UTF-8, nesting past about 200) goes to the standard library, so a caller sees exactly what
+``json.loads`` would give, errors included. A property test holds the two to that.
+Strings are not cached across calls (``cache_strings=False``): the cache would keep up to
+16,384 strings of the texts a node received, and reading is no slower without it.
 """
 
 from __future__ import annotations
@@ -13,18 +16,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
-
-_DIGITS_ONLY = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else ord(".") for byte in range(256))
-_LONG_RUN = b"0" * 19
+from pydantic_core import from_json
 
 
 def loads(text: bytes | str) -> Any:
     """``json.loads(text)``, faster; raises what it raises (ValueError, RecursionError)."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if _LONG_RUN not in data.translate(_DIGITS_ONLY):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
+    try:
+        return from_json(data, cache_strings=False)
+    except ValueError:
+        return json.loads(text)

@@ -75,6 +75,8 @@ def test_loads__same_result_as_standard_library(text: bytes | str) -> None:
         '"\ud800"',
         b'{"a": 1, "a": 2}',
         b"-0.0",
+        b"[" * 500 + b"]" * 500,
+        '{"a": [1]}'.encode("utf-16"),
     ],
     ids=[
         "u64+1",
@@ -89,7 +91,9 @@ def test_loads__same_result_as_standard_library(text: bytes | str) -> None:
         "surrogate-str",
         "duplicate-key",
         "negative-zero",
+        "deeper-than-the-native-parser",
+        "utf-16",
     ],
 )
-def test_loads__what_orjson_reads_otherwise_reads_as_the_standard_library(text: bytes | str) -> None:
+def test_loads__what_the_native_parser_reads_otherwise_reads_as_the_standard_library(text: bytes | str) -> None:
     assert outcome(text, loads) == outcome(text, json.loads)

@@ -4,8 +4,12 @@ Run from the repository root: ``python -m bench.protocol`` (or ``python bench/pr
 Prints one JSON object: envelopes signed and verified per second, raw Ed25519 sign and
 verify per second on the same canonical bytes (the machine's limit, measured in the same
 run: the bare call of the node's verifier, libsodium; `cryptography`'s beside it), the ratio
-of the two verification costs (goal: at most 1.2) and the time of each
-step of the verification path. Then the same for the RFC 9421 signature of the request
+of the two verification costs (goal: at most 1.2) and the time of each step of the
+verification path. Beside them, the floor of this design: the same path with the object made
+by a model of the same fields that checks nothing (`Any` each, no validator), so what remains
+is the JSON parser, the envelope's two models, pydantic-core's cost of making a model of this
+shape, the canonical bytes and the signature's decoding around Ed25519: no set of checks can
+make the verification cheaper than that. Then the same for the RFC 9421 signature of the request
 that carries an envelope: requests signed and verified per second, and what each costs
 beyond a raw Ed25519 sign or verify of its own signature base, timed back to back.
 Every figure is CPU time of the benchmark's one thread (``time.thread_time``), not wall time:
@@ -29,15 +33,16 @@ if __package__ in (None, ""):  # run as a script: bench/ would shadow the `proto
     sys.path[:] = [_root, *(p for p in sys.path if Path(p or ".").resolve() != Path(_root) / "bench")]
 
 from multidict import CIMultiDict, CIMultiDictProxy
+from pydantic import BaseModel, ConfigDict, create_model
 
 from bench._common import emit, machine, measure, median, microseconds, per_second, progress, raw_ed25519_verifiers
-from protocol.canonical import canonical_json
+from protocol.canonical import canonical_fast, canonical_json
 from protocol.envelope import open_envelope, read_envelope, seal, signer_of
 from protocol.httpsig import sign_request, verify_request
 from protocol.httpsig_profile import field_lines, signature_base
 from protocol.json_text import loads
 from protocol.keys import SigningKey, b64url_decode
-from protocol.models import Event, parse_object
+from protocol.models import Event, FederatedObject, parse_object
 from protocol.structured import parse_signature_input
 
 GOAL = 1.2
@@ -87,6 +92,30 @@ def verify_path(data: bytes, key: Any) -> Callable[[], object]:
     return run
 
 
+def bare_model(model: type[FederatedObject]) -> type[BaseModel]:
+    """A model of `model`'s fields, each taking any value and absent by default, with no
+    validator: what pydantic-core costs to make a model of this shape while checking nothing."""
+    fields: dict[str, Any] = {name: (Any, None) for name in model.model_fields}
+    config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    return create_model(f"Bare{model.__name__}", __config__=config, **fields)
+
+
+def floor_path(data: bytes, key: Any, bare: type[BaseModel]) -> Callable[[], object]:
+    """`verify_path`'s unavoidable steps: parse, the envelope's shape, a model made of the
+    object (checking nothing), its canonical bytes, the signature decoded and verified."""
+    validate = bare.__pydantic_validator__.validate_python
+
+    def run() -> object:
+        envelope = read_envelope(loads(data))
+        raw = envelope.object
+        made = validate(raw)
+        if not key.verify(b64url_decode(envelope.signature.sig), canonical_fast(raw)):
+            raise AssertionError("the floor's signature does not verify")
+        return made
+
+    return run
+
+
 def request_cases(body: bytes, key: SigningKey) -> tuple[dict[str, Callable[[], object]], int]:
     """A delivery as the outbox signs it and the inbox verifies it, with the headers aiohttp
     adds on the way; and the raw Ed25519 operations on its signature base."""
@@ -128,12 +157,15 @@ def main() -> None:
     private = key.private_key()
     raw = raw_ed25519_verifiers(verify_key.raw, sig, message)
     assert verify_path(data, verify_key)() == event
+    bare = bare_model(Event)
+    floor_path(data, verify_key, bare)()
     progress(f"envelope {len(data)} bytes, canonical object {len(message)} bytes")
 
     cases: dict[str, Callable[[], object]] = {
         # Each envelope figure is timed right before its raw twin, so that both see the same load.
         "envelope_verify": verify_path(data, verify_key),
         "raw_verify": raw["libsodium"],  # the node's own verifier: its bare call is the limit
+        "floor_verify": floor_path(data, verify_key, bare),
         # What an outbox does: sign the wire form, serialise the envelope.
         "envelope_sign": lambda: json.dumps(seal(event, key).model_dump(mode="json")),
         "raw_sign": lambda: private.sign(message),
@@ -145,8 +177,10 @@ def main() -> None:
         "ed25519_verify": lambda: verify_key.verify(sig, message),
         "raw_verify_cryptography": raw["cryptography"],
         "object_validation": lambda: parse_object(envelope.object),
+        "object_validation_floor": lambda: bare.__pydantic_validator__.validate_python(envelope.object),
     }
     apart = {"envelope_sign", "envelope_verify", "raw_sign", "raw_verify", "raw_verify_cryptography"}
+    apart |= {"floor_verify", "object_validation_floor"}
     steps = [name for name in cases if name not in apart]
     requests, base_bytes = request_cases(data, key)
     progress(f"request body {len(data)} bytes, signature base {base_bytes} bytes")
@@ -157,6 +191,7 @@ def main() -> None:
     ratio_cryptography = median(
         [e / r for e, r in zip(samples["envelope_verify"], samples["raw_verify_cryptography"], strict=True)]
     )
+    floor_ratio = median([f / r for f, r in zip(samples["floor_verify"], samples["raw_verify"], strict=True)])
     sign_ratio = median([e / r for e, r in zip(samples["envelope_sign"], samples["raw_sign"], strict=True)])
     request_sign_overhead = median(
         [r - raw for r, raw in zip(samples["request_sign"], samples["raw_request_sign"], strict=True)]
@@ -181,6 +216,10 @@ def main() -> None:
             "verify_cost_ratio_to_cryptography": round(ratio_cryptography, 3),
             "verify_cost_ratio_goal": GOAL,
             "within_goal": ratio <= GOAL,
+            # The same path with a model that checks nothing (see the docstring): the design's floor.
+            "floor_cost_ratio": round(floor_ratio, 3),
+            "floor_verify_us": microseconds(cost["floor_verify"]),
+            "object_validation_floor_us": microseconds(cost["object_validation_floor"]),
             "sign_cost_ratio": round(sign_ratio, 3),
             "ratio_method": "median over rounds of envelope cost / raw cost measured back to back",
             "verify_breakdown_us": {name: microseconds(cost[name]) for name in steps},

@@ -109,6 +109,8 @@ def prepare_check(envelope: Envelope, key: VerifyKey) -> SignatureCheck:
     return _new_check(SignatureCheck, (envelope, key, message, sig, obj))
 
 
+_TOO_DEEP = "the value is nested too deeply"  # canonical_json's own words for it
+
 # The tuple made directly: a named tuple's own constructor is a Python function (half the cost).
 _new_check = tuple.__new__
 
@@ -135,6 +137,10 @@ def _prepared(envelope: Envelope, key: VerifyKey) -> tuple[FederatedObject, byte
         raise Problem(ProblemType.VALIDATION_ERROR, "signed objects hold no floats") from exc
     except (NotCanonicalisable, ValueError) as exc:
         raise Problem(ProblemType.SIGNATURE_INVALID, f"cannot check the signature: {exc}") from exc
+    except RecursionError as exc:  # a free-form field nested past the walk's depth (about 490 lists)
+        raise Problem(
+            ProblemType.SIGNATURE_INVALID, "cannot check the signature: the value is nested too deeply"
+        ) from exc
     return obj, message, sig
 
 

@@ -39,7 +39,7 @@ class NodeDocument(FederatedObject):
     timezone: TimeZoneName
     location: Text | None = None
     verify_keys: Annotated[dict[Ident, VerifyKeyEntry], Field(min_length=1, max_length=8)]
-    old_verify_keys: Annotated[dict[Ident, OldVerifyKeyEntry], Field(max_length=64)] = Field(default_factory=dict)
+    old_verify_keys: Annotated[dict[Ident, OldVerifyKeyEntry], Field(max_length=64)] = {}
     endpoints: Endpoints
     protocol: Literal["gemellaggio/1"] = PROTOCOL_VERSION
 

@@ -40,7 +40,7 @@ class BookingRules(WireModel):
 class Terms(WireModel):
     """What one side gives the other's members at its own space."""
 
-    allowances: Annotated[list[Allowance], Field(max_length=20)] = Field(default_factory=list)  # not copied: see Event
+    allowances: Annotated[list[Allowance], Field(max_length=20)] = []
     rules: BookingRules = BookingRules()
 
     @model_validator(mode="after")

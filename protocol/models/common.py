@@ -170,8 +170,9 @@ def same_wall_clock(local: datetime, written: datetime) -> bool:
     """Whether two aware datetimes of the same instant read the same on the wall, that is whether
     their offsets are equal. Read from the fields, not from `utcoffset()`: a wire instant's
     tzinfo is pydantic-core's, which answers through a Python call (0.1 µs each, on the path of
-    every event received). Offsets lie within a day either way of UTC, so two readings of one
-    instant differ by less than two days, and the same day of the month, hour, minute and
+    every event received). Offsets lie within a day either way of UTC and are whole seconds
+    (the wire's are minutes, the zone database's seconds), so two readings of one instant differ
+    by whole seconds and by less than two days: the same day of the month, hour, minute and
     second mean the same reading."""
     return (
         local.second == written.second

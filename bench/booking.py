@@ -3,14 +3,20 @@ beside a bare two-hop aiohttp request loop (client -> server A -> server B) meas
 same run, with the same topology (A and B are child processes, as the two nodes are).
 
     python bench/booking.py [--seconds 3] [--repeats 3] [--members 50] [--profile-home FILE]
+        [--profile-host FILE]
 
-Rounds alternate (reservations, then the bare loop) so that both see the same load from
-whatever else runs on the machine; each ratio is per round, the figure their median. CPU
+Rounds alternate (reservations, the bare loop, then the floor) so that all see the same load
+from whatever else runs on the machine; each ratio is per round, the figure their median. The
+floor is the bare loop plus the Ed25519 signatures and verifications the protocol makes on each
+hop of a reservation (raw libsodium calls): the part of a reservation no implementation of this
+protocol can avoid. `floor_ratio` (floor / bare loop) says how close to the bare loop any
+implementation could come; `ratio_to_floor` how close this one is. CPU
 milliseconds per call (both servers, all their threads) are reported beside the rates: on a
 shared machine they move less than rates do; the host's and the home's shares are also reported
 on their own (`host_cpu_ms_per_reservation`, `home_cpu_ms_per_reservation`). With
-`--profile-home FILE` py-spy (`pip install py-spy`, not a dependency of the node) samples the home
-process through the rounds and writes its stacks to FILE (collapsed: one stack and its count a line).
+`--profile-home FILE` (`--profile-host FILE`) py-spy (`pip install py-spy`, not a dependency of
+the node) samples the home (host) process through the rounds and writes its stacks to FILE
+(collapsed: one stack and its count a line).
 
 Each reservation is: member -> home (token, pending row, member pass, signed request) ->
 host (request signature, the request's object signature, one transaction, signed receipt;
@@ -48,19 +54,48 @@ TERMS = {"allowances": [], "rules": {"book_ahead_days": 730, "min_notice_hours":
 SLOTS = 8
 SEATS_PER_SLOT = 10_000
 
+# What a reservation's protocol signs and verifies on each hop, counted in a real exchange by
+# tests/booking/test_reservation_costs.py (which keeps these figures true). The home (A): the
+# request's envelope and its RFC 9421 signature signed, the host's receipt verified. The host (B):
+# the request's RFC 9421 signature and its envelope verified, the receipt signed. The member pass
+# is signed once per half-life at home and verified once at the host (kept by its signature), and
+# the slot's new `remaining` is pushed at most twice a second per busy slot: neither is per
+# reservation under load, so neither is in the floor.
+HOME_SIGNS, HOME_VERIFIES = 2, 1
+HOST_SIGNS, HOST_VERIFIES = 1, 2
+SIGNED_BYTES = 600  # about a request's or a receipt's canonical bytes (a signature base is shorter)
+
 # A trivial aiohttp server: B answers a small JSON document; A asks B, then answers the same.
+# With `signs` and `verifies` (the floor), each hop also makes that many raw libsodium Ed25519
+# signatures and verifications per request: B before it answers, A before it asks B (signs)
+# and after B answered (verifies), as the home and the host do.
 TWO_HOP = """
 import sys, aiohttp
 from aiohttp import web
+from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
 role, port, upstream = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+signs, verifies, size = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+public, secret = crypto_sign_seed_keypair(bytes(32))
+signed = crypto_sign(b"x" * size, secret)
+def sign():
+    for _ in range(signs):
+        crypto_sign(b"y" * size, secret)
+def verify():
+    for _ in range(verifies):
+        crypto_sign_open(signed, public)
 async def b(request):
     await request.read()
+    verify()
+    sign()
     return web.json_response({"ok": True, "id": request.match_info["id"]})
 async def a(request):
     body = await request.read()
+    sign()
     url = upstream + "/hop/" + request.match_info["id"]
     async with request.app["session"].put(url, data=body, headers={"Content-Type": "application/json"}) as r:
-        return web.json_response(await r.json(), status=201)
+        answer = await r.json()
+    verify()
+    return web.json_response(answer, status=201)
 async def session(app):
     app["session"] = aiohttp.ClientSession()
     yield
@@ -94,16 +129,23 @@ async def closed_loop(
 
 
 class TwoHop:
-    """The bare two-hop loop: A and B as child processes, as the two nodes are."""
+    """The bare two-hop loop: A and B as child processes, as the two nodes are. With `crypto`,
+    the floor: the same loop making the protocol's Ed25519 operations on each hop."""
 
-    def __init__(self) -> None:
+    def __init__(self, crypto: bool = False) -> None:
         self.b_port, self.a_port = free_port(), free_port()
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.home = (HOME_SIGNS, HOME_VERIFIES) if crypto else (0, 0)
+        self.host = (HOST_SIGNS, HOST_VERIFIES) if crypto else (0, 0)
 
     async def start(self) -> None:
+        size = str(SIGNED_BYTES)
+        b_ops, a_ops = [str(n) for n in self.host], [str(n) for n in self.home]
         self.procs = [
-            subprocess.Popen([sys.executable, "-c", TWO_HOP, "b", str(self.b_port), "-"]),
-            subprocess.Popen([sys.executable, "-c", TWO_HOP, "a", str(self.a_port), f"http://127.0.0.1:{self.b_port}"]),
+            subprocess.Popen([sys.executable, "-c", TWO_HOP, "b", str(self.b_port), "-", *b_ops, size]),
+            subprocess.Popen(
+                [sys.executable, "-c", TWO_HOP, "a", str(self.a_port), f"http://127.0.0.1:{self.b_port}", *a_ops, size]
+            ),
         ]
         for port, proc in ((self.b_port, self.procs[0]), (self.a_port, self.procs[1])):
             await wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
@@ -190,12 +232,15 @@ async def setup_nodes(root: Path, members: int) -> tuple[ProcessNode, ProcessNod
     return host, home, slots, people
 
 
-async def rounds(root: Path, concurrency: int, seconds: float, repeats: int, profile: Path | None) -> dict[str, Any]:
+async def rounds(
+    root: Path, concurrency: int, seconds: float, repeats: int, profiles: tuple[Path | None, Path | None]
+) -> dict[str, Any]:
     """Reservations and the bare two-hop loop measured in alternating rounds, so that both see
     the same neighbours' load; ratios are taken per round, then the median."""
     host, home, slots, people = await setup_nodes(root, concurrency)
-    bare = TwoHop()
+    bare, floor = TwoHop(), TwoHop(crypto=True)
     await bare.start()
+    await floor.start()
     refused: dict[int, int] = {}
 
     async def reserve(session: aiohttp.ClientSession, worker: int) -> bool:
@@ -212,32 +257,42 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int, pro
     workers = list(range(concurrency))
     booked: list[dict[str, Any]] = []
     hops: list[dict[str, Any]] = []
+    floors: list[dict[str, Any]] = []
     try:
         connector = aiohttp.TCPConnector(limit=concurrency + 10)
         async with aiohttp.ClientSession(connector=connector) as session:
             await closed_loop(session, [0], 1.0, reserve)  # warm up
             await closed_loop(session, [0] * concurrency, 0.5, bare.call)
+            await closed_loop(session, [0] * concurrency, 0.5, floor.call)
             progress("latency: one member at a time for 3 s")
             single = await measured(session, [0], 3.0, reserve, node_pids)
             bare_single = await measured(session, [0], 1.0, bare.call, bare.pids)
-            spy = profiler(home.process.pid, profile.resolve()) if profile is not None else None
+            pids = (home.process.pid, host.process.pid)
+            spies = [
+                profiler(pid, path.resolve()) for pid, path in zip(pids, profiles, strict=True) if path is not None
+            ]
             for round_ in range(1, repeats + 1):
-                progress(f"round {round_}/{repeats}: {concurrency} members, then the bare two-hop, {seconds} s each")
+                progress(
+                    f"round {round_}/{repeats}: {concurrency} members, the bare two-hop, the floor, {seconds} s each"
+                )
                 booked.append(await measured(session, workers, seconds, reserve, node_pids))
                 hops.append(await measured(session, workers, seconds, bare.call, bare.pids))
-            if spy is not None:
+                floors.append(await measured(session, workers, seconds, floor.call, floor.pids))
+            for spy in spies:
                 spy.send_signal(signal.SIGINT)
                 await asyncio.to_thread(spy.wait, 30)
             pushed = await slot_versions_pushed(session, host)
         confirmed = await host_count(host)
     finally:
         bare.stop()
+        floor.stop()
         await home.stop()
         await host.stop()
         await home.close_session()
         await host.close_session()
     loaded = [latency for r in booked for latency in r["latencies"]]
     pairs = list(zip(booked, hops, strict=True))
+    floor_pairs = list(zip(floors, hops, strict=True))
     errors = sum(r["errors"] for r in booked)
     return {
         "latency_p50_ms": round(percentile(single["latencies"], 50) * 1000, 2),
@@ -261,6 +316,12 @@ async def rounds(root: Path, concurrency: int, seconds: float, repeats: int, pro
         "ratio_to_bare_two_hop": round(median([b["rate"] / h["rate"] for b, h in pairs]), 3),
         "ratio_per_round": [round(b["rate"] / h["rate"], 3) for b, h in pairs],
         "cpu_ratio_to_bare_two_hop": round(median([h["cpu_ms"] / b["cpu_ms"] for b, h in pairs]), 3),
+        "floor_per_s": round(median([r["rate"] for r in floors]), 1),
+        "floor_ratio": round(median([f["rate"] / h["rate"] for f, h in floor_pairs]), 3),
+        "floor_ratio_per_round": [round(f["rate"] / h["rate"], 3) for f, h in floor_pairs],
+        "floor_cpu_ms": round(median([r["cpu_ms"] for r in floors]), 3),
+        "floor_ed25519_per_hop": {"home": [HOME_SIGNS, HOME_VERIFIES], "host": [HOST_SIGNS, HOST_VERIFIES]},
+        "ratio_to_floor": round(median([b["rate"] / f["rate"] for b, f in zip(booked, floors, strict=True)]), 3),
     }
 
 
@@ -282,7 +343,9 @@ async def slot_versions_pushed(session: aiohttp.ClientSession, host: ProcessNode
 async def main(args: argparse.Namespace) -> None:
     configure_logging("warning", "console")
     with tempfile.TemporaryDirectory(prefix="gemella-bench-") as tmp:
-        result = await rounds(Path(tmp), args.members, args.seconds, args.repeats, args.profile_home)
+        result = await rounds(
+            Path(tmp), args.members, args.seconds, args.repeats, (args.profile_home, args.profile_host)
+        )
     emit(
         {
             "benchmark": "booking",
@@ -290,6 +353,8 @@ async def main(args: argparse.Namespace) -> None:
             **result,
             "ratio_method": "median over rounds of reservations/s divided by bare two-hop/s of the round right after",
             "cpu_ratio_method": "bare two-hop CPU ms per call / reservation CPU ms (both servers, all threads)",
+            "floor_method": "the bare two-hop with the protocol's raw libsodium signs and verifies on each hop "
+            "([signs, verifies]); floor_ratio: its rate / the bare two-hop's of the same round, median",
             "goal_latency_p99_ms": 15,
             "goal_ratio": 0.4,
         }
@@ -301,5 +366,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--members", type=int, default=50)
-    parser.add_argument("--profile-home", type=Path, default=None, help="write the home's cProfile here")
+    parser.add_argument("--profile-home", type=Path, default=None, help="write the home's py-spy stacks here")
+    parser.add_argument("--profile-host", type=Path, default=None, help="write the host's py-spy stacks here")
     asyncio.run(main(parser.parse_args()))

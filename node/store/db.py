@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -169,12 +169,20 @@ class Database:
         return rows[0] if rows else None
 
     async def write_one(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """One statement that is atomic on its own (an upsert of one row), committed at once, in
-        one trip to the writer's thread; returns its RETURNING rows. On PostgreSQL it runs beside
-        the other workers' write transactions instead of taking turns with them."""
+        """One statement that is atomic on its own (an upsert of one row by key), committed at once;
+        returns its RETURNING rows. It runs on the event loop's thread as a short decision does
+        (`decide_on_loop`: a request nonce's trip to the writer's thread cost the host more than
+        the statement), SQLite's autocommit making it its own transaction. On PostgreSQL it runs
+        beside the other workers' write transactions instead of taking turns with them."""
         assert self._writer is not None, "database is not open"
-        async with self._lock:  # outside BEGIN: the connection commits the statement by itself
-            return list(await self._writer.execute_fetchall(sql, tuple(params)))
+
+        def here(conn: sqlite3.Connection) -> list[Row]:
+            return conn.execute(sql, tuple(params)).fetchall()  # all rows: the statement, and so it, ends
+
+        async def there(writer: aiosqlite.Connection) -> list[Row]:  # outside BEGIN: it commits by itself
+            return list(await writer.execute_fetchall(sql, tuple(params)))
+
+        return await self._on_loop_writer(here, there)
 
     async def fetch_by_key(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """The one row (or none) a query finds through a unique index, read on the event loop's own
@@ -202,6 +210,22 @@ class Database:
         Checkpoints (which sync the files) stay off the loop: this connection makes none, and
         every `LOOP_DECISIONS_PER_TRIP`-th decision goes to the writer's thread, whose commit
         copies the WAL into the database once it holds 1,000 pages (SQLite's default)."""
+
+        async def there(writer: aiosqlite.Connection) -> T:
+            result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
+            return result
+
+        return await self._on_loop_writer(lambda conn: _decided(conn, fn), there, begin=True)
+
+    async def _on_loop_writer(
+        self,
+        here: Callable[[sqlite3.Connection], T],
+        there: Callable[[aiosqlite.Connection], Awaitable[T]],
+        begin: bool = False,
+    ) -> T:
+        """`here` on the loop's writer connection (after BEGIN IMMEDIATE if `begin`), unless the
+        write lock is taken or it is this connection's turn to let a checkpoint happen: then
+        `there` on the writer's thread (see `decide_on_loop`)."""
         writer = self._writer
         assert writer is not None, "database is not open"
         async with self._lock:
@@ -209,15 +233,16 @@ class Database:
                 self._loop_writer = _loop_writer(self.path)
             self._loop_decisions += 1
             if self._loop_decisions % LOOP_DECISIONS_PER_TRIP:
-                try:
+                try:  # only taking the write lock may find it busy; once taken, `here` runs to its end
+                    if not begin:
+                        return here(self._loop_writer)  # one statement: a busy one changed nothing
                     self._loop_writer.execute("BEGIN IMMEDIATE")
                 except sqlite3.OperationalError as exc:
                     if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                         raise
                 else:
-                    return _decided(self._loop_writer, fn)
-            result: T = await writer._execute(_in_transaction, lambda: writer._conn, fn)
-            return result
+                    return here(self._loop_writer)
+            return await there(writer)
 
 
 def _loop_writer(path: Path) -> sqlite3.Connection:

@@ -153,3 +153,53 @@ async def test_decide_on_loop__the_wal_is_checkpointed_off_the_loop_and_stays_bo
         assert (await db.fetch_one("SELECT COUNT(*) FROM t"))[0] == 3000  # type: ignore[index]
     finally:
         await db.close()
+
+
+async def test_write_one__commits_one_statement_on_the_loop_in_turn_with_the_other_writes(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    upsert = "INSERT INTO t VALUES ('n', 1) ON CONFLICT (k) DO UPDATE SET v = v + 1 RETURNING v"
+
+    async def through_a_transaction() -> None:
+        async with db.transaction() as tx:
+            rows = list(await tx.execute_fetchall("SELECT v FROM t WHERE k = 'n'"))
+            await asyncio.sleep(0)  # write_one must wait for this transaction's end
+            await tx.execute("INSERT OR REPLACE INTO t VALUES ('n', ?)", ((rows[0][0] if rows else 0) + 1,))
+
+    try:
+        returned = await asyncio.gather(
+            *(w for _ in range(30) for w in (db.write_one(upsert), through_a_transaction()))
+        )
+        assert (await db.fetch_one("SELECT v FROM t WHERE k = 'n'"))[0] == 60  # type: ignore[index]
+        assert len({rows[0]["v"] for rows in returned if rows}) == 30  # each saw its own commit
+        assert db._loop_writer is not None  # the loop's writer connection wrote them (a busy one, the writer's thread)
+    finally:
+        await db.close()
+
+
+async def test_write_one__another_process_writing_is_waited_for_off_the_loop(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    other = sqlite3.connect(tmp_path / "node.db", isolation_level=None)  # as a second process would
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES ('other', 1)")
+    try:
+        writing = asyncio.create_task(db.write_one("INSERT INTO t VALUES ('ours', 2) RETURNING v"))
+        await asyncio.sleep(0.3)  # the loop runs meanwhile: the statement waits on the writer's thread
+        assert not writing.done()
+        other.execute("COMMIT")
+        assert [tuple(r) for r in await writing] == [(2,)]
+        assert sorted(r[0] for r in await db.fetch_all("SELECT k FROM t")) == ["other", "ours"]
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_write_one__the_wal_is_checkpointed_off_the_loop_and_stays_bounded(tmp_path: Path) -> None:
+    db = await open_db(tmp_path)
+    page = 4096
+    try:
+        for n in range(3000):  # two pages a statement: 6,000 pages if nothing checkpointed
+            await db.write_one("INSERT INTO t VALUES (?, ?)", (f"{n:06d}" + "x" * 2000, n))
+        assert (tmp_path / "node.db-wal").stat().st_size < 1500 * page
+        assert (await db.fetch_one("SELECT COUNT(*) FROM t"))[0] == 3000  # type: ignore[index]
+    finally:
+        await db.close()

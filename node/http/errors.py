@@ -10,6 +10,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 import structlog
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -101,9 +102,24 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     the model's order (None as null)."""
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
-    return web.Response(
-        status=status,
-        body=json.dumps(data, ensure_ascii=False, default=str).encode(),
-        content_type="application/json",
-        headers=headers,
-    )
+    return web.Response(status=status, body=answer_json(data), content_type="application/json", headers=headers)
+
+
+# What orjson would write otherwise than the standard library (a datetime in its own form, a
+# dataclass as an object, a subclass of str or int as its base): handed to `_not_plain`, so the
+# standard library writes the whole answer as it always has.
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def answer_json(data: Any) -> bytes:
+    """An answer as UTF-8 JSON: orjson for plain values (strings, integers within 64 bits, lists,
+    objects with string keys: every answer of a reservation, several times faster), else the
+    standard library with `default=str`, which also takes what orjson refuses."""
+    try:
+        return orjson.dumps(data, default=_not_plain, option=_PASSTHROUGH)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(data, ensure_ascii=False, default=str).encode()
+
+
+def _not_plain(value: Any) -> Any:
+    raise TypeError(type(value).__name__)

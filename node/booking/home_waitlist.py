@@ -84,7 +84,10 @@ def signed_request(node: Node, members: MemberService, reservation: HomeReservat
         requested_at=node.clock.now(),
         waitlist=True if reservation.waitlist else None,
     )
-    return seal(request, node.keys.current).model_dump(mode="json")
+    sealed = seal(request, node.keys.current)
+    # The envelope's JSON form as sealed_json builds it: the object is its wire form already, and
+    # dumping the Envelope model walked it (and the pass inside it) again.
+    return {"object": sealed.object, "signature": sealed.signature.model_dump()}
 
 
 class HomeWaitlist:

@@ -112,6 +112,11 @@ class PeerDirectory:
             raise Problem(ProblemType.VALIDATION_ERROR, f"expected a {expected.__name__}, got a {obj.type}")
         return obj, check
 
+    def kept_key(self, node_id: str, kid: str) -> KnownKey | None:
+        """The key `kid` of `node_id` if it was looked up before (no I/O): only a known node's keys
+        are kept, and a node, once known, stays known (peers are never deleted)."""
+        return self._keys.get((node_id, kid))
+
     async def key(self, node_id: str, kid: str, *, refetch: bool = True) -> KnownKey:
         """The key `kid` of `node_id`; refetches the document once if the kid is new to us."""
         cached = self._keys.get((node_id, kid))

@@ -73,16 +73,19 @@ async def _verified_peer(request: web.Request) -> str:
     """The node id whose key signed this request; nothing is fetched for a stranger before its proposal parsed."""
     node = request.app[NODE]
     peer_id, kid = split_keyid(signature_keyid(request.headers))
-    if await node.store.peers.get(peer_id) is None:
-        return await _admit_stranger(request, peer_id, kid)
-    try:
-        known = await node.directory.key(peer_id, kid)  # may refetch a known node's document
-    except Problem as exc:
-        if exc.kind is ProblemType.UNKNOWN_KEY:
-            raise
-        # Still unverified: what that node's server answered is not the caller's business.
-        log.info("peer_document_unavailable", peer=peer_id, reason=exc.detail)
-        raise Problem(ProblemType.PEER_UNREACHABLE, STRANGER_UNREACHABLE) from exc
+    # A key looked up before names a known node: no read of its row (a twin's every request).
+    known = node.directory.kept_key(peer_id, kid)
+    if known is None:
+        if await node.store.peers.get(peer_id) is None:
+            return await _admit_stranger(request, peer_id, kid)
+        try:
+            known = await node.directory.key(peer_id, kid)  # may refetch a known node's document
+        except Problem as exc:
+            if exc.kind is ProblemType.UNKNOWN_KEY:
+                raise
+            # Still unverified: what that node's server answered is not the caller's business.
+            log.info("peer_document_unavailable", peer=peer_id, reason=exc.detail)
+            raise Problem(ProblemType.PEER_UNREACHABLE, STRANGER_UNREACHABLE) from exc
     await _check_signature(request, node, known)
     return peer_id
 

@@ -46,8 +46,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._search_reader: aiosqlite.Connection | None = None
-        self._on_loop: sqlite3.Connection | None = None  # see fetch_by_key
-        self._loop_writer: sqlite3.Connection | None = None  # see decide_on_loop (opened at its first use)
+        self._loop_writer: sqlite3.Connection | None = None  # see fetch_by_key and decide_on_loop
         self._loop_decisions = 0
         self._lock = asyncio.Lock()
 
@@ -59,13 +58,12 @@ class Database:
         self._reader = await self._connect()
         self._search_reader = await self._connect()
         await self._search_reader.execute(f"PRAGMA cache_size = -{SEARCH_CACHE_KIB}")
-        self._on_loop = _loop_reader(self.path)
+        self._loop_writer = _loop_writer(self.path)
 
     async def close(self) -> None:
-        for own in (self._on_loop, self._loop_writer):
-            if own is not None:
-                own.close()
-        self._on_loop = self._loop_writer = None
+        if self._loop_writer is not None:
+            self._loop_writer.close()
+        self._loop_writer = None
         for conn in (self._search_reader, self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -188,12 +186,20 @@ class Database:
         """The one row (or none) a query finds through a unique index, read on the event loop's own
         thread: such a read takes a few microseconds, the trip to the reader's thread and back some
         fifty (bench/booking.py makes several per reservation). Only for lookups by key: anything
-        that scans would stall the loop, so it goes through `fetch_one`. The connection only reads
-        and never waits: should SQLite be busy (a WAL being recovered), the reader's thread answers."""
-        assert self._on_loop is not None, "database is not open"
+        that scans would stall the loop, so it goes through `fetch_one`. It never waits: should SQLite
+        be busy (a WAL being recovered), the reader's thread answers.
+
+        The connection is the loop's writer (`decide_on_loop`), never inside a transaction here:
+        its transactions begin and end within one call on this thread, the only time it may write
+        (`query_only` is on between them, so a lookup never writes). Sharing it, reads keep the
+        pages its own commits wrote in its cache; a reader connection of its own found its cache
+        stale after each of them and read the pages again (strace on the home under
+        bench/booking.py: ten `pread`s a reservation)."""
+        conn = self._loop_writer
+        assert conn is not None, "database is not open"
         try:
             # All rows, so the statement ends here and holds no snapshot open between reads.
-            rows = self._on_loop.execute(sql, tuple(params)).fetchall()
+            rows = conn.execute(sql, tuple(params)).fetchall()
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 raise
@@ -226,42 +232,34 @@ class Database:
         """`here` on the loop's writer connection (after BEGIN IMMEDIATE if `begin`), unless the
         write lock is taken or it is this connection's turn to let a checkpoint happen: then
         `there` on the writer's thread (see `decide_on_loop`)."""
-        writer = self._writer
-        assert writer is not None, "database is not open"
+        writer, conn = self._writer, self._loop_writer
+        assert writer is not None and conn is not None, "database is not open"
         async with self._lock:
-            if self._loop_writer is None:  # a node that never decides here holds no such connection
-                self._loop_writer = _loop_writer(self.path)
             self._loop_decisions += 1
             if self._loop_decisions % LOOP_DECISIONS_PER_TRIP:
+                conn.execute("PRAGMA query_only = OFF")  # see fetch_by_key
                 try:  # only taking the write lock may find it busy; once taken, `here` runs to its end
                     if not begin:
-                        return here(self._loop_writer)  # one statement: a busy one changed nothing
-                    self._loop_writer.execute("BEGIN IMMEDIATE")
+                        return here(conn)  # one statement: a busy one changed nothing
+                    conn.execute("BEGIN IMMEDIATE")
                 except sqlite3.OperationalError as exc:
                     if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                         raise
                 else:
-                    return here(self._loop_writer)
+                    return here(conn)
+                finally:
+                    conn.execute("PRAGMA query_only = ON")
             return await there(writer)
 
 
 def _loop_writer(path: Path) -> sqlite3.Connection:
-    """The writer connection of `Database.decide_on_loop`: the writer's settings, no busy timeout
-    (it never sleeps on the event loop's thread) and no checkpoints (the writer's thread makes them)."""
+    """The connection of `Database.decide_on_loop`, `write_one` and `fetch_by_key`: the writer's
+    settings, no busy timeout (it never sleeps on the event loop's thread), no checkpoints (the
+    writer's thread makes them), and read-only but while it decides or writes."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    for pragma in (*CONNECTION_PRAGMAS, "busy_timeout = 0", "wal_autocheckpoint = 0"):
+    for pragma in (*CONNECTION_PRAGMAS, "busy_timeout = 0", "wal_autocheckpoint = 0", "query_only = ON"):
         conn.execute(f"PRAGMA {pragma}")
-    return conn
-
-
-def _loop_reader(path: Path) -> sqlite3.Connection:
-    """A read-only connection used on the event loop's thread (`Database.fetch_by_key`): in WAL mode
-    a reader never waits for the writer, and with no busy timeout it never sleeps on the loop."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA query_only = ON")
-    conn.execute("PRAGMA busy_timeout = 0")
     return conn
 
 

@@ -50,9 +50,7 @@ def traced(node: Any, costs: Costs) -> list[Callable[[], Any]]:
     def trace(statement: str) -> None:
         costs.counts["sql " + statement.split(None, 1)[0].upper()] += 1
 
-    own = [conn for conn in (db._on_loop, db._loop_writer) if conn is not None]
-    for conn in own:
-        conn.set_trace_callback(trace)
+    db._loop_writer.set_trace_callback(trace)
     threaded = [conn for conn in (db._writer, db._reader) if conn is not None]
     return [lambda c=conn: c._execute(lambda: c._conn.set_trace_callback(trace)) for conn in threaded]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -190,13 +191,16 @@ class Database:
         be busy (a WAL being recovered), the reader's thread answers.
 
         The connection is the loop's writer (`decide_on_loop`), never inside a transaction here:
-        its transactions begin and end within one call on this thread, the only time it may write
-        (`query_only` is on between them, so a lookup never writes). Sharing it, reads keep the
+        its transactions begin and end within one call on this thread. Sharing it, reads keep the
         pages its own commits wrote in its cache; a reader connection of its own found its cache
         stale after each of them and read the pages again (strace on the home under
-        bench/booking.py: ten `pread`s a reservation)."""
+        bench/booking.py: ten `pread`s a reservation). A lookup must be a SELECT, or it is refused
+        (`query_only` would say so too, but each change of that pragma makes SQLite compile every
+        statement of the connection again)."""
         conn = self._loop_writer
         assert conn is not None, "database is not open"
+        if not _is_select(sql):
+            raise sqlite3.OperationalError("fetch_by_key only reads: a SELECT")
         try:
             # All rows, so the statement ends here and holds no snapshot open between reads.
             rows = conn.execute(sql, tuple(params)).fetchall()
@@ -237,7 +241,6 @@ class Database:
         async with self._lock:
             self._loop_decisions += 1
             if self._loop_decisions % LOOP_DECISIONS_PER_TRIP:
-                conn.execute("PRAGMA query_only = OFF")  # see fetch_by_key
                 try:  # only taking the write lock may find it busy; once taken, `here` runs to its end
                     if not begin:
                         return here(conn)  # one statement: a busy one changed nothing
@@ -247,20 +250,25 @@ class Database:
                         raise
                 else:
                     return here(conn)
-                finally:
-                    conn.execute("PRAGMA query_only = ON")
             return await there(writer)
 
 
 def _loop_writer(path: Path) -> sqlite3.Connection:
     """The connection of `Database.decide_on_loop`, `write_one` and `fetch_by_key`: the writer's
     settings, no busy timeout (it never sleeps on the event loop's thread), no checkpoints (the
-    writer's thread makes them), and read-only but while it decides or writes."""
+    writer's thread makes them)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    for pragma in (*CONNECTION_PRAGMAS, "busy_timeout = 0", "wal_autocheckpoint = 0", "query_only = ON"):
+    for pragma in (*CONNECTION_PRAGMAS, "busy_timeout = 0", "wal_autocheckpoint = 0"):
         conn.execute(f"PRAGMA {pragma}")
     return conn
+
+
+@functools.lru_cache(maxsize=512)
+def _is_select(sql: str) -> bool:
+    """Whether a statement only reads: a SELECT (a statement that writes begins otherwise, a WITH
+    clause's included, and SQLite's functions write nothing)."""
+    return sql.lstrip()[:6].upper() == "SELECT"
 
 
 def make_private(path: Path) -> None:

@@ -24,6 +24,7 @@ from tests.booking.support import (
     reserve,
     terms,
     twin_for_booking,
+    wait_remaining,
     wall,
 )
 from tests.support.counts import record
@@ -96,6 +97,7 @@ async def test_reservation_costs__each_node_signs_and_verifies_what_the_benchmar
     slot = await offer(nyc, desk["id"], london.url, wall(day, 9), wall(day, 17), 1000)
     ada = await add_member(london, "Ada")
     assert (await reserve(london, ada, slot_id=slot["id"], twin_id=nyc.url))[0] == 201  # the pass, once
+    await wait_remaining(london, nyc, slot["id"], ada, 999)  # its push has arrived: not counted below
     await nyc.node.booking.host.refresher.stop()  # the slot's `remaining`: not per reservation
 
     at_home, at_host = counting(london, nyc)

@@ -116,6 +116,10 @@ class FederationSection(Section):
     max_receipt_bytes: Annotated[int, Field(ge=4096)] = 64 * 1024
     max_twinning_answer_bytes: Annotated[int, Field(ge=4096)] = 64 * 1024
     max_problem_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024
+    # Where the inbox verifies a large batch's signatures: "process", a process of its own started
+    # at the first one (13 MB more, beside the node), while the loop reads the rest; or
+    # "threads", in the node's process (node/federation/verifier.py).
+    verifier: Literal["process", "threads"] = "process"
 
 
 class MetricsSection(Section):

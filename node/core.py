@@ -101,7 +101,15 @@ class Node:
         )
         limits = self.settings.limits
         quota = Quota(max_objects=limits.twin_max_objects, max_bytes=limits.twin_max_bytes)
-        self.inbox = InboxService(self.id, self.store, self.directory, self.clock, self.metrics, quota)
+        self.inbox = InboxService(
+            self.id,
+            self.store,
+            self.directory,
+            self.clock,
+            self.metrics,
+            quota,
+            verifier_process=self.settings.federation.verifier == "process",
+        )
         self.inbox.start()
         links = LinkContext(self.store, self.client, self.inbox, self.clock, self.settings, self.metrics, self.leases)
         self.federation = Federation(links)
@@ -109,7 +117,7 @@ class Node:
 
     async def close(self) -> None:
         await self.federation.stop()
-        self.inbox.stop()
+        await self.inbox.stop()
         if self.session is not None:
             await self.session.close()
         await self.store.close()

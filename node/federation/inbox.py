@@ -11,7 +11,6 @@ of the latest versions.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,11 +32,9 @@ from protocol.problems import Problem, ProblemType
 
 from .directory import PeerDirectory
 from .quota import Quota, Tally, over_quota
+from .verifier import VERIFY_THREADS, BatchVerification, VerifierProcess
 
 log = structlog.get_logger("node.inbox")
-
-PARALLEL_BATCH = 32  # below this, handing work to threads costs more than it saves
-VERIFY_THREADS = 2
 
 Check = Callable[[str, FederatedObject], Awaitable[None]]
 # Refusals for a batch of one type at once, by position in the list: one query, not one per item.
@@ -79,6 +76,8 @@ class InboxService:
         clock: Clock,
         metrics: Metrics,
         quota: Quota | None = None,
+        *,
+        verifier_process: bool = True,
     ) -> None:
         self._node_id = node_id
         self._quota = quota or Quota(max_objects=20_000, max_bytes=64 * 1024 * 1024)
@@ -88,11 +87,16 @@ class InboxService:
         self._metrics = metrics
         self._acceptors: dict[str, Acceptor] = {}
         self._pool: ThreadPoolExecutor | None = None
+        # Verification in a process of its own (node/federation/verifier.py), started at the
+        # first large batch; None: on threads here (`federation.verifier: threads`).
+        self.verifier = VerifierProcess() if verifier_process else None
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=VERIFY_THREADS, thread_name_prefix="verify")
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        if self.verifier is not None:
+            await self.verifier.stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -110,15 +114,21 @@ class InboxService:
     async def apply(self, peer_id: str, items: Sequence[Any], via: str) -> list[ItemResult]:
         results = await self._already_held(peer_id, items)
         prepared: list[tuple[int, SignatureCheck, Any]] = []
+        # Verified while the rest is prepared: one Ed25519 verification per object is the floor of
+        # the inbox's cost, so it runs beside the loop's work, not after it (verifier.py).
+        verification = BatchVerification(self.verifier, self._pool, len(items) - len(results))
         for index, raw in enumerate(items):
             if index in results:
                 continue
             try:
-                prepared.append((index, await self._prepare(peer_id, raw), raw))
+                check = await self._prepare(peer_id, raw)
             except Problem as problem:
                 results[index] = _rejected(index, problem)
+                continue
+            prepared.append((index, check, raw))
+            await verification.add(check)
         verified: list[_Verified] = []
-        valid = await self._signatures_valid([check for _, check, _ in prepared])
+        valid = await verification.verdicts()
         for (index, check, raw), ok in zip(prepared, valid, strict=True):
             try:
                 if not ok:
@@ -161,18 +171,6 @@ class InboxService:
 
     async def _prepare(self, peer_id: str, raw: Any) -> SignatureCheck:
         return await self._directory.prepare(peer_id, raw)
-
-    async def _signatures_valid(self, checks: list[SignatureCheck]) -> list[bool]:
-        """One Ed25519 verification per object is the floor of the inbox's cost. libsodium
-        releases the GIL while it verifies (protocol/keys.py), so large batches are verified on
-        worker threads, in parallel, while this loop goes on serving requests."""
-        if len(checks) < PARALLEL_BATCH or self._pool is None:
-            return [check.signature_valid() for check in checks]
-        loop = asyncio.get_running_loop()
-        size = -(-len(checks) // VERIFY_THREADS)
-        chunks = [checks[i : i + size] for i in range(0, len(checks), size)]
-        done = await asyncio.gather(*(loop.run_in_executor(self._pool, _verify_all, chunk) for chunk in chunks))
-        return [ok for chunk in done for ok in chunk]
 
     async def _finish(self, index: int, peer_id: str, check: SignatureCheck, raw: Any) -> _Verified:
         obj = finish_open(check, signer=peer_id)
@@ -308,10 +306,6 @@ def _by_type(items: list[_Verified]) -> dict[str, list[_Verified]]:
     for item in items:
         by_type.setdefault(item.obj.type, []).append(item)
     return by_type
-
-
-def _verify_all(checks: list[SignatureCheck]) -> list[bool]:
-    return [check.signature_valid() for check in checks]
 
 
 def _rejected(index: int, problem: Problem) -> ItemResult:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from node.federation.inbox import PARALLEL_BATCH
+from node.federation.verifier import PARALLEL_BATCH
 from node.ratelimit import RateLimiter
 from protocol.envelope import seal
 from protocol.httpsig import sign_request

@@ -1,13 +1,15 @@
 """Federation throughput: objects applied per second from batched pushes, and a twin's catch-up
 from the feed, beside the machine's raw Ed25519 verification rate measured in the same run.
 
-    python bench/federation.py [--objects 50000] [--push-objects 10000]
+    python bench/federation.py [--objects 50000] [--push-objects 10000] [--verifier process|threads]
 
 Prints one JSON object. The receiving nodes run as `gemella run` child processes (their own
 interpreter, as in production); the sending node runs in this process. Beside the rates, the
-receiver's CPU time per object (all its threads, from /proc) is compared with the CPU time of one
-raw verification: on a shared machine CPU time moves much less than rates do. The event loop's
-thread is shown apart: it does all but verifying (two threads) and SQLite's work (its own). The
+receiver's CPU time per object (all its threads and its verifier process, from /proc) is compared
+with the CPU time of one raw verification: on a shared machine CPU time moves much less than
+rates do. The event loop's thread is shown apart (it does all but verifying and SQLite's work),
+and so is the verifier process (node/federation/verifier.py), whose peak RSS is shown beside the
+node's after catch-up. The
 limit is the node's own verifier (libsodium, see protocol/keys.py) on one thread;
 `cryptography`'s rate, the limit of earlier runs, is shown beside it.
 """
@@ -78,9 +80,21 @@ def cpu_seconds(pid: int, task: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def push_rate(root: Path, count: int) -> dict[str, float]:
+def children(pid: int) -> list[int]:
+    """The processes a process started (the node's verifier), from every one of its threads."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def children_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(child) for child in children(pid))
+
+
+async def push_rate(root: Path, count: int, config: dict) -> dict[str, float]:
     sender = await InProcessNode.create(root, "Sender", config=QUIET)
-    receiver = await ProcessNode.create(root, "Receiver", config=QUIET)
+    receiver = await ProcessNode.create(root, "Receiver", config=config)
     try:
         await twin(sender, receiver)
         key = sender.node.keys.current
@@ -94,7 +108,13 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
         progress(f"pushing {count} objects in {len(batches)} batches of 500")
         assert receiver.process is not None
         pid = receiver.process.pid
+        # The first batch starts the verifier process: measured from the second on.
+        resp = await sender.node.client.send("POST", receiver.url + "/federation/v1/inbox", batches[0])
+        assert resp.status == 202, resp.body[:300]
+        count -= len(batches[0]["items"])
+        batches = batches[1:]
         cpu_before, loop_before = cpu_seconds(pid), cpu_seconds(pid, pid)  # the main thread runs the event loop
+        verifier_before = children_cpu_seconds(pid)
         started = time.perf_counter()
         applied = 0
         for batch in batches:
@@ -103,14 +123,18 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
             applied += sum(r["status"] == "applied" for r in resp.json()["results"])
         elapsed = time.perf_counter() - started
         cpu, loop = cpu_seconds(pid) - cpu_before, cpu_seconds(pid, pid) - loop_before
+        verifier = children_cpu_seconds(pid) - verifier_before
         assert applied == count, f"only {applied} of {count} applied"
         return {
             "push_objects": count,
             "push_seconds": round(elapsed, 3),
             "push_applied_per_s": round(count / elapsed, 1),
-            "push_receiver_cpu_us_per_object": round(cpu / count * 1e6, 1),
-            # The loop's thread does everything but verifying (two threads) and SQLite (its own).
+            "push_receiver_cpu_us_per_object": round((cpu + verifier) / count * 1e6, 1),
+            # The loop's thread does everything but verifying and SQLite (its own thread).
             "push_receiver_loop_cpu_us_per_object": round(loop / count * 1e6, 1),
+            # The verifier process; the node's other threads verify the rest, and run SQLite.
+            "push_receiver_verifier_process_cpu_us_per_object": round(verifier / count * 1e6, 1),
+            "push_receiver_other_threads_cpu_us_per_object": round((cpu - loop) / count * 1e6, 1),
         }
     finally:
         await receiver.stop()
@@ -119,7 +143,7 @@ async def push_rate(root: Path, count: int) -> dict[str, float]:
         await receiver.close_session()
 
 
-async def catch_up(root: Path, count: int) -> dict[str, float]:
+async def catch_up(root: Path, count: int, config: dict) -> dict[str, float]:
     origin = await InProcessNode.create(root, "Origin", config=QUIET)
     progress(f"origin publishes {count} events")
     node = origin.node
@@ -130,7 +154,7 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
         if start % 10000 == 0:
             progress(f"  {start + 1000}/{count}")
     last_seq = await node.store.objects.get_max_seq()
-    newcomer = await ProcessNode.create(root, "Newcomer", config=QUIET)
+    newcomer = await ProcessNode.create(root, "Newcomer", config=config)
     try:
         assert newcomer.process is not None
         cpu_before = cpu_seconds(newcomer.process.pid)
@@ -146,14 +170,16 @@ async def catch_up(root: Path, count: int) -> dict[str, float]:
                 break
             await asyncio.sleep(0.1)
         elapsed = time.perf_counter() - started
-        cpu = cpu_seconds(newcomer.process.pid) - cpu_before
+        cpu = cpu_seconds(newcomer.process.pid) - cpu_before + children_cpu_seconds(newcomer.process.pid)
         peak_kb = _peak_rss_kb(newcomer.process.pid)
+        verifier_peak_kb = sum(map(_peak_rss_kb, children(newcomer.process.pid)))
         progress(f"caught up {count} objects in {elapsed:.1f} s")
         return {
             "catch_up_objects": count,
             "catch_up_seconds": round(elapsed, 2),
             "catch_up_objects_per_s": round(count / elapsed, 1),
             "catch_up_peak_rss_mb": round(peak_kb / 1024, 1),
+            "catch_up_verifier_peak_rss_mb": round(verifier_peak_kb / 1024, 1),
             "catch_up_cpu_us_per_object": round(cpu / count * 1e6, 1),
         }
     finally:
@@ -179,9 +205,10 @@ async def main(args: argparse.Namespace) -> None:
         # each phase is compared with the mean of the two measurements around it.
         verify_cpu = raw_verify_cpu_us(sample)
         rates = [raw_verify_rate(sample)]
-        push = await push_rate(root / "push", args.push_objects)
+        config = {**QUIET, "federation": {"verifier": args.verifier}}
+        push = await push_rate(root / "push", args.push_objects, config)
         rates.append(raw_verify_rate(sample))
-        catch = await catch_up(root / "catch", args.objects)
+        catch = await catch_up(root / "catch", args.objects, config)
         rates.append(raw_verify_rate(sample))
     before, between, after = (rate["libsodium_verify_per_s"] for rate in rates)
     push_limit, catch_limit = (before + between) / 2, (between + after) / 2
@@ -192,6 +219,7 @@ async def main(args: argparse.Namespace) -> None:
         "machine": machine(),
         "ed25519_verify_per_s": [before, between, after],
         "ed25519_verify_library": "libsodium (PyNaCl), the node's verifier",
+        "verifier": args.verifier,
         "cryptography_verify_per_s": crypto,
         **push,
         "push_ratio_to_raw_verify": round(push["push_applied_per_s"] / push_limit, 3),
@@ -214,4 +242,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=50_000)
     parser.add_argument("--push-objects", type=int, default=10_000)
+    parser.add_argument("--verifier", choices=("process", "threads"), default="process")  # federation.verifier
     asyncio.run(main(parser.parse_args()))

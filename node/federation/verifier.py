@@ -92,7 +92,7 @@ class VerifierProcess:
             verdicts = await asyncio.wait_for(asyncio.shield(answer), ANSWER_SECONDS)
         except TimeoutError:
             log.warning("verifier_stuck", pid=process.pid, seconds=ANSWER_SECONDS)
-            self._end(process)
+            self._end(process, kill=True)
             raise VerifierGone from None
         return [verdict == 1 for verdict in verdicts]
 
@@ -108,7 +108,7 @@ class VerifierProcess:
         try:
             await asyncio.wait_for(process.wait(), 5.0)
         except TimeoutError:
-            self._end(process)
+            self._end(process, kill=True)
             await process.wait()
         if reader is not None:
             await reader
@@ -130,6 +130,7 @@ class VerifierProcess:
     async def _read(self, process: asyncio.subprocess.Process) -> None:
         """Hand each answer to the oldest waiting request (the worker answers in order)."""
         assert process.stdout is not None
+        confused = False
         try:
             while True:
                 count, _ = HEADER.unpack(await process.stdout.readexactly(HEADER.size))
@@ -137,18 +138,21 @@ class VerifierProcess:
                 answer = self._waiting.popleft()
                 if not answer.done():
                     answer.set_result(verdicts)
-        except (asyncio.IncompleteReadError, ConnectionError, IndexError):
-            pass  # it ended (or answered what nobody asked: end it too)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # it ended: its output closes only then
+        except IndexError:
+            confused = True  # it answered what nobody asked
         finally:
-            self._end(process)
+            self._end(process, kill=confused)
 
-    def _end(self, process: asyncio.subprocess.Process) -> None:
-        """Forget the process (killed if it still runs); whoever waits verifies here."""
+    def _end(self, process: asyncio.subprocess.Process, *, kill: bool = False) -> None:
+        """Forget the process (killed if `kill`: it is stuck or confused); whoever waits verifies here.
+        A process that ended is not signalled: asyncio's watcher reaps it and reads its code."""
         if self._process is process:
             self._process = None
             if not self._stopped:
-                log.warning("verifier_ended", pid=process.pid, returncode=process.returncode)
-        if process.returncode is None:
+                log.warning("verifier_ended", pid=process.pid)
+        if kill and process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
         while self._waiting:

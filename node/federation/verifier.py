@@ -85,15 +85,16 @@ class VerifierProcess:
         process = self._process
         if process is None or process.stdin is None or process.stdin.is_closing():
             raise VerifierGone
-        answer = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
         self._waiting.append(answer)
         process.stdin.write(frame(checks))
+        # One timer, not wait_for's task and futures: this runs once a chunk.
+        timer = loop.call_later(ANSWER_SECONDS, self._stuck, process)
         try:
-            verdicts = await asyncio.wait_for(asyncio.shield(answer), ANSWER_SECONDS)
-        except TimeoutError:
-            log.warning("verifier_stuck", pid=process.pid, seconds=ANSWER_SECONDS)
-            self._end(process, kill=True)
-            raise VerifierGone from None
+            verdicts = await answer
+        finally:
+            timer.cancel()
         return [verdict == 1 for verdict in verdicts]
 
     async def stop(self) -> None:
@@ -144,6 +145,10 @@ class VerifierProcess:
             confused = True  # it answered what nobody asked
         finally:
             self._end(process, kill=confused)
+
+    def _stuck(self, process: asyncio.subprocess.Process) -> None:
+        log.warning("verifier_stuck", pid=process.pid, seconds=ANSWER_SECONDS)
+        self._end(process, kill=True)
 
     def _end(self, process: asyncio.subprocess.Process, *, kill: bool = False) -> None:
         """Forget the process (killed if `kill`: it is stuck or confused); whoever waits verifies here.

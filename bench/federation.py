@@ -80,6 +80,12 @@ def cpu_seconds(pid: int, task: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def runqueue_wait_seconds(pid: int, task: int) -> float:
+    """How long a thread waited for a core while it could run (/proc schedstat): on a shared
+    machine, the part of a rate that other work took."""
+    return int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[1]) / 1e9
+
+
 def children(pid: int) -> list[int]:
     """The processes a process started (the node's verifier), from every one of its threads."""
     found = []
@@ -115,6 +121,7 @@ async def push_rate(root: Path, count: int, config: dict) -> dict[str, float]:
         batches = batches[1:]
         cpu_before, loop_before = cpu_seconds(pid), cpu_seconds(pid, pid)  # the main thread runs the event loop
         verifier_before = children_cpu_seconds(pid)
+        waited_before = runqueue_wait_seconds(pid, pid)
         started = time.perf_counter()
         applied = 0
         for batch in batches:
@@ -124,6 +131,7 @@ async def push_rate(root: Path, count: int, config: dict) -> dict[str, float]:
         elapsed = time.perf_counter() - started
         cpu, loop = cpu_seconds(pid) - cpu_before, cpu_seconds(pid, pid) - loop_before
         verifier = children_cpu_seconds(pid) - verifier_before
+        waited = runqueue_wait_seconds(pid, pid) - waited_before
         assert applied == count, f"only {applied} of {count} applied"
         return {
             "push_objects": count,
@@ -135,6 +143,8 @@ async def push_rate(root: Path, count: int, config: dict) -> dict[str, float]:
             # The verifier process; the node's other threads verify the rest, and run SQLite.
             "push_receiver_verifier_process_cpu_us_per_object": round(verifier / count * 1e6, 1),
             "push_receiver_other_threads_cpu_us_per_object": round((cpu - loop) / count * 1e6, 1),
+            # Time the loop's thread was ready but other work held both cores: near 0 when quiet.
+            "push_receiver_loop_waited_for_a_core_us_per_object": round(waited / count * 1e6, 1),
         }
     finally:
         await receiver.stop()

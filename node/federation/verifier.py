@@ -119,7 +119,7 @@ class VerifierProcess:
             process = await asyncio.create_subprocess_exec(
                 *WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=SOURCE_ROOT
             )
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # no interpreter to run, no process left to us...
             log.warning("verifier_not_started", error=str(exc))
             return
         finally:

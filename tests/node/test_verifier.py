@@ -181,3 +181,24 @@ async def test_inbox__threads_alone_when_configured_so(nodes) -> None:
     )
     assert status == 202
     assert all(result["status"] == "applied" for result in body["results"])
+
+
+async def test_verifier__one_that_cannot_start_leaves_the_verification_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verifier, "WORKER", ("/nonexistent/python", "-m", "node.federation.verify_worker"))
+    absent = VerifierProcess()
+    assert not await absent.started()
+    checks, bad = with_forgeries(3 * CHUNK)
+    found = await verified(absent, checks)
+    assert [i for i, ok in enumerate(found) if not ok] == sorted(bad)
+    await absent.stop()
+
+
+async def test_verifier__a_small_batch_does_not_start_the_process() -> None:
+    idle = VerifierProcess()
+    checks, bad = with_forgeries(CHUNK + 1)
+    small = checks[: verifier.PARALLEL_BATCH - 1]
+    found = await verified(idle, small)
+    assert [i for i, ok in enumerate(found) if not ok] == sorted(i for i in bad if i < len(small))
+    await asyncio.sleep(0.05)
+    assert idle.pid is None
+    await idle.stop()

@@ -48,7 +48,7 @@ def forged(checks: list[SignatureCheck]) -> dict[int, SignatureCheck]:
         CHUNK - 1: checks[CHUNK - 1]._replace(signature=checks[CHUNK - 1].signature[:63]),
         CHUNK: checks[CHUNK]._replace(key=other),
         middle: checks[middle]._replace(signature=bytes(64)),
-        last: checks[last]._replace(signature=checks[last].signature[:-1] + b"\x00"),
+        last: checks[last]._replace(signature=checks[last].signature[:-1] + bytes([checks[last].signature[-1] ^ 1])),
     }
 
 
@@ -202,3 +202,13 @@ async def test_verifier__a_small_batch_does_not_start_the_process() -> None:
     await asyncio.sleep(0.05)
     assert idle.pid is None
     await idle.stop()
+
+
+async def test_verifier__runs_as_a_batch_process_so_that_waking_it_never_stalls_the_loop(
+    process: VerifierProcess,
+) -> None:
+    # A normal process woken by a chunk takes the writer's core at once: the loop stalled up to
+    # milliseconds inside its write to the pipe.
+    await process.verify(signed_checks(1))  # it has set its policy once it answers
+    assert process.pid is not None
+    assert os.sched_getscheduler(process.pid) == os.SCHED_BATCH

@@ -234,7 +234,9 @@ class BatchVerification:
             try:
                 assert self._process is not None
                 found = await self._process.verify(checks)
-            except VerifierGone:
+            except Exception as exc:  # gone, or anything else about it: a chunk's verdicts are never lost
+                if not isinstance(exc, VerifierGone):
+                    log.warning("verifier_failed", error=repr(exc))
                 found = await self._verify_here(checks)
             self._found[at] = found
             chunk = self._queue.popleft() if self._queue else None

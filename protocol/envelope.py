@@ -38,6 +38,13 @@ def seal_raw(raw: dict[str, Any], key: SigningKey, *, validated: bool = False) -
     return Envelope(object=raw, signature=Signature(kid=key.kid, sig=b64url_encode(sig)))
 
 
+def wire_form(envelope: Envelope) -> dict[str, Any]:
+    """The envelope as JSON values: `envelope.model_dump(mode="json")`, without walking its object
+    again (it holds its wire form already, a member pass inside a request included)."""
+    signature = envelope.signature
+    return {"object": envelope.object, "signature": {"kid": signature.kid, "sig": signature.sig}}
+
+
 # pydantic-core's call itself: `Envelope.model_validate` adds about 0.4 µs of Python to each item.
 _validate_envelope = Envelope.__pydantic_validator__.validate_python
 

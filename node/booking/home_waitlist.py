@@ -18,7 +18,7 @@ from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.federation.client import PeerUnreachable
 from node.federation.refusals import refusal
-from protocol.envelope import seal
+from protocol.envelope import seal, wire_form
 from protocol.models import Envelope, FederatedObject, ReservationRequest, Slot, Target, WaitlistPlace
 from protocol.problems import Problem, ProblemType
 
@@ -84,10 +84,7 @@ def signed_request(node: Node, members: MemberService, reservation: HomeReservat
         requested_at=node.clock.now(),
         waitlist=True if reservation.waitlist else None,
     )
-    sealed = seal(request, node.keys.current)
-    # The envelope's JSON form as sealed_json builds it: the object is its wire form already, and
-    # dumping the Envelope model walked it (and the pass inside it) again.
-    return {"object": sealed.object, "signature": sealed.signature.model_dump()}
+    return wire_form(seal(request, node.keys.current))
 
 
 class HomeWaitlist:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.times import invalid
-from protocol.envelope import object_hash, seal
+from protocol.envelope import object_hash, seal, wire_form
 from protocol.models import (
     Allowance,
     AllowanceUse,
@@ -301,7 +301,7 @@ class HostDesk:
         if publish:
             envelope = await self.node.publish(work, receipt, [hosted.home])
         else:
-            envelope = seal(receipt, self.node.keys.current).model_dump(mode="json")
+            envelope = wire_form(seal(receipt, self.node.keys.current))
         await self.hosted.store_receipt(
             work.tx, hosted.id, "cancelled", receipt.version, self.node.to_json(envelope), iso(self.node.clock.now())
         )

@@ -18,7 +18,7 @@ from node.clock import iso
 from node.core import Node
 from node.http.answers import NewMember
 from node.store.tokens import hash_token
-from protocol.envelope import seal
+from protocol.envelope import seal, wire_form
 from protocol.models import MemberPass
 from protocol.problems import Problem, ProblemType
 
@@ -108,4 +108,4 @@ class MemberService:
             issued_at=now,
             expires_at=now + self.pass_lifetime,
         )
-        return seal(member_pass, self.node.keys.current).model_dump(mode="json")
+        return wire_form(seal(member_pass, self.node.keys.current))

@@ -12,7 +12,7 @@ import orjson
 
 from node.clock import iso, parse_iso
 from node.core import Node
-from protocol.envelope import seal
+from protocol.envelope import seal, wire_form
 from protocol.keys import SigningKey
 from protocol.models import FederatedObject, MemberPass, ReservationReceipt, ReservationRequest
 from protocol.problems import Problem, ProblemType
@@ -28,8 +28,7 @@ Answer = tuple[int, bytes]
 
 def sealed_json(obj: FederatedObject, key: SigningKey) -> tuple[dict[str, Any], bytes]:
     """A new signed envelope of one of our objects, and its JSON: both the stored text and the answer."""
-    sealed = seal(obj, key)
-    envelope = {"object": sealed.object, "signature": sealed.signature.model_dump()}
+    envelope = wire_form(seal(obj, key))
     return envelope, orjson.dumps(envelope)
 
 

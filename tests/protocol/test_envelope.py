@@ -10,7 +10,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol.envelope import object_hash, open_checked, open_envelope, read_envelope, seal, seal_raw, signer_of
+from protocol.envelope import (
+    object_hash,
+    open_checked,
+    open_envelope,
+    read_envelope,
+    seal,
+    seal_raw,
+    signer_of,
+    wire_form,
+)
 from protocol.keys import SigningKey, b64url_decode, b64url_encode
 from protocol.models import OBJECT_TYPES, Envelope, FederatedObject, KeyRotation, Signature, parse_object
 from protocol.problems import Problem, ProblemType
@@ -347,3 +356,11 @@ def test_envelope__check_names_the_object_by_its_hash(obj: FederatedObject) -> N
     opened, check = open_checked(envelope, NYC_KEY.verify_key, signer=obj.origin)
     assert opened == obj
     assert check.object_hash() == object_hash(envelope.object)
+
+
+@given(obj=wire_objects())
+def test_wire_form__is_the_envelope_models_json_dump(obj: FederatedObject) -> None:
+    # The booking path answers and stores `wire_form`; a twin reads it as the model's dump.
+    envelope = seal(obj, NYC_KEY)
+    assert wire_form(envelope) == envelope.model_dump(mode="json")
+    assert read_envelope(wire_form(envelope)) == envelope

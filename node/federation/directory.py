@@ -14,6 +14,7 @@ as Synapse's `Keyring.verify_json_for_server` serves every servlet.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -50,6 +51,10 @@ class PeerDirectory:
         self._refetch_seconds = refetch_seconds
         self._last_fetch: dict[str, float] = {}
         self._keys: dict[tuple[str, str], KnownKey] = {}
+        # Bumped each time a node's keys are forgotten: a lookup that was under way then read
+        # what they were before, and is not kept.
+        self._generation: dict[str, int] = {}
+        self._after_writes: set[asyncio.Task[None]] = set()
 
     async def fetch_document(self, node_id: str) -> tuple[NodeDocument, str]:
         """Fetch and check a node's self-signed document; returns it and its envelope JSON."""
@@ -88,6 +93,11 @@ class PeerDirectory:
         await self._store.peers.store_keys(tx, node_id, [PeerKey(new_kid, new_key, None)])
         await self._store.peers.store_key_expiry(tx, node_id, old_kid, at)
         self._forget(node_id)
+        # Until the transaction commits, a lookup (a request of that twin) reads the old key as
+        # current, and would keep it so: forget again once the transaction has ended.
+        task = asyncio.create_task(self._forget_after_writes(node_id))
+        self._after_writes.add(task)
+        task.add_done_callback(self._after_writes.discard)
 
     async def prepare(self, peer: str, raw: Any, *, refuse: ProblemType = ProblemType.FORBIDDEN) -> SignatureCheck:
         """A signed object from `peer`, ready for its signature check: its envelope read, its
@@ -122,14 +132,17 @@ class PeerDirectory:
         cached = self._keys.get((node_id, kid))
         if cached is not None:
             return cached
+        generation = self._generation.get(node_id, 0)
         known = await self._lookup(node_id, kid)
         if known is None and refetch and await self._may_refetch(node_id):
             doc, envelope_json = await self.fetch_document(node_id)
             await self.remember(doc, envelope_json)
+            generation = self._generation.get(node_id, 0)
             known = await self._lookup(node_id, kid)
         if known is None:
             raise Problem(ProblemType.UNKNOWN_KEY, f"key {kid!r} of {node_id} is not known")
-        self._keys[(node_id, kid)] = known
+        if self._generation.get(node_id, 0) == generation:  # nothing forgot the node's keys meanwhile
+            self._keys[(node_id, kid)] = known
         return known
 
     async def _lookup(self, node_id: str, kid: str) -> KnownKey | None:
@@ -145,8 +158,14 @@ class PeerDirectory:
         return last is None or time.monotonic() - last >= self._refetch_seconds
 
     def _forget(self, node_id: str) -> None:
+        self._generation[node_id] = self._generation.get(node_id, 0) + 1
         for cache_key in [k for k in self._keys if k[0] == node_id]:
             del self._keys[cache_key]
+
+    async def _forget_after_writes(self, node_id: str) -> None:
+        async with self._store.db.transaction():  # its turn comes once the current write has ended
+            pass
+        self._forget(node_id)
 
     async def document_json(self, node_id: str) -> dict[str, object] | None:
         row = await self._store.peers.get(node_id)

@@ -8,7 +8,9 @@ import stat
 
 import pytest
 
+from node.clock import iso
 from node.keystore import KeyFileError, KeyStore
+from protocol.keys import SigningKey
 from tests.support.nodes import eventually, twin
 from tests.support.objects import make_event, publish, versions
 
@@ -87,3 +89,26 @@ def test_keystore__rotation_survives_reload(tmp_path):
     assert reloaded.current.kid == store.current.kid != old.kid
     assert reloaded.old[old.kid].public_key == old.verify_key.b64url
     assert reloaded.verify_key(old.kid) == old.verify_key
+
+
+async def test_key_rotation__a_request_read_during_the_rotations_transaction_does_not_keep_the_old_key(nodes):
+    # A twin's request signed with its old key arrives while the rotation it sent is being applied:
+    # its key is looked up then, from what is committed (the old key, not yet expired). Once the
+    # rotation has committed, a request signed with the old key must be refused all the same.
+    nyc, london = await nodes("NYC"), await nodes("London")
+    await twin(nyc, london)
+    old_kid, fresh = nyc.node.keys.current.kid, SigningKey.generate()
+    directory = london.node.directory
+    async with london.node.store.db.transaction() as tx:
+        at = iso(london.node.clock.now())
+        await directory.add_rotated_key(tx, nyc.url, old_kid, fresh.kid, fresh.verify_key.b64url, at)
+        during = asyncio.create_task(nyc.node.client.get(london.url + "/federation/v1/feed?after=0"))
+        await eventually(lambda: _looked_up(directory, nyc.url, old_kid), True)
+    assert (await during).status == 200  # signed before the rotation was known: accepted
+    await asyncio.sleep(1.1)  # a request created after the rotation instant
+    resp = await nyc.node.client.get(london.url + "/federation/v1/feed?after=0")
+    assert resp.status == 401 and resp.json()["type"].endswith("/unknown-key")
+
+
+async def _looked_up(directory, node_id: str, kid: str) -> bool:
+    return directory.kept_key(node_id, kid) is not None

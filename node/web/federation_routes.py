@@ -6,6 +6,7 @@ import json
 
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from node.federation.client import FEED_PATH, INBOX_PATH, TWINNING_PATH, feed_url
 from node.http.errors import json_response, read_json
@@ -41,8 +42,16 @@ async def inbox(request: web.Request) -> web.Response:
             ProblemType.RATE_LIMITED, "too many objects from this node: send the rest later", retry_after=wait
         )
     results = await node.inbox.apply(request[PEER], items, via="push")
-    body = b'{"results":' + _RESULTS.dump_json(results, exclude_none=True) + b"}"
-    return web.Response(status=202, body=body, content_type="application/json")
+    return web.Response(status=202, body=_results_json(results), content_type="application/json")
+
+
+def _results_json(results: list[ItemResult]) -> bytes:
+    try:
+        return b'{"results":' + _RESULTS.dump_json(results, exclude_none=True) + b"}"
+    except PydanticSerializationError:
+        # A refusal that names what the twin sent (an origin, a field's name) may hold a lone
+        # surrogate, which UTF-8 cannot write: JSON's escapes can.
+        return json.dumps({"results": _RESULTS.dump_python(results, mode="json", exclude_none=True)}).encode()
 
 
 @routes.get(FEED_PATH)

@@ -163,9 +163,11 @@ class PeerDirectory:
             del self._keys[cache_key]
 
     async def _forget_after_writes(self, node_id: str) -> None:
-        async with self._store.db.transaction():  # its turn comes once the current write has ended
-            pass
-        self._forget(node_id)
+        try:
+            async with self._store.db.transaction():  # its turn comes once the current write has ended
+                pass
+        finally:  # the database closing meanwhile included: forgetting is all that is left to do
+            self._forget(node_id)
 
     async def document_json(self, node_id: str) -> dict[str, object] | None:
         row = await self._store.peers.get(node_id)

@@ -56,6 +56,8 @@ class VerifierProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
+        # The current process's requests, oldest first; each process has its own, so that a late
+        # end of an old one can never fail (or answer) a new one's.
         self._waiting: deque[asyncio.Future[bytes]] = deque()
         self._last_start = -RESTART_SECONDS
         self._stopped = False
@@ -87,10 +89,11 @@ class VerifierProcess:
             raise VerifierGone
         loop = asyncio.get_running_loop()
         answer = loop.create_future()
-        self._waiting.append(answer)
+        waiting = self._waiting
+        waiting.append(answer)
         process.stdin.write(frame(checks))
         # One timer, not wait_for's task and futures: this runs once a chunk.
-        timer = loop.call_later(ANSWER_SECONDS, self._stuck, process)
+        timer = loop.call_later(ANSWER_SECONDS, self._stuck, process, waiting)
         try:
             verdicts = await answer
         finally:
@@ -109,7 +112,7 @@ class VerifierProcess:
         try:
             await asyncio.wait_for(process.wait(), 5.0)
         except TimeoutError:
-            self._end(process, kill=True)
+            self._end(process, self._waiting, kill=True)
             await process.wait()
         if reader is not None:
             await reader
@@ -124,11 +127,11 @@ class VerifierProcess:
             return
         finally:
             self._starting = None
-        self._process = process
-        self._reader = asyncio.create_task(self._read(process))
+        self._process, self._waiting = process, deque()
+        self._reader = asyncio.create_task(self._read(process, self._waiting))
         log.info("verifier_started", pid=process.pid)
 
-    async def _read(self, process: asyncio.subprocess.Process) -> None:
+    async def _read(self, process: asyncio.subprocess.Process, waiting: deque[asyncio.Future[bytes]]) -> None:
         """Hand each answer to the oldest waiting request (the worker answers in order)."""
         assert process.stdout is not None
         confused = False
@@ -136,7 +139,7 @@ class VerifierProcess:
             while True:
                 count, _ = HEADER.unpack(await process.stdout.readexactly(HEADER.size))
                 verdicts = await process.stdout.readexactly(count)
-                answer = self._waiting.popleft()
+                answer = waiting.popleft()
                 if not answer.done():
                     answer.set_result(verdicts)
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -144,13 +147,15 @@ class VerifierProcess:
         except IndexError:
             confused = True  # it answered what nobody asked
         finally:
-            self._end(process, kill=confused)
+            self._end(process, waiting, kill=confused)
 
-    def _stuck(self, process: asyncio.subprocess.Process) -> None:
+    def _stuck(self, process: asyncio.subprocess.Process, waiting: deque[asyncio.Future[bytes]]) -> None:
         log.warning("verifier_stuck", pid=process.pid, seconds=ANSWER_SECONDS)
-        self._end(process, kill=True)
+        self._end(process, waiting, kill=True)
 
-    def _end(self, process: asyncio.subprocess.Process, *, kill: bool = False) -> None:
+    def _end(
+        self, process: asyncio.subprocess.Process, waiting: deque[asyncio.Future[bytes]], *, kill: bool = False
+    ) -> None:
         """Forget the process (killed if `kill`: it is stuck or confused); whoever waits verifies here.
         A process that ended is not signalled: asyncio's watcher reaps it and reads its code."""
         if self._process is process:
@@ -160,8 +165,8 @@ class VerifierProcess:
         if kill and process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
-        while self._waiting:
-            answer = self._waiting.popleft()
+        while waiting:
+            answer = waiting.popleft()
             if not answer.done():
                 answer.set_exception(VerifierGone())
 

@@ -80,6 +80,9 @@ class DeliverySection(Section):
     pull_interval_seconds: Annotated[float, Field(gt=0)] = 180.0
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     document_refetch_seconds: Annotated[float, Field(ge=0)] = 300.0
+    # A twin's keys, once read, are read again after this long: how late a rotation applied by
+    # one worker of the node reaches the others (each keeps its own copy).
+    key_cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
     # How often an idle sender (to a twin, or the home node's reservation retrier) looks again
     # even when nothing woke it.
     idle_recheck_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0

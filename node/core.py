@@ -97,7 +97,11 @@ class Node:
             self.clock,
         )
         self.directory = PeerDirectory(
-            self.store, self.client, self.clock, self.settings.delivery.document_refetch_seconds
+            self.store,
+            self.client,
+            self.clock,
+            self.settings.delivery.document_refetch_seconds,
+            self.settings.delivery.key_cache_seconds,
         )
         limits = self.settings.limits
         quota = Quota(max_objects=limits.twin_max_objects, max_bytes=limits.twin_max_bytes)

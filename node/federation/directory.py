@@ -44,13 +44,18 @@ class KnownKey:
 
 
 class PeerDirectory:
-    def __init__(self, store: Store, client: FederationClient, clock: Clock, refetch_seconds: float) -> None:
+    def __init__(
+        self, store: Store, client: FederationClient, clock: Clock, refetch_seconds: float, key_cache_seconds: float
+    ) -> None:
         self._store = store
         self._client = client
         self._clock = clock
         self._refetch_seconds = refetch_seconds
         self._last_fetch: dict[str, float] = {}
-        self._keys: dict[tuple[str, str], KnownKey] = {}
+        # Keys as read, with when they were read: kept at most `key_cache_seconds`, since another
+        # worker of the node may apply a twin's rotation, which this one's `_forget` never hears of.
+        self._keys: dict[tuple[str, str], tuple[KnownKey, float]] = {}
+        self._key_cache_seconds = key_cache_seconds
         # Bumped each time a node's keys are forgotten: a lookup that was under way then read
         # what they were before, and is not kept.
         self._generation: dict[str, int] = {}
@@ -123,26 +128,29 @@ class PeerDirectory:
         return obj, check
 
     def kept_key(self, node_id: str, kid: str) -> KnownKey | None:
-        """The key `kid` of `node_id` if it was looked up before (no I/O): only a known node's keys
+        """The key `kid` of `node_id` if it was looked up lately (no I/O): only a known node's keys
         are kept, and a node, once known, stays known (peers are never deleted)."""
-        return self._keys.get((node_id, kid))
+        kept = self._keys.get((node_id, kid))
+        if kept is None or time.monotonic() - kept[1] >= self._key_cache_seconds:
+            return None
+        return kept[0]
 
     async def key(self, node_id: str, kid: str, *, refetch: bool = True) -> KnownKey:
         """The key `kid` of `node_id`; refetches the document once if the kid is new to us."""
-        cached = self._keys.get((node_id, kid))
+        cached = self.kept_key(node_id, kid)
         if cached is not None:
             return cached
-        generation = self._generation.get(node_id, 0)
+        generation, read_at = self._generation.get(node_id, 0), time.monotonic()
         known = await self._lookup(node_id, kid)
         if known is None and refetch and await self._may_refetch(node_id):
             doc, envelope_json = await self.fetch_document(node_id)
             await self.remember(doc, envelope_json)
-            generation = self._generation.get(node_id, 0)
+            generation, read_at = self._generation.get(node_id, 0), time.monotonic()
             known = await self._lookup(node_id, kid)
         if known is None:
             raise Problem(ProblemType.UNKNOWN_KEY, f"key {kid!r} of {node_id} is not known")
         if self._generation.get(node_id, 0) == generation:  # nothing forgot the node's keys meanwhile
-            self._keys[(node_id, kid)] = known
+            self._keys[(node_id, kid)] = (known, read_at)
         return known
 
     async def _lookup(self, node_id: str, kid: str) -> KnownKey | None:

@@ -9,6 +9,7 @@ import stat
 import pytest
 
 from node.clock import iso
+from node.federation.directory import PeerDirectory
 from node.keystore import KeyFileError, KeyStore
 from protocol.keys import SigningKey
 from tests.support.nodes import eventually, twin
@@ -112,3 +113,21 @@ async def test_key_rotation__a_request_read_during_the_rotations_transaction_doe
 
 async def _looked_up(directory, node_id: str, kid: str) -> bool:
     return directory.kept_key(node_id, kid) is not None
+
+
+async def test_key_rotation__applied_by_another_worker_reaches_this_one_within_the_key_cache_time(nodes):
+    # Several workers share one database, each with its own copy of a twin's keys: a rotation
+    # another worker applied is only in the database. This worker must read the keys again.
+    nyc, london = await nodes("NYC"), await nodes("London", config={"delivery": {"key_cache_seconds": 0.5}})
+    await twin(nyc, london)
+    feed = london.url + "/federation/v1/feed?after=0"
+    assert (await nyc.node.client.get(feed)).status == 200  # London now holds NYC's current key
+    old_kid, fresh = nyc.node.keys.current.kid, SigningKey.generate()
+    node = london.node
+    other_worker = PeerDirectory(node.store, node.client, node.clock, refetch_seconds=300, key_cache_seconds=60)
+    async with node.store.db.transaction() as tx:
+        at = iso(node.clock.now())
+        await other_worker.add_rotated_key(tx, nyc.url, old_kid, fresh.kid, fresh.verify_key.b64url, at)
+    await asyncio.sleep(1.1)  # past the rotation's instant and this worker's key cache time
+    resp = await nyc.node.client.get(feed)
+    assert resp.status == 401 and resp.json()["type"].endswith("/unknown-key")

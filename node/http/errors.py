@@ -118,7 +118,11 @@ def answer_json(data: Any) -> bytes:
     try:
         return orjson.dumps(data, default=_not_plain, option=_PASSTHROUGH)
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(data, ensure_ascii=False, default=str).encode()
+        text = json.dumps(data, ensure_ascii=False, default=str)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot write: JSON's escapes can
+        return json.dumps(data, default=str).encode()
 
 
 def _not_plain(value: Any) -> Any:

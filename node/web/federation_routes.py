@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from node.federation.client import FEED_PATH, INBOX_PATH, TWINNING_PATH, feed_url
-from node.http.errors import json_response, read_json
+from node.http.errors import answer_json, json_response, read_json
 from node.http.keys import BODY, PEER, PEER_ITEMS_LIMITER
 from node.plain import validation_problem
 from node.web.keys import ASSEMBLED
@@ -50,8 +50,8 @@ def _results_json(results: list[ItemResult]) -> bytes:
         return b'{"results":' + _RESULTS.dump_json(results, exclude_none=True) + b"}"
     except PydanticSerializationError:
         # A refusal that names what the twin sent (an origin, a field's name) may hold a lone
-        # surrogate, which UTF-8 cannot write: JSON's escapes can.
-        return json.dumps({"results": _RESULTS.dump_python(results, mode="json", exclude_none=True)}).encode()
+        # surrogate, which UTF-8 cannot write: `answer_json` writes it as JSON's escape.
+        return answer_json({"results": _RESULTS.dump_python(results, mode="json", exclude_none=True)})
 
 
 @routes.get(FEED_PATH)

@@ -12,6 +12,7 @@ from node.core import Node, UnitOfWork
 from node.retraction import retract
 from protocol.models import IntroductionAnswer
 
+from .mails import forget_mails
 from .store import Introduction, IntroductionRepository
 
 OPEN = ("requested", "with_operator")
@@ -20,6 +21,7 @@ OPEN = ("requested", "with_operator")
 async def forget_introductions(node: Node, work: UnitOfWork, member_id: str) -> None:
     repo = IntroductionRepository(node.store.db)
     for intro in await repo.list_all_for_member(work.tx, member_id):
+        await forget_mails(node, work.tx, intro.home, intro.id)  # to the other member, to the operator
         if intro.side == "sent":
             await _retract(node, work, "IntroductionRequest", intro, intro.host)
         elif intro.status in OPEN and not intro.blocked:

@@ -32,7 +32,7 @@ from protocol.models import FederatedObject, IntroductionAnswer, IntroductionReq
 from protocol.problems import Problem, ProblemType
 
 from .cards import CardLookup, visible_to
-from .mails import mail_introduced, mail_operator_waiting, mail_request
+from .mails import forget_mails, mail_introduced, mail_operator_waiting, mail_request
 from .store import Introduction, IntroductionRepository
 
 log = structlog.get_logger("node.introductions")
@@ -153,12 +153,16 @@ class Exchange:
     # -- erasure at the other side (node/introductions/erasure.py) ----------------------------------
 
     async def _request_retracted(self, tx: Connection, origin: str, object_id: str) -> None:
-        """At the host: the asker was erased at home; the row goes with the stored request."""
+        """At the host: the asker was erased at home; the row goes with the stored request, and the
+        mails that told of it (to the recipient, to the community manager)."""
         await self.repo.forget(tx, origin, object_id)
+        await forget_mails(self.node, tx, origin, object_id)
 
     async def _answer_retracted(self, tx: Connection, origin: str, object_id: str) -> None:
-        """At the home: the recipient was erased at the host; their name and address go."""
+        """At the home: the recipient was erased at the host; their name and address go, from the
+        row and from the mail that gave them to our member."""
         await self.repo.forget_recipient(tx, self.node.id, object_id, origin)
+        await forget_mails(self.node, tx, self.node.id, object_id)
 
     # -- what follows ---------------------------------------------------------------------------------
 

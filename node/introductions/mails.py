@@ -3,6 +3,8 @@ answer, and "you are introduced" with the other member's address once the recipi
 
 from __future__ import annotations
 
+from aiosqlite import Connection
+
 from node.booking import Member
 from node.core import Node, UnitOfWork
 from node.i18n import _, reader_for, reading
@@ -37,7 +39,7 @@ async def mail_request(node: Node, work: UnitOfWork, intro: Introduction, member
             ),
         )
         subject = _("%(asker)s of %(space)s would like to meet you", asker=intro.from_name, space=space)
-        await _send(node, work, member, subject, lines, f"introduction:{intro.home}:{intro.id}:asked")
+        await _send(node, work, member, subject, lines, f"{_key(intro.home, intro.id)}asked")
 
 
 async def mail_introduced(node: Node, work: UnitOfWork, intro: Introduction, member: Member, email: str) -> None:
@@ -52,7 +54,7 @@ async def mail_introduced(node: Node, work: UnitOfWork, intro: Introduction, mem
             _("They have your address too. Enjoy the conversation!"),
         )
         subject = _("You are introduced to %(other)s of %(space)s", other=other or _("a member"), space=space)
-        await _send(node, work, member, subject, lines, f"introduction:{intro.home}:{intro.id}:introduced")
+        await _send(node, work, member, subject, lines, f"{_key(intro.home, intro.id)}introduced")
 
 
 async def mail_operator_waiting(node: Node, work: UnitOfWork, intro: Introduction, member: Member) -> None:
@@ -70,10 +72,12 @@ async def mail_operator_waiting(node: Node, work: UnitOfWork, intro: Introductio
             _("The request waits for you: forward it or decline it at %(url)s", url=f"{node.id}/admin/introductions"),
         )
         subject = _("An introduction waits for you: %(asker)s of %(space)s", asker=intro.from_name, space=space)
-        await _to_operator(node, work, subject, lines, f"introduction:{intro.home}:{intro.id}:operator")
+        await _to_operator(node, work, subject, lines, f"{_key(intro.home, intro.id)}operator")
 
 
-async def mail_operator_report(node: Node, work: UnitOfWork, intro: Introduction, member: Member, reason: str) -> None:
+async def mail_operator_report(
+    node: Node, work: UnitOfWork, intro: Introduction, member: Member, reason: str, report_id: str
+) -> None:
     """To the community manager: a member reported an introduction request as abuse."""
     space = await space_name(node, intro.home)
     with reading(reader_for(None, node.settings.node.language)):
@@ -88,7 +92,18 @@ async def mail_operator_report(node: Node, work: UnitOfWork, intro: Introduction
             _("The reports are at %(url)s", url=f"{node.id}/admin/introductions"),
         )
         subject = _("A member reported an introduction request from %(space)s", space=space)
-        await _to_operator(node, work, subject, lines, None)
+        await _to_operator(node, work, subject, lines, f"{_key(intro.home, intro.id)}report:{report_id}")
+
+
+async def forget_mails(node: Node, tx: Connection, home: str, id_: str) -> None:
+    """The mails about one introduction, sent or not, leave the node's storage (its asker or its
+    recipient was erased): they carry the names, the message and the addresses."""
+    await node.mail.forget_about(tx, _key(home, id_))
+
+
+def _key(home: str, id_: str) -> str:
+    """The start of the `dedupe_key` of every mail about the introduction `(home, id_)`."""
+    return f"introduction:{home}:{id_}:"
 
 
 async def _to_operator(node: Node, work: UnitOfWork, subject: str, lines: tuple[str, ...], key: str | None) -> None:

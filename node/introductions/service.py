@@ -185,7 +185,7 @@ class Introductions:
         member = await self._member(member_id)
         async with self.node.write() as work:
             await self.repo.store_report(work.tx, report)
-            await mail_operator_report(self.node, work, intro, member, text)
+            await mail_operator_report(self.node, work, intro, member, text, report.id)
         return report.view()
 
     # -- the community manager, in via_operator mode ------------------------------------------------

@@ -144,6 +144,12 @@ class MailOutbox:
             "DELETE FROM mail_outbox WHERE member_id = ? OR recipient = ? COLLATE NOCASE", (member_id, email)
         )
 
+    async def forget_about(self, tx: Connection, key_prefix: str) -> None:
+        """Every mail, sent or not, whose `dedupe_key` starts with `key_prefix`: the mails about a
+        thing that must go (an introduction whose asker or recipient was erased) go with it."""
+        escaped = key_prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        await tx.execute("DELETE FROM mail_outbox WHERE dedupe_key LIKE ? ESCAPE '!'", (escaped + "%",))
+
     async def counts(self) -> dict[str, int]:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) AS n FROM mail_outbox GROUP BY status")
         return {r["status"]: r["n"] for r in rows}

@@ -185,3 +185,55 @@ async def test_introductions__in_the_members_data_export(nodes: Any) -> None:
     [item] = mine["introductions"]
     assert item["id"] == id_ and item["side"] == "received" and item["email"] == pair.email("Ben Carter")
     assert mine["blocks"] == [] and mine["reports"] == [] and mine["trip_sharing"] is False
+
+
+async def holding(node: Any, *needles: bytes) -> list[bytes]:
+    """Which of `needles` the node still holds: in its mail outbox (either database), or anywhere in
+    its SQLite files once the write-ahead log is emptied."""
+    await node.node.store.db.checkpoint()
+    mails = b"".join(m.message for m in await node.node.mail.recent(500))
+    return [n for n in needles if n in mails or n in file_bytes(node)]
+
+
+async def accepted_with_mail(nodes: Any, sink: MailSink) -> tuple[Any, str]:
+    """`accepted`, with mail on: each node has mailed its member the request and the introduction."""
+    pair, id_ = await asked(nodes, sink)
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    await pair.london.api.ok("POST", f"/api/v1/introductions/{id_}/accept", token=pair.token("Ada Lovelace"))
+    await wait_for_mail(sink, pair.email("Ben Carter"))
+    await wait_for_mail(sink, pair.email("Ada Lovelace"), count=2)
+    return pair, id_
+
+
+async def test_introductions__erasing_the_asker_leaves_no_mail_about_them_at_the_host(
+    nodes: Any, sink: MailSink
+) -> None:
+    pair, _ = await accepted_with_mail(nodes, sink)
+    ben = pair.email("Ben Carter")
+    assert await holding(pair.london, b"Hi Ada, I design too.")  # the mail to Ada holds Ben's message
+    await pair.nyc.api.ok("DELETE", f"/api/v1/members/{pair.members['Ben Carter']['id']}")
+    await eventually(lambda: received(pair), [])
+    assert await holding(pair.london, b"Ben Carter", ben.encode(), b"Hi Ada, I design too.") == []
+
+
+async def test_introductions__erasing_the_recipient_leaves_no_mail_about_them_at_the_askers_home(
+    nodes: Any, sink: MailSink
+) -> None:
+    pair, id_ = await accepted_with_mail(nodes, sink)
+    ada = pair.email("Ada Lovelace")
+    await pair.london.api.ok("DELETE", f"/api/v1/members/{pair.members['Ada Lovelace']['id']}")
+    await eventually(lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: "email" not in i)
+    assert await holding(pair.nyc, b"Ada Lovelace", ada.encode()) == []
+
+
+async def test_introductions__erasing_a_member_who_reported_leaves_no_mail_about_them(
+    nodes: Any, sink: MailSink
+) -> None:
+    pair, id_ = await asked(nodes, sink, london=mail_config(sink.port, operator_address=COMMUNITY))
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    report = {"reason": "Spam from a stranger"}
+    await pair.london.api.ok("POST", f"/api/v1/introductions/{id_}/report", report, token=pair.token("Ada Lovelace"))
+    [told] = await wait_for_mail(sink, COMMUNITY)
+    assert "Ada Lovelace" in told.text()
+    await pair.london.api.ok("DELETE", f"/api/v1/members/{pair.members['Ada Lovelace']['id']}")
+    assert await holding(pair.london, b"Ada Lovelace", b"Spam from a stranger") == []

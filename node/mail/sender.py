@@ -35,7 +35,13 @@ IDLE_SECONDS = 60.0
 
 
 class PermanentFailure(Exception):
-    """The server refused this mail for good."""
+    """The server refused this mail for good. The text names the recipient (for the operator's
+    mail page, whose row goes with the member); the log gets only the server's `code`, since a
+    log line outlives an erasure and a server's answer often repeats the address."""
+
+    def __init__(self, text: str, code: int) -> None:
+        super().__init__(text)
+        self.code = code
 
 
 class MailSender:
@@ -108,7 +114,7 @@ class MailSender:
         try:
             await _deliver(smtp, self.outbox.sender.envelope_from, mail)
         except PermanentFailure as exc:
-            log.warning("mail_refused", message_id=mail.message_id, kind=mail.kind, error=str(exc))
+            log.warning("mail_refused", message_id=mail.message_id, kind=mail.kind, code=exc.code)
             async with self.db.transaction() as tx:
                 await self.outbox.mark_failed(tx, mail.message_id, str(exc))
             return 0
@@ -151,11 +157,12 @@ async def _deliver(smtp: aiosmtplib.SMTP, envelope_from: str, mail: QueuedMail) 
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
         if codes and all(code >= 500 for code in codes):
-            raise PermanentFailure(f"the server refused {mail.recipient}: {exc.recipients[0].message}") from exc
+            text = f"the server refused {mail.recipient}: {exc.recipients[0].message}"
+            raise PermanentFailure(text, exc.recipients[0].code) from exc
         raise
     except aiosmtplib.SMTPResponseException as exc:
         if exc.code >= 500 and not isinstance(exc, aiosmtplib.SMTPServerDisconnected):
-            raise PermanentFailure(f"the server refused the mail ({exc.code}): {exc.message}") from exc
+            raise PermanentFailure(f"the server refused the mail ({exc.code}): {exc.message}", exc.code) from exc
         raise
 
 

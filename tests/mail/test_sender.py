@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from node.mail import Mail
 from node.mail.sink import MailSink
 from tests.support.mail import mail_config, parse, wait_for_mail
@@ -62,6 +64,20 @@ async def test_sender__a_refused_recipient_fails_for_good_and_others_still_go(no
     found = await eventually(lambda: statuses(nyc), {refused: "failed", fine: "sent"})
     assert found[refused] == "failed"
     assert sink.to("gone@example.org") == []
+
+
+async def test_sender__a_refused_mail_is_logged_without_its_recipients_address(nodes, sink: MailSink):
+    sink.refuse.add("gone@example.org")
+    nyc = await nodes("NYC", config=mail_config(sink.port))
+    with structlog.testing.capture_logs() as logs:
+        refused = await queue(nyc, hello("gone@example.org"))
+        await eventually(lambda: statuses(nyc), {refused: "failed"})
+    [entry] = [e for e in logs if e["event"] == "mail_refused"]
+    assert entry["message_id"] == refused and entry["code"] == 550
+    assert [e for e in logs if "gone@example.org" in repr(e)] == []  # logs outlive an erasure
+    # The operator's mail page still says whom it failed for: that row goes with the member.
+    [row] = await nyc.node.mail.recent()
+    assert "gone@example.org" in (row.last_error or "")
 
 
 async def test_outbox__a_dedupe_key_writes_a_mail_once(nodes, sink: MailSink):

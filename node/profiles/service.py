@@ -163,7 +163,9 @@ class ProfileService:
             raise Problem(ProblemType.FORBIDDEN, f"{peer_id} may not send a card for a member of another space")
 
     async def _apply(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
-        deleted = False
+        # A new version of a card held replaces its text: what the member turned off or rewrote
+        # must leave the index's old segments as a deleted card's does.
+        deleted = bool(await self.repo.list_held_handles(tx, peer_id, [obj.id for obj in objects]))
         for obj in objects:
             assert isinstance(obj, MemberProfile)
             if obj.status == "withdrawn":

@@ -1,4 +1,5 @@
-"""Deleted cards leave the database's bytes: one rewrite per burst of deletions.
+"""Deleted cards leave the database's bytes: one rewrite per burst of deletions (a twin's card
+replaced by a newer version counts: the text it no longer carries is deleted too).
 
 On SQLite, FTS5 records a deletion as a marker and keeps the deleted card's words in older
 segments until they are merged: merging the whole index (`optimize`) drops them, `secure_delete`

@@ -192,6 +192,16 @@ class ProfileRepository:
             ),
         )
 
+    async def list_held_handles(self, tx: Connection, origin: str, handles: list[str]) -> set[str]:
+        """Which of `handles` this node holds a card of from `origin` (one query for a batch)."""
+        if not handles:
+            return set()
+        marks = ", ".join("?" * len(handles))
+        rows = await tx.execute_fetchall(
+            f"SELECT handle FROM cards WHERE origin = ? AND handle IN ({marks})", (origin, *handles)
+        )
+        return {str(r[0]) for r in rows}
+
     async def delete_card(self, tx: Connection, origin: str, handle: str) -> bool:
         cursor = await tx.execute("DELETE FROM cards WHERE origin = ? AND handle = ?", (origin, handle))
         return cursor.rowcount > 0

@@ -161,3 +161,15 @@ async def test_twinning_end__the_ex_twin_deletes_every_card_it_had(nodes):
 
 async def _status(node: InProcessNode, twinning_id: str) -> str:
     return str((await node.api.ok("GET", f"/api/v1/twins/{twinning_id}"))["status"])
+
+
+async def test_narrowing__a_field_turned_off_leaves_the_twins_files(nodes):
+    london, nyc, _ = await spaces(nodes)
+    ottavia = await member(london, "Ottavia Bruni")
+    handle = await publish(london, ottavia["token"], [nyc.url])
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 1})
+    assert await gone(nyc)
+    body = {"display_name": "Ottavia B.", "bio": BIO, "shared": ["display_name"], "audience": [nyc.url]}
+    await london.api.ok("PUT", "/api/v1/profile", body, token=ottavia["token"])
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 2})
+    await eventually(lambda: gone(nyc), [])

@@ -132,3 +132,35 @@ async def test_browser__a_member_deletes_their_account_and_the_host_forgets_them
     assert files_hold(london.directory, NAME, EMAIL) == []
     hosted = await nyc.node.store.db.fetch_all("SELECT status FROM hosted_reservations")
     assert [r["status"] for r in hosted] == ["cancelled"]
+
+
+async def _twinning_id(node: InProcessNode, peer: InProcessNode) -> str:
+    return str(next(t for t in (await node.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == peer.url)["id"])
+
+
+@pytest.mark.parametrize("pausing", ["home", "host"])
+async def test_erasure__a_suspended_host_forgets_the_name_when_the_twinning_resumes(nodes, sink: MailSink, pausing):
+    nyc, london, member, _ = await setup(nodes, sink)
+    pauser, other = (london, nyc) if pausing == "home" else (nyc, london)
+    twinning = await _twinning_id(pauser, other)
+    await pauser.api.ok("POST", f"/api/v1/twins/{twinning}/suspend", {"reason": "a pause"})
+    await eventually(lambda: _status(other, twinning), "suspended")
+    done = await london.api.ok("DELETE", f"/api/v1/members/{member['id']}")
+    assert done["hosts"] == [nyc.url]
+    await pauser.api.ok("POST", f"/api/v1/twins/{twinning}/resume", {})
+    await eventually(lambda: _hosted_names(nyc), [""])
+    await eventually(lambda: _files(nyc.directory), [])
+
+
+async def test_erasure__a_host_that_was_down_forgets_the_name_when_it_is_back(nodes, sink: MailSink):
+    nyc, london, member, reservation = await setup(nodes, sink)
+    await nyc.stop()
+    done = await london.api.ok("DELETE", f"/api/v1/members/{member['id']}")
+    assert done["not_cancelled"] == [{"id": reservation["id"], "problem": "peer-unreachable"}]
+    await nyc.start()
+    await eventually(lambda: _hosted_names(nyc), [""])
+    await eventually(lambda: _files(nyc.directory), [])
+
+
+async def _status(node: InProcessNode, twinning_id: str) -> str:
+    return str((await node.api.ok("GET", f"/api/v1/twins/{twinning_id}"))["status"])

@@ -35,6 +35,14 @@ _HTTP_PROBLEMS = {
 }
 
 
+def logged_path(request: web.Request) -> str:
+    """The request's path as a log may hold it: the route's template when a route matched
+    (`/signin/link/{secret}`), since some paths carry a secret (a sign-in or invitation link,
+    an unsubscribe signature) and a log line outlives both the link and an erasure."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
+
+
 def problem_response(problem: Problem, instance: str | None = None) -> web.Response:
     headers = {}
     retry_after = problem.extensions.get("retry_after")
@@ -65,7 +73,7 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             response.headers["Allow"] = exc.headers["Allow"]
         return response
     except Exception:
-        log.exception("unhandled_error", method=request.method, path=request.path)
+        log.exception("unhandled_error", method=request.method, path=logged_path(request))
         return web.Response(
             status=500,
             body=json.dumps(

@@ -23,7 +23,7 @@ import structlog
 from aiohttp import web
 
 from node.config import Settings
-from node.http.errors import Handler, problem_response
+from node.http.errors import Handler, logged_path, problem_response
 from node.ratelimit import address_key
 from node.web.keys import ASSEMBLED
 from protocol.problems import PROBLEM_CONTENT_TYPE, Problem, ProblemType
@@ -151,7 +151,7 @@ async def deadline_middleware(request: web.Request, handler: Handler) -> web.Str
     except TimeoutError:
         if not deadline.expired():
             raise
-        log.warning("request_timed_out", method=request.method, path=request.path)
+        log.warning("request_timed_out", method=request.method, path=logged_path(request))
         return _timed_out(request, f"the request was not answered within {limits.total_timeout_seconds:g} s")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import structlog
 
 from node.mail.sink import MailSink
 from tests.people.support import add_member, code_for, link_for, mailing_node
@@ -109,3 +110,22 @@ async def test_admin_members__the_operator_invites_a_member_by_mail(nodes, sink:
         assert "/signin/link/" in await link_for(sink, member["email"])
     finally:
         await operator.close()
+
+
+async def test_signin_page__a_refused_form_on_an_invitation_link_does_not_log_the_link(nodes, sink: MailSink):
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    await nyc.api.ok("POST", f"/api/v1/members/{member['id']}/invite")
+    link = (await link_for(sink, member["email"])).replace(nyc.url, "")
+    secret = link.rsplit("/", 1)[-1]
+    browser = Browserless(nyc.local)
+    try:
+        with structlog.testing.capture_logs() as logs:
+            resp = await browser.post(link, {"csrf_token": "expired"})
+        assert resp.status == 403
+        assert [e["event"] for e in logs] == ["csrf_refused"]
+        assert [e for e in logs if secret in repr(e)] == []  # it works for 7 days, in any browser
+        resp = await browser.post(link, {"csrf_token": await browser.csrf(link)})
+        assert resp.status == 303, "the link still signs in: it was not used"
+    finally:
+        await browser.close()

@@ -12,7 +12,7 @@ import structlog
 from aiohttp import web
 
 from node.http.auth import SESSION_COOKIE
-from node.http.errors import Handler
+from node.http.errors import Handler, logged_path
 from node.i18n import _, current
 from protocol.problems import Problem, ProblemType
 
@@ -47,7 +47,7 @@ async def pages_middleware(request: web.Request, handler: Handler) -> web.Stream
     page = is_page(request.path)
     if request.method not in SAFE_METHODS:
         if page and not await _form_csrf_ok(request):
-            log.info("csrf_refused", path=request.path)  # the token itself is never logged
+            log.info("csrf_refused", path=logged_path(request))  # the token itself is never logged
             return simple_page(
                 request,
                 403,
@@ -82,7 +82,7 @@ async def _page(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Problem as problem:  # a page handler that let one through: say it on a page, not in JSON
         return simple_page(request, problem.status, problem_title(problem), _english_detail(problem), back)
     except Exception:
-        log.exception("page_error", method=request.method, path=request.path)
+        log.exception("page_error", method=request.method, path=logged_path(request))
         return simple_page(
             request, 500, _("Something went wrong"), _("The page could not be shown. Please try again."), back
         )

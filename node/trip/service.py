@@ -54,7 +54,7 @@ class TripView:
             "to": end_day.isoformat(),
             "slots": await self._slots(twinning.peer_id, begins, ends, zone),
             "events": await self._events(twinning.peer_id, begins, ends),
-            "people": [card.view() for card in await self.cards.list_open_to_visitors(twinning.peer_id)],
+            "people": await self._people(twinning.peer_id),
             "companions": await self._companions(member_id, twinning.peer_id, begins, ends),
         }
 
@@ -76,6 +76,11 @@ class TripView:
             return []  # a twinning that ended or is suspended: its events are not listed any more
         listing = await EventViews(self.events).listing(peer, begins.isoformat(), ends.isoformat())
         return [item for item in listing["items"] if item.get("status") != "cancelled"]
+
+    async def _people(self, peer: str) -> list[dict[str, Any]]:
+        if peer not in await self.node.store.twinnings.list_active_peers():
+            return []  # as in the directory: a suspension stops sharing, the cards come back with the twinning
+        return [card.view() for card in await self.cards.list_open_to_visitors(peer)]
 
     async def _twinning(self, ref: str) -> Twinning:
         """The twinning named by the twin's node URL (the live one) or by its id."""

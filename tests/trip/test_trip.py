@@ -108,3 +108,24 @@ async def test_trip__a_suspended_twin_offers_nothing(nodes: Any) -> None:
     await pair.london.api.ok("POST", f"/api/v1/twins/{twinning['id']}/suspend", {"reason": "Renovation"})
     found = await probe()
     assert found["slots"] == [] and found["events"] == []
+
+
+async def test_trip__a_suspended_twins_people_are_not_shown(nodes: Any) -> None:
+    """As in the directory: a suspension stops sharing, so the twin's members' cards are not shown
+    (they come back with the twinning)."""
+    pair = await people_pair(nodes)
+    await add_member(pair.london, pair, "Ben Carter")
+    december = await new_york_in_december(pair)
+    first = december["first"]
+    query = f"origin={pair.nyc.url}&from={first}&to={first + timedelta(days=4)}"
+
+    async def probe() -> Any:
+        return (await trip(pair, pair.token("Ben Carter"), query))[1]
+
+    await eventually(probe, lambda t: [p["display_name"] for p in t["people"]] == ["Dana Reyes"])
+    [twinning] = (await pair.nyc.api.ok("GET", "/api/v1/twins"))["items"]
+    await pair.nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/suspend", {"reason": "Renovation"})
+    found = await eventually(probe, lambda t: t["slots"] == [])
+    assert found["people"] == []
+    await pair.nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/resume", {})
+    await eventually(probe, lambda t: [p["display_name"] for p in t["people"]] == ["Dana Reyes"])

@@ -5,9 +5,11 @@ twin's receipts for our members), confirmed reservations each way, the visits am
 host's front desk checked in (what the city sees happen, not only what was booked), and the
 twin's events we re-host; the same summed per pair of countries. Any figure from 1 to 4 is
 published as empty (`None`), so that no person can be singled out by a small count; 0 and 5
-or more are shown as they are. A sum over twins (a pair of countries) is empty when any of its
-parts is, and attended visits are empty when the reservations not attended number 1 to 4, so
-no small figure can be found by subtraction.
+or more are shown as they are. Desk-days and room-hours are empty when the reservations they
+sum number 1 to 4 (a large sum of a few people's reservations tells how much each used). A sum
+over twins (a pair of countries) is empty when any of its parts is, and attended visits are
+empty when the reservations not attended number 1 to 4, so no small figure can be found by
+subtraction.
 
 Each month carries a digest over the confirmed receipts its figures were computed from: the
 SHA-256 of their sorted hashes (each the SHA-256 of the receipt envelope's RFC 8785 canonical
@@ -140,13 +142,17 @@ def _attended(month: Month, twin: str, side: str, status: str, attendance: str |
 
 
 def shown(figures: dict[str, int]) -> dict[str, int | None]:
-    """One twin's figures as published: small ones empty, and attended visits empty too when
-    the rest of the reservations (not attended) is small, since it could be found by subtraction."""
+    """One twin's figures as published: small ones empty; attended visits empty too when the
+    rest of the reservations (not attended) is small, since it could be found by subtraction;
+    and desk-days and room-hours empty when the reservations they sum are few (1 to 4): three
+    reservations of two seats are six desk-days, which tell how much one or two people used."""
     out = {key: suppress(value) for key, value in figures.items()}
     for side in ("given", "taken"):
         missed = figures[f"reservations_{side}"] - figures[f"visits_attended_{side}"]
         if suppress(missed) is None:
             out[f"visits_attended_{side}"] = None
+        if suppress(figures[f"reservations_{side}"]) is None:
+            out[f"desk_days_{side}"] = out[f"room_hours_{side}"] = None
     return out
 
 

@@ -8,14 +8,15 @@ import hashlib
 import io
 import itertools
 import json
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from protocol.canonical import canonical_json
-from tests.public.support import city
-from tests.support.nodes import eventually
+from tests.public.support import TERMS, city
+from tests.support.nodes import eventually, twin
 
 FIGURES = ("desk_days_given", "reservations_given", "desk_days_taken", "reservations_taken")
 
@@ -196,3 +197,26 @@ async def test_stats__attended_visits_are_those_the_front_desk_checked_in_never_
     await eventually(lambda: attended(madrid, "taken"), (6, 6))  # the home learns it from the receipts
     csv_rows = list(csv.DictReader(io.StringIO(await fetch(milan, "/open-data/exchanges.csv"))))
     assert {row["visits_attended_given"] for row in csv_rows} == {"6"}
+
+
+async def test_stats__days_and_hours_of_a_few_reservations_are_not_published(nodes: Any) -> None:
+    """One member's three reservations of two seats are six desk-days: a figure over 4, but it
+    tells how much one person used, so it is empty as their count of reservations is."""
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    lisbon = await nodes("Lisboa Cowork", "Europe/Lisbon")
+    await twin(milan, lisbon, offer=TERMS, request=TERMS)
+    resource = await milan.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Open desks", "capacity": 40})
+    day = datetime.now(ZoneInfo("Europe/Rome")).date() + timedelta(days=2)
+    offered = {"resource_id": resource["id"], "twin_id": lisbon.url, "seats": 30, "starts_at": f"{day}T09:00"}
+    slot = await milan.api.ok("POST", "/api/v1/slots", offered | {"ends_at": f"{day}T18:00"})
+    await eventually(lambda: lisbon.node.store.objects.get("Slot", milan.url, slot["id"]), lambda s: s is not None)
+    person = await lisbon.api.ok("POST", "/api/v1/members", {"display_name": "Ana", "email": "ana@example.org"})
+    for _ in range(3):
+        wanted = {"slot_id": slot["id"], "twin_id": milan.url, "seats": 2}
+        await lisbon.api.ok("PUT", f"/api/v1/reservations/{uuid.uuid4()}", wanted, token=person["token"])
+    for node, side in ((milan, "given"), (lisbon, "taken")):
+        [month] = json.loads(await fetch(node, "/open-data/exchanges.json"))["months"]
+        [row] = month["twins"]
+        assert row[f"reservations_{side}"] is None and row[f"desk_days_{side}"] is None, row
+        [pair] = month["country_pairs"]
+        assert pair[f"desk_days_{side}"] is None, pair

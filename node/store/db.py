@@ -35,6 +35,8 @@ LOOP_DECISIONS_PER_TRIP = 64
 # Every connection that may write: WAL + NORMAL is durable across process crashes, and deleted
 # rows are overwritten with zeros (an erased member's name must not stay in the file).
 CONNECTION_PRAGMAS = ("foreign_keys = ON", "synchronous = NORMAL", "secure_delete = ON")
+BUSY_TIMEOUT_MS = 5000
+CHECKPOINT_RETRY_SECONDS = 1.0
 
 
 class Database:
@@ -50,6 +52,7 @@ class Database:
         self._loop_writer: sqlite3.Connection | None = None  # see fetch_by_key and decide_on_loop
         self._loop_decisions = 0
         self._lock = asyncio.Lock()
+        self._checkpoint_retry: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         make_private(self.path)
@@ -62,6 +65,10 @@ class Database:
         self._loop_writer = _loop_writer(self.path)
 
     async def close(self) -> None:
+        if self._checkpoint_retry is not None:
+            self._checkpoint_retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoint_retry
         if self._loop_writer is not None:
             self._loop_writer.close()
         self._loop_writer = None
@@ -73,7 +80,7 @@ class Database:
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        for pragma in (*CONNECTION_PRAGMAS, "busy_timeout = 5000"):
+        for pragma in (*CONNECTION_PRAGMAS, f"busy_timeout = {BUSY_TIMEOUT_MS}"):
             await conn.execute(f"PRAGMA {pragma}")
         return conn
 
@@ -126,10 +133,32 @@ class Database:
             return result
 
     async def checkpoint(self) -> None:
-        """Copy the WAL into the database file and empty it, so that deleted data leaves the -wal file too."""
+        """Copy the WAL into the database file and empty it, so that deleted data leaves the -wal file too.
+
+        A reader on an older snapshot (`gemella backup` copying the file, another process) keeps
+        the newest pages out of the database file, which then still holds what was deleted: the
+        checkpoint is tried again, every CHECKPOINT_RETRY_SECONDS, until it is whole."""
         assert self._writer is not None, "database is not open"
         async with self._lock:
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            whole = await _truncate_wal(self._writer)
+        if not whole and (self._checkpoint_retry is None or self._checkpoint_retry.done()):
+            self._checkpoint_retry = asyncio.get_running_loop().create_task(self._retry_checkpoint())
+
+    async def _retry_checkpoint(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_RETRY_SECONDS)
+            async with self._lock:
+                writer = self._writer
+                if writer is None:
+                    return
+                # Without waiting on the reader: the writer is not held up while it reads on.
+                await writer.execute("PRAGMA busy_timeout = 0")
+                try:
+                    whole = await _truncate_wal(writer)
+                finally:
+                    await writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if whole:
+                return
 
     async def reclaim_deleted(self, table: str, fts_index: str) -> None:
         """After deletions from `table`: its deleted rows' bytes leave the files. secure_delete has
@@ -251,6 +280,14 @@ class Database:
                 else:
                     return here(conn)
             return await there(writer)
+
+
+async def _truncate_wal(writer: aiosqlite.Connection) -> bool:
+    """Checkpoint and truncate the WAL; False when a reader or writer kept it from completing."""
+    cursor = await writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    row = await cursor.fetchone()
+    await cursor.close()
+    return row is None or row[0] == 0
 
 
 def _loop_writer(path: Path) -> sqlite3.Connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -160,6 +161,24 @@ async def test_erasure__a_host_that_was_down_forgets_the_name_when_it_is_back(no
     await nyc.start()
     await eventually(lambda: _hosted_names(nyc), [""])
     await eventually(lambda: _files(nyc.directory), [])
+
+
+async def test_erasure__a_read_held_open_meanwhile_delays_the_purge_of_the_files_but_does_not_stop_it(
+    nodes, sink: MailSink
+):
+    """A reader on an older snapshot (a `gemella backup` copying, a long export) keeps the WAL
+    from being emptied into the database file: the node tries again once it can."""
+    _, london, member, _ = await setup(nodes, sink)
+    await london.node.store.db.checkpoint()  # the name is in node.db itself now
+    reader = sqlite3.connect(london.directory / "node.db")
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM members").fetchone()
+        await london.api.ok("DELETE", f"/api/v1/members/{member['id']}")
+    finally:
+        reader.rollback()
+        reader.close()
+    await eventually(lambda: _files(london.directory), [])
 
 
 async def _status(node: InProcessNode, twinning_id: str) -> str:

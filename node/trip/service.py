@@ -99,7 +99,7 @@ class TripView:
     async def _companions(self, member_id: str, peer: str, begins: datetime, ends: datetime) -> list[dict[str, Any]]:
         """Members of this space who share their trips and hold a confirmed reservation there then."""
         found: dict[str, dict[str, Any]] = {}
-        for c in await self.repo.list_companions(peer, member_id, MAX_COMPANIONS):
+        for c in await self.repo.list_companions(peer, member_id, iso(begins), iso(ends), MAX_COMPANIONS):
             starts = parse_iso(c.starts_at)
             if starts < ends and parse_iso(c.ends_at) > begins:
                 found.setdefault(c.member_id, {"display_name": c.display_name, "days": set()})

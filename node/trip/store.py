@@ -23,15 +23,15 @@ class TripRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def list_companions(self, peer: str, member_id: str, limit: int) -> list[Companion]:
-        """Confirmed reservations at `peer` of members who share their trips (`member_id` left
-        out), by start."""
+    async def list_companions(self, peer: str, member_id: str, begins: str, ends: str, limit: int) -> list[Companion]:
+        """Confirmed reservations at `peer` overlapping [begins, ends) (UTC instants) of members who
+        share their trips (`member_id` left out), by start."""
         rows = await self._db.fetch_all(
             "SELECT m.id, m.display_name, r.starts_at, r.ends_at FROM home_reservations r "
             "JOIN trip_sharing s ON s.member_id = r.member_id JOIN members m ON m.id = r.member_id "
             "WHERE r.host = ? AND r.status = 'confirmed' AND r.member_id != ? AND r.starts_at IS NOT NULL "
-            "ORDER BY r.starts_at LIMIT ?",
-            (peer, member_id, limit),
+            "AND r.starts_at < ? AND r.ends_at > ? ORDER BY r.starts_at LIMIT ?",
+            (peer, member_id, ends, begins, limit),
         )
         return [Companion(r["id"], r["display_name"], r["starts_at"], r["ends_at"]) for r in rows]
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.introductions.support import NYC_ZONE, add_member, people_pair
-from tests.support.nodes import eventually
+from node.trip.service import MAX_COMPANIONS
+from tests.introductions.support import NYC_ZONE, TERMS, People, add_member, people_pair
+from tests.support.nodes import eventually, twin
 
 from .support import new_york_in_december, offer
 
@@ -129,3 +130,27 @@ async def test_trip__a_suspended_twins_people_are_not_shown(nodes: Any) -> None:
     assert found["people"] == []
     await pair.nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/resume", {})
     await eventually(probe, lambda t: [p["display_name"] for p in t["people"]] == ["Dana Reyes"])
+
+
+async def test_trip__companions_of_the_days_asked_however_many_trips_came_before(nodes: Any) -> None:
+    """The companions are those of the trip's days: earlier reservations at the twin, however many
+    (more than the 200 companions listed at most), do not push them out."""
+    terms = {**TERMS, "allowances": [{"kind": "desk", "unit": "day", "amount": 1000, "period": "month"}]}
+    pair = People(await nodes("WeCreate NYC", NYC_ZONE), await nodes("TheCube London", "Europe/London"))
+    await twin(pair.nyc, pair.london, offer=terms, request=terms)
+    await add_member(pair.london, pair, "Ben Carter")
+    await add_member(pair.london, pair, "Cleo Park")
+    await pair.london.api.ok("PUT", "/api/v1/trip/sharing", {"share": True}, token=pair.token("Cleo Park"))
+    earlier = datetime.now(ZoneInfo(NYC_ZONE)).date() + timedelta(days=3)
+    later = earlier + timedelta(days=7)
+    desk = await pair.nyc.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Hot desks", "capacity": 300})
+    before = await offer(pair, desk["id"], f"{earlier}T09:00", f"{earlier}T18:00", seats=300)
+    during = await offer(pair, desk["id"], f"{later}T09:00", f"{later}T18:00")
+    for slot in (before, during):
+        await eventually(lambda s=slot: pair.london.node.store.objects.get("Slot", pair.nyc.url, s["id"]), bool)
+    for slot in [before] * MAX_COMPANIONS + [during]:
+        body = {"slot_id": slot["id"], "twin_id": pair.nyc.url, "seats": 1}
+        await pair.london.api.ok("PUT", f"/api/v1/reservations/{uuid.uuid4()}", body, token=pair.token("Cleo Park"))
+    query = f"origin={pair.nyc.url}&from={later}&to={later}"
+    found = (await trip(pair, pair.token("Ben Carter"), query))[1]
+    assert found["companions"] == [{"display_name": "Cleo Park", "days": [str(later)]}]

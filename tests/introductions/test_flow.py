@@ -237,3 +237,15 @@ async def test_introductions__erasing_a_member_who_reported_leaves_no_mail_about
     assert "Ada Lovelace" in told.text()
     await pair.london.api.ok("DELETE", f"/api/v1/members/{pair.members['Ada Lovelace']['id']}")
     assert await holding(pair.london, b"Ada Lovelace", b"Spam from a stranger") == []
+
+
+async def test_introductions__erasing_the_asker_while_the_host_is_down_reaches_it_when_back(
+    nodes: Any, sink: MailSink
+) -> None:
+    pair, _ = await accepted_with_mail(nodes, sink)
+    await pair.london.stop()
+    await pair.nyc.api.ok("DELETE", f"/api/v1/members/{pair.members['Ben Carter']['id']}")
+    await pair.london.start()
+    await eventually(lambda: received(pair), [])
+    ben = pair.email("Ben Carter").encode()
+    await eventually(lambda: holding(pair.london, b"Ben Carter", ben, b"Hi Ada, I design too."), [])

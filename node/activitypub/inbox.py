@@ -2,7 +2,9 @@
 
 The signature is draft-cavage-12 (RSA-SHA256) over at least `(request-target) host date digest`;
 the follower's key is fetched with the node's one bounded, SSRF-safe client (the same address
-rules and size limits as a twin's document), and must be owned by the activity's actor.
+rules and size limits as a twin's document), and must be owned by the activity's actor. Every
+document fetched must name itself on the server it came from, and a key document's owner is
+followed once: a server speaks only for its own actors, and one request costs two fetches at most.
 A blocked instance, a stale Date or a body that does not match its Digest is refused with a
 problem document and changes nothing.
 """
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from .bridge import Bridge
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
@@ -73,7 +77,21 @@ async def verified_actor(bridge: Bridge, request: web.Request, body: bytes) -> d
 
 
 async def _fetch_actor(bridge: Bridge, key_id: str) -> dict[str, Any]:
+    """The actor owning `key_id`. A keyId that names a key document leads to its owner, once:
+    the next document must be the actor, so one request costs the node two fetches at most."""
     url = urldefrag(key_id).url
+    document = await _fetch_document(bridge, url)
+    if _is_key(document) and document["owner"] != url:  # the keyId named the key itself
+        url = str(document["owner"])
+        document = await _fetch_document(bridge, url)
+        if _is_key(document) and document["owner"] != url:
+            raise signatures.SignatureRefused("the signing key's owner is not an actor")
+    return document
+
+
+async def _fetch_document(bridge: Bridge, url: str) -> dict[str, Any]:
+    """The document at `url`, which must name itself on that server: a server speaks for its own
+    actors and keys only, never for another server's (whose follows it could then undo)."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise signatures.SignatureRefused("the keyId is not an http(s) URL")
     if await bridge.blocked(url):
@@ -90,9 +108,25 @@ async def _fetch_actor(bridge: Bridge, key_id: str) -> dict[str, Any]:
         raise signatures.SignatureRefused(f"the signing key could not be fetched: {exc}") from exc
     if not isinstance(document, dict):
         raise signatures.SignatureRefused("the signing key could not be fetched")
-    if "publicKeyPem" in document and "owner" in document:  # the keyId named the key itself
-        return await _fetch_actor(bridge, str(document["owner"])) if document["owner"] != url else document
+    if _origin(document.get("id")) != _origin(url):
+        raise signatures.SignatureRefused("the actor or key document names itself on another server")
     return document
+
+
+def _is_key(document: dict[str, Any]) -> bool:
+    return "publicKeyPem" in document and "owner" in document
+
+
+def _origin(url: Any) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port of a URL (None for anything else): what "the same server" means."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return None
 
 
 async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any]) -> None:

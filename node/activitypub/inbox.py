@@ -132,11 +132,18 @@ def _origin(url: Any) -> tuple[str, str, int | None] | None:
 async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any]) -> None:
     endpoints = actor.get("endpoints") if isinstance(actor.get("endpoints"), dict) else {}
     inbox = str((endpoints or {}).get("sharedInbox") or actor.get("inbox") or "")
-    if urlsplit(inbox).scheme not in ("http", "https") or urlsplit(inbox).hostname != urlsplit(actor["id"]).hostname:
+    # The Accept goes to the actor's own inbox: on its own server too, or the shared one.
+    accept_inbox = str(actor.get("inbox") or inbox)
+    if not _on_host_of(inbox, actor["id"]) or not _on_host_of(accept_inbox, actor["id"]):
         raise Problem(ProblemType.VALIDATION_ERROR, "the follower's inbox is not on its own server")
     now = iso(bridge.node.clock.now())
     host = (urlsplit(actor["id"]).hostname or "").lower()
     await bridge.store.store_follower(Follower(actor["id"], inbox, host, str(follow.get("id", "")), now))
-    accept_inbox = str(actor.get("inbox") or inbox)
     await bridge.store.store_deliveries([(accept_inbox, documents.accept(bridge.urls, follow))], now)
     bridge.wake.set()
+
+
+def _on_host_of(url: str, actor_id: str) -> bool:
+    """An http(s) URL on the actor's host (a URL that cannot be read is on no host)."""
+    ours, theirs = _origin(url), _origin(actor_id)
+    return ours is not None and theirs is not None and ours[0] in DEFAULT_PORTS and ours[1] == theirs[1]

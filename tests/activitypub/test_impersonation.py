@@ -142,3 +142,39 @@ async def test_inbox__a_chain_of_key_documents_is_followed_once_not_without_end(
         assert await _followers(milan) == []
     finally:
         await mallory.stop()
+
+
+async def test_inbox__a_follower_whose_inboxes_are_elsewhere_or_unreadable_is_refused_never_a_500(
+    nodes: Nodes,
+) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    mallory = await Mallory().start()
+    try:
+        actor, key_id = f"{mallory.base}/users/m", f"{mallory.base}/users/m#main-key"
+        inboxes = [
+            {"inbox": "http://[::1", "endpoints": {"sharedInbox": f"{mallory.base}/inbox"}},
+            {"inbox": f"{mallory.base}/inbox", "endpoints": {"sharedInbox": "http://[bad"}},
+            {"inbox": "http://127.0.0.1:1/someone-elses/inbox", "endpoints": {"sharedInbox": f"{mallory.base}/inbox"}},
+            {"inbox": f"{mallory.base}:99999/inbox"},
+        ]
+        answers = []
+        for n, where in enumerate(inboxes):
+            mallory.documents["/users/m"] = {
+                "id": actor,
+                "type": "Person",
+                "publicKey": {"id": key_id, "owner": actor, "publicKeyPem": mallory.public_pem},
+                **where,
+            }
+            follow = {
+                "id": f"{mallory.base}/f/{n}",
+                "type": "Follow",
+                "actor": actor,
+                "object": f"{milan.url}/ap/actor",
+            }
+            answers.append(await mallory.post(f"{milan.url}/ap/inbox", follow, key_id))
+        for (status, problem), where in zip(answers, inboxes, strict=True):
+            assert status == 422 and problem["type"].endswith("/validation-error"), (where, status, problem)
+        assert await _followers(milan) == []
+        assert (await milan.api.ok("GET", "/api/v1/activitypub/followers"))["pending_deliveries"] == 0
+    finally:
+        await mallory.stop()

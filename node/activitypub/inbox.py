@@ -36,7 +36,7 @@ async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
         activity = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not JSON") from exc
-    if not isinstance(activity, dict) or not isinstance(activity.get("actor"), str):
+    if not isinstance(activity, dict) or _origin(activity.get("actor")) is None:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not an activity with an actor")
     actor_id = activity["actor"]
     if await bridge.blocked(actor_id):
@@ -79,6 +79,8 @@ async def verified_actor(bridge: Bridge, request: web.Request, body: bytes) -> d
 async def _fetch_actor(bridge: Bridge, key_id: str) -> dict[str, Any]:
     """The actor owning `key_id`. A keyId that names a key document leads to its owner, once:
     the next document must be the actor, so one request costs the node two fetches at most."""
+    if _origin(key_id) is None:
+        raise signatures.SignatureRefused("the keyId is not an http(s) URL")
     url = urldefrag(key_id).url
     document = await _fetch_document(bridge, url)
     if _is_key(document) and document["owner"] != url:  # the keyId named the key itself
@@ -92,7 +94,7 @@ async def _fetch_actor(bridge: Bridge, key_id: str) -> dict[str, Any]:
 async def _fetch_document(bridge: Bridge, url: str) -> dict[str, Any]:
     """The document at `url`, which must name itself on that server: a server speaks for its own
     actors and keys only, never for another server's (whose follows it could then undo)."""
-    if urlsplit(url).scheme not in ("http", "https"):
+    if _origin(url) is None:
         raise signatures.SignatureRefused("the keyId is not an http(s) URL")
     if await bridge.blocked(url):
         raise Problem(ProblemType.FORBIDDEN, "this instance is blocked")
@@ -117,15 +119,17 @@ def _is_key(document: dict[str, Any]) -> bool:
     return "publicKeyPem" in document and "owner" in document
 
 
-def _origin(url: Any) -> tuple[str, str, int | None] | None:
-    """Scheme, host and port of a URL (None for anything else): what "the same server" means."""
+def _origin(url: Any) -> tuple[str, str, int] | None:
+    """Scheme, host and port of an http(s) URL (None for anything else): what "the same server" means."""
     if not isinstance(url, str):
         return None
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
-        return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
-    except ValueError:
+        if scheme not in DEFAULT_PORTS or not parts.hostname:
+            return None
+        return scheme, parts.hostname.lower(), parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:  # a port out of range, a bracket left open
         return None
 
 
@@ -146,4 +150,4 @@ async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any])
 def _on_host_of(url: str, actor_id: str) -> bool:
     """An http(s) URL on the actor's host (a URL that cannot be read is on no host)."""
     ours, theirs = _origin(url), _origin(actor_id)
-    return ours is not None and theirs is not None and ours[0] in DEFAULT_PORTS and ours[1] == theirs[1]
+    return ours is not None and theirs is not None and ours[1] == theirs[1]

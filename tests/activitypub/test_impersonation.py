@@ -178,3 +178,24 @@ async def test_inbox__a_follower_whose_inboxes_are_elsewhere_or_unreadable_is_re
         assert (await milan.api.ok("GET", "/api/v1/activitypub/followers"))["pending_deliveries"] == 0
     finally:
         await mallory.stop()
+
+
+async def test_inbox__an_unreadable_actor_or_key_id_is_a_problem_never_a_500(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    mallory = await Mallory().start()
+    try:
+        answers = {}
+        for actor, key_id in [
+            ("http://[x", f"{mallory.base}/users/m#main-key"),
+            ("http://127.0.0.2:99999/users/m", f"{mallory.base}/users/m#main-key"),
+            (f"{mallory.base}/users/m", "http://[x#main-key"),
+            (f"{mallory.base}/users/m", "http://127.0.0.2:99999/users/m#main-key"),
+        ]:
+            follow = {"id": f"{mallory.base}/f/1", "type": "Follow", "actor": actor, "object": f"{milan.url}/ap/actor"}
+            answers[(actor, key_id)] = await mallory.post(f"{milan.url}/ap/inbox", follow, key_id)
+        for sent, (status, problem) in answers.items():
+            assert status in (401, 422) and isinstance(problem, dict), (sent, status, problem)
+            assert problem["type"].rsplit("/", 1)[-1] in ("signature-invalid", "validation-error"), (sent, problem)
+        assert mallory.reads == []
+    finally:
+        await mallory.stop()

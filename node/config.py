@@ -96,6 +96,8 @@ class LimitsSection(Section):
     peer_items_per_second: Annotated[float, Field(gt=0)] = 1000.0
     peer_item_burst: Annotated[int, Field(ge=500)] = 5000  # at least one whole batch
     stranger_proposals_per_minute: Annotated[float, Field(gt=0)] = 6.0
+    # Strangers' proposals waiting for the operator's answer; past it a stranger is refused (429).
+    max_pending_proposals: Annotated[int, Field(ge=1)] = 50
     unverified_requests_per_minute: Annotated[float, Field(gt=0)] = 60.0  # failed verifications per address
     sign_ins_per_minute: Annotated[float, Field(gt=0)] = 10.0  # sign-in attempts per address
     signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300

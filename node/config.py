@@ -250,6 +250,7 @@ class ActivityPubSection(Section):
     give_up_after_days: Annotated[float, Field(gt=0, le=60)] = 7.0  # an undeliverable activity is dropped after this
     max_signature_age_seconds: Annotated[int, Field(ge=30, le=86400)] = 3600  # a signed Date older or newer: refused
     blocked_instances: tuple[str, ...] = ()  # hosts that get nothing and whose requests are refused
+    max_followers: Annotated[int, Field(ge=1)] = 10_000  # past it a new follower is refused (403)
 
 
 class Settings(Section):

@@ -142,7 +142,11 @@ async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any])
         raise Problem(ProblemType.VALIDATION_ERROR, "the follower's inbox is not on its own server")
     now = iso(bridge.node.clock.now())
     host = (urlsplit(actor["id"]).hostname or "").lower()
-    await bridge.store.store_follower(Follower(actor["id"], inbox, host, str(follow.get("id", "")), now))
+    follower = Follower(actor["id"], inbox, host, str(follow.get("id", "")), now)
+    # Each follower's inbox costs a signed delivery of every change: a stranger with a server of
+    # its own could otherwise add followers without end.
+    if not await bridge.store.store_follower(follower, at_most=bridge.settings.max_followers):
+        raise Problem(ProblemType.FORBIDDEN, "this space has as many followers as it serves")
     await bridge.store.store_deliveries([(accept_inbox, documents.accept(bridge.urls, follow))], now)
     bridge.wake.set()
 

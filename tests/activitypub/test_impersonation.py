@@ -199,3 +199,32 @@ async def test_inbox__an_unreadable_actor_or_key_id_is_a_problem_never_a_500(nod
         assert mallory.reads == []
     finally:
         await mallory.stop()
+
+
+async def test_inbox__followers_past_max_followers_are_refused_and_the_others_kept(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome", config={"activitypub": {"max_followers": 2}})
+    mallory = await Mallory().start()
+    try:
+        answers = []
+        for n in range(4):
+            actor = f"{mallory.base}/users/u{n}"
+            key_id = f"{actor}#main-key"
+            mallory.documents[f"/users/u{n}"] = {
+                "id": actor,
+                "type": "Person",
+                "inbox": f"{actor}/inbox",
+                "publicKey": {"id": key_id, "owner": actor, "publicKeyPem": mallory.public_pem},
+            }
+            follow = {"id": f"{actor}/f", "type": "Follow", "actor": actor, "object": f"{milan.url}/ap/actor"}
+            answers.append(await mallory.post(f"{milan.url}/ap/inbox", follow, key_id))
+        again = await mallory.post(
+            f"{milan.url}/ap/inbox",
+            {"id": "x", "type": "Follow", "actor": f"{mallory.base}/users/u0", "object": f"{milan.url}/ap/actor"},
+            f"{mallory.base}/users/u0#main-key",
+        )
+        assert [status for status, _ in answers] == [202, 202, 403, 403], answers
+        assert answers[-1][1]["type"].endswith("/forbidden"), answers[-1]
+        assert again[0] == 202, "a follower already kept may follow again"
+        assert sorted(await _followers(milan)) == [f"{mallory.base}/users/u0", f"{mallory.base}/users/u1"]
+    finally:
+        await mallory.stop()

@@ -96,6 +96,8 @@ class LimitsSection(Section):
     peer_items_per_second: Annotated[float, Field(gt=0)] = 1000.0
     peer_item_burst: Annotated[int, Field(ge=500)] = 5000  # at least one whole batch
     stranger_proposals_per_minute: Annotated[float, Field(gt=0)] = 6.0
+    # Strangers' proposals waiting for the operator's answer; past it a stranger is refused (429).
+    max_pending_proposals: Annotated[int, Field(ge=1)] = 50
     unverified_requests_per_minute: Annotated[float, Field(gt=0)] = 60.0  # failed verifications per address
     sign_ins_per_minute: Annotated[float, Field(gt=0)] = 10.0  # sign-in attempts per address
     signature_window_seconds: Annotated[int, Field(ge=30, le=3600)] = 300
@@ -248,6 +250,7 @@ class ActivityPubSection(Section):
     give_up_after_days: Annotated[float, Field(gt=0, le=60)] = 7.0  # an undeliverable activity is dropped after this
     max_signature_age_seconds: Annotated[int, Field(ge=30, le=86400)] = 3600  # a signed Date older or newer: refused
     blocked_instances: tuple[str, ...] = ()  # hosts that get nothing and whose requests are refused
+    max_followers: Annotated[int, Field(ge=1)] = 10_000  # past it a new follower is refused (403)
 
 
 class Settings(Section):

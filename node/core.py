@@ -42,6 +42,7 @@ from .keystore import KeyStore
 from .mail.message import Sender
 from .mail.outbox import MailOutbox
 from .metrics import Metrics
+from .ratelimit import Limit
 from .store import Store
 from .store.leases import Leases
 from .store.profiles import ProfileRepository
@@ -77,6 +78,11 @@ class Node:
         # (node/federation/replay.py). Until `open` reads the shared floor, nothing is taken.
         self.nonces = NonceCache(window=window, floor=self.started_at + window)
         self.replay = ReplayGuard(self.store.nonces, window, self.started_at)
+        # The objects a twin may make us verify: the inbox's pushes and our pulls of its feed take
+        # from one budget, so an endless feed costs no more than pushes do. On PostgreSQL several
+        # workers serve the node: the buckets are in the database (node/web/app.py's other limits).
+        limits, buckets = settings.limits, self.store.buckets if self.store.db.dialect == "postgresql" else None
+        self.peer_items = Limit("peer_items", limits.peer_items_per_second, limits.peer_item_burst, buckets)
         self.session: aiohttp.ClientSession | None = None
         self.client: FederationClient
         self.directory: PeerDirectory
@@ -115,7 +121,9 @@ class Node:
             verifier_process=self.settings.federation.verifier == "process",
         )
         self.inbox.start()
-        links = LinkContext(self.store, self.client, self.inbox, self.clock, self.settings, self.metrics, self.leases)
+        links = LinkContext(
+            self.store, self.client, self.inbox, self.clock, self.settings, self.metrics, self.leases, self.peer_items
+        )
         self.federation = Federation(links)
         return self
 

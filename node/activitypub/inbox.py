@@ -2,7 +2,9 @@
 
 The signature is draft-cavage-12 (RSA-SHA256) over at least `(request-target) host date digest`;
 the follower's key is fetched with the node's one bounded, SSRF-safe client (the same address
-rules and size limits as a twin's document), and must be owned by the activity's actor.
+rules and size limits as a twin's document), and must be owned by the activity's actor. Every
+document fetched must name itself on the server it came from, and a key document's owner is
+followed once: a server speaks only for its own actors, and one request costs two fetches at most.
 A blocked instance, a stale Date or a body that does not match its Digest is refused with a
 problem document and changes nothing.
 """
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
     from .bridge import Bridge
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
 
 async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
     """Verify and apply one POST to the inbox; raises Problem when refused."""
@@ -32,7 +36,7 @@ async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
         activity = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not JSON") from exc
-    if not isinstance(activity, dict) or not isinstance(activity.get("actor"), str):
+    if not isinstance(activity, dict) or _origin(activity.get("actor")) is None:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not an activity with an actor")
     actor_id = activity["actor"]
     if await bridge.blocked(actor_id):
@@ -73,8 +77,24 @@ async def verified_actor(bridge: Bridge, request: web.Request, body: bytes) -> d
 
 
 async def _fetch_actor(bridge: Bridge, key_id: str) -> dict[str, Any]:
+    """The actor owning `key_id`. A keyId that names a key document leads to its owner, once:
+    the next document must be the actor, so one request costs the node two fetches at most."""
+    if _origin(key_id) is None:
+        raise signatures.SignatureRefused("the keyId is not an http(s) URL")
     url = urldefrag(key_id).url
-    if urlsplit(url).scheme not in ("http", "https"):
+    document = await _fetch_document(bridge, url)
+    if _is_key(document) and document["owner"] != url:  # the keyId named the key itself
+        url = str(document["owner"])
+        document = await _fetch_document(bridge, url)
+        if _is_key(document) and document["owner"] != url:
+            raise signatures.SignatureRefused("the signing key's owner is not an actor")
+    return document
+
+
+async def _fetch_document(bridge: Bridge, url: str) -> dict[str, Any]:
+    """The document at `url`, which must name itself on that server: a server speaks for its own
+    actors and keys only, never for another server's (whose follows it could then undo)."""
+    if _origin(url) is None:
         raise signatures.SignatureRefused("the keyId is not an http(s) URL")
     if await bridge.blocked(url):
         raise Problem(ProblemType.FORBIDDEN, "this instance is blocked")
@@ -90,19 +110,48 @@ async def _fetch_actor(bridge: Bridge, key_id: str) -> dict[str, Any]:
         raise signatures.SignatureRefused(f"the signing key could not be fetched: {exc}") from exc
     if not isinstance(document, dict):
         raise signatures.SignatureRefused("the signing key could not be fetched")
-    if "publicKeyPem" in document and "owner" in document:  # the keyId named the key itself
-        return await _fetch_actor(bridge, str(document["owner"])) if document["owner"] != url else document
+    if _origin(document.get("id")) != _origin(url):
+        raise signatures.SignatureRefused("the actor or key document names itself on another server")
     return document
+
+
+def _is_key(document: dict[str, Any]) -> bool:
+    return "publicKeyPem" in document and "owner" in document
+
+
+def _origin(url: Any) -> tuple[str, str, int] | None:
+    """Scheme, host and port of an http(s) URL (None for anything else): what "the same server" means."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS or not parts.hostname:
+            return None
+        return scheme, parts.hostname.lower(), parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:  # a port out of range, a bracket left open
+        return None
 
 
 async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any]) -> None:
     endpoints = actor.get("endpoints") if isinstance(actor.get("endpoints"), dict) else {}
     inbox = str((endpoints or {}).get("sharedInbox") or actor.get("inbox") or "")
-    if urlsplit(inbox).scheme not in ("http", "https") or urlsplit(inbox).hostname != urlsplit(actor["id"]).hostname:
+    # The Accept goes to the actor's own inbox: on its own server too, or the shared one.
+    accept_inbox = str(actor.get("inbox") or inbox)
+    if not _on_host_of(inbox, actor["id"]) or not _on_host_of(accept_inbox, actor["id"]):
         raise Problem(ProblemType.VALIDATION_ERROR, "the follower's inbox is not on its own server")
     now = iso(bridge.node.clock.now())
     host = (urlsplit(actor["id"]).hostname or "").lower()
-    await bridge.store.store_follower(Follower(actor["id"], inbox, host, str(follow.get("id", "")), now))
-    accept_inbox = str(actor.get("inbox") or inbox)
+    follower = Follower(actor["id"], inbox, host, str(follow.get("id", "")), now)
+    # Each follower's inbox costs a signed delivery of every change: a stranger with a server of
+    # its own could otherwise add followers without end.
+    if not await bridge.store.store_follower(follower, at_most=bridge.settings.max_followers):
+        raise Problem(ProblemType.FORBIDDEN, "this space has as many followers as it serves")
     await bridge.store.store_deliveries([(accept_inbox, documents.accept(bridge.urls, follow))], now)
     bridge.wake.set()
+
+
+def _on_host_of(url: str, actor_id: str) -> bool:
+    """An http(s) URL on the actor's host (a URL that cannot be read is on no host)."""
+    ours, theirs = _origin(url), _origin(actor_id)
+    return ours is not None and theirs is not None and ours[1] == theirs[1]

@@ -8,7 +8,7 @@ follower's server took it, so a follower that is down for a day gets everything 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from node.store.db import Database
@@ -40,13 +40,18 @@ class BridgeRepository:
         rows = await self.db.fetch_all("SELECT actor, inbox, host, follow_id, since FROM ap_followers ORDER BY since")
         return [Follower(*row) for row in rows]
 
-    async def store_follower(self, follower: Follower) -> None:
+    async def store_follower(self, follower: Follower, *, at_most: int) -> bool:
+        """Store (or refresh) a follower; False, and nothing stored, when it would be a new one
+        past `at_most` followers."""
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO ap_followers (actor, inbox, host, follow_id, since) VALUES (?, ?, ?, ?, ?)"
+            cursor = await tx.execute(
+                "INSERT INTO ap_followers (actor, inbox, host, follow_id, since) SELECT ?, ?, ?, ?, ?"
+                " WHERE EXISTS (SELECT 1 FROM ap_followers WHERE actor = ?)"
+                " OR (SELECT COUNT(*) FROM ap_followers) < ?"
                 " ON CONFLICT (actor) DO UPDATE SET inbox = excluded.inbox, follow_id = excluded.follow_id",
-                (follower.actor, follower.inbox, follower.host, follower.follow_id, follower.since),
+                (*astuple(follower), follower.actor, at_most),
             )
+            return cursor.rowcount > 0
 
     async def delete_follower(self, actor: str) -> bool:
         async with self.db.transaction() as tx:

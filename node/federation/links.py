@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from node.clock import Clock
 from node.config import Settings
 from node.metrics import Metrics
+from node.ratelimit import Limit
 from node.store import Store
 from node.store.leases import Leases
 
@@ -28,3 +29,4 @@ class LinkContext:
     settings: Settings
     metrics: Metrics
     leases: Leases
+    items: Limit  # objects each twin may make us verify, pushed or pulled (limits.peer_items_*)

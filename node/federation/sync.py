@@ -43,6 +43,14 @@ class DeliveryFailed(Exception):
         self.retry_after = retry_after
 
 
+class PullPaused(Exception):
+    """The twin's budget of objects is spent: the pull goes on from its cursor in `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"the twin's budget of objects is spent for {wait:.1f} s")
+        self.wait = wait
+
+
 class PeerLink:
     """Delivery and pull loops for one peer."""
 
@@ -57,6 +65,7 @@ class PeerLink:
         self.clock = links.clock
         self.leases = links.leases
         self.metrics = links.metrics
+        self.items = links.items
         self.settings = settings = links.settings.delivery
         self._backoff = Backoff(settings.backoff_base_seconds, settings.backoff_cap_seconds)
         self._pull_failures = 0
@@ -201,6 +210,10 @@ class PeerLink:
             if twinning is not None and twinning.status == "active":
                 await self.pull_feed()
             self._pull_failures = 0
+        except PullPaused as paused:
+            self._pull_failures = 0
+            log.info("pull_paused", peer=self.peer_id, seconds=round(paused.wait, 1))
+            return paused.wait
         except (PeerUnreachable, Problem) as exc:
             self._pull_failures += 1
             await self._pull_failed(str(exc))
@@ -223,7 +236,7 @@ class PeerLink:
                 resp, page_size = await reading
                 if resp.status != 200:
                     raise resp.problem()
-                items = _feed_items(self.peer_id, resp)
+                items = _feed_items(self.peer_id, resp, page_size)
                 if not items:
                     async with self.db.transaction() as tx:
                         await self.peer_state.store_cursor(tx, self.peer_id, cursor, iso(self.clock.now()))
@@ -233,6 +246,10 @@ class PeerLink:
                     raise Problem(
                         ProblemType.VALIDATION_ERROR, f"the feed of {self.peer_id} did not advance past {cursor}"
                     )
+                # Each object costs a signature check, as a pushed one: the same budget pays for both.
+                wait = await self.items.take(self.peer_id, cost=len(items))
+                if wait:
+                    raise PullPaused(wait)
                 more = len(items) >= page_size
                 if more:
                     reading = asyncio.ensure_future(self._read_page(last, page_size))
@@ -292,13 +309,18 @@ def _discard(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-def _feed_items(peer_id: str, resp: Response) -> list[tuple[int, Any]]:
-    """The (seq, envelope) of each item of a feed page; the envelopes are checked by the inbox."""
+def _feed_items(peer_id: str, resp: Response, asked: int) -> list[tuple[int, Any]]:
+    """The (seq, envelope) of each item of a feed page of at most `asked` items; the envelopes are
+    checked by the inbox."""
     try:
         items = resp.json()["items"]
         found = [(item["seq"], item["envelope"]) for item in items]
     except (ValueError, KeyError, TypeError) as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, f"the feed of {peer_id} is not a feed page") from exc
+    if len(found) > asked:
+        raise Problem(
+            ProblemType.VALIDATION_ERROR, f"the feed of {peer_id} sent {len(found)} items, {asked} were asked"
+        )
     if not all(type(seq) is int and seq >= 1 for seq, _ in found):
         raise Problem(ProblemType.VALIDATION_ERROR, f"the feed of {peer_id} has an item without a valid seq")
     return found

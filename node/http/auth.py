@@ -24,7 +24,7 @@ from node.federation.client import FEDERATION_PREFIX, TWINNING_PATH
 from node.federation.directory import KnownKey
 from node.ratelimit import address_key
 from node.store.tokens import Principal
-from protocol.envelope import read_envelope
+from protocol.envelope import Envelope, open_envelope, read_envelope
 from protocol.httpsig import signature_keyid, verify_request
 from protocol.keys import VerifyKey
 from protocol.problems import Problem, ProblemType
@@ -91,7 +91,9 @@ async def _verified_peer(request: web.Request) -> str:
 
 
 async def _admit_stranger(request: web.Request, peer_id: str, kid: str) -> str:
-    """First contact: only a proposal naming the sender, only so often, then its document is fetched."""
+    """First contact: only a proposal naming the sender, only so often, only while few wait for
+    the operator, then its document is fetched; it is kept only if the request and the proposal
+    both verify with it (each stranger's document is up to `federation.max_document_bytes`)."""
     node = request.app[NODE]
     if request.path != TWINNING_PATH or request.method != "POST":
         raise Problem(ProblemType.NOT_TWINNED, f"{peer_id} is not a twin of {node.id}")
@@ -101,7 +103,9 @@ async def _admit_stranger(request: web.Request, peer_id: str, kid: str) -> str:
     wait = await limiter.take(f"address:{address_key(request.remote)}")
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many proposals from strangers", retry_after=wait)
-    _require_proposal_from(request[BODY], peer_id, node.id)
+    envelope = _require_proposal_from(request[BODY], peer_id, node.id)
+    if await node.store.twinnings.count_pending() >= node.settings.limits.max_pending_proposals:
+        raise Problem(ProblemType.RATE_LIMITED, "too many proposals wait for this node's operator", retry_after=3600)
     wait = await limiter.take(f"node:{peer_id}") or await limiter.take("all")
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many proposals from strangers", retry_after=wait)
@@ -114,19 +118,25 @@ async def _admit_stranger(request: web.Request, peer_id: str, kid: str) -> str:
     if entry is None:
         raise Problem(ProblemType.UNKNOWN_KEY, f"{peer_id}'s document does not list key {kid!r}")
     await _check_signature(request, node, KnownKey(peer_id, VerifyKey.from_b64url(entry.key), None))
-    await node.directory.remember(doc, doc_json)  # only a stranger whose request verified is remembered
+    signed_with = doc.verify_keys.get(envelope.signature.kid)
+    if signed_with is None:
+        raise Problem(ProblemType.UNKNOWN_KEY, f"{peer_id}'s document does not list key {envelope.signature.kid!r}")
+    open_envelope(envelope, VerifyKey.from_b64url(signed_with.key), signer=peer_id)  # a proposal that will be read
+    await node.directory.remember(doc, doc_json)  # only a stranger whose request and proposal verified is remembered
     return peer_id
 
 
-def _require_proposal_from(body: bytes, peer_id: str, node_id: str) -> None:
+def _require_proposal_from(body: bytes, peer_id: str, node_id: str) -> Envelope:
     """The body must be a signed TwinningProposal from `peer_id` to us (its signature is checked later)."""
     try:
-        obj = read_envelope(json.loads(body)).object
+        envelope = read_envelope(json.loads(body))
     except (ValueError, RecursionError) as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not a signed twinning proposal", errors=[]) from exc
+    obj = envelope.object
     sender = (obj.get("type"), obj.get("origin"), obj.get("proposer"), obj.get("acceptor"))
     if sender != ("TwinningProposal", peer_id, peer_id, node_id):
         raise Problem(ProblemType.NOT_TWINNED, f"a node that is not a twin may only propose itself to {node_id}")
+    return envelope
 
 
 async def _check_signature(request: web.Request, node: Node, known: KnownKey) -> None:

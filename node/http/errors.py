@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import orjson
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from pydantic import BaseModel, ValidationError
 
 from node.plain import validation_problem
@@ -72,6 +74,12 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if "Allow" in exc.headers:  # a 405 must say which methods the resource takes (RFC 9110)
             response.headers["Allow"] = exc.headers["Allow"]
         return response
+    except (HttpProcessingError, RequestPayloadError) as exc:
+        # A body that cannot be read as it was sent (not the gzip its Content-Encoding names, a
+        # broken chunk): the sender's mistake, not ours.
+        log.info("request_unreadable", method=request.method, path=request.path, error=type(exc).__name__)
+        unreadable = Problem(ProblemType.VALIDATION_ERROR, "the request body cannot be read as it was sent", errors=[])
+        return problem_response(unreadable, request.path)
     except Exception:
         log.exception("unhandled_error", method=request.method, path=logged_path(request))
         return web.Response(

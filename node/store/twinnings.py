@@ -85,6 +85,11 @@ class TwinningRepository:
         row = await self._db.fetch_by_key(f"SELECT * FROM twinnings WHERE peer_id = ? AND status IN {LIVE}", (peer_id,))
         return Twinning.from_row(row) if row else None
 
+    async def count_pending(self) -> int:
+        """Proposals received that wait for our operator's answer."""
+        row = await self._db.fetch_one("SELECT COUNT(*) AS n FROM twinnings WHERE status = 'pending'")
+        return int(row["n"]) if row else 0
+
     async def list(self) -> builtins.list[Twinning]:
         rows = await self._db.fetch_all("SELECT * FROM twinnings ORDER BY created_at DESC")
         return [Twinning.from_row(r) for r in rows]

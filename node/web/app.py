@@ -61,7 +61,7 @@ def _install_limits(app: web.Application, node: AssembledNode) -> None:
     limits = node.settings.limits
     shared = node.store.buckets if node.store.db.dialect == "postgresql" else None
     app[PEER_LIMITER] = Limit("peer", limits.peer_requests_per_second, limits.peer_burst, shared)
-    app[PEER_ITEMS_LIMITER] = Limit("peer_items", limits.peer_items_per_second, limits.peer_item_burst, shared)
+    app[PEER_ITEMS_LIMITER] = node.peer_items  # the pulls of the twin's feed take from it too
     app[STRANGER_LIMITER] = StrangerLimiter(limits.stranger_proposals_per_minute / 60.0, shared)
     app[UNVERIFIED_LIMITER] = Limit("unverified", limits.unverified_requests_per_minute / 60.0, 30, shared)
     app[SIGN_IN_LIMITER] = Limit("sign_in", limits.sign_ins_per_minute / 60.0, 10, shared)

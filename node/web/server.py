@@ -21,6 +21,8 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from node.config import Settings
 from node.http.errors import Handler, logged_path, problem_response
@@ -84,6 +86,19 @@ def _refusal() -> bytes:
     return head.encode() + body
 
 
+class QuietHandler(web.RequestHandler):
+    """aiohttp's connection handler, but a request no HTTP client sends (headers it cannot parse,
+    a broken chunk, a body that is not the gzip its Content-Encoding names) is logged in one line,
+    not with a traceback: anyone can send thousands, and the log is the operator's."""
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        error = kw.get("exc_info")
+        if isinstance(error, HttpProcessingError | RequestPayloadError):
+            log.info("request_unreadable", error=type(error).__name__)
+            return
+        super().log_exception(*args, **kw)
+
+
 class GuardedServer(web.Server):
     """aiohttp's server, admitting each new connection through a ConnectionGuard."""
 
@@ -91,6 +106,9 @@ class GuardedServer(web.Server):
         super().__init__(*args, **kwargs)
         self.guard = guard
         self._addresses: dict[web.RequestHandler, str] = {}
+
+    def __call__(self) -> web.RequestHandler:
+        return QuietHandler(self, loop=self._loop, **self._kwargs)
 
     def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
         peer = transport.get_extra_info("peername")

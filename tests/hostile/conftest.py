@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.node.conftest import nodes  # noqa: F401
+from tests.node.conftest import nodes, process_nodes  # noqa: F401
 from tests.support.nodes import ProcessNode
 
 from .stranger import Stranger

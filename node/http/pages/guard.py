@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from node.http.auth import SESSION_COOKIE
 from node.http.errors import Handler, logged_path
@@ -91,7 +93,13 @@ async def _page(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def _form_csrf_ok(request: web.Request) -> bool:
     if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return False
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (HttpProcessingError, RequestPayloadError, ValueError, LookupError, RuntimeError) as exc:
+        # A form no browser sends (a broken multipart part, a charset Python does not know, bytes
+        # its charset cannot decode, a Content-Encoding it does not match): refused like a bad token.
+        log.info("form_unreadable", path=request.path, error=type(exc).__name__)
+        return False
     submitted = form.get(CSRF_FIELD)
     bindings = [request.cookies.get(SESSION_COOKIE, ""), request.cookies.get(PRE_SESSION_COOKIE, "")]
     return isinstance(submitted, str) and request.app[PAGES].secrets.csrf_valid(submitted, bindings)

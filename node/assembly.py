@@ -74,6 +74,7 @@ class AssembledNode(Node):
         self.events = EventService(self)
         self.events.start()
         self.booking = Booking(self)
+        self.events.on_publish.append(self.booking.event_moves.follow)
         self._start(self.booking.start, self.booking.stop)
         self.people = People(self, self.booking.home)
         self._start(self.people.start, self.people.stop)

@@ -123,7 +123,8 @@ class SlotService:
         return {**own_view(slot, taken), "notified": sorted(set(notified))}
 
     async def withdraw_in(self, work: UnitOfWork, slot_id: str) -> tuple[Slot, list[str]]:
-        """Withdraw a slot inside `work`: the slot as it now is, and the homes told."""
+        """Withdraw a slot inside `work`: the slot as it now is, and the homes told. A slot that has
+        started only closes: what happened stays (its reservations are not cancelled)."""
         stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, tx=work.tx)
         if stored is None:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {slot_id}")
@@ -131,7 +132,10 @@ class SlotService:
         notified: list[str] = []
         if slot.status == "open":
             slot = await republish_slot(self.node, work, slot, status="withdrawn")
-            notified = await self.host.cancel_for_withdrawal(work, slot)
+            if slot.starts_at > self.node.clock.now():
+                notified = await self.host.cancel_for_withdrawal(work, slot)
+            else:  # under way or over: its guests came (the ledger and the front desk keep them); no new ones
+                await self.host.waitlist.settle(work, "slot", slot.id)
         return slot, notified
 
     async def list_own(self, start: str | None, end: str | None) -> list[dict[str, Any]]:

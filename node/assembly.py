@@ -77,6 +77,7 @@ class AssembledNode(Node):
         self.events.on_publish.append(self.booking.event_moves.follow)
         self._start(self.booking.start, self.booking.stop)
         self.people = People(self, self.booking.home)
+        self.people.visitor_erased.append(self.booking.waitlist.forget_member)
         self._start(self.people.start, self.people.stop)
         self.cards = ProfileService(self)
         self._start(self.cards.start, self.cards.stop)

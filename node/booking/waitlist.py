@@ -169,6 +169,15 @@ class HostWaitlist:
         await self.settle(work, entry.target_kind, entry.target_id)
         return envelope
 
+    async def forget_member(self, work: UnitOfWork, home: str, member_id: str) -> int:
+        """A twin's member erased at home (its MemberErasure): out of every line here, as if they had
+        left (their home could not tell us, being cut off from us then). Returns how many."""
+        entries = await self.repo.list_held_for(work.tx, home, member_id)
+        for entry in entries:  # read again: leaving one line may have offered them seats in another
+            fresh = await self.repo.get(work.tx, entry.id)
+            await self.leave(work, fresh or entry)
+        return len(entries)
+
     # -- the settling round -----------------------------------------------------------------
 
     async def run_once(self) -> int:

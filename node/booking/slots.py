@@ -96,13 +96,14 @@ class SlotService:
         return own_view(slot, 0)
 
     async def check_capacity(self, work: UnitOfWork, slot: Slot, skip_offer: str | None = None) -> None:
-        others = [
-            o
-            for o in await self.queries.list_open_overlapping(
-                work.tx, self.node.id, iso(slot.starts_at), iso(slot.ends_at)
-            )
-            if o.resource.id == slot.resource.id
+        span = (self.node.id, iso(slot.starts_at), iso(slot.ends_at))
+        open_slots = await self.queries.list_open_overlapping(work.tx, *span)
+        # A slot withdrawn once under way kept its guests: their seats are still taken.
+        kept = [
+            s.model_copy(update={"seats": held})
+            for s, held in await self.queries.list_withdrawn_still_held(work.tx, *span)
         ]
+        others = [o for o in open_slots + kept if o.resource.id == slot.resource.id]
         active = await self.offers.list_active(work.tx, slot.resource.id)
         series = unpublished_series_seats(active, slot, skip_offer)  # standing offers' occurrences not yet slots
         peak = peak_seats(others, slot.starts_at, slot.ends_at) + series + slot.seats

@@ -63,6 +63,11 @@ async def test_slot_withdraw__a_started_slot_closes_but_keeps_its_guests_and_the
     assert (row["status"], row["attendance"]) == ("confirmed", "checked_in")
     assert [g["reservation"] for g in (await nyc.api.ok("GET", "/api/v1/guests"))["items"]] == [rid]
     assert await given_and_taken(nyc, london, day) == [1, 1]
+    # Ada's seat still counts against the desks' capacity: 3 of the 4 are free for another slot.
+    later = {"resource_id": desk["id"], "twin_id": london.url, "starts_at": wall(day, 12), "ends_at": wall(day, 16)}
+    status, problem = await nyc.api.call("POST", "/api/v1/slots", later | {"seats": 4})
+    assert status == 409 and (problem["capacity"], problem["offered"]) == (4, 1), problem
+    assert (await nyc.api.call("POST", "/api/v1/slots", later | {"seats": 3}))[0] == 201
     # Closed to new reservations all the same.
     ben = await add_member(london, "Ben")
     status, _problem = await reserve(london, ben, slot_id=slot["id"], twin_id=nyc.url)

@@ -86,7 +86,14 @@ class HostWaitlist:
             for entry in offered + line:
                 await self._change(work, entry, "withdrawn")
             return len(offered) + len(line)
+        # A home no longer an active twin cannot take seats (its members' requests are refused):
+        # its requests leave the line, as a slot's whole line does when its one twin is suspended.
+        active = set(await self.node.store.twinnings.list_active_peers())
         changed = 0
+        for entry in [e for e in offered + line if e.home not in active]:
+            await self._change(work, entry, "withdrawn")
+            changed += 1
+        offered, line = [e for e in offered if e.home in active], [e for e in line if e.home in active]
         for entry in offered:
             if entry.offer_expires_at is not None and now >= parse_iso(entry.offer_expires_at):
                 await self._change(work, entry, "lapsed")

@@ -56,3 +56,24 @@ async def test_waitlist__an_event_place_goes_past_a_twin_no_longer_active_to_the
     assert row["status"] == "withdrawn"
     status, confirmed = await milan.api.call("POST", f"/api/v1/reservations/{dora_id}/confirm", token=dora["token"])
     assert status == 201 and confirmed["status"] == "confirmed"
+
+
+async def test_waitlist__an_event_place_goes_past_a_twin_taken_out_of_its_audience(nodes):
+    nyc, london, _slot, (_ada, ben, _cleo) = await setup(nodes)
+    milan = await nodes("Milan", "Europe/Rome")
+    await twin_for_booking(nyc, milan, terms())
+    day = days_ahead(NY, 12)
+    event = {"title": "Demo night", "starts_at": wall(day, 18), "ends_at": wall(day, 21), "capacity": 1}
+    talk = await nyc.api.ok("POST", "/api/v1/events", event)
+    for home in (london, milan):
+        await eventually(lambda h=home: h.node.store.objects.get("Event", nyc.url, talk["id"]), lambda e: e is not None)
+    cy, dora = await add_member(milan, "Cy"), await add_member(milan, "Dora")
+    first, ben_id, dora_id = new_id(), new_id(), new_id()
+    assert (await reserve(milan, cy, first, event_id=talk["id"], twin_id=nyc.url))[0] == 201
+    assert (await reserve(london, ben, ben_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True))[0] == 202
+    assert (await reserve(milan, dora, dora_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True))[0] == 202
+
+    await nyc.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"audience": [milan.url]})  # London may not come now
+    await milan.api.ok("DELETE", f"/api/v1/reservations/{first}", token=cy["token"])
+    await status_of(milan, dora, dora_id, "offered")
+    await status_of(london, ben, ben_id, "cancelled")  # told: the place in line is gone

@@ -43,7 +43,6 @@ CONFIRM_REFUSALS = {
     ProblemType.NOT_TWINNED,
     ProblemType.VALIDATION_ERROR,
 }
-HOST_TIMEOUT_SECONDS = 5.0
 
 
 def is_place(raw: Any) -> bool:
@@ -94,6 +93,7 @@ class HomeWaitlist:
         self.places = HomePlacesRepository(node.store.db)
         self.members = members
         self.mails: ReservationMails | None = None  # set by Booking
+        self.timeout = node.settings.booking.host_timeout_seconds  # as long as a reservation waits
 
     async def keep_place(self, reservation: HomeReservation, raw: Any) -> None:
         """A WaitlistPlace the host answered with: verified, then kept (an older version changes nothing)."""
@@ -129,7 +129,7 @@ class HomeWaitlist:
         body = signed_request(self.node, self.members, reservation, member)
         try:
             send = self.node.client.confirm_reservation(reservation.host, reservation.id, body)
-            resp = await asyncio.wait_for(send, HOST_TIMEOUT_SECONDS)
+            resp = await asyncio.wait_for(send, self.timeout)
         except (PeerUnreachable, TimeoutError) as exc:
             raise Problem(
                 ProblemType.PEER_UNREACHABLE, f"{reservation.host} did not answer; the seats are still offered to you"
@@ -177,7 +177,7 @@ class HomeWaitlist:
         """Leave the host's line (waiting, or declining seats offered)."""
         try:
             resp = await asyncio.wait_for(
-                self.node.client.delete_reservation(reservation.host, reservation.id), HOST_TIMEOUT_SECONDS
+                self.node.client.delete_reservation(reservation.host, reservation.id), self.timeout
             )
         except (PeerUnreachable, TimeoutError) as exc:
             raise Problem(

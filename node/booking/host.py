@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from node.clock import iso, parse_iso
 from node.core import Node, UnitOfWork
 from node.times import invalid
-from protocol.envelope import object_hash, seal, wire_form
+from protocol.envelope import object_hash
 from protocol.models import (
     Allowance,
     AllowanceUse,
@@ -44,6 +44,7 @@ from .waitlist_decide import (
     join_or_refuse,
     mark_confirmed,
     offered_entry,
+    push_receipt,
     sealed_json,
 )
 from .waitlist_store import WaitEntry, WaitlistInTransaction
@@ -89,8 +90,10 @@ class HostDesk:
         status, receipt = await self.node.store.db.decide(
             lambda conn: self._decide_confirm(HostedInTransaction(conn), asked)
         )
-        if status == 201 and asked.request.target.kind == "slot":
-            self.refresher.mark(asked.request.target.id)
+        if status == 201:
+            await push_receipt(self.node, asked.peer, receipt)
+            if asked.request.target.kind == "slot":
+                self.refresher.mark(asked.request.target.id)
         return status, receipt
 
     async def _asked(self, peer: str, reservation_id: str, raw: Any) -> Asked:
@@ -264,7 +267,7 @@ class HostDesk:
                     f"cancellations closed at {iso(deadline)}",
                     deadline=iso(deadline),
                 )
-            envelope = await self._cancel(work, hosted, problem=None, publish=False)
+            envelope = await self._cancel(work, hosted, problem=None)
             await self.waitlist.settle(work, hosted.target_kind, hosted.target_id)  # the seats go to the line
             return envelope
 
@@ -274,12 +277,14 @@ class HostDesk:
         for hosted in await self.hosted.list_confirmed_on(work.tx, "slot", slot.id):
             # A receipt's problem is a problem type: the slot is gone, so `not-found`. The home did
             # not ask: the cancelled receipt reaches it through its inbox (and our feed).
-            await self._cancel(work, hosted, problem=ProblemType.NOT_FOUND.value, publish=True)
+            await self._cancel(work, hosted, problem=ProblemType.NOT_FOUND.value)
             homes.append(hosted.home)
         await self.waitlist.settle(work, "slot", slot.id)  # whoever waited for it is told it is gone
         return homes
 
-    async def _cancel(self, work: UnitOfWork, hosted: Hosted, problem: str | None, publish: bool) -> dict[str, Any]:
+    async def _cancel(self, work: UnitOfWork, hosted: Hosted, problem: str | None) -> dict[str, Any]:
+        """The cancelled receipt, also pushed to the home: the answer to its DELETE may be lost after
+        this commits, and its member was then told that the reservation still stands."""
         old = ReservationReceipt.model_validate(hosted.receipt["object"])
         use = old.allowance
         if use is not None and hosted.period_start is not None:
@@ -298,10 +303,7 @@ class HostDesk:
                 "issued_at": iso(self.node.clock.now()),
             }
         )
-        if publish:
-            envelope = await self.node.publish(work, receipt, [hosted.home])
-        else:
-            envelope = wire_form(seal(receipt, self.node.keys.current))
+        envelope = await self.node.publish(work, receipt, [hosted.home])
         await self.hosted.store_receipt(
             work.tx, hosted.id, "cancelled", receipt.version, self.node.to_json(envelope), iso(self.node.clock.now())
         )

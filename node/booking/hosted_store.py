@@ -173,6 +173,16 @@ class HostedRepository:
             (status, version, receipt_json, at, reservation_id),
         )
 
+    async def store_moved(
+        self, tx: Connection, reservation_id: str, version: int, receipt_json: str, times: tuple[str, str, str], at: str
+    ) -> None:
+        """A receipt that follows its moved event: its (starts_at, ends_at, month) with it."""
+        await tx.execute(
+            "UPDATE hosted_reservations SET version = ?, receipt = ?, starts_at = ?, ends_at = ?, month = ?, "
+            "updated_at = ? WHERE id = ?",
+            (version, receipt_json, *times, at, reservation_id),
+        )
+
     async def count_seats_taken(self, tx: Connection, target_kind: str, target_id: str) -> int:
         rows = await tx.execute_fetchall(_SEATS_TAKEN, (target_kind, target_id))
         return int(next(iter(rows))[0])

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.times import invalid
+from node.times import fixed_offset, invalid, nearest_wall_time
 from protocol.models.common import Ident
-
-from .periods import local_instant
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -92,11 +91,21 @@ class Schedule:
             day += timedelta(days=1)
 
     def times(self, day: date, zone: str) -> tuple[datetime, datetime]:
-        """The occurrence of `day`, as instants with the offset of `zone` on that day."""
-        return (
-            local_instant(f"{day}T{self.from_time}", zone, "from_time"),
-            local_instant(f"{day}T{self.to_time}", zone, "to_time"),
+        """The occurrence of `day`, as instants with the offset of `zone` on that day.
+
+        A series' times cannot carry an offset, so on the days the clocks change they are read
+        as a person would set them: a time the clocks skip just after the gap, one they repeat
+        the first time (refusing them refused every night offer of a zone with DST). Only an
+        occurrence that lies wholly in the skipped hour is refused, naming the day."""
+        tz = ZoneInfo(zone)
+        starts, ends = (
+            fixed_offset(nearest_wall_time(datetime.combine(day, time.fromisoformat(t)), tz))
+            for t in (self.from_time, self.to_time)
         )
+        if ends <= starts:
+            skipped = f"{self.from_time}-{self.to_time}"
+            raise invalid("exceptions", f"the clocks skip {skipped} in {zone} on {day}: add that day to them")
+        return starts, ends
 
 
 def parse_date(text: str, field: str) -> date:

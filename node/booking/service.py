@@ -7,6 +7,7 @@ from node.federation.inbox import Acceptor
 from protocol.models import FederatedObject, Slot
 from protocol.problems import Problem, ProblemType
 
+from .event_moves import EventMoves
 from .frontdesk import FrontDesk
 from .guests_store import GuestRepository
 from .home import HomeDesk
@@ -49,6 +50,7 @@ class Booking:
         self.reminders = ReminderLoop(self.mails)
         self.guests = GuestRepository(db)
         self.frontdesk = FrontDesk(node, hosted, self.guests)
+        self.event_moves = EventMoves(node, hosted)  # called as our events are published (node/assembly.py)
         self.ledger = Ledger(node, self.host.hosted, self.home.repo)
         self.retrier = Retrier(self.home)
 

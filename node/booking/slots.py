@@ -96,13 +96,14 @@ class SlotService:
         return own_view(slot, 0)
 
     async def check_capacity(self, work: UnitOfWork, slot: Slot, skip_offer: str | None = None) -> None:
-        others = [
-            o
-            for o in await self.queries.list_open_overlapping(
-                work.tx, self.node.id, iso(slot.starts_at), iso(slot.ends_at)
-            )
-            if o.resource.id == slot.resource.id
+        span = (self.node.id, iso(slot.starts_at), iso(slot.ends_at))
+        open_slots = await self.queries.list_open_overlapping(work.tx, *span)
+        # A slot withdrawn once under way kept its guests: their seats are still taken.
+        kept = [
+            s.model_copy(update={"seats": held})
+            for s, held in await self.queries.list_withdrawn_still_held(work.tx, *span)
         ]
+        others = [o for o in open_slots + kept if o.resource.id == slot.resource.id]
         active = await self.offers.list_active(work.tx, slot.resource.id)
         series = unpublished_series_seats(active, slot, skip_offer)  # standing offers' occurrences not yet slots
         peak = peak_seats(others, slot.starts_at, slot.ends_at) + series + slot.seats
@@ -123,7 +124,8 @@ class SlotService:
         return {**own_view(slot, taken), "notified": sorted(set(notified))}
 
     async def withdraw_in(self, work: UnitOfWork, slot_id: str) -> tuple[Slot, list[str]]:
-        """Withdraw a slot inside `work`: the slot as it now is, and the homes told."""
+        """Withdraw a slot inside `work`: the slot as it now is, and the homes told. A slot that has
+        started only closes: what happened stays (its reservations are not cancelled)."""
         stored = await self.node.store.objects.get("Slot", self.node.id, slot_id, tx=work.tx)
         if stored is None:
             raise Problem(ProblemType.NOT_FOUND, f"no slot {slot_id}")
@@ -131,7 +133,10 @@ class SlotService:
         notified: list[str] = []
         if slot.status == "open":
             slot = await republish_slot(self.node, work, slot, status="withdrawn")
-            notified = await self.host.cancel_for_withdrawal(work, slot)
+            if slot.starts_at > self.node.clock.now():
+                notified = await self.host.cancel_for_withdrawal(work, slot)
+            else:  # under way or over: its guests came (the ledger and the front desk keep them); no new ones
+                await self.host.waitlist.settle(work, "slot", slot.id)
         return slot, notified
 
     async def list_own(self, start: str | None, end: str | None) -> list[dict[str, Any]]:

@@ -211,6 +211,19 @@ class SlotRepository:
         )
         return [_slot(r[0]) for r in rows]
 
+    async def list_withdrawn_still_held(
+        self, tx: Connection, origin: str, starts_at: str, ends_at: str
+    ) -> list[tuple[Slot, int]]:
+        """Our withdrawn slots overlapping [starts_at, ends_at) (UTC strings) whose guests kept their
+        seats (a slot withdrawn once it had started), each with the seats they hold."""
+        rows = await tx.execute_fetchall(
+            "SELECT o.envelope, SUM(h.seats) FROM objects o JOIN hosted_reservations h ON h.target_kind = 'slot' "
+            "AND h.target_id = o.id AND h.status = 'confirmed' WHERE o.type = 'Slot' AND o.origin = ? "
+            "AND o.status = 'withdrawn' AND o.starts_at < ? AND o.ends_at > ? GROUP BY o.id, o.envelope",
+            (origin, ends_at, starts_at),
+        )
+        return [(_slot(r[0]), int(r[1])) for r in rows]
+
     async def list_open_with_seats_held(
         self, tx: Connection, origin: str, slot_ids: Sequence[str] | None
     ) -> list[tuple[Slot, int]]:

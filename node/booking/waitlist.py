@@ -37,10 +37,12 @@ ROUND_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class Seats:
-    """What a target can still give its line: its seats (None: no limit) and the last moment to offer them."""
+    """What a target can still give its line: its seats (None: no limit), the last moment to offer
+    them, and who may still take them (an event's audience)."""
 
     capacity: int | None
     deadline: datetime
+    audience: Event | None = None
 
 
 def first_place(entry: WaitEntry, origin: str, now: datetime) -> WaitlistPlace:
@@ -86,7 +88,16 @@ class HostWaitlist:
             for entry in offered + line:
                 await self._change(work, entry, "withdrawn")
             return len(offered) + len(line)
+        # A home no longer an active twin, or out of an event's audience, cannot take seats (its
+        # members' requests are refused): its requests leave the line, as a slot's whole line does
+        # when its one twin is suspended.
+        active = set(await self.node.store.twinnings.list_active_peers())
+        able = {h for h in active if seats.audience is None or seats.audience.visible_to(h)}
         changed = 0
+        for entry in [e for e in offered + line if e.home not in able]:
+            await self._change(work, entry, "withdrawn")
+            changed += 1
+        offered, line = [e for e in offered if e.home in able], [e for e in line if e.home in able]
         for entry in offered:
             if entry.offer_expires_at is not None and now >= parse_iso(entry.offer_expires_at):
                 await self._change(work, entry, "lapsed")
@@ -128,7 +139,7 @@ class HostWaitlist:
             return None
         if target_kind == "event":
             event = Event.model_validate(stored.object)
-            return None if event.status == "cancelled" else Seats(event.capacity, event.starts_at)
+            return None if event.status == "cancelled" else Seats(event.capacity, event.starts_at, event)
         slot = Slot.model_validate(stored.object)
         if slot.status != "open":
             return None
@@ -168,6 +179,15 @@ class HostWaitlist:
         envelope = await self._change(work, entry, "left")
         await self.settle(work, entry.target_kind, entry.target_id)
         return envelope
+
+    async def forget_member(self, work: UnitOfWork, home: str, member_id: str) -> int:
+        """A twin's member erased at home (its MemberErasure): out of every line here, as if they had
+        left (their home could not tell us, being cut off from us then). Returns how many."""
+        entries = await self.repo.list_held_for(work.tx, home, member_id)
+        for entry in entries:  # read again: leaving one line may have offered them seats in another
+            fresh = await self.repo.get(work.tx, entry.id)
+            await self.leave(work, fresh or entry)
+        return len(entries)
 
     # -- the settling round -----------------------------------------------------------------
 

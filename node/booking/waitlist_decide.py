@@ -106,6 +106,15 @@ def join_or_refuse(
     return 202, body
 
 
+async def push_receipt(node: Node, home: str, body: bytes) -> None:
+    """A confirmation's receipt goes to the home's inbox too: should the answer be lost, the home
+    never asks again once the offer's time is over, and its member would not know of the seat.
+    Signed again, it is the same envelope (Ed25519 signatures are deterministic)."""
+    receipt = ReservationReceipt.model_validate(orjson.loads(body)["object"])
+    async with node.write() as work:
+        await node.publish(work, receipt, [home])
+
+
 def offered_entry(tx: HostedInTransaction, asked: Asked, now: datetime) -> WaitEntry:
     """The line entry a confirmation takes: this home's, same content, offered, not expired."""
     entry = WaitlistInTransaction(tx.conn).get(asked.request.id)

@@ -120,6 +120,15 @@ class WaitlistRepository:
     async def list_line(self, tx: Connection, target_kind: str, target_id: str) -> list[WaitEntry]:
         return [WaitEntry.from_row(r) for r in await tx.execute_fetchall(_LINE, (target_kind, target_id))]
 
+    async def list_held_for(self, tx: Connection, home: str, member_id: str) -> list[WaitEntry]:
+        """One member's requests still in a line (waiting, or holding seats offered)."""
+        rows = await tx.execute_fetchall(
+            "SELECT * FROM hosted_waitlist WHERE home = ? AND member_id = ? AND status IN ('waiting', 'offered') "
+            "ORDER BY seq",
+            (home, member_id),
+        )
+        return [WaitEntry.from_row(r) for r in rows]
+
     async def list_offered(self, tx: Connection, target_kind: str, target_id: str) -> list[WaitEntry]:
         rows = await tx.execute_fetchall(
             "SELECT * FROM hosted_waitlist WHERE target_kind = ? AND target_id = ? AND status = 'offered' ORDER BY seq",

@@ -8,6 +8,7 @@ wire event, check its audience and series, publish and index it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,9 @@ class EventWriter:
         self.repo = repo
         self.objects = objects
         self.twinnings = twinnings
+        # Other features' part in publishing one of our events, in its transaction (the places
+        # twins' members took at it follow a move: node/booking/event_moves.py).
+        self.on_publish: list[Callable[[UnitOfWork, Event], Awaitable[object]]] = []
 
     async def own(self, event_id: str, tx: Connection | None = None) -> Event:
         """One of our events; 404 for an id we do not originate (a twin's event is theirs to change)."""
@@ -49,6 +53,8 @@ class EventWriter:
         audience = None if event.audience == "all" else list(event.audience)
         await self.node.publish(work, event, audience)
         await self.index(work.tx, event)
+        for hook in self.on_publish:
+            await hook(work, event)
 
     async def index(self, tx: Connection, event: Event) -> None:
         """The event's entries in the events' own tables (series end, copy link)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -119,8 +120,11 @@ class Erasure:
 # -- as host ------------------------------------------------------------------------------------
 
 
-def erasure_acceptor(node: Node) -> Acceptor:
-    """The inbox's handling of MemberErasure: only the member's home may erase them; names go."""
+def erasure_acceptor(
+    node: Node, visitor_erased: Sequence[Callable[[UnitOfWork, str, str], Awaitable[object]]] = ()
+) -> Acceptor:
+    """The inbox's handling of MemberErasure: only the member's home may erase them; names go,
+    and whatever else `visitor_erased` does (they leave our waitlists)."""
 
     async def check(peer_id: str, obj: FederatedObject) -> None:
         assert isinstance(obj, MemberErasure)
@@ -130,6 +134,8 @@ def erasure_acceptor(node: Node) -> Acceptor:
     async def apply(tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
         assert isinstance(obj, MemberErasure)
         await GuestRepository(node.store.db).forget_names_of(tx, obj.home, obj.member_id)
+        for hook in visitor_erased:
+            await hook(UnitOfWork(tx), obj.home, obj.member_id)
         # After the inbox commits, empty the write-ahead log so the old name leaves the files.
         asyncio.get_running_loop().call_later(0.2, _checkpoint_soon, node)
 

@@ -154,7 +154,9 @@ BOOKING = [
     Op("GET", "/api/v1/slots", "listSlots", "The slots this space offers", OPERATOR, {200: a.SlotList},
        (P.VALIDATION_ERROR,), query=WINDOW, tag="booking"),
     Op("DELETE", "/api/v1/slots/{id}", "withdrawSlot", "Withdraw a slot; its reservations are cancelled",
-       OPERATOR, {200: a.WithdrawnSlot}, (P.NOT_FOUND,), tag="booking"),
+       OPERATOR, {200: a.WithdrawnSlot}, (P.NOT_FOUND,), tag="booking",
+       description="A slot that has started only closes to new reservations: its guests keep theirs (what "
+       "happened stays in the ledger)."),
     Op("GET", "/api/v1/twins/{id}/slots", "twinSlots", "What a twin offers this space", USER,
        {200: a.TwinSlots}, (P.NOT_TWINNED, P.VALIDATION_ERROR), query=WINDOW, tag="booking",
        description="`id` is the twinning id or the twin's node URL."),
@@ -211,7 +213,8 @@ BOOKING = [
     Op("DELETE", "/api/v1/offers/{id}", "withdrawOffer", "Withdraw a standing offer from a date on", OPERATOR,
        {200: h.OfferWithdrawn}, (P.NOT_FOUND, P.VALIDATION_ERROR), tag="booking",
        query=(Query("from", "YYYY-MM-DD in this space's zone (default: today)."),),
-       description="Published occurrences from that date are withdrawn (reservations cancelled, homes told); "
+       description="Published occurrences from that date are withdrawn (reservations cancelled, homes told; "
+       "an occurrence already under way keeps its guests); "
        "the series ends the day before, or is withdrawn when that is before its start."),
     Op("POST", "/api/v1/guests/{id}/no-show", "noShow", "Record that a twin's member did not come", OPERATOR,
        {200: h.Guest}, (P.NOT_FOUND, P.CONFLICT), tag="booking",

@@ -1,5 +1,6 @@
 """A reverse proxy in front of a node, at the node's public URL, that injects faults into the
-answers to reservation requests (`PUT /federation/v1/reservations/...`).
+answers to reservation requests (`PUT /federation/v1/reservations/...`; late answers to a
+cancellation or a confirmation too, with `late_methods`).
 
 The node's id is the proxy's URL (as behind any reverse proxy), so requests signed for that
 URL verify at the node. Everything else passes through untouched.
@@ -27,6 +28,7 @@ class FaultProxy:
         self.puts = 0  # reservation PUTs forwarded to the node
         self.late_answers = 0  # answer this many PUTs only after `late_seconds` (the node has committed)
         self.late_seconds = 1.0
+        self.late_methods = {"PUT"}  # which reservation requests `late_answers` delays (POST: a confirmation)
         self.released = asyncio.Event()  # PUTs are held, never forwarded, while this is clear: a silent host
         self.released.set()
         self.rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # tamper with PUT answers
@@ -57,7 +59,8 @@ class FaultProxy:
         assert self._session is not None and self.target_port is not None
         if any(request.method == method and request.path.startswith(prefix) for method, prefix in self.blocked):
             return web.Response(status=503, text="blocked by the test proxy")
-        is_put = request.method == "PUT" and request.path.startswith("/federation/v1/reservations/")
+        is_reservation = request.path.startswith("/federation/v1/reservations/")
+        is_put = request.method == "PUT" and is_reservation
         if is_put and not self.released.is_set():
             await self.released.wait()  # once released, answered as a gateway timeout (never forwarded)
             return web.Response(status=504, text="held by the test proxy")
@@ -71,7 +74,7 @@ class FaultProxy:
             self.puts += 1
             if self.rewrite is not None and status < 300:
                 answer = json.dumps(self.rewrite(json.loads(answer))).encode()
-            if self.late_answers > 0:
-                self.late_answers -= 1
-                await asyncio.sleep(self.late_seconds)
+        if is_reservation and request.method in self.late_methods and self.late_answers > 0:
+            self.late_answers -= 1
+            await asyncio.sleep(self.late_seconds)
         return web.Response(status=status, body=answer, headers={"Content-Type": content_type})

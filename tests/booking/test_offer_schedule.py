@@ -68,3 +68,23 @@ def test_schedule__the_same_wall_time_across_the_dst_change_moves_the_instants()
 )
 def test_schedule__a_schedule_that_cannot_be_is_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
     assert refused_field(**changes) == field
+
+
+def test_schedule__a_wall_time_the_clocks_skip_or_repeat_is_the_one_a_person_would_set() -> None:
+    # A night offer in New York: on 14 March 2027 02:30 does not exist, on 7 November 01:30 happens twice.
+    night = Schedule.checked(body(weekdays=["SU"], from_time="01:30", to_time="06:00", end_date="2027-11-30"), TODAY)
+    spring = night.times(date(2027, 3, 14), "America/New_York")
+    autumn = night.times(date(2027, 11, 7), "America/New_York")
+    assert [t.isoformat() for t in spring] == ["2027-03-14T01:30:00-05:00", "2027-03-14T06:00:00-04:00"]
+    assert [t.isoformat() for t in autumn] == ["2027-11-07T01:30:00-04:00", "2027-11-07T06:00:00-05:00"]
+    late = Schedule.checked(body(weekdays=["SU"], from_time="02:30", to_time="04:00"), TODAY)
+    spring = late.times(date(2027, 3, 14), "America/New_York")  # just after the gap
+    assert [t.isoformat() for t in spring] == ["2027-03-14T03:30:00-04:00", "2027-03-14T04:00:00-04:00"]
+
+
+def test_schedule__an_occurrence_the_clocks_skip_entirely_is_refused_naming_the_day() -> None:
+    gone = Schedule.checked(body(weekdays=["SU"], from_time="02:30", to_time="03:00"), TODAY)
+    with pytest.raises(Problem) as caught:
+        gone.times(date(2027, 3, 14), "America/New_York")
+    assert caught.value.extensions["errors"][0]["field"] == "exceptions"
+    assert "2027-03-14" in caught.value.detail

@@ -225,3 +225,17 @@ async def test_offers__100_concurrent_attempts_on_a_3_seat_occurrence_confirm_ex
 async def _open_slots(london, nyc, member):
     data = await london.api.ok("GET", f"/api/v1/twins/{nyc.url}/slots", token=member["token"])
     return [s for s in data["items"] if s["status"] == "open"]
+
+
+async def test_offers__a_night_series_across_the_dst_changes_is_offered_every_night(nodes):
+    nyc, london, desk = await spaces(nodes, LONG)
+    year = today_in(NY).year + 1
+    nights = offer_body(desk, london, date(year, 3, 1), date(year, 11, 30), weekdays=["SU"])
+    made = await nyc.api.ok("POST", "/api/v1/offers", nights | {"from_time": "01:30", "to_time": "06:00"})
+    slots = {s["starts_at"][:10]: s for s in (await nyc.api.ok("GET", "/api/v1/slots"))["items"]}
+    assert made["occurrences"] == len(slots) > 30  # every Sunday, the two DST Sundays included
+    # The second Sunday of March loses its 02:00-03:00; the first of November repeats 01:00-02:00.
+    spring = next(d for d in sorted(slots) if d.startswith(f"{year}-03") and int(d[8:]) > 7)
+    autumn = next(d for d in sorted(slots) if d.startswith(f"{year}-11"))
+    assert (slots[spring]["starts_at"][11:], slots[spring]["ends_at"][11:]) == ("01:30:00-05:00", "06:00:00-04:00")
+    assert (slots[autumn]["starts_at"][11:], slots[autumn]["ends_at"][11:]) == ("01:30:00-04:00", "06:00:00-05:00")

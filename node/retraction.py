@@ -30,10 +30,20 @@ CHECKPOINT_DELAY_SECONDS = 0.2
 
 
 async def retract(
-    node: Node, work: UnitOfWork, key: tuple[str, str, str], up_to_version: int, removed: Iterable[str]
+    node: Node,
+    work: UnitOfWork,
+    key: tuple[str, str, str],
+    up_to_version: int,
+    removed: Iterable[str],
+    *,
+    kept: Iterable[str] = (),
 ) -> None:
     """Tell `removed` twins to delete our object `key` (type, origin, id), every version up to
-    `up_to_version`; nothing more of it is sent to them."""
+    `up_to_version`; nothing more of it is sent to them.
+
+    `kept`: the twins the object's audience holds now. One taken out earlier and added back
+    since leaves the retraction's audience: this new version must not delete the copy it holds.
+    """
     removed = set(removed)
     if not removed:
         return
@@ -43,6 +53,7 @@ async def retract(
     owed = set(removed)
     if held is not None:
         owed |= set(await node.store.objects.get_audience("Retraction", node.id, rid) or [])
+    owed -= set(kept) - removed
     await node.store.outbox.delete_object(work.tx, sorted(removed), key)
     notice = Retraction(
         origin=node.id,

@@ -79,8 +79,9 @@ class EventService(EventWriter):
                 return current
             await self.publish(work, event)
             # Twins taken out of the audience delete their copy (docs/PROTOCOL.md, Retraction).
-            removed = await self.peers_of(current.audience) - await self.peers_of(event.audience)
-            await retract(self.node, work, event.key, event.version, removed)
+            kept = await self.peers_of(event.audience)
+            removed = await self.peers_of(current.audience) - kept
+            await retract(self.node, work, event.key, event.version, removed, kept=kept)
             if current.exported_from is not None and watched(current) != watched(event):
                 await self.exports.edited(work.tx, event)  # the operator decided about a flag by editing
         return event

@@ -62,6 +62,20 @@ async def test_narrowing__the_twin_taken_out_deletes_the_card_even_when_it_was_d
     assert await held_cards(rome, london.url) == {"0123456789abcdef0123456789abcdef": 1}
 
 
+async def test_narrowing__a_twin_added_back_keeps_the_card_when_another_is_taken_out(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], [nyc.url, rome.url])
+    await london.api.ok("PUT", "/api/v1/profile", _card([rome.url]), token=ada["token"])  # NYC out
+    await eventually(lambda: held_cards(nyc, london.url), {})
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url, rome.url]), token=ada["token"])  # and back
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 3})
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url]), token=ada["token"])  # now Rome is out
+    await eventually(lambda: held_cards(rome, london.url), {})
+    await nyc.node.federation.link(london.url).pull_feed()  # whatever London still owes NYC
+    assert await held_cards(nyc, london.url) == {handle: 4}, "NYC is in the audience: it keeps the card"
+
+
 @pytest.mark.parametrize("pausing", ["london", "rome"])
 async def test_narrowing__a_suspended_twin_deletes_the_card_when_the_twinning_resumes(nodes, pausing):
     london, nyc, rome = await spaces(nodes)

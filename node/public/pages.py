@@ -54,8 +54,7 @@ async def signin(request: web.Request) -> web.Response:
 async def space_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     view = await space_view(node, request.app[BOOKING])
-    now = node.clock.now()
-    events = [e for e in await request.app[EVENTS].public.list() if e.ends_at > now and e.status != "cancelled"]
+    events = await request.app[EVENTS].public.upcoming()
     shown = [event_item(e, names_of(view)) for e in events[:UPCOMING]]
     documents = [
         space_jsonld(view),

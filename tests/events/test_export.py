@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.nodes import eventually
+from tests.support.nodes import eventually, twin
 
 from .support import listing, member_token, nyc_london, publish, versions_at
 
@@ -160,3 +160,27 @@ async def test_export__a_twins_copy_of_our_event_is_not_listed_among_the_twins_e
         assert "Also hosted at NYC at 18:00 New York time" in ours[: ours.index("</tr>")]
     finally:
         await client.close()
+
+
+async def test_export__the_origin_taking_us_out_of_the_audience_cancels_our_copy(nodes):
+    nyc, london = await nyc_london(nodes)
+    milan = await nodes("Milan", "Europe/Rome")
+    await twin(london, milan)
+    talk = await publish(london, **LONDON_TALK, audience=[nyc.url, milan.url])
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
+    copy = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"room": "Main hall"})
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"starts_at": "2027-03-24T18:00"})
+
+    async def flag_count():
+        return len(await flags_at(nyc))
+
+    await eventually(flag_count, 1)  # the move raised a flag on our copy
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"audience": [milan.url]})  # NYC taken out
+    await eventually(lambda: versions_at(nyc, london), {})
+
+    async def copy_status():
+        return [(i["id"], i["status"]) for i in await listing(nyc, origin="local")]
+
+    await eventually(copy_status, [(copy["id"], "cancelled")])
+    assert await flags_at(nyc) == [], "no flag is left open on a copy whose original is gone"
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 2})  # London sees the copy cancelled

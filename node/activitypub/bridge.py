@@ -147,9 +147,13 @@ class Bridge:
         try:
             await self.post(delivery.inbox, delivery.activity)
         except PeerUnreachable as exc:
-            if now - parse_iso(delivery.created) > timedelta(days=self.settings.give_up_after_days):
-                log.warning("activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1)
-                await self.store.delete_delivery(delivery.id)
+            oldest = now - timedelta(days=self.settings.give_up_after_days)
+            if parse_iso(delivery.created) < oldest:
+                # What waited behind it as long goes too: each would be given up at its first try.
+                dropped = await self.store.delete_deliveries_before(delivery.inbox, iso(oldest))
+                log.warning(
+                    "activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1, dropped=dropped
+                )
             else:
                 wait = self._backoff.delay(delivery.attempts)
                 await self.store.store_failure(delivery.id, iso(now + timedelta(seconds=wait)), str(exc))

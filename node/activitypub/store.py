@@ -100,6 +100,14 @@ class BridgeRepository:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM ap_deliveries WHERE id = ?", (delivery_id,))
 
+    async def delete_deliveries_before(self, inbox: str, created_before: str) -> int:
+        """Drop an inbox's deliveries queued before `created_before` (given up); how many."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM ap_deliveries WHERE inbox = ? AND created < ?", (inbox, created_before)
+            )
+            return int(cursor.rowcount)
+
     async def store_failure(self, delivery_id: int, next_at: str, error: str) -> None:
         async with self.db.transaction() as tx:
             await tx.execute(

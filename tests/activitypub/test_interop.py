@@ -144,3 +144,23 @@ async def test_bridge__follower_back_from_an_outage_gets_each_events_activities_
         assert await milan.node.activitypub.store.count_pending() == 0
     finally:
         await follower.stop()
+
+
+async def test_bridge__a_follower_gone_for_good_has_everything_queued_for_it_given_up_at_once(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    follower = await followed(milan)
+    try:
+        follower.down = True
+        created = await milan.api.ok("POST", "/api/v1/events", event_body("Open day", days=30))
+        await flush(milan)
+        for title in ("Open day at the depot", "Open day, new hours"):
+            await milan.api.ok("PATCH", f"/api/v1/events/{created['id']}", {"title": title})
+            await flush(milan)
+        bridge = milan.node.activitypub
+        assert await bridge.store.count_pending() == 3, "each waits behind the Create"
+        milan.clock.offset_seconds = (bridge.settings.give_up_after_days + 1) * 86400
+        await flush(milan)
+        assert await bridge.store.count_pending() == 0
+        assert not follower.received[1:]
+    finally:
+        await follower.stop()

@@ -1,5 +1,5 @@
 """The space's page lists what is coming: a series that began weeks ago is still upcoming, at
-its next occurrence."""
+its next occurrence, and its own page says when that is."""
 
 from __future__ import annotations
 
@@ -30,3 +30,8 @@ async def test_space_page__lists_a_series_that_began_earlier_at_its_next_occurre
     breakfast = listed[0][1]
     assert "Tue 13 Apr" in breakfast and "08:00" in breakfast, breakfast
     assert '"startDate": "2027-04-13T08:00:00+02:00"' in page
+    async with milan.api.session.get(f"{milan.local}/events/{weekly['id']}") as resp:
+        page = await resp.text()
+    assert "Tue 13 Apr" in page and '"startDate": "2027-04-13T08:00:00+02:00"' in page, (
+        "its page says when it meets next"
+    )

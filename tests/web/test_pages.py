@@ -137,3 +137,36 @@ async def test_pages__operator_edits_and_cancels_an_event(nodes: Any) -> None:
         assert (await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}"))["status"] == "cancelled"
     finally:
         await client.close()
+
+
+async def test_pages__editing_an_event_keeps_its_translations_the_form_does_not_show(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    translations = {"de": {"title": "Frühstück", "summary": ""}, "es-419": {"title": "Desayuno", "summary": ""}}
+    translations["es"] = {"title": "Desayuno de fundadores", "summary": ""}
+    event = await pair.nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        {"title": "Breakfast", "starts_at": f"{pair.day}T08:30", "ends_at": f"{pair.day}T10:00",
+         "language": "en", "translations": translations},
+    )  # fmt: skip
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events/{event['id']}")
+        kinds = "text|datetime-local|number|url"
+        pattern = rf'<input id="f-[\w-]+" name="(\w+)" type="(?:{kinds})"(?: lang="\w+")? value="([^"]*)"'
+        form = {name: html.unescape(value) for name, value in re.findall(pattern, page)}
+        assert form["title_es"] == "Desayuno de fundadores", "the form shows the languages the pages speak"
+        form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all", capacity="25")
+        form["title_es"] = "Desayuno"
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert "Published, then updated once." in await resp.text()
+        saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
+        assert saved["capacity"] == 25
+        assert saved["translations"] == {
+            "de": {"title": "Frühstück", "summary": ""},
+            "es-419": {"title": "Desayuno", "summary": ""},
+            "es": {"title": "Desayuno", "summary": ""},
+        }, "German and Latin American Spanish, set through the API, stay"
+    finally:
+        await client.close()

@@ -88,9 +88,11 @@ async def update(request: web.Request, who: Principal) -> web.Response:
     async def run() -> str:
         values = await _event_values(request, fields)
         values["status"] = fields.get("status") or None
+        current = await _events(request).own(event_id)
+        values["translations"] = _beside_unshown(values["translations"], current)
         # An emptied optional field is sent as null: the service clears it.
         patch = validated(EventPatch, {k: v for k, v in values.items() if v is not None or k in CLEARABLE})
-        before = (await _events(request).own(event_id)).version
+        before = current.version
         event = await _events(request).update(event_id, patch)
         if event.version == before:
             return _("Nothing changed in “%(title)s”, so nothing was sent to the twins.", title=event.title)
@@ -224,6 +226,13 @@ def _translations(fields: dict[str, str]) -> dict[str, dict[str, str]] | None:
         for code in LANGUAGES
     }
     return {code: text for code, text in given.items() if text["title"] or text["summary"]} or None
+
+
+def _beside_unshown(shown: dict[str, dict[str, str]] | None, event: Event) -> dict[str, dict[str, str]] | None:
+    """The form's translations with the event's others (set through the API: "de", "es-419"),
+    which the form has no field for and so must not remove."""
+    unshown = {tag: text.model_dump() for tag, text in (event.translations or {}).items() if tag not in LANGUAGES}
+    return {**unshown, **(shown or {})} or None
 
 
 def form_choices() -> dict[str, Any]:

@@ -170,3 +170,45 @@ async def test_pages__editing_an_event_keeps_its_translations_the_form_does_not_
         }, "German and Latin American Spanish, set through the API, stay"
     finally:
         await client.close()
+
+
+def _repeat_fields(page: str) -> dict[str, str]:
+    """What a browser posts of the form's repeat fieldset as the page shows it."""
+    select = page[page.index('<select id="f-repeat"') : page.index("</select>", page.index('<select id="f-repeat"'))]
+    fields = {"repeat": re.findall(r'<option value="(\w*)" selected>', select)[0]}
+    fields["repeat_until"] = re.findall(r'name="repeat_until" type="date" value="([^"]*)"', page)[0]
+    days = re.findall(r'name="repeat_day" value="(\w+)" checked', page)
+    if days:
+        fields["repeat_day"] = days[0]
+    fields |= dict(re.findall(r'<input type="hidden" name="(rrule)" value="([^"]*)"', page))
+    return fields
+
+
+async def test_pages__editing_an_event_keeps_a_series_end_the_form_cannot_show(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    # Wednesdays at 18:00 in New York until 30 June 17:00 UTC: the last one is 23 June.
+    rule = "FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630T170000Z"
+    event = await pair.nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        {"title": "Demo night", "starts_at": "2027-06-02T18:00", "ends_at": "2027-06-02T20:00", "rrule": rule},
+    )
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events/{event['id']}")
+        pattern = r'<input id="f-\w+" name="(\w+)" type="(?:text|datetime-local|number|url)" value="([^"]*)"'
+        form = {name: html.unescape(value) for name, value in re.findall(pattern, page)} | _repeat_fields(page)
+        form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all", capacity="25")
+        await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
+        assert (saved["capacity"], saved["rrule"]) == (25, rule), "an edit of the capacity leaves the series as it was"
+        listed = await pair.nyc.api.ok("GET", "/api/v1/events?origin=local&from=2027-06-01&to=2027-07-08")
+        assert [i["starts_at"][:10] for i in listed["items"]] == [
+            "2027-06-02",
+            "2027-06-09",
+            "2027-06-16",
+            "2027-06-23",
+        ]
+    finally:
+        await client.close()

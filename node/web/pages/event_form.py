@@ -145,9 +145,12 @@ def form_of_rule(rule: str | None, zone: str = "UTC") -> dict[str, Any]:
     freq = parts.get("FREQ", "")
     simple = set(parts) <= {"FREQ", "BYDAY", "UNTIL", "WKST"} and freq in ("DAILY", "WEEKLY", "MONTHLY")
     days = parts.get("BYDAY", "").split(",") if parts.get("BYDAY") else []
-    if not simple or (days and (freq != "WEEKLY" or any(d not in WEEKDAYS for d in days))):
+    until = _until_local(parts.get("UNTIL", ""), zone)
+    # The form writes UNTIL as the end of a local day: any other end would move when saved.
+    exact = "UNTIL" not in parts or (until != "" and _until_utc(until, zone) == parts["UNTIL"])
+    if not simple or not exact or (days and (freq != "WEEKLY" or any(d not in WEEKDAYS for d in days))):
         return {"repeat": "custom", "rrule": rule, "repeat_days": [], "repeat_until": ""}
-    return {"repeat": freq.lower(), "repeat_days": days, "repeat_until": _until_local(parts.get("UNTIL", ""), zone)}
+    return {"repeat": freq.lower(), "repeat_days": days, "repeat_until": until}
 
 
 def describe_rule(rule: str | None, starts_at: str | None = None, zone: str = "UTC") -> str:

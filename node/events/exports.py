@@ -94,6 +94,8 @@ class Exports:
         zone = zone_named(body.timezone or self.node.settings.node.timezone)
         values: dict[str, Any] = {k: getattr(source, k) for k in COPIED if getattr(source, k) is not None}
         values["venue"] = self.node.settings.node.name
+        if given & {"title", "summary", "language"}:
+            values.pop("translations", None)  # they translate the original's words, not ours
         values.update({k: getattr(body, k) for k in PLAIN_FIELDS if k in given})
         first = self._next_occurrence(source)
         start, end = rehost_times(first, source.timezone, zone, body.starts_at, body.ends_at, body.same_moment)

@@ -184,3 +184,16 @@ async def test_export__the_origin_taking_us_out_of_the_audience_cancels_our_copy
     await eventually(copy_status, [(copy["id"], "cancelled")])
     assert await flags_at(nyc) == [], "no flag is left open on a copy whose original is gone"
     await eventually(lambda: versions_at(london, nyc), {copy["id"]: 2})  # London sees the copy cancelled
+
+
+async def test_export__a_copy_with_its_own_title_does_not_carry_the_originals_translations(nodes):
+    nyc, london = await nyc_london(nodes)
+    spanish = {"es": {"title": "Final del hackathon", "summary": ""}}
+    talk = await publish(london, **LONDON_TALK, language="en", translations=spanish)
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
+    plain = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {})
+    assert plain["translations"] == spanish, "the original's words, and their translations"
+    await nyc.api.ok("DELETE", f"/api/v1/events/{plain['id']}")
+    party = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"title": "Watch party: the finals"})
+    assert "translations" not in party, "a Spanish reader would read the original's title, not ours"
+    assert party["title"] == "Watch party: the finals"

@@ -212,3 +212,23 @@ async def test_pages__editing_an_event_keeps_a_series_end_the_form_cannot_show(n
         ]
     finally:
         await client.close()
+
+
+async def test_pages__a_space_in_a_zone_the_picker_does_not_list_publishes_and_edits_its_events(nodes: Any) -> None:
+    space = await nodes("Harbour Desk", "Etc/UTC")  # a valid IANA name, though not a place
+    client = Browserless(space.local)
+    try:
+        await client.sign_in(space.token, "/admin")
+        _, page = await client.get("/admin/events")
+        assert 'name="timezone" type="text" list="zone-list" value="Etc/UTC"' in page, "the space's own zone"
+        form = {"csrf_token": await client.csrf("/admin"), "title": "Harbour talk", "timezone": "Etc/UTC"}
+        form |= {"starts_at": "2027-05-04T18:00", "ends_at": "2027-05-04T19:00", "audience": "all"}
+        resp = await client.post("/admin/events", form, follow=True)
+        text = html.unescape(await resp.text())
+        assert "Published \u201cHarbour talk\u201d" in text, text[text.find("flash") : text.find("flash") + 400]
+        [event] = (await space.api.ok("GET", "/api/v1/events?origin=local&from=2027-05-01&to=2027-05-30"))["items"]
+        form |= {"room": "Deck", "status": "scheduled"}
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert (await space.api.ok("GET", f"/api/v1/events/{event['id']}"))["room"] == "Deck"
+    finally:
+        await client.close()

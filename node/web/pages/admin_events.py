@@ -86,9 +86,9 @@ async def update(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
 
     async def run() -> str:
-        values = await _event_values(request, fields)
-        values["status"] = fields.get("status") or None
         current = await _events(request).own(event_id)
+        values = await _event_values(request, fields, current.timezone)
+        values["status"] = fields.get("status") or None
         values["translations"] = _beside_unshown(values["translations"], current)
         # An emptied optional field is sent as null: the service clears it.
         patch = validated(EventPatch, {k: v for k, v in values.items() if v is not None or k in CLEARABLE})
@@ -202,18 +202,19 @@ def _split(items: list[dict[str, Any]], here: str) -> tuple[list[dict[str, Any]]
     return ours, theirs
 
 
-async def _event_values(request: web.Request, fields: dict[str, str]) -> dict[str, Any]:
+async def _event_values(request: web.Request, fields: dict[str, str], zone_now: str | None = None) -> dict[str, Any]:
+    here = request.app[ASSEMBLED].settings.node.timezone
     values: dict[str, Any] = {name: fields.get(name) or None for name in TEXT_FIELDS}
     values.update(
         starts_at=fields.get("starts_at", ""),
         ends_at=fields.get("ends_at", ""),
-        timezone=check_zone(fields.get("timezone")),
+        timezone=check_zone(fields.get("timezone"), {here, zone_now or here}),
         capacity=integer(fields, "capacity"),
         tags=[t.strip() for t in fields.get("tags", "").split(",") if t.strip()] or None,
     )
     chosen = await read_multi(request, "audience_twin")
     values["audience"] = chosen if fields.get("audience") == "listed" else "all"
-    zone = values["timezone"] or request.app[ASSEMBLED].settings.node.timezone
+    zone = values["timezone"] or here
     values["rrule"] = rule_from_form(fields, await read_multi(request, "repeat_day"), zone)
     values["translations"] = _translations(fields)
     return values

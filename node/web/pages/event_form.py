@@ -8,6 +8,7 @@ that describes it and a hidden field that keeps it unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -102,11 +103,13 @@ def _place(zone: str, locale: Locale) -> str:
         return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
-def check_zone(value: str | None) -> str | None:
-    """A zone from the picker; anything else is refused with a sentence (None: the space's own)."""
+def check_zone(value: str | None, known: Iterable[str] = ()) -> str | None:
+    """A zone from the picker, or one of the `known` ones (the space's own, the event's: a valid
+    IANA name that is not a place, such as Etc/UTC); anything else is refused with a sentence
+    (None: the space's own)."""
     if not value:
         return None
-    if value not in {c.value for c in zone_choices()}:
+    if value not in known and value not in {c.value for c in zone_choices()}:
         message = _(
             "choose a city from the list, such as America/New_York or Europe/London (“%(value)s” is not one)",
             value=value,

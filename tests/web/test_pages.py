@@ -232,3 +232,27 @@ async def test_pages__a_space_in_a_zone_the_picker_does_not_list_publishes_and_e
         assert (await space.api.ok("GET", f"/api/v1/events/{event['id']}"))["room"] == "Deck"
     finally:
         await client.close()
+
+
+async def test_pages__editing_an_event_in_the_repeated_hour_keeps_its_instant(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    # The second 01:30 of New York's fall-back night (EST), to the second, as set through the API.
+    event = await pair.nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        {"title": "Night shift", "starts_at": "2027-11-07T01:30:20-05:00", "ends_at": "2027-11-07T03:00"},
+    )
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events/{event['id']}")
+        pattern = r'<input id="f-\w+" name="(\w+)" type="(?:text|datetime-local|number|url)" value="([^"]*)"'
+        form = {name: html.unescape(value) for name, value in re.findall(pattern, page)}
+        assert form["starts_at"] == "2027-11-07T01:30", "what a datetime-local input can hold"
+        form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all", room="Loft")
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert "Published, then updated once." in await resp.text()
+        saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
+        assert (saved["room"], saved["starts_at"]) == ("Loft", "2027-11-07T01:30:20-05:00"), "the time left as it was"
+    finally:
+        await client.close()

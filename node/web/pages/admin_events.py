@@ -90,6 +90,7 @@ async def update(request: web.Request, who: Principal) -> web.Response:
         values = await _event_values(request, fields, current.timezone)
         values["status"] = fields.get("status") or None
         values["translations"] = _beside_unshown(values["translations"], current)
+        _keep_times_as_shown(values, current, request.app[ASSEMBLED].settings.node.timezone)
         # An emptied optional field is sent as null: the service clears it.
         patch = validated(EventPatch, {k: v for k, v in values.items() if v is not None or k in CLEARABLE})
         before = current.version
@@ -234,6 +235,19 @@ def _beside_unshown(shown: dict[str, dict[str, str]] | None, event: Event) -> di
     which the form has no field for and so must not remove."""
     unshown = {tag: text.model_dump() for tag, text in (event.translations or {}).items() if tag not in LANGUAGES}
     return {**unshown, **(shown or {})} or None
+
+
+def _keep_times_as_shown(values: dict[str, Any], event: Event, here: str) -> None:
+    """Leave out the times sent back as the form showed them: the form holds minutes and no
+    offset, so it cannot say 01:30:20, nor which 01:30 of a night the clocks go back; the
+    instants stay as they are."""
+    if (values["timezone"] or here) != event.timezone:
+        return
+    if values["starts_at"] != wall_input(event.starts_at.isoformat(), event.timezone):
+        return  # a new start: the end is read as shown too, or it would keep the old duration
+    values["starts_at"] = None
+    if values["ends_at"] == wall_input(event.ends_at.isoformat(), event.timezone):
+        values["ends_at"] = None
 
 
 def form_choices() -> dict[str, Any]:

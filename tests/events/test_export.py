@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from protocol.envelope import seal
+from protocol.models import RetractedObject, Retraction, retraction_id
 from tests.support.nodes import eventually, twin
 
 from .support import listing, member_token, nyc_london, publish, versions_at
@@ -197,3 +201,29 @@ async def test_export__a_copy_with_its_own_title_does_not_carry_the_originals_tr
     party = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"title": "Watch party: the finals"})
     assert "translations" not in party, "a Spanish reader would read the original's title, not ours"
     assert party["title"] == "Watch party: the finals"
+
+
+async def test_export__a_retraction_older_than_the_version_held_changes_nothing_here(nodes):
+    nyc, london = await nyc_london(nodes)
+    talk = await publish(london, **LONDON_TALK, rrule="FREQ=WEEKLY;COUNT=3")
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
+    copy = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"room": "Main hall"})
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"title": "Hackathon finals, live"})
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 1})
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 2})
+    # A retraction of version 1 alone (NYC taken out, then added back in version 2) arriving late.
+    late = Retraction(
+        origin=london.url,
+        id=retraction_id("Event", talk["id"]),
+        version=1,
+        target=RetractedObject(type="Event", id=talk["id"]),
+        up_to_version=1,
+        retracted_at=datetime.now(UTC).replace(microsecond=0),
+    )
+    envelope = seal(late, london.node.keys.current).model_dump(mode="json")
+    [result] = await nyc.node.inbox.apply(london.url, [envelope], via="push")
+    assert result.status == "applied"
+    assert await versions_at(nyc, london) == {talk["id"]: 2}, "version 2 was not retracted"
+    assert [i["status"] for i in await listing(nyc, origin="local")] == ["scheduled"], "our copy stays"
+    later = await listing(nyc, origin=london.url, **{"from": "2027-03-25"})
+    assert [i["starts_at"][:10] for i in later] == ["2027-03-30", "2027-04-06"], "and its series is whole"

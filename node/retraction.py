@@ -76,6 +76,8 @@ def retraction_acceptor(node: Node) -> Acceptor:
         size = await node.store.objects.delete_replica(tx, key, obj.up_to_version)
         if size is not None:
             await node.store.usage.add(tx, peer_id, -1, -size, 0, iso(node.clock.now()))
+        elif await node.store.objects.get(*key, tx=tx) is not None:
+            return  # older than the version we hold (we were added back since): nothing to forget
         target = node.inbox.acceptor_for(obj.target.type)
         if target is not None and target.on_retract is not None:
             await target.on_retract(tx, obj.origin, obj.target.id)

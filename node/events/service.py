@@ -156,8 +156,6 @@ class EventService(EventWriter):
     async def _forget(self, tx: Connection, origin: str, event_id: str) -> None:
         """The origin took us out of the event's audience: its series entry goes with it, and
         our copies of it are cancelled (what they re-host is no longer shared with us)."""
-        if await self.objects.get("Event", origin, event_id, tx=tx) is not None:
-            return  # a retraction older than the version we hold: we were added back since
         await self.repo.delete_series(tx, origin, event_id)
         await self.exports.source_retracted(tx, (origin, event_id))
 

@@ -87,8 +87,8 @@ def _vevent(entry: CalendarEntry, now: datetime) -> VEvent:
     event.add("last-modified", stamp)
     event.add("sequence", entry.sequence)
     event.add("summary", _text(entry.summary))
-    event.add("dtstart", entry.starts_at.astimezone(zone))
-    event.add("dtend", entry.ends_at.astimezone(zone))
+    event.add("dtstart", _moment(entry.starts_at, zone, entry.rrule))
+    event.add("dtend", _moment(entry.ends_at, zone, entry.rrule))
     event.add("status", entry.status)
     if entry.description:
         event.add("description", _text(entry.description))
@@ -108,6 +108,14 @@ def _vevent(entry: CalendarEntry, now: datetime) -> VEvent:
             # EXDATE in the same zone as DTSTART, so that it matches the occurrences' local times.
             event.add("exdate", [d.astimezone(zone) for d in entry.exdates])
     return event
+
+
+def _moment(value: datetime, zone: ZoneInfo, rrule: str | None) -> datetime:
+    """A time in `zone` (TZID and wall time), or in UTC when that wall time happens twice and
+    this is its second pass: RFC 5545 reads a repeated wall time as its first pass, an hour
+    early. A series keeps its zone: its rule is expanded on that zone's wall clock."""
+    local = value.astimezone(zone)
+    return local.astimezone(UTC) if local.fold and not rrule else local
 
 
 def _zone_span(entries: Sequence[CalendarEntry], now: datetime) -> tuple[date, date]:

@@ -30,10 +30,20 @@ CHECKPOINT_DELAY_SECONDS = 0.2
 
 
 async def retract(
-    node: Node, work: UnitOfWork, key: tuple[str, str, str], up_to_version: int, removed: Iterable[str]
+    node: Node,
+    work: UnitOfWork,
+    key: tuple[str, str, str],
+    up_to_version: int,
+    removed: Iterable[str],
+    *,
+    kept: Iterable[str] = (),
 ) -> None:
     """Tell `removed` twins to delete our object `key` (type, origin, id), every version up to
-    `up_to_version`; nothing more of it is sent to them."""
+    `up_to_version`; nothing more of it is sent to them.
+
+    `kept`: the twins the object's audience holds now. One taken out earlier and added back
+    since leaves the retraction's audience: this new version must not delete the copy it holds.
+    """
     removed = set(removed)
     if not removed:
         return
@@ -43,6 +53,7 @@ async def retract(
     owed = set(removed)
     if held is not None:
         owed |= set(await node.store.objects.get_audience("Retraction", node.id, rid) or [])
+    owed -= set(kept) - removed
     await node.store.outbox.delete_object(work.tx, sorted(removed), key)
     notice = Retraction(
         origin=node.id,
@@ -65,6 +76,8 @@ def retraction_acceptor(node: Node) -> Acceptor:
         size = await node.store.objects.delete_replica(tx, key, obj.up_to_version)
         if size is not None:
             await node.store.usage.add(tx, peer_id, -1, -size, 0, iso(node.clock.now()))
+        elif await node.store.objects.get(*key, tx=tx) is not None:
+            return  # older than the version we hold (we were added back since): nothing to forget
         target = node.inbox.acceptor_for(obj.target.type)
         if target is not None and target.on_retract is not None:
             await target.on_retract(tx, obj.origin, obj.target.id)

@@ -112,9 +112,21 @@ class Bridge:
     async def deliver(self) -> int:
         """Send every due activity once; returns how many were taken."""
         async with self._delivering:
-            due = await self.store.list_due(iso(self.node.clock.now()), BATCH)
-            results = await asyncio.gather(*(self._send(d) for d in due))
+            by_inbox: dict[str, list[Delivery]] = {}
+            for delivery in await self.store.list_due(iso(self.node.clock.now()), BATCH):
+                by_inbox.setdefault(delivery.inbox, []).append(delivery)
+            results = await asyncio.gather(*(self._send_in_order(queued) for queued in by_inbox.values()))
             return sum(results)
+
+    async def _send_in_order(self, queued: list[Delivery]) -> int:
+        """One inbox's activities one after the other, as queued; the rest wait behind one not taken."""
+        taken = 0
+        for delivery in queued:
+            sent = await self._send(delivery)
+            if not sent:
+                break
+            taken += sent
+        return taken
 
     async def post(self, inbox: str, activity: dict[str, Any]) -> None:
         """POST one activity to an inbox, signed; raises PeerUnreachable when it was not taken."""
@@ -135,9 +147,13 @@ class Bridge:
         try:
             await self.post(delivery.inbox, delivery.activity)
         except PeerUnreachable as exc:
-            if now - parse_iso(delivery.created) > timedelta(days=self.settings.give_up_after_days):
-                log.warning("activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1)
-                await self.store.delete_delivery(delivery.id)
+            oldest = now - timedelta(days=self.settings.give_up_after_days)
+            if parse_iso(delivery.created) < oldest:
+                # What waited behind it as long goes too: each would be given up at its first try.
+                dropped = await self.store.delete_deliveries_before(delivery.inbox, iso(oldest))
+                log.warning(
+                    "activitypub_given_up", inbox=delivery.inbox, attempts=delivery.attempts + 1, dropped=dropped
+                )
             else:
                 wait = self._backoff.delay(delivery.attempts)
                 await self.store.store_failure(delivery.id, iso(now + timedelta(seconds=wait)), str(exc))

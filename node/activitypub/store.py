@@ -90,15 +90,28 @@ class BridgeRepository:
         )
 
     async def list_due(self, now: str, limit: int) -> list[Delivery]:
+        """The due deliveries, oldest first, each queued before any of its inbox's that waits:
+        an activity never overtakes an older one to the same inbox (a cancellation sent before
+        the Create it changes would leave the follower with the event as first sent)."""
         rows = await self.db.fetch_all(
-            "SELECT id, inbox, activity, created, attempts FROM ap_deliveries WHERE next_at <= ? ORDER BY id LIMIT ?",
-            (now, limit),
+            "SELECT d.id, d.inbox, d.activity, d.created, d.attempts FROM ap_deliveries d LEFT JOIN "
+            "(SELECT inbox, MIN(id) AS first FROM ap_deliveries WHERE next_at > ? GROUP BY inbox) w "
+            "ON w.inbox = d.inbox WHERE d.next_at <= ? AND (w.first IS NULL OR d.id < w.first) ORDER BY d.id LIMIT ?",
+            (now, now, limit),
         )
         return [Delivery(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
 
     async def delete_delivery(self, delivery_id: int) -> None:
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM ap_deliveries WHERE id = ?", (delivery_id,))
+
+    async def delete_deliveries_before(self, inbox: str, created_before: str) -> int:
+        """Drop an inbox's deliveries queued before `created_before` (given up); how many."""
+        async with self.db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM ap_deliveries WHERE inbox = ? AND created < ?", (inbox, created_before)
+            )
+            return int(cursor.rowcount)
 
     async def store_failure(self, delivery_id: int, next_at: str, error: str) -> None:
         async with self.db.transaction() as tx:

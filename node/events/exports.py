@@ -9,6 +9,7 @@ the same change) or keeps it as it is, or edits the copy, and the flag closes.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,9 +24,11 @@ from protocol.problems import Problem, ProblemType
 from . import recurrence
 from .bodies import PLAIN_FIELDS, ExportBody
 from .rehost_times import rehost_times
+from .repository import SourceKey
 from .writer import EventWriter
 
 # Fields the origin decides and a copy takes by default; ours (venue, room, capacity...) are not copied.
+WAKE_DELAY_SECONDS = 0.2  # our twins' senders look again once the inbox's transaction is committed
 COPIED = ("title", "summary", "description", "language", "translations", "tags", "online_url")
 
 
@@ -91,6 +94,8 @@ class Exports:
         zone = zone_named(body.timezone or self.node.settings.node.timezone)
         values: dict[str, Any] = {k: getattr(source, k) for k in COPIED if getattr(source, k) is not None}
         values["venue"] = self.node.settings.node.name
+        if given & {"title", "summary", "language"}:
+            values.pop("translations", None)  # they translate the original's words, not ours
         values.update({k: getattr(body, k) for k in PLAIN_FIELDS if k in given})
         first = self._next_occurrence(source)
         start, end = rehost_times(first, source.timezone, zone, body.starts_at, body.ends_at, body.same_moment)
@@ -149,6 +154,22 @@ class Exports:
                 await self.repo.store_flag(tx, copy_id, (source.origin, source.id), source.version, diff, now)
             else:  # the origin went back to what we agreed with
                 await self.repo.store_flag_resolution(tx, copy_id, "reverted", now)
+
+    async def source_retracted(self, tx: Connection, source: SourceKey) -> None:
+        """The origin took us out of its event's audience (inside the inbox transaction): our
+        copies of it are cancelled, published to our twins, and their open flags closed."""
+        work = UnitOfWork(tx)
+        now = iso(self.node.clock.now())
+        for copy_id in await self.repo.list_local_copies(tx, self.node.id, source):
+            copy = await self.writer.own(copy_id, tx)
+            if copy.status == "cancelled":
+                continue
+            values = copy.model_dump(exclude_none=True) | {"status": "cancelled"}
+            event = self.writer.compose(values, origin=copy.origin, id=copy.id, version=copy.version + 1)
+            await self.writer.publish(work, event)
+            await self.repo.store_flag_resolution(tx, copy_id, "edited", now)
+        if work.wake:  # once the inbox's transaction is committed
+            asyncio.get_running_loop().call_later(WAKE_DELAY_SECONDS, self.node.federation.wake, work.wake)
 
     async def edited(self, tx: Connection, copy: Event) -> None:
         """Our operator changed a copy's times or status: that answers its open flag."""

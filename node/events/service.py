@@ -79,8 +79,9 @@ class EventService(EventWriter):
                 return current
             await self.publish(work, event)
             # Twins taken out of the audience delete their copy (docs/PROTOCOL.md, Retraction).
-            removed = await self.peers_of(current.audience) - await self.peers_of(event.audience)
-            await retract(self.node, work, event.key, event.version, removed)
+            kept = await self.peers_of(event.audience)
+            removed = await self.peers_of(current.audience) - kept
+            await retract(self.node, work, event.key, event.version, removed, kept=kept)
             if current.exported_from is not None and watched(current) != watched(event):
                 await self.exports.edited(work.tx, event)  # the operator decided about a flag by editing
         return event
@@ -153,8 +154,10 @@ class EventService(EventWriter):
             await asyncio.to_thread(recurrence.last_occurrence, obj.rrule, start)
 
     async def _forget(self, tx: Connection, origin: str, event_id: str) -> None:
-        """The origin took us out of the event's audience: its series entry goes with it."""
+        """The origin took us out of the event's audience: its series entry goes with it, and
+        our copies of it are cancelled (what they re-host is no longer shared with us)."""
         await self.repo.delete_series(tx, origin, event_id)
+        await self.exports.source_retracted(tx, (origin, event_id))
 
     async def _after_apply_batch(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
         """Index a batch of twins' events and flag our copies of any that changed.

@@ -76,8 +76,8 @@ class ProfileService:
             await self.repo.store_card(work.tx, _card(card), _terms(card))
             own = OwnProfile(member_id, handle, fields, sorted(body.shared), audience, True, version, iso(now))
             await self.repo.store_own(work.tx, own)
-            removed = before - await self.recipients(own)
-            await retract(self.node, work, card.key, version, removed)
+            kept = await self.recipients(own)
+            await retract(self.node, work, card.key, version, before - kept, kept=kept)
         return await self.view(own)
 
     async def withdraw(self, member_id: str) -> dict[str, Any]:

@@ -54,8 +54,7 @@ async def signin(request: web.Request) -> web.Response:
 async def space_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
     view = await space_view(node, request.app[BOOKING])
-    now = node.clock.now()
-    events = [e for e in await request.app[EVENTS].public.list() if e.ends_at > now and e.status != "cancelled"]
+    events = await request.app[EVENTS].public.upcoming()
     shown = [event_item(e, names_of(view)) for e in events[:UPCOMING]]
     documents = [
         space_jsonld(view),
@@ -73,9 +72,12 @@ async def space_page(request: web.Request) -> web.Response:
 @routes.get("/events/{id}")
 async def event_page(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    event = await request.app[EVENTS].public.find(request.match_info["id"])
+    public = request.app[EVENTS].public
+    event = await public.find(request.match_info["id"])
     if event is None:
         raise web.HTTPNotFound()
+    # A series is shown at its next occurrence, as the space's page lists it.
+    event = next((e for e in await public.upcoming() if e.id == event.id), event)
     view = await space_view(node, request.app[BOOKING])
     item = event_item(event, names_of(view))
     context = {

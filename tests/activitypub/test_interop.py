@@ -120,3 +120,47 @@ async def test_bridge__event_made_private_is_deleted_for_followers(nodes: Nodes)
         assert expand(delete.activity)
     finally:
         await follower.stop()
+
+
+async def test_bridge__follower_back_from_an_outage_gets_each_events_activities_in_order(
+    nodes: Nodes, monkeypatch: Any
+) -> None:
+    patient = {"delivery": {"backoff_base_seconds": 60, "backoff_cap_seconds": 600}}
+    milan = await nodes("Spazio Milano", "Europe/Rome", config=patient)
+    follower = await followed(milan)
+    monkeypatch.setattr(bovine.utils, "check_max_offset_now", lambda dt, minutes=5: True)
+    try:
+        follower.down = True
+        created = await milan.api.ok("POST", "/api/v1/events", event_body("Open day", days=5))
+        await flush(milan)  # the Create is not taken: it waits, backed off
+        follower.down = False
+        await milan.api.ok("DELETE", f"/api/v1/events/{created['id']}")
+        await flush(milan)  # the cancellation is queued now; it must not overtake the Create
+        milan.clock.offset_seconds = 3 * 3600
+        await flush(milan)
+        await flush(milan)
+        kinds = [(r.activity["type"], r.activity["object"].get("ical:status")) for r in follower.received[1:]]
+        assert kinds == [("Create", "CONFIRMED"), ("Update", "CANCELLED")], "the follower must end with it cancelled"
+        assert await milan.node.activitypub.store.count_pending() == 0
+    finally:
+        await follower.stop()
+
+
+async def test_bridge__a_follower_gone_for_good_has_everything_queued_for_it_given_up_at_once(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    follower = await followed(milan)
+    try:
+        follower.down = True
+        created = await milan.api.ok("POST", "/api/v1/events", event_body("Open day", days=30))
+        await flush(milan)
+        for title in ("Open day at the depot", "Open day, new hours"):
+            await milan.api.ok("PATCH", f"/api/v1/events/{created['id']}", {"title": title})
+            await flush(milan)
+        bridge = milan.node.activitypub
+        assert await bridge.store.count_pending() == 3, "each waits behind the Create"
+        milan.clock.offset_seconds = (bridge.settings.give_up_after_days + 1) * 86400
+        await flush(milan)
+        assert await bridge.store.count_pending() == 0
+        assert not follower.received[1:]
+    finally:
+        await follower.stop()

@@ -136,3 +136,17 @@ def test_calendar__builder_writes_a_vtimezone_per_zone_and_rfc7986_fields():
         2027, 3, 16, 9, tzinfo=ZoneInfo("Europe/London")
     )
     assert build_calendar("Empty", []).startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_calendar__an_event_in_the_repeated_hour_keeps_its_instant(nodes):
+    nyc, _ = await nyc_london(nodes)
+    # 01:30 happens twice in New York on 7 November 2027; this event is the second one (EST).
+    second = await publish(nyc, title="Night shift", starts_at="2027-11-07T01:30-05:00", ends_at="2027-11-07T03:00")
+    first = await publish(nyc, title="Early", starts_at="2027-11-07T01:10-04:00", ends_at="2027-11-07T01:20-04:00")
+    events = vevents((await fetch(nyc))[0])
+    host = nyc.url.removeprefix("http://")
+    shift, early = events[f"{second['id']}@{host}"], events[f"{first['id']}@{host}"]
+    assert shift.decoded("dtstart").astimezone(UTC) == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
+    assert shift.decoded("dtend").astimezone(UTC) == datetime(2027, 11, 7, 8, 0, tzinfo=UTC)
+    assert early.decoded("dtstart").astimezone(UTC) == datetime(2027, 11, 7, 5, 10, tzinfo=UTC)
+    assert early["dtstart"].params["TZID"] == "America/New_York", "an unambiguous time keeps its zone"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.support.nodes import eventually
+from datetime import UTC, datetime
+
+from protocol.envelope import seal
+from protocol.models import RetractedObject, Retraction, retraction_id
+from tests.support.nodes import eventually, twin
 
 from .support import listing, member_token, nyc_london, publish, versions_at
 
@@ -160,3 +164,66 @@ async def test_export__a_twins_copy_of_our_event_is_not_listed_among_the_twins_e
         assert "Also hosted at NYC at 18:00 New York time" in ours[: ours.index("</tr>")]
     finally:
         await client.close()
+
+
+async def test_export__the_origin_taking_us_out_of_the_audience_cancels_our_copy(nodes):
+    nyc, london = await nyc_london(nodes)
+    milan = await nodes("Milan", "Europe/Rome")
+    await twin(london, milan)
+    talk = await publish(london, **LONDON_TALK, audience=[nyc.url, milan.url])
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
+    copy = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"room": "Main hall"})
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"starts_at": "2027-03-24T18:00"})
+
+    async def flag_count():
+        return len(await flags_at(nyc))
+
+    await eventually(flag_count, 1)  # the move raised a flag on our copy
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"audience": [milan.url]})  # NYC taken out
+    await eventually(lambda: versions_at(nyc, london), {})
+
+    async def copy_status():
+        return [(i["id"], i["status"]) for i in await listing(nyc, origin="local")]
+
+    await eventually(copy_status, [(copy["id"], "cancelled")])
+    assert await flags_at(nyc) == [], "no flag is left open on a copy whose original is gone"
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 2})  # London sees the copy cancelled
+
+
+async def test_export__a_copy_with_its_own_title_does_not_carry_the_originals_translations(nodes):
+    nyc, london = await nyc_london(nodes)
+    spanish = {"es": {"title": "Final del hackathon", "summary": ""}}
+    talk = await publish(london, **LONDON_TALK, language="en", translations=spanish)
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
+    plain = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {})
+    assert plain["translations"] == spanish, "the original's words, and their translations"
+    await nyc.api.ok("DELETE", f"/api/v1/events/{plain['id']}")
+    party = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"title": "Watch party: the finals"})
+    assert "translations" not in party, "a Spanish reader would read the original's title, not ours"
+    assert party["title"] == "Watch party: the finals"
+
+
+async def test_export__a_retraction_older_than_the_version_held_changes_nothing_here(nodes):
+    nyc, london = await nyc_london(nodes)
+    talk = await publish(london, **LONDON_TALK, rrule="FREQ=WEEKLY;COUNT=3")
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 1})
+    copy = await nyc.api.ok("POST", f"/api/v1/events/{talk['id']}/export", {"room": "Main hall"})
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"title": "Hackathon finals, live"})
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 1})
+    await eventually(lambda: versions_at(nyc, london), {talk["id"]: 2})
+    # A retraction of version 1 alone (NYC taken out, then added back in version 2) arriving late.
+    late = Retraction(
+        origin=london.url,
+        id=retraction_id("Event", talk["id"]),
+        version=1,
+        target=RetractedObject(type="Event", id=talk["id"]),
+        up_to_version=1,
+        retracted_at=datetime.now(UTC).replace(microsecond=0),
+    )
+    envelope = seal(late, london.node.keys.current).model_dump(mode="json")
+    [result] = await nyc.node.inbox.apply(london.url, [envelope], via="push")
+    assert result.status == "applied"
+    assert await versions_at(nyc, london) == {talk["id"]: 2}, "version 2 was not retracted"
+    assert [i["status"] for i in await listing(nyc, origin="local")] == ["scheduled"], "our copy stays"
+    later = await listing(nyc, origin=london.url, **{"from": "2027-03-25"})
+    assert [i["starts_at"][:10] for i in later] == ["2027-03-30", "2027-04-06"], "and its series is whole"

@@ -153,3 +153,23 @@ async def test_event__a_suspended_twin_taken_out_of_the_audience_deletes_its_cop
 
 async def _files_hold(node: Any, text: str) -> bool:
     return any(text.encode() in path.read_bytes() for path in node.directory.glob("node.db*"))
+
+
+async def test_event__a_twin_added_back_to_the_audience_keeps_its_copy_when_another_is_taken_out(nodes):
+    nyc = await nodes("NYC", NYC_ZONE)
+    london = await nodes("London", LONDON_ZONE)
+    milan = await nodes("Milan", MILAN_ZONE)
+    await twin(nyc, london)
+    await twin(nyc, milan)
+    created = await publish(nyc, title="Supper", audience=[london.url, milan.url])
+    path = f"/api/v1/events/{created['id']}"
+    await nyc.api.ok("PATCH", path, {"audience": [milan.url]})  # London taken out
+    await eventually(lambda: versions_at(london, nyc), {})
+    await nyc.api.ok("PATCH", path, {"audience": [london.url, milan.url]})  # ... and added back
+    await eventually(lambda: versions_at(london, nyc), {created["id"]: 3})
+    await nyc.api.ok("PATCH", path, {"audience": [london.url]})  # now Milan is taken out
+    await eventually(lambda: versions_at(milan, nyc), {})
+    await eventually(lambda: versions_at(london, nyc), {created["id"]: 4})
+    await london.node.federation.link(nyc.url).pull_feed()  # whatever NYC still owes London
+    assert await versions_at(london, nyc) == {created["id"]: 4}, "London is in the audience: it keeps the event"
+    assert [i["title"] for i in await listing(london)] == ["Supper"]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from protocol.envelope import seal
-from protocol.models import MemberProfile
+from protocol.models import MemberProfile, RetractedObject, Retraction, retraction_id
 from tests.support.nodes import InProcessNode, eventually, twin
 from tests.support.objects import versions
 
@@ -60,6 +60,42 @@ async def test_narrowing__the_twin_taken_out_deletes_the_card_even_when_it_was_d
     assert results[1].status == "rejected" and results[1].problem["type"].endswith("/conflict")
     assert await gone(rome) == []
     assert await held_cards(rome, london.url) == {"0123456789abcdef0123456789abcdef": 1}
+
+
+async def test_narrowing__a_twin_added_back_keeps_the_card_when_another_is_taken_out(nodes):
+    london, nyc, rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], [nyc.url, rome.url])
+    await london.api.ok("PUT", "/api/v1/profile", _card([rome.url]), token=ada["token"])  # NYC out
+    await eventually(lambda: held_cards(nyc, london.url), {})
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url, rome.url]), token=ada["token"])  # and back
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 3})
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url]), token=ada["token"])  # now Rome is out
+    await eventually(lambda: held_cards(rome, london.url), {})
+    await nyc.node.federation.link(london.url).pull_feed()  # whatever London still owes NYC
+    assert await held_cards(nyc, london.url) == {handle: 4}, "NYC is in the audience: it keeps the card"
+
+
+async def test_narrowing__a_retraction_older_than_the_card_held_deletes_nothing(nodes):
+    london, nyc, _rome = await spaces(nodes)
+    ada = await member(london, "Ottavia Bianchi")
+    handle = await publish(london, ada["token"], [nyc.url])
+    await london.api.ok("PUT", "/api/v1/profile", _card([nyc.url]) | {"bio": "restorer"}, token=ada["token"])
+    await eventually(lambda: held_cards(nyc, london.url), {handle: 2})
+    # A retraction of version 1 alone (NYC taken out, then added back in version 2) arriving late.
+    late = Retraction(
+        origin=london.url,
+        id=retraction_id("MemberProfile", handle),
+        version=1,
+        target=RetractedObject(type="MemberProfile", id=handle),
+        up_to_version=1,
+        retracted_at=datetime.now(UTC).replace(microsecond=0),
+    )
+    [result] = await nyc.node.inbox.apply(
+        london.url, [seal(late, london.node.keys.current).model_dump(mode="json")], via="push"
+    )
+    assert result.status == "applied"
+    assert await held_cards(nyc, london.url) == {handle: 2}, "version 2 was not retracted: NYC keeps the card"
 
 
 @pytest.mark.parametrize("pausing", ["london", "rome"])

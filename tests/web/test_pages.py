@@ -137,3 +137,122 @@ async def test_pages__operator_edits_and_cancels_an_event(nodes: Any) -> None:
         assert (await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}"))["status"] == "cancelled"
     finally:
         await client.close()
+
+
+async def test_pages__editing_an_event_keeps_its_translations_the_form_does_not_show(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    translations = {"de": {"title": "Frühstück", "summary": ""}, "es-419": {"title": "Desayuno", "summary": ""}}
+    translations["es"] = {"title": "Desayuno de fundadores", "summary": ""}
+    event = await pair.nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        {"title": "Breakfast", "starts_at": f"{pair.day}T08:30", "ends_at": f"{pair.day}T10:00",
+         "language": "en", "translations": translations},
+    )  # fmt: skip
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events/{event['id']}")
+        kinds = "text|datetime-local|number|url"
+        pattern = rf'<input id="f-[\w-]+" name="(\w+)" type="(?:{kinds})"(?: lang="\w+")? value="([^"]*)"'
+        form = {name: html.unescape(value) for name, value in re.findall(pattern, page)}
+        assert form["title_es"] == "Desayuno de fundadores", "the form shows the languages the pages speak"
+        form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all", capacity="25")
+        form["title_es"] = "Desayuno"
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert "Published, then updated once." in await resp.text()
+        saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
+        assert saved["capacity"] == 25
+        assert saved["translations"] == {
+            "de": {"title": "Frühstück", "summary": ""},
+            "es-419": {"title": "Desayuno", "summary": ""},
+            "es": {"title": "Desayuno", "summary": ""},
+        }, "German and Latin American Spanish, set through the API, stay"
+    finally:
+        await client.close()
+
+
+def _repeat_fields(page: str) -> dict[str, str]:
+    """What a browser posts of the form's repeat fieldset as the page shows it."""
+    select = page[page.index('<select id="f-repeat"') : page.index("</select>", page.index('<select id="f-repeat"'))]
+    fields = {"repeat": re.findall(r'<option value="(\w*)" selected>', select)[0]}
+    fields["repeat_until"] = re.findall(r'name="repeat_until" type="date" value="([^"]*)"', page)[0]
+    days = re.findall(r'name="repeat_day" value="(\w+)" checked', page)
+    if days:
+        fields["repeat_day"] = days[0]
+    fields |= dict(re.findall(r'<input type="hidden" name="(rrule)" value="([^"]*)"', page))
+    return fields
+
+
+async def test_pages__editing_an_event_keeps_a_series_end_the_form_cannot_show(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    # Wednesdays at 18:00 in New York until 30 June 17:00 UTC: the last one is 23 June.
+    rule = "FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630T170000Z"
+    event = await pair.nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        {"title": "Demo night", "starts_at": "2027-06-02T18:00", "ends_at": "2027-06-02T20:00", "rrule": rule},
+    )
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events/{event['id']}")
+        pattern = r'<input id="f-\w+" name="(\w+)" type="(?:text|datetime-local|number|url)" value="([^"]*)"'
+        form = {name: html.unescape(value) for name, value in re.findall(pattern, page)} | _repeat_fields(page)
+        form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all", capacity="25")
+        await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
+        assert (saved["capacity"], saved["rrule"]) == (25, rule), "an edit of the capacity leaves the series as it was"
+        listed = await pair.nyc.api.ok("GET", "/api/v1/events?origin=local&from=2027-06-01&to=2027-07-08")
+        assert [i["starts_at"][:10] for i in listed["items"]] == [
+            "2027-06-02",
+            "2027-06-09",
+            "2027-06-16",
+            "2027-06-23",
+        ]
+    finally:
+        await client.close()
+
+
+async def test_pages__a_space_in_a_zone_the_picker_does_not_list_publishes_and_edits_its_events(nodes: Any) -> None:
+    space = await nodes("Harbour Desk", "Etc/UTC")  # a valid IANA name, though not a place
+    client = Browserless(space.local)
+    try:
+        await client.sign_in(space.token, "/admin")
+        _, page = await client.get("/admin/events")
+        assert 'name="timezone" type="text" list="zone-list" value="Etc/UTC"' in page, "the space's own zone"
+        form = {"csrf_token": await client.csrf("/admin"), "title": "Harbour talk", "timezone": "Etc/UTC"}
+        form |= {"starts_at": "2027-05-04T18:00", "ends_at": "2027-05-04T19:00", "audience": "all"}
+        resp = await client.post("/admin/events", form, follow=True)
+        text = html.unescape(await resp.text())
+        assert "Published \u201cHarbour talk\u201d" in text, text[text.find("flash") : text.find("flash") + 400]
+        [event] = (await space.api.ok("GET", "/api/v1/events?origin=local&from=2027-05-01&to=2027-05-30"))["items"]
+        form |= {"room": "Deck", "status": "scheduled"}
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert (await space.api.ok("GET", f"/api/v1/events/{event['id']}"))["room"] == "Deck"
+    finally:
+        await client.close()
+
+
+async def test_pages__editing_an_event_in_the_repeated_hour_keeps_its_instant(nodes: Any) -> None:
+    pair = await twinned_pair(nodes)
+    # The second 01:30 of New York's fall-back night (EST), to the second, as set through the API.
+    event = await pair.nyc.api.ok(
+        "POST",
+        "/api/v1/events",
+        {"title": "Night shift", "starts_at": "2027-11-07T01:30:20-05:00", "ends_at": "2027-11-07T03:00"},
+    )
+    client = Browserless(pair.nyc.local)
+    try:
+        await client.sign_in(pair.nyc.token, "/admin")
+        _, page = await client.get(f"/admin/events/{event['id']}")
+        pattern = r'<input id="f-\w+" name="(\w+)" type="(?:text|datetime-local|number|url)" value="([^"]*)"'
+        form = {name: html.unescape(value) for name, value in re.findall(pattern, page)}
+        assert form["starts_at"] == "2027-11-07T01:30", "what a datetime-local input can hold"
+        form.update(csrf_token=await client.csrf("/admin"), status="scheduled", audience="all", room="Loft")
+        resp = await client.post(f"/admin/events/{event['id']}", form, follow=True)
+        assert "Published, then updated once." in await resp.text()
+        saved = await pair.nyc.api.ok("GET", f"/api/v1/events/{event['id']}")
+        assert (saved["room"], saved["starts_at"]) == ("Loft", "2027-11-07T01:30:20-05:00"), "the time left as it was"
+    finally:
+        await client.close()

@@ -86,11 +86,14 @@ async def update(request: web.Request, who: Principal) -> web.Response:
     fields = await read_form(request)
 
     async def run() -> str:
-        values = await _event_values(request, fields)
+        current = await _events(request).own(event_id)
+        values = await _event_values(request, fields, current.timezone)
         values["status"] = fields.get("status") or None
+        values["translations"] = _beside_unshown(values["translations"], current)
+        _keep_times_as_shown(values, current, request.app[ASSEMBLED].settings.node.timezone)
         # An emptied optional field is sent as null: the service clears it.
         patch = validated(EventPatch, {k: v for k, v in values.items() if v is not None or k in CLEARABLE})
-        before = (await _events(request).own(event_id)).version
+        before = current.version
         event = await _events(request).update(event_id, patch)
         if event.version == before:
             return _("Nothing changed in “%(title)s”, so nothing was sent to the twins.", title=event.title)
@@ -200,18 +203,19 @@ def _split(items: list[dict[str, Any]], here: str) -> tuple[list[dict[str, Any]]
     return ours, theirs
 
 
-async def _event_values(request: web.Request, fields: dict[str, str]) -> dict[str, Any]:
+async def _event_values(request: web.Request, fields: dict[str, str], zone_now: str | None = None) -> dict[str, Any]:
+    here = request.app[ASSEMBLED].settings.node.timezone
     values: dict[str, Any] = {name: fields.get(name) or None for name in TEXT_FIELDS}
     values.update(
         starts_at=fields.get("starts_at", ""),
         ends_at=fields.get("ends_at", ""),
-        timezone=check_zone(fields.get("timezone")),
+        timezone=check_zone(fields.get("timezone"), {here, zone_now or here}),
         capacity=integer(fields, "capacity"),
         tags=[t.strip() for t in fields.get("tags", "").split(",") if t.strip()] or None,
     )
     chosen = await read_multi(request, "audience_twin")
     values["audience"] = chosen if fields.get("audience") == "listed" else "all"
-    zone = values["timezone"] or request.app[ASSEMBLED].settings.node.timezone
+    zone = values["timezone"] or here
     values["rrule"] = rule_from_form(fields, await read_multi(request, "repeat_day"), zone)
     values["translations"] = _translations(fields)
     return values
@@ -224,6 +228,26 @@ def _translations(fields: dict[str, str]) -> dict[str, dict[str, str]] | None:
         for code in LANGUAGES
     }
     return {code: text for code, text in given.items() if text["title"] or text["summary"]} or None
+
+
+def _beside_unshown(shown: dict[str, dict[str, str]] | None, event: Event) -> dict[str, dict[str, str]] | None:
+    """The form's translations with the event's others (set through the API: "de", "es-419"),
+    which the form has no field for and so must not remove."""
+    unshown = {tag: text.model_dump() for tag, text in (event.translations or {}).items() if tag not in LANGUAGES}
+    return {**unshown, **(shown or {})} or None
+
+
+def _keep_times_as_shown(values: dict[str, Any], event: Event, here: str) -> None:
+    """Leave out the times sent back as the form showed them: the form holds minutes and no
+    offset, so it cannot say 01:30:20, nor which 01:30 of a night the clocks go back; the
+    instants stay as they are."""
+    if (values["timezone"] or here) != event.timezone:
+        return
+    if values["starts_at"] != wall_input(event.starts_at.isoformat(), event.timezone):
+        return  # a new start: the end is read as shown too, or it would keep the old duration
+    values["starts_at"] = None
+    if values["ends_at"] == wall_input(event.ends_at.isoformat(), event.timezone):
+        values["ends_at"] = None
 
 
 def form_choices() -> dict[str, Any]:

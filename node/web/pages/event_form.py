@@ -8,6 +8,7 @@ that describes it and a hidden field that keeps it unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -102,11 +103,13 @@ def _place(zone: str, locale: Locale) -> str:
         return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
-def check_zone(value: str | None) -> str | None:
-    """A zone from the picker; anything else is refused with a sentence (None: the space's own)."""
+def check_zone(value: str | None, known: Iterable[str] = ()) -> str | None:
+    """A zone from the picker, or one of the `known` ones (the space's own, the event's: a valid
+    IANA name that is not a place, such as Etc/UTC); anything else is refused with a sentence
+    (None: the space's own)."""
     if not value:
         return None
-    if value not in {c.value for c in zone_choices()}:
+    if value not in known and value not in {c.value for c in zone_choices()}:
         message = _(
             "choose a city from the list, such as America/New_York or Europe/London (“%(value)s” is not one)",
             value=value,
@@ -145,9 +148,12 @@ def form_of_rule(rule: str | None, zone: str = "UTC") -> dict[str, Any]:
     freq = parts.get("FREQ", "")
     simple = set(parts) <= {"FREQ", "BYDAY", "UNTIL", "WKST"} and freq in ("DAILY", "WEEKLY", "MONTHLY")
     days = parts.get("BYDAY", "").split(",") if parts.get("BYDAY") else []
-    if not simple or (days and (freq != "WEEKLY" or any(d not in WEEKDAYS for d in days))):
+    until = _until_local(parts.get("UNTIL", ""), zone)
+    # The form writes UNTIL as the end of a local day: any other end would move when saved.
+    exact = "UNTIL" not in parts or (until != "" and _until_utc(until, zone) == parts["UNTIL"])
+    if not simple or not exact or (days and (freq != "WEEKLY" or any(d not in WEEKDAYS for d in days))):
         return {"repeat": "custom", "rrule": rule, "repeat_days": [], "repeat_until": ""}
-    return {"repeat": freq.lower(), "repeat_days": days, "repeat_until": _until_local(parts.get("UNTIL", ""), zone)}
+    return {"repeat": freq.lower(), "repeat_days": days, "repeat_until": until}
 
 
 def describe_rule(rule: str | None, starts_at: str | None = None, zone: str = "UTC") -> str:

@@ -25,7 +25,15 @@ from aiosqlite import Connection
 from node.clock import Clock, iso
 from node.store import Store
 from node.store.peers import PeerKey
-from protocol.envelope import SignatureCheck, finish_open, open_envelope, prepare_check, read_envelope, signer_of
+from protocol.envelope import (
+    Envelope,
+    SignatureCheck,
+    finish_open,
+    open_envelope,
+    prepare_check,
+    read_envelope,
+    signer_of,
+)
 from protocol.keys import VerifyKey
 from protocol.models import FederatedObject, NodeDocument
 from protocol.problems import Problem, ProblemType
@@ -113,6 +121,16 @@ class PeerDirectory:
             raise Problem(refuse, f"{peer} may only send objects it signs, not {origin}'s")
         known = await self.key(origin, kid)
         return prepare_check(envelope, known.key)
+
+    def check_with_document(self, doc: NodeDocument, envelope: Envelope) -> None:
+        """A stranger's signed object checked against the document it has just served, before
+        that document is remembered (a stranger is kept only once what it sent verifies)."""
+        entry = doc.verify_keys.get(envelope.signature.kid)
+        if entry is None:
+            raise Problem(
+                ProblemType.UNKNOWN_KEY, f"{doc.origin}'s document does not list key {envelope.signature.kid!r}"
+            )
+        open_envelope(envelope, VerifyKey.from_b64url(entry.key), signer=doc.origin)
 
     async def receive(
         self, peer: str, raw: Any, expected: type[T], *, refuse: ProblemType = ProblemType.FORBIDDEN

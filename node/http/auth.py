@@ -24,7 +24,7 @@ from node.federation.client import FEDERATION_PREFIX, TWINNING_PATH
 from node.federation.directory import KnownKey
 from node.ratelimit import address_key
 from node.store.tokens import Principal
-from protocol.envelope import Envelope, open_envelope, read_envelope
+from protocol.envelope import Envelope, read_envelope
 from protocol.httpsig import signature_keyid, verify_request
 from protocol.keys import VerifyKey
 from protocol.problems import Problem, ProblemType
@@ -118,10 +118,7 @@ async def _admit_stranger(request: web.Request, peer_id: str, kid: str) -> str:
     if entry is None:
         raise Problem(ProblemType.UNKNOWN_KEY, f"{peer_id}'s document does not list key {kid!r}")
     await _check_signature(request, node, KnownKey(peer_id, VerifyKey.from_b64url(entry.key), None))
-    signed_with = doc.verify_keys.get(envelope.signature.kid)
-    if signed_with is None:
-        raise Problem(ProblemType.UNKNOWN_KEY, f"{peer_id}'s document does not list key {envelope.signature.kid!r}")
-    open_envelope(envelope, VerifyKey.from_b64url(signed_with.key), signer=peer_id)  # a proposal that will be read
+    node.directory.check_with_document(doc, envelope)  # the proposal that will be read
     await node.directory.remember(doc, doc_json)  # only a stranger whose request and proposal verified is remembered
     return peer_id
 

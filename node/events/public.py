@@ -58,7 +58,7 @@ class PublicEvents:
         times), however long ago it began. Worked out again once a minute at most."""
         events, now = await self.list(), self.clock.now()
         assert self._kept is not None
-        key = (self._kept[0], now.replace(second=0).isoformat())  # the list's version, the minute
+        key = (self._kept[0], now.replace(second=0, microsecond=0).isoformat())  # the list's version, the minute
         if self._upcoming is None or self._upcoming[0] != key:
             self._upcoming = (key, sorted(_next_occurrences(events, now), key=lambda e: (e.starts_at, e.id)))
         return self._upcoming[1]

@@ -40,11 +40,13 @@ def watched(event: Event) -> dict[str, Any]:
         "status": event.status,
         "rrule": event.rrule,
         "exdates": [iso(d) for d in event.exdates],
+        "online_url": event.online_url,  # where a watch party joins the original's stream
     }
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"field": k, "was": before.get(k), "now": after.get(k)} for k in after if before.get(k) != after.get(k)]
+    # A baseline stored before a field was watched does not name it: it changes nothing until agreed again.
+    return [{"field": k, "was": before[k], "now": after.get(k)} for k in after if k in before and before[k] != after[k]]
 
 
 class Exports:
@@ -234,6 +236,10 @@ def followed(copy: Event, baseline: dict[str, Any], source: Event) -> dict[str, 
     if now["status"] != baseline["status"]:
         values["status"] = source.status
         if source.status == "moved_online" and source.online_url:
+            values["online_url"] = source.online_url
+    if "online_url" in baseline and now["online_url"] != baseline["online_url"]:
+        values.pop("online_url", None)
+        if source.online_url:
             values["online_url"] = source.online_url
     values["rrule"], values["exdates"] = copy.rrule, list(copy.exdates)
     if now["rrule"] != baseline["rrule"] or now["exdates"] != baseline["exdates"]:

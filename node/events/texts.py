@@ -84,6 +84,8 @@ def notice(flag: Flag, source_name: str, here_name: str, zone: str) -> str:
                 parts.append(_("it now starts %(when)s (%(zone)s)", when=when, zone=zone))
             else:
                 parts.append(_("it now ends %(when)s (%(zone)s)", when=when, zone=zone))
+        elif name == "online_url":
+            parts.append(_("its online link changed"))
         else:
             parts.append(_("its repeat schedule changed"))
     return _(

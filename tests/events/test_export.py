@@ -227,3 +227,17 @@ async def test_export__a_retraction_older_than_the_version_held_changes_nothing_
     assert [i["status"] for i in await listing(nyc, origin="local")] == ["scheduled"], "our copy stays"
     later = await listing(nyc, origin=london.url, **{"from": "2027-03-25"})
     assert [i["starts_at"][:10] for i in later] == ["2027-03-30", "2027-04-06"], "and its series is whole"
+
+
+async def test_export__origin_changes_its_online_link_copy_is_flagged_and_follows(nodes):
+    nyc, london, talk, copy = await exported(nodes)
+    await london.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"online_url": "https://live.london.example/new"})
+    [flag] = await eventually(lambda: flags_at(nyc), lambda f: len(f) == 1)
+    assert flag["changes"] == [
+        {"field": "online_url", "was": "https://live.london.example/finals", "now": "https://live.london.example/new"}
+    ]
+    assert "its online link changed" in flag["notice"]
+    followed = await nyc.api.ok("POST", f"/api/v1/events/{copy['id']}/flags/resolve", {"action": "follow"})
+    new_link = "https://live.london.example/new"
+    assert (followed["online_url"], followed["version"], followed["flags"]) == (new_link, 2, [])
+    await eventually(lambda: versions_at(london, nyc), {copy["id"]: 2})

@@ -54,9 +54,18 @@ class BridgeRepository:
             return cursor.rowcount > 0
 
     async def delete_follower(self, actor: str) -> bool:
+        """Remove a follower, and what waits for its inbox unless another follower shares it (a
+        removed follower back from an outage must not get what was queued before)."""
         async with self.db.transaction() as tx:
-            cursor = await tx.execute("DELETE FROM ap_followers WHERE actor = ?", (actor,))
-            return cursor.rowcount > 0
+            cursor = await tx.execute("DELETE FROM ap_followers WHERE actor = ? RETURNING inbox", (actor,))
+            row = await cursor.fetchone()
+            if row is None:
+                return False
+            await tx.execute(
+                "DELETE FROM ap_deliveries WHERE inbox = ? AND NOT EXISTS (SELECT 1 FROM ap_followers WHERE inbox = ?)",
+                (row[0], row[0]),
+            )
+            return True
 
     async def list_published(self) -> dict[str, str]:
         rows = await self.db.fetch_all("SELECT event_id, digest FROM ap_published")

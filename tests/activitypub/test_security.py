@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+import bovine.utils
 from bovine.crypto.types import CryptographicSecret
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -156,3 +157,24 @@ async def test_inbox__refused_posts_are_charged_to_the_address(nodes: Nodes) -> 
     milan = await nodes("Spazio Milano", "Europe/Rome", config={"limits": {"unverified_requests_per_minute": 1}})
     statuses = [(await _post(f"{milan.url}/ap/inbox", b"{}", {}))[0] for _ in range(40)]
     assert statuses[0] == 422 and statuses[-1] == 429
+
+
+async def test_operator__a_removed_follower_back_from_an_outage_gets_nothing_queued_for_it(
+    nodes: Nodes, monkeypatch: Any
+) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    follower = await followed(milan)
+    monkeypatch.setattr(bovine.utils, "check_max_offset_now", lambda dt, minutes=5: True)
+    try:
+        follower.down = True
+        await milan.api.ok("POST", "/api/v1/events", event_body("Open day"))
+        await flush(milan)
+        assert await milan.node.activitypub.store.count_pending() == 1
+        await milan.api.ok("DELETE", f"/api/v1/activitypub/followers?actor={follower.actor_id}")
+        follower.down = False
+        milan.clock.offset_seconds = 3600
+        await flush(milan)
+        assert not follower.of_type("Create"), "removed before it was delivered"
+        assert await milan.node.activitypub.store.count_pending() == 0
+    finally:
+        await follower.stop()

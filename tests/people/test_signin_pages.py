@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import structlog
 
 from node.mail.sink import MailSink
 from tests.people.support import add_member, code_for, link_for, mailing_node
+from tests.support.logs import captured_logs
 from tests.web.support import Browserless
 
 
@@ -120,7 +120,7 @@ async def test_signin_page__a_refused_form_on_an_invitation_link_does_not_log_th
     secret = link.rsplit("/", 1)[-1]
     browser = Browserless(nyc.local)
     try:
-        with structlog.testing.capture_logs() as logs:
+        with captured_logs() as logs:
             resp = await browser.post(link, {"csrf_token": "expired"})
         assert resp.status == 403
         assert [e["event"] for e in logs] == ["csrf_refused"]

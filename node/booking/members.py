@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from node.clock import iso
 from node.core import Node
@@ -29,6 +29,17 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 LANGUAGE_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"  # a BCP 47 tag: it, en-GB, pt-BR
 
 
+def _written_day(value: object) -> object:
+    """A day is written YYYY-MM-DD: pydantic's lax date would also take a number as seconds since
+    1970 (`0.0` a member since 1970-01-01), which no client means."""
+    if not isinstance(value, str):
+        raise ValueError("a date is written as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_written_day)]
+
+
 class MemberBody(BaseModel):
     """POST /api/v1/members."""
 
@@ -36,7 +47,7 @@ class MemberBody(BaseModel):
     display_name: Annotated[str, Field(min_length=1, max_length=100)]
     email: Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]
     language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None
-    member_since: date | None = None
+    member_since: Day | None = None
 
 
 class MemberService:

@@ -38,6 +38,18 @@ async def test_members__the_operator_adds_and_lists_them_and_each_gets_a_token(n
     assert status == 422 and {e["field"] for e in problem["errors"]} == {"display_name", "email"}
 
 
+async def test_members__member_since_is_a_written_day_not_a_number(nodes):
+    london = await nodes("London", "Europe/London")
+    body = {"display_name": "Ada Lovelace", "email": "ada@example.org"}
+    for number in (0, 0.0, 86400):  # pydantic's lax date read these as seconds since 1970
+        status, problem = await london.api.call("POST", "/api/v1/members", {**body, "member_since": number})
+        assert status == 422 and kind_of(problem) == "validation-error"
+        assert "YYYY-MM-DD" in problem["detail"]
+    assert (await london.api.ok("GET", "/api/v1/members"))["items"] == []
+    added = await london.api.ok("POST", "/api/v1/members", {**body, "member_since": "2024-02-15"})
+    assert added["member_since"] == "2024-02-15"
+
+
 async def test_member_pass__is_signed_short_lived_and_carries_only_an_opaque_id_and_a_name(nodes):
     london = await nodes("London", "Europe/London")
     ada = await add_member(london, "Ada")

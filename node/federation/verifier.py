@@ -209,7 +209,7 @@ class BatchVerification:
 
     async def verdicts(self) -> list[bool]:
         """Every check's verdict, in the order they were added."""
-        if self._pool is None:
+        if self._pool is None or not self._checks:  # none: a large batch whose every item was refused
             return verify_here(self._checks)
         if self._process is None:  # threads alone, as many as VERIFY_THREADS, each a part
             size = -(-len(self._checks) // VERIFY_THREADS)

@@ -212,3 +212,21 @@ async def test_verifier__runs_as_a_batch_process_so_that_waking_it_never_stalls_
     await process.verify(signed_checks(1))  # it has set its policy once it answers
     assert process.pid is not None
     assert os.sched_getscheduler(process.pid) == os.SCHED_BATCH
+
+
+@pytest.mark.parametrize("mode", ["process", "threads"])
+async def test_inbox__a_large_batch_of_which_nothing_reaches_verification_is_refused_item_by_item(
+    nodes, mode: str
+) -> None:
+    nyc = await nodes("NYC")
+    london = await nodes("London", config={"federation": {"verifier": mode}})
+    await twin(nyc, london)
+    key = nyc.node.keys.current
+    # Each names another origin than its sender: refused before its signature is checked, so the
+    # batch's verification gets no check at all (the first large batch: no process started yet).
+    items = [sealed(make_event("https://elsewhere.example", f"e{i}"), key) for i in range(verifier.PARALLEL_BATCH + 8)]
+    status, body = await post_inbox(nyc, london, {"items": items})
+    assert status == 202, body
+    assert {result["status"] for result in body["results"]} == {"rejected"}
+    assert len(body["results"]) == len(items)
+    assert await london.node.store.objects.get("Event", "https://elsewhere.example", "e0") is None

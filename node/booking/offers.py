@@ -104,7 +104,7 @@ class OfferService:
         first = self.horizon() + timedelta(days=1)
         last = schedule.end or self.today() + timedelta(days=MAX_SPAN_DAYS)
         active = await self.repo.list_active(work.tx, offer.resource_id)
-        open_slots = await SlotRepository().list_open(work.tx, self.node.id)
+        open_slots = await self.slots.holding(work, await SlotRepository().list_open(work.tx, self.node.id))
         found = first_overbooked_day(active, open_slots, offer, resource.capacity, first, last, self.zone)
         if found is not None:
             raise Problem(

@@ -97,7 +97,7 @@ class SlotService:
 
     async def check_capacity(self, work: UnitOfWork, slot: Slot, skip_offer: str | None = None) -> None:
         span = (self.node.id, iso(slot.starts_at), iso(slot.ends_at))
-        open_slots = await self.queries.list_open_overlapping(work.tx, *span)
+        open_slots = await self.holding(work, await self.queries.list_open_overlapping(work.tx, *span))
         # A slot withdrawn once under way kept its guests: their seats are still taken.
         kept = [
             s.model_copy(update={"seats": held})
@@ -115,6 +115,18 @@ class SlotService:
                 capacity=slot.resource.capacity,
                 offered=peak - slot.seats,
             )
+
+    async def holding(self, work: UnitOfWork, slots: list[Slot]) -> list[Slot]:
+        """Open slots as the seats they hold: a slot offered to a twin whose agreement is over
+        (ended, and no new one) can take no one more, so it holds only its confirmed seats."""
+        twinnings = self.node.store.twinnings
+        over = {twin for twin in {s.twin for s in slots} if await twinnings.get_live(twin) is None}
+        if not over:
+            return slots
+        taken = self.host.hosted.count_seats_taken
+        return [
+            s.model_copy(update={"seats": await taken(work.tx, "slot", s.id)}) if s.twin in over else s for s in slots
+        ]
 
     async def withdraw(self, slot_id: str) -> dict[str, Any]:
         """Withdraw one of our slots; reservations on it are cancelled and their homes told."""

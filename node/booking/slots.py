@@ -117,16 +117,26 @@ class SlotService:
             )
 
     async def holding(self, work: UnitOfWork, slots: list[Slot]) -> list[Slot]:
-        """Open slots as the seats they hold: a slot offered to a twin whose agreement is over
-        (ended, and no new one) can take no one more, so it holds only its confirmed seats."""
+        """Open slots as the seats they hold. A slot offered to a twin whose agreement is over
+        (ended, and no new one) can take no one more: it is closed here at the seats its guests
+        hold (withdrawn when none; nobody to cancel), in the caller's transaction, so that seats
+        given to another twin cannot come back to it should the two twin again."""
         twinnings = self.node.store.twinnings
         over = {twin for twin in {s.twin for s in slots} if await twinnings.get_live(twin) is None}
         if not over:
             return slots
-        taken = self.host.hosted.count_seats_taken
-        return [
-            s.model_copy(update={"seats": await taken(work.tx, "slot", s.id)}) if s.twin in over else s for s in slots
-        ]
+        kept = []
+        for slot in slots:
+            held = await self.host.hosted.count_seats_taken(work.tx, "slot", slot.id) if slot.twin in over else None
+            if held == 0:
+                await republish_slot(self.node, work, slot, status="withdrawn")
+            elif held is not None and (slot.seats, slot.remaining) != (held, 0):
+                slot = await republish_slot(self.node, work, slot, seats=held, remaining=0)
+            if held is not None:
+                await self.host.waitlist.settle(work, "slot", slot.id)  # its line ends (the twin is gone)
+            if held != 0:
+                kept.append(slot)
+        return kept
 
     async def withdraw(self, slot_id: str) -> dict[str, Any]:
         """Withdraw one of our slots; reservations on it are cancelled and their homes told."""

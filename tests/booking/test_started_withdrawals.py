@@ -125,3 +125,6 @@ async def test_slot_offer__a_slot_for_a_twin_whose_agreement_ended_holds_only_it
     status, problem = await nyc.api.call("POST", "/api/v1/slots", for_milan | {"seats": 4})
     assert status == 409 and problem["offered"] == 1, problem
     assert (await nyc.api.call("POST", "/api/v1/slots", for_milan | {"seats": 3}))[0] == 201
+    # Closed at Ada's seat, so that it cannot take the desks back should London twin again.
+    ours = next(s for s in (await nyc.api.ok("GET", "/api/v1/slots"))["items"] if s["id"] == slot["id"])
+    assert (ours["status"], ours["seats"], ours["remaining"], ours["reserved"]) == ("open", 1, 0, 1)

@@ -107,7 +107,8 @@ class HomeDesk:
         if not inserted:
             async with self.node.write() as work:
                 await self._check_repeat(reservation_id, fresh)
-                await self.repo.store_pending(work.tx, reservation_id, fresh.created_at)  # a refused one: ask again
+                # A refused one: ask again, for a place in line too if the member now asks for one.
+                await self.repo.store_pending(work.tx, reservation_id, fresh.created_at, body.waitlist)
         reservation = fresh if inserted else await self._get(reservation_id)
         if reservation.status not in ("pending", "rejected"):  # decided, or in line: as it is
             return self._answer(reservation)

@@ -176,7 +176,9 @@ class ReservationMails:
         )
         page, post = self._unsubscribe(member)
         subject = _("Tomorrow: %(what)s at %(host)s", what=what, host=host)
-        mail = self._mail(member, reservation, subject, tuple(lines), f"reminder:{reservation.id}")
+        # Once per reservation and start: an event that moves gets a reminder for its new date too.
+        key = f"reminder:{reservation.id}:{reservation.starts_at}"
+        mail = self._mail(member, reservation, subject, tuple(lines), key)
         return replace(mail, kind="reminder", unsubscribe_url=page, unsubscribe_post_url=post)
 
     def _mail(

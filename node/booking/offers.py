@@ -104,7 +104,7 @@ class OfferService:
         first = self.horizon() + timedelta(days=1)
         last = schedule.end or self.today() + timedelta(days=MAX_SPAN_DAYS)
         active = await self.repo.list_active(work.tx, offer.resource_id)
-        open_slots = await SlotRepository().list_open(work.tx, self.node.id)
+        open_slots = await self.slots.holding(work, await SlotRepository().list_open(work.tx, self.node.id))
         found = first_overbooked_day(active, open_slots, offer, resource.capacity, first, last, self.zone)
         if found is not None:
             raise Problem(
@@ -159,8 +159,25 @@ class OfferService:
         total = 0
         async with self.node.write() as work:
             for offer in await self.repo.list_active(work.tx):
+                if await self.node.store.twinnings.get_live(offer.twin) is None:
+                    await self._end_with_twinning(work, offer)
+                    continue
                 total += await self._publish_due(work, offer, strict=False)
         return total
+
+    async def _end_with_twinning(self, work: UnitOfWork, offer: OfferRow) -> None:
+        """The twin's agreement is over (ended): nothing more is published for it, and the series
+        ends with its last day published, so the days it will never have stop holding the
+        resource's seats against every other twin's slots. What was published stays as it is."""
+        start = parse_date(offer.start_date, "start_date")
+        last = date.fromisoformat(offer.published_to) if offer.published_to else start - timedelta(days=1)
+        if offer.end_date is not None and date.fromisoformat(offer.end_date) <= last:
+            return  # nothing left to publish: its days are slots already
+        status = "withdrawn" if last < start else "active"
+        end_date = offer.end_date if last < start else last.isoformat()
+        at = iso(self.node.clock.now())
+        await self.repo.store_state(work.tx, offer.id, status, end_date, offer.published_to, at)
+        log.info("offer_ended_with_twinning", offer=offer.id, twin=offer.twin, last=str(last))
 
     async def _publish_due(self, work: UnitOfWork, offer: OfferRow, strict: bool) -> int:
         """Publish the occurrences from the day after `published_to` up to the horizon.

@@ -259,12 +259,13 @@ class HomeRepository:
             (error[:500], next_try, at, reservation_id),
         )
 
-    async def store_pending(self, tx: Connection, reservation_id: str, at: str) -> None:
-        """A rejected reservation asked again with the same id and content: ask the host again."""
+    async def store_pending(self, tx: Connection, reservation_id: str, at: str, waitlist: bool) -> None:
+        """A rejected reservation asked again with the same id and content: ask the host again (with
+        `waitlist` as the member now says)."""
         await tx.execute(
-            "UPDATE home_reservations SET status = 'pending', problem = NULL, next_try = ?, updated_at = ? "
-            "WHERE id = ? AND status = 'rejected'",
-            (at, at, reservation_id),
+            "UPDATE home_reservations SET status = 'pending', problem = NULL, next_try = ?, updated_at = ?, "
+            "waitlist = ? WHERE id = ? AND status = 'rejected'",
+            (at, at, waitlist, reservation_id),
         )
 
     async def list_due(self, now: str, limit: int = 50) -> list[HomeReservation]:

@@ -97,7 +97,7 @@ class SlotService:
 
     async def check_capacity(self, work: UnitOfWork, slot: Slot, skip_offer: str | None = None) -> None:
         span = (self.node.id, iso(slot.starts_at), iso(slot.ends_at))
-        open_slots = await self.queries.list_open_overlapping(work.tx, *span)
+        open_slots = await self.holding(work, await self.queries.list_open_overlapping(work.tx, *span))
         # A slot withdrawn once under way kept its guests: their seats are still taken.
         kept = [
             s.model_copy(update={"seats": held})
@@ -115,6 +115,28 @@ class SlotService:
                 capacity=slot.resource.capacity,
                 offered=peak - slot.seats,
             )
+
+    async def holding(self, work: UnitOfWork, slots: list[Slot]) -> list[Slot]:
+        """Open slots as the seats they hold. A slot offered to a twin whose agreement is over
+        (ended, and no new one) can take no one more: it is closed here at the seats its guests
+        hold (withdrawn when none; nobody to cancel), in the caller's transaction, so that seats
+        given to another twin cannot come back to it should the two twin again."""
+        twinnings = self.node.store.twinnings
+        over = {twin for twin in {s.twin for s in slots} if await twinnings.get_live(twin) is None}
+        if not over:
+            return slots
+        kept = []
+        for slot in slots:
+            held = await self.host.hosted.count_seats_taken(work.tx, "slot", slot.id) if slot.twin in over else None
+            if held == 0:
+                await republish_slot(self.node, work, slot, status="withdrawn")
+            elif held is not None and (slot.seats, slot.remaining) != (held, 0):
+                slot = await republish_slot(self.node, work, slot, seats=held, remaining=0)
+            if held is not None:
+                await self.host.waitlist.settle(work, "slot", slot.id)  # its line ends (the twin is gone)
+            if held != 0:
+                kept.append(slot)
+        return kept
 
     async def withdraw(self, slot_id: str) -> dict[str, Any]:
         """Withdraw one of our slots; reservations on it are cancelled and their homes told."""

@@ -134,8 +134,11 @@ def erasure_acceptor(
     async def apply(tx: Connection, peer_id: str, obj: FederatedObject, envelope: Envelope) -> None:
         assert isinstance(obj, MemberErasure)
         await GuestRepository(node.store.db).forget_names_of(tx, obj.home, obj.member_id)
+        work = UnitOfWork(tx)
         for hook in visitor_erased:
-            await hook(UnitOfWork(tx), obj.home, obj.member_id)
+            await hook(work, obj.home, obj.member_id)
+        if work.wake:  # what the hooks published goes out once the inbox's transaction is committed
+            asyncio.get_running_loop().call_later(0.2, node.federation.wake, work.wake)
         # After the inbox commits, empty the write-ahead log so the old name leaves the files.
         asyncio.get_running_loop().call_later(0.2, _checkpoint_soon, node)
 

@@ -26,7 +26,7 @@ async def test_waitlist__a_member_erased_while_the_host_was_down_leaves_its_line
         return str(row["status"])
 
     await eventually(ben_at_the_host, "left", timeout=20)  # the MemberErasure arrived through the outbox
-    assert (await status_of(london, cleo, cleo_id, "waiting"))["position"] == 1
+    await eventually(lambda: mine(london, cleo, cleo_id), lambda r: r.get("position") == 1)  # moved up
     await london.api.ok("DELETE", f"/api/v1/reservations/{first}", token=ada["token"])
     await status_of(london, cleo, cleo_id, "offered")  # the freed seat goes to Cleo, not to Ben
     assert (await mine(london, cleo, cleo_id))["status"] == "offered"

@@ -239,3 +239,23 @@ async def test_offers__a_night_series_across_the_dst_changes_is_offered_every_ni
     autumn = next(d for d in sorted(slots) if d.startswith(f"{year}-11"))
     assert (slots[spring]["starts_at"][11:], slots[spring]["ends_at"][11:]) == ("01:30:00-05:00", "06:00:00-04:00")
     assert (slots[autumn]["starts_at"][11:], slots[autumn]["ends_at"][11:]) == ("01:30:00-04:00", "06:00:00-05:00")
+
+
+async def test_offers__a_series_for_a_twin_whose_agreement_ended_stops_holding_the_resource(nodes):
+    nyc, london, desk = await spaces(nodes)  # 3 desks
+    milan = await nodes("Milan", "Europe/Rome")
+    await twin_for_booking(nyc, milan, terms(book_ahead_days=730))
+    monday = next_weekday(today_in(NY), 0)
+    made = await nyc.api.ok("POST", "/api/v1/offers", offer_body(desk, london, monday, None))  # 2 of 3, open-ended
+    far = monday + timedelta(days=7 * 30)  # beyond the horizon: no slot yet, the series holds it
+    single = {"resource_id": desk["id"], "twin_id": milan.url, "seats": 2}
+    times = {"starts_at": f"{far}T10:00", "ends_at": f"{far}T12:00"}
+    status, problem = await nyc.api.call("POST", "/api/v1/slots", single | times)
+    assert status == 409 and kind_of(problem) == "conflict"
+
+    agreement = next(t for t in (await nyc.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == london.url)
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement['id']}/end")
+    assert await nyc.node.booking.offers.extend_all() == 0  # the hourly round: nothing more for London
+    ended = next(o for o in (await nyc.api.ok("GET", "/api/v1/offers"))["items"] if o["id"] == made["id"])
+    assert ended["end_date"] == ended["published_to"] and ended["occurrences"] > 0
+    assert (await nyc.api.call("POST", "/api/v1/slots", single | times))[0] == 201

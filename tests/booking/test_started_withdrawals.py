@@ -101,3 +101,30 @@ async def test_offer_withdraw__from_today_keeps_the_occurrence_under_way(nodes):
     )
     assert (await london.api.ok("GET", f"/api/v1/reservations/{now_id}", token=ada["token"]))["status"] == "confirmed"
     assert await given_and_taken(nyc, london, monday) == [1, 1]
+
+
+async def test_slot_offer__a_slot_for_a_twin_whose_agreement_ended_holds_only_its_guests_seats(nodes):
+    nyc = await nodes("NYC", NY)
+    london = await nodes("London", "Europe/London")
+    milan = await nodes("Milan", "Europe/Rome")
+    await twin_for_booking(nyc, london, terms())
+    await twin_for_booking(nyc, milan, terms())
+    desk = await add_resource(nyc, "desk", 4)
+    day = days_ahead(NY, 5)
+    slot = await offer(nyc, desk["id"], london.url, wall(day, 9), wall(day, 17), 3)
+    ada = await add_member(london, "Ada")
+    await wait_remaining(london, nyc, slot["id"], ada, 3)
+    assert (await reserve(london, ada, slot_id=slot["id"]))[0] == 201
+    for_milan = {"resource_id": desk["id"], "twin_id": milan.url, "starts_at": wall(day, 10), "ends_at": wall(day, 12)}
+    status, _problem = await nyc.api.call("POST", "/api/v1/slots", for_milan | {"seats": 2})
+    assert status == 409  # 3 of the 4 desks are London's
+
+    agreement = next(t for t in (await nyc.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == london.url)
+    await nyc.api.ok("POST", f"/api/v1/twins/{agreement['id']}/end")
+    # London can take no one more there; Ada's seat (a signed receipt) still stands.
+    status, problem = await nyc.api.call("POST", "/api/v1/slots", for_milan | {"seats": 4})
+    assert status == 409 and problem["offered"] == 1, problem
+    assert (await nyc.api.call("POST", "/api/v1/slots", for_milan | {"seats": 3}))[0] == 201
+    # Closed at Ada's seat, so that it cannot take the desks back should London twin again.
+    ours = next(s for s in (await nyc.api.ok("GET", "/api/v1/slots"))["items"] if s["id"] == slot["id"])
+    assert (ours["status"], ours["seats"], ours["remaining"], ours["reserved"]) == ("open", 1, 0, 1)

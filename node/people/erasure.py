@@ -78,15 +78,14 @@ class Erasure:
         desk = self.home
         now = self.node.clock.now()
         reservations = await desk.repo.list_for_member(member_id)
-        cancelled, left = [], []
-        for reservation in reservations:
-            upcoming = reservation.status == "confirmed" and (reservation.starts_at or "") > iso(now)
-            if upcoming or reservation.status in ("waiting", "offered"):  # a place in a waitlist is left
-                try:
-                    await desk.cancel(member_id, reservation.id)
-                    cancelled.append(reservation.id)
-                except Problem as problem:  # too late to cancel, or the host is down: the notice still goes
-                    left.append({"id": reservation.id, "problem": problem.kind.value})
+        # A confirmed reservation still to come is cancelled, a place in a waitlist is left.
+        upcoming = [r for r in reservations if r.status == "confirmed" and (r.starts_at or "") > iso(now)]
+        live = upcoming + [r for r in reservations if r.status in ("waiting", "offered")]
+        by_host = [[r.id for r in live if r.host == host] for host in sorted({r.host for r in live})]
+        cancelled: list[str] = []
+        left: list[dict[str, str]] = []
+        # The hosts at once, each host's reservations in turn: a host that does not answer costs one wait.
+        await asyncio.gather(*(self._cancel_at(member_id, held, cancelled, left) for held in by_host))
         hosts = sorted({r.host for r in reservations})
         async with self.node.write() as work:
             for reservation in reservations:
@@ -107,6 +106,23 @@ class Erasure:
         await self.node.store.db.checkpoint()
         done = {"cancelled": cancelled, "not_cancelled": left, "hosts": hosts}
         return {"id": member_id, "deleted": True, "erased": True, **done}
+
+    async def _cancel_at(
+        self, member_id: str, held: list[str], cancelled: list[str], left: list[dict[str, str]]
+    ) -> None:
+        """Cancel the member's reservations `held` at one host; once it has not answered, the rest
+        there are left as they are (the erasure notice still goes, and reaches it when it is back)."""
+        unreachable = False
+        for reservation_id in held:
+            if unreachable:
+                left.append({"id": reservation_id, "problem": ProblemType.PEER_UNREACHABLE.value})
+                continue
+            try:
+                await self.home.cancel(member_id, reservation_id)
+                cancelled.append(reservation_id)
+            except Problem as problem:  # too late to cancel, or the host is down: the notice still goes
+                unreachable = problem.kind is ProblemType.PEER_UNREACHABLE
+                left.append({"id": reservation_id, "problem": problem.kind.value})
 
     async def _delete(self, work: UnitOfWork, member_id: str, email: str) -> None:
         if not await self.members.delete(work.tx, member_id):

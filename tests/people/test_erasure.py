@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from datetime import UTC, datetime, time, timedelta
@@ -19,9 +20,11 @@ from tests.web.support import LONDON_ZONE, NYC_ZONE, TERMS
 NAME, EMAIL = "Zelda Quintessa", "zelda.quintessa@example.org"
 
 
-async def setup(nodes: Any, sink: MailSink, **nyc_config: Any) -> tuple[InProcessNode, InProcessNode, dict, dict]:
+async def setup(
+    nodes: Any, sink: MailSink, home: dict[str, Any] | None = None, **nyc_config: Any
+) -> tuple[InProcessNode, InProcessNode, dict, dict]:
     nyc = await nodes("WeCreate NYC", NYC_ZONE, config=nyc_config)
-    london = await nodes("TheCube London", LONDON_ZONE, config=mail_config(sink.port))
+    london = await nodes("TheCube London", LONDON_ZONE, config=mail_config(sink.port) | (home or {}))
     await twin(nyc, london, offer=TERMS, request=TERMS)
     resource = await nyc.api.ok("POST", "/api/v1/resources", {"kind": "desk", "name": "Hot desks", "capacity": 10})
     day = datetime.now(ZoneInfo(NYC_ZONE)).date() + timedelta(days=2)
@@ -179,6 +182,32 @@ async def test_erasure__a_read_held_open_meanwhile_delays_the_purge_of_the_files
         reader.rollback()
         reader.close()
     await eventually(lambda: _files(london.directory), [])
+
+
+async def test_erasure__a_host_that_never_answers_is_asked_once_not_for_each_reservation(nodes, sink: MailSink):
+    """A twin that takes connections and never answers (hung, or hostile) costs the erasure one
+    wait, not one per reservation held there: with many, the request would run out of time and
+    the member could never be erased while it hangs."""
+    limits = {"booking": {"host_timeout_seconds": 1.0}, "limits": {"total_timeout_seconds": 3.0}}
+    nyc, london, member, first = await setup(nodes, sink, home=limits)
+    slot_id = first["target"]["id"]
+    more = [await _reserve(london, member, nyc, slot_id) for _ in range(3)]  # the slot's 4 seats
+    await nyc.stop()
+    loop = asyncio.get_running_loop()
+    hung = await loop.create_server(asyncio.Protocol, "127.0.0.1", nyc.port, reuse_address=True)  # reads, never answers
+    try:
+        done = await london.api.ok("DELETE", f"/api/v1/members/{member['id']}")
+    finally:
+        hung.close()
+    assert sorted(r["id"] for r in done["not_cancelled"]) == sorted([first["id"], *more])
+    assert {r["problem"] for r in done["not_cancelled"]} == {"peer-unreachable"}
+    assert files_hold(london.directory, NAME, EMAIL) == []
+
+
+async def _reserve(home: InProcessNode, member: dict, host: InProcessNode, slot_id: str) -> str:
+    body = {"slot_id": slot_id, "twin_id": host.url, "seats": 1}
+    made = await home.api.ok("PUT", f"/api/v1/reservations/{uuid.uuid4()}", body, token=member["token"])
+    return str(made["id"])
 
 
 async def _status(node: InProcessNode, twinning_id: str) -> str:

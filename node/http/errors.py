@@ -77,7 +77,7 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except (HttpProcessingError, RequestPayloadError) as exc:
         # A body that cannot be read as it was sent (not the gzip its Content-Encoding names, a
         # broken chunk): the sender's mistake, not ours.
-        log.info("request_unreadable", method=request.method, path=request.path, error=type(exc).__name__)
+        log.info("request_unreadable", method=request.method, path=logged_path(request), error=type(exc).__name__)
         unreadable = Problem(ProblemType.VALIDATION_ERROR, "the request body cannot be read as it was sent", errors=[])
         return problem_response(unreadable, request.path)
     except Exception:

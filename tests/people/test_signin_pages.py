@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 
 from node.mail.sink import MailSink
@@ -122,8 +123,14 @@ async def test_signin_page__a_refused_form_on_an_invitation_link_does_not_log_th
     try:
         with captured_logs() as logs:
             resp = await browser.post(link, {"csrf_token": "expired"})
-        assert resp.status == 403
-        assert [e["event"] for e in logs] == ["csrf_refused"]
+            assert resp.status == 403
+            unreadable = {"Content-Type": "application/x-www-form-urlencoded; charset=x-unknown"}
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(nyc.local + link, data=b"csrf_token=x", headers=unreadable) as answer,
+            ):
+                assert answer.status == 403
+        assert [e["event"] for e in logs] == ["csrf_refused", "form_unreadable", "csrf_refused"]
         assert [e for e in logs if secret in repr(e)] == []  # it works for 7 days, in any browser
         resp = await browser.post(link, {"csrf_token": await browser.csrf(link)})
         assert resp.status == 303, "the link still signs in: it was not used"

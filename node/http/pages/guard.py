@@ -98,7 +98,7 @@ async def _form_csrf_ok(request: web.Request) -> bool:
     except (HttpProcessingError, RequestPayloadError, ValueError, LookupError, RuntimeError) as exc:
         # A form no browser sends (a broken multipart part, a charset Python does not know, bytes
         # its charset cannot decode, a Content-Encoding it does not match): refused like a bad token.
-        log.info("form_unreadable", path=request.path, error=type(exc).__name__)
+        log.info("form_unreadable", path=logged_path(request), error=type(exc).__name__)
         return False
     submitted = form.get(CSRF_FIELD)
     bindings = [request.cookies.get(SESSION_COOKIE, ""), request.cookies.get(PRE_SESSION_COOKIE, "")]

@@ -82,6 +82,7 @@ class AssembledNode(Node):
         self.cards = ProfileService(self)
         self._start(self.cards.start, self.cards.stop)
         self.introductions = Introductions(self, MemberRepository(self.store.db), self.profiles)
+        self.cards.cards_deleted.append(self.introductions.forget_card)
         self._start(self.introductions.start, self.introductions.stop)
         self.trip = TripView(self, self.profiles, self.events)
         if settings.activitypub.enabled:

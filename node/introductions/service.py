@@ -99,6 +99,11 @@ class Introductions:
                 retry_after=3600,
             )
 
+    async def forget_card(self, tx: Connection, origin: str, handles: list[str]) -> None:
+        """Twins' cards we no longer hold (withdrawn, retracted, their member erased): the names
+        our askers' requests read on them go too (node/profiles calls this)."""
+        await self.repo.forget_card_names(tx, origin, handles)
+
     # -- reading --------------------------------------------------------------------------------------
 
     async def list_for(self, member_id: str) -> list[dict[str, Any]]:

@@ -223,6 +223,16 @@ class IntroductionRepository:
             (home, id_, host),
         )
 
+    async def forget_card_names(self, tx: Connection, host: str, handles: builtins.list[str]) -> None:
+        """Our askers' rows keep whom they asked (the handle), not the name they read on the card
+        that is gone, unless the recipient accepted (then the name came with their answer)."""
+        marks = ", ".join("?" * len(handles))
+        await tx.execute(
+            f"UPDATE introductions SET to_name = '' WHERE side = 'sent' AND host = ? AND to_handle IN ({marks}) "
+            "AND status != 'accepted' AND to_name != ''",
+            (host, *handles),
+        )
+
     async def list_all_for_member(self, tx: Connection, member_id: str) -> builtins.list[Introduction]:
         rows = await tx.execute_fetchall("SELECT * FROM introductions WHERE member_id = ?", (member_id,))
         return [Introduction.from_row(r) for r in rows]

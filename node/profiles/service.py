@@ -9,6 +9,7 @@ apply both by deleting what they held.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiosqlite import Connection
@@ -29,12 +30,15 @@ from . import vocabulary
 from .bodies import ProfileBody, invalid
 
 Audience = str | list[str]
+# (tx, origin, handles): twins' cards this node no longer holds; what other features took from them goes too.
+CardsDeleted = Callable[[Connection, str, list[str]], Awaitable[None]]
 
 
 class ProfileService:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.repo: ProfileRepository = node.profiles
+        self.cards_deleted: list[CardsDeleted] = []  # the name an introduction read on a card (assembly)
 
     # -- a member's own card --------------------------------------------------------------------
 
@@ -165,19 +169,27 @@ class ProfileService:
     async def _apply(self, tx: Connection, peer_id: str, objects: list[FederatedObject]) -> None:
         # A new version of a card held replaces its text: what the member turned off or rewrote
         # must leave the index's old segments as a deleted card's does.
-        deleted = bool(await self.repo.list_held_handles(tx, peer_id, [obj.id for obj in objects]))
+        replaced = bool(await self.repo.list_held_handles(tx, peer_id, [obj.id for obj in objects]))
+        gone = []
         for obj in objects:
             assert isinstance(obj, MemberProfile)
-            if obj.status == "withdrawn":
-                deleted |= await self.repo.delete_card(tx, obj.origin, obj.id)
-            else:
+            if obj.status != "withdrawn":
                 await self.repo.store_card(tx, _card(obj), _terms(obj))
-        if deleted:
+            elif await self.repo.delete_card(tx, obj.origin, obj.id):
+                gone.append(obj.id)
+        if gone:
+            await self._deleted(tx, peer_id, gone)
+        if replaced or gone:
             self.repo.purge.soon()  # runs after this transaction commits (it waits for the writer)
 
     async def _forget(self, tx: Connection, origin: str, handle: str) -> None:
         if await self.repo.delete_card(tx, origin, handle):
+            await self._deleted(tx, origin, [handle])
             self.repo.purge.soon()
+
+    async def _deleted(self, tx: Connection, origin: str, handles: list[str]) -> None:
+        for forget in self.cards_deleted:
+            await forget(tx, origin, handles)
 
 
 async def withdraw_card(node: Node, work: UnitOfWork, member_id: str) -> bool:

@@ -249,3 +249,16 @@ async def test_introductions__erasing_the_asker_while_the_host_is_down_reaches_i
     await eventually(lambda: received(pair), [])
     ben = pair.email("Ben Carter").encode()
     await eventually(lambda: holding(pair.london, b"Ben Carter", ben, b"Hi Ada, I design too."), [])
+
+
+async def test_introductions__erasing_the_recipient_leaves_no_name_at_the_askers_home(nodes: Any) -> None:
+    """The name the asker's home read on the card goes with the card, for a request still waiting."""
+    pair, id_ = await asked(nodes)
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    assert b"Ada L." in file_bytes(pair.nyc)
+    await pair.london.api.ok("DELETE", f"/api/v1/members/{pair.members['Ada Lovelace']['id']}")
+    shown = await eventually(
+        lambda: introduction(pair.nyc, pair.token("Ben Carter"), id_), lambda i: i["status"] == "declined"
+    )
+    assert shown["other"]["display_name"] == ""
+    await eventually(lambda: holding(pair.nyc, b"Ada L."), [])

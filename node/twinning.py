@@ -25,6 +25,7 @@ from .clock import iso
 from .core import Node, UnitOfWork
 from .federation.client import PeerUnreachable
 from .federation.refusals import refusal
+from .introductions import IntroductionRepository
 from .store import OutboxRepository, Twinning, TwinningRepository
 
 log = structlog.get_logger("node.twinning")
@@ -306,3 +307,5 @@ async def forget_cards(node: Node, work: UnitOfWork, peer_id: str) -> None:
         await node.store.usage.add(work.tx, peer_id, -count, -size, 0, iso(node.clock.now()))
     if await node.profiles.forget_origin(work.tx, peer_id) or count:
         work.after_commit.append(node.profiles.purge.soon)
+    # The names our members' introduction requests read on those cards go with them.
+    await IntroductionRepository(node.store.db).forget_card_names(work.tx, peer_id, None)

@@ -223,14 +223,15 @@ class IntroductionRepository:
             (home, id_, host),
         )
 
-    async def forget_card_names(self, tx: Connection, host: str, handles: builtins.list[str]) -> None:
+    async def forget_card_names(self, tx: Connection, host: str, handles: builtins.list[str] | None) -> None:
         """Our askers' rows keep whom they asked (the handle), not the name they read on the card
-        that is gone, unless the recipient accepted (then the name came with their answer)."""
-        marks = ", ".join("?" * len(handles))
+        that is gone, unless the recipient accepted (then the name came with their answer).
+        `handles` None: every card of `host` (the twinning ended)."""
+        marks = "" if handles is None else f"AND to_handle IN ({', '.join('?' * len(handles))}) "
         await tx.execute(
-            f"UPDATE introductions SET to_name = '' WHERE side = 'sent' AND host = ? AND to_handle IN ({marks}) "
+            f"UPDATE introductions SET to_name = '' WHERE side = 'sent' AND host = ? {marks}"
             "AND status != 'accepted' AND to_name != ''",
-            (host, *handles),
+            (host, *(handles or ())),
         )
 
     async def list_all_for_member(self, tx: Connection, member_id: str) -> builtins.list[Introduction]:

@@ -262,3 +262,13 @@ async def test_introductions__erasing_the_recipient_leaves_no_name_at_the_askers
     )
     assert shown["other"]["display_name"] == ""
     await eventually(lambda: holding(pair.nyc, b"Ada L."), [])
+
+
+async def test_introductions__a_twinning_that_ends_takes_the_card_names_with_the_cards(nodes: Any) -> None:
+    pair, id_ = await asked(nodes)
+    await eventually(lambda: received(pair), lambda items: len(items) == 1)
+    [twinning] = (await pair.nyc.api.ok("GET", "/api/v1/twins"))["items"]
+    await pair.nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/end", {"reason": "the agreement ran out"})
+    shown = await introduction(pair.nyc, pair.token("Ben Carter"), id_)
+    assert shown["other"]["display_name"] == ""  # whom he asked is his; the name on her card was not
+    assert await holding(pair.nyc, b"Ada L.") == []

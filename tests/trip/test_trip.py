@@ -123,7 +123,8 @@ async def test_trip__a_suspended_twins_people_are_not_shown(nodes: Any) -> None:
     async def probe() -> Any:
         return (await trip(pair, pair.token("Ben Carter"), query))[1]
 
-    await eventually(probe, lambda t: [p["display_name"] for p in t["people"]] == ["Dana Reyes"])
+    # The slots too, before the suspension: their going empty is how the suspension is seen here.
+    await eventually(probe, lambda t: [p["display_name"] for p in t["people"]] == ["Dana Reyes"] and t["slots"])
     [twinning] = (await pair.nyc.api.ok("GET", "/api/v1/twins"))["items"]
     await pair.nyc.api.ok("POST", f"/api/v1/twins/{twinning['id']}/suspend", {"reason": "Renovation"})
     found = await eventually(probe, lambda t: t["slots"] == [])

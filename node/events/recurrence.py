@@ -18,7 +18,7 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 from node.times import invalid
 from protocol.models.common import LATEST_YEAR
 
-from .rule_bounds import unbounded
+from .rule_bounds import SPARSE_YEARS, too_sparse, unbounded
 
 MAX_COUNT = 1000  # a longer series is written as an open-ended one
 MAX_OCCURRENCES = 1000  # per event and listing: a bound on the work one request can cause
@@ -49,6 +49,8 @@ def parse_rule(text: str, starts_at: datetime, field: str = "rrule") -> rrule:
     reason = unbounded(text, starts_at)
     if reason:
         raise invalid(field, reason)
+    if too_sparse(text, starts_at):
+        raise invalid(field, f"the series must repeat at least once every {SPARSE_YEARS} years")
     first = rule.after(starts_at, inc=True)
     if first != starts_at:
         raise invalid(field, "starts_at must be the series' first occurrence (e.g. BYDAY must include its weekday)")
@@ -121,7 +123,9 @@ def window_rule(text: str, starts_at: datetime, target: datetime, last: datetime
     it was indexed, or found again), which restarts like any other.
     The rule is parsed once, restarted or not (parsing is most of the cost of a short window).
     """
-    return read_rule(*_restarted(text, starts_at, target, last))
+    restarted = _restarted(text, starts_at, target, last)
+    # A series whose next occurrence is decades away (or never) is shown once, not walked to 9999.
+    return None if too_sparse(normalize_rule(restarted[0]), restarted[1]) else read_rule(*restarted)
 
 
 def _restarted(text: str, start: datetime, target: datetime, last: datetime | None) -> tuple[str, datetime]:

@@ -3,13 +3,18 @@
 dateutil looks for a rule's next occurrence up to the year 9999. For a rule that no date
 matches (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) that is seconds of CPU, on the event loop, on
 every expansion: every member's listing, if a twin sends such an event. Rules are therefore
-kept to parts whose combinations, checked here, match again within a few years.
+kept to parts whose combinations, checked here, match again within a few years; and a rule
+whose dates exist but that its interval never reaches (every second year on February 29th,
+from an odd year) is found by looking for its next occurrence where the search is short.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import MAXYEAR, datetime
+from functools import lru_cache
+
+from dateutil.rrule import rrule, rrulestr
 
 ALLOWED = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTH", "BYMONTHDAY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -47,6 +52,33 @@ def unbounded(text: str, starts_at: datetime) -> str | None:
     if freq == "DAILY" and interval % 7 == 0 and weekdays and starts_at.weekday() not in weekdays:
         return f"every {interval} days from a {WEEKDAYS[starts_at.weekday()]} never falls on BYDAY"
     return None
+
+
+SPARSE_YEARS = 30  # a series with no occurrence this long after a point is not expanded from there
+CALENDAR_YEARS = 400  # the Gregorian calendar repeats: same dates, same weekdays
+
+
+@lru_cache(maxsize=4096)
+def too_sparse(text: str, start: datetime) -> bool:
+    """Whether the rule has no occurrence within SPARSE_YEARS after `start` (wall time).
+
+    dateutil would look up to the year 9999: for a rule that skips every leap year, thousands of
+    periods (70 ms), on every listing. The calendar repeats every 400 years, so the rule is asked
+    from the same day 400·k years later instead, where 9999 is at most 430 years ahead: a few
+    milliseconds at worst. COUNT and UNTIL are left out: the question is how far apart its
+    occurrences are, not when it ends."""
+    parts = [part for part in text.split(";") if part and not part.startswith(("COUNT=", "UNTIL="))]
+    naive = start.replace(tzinfo=None, fold=0)
+    shift = max(0, (MAXYEAR - SPARSE_YEARS - naive.year) // CALENDAR_YEARS) * CALENDAR_YEARS
+    try:
+        probe = naive.replace(year=naive.year + shift)
+        rule = rrulestr(";".join(parts), dtstart=probe)
+        if not isinstance(rule, rrule):
+            return False  # not a rule we expand (read_rule refuses it on its own)
+        following = rule.after(probe)  # the start itself may be one: the question is the next
+    except (ValueError, TypeError, OverflowError):
+        return False  # read_rule refuses it on its own
+    return following is None or following.year - probe.year > SPARSE_YEARS
 
 
 def _ints(value: str | None) -> list[int]:

@@ -28,15 +28,17 @@ if TYPE_CHECKING:
     from .bridge import Bridge
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_ID = 2048  # characters of an actor's id, a Follow's id, an inbox
 
 
-async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
-    """Verify and apply one POST to the inbox; raises Problem when refused."""
+async def receive(bridge: Bridge, request: web.Request, body: bytes) -> bool:
+    """Verify and apply one POST to the inbox; raises Problem when refused. True when it was a
+    Follow taken (it costs the node an Accept, signed and sent)."""
     try:
         activity = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not JSON") from exc
-    if not isinstance(activity, dict) or _origin(activity.get("actor")) is None:
+    if not isinstance(activity, dict) or _origin(activity.get("actor")) is None or len(activity["actor"]) > MAX_ID:
         raise Problem(ProblemType.VALIDATION_ERROR, "the body is not an activity with an actor")
     actor_id = activity["actor"]
     if await bridge.blocked(actor_id):
@@ -47,9 +49,11 @@ async def receive(bridge: Bridge, request: web.Request, body: bytes) -> None:
     kind = activity.get("type")
     if kind == "Follow" and activity.get("object") == bridge.urls.actor:
         await _follow(bridge, activity, actor)
-    elif kind == "Undo" and isinstance(activity.get("object"), dict) and activity["object"].get("type") == "Follow":
+        return True
+    if kind == "Undo" and isinstance(activity.get("object"), dict) and activity["object"].get("type") == "Follow":
         await bridge.store.delete_follower(actor_id)
     # Anything else (Like, Announce, replies) is taken and dropped: the space only publishes.
+    return False
 
 
 async def verified_actor(bridge: Bridge, request: web.Request, body: bytes) -> dict[str, Any]:
@@ -140,9 +144,15 @@ async def _follow(bridge: Bridge, follow: dict[str, Any], actor: dict[str, Any])
     accept_inbox = str(actor.get("inbox") or inbox)
     if not _on_host_of(inbox, actor["id"]) or not _on_host_of(accept_inbox, actor["id"]):
         raise Problem(ProblemType.VALIDATION_ERROR, "the follower's inbox is not on its own server")
+    follow_id = follow.get("id")
+    if not isinstance(follow_id, str) or len(follow_id) > MAX_ID or max(len(inbox), len(accept_inbox)) > MAX_ID:
+        # Kept with the follower and sent back in the Accept: a megabyte each time, else.
+        raise Problem(
+            ProblemType.VALIDATION_ERROR, f"the Follow's id and the inboxes are URLs of at most {MAX_ID} characters"
+        )
     now = iso(bridge.node.clock.now())
     host = (urlsplit(actor["id"]).hostname or "").lower()
-    follower = Follower(actor["id"], inbox, host, str(follow.get("id", "")), now)
+    follower = Follower(actor["id"], inbox, host, follow_id, now)
     # Each follower's inbox costs a signed delivery of every change: a stranger with a server of
     # its own could otherwise add followers without end.
     if not await bridge.store.store_follower(follower, at_most=bridge.settings.max_followers):

@@ -112,17 +112,21 @@ async def event(request: web.Request) -> web.Response:
 @routes.post("/ap/inbox")
 async def inbox(request: web.Request) -> web.Response:
     """Each refused POST is charged to its address, as a twin's unverified request is: a stranger
-    cannot make the node fetch keys without limit."""
+    cannot make the node fetch keys without limit. So is each Follow taken: it costs an Accept,
+    signed with the RSA key and sent, and a stranger's server could otherwise ask for them
+    without end (following again and again)."""
     bridge = _bridge(request)
     address, unverified = address_key(request.remote), request.app[UNVERIFIED_LIMITER]
     wait = await unverified.pending(address)
     if wait:
         raise Problem(ProblemType.RATE_LIMITED, "too many unverified requests from this address", retry_after=wait)
     try:
-        await receive(bridge, request, await request.read())
+        followed = await receive(bridge, request, await request.read())
     except Problem:
         await unverified.take(address)
         raise
+    if followed:
+        await unverified.take(address)
     return web.Response(status=202)
 
 

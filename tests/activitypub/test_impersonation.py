@@ -228,3 +228,48 @@ async def test_inbox__followers_past_max_followers_are_refused_and_the_others_ke
         assert sorted(await _followers(milan)) == [f"{mallory.base}/users/u0", f"{mallory.base}/users/u1"]
     finally:
         await mallory.stop()
+
+
+def _actor(mallory: Mallory, name: str) -> tuple[str, str]:
+    actor = f"{mallory.base}/users/{name}"
+    key_id = f"{actor}#main-key"
+    mallory.documents[f"/users/{name}"] = {
+        "id": actor,
+        "type": "Person",
+        "inbox": f"{actor}/inbox",
+        "publicKey": {"id": key_id, "owner": actor, "publicKeyPem": mallory.public_pem},
+    }
+    return actor, key_id
+
+
+async def test_inbox__a_follow_whose_id_is_a_megabyte_is_refused_and_nothing_kept(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    mallory = await Mallory().start()
+    try:
+        actor, key_id = _actor(mallory, "big")
+        for follow_id in ("x" * 500_000, ["a", "list"], {"an": "object"}):
+            follow = {"id": follow_id, "type": "Follow", "actor": actor, "object": f"{milan.url}/ap/actor"}
+            status, problem = await mallory.post(f"{milan.url}/ap/inbox", follow, key_id)
+            assert status == 422 and problem["type"].endswith("/validation-error"), (status, problem)
+        listing = await milan.api.ok("GET", "/api/v1/activitypub/followers")
+        assert listing == {"followers": [], "pending_deliveries": 0}
+    finally:
+        await mallory.stop()
+
+
+async def test_inbox__following_again_and_again_is_charged_to_the_address(nodes: Nodes) -> None:
+    # Each Follow taken costs a signed Accept: the address's budget pays for them (burst 30).
+    milan = await nodes("Spazio Milano", "Europe/Rome", config={"limits": {"unverified_requests_per_minute": 1}})
+    mallory = await Mallory().start()
+    try:
+        actor, key_id = _actor(mallory, "again")
+        statuses = []
+        for n in range(40):
+            follow = {"id": f"{actor}/follows/{n}", "type": "Follow", "actor": actor, "object": f"{milan.url}/ap/actor"}
+            statuses.append((await mallory.post(f"{milan.url}/ap/inbox", follow, key_id))[0])
+        assert statuses[0] == 202 and statuses[-1] == 429, statuses
+        assert statuses.count(202) <= 31, statuses
+        listing = await milan.api.ok("GET", "/api/v1/activitypub/followers")
+        assert listing["pending_deliveries"] <= 31, listing
+    finally:
+        await mallory.stop()

@@ -21,6 +21,8 @@ from .hosted_store import HostedInTransaction, Situation
 from .waitlist import first_place
 from .waitlist_store import StateChange, WaitEntry, WaitlistInTransaction
 
+MAX_WAITING = 200  # requests in the line of one slot or event; past it a request is refused as full
+
 # What the home is answered: an HTTP status and the JSON body. A receipt (or a place in line) is
 # serialised once, inside the decision, as the text it is stored as.
 Answer = tuple[int, bytes]
@@ -82,6 +84,11 @@ def join_or_refuse(
         raise Problem(ProblemType.SLOT_FULL, f"{left} seats left, {asked.request.seats} asked", remaining=left)
     line = WaitlistInTransaction(tx.conn)
     target = asked.request.target
+    waiting = line.waiting_count(target.kind, target.id)
+    if waiting >= MAX_WAITING:
+        # A twin mints its members' ids: without a bound, its requests would make the line (and
+        # the count each newcomer's position costs) grow for as long as it sends them.
+        raise Problem(ProblemType.SLOT_FULL, f"no seats left, and {waiting} already wait for one", remaining=0)
     now = node.clock.now()
     entry = WaitEntry(
         id=asked.request.id,
@@ -92,7 +99,7 @@ def join_or_refuse(
         target_id=target.id,
         seats=asked.request.seats,
         status="waiting",
-        position=line.waiting_count(target.kind, target.id) + 1,
+        position=waiting + 1,
         offer_expires_at=None,
         content_key=asked.content_key,
         request_hash=asked.request_hash,

@@ -14,6 +14,7 @@ from aiosqlite import Connection
 from node.http.answers import KeyRotated
 from protocol.keys import format_fingerprint
 from protocol.models import Envelope, FederatedObject, KeyRotation
+from protocol.problems import Problem, ProblemType
 
 from .clock import iso
 from .core import Node
@@ -55,6 +56,13 @@ class KeyService:
     async def accept_rotation(self, tx: Connection, peer_id: str, obj: FederatedObject, _envelope: Envelope) -> None:
         """A twin's rotation, verified with its old key by the inbox (inbox `after_apply` hook)."""
         assert isinstance(obj, KeyRotation)
+        # A rotation retires a current key. One signed with a key retired already (objects signed
+        # with it stay valid) may only name a key we know (its document, read first, named both);
+        # else each new version would add a fresh key, and every lookup of the twin's reads them all.
+        peers = self.node.store.peers
+        old, new = await peers.get_key(tx, peer_id, obj.old_kid), await peers.get_key(tx, peer_id, obj.new_kid)
+        if (old is None or old.expired_at is not None) and new is None:
+            raise Problem(ProblemType.CONFLICT, f"key {obj.old_kid} of {peer_id} is not current: it cannot be rotated")
         await self.node.directory.add_rotated_key(
             tx, peer_id, obj.old_kid, obj.new_kid, obj.new_public_key, iso(obj.effective_at)
         )

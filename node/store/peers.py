@@ -84,6 +84,14 @@ class PeerRepository:
             (at, node_id, kid),
         )
 
+    async def get_key(self, tx: Connection, node_id: str, kid: str) -> PeerKey | None:
+        """One key of `node_id`, read inside the caller's transaction."""
+        async with tx.execute(
+            "SELECT kid, public_key, expired_at FROM peer_keys WHERE node_id = ? AND kid = ?", (node_id, kid)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return PeerKey(row["kid"], row["public_key"], row["expired_at"]) if row is not None else None
+
     async def get_keys(self, node_id: str) -> dict[str, PeerKey]:
         rows = await self._db.fetch_all(
             "SELECT kid, public_key, expired_at FROM peer_keys WHERE node_id = ?", (node_id,)

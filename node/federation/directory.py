@@ -41,6 +41,7 @@ from protocol.problems import Problem, ProblemType
 from .client import FederationClient, PeerUnreachable
 
 WELL_KNOWN = "/.well-known/gemellaggio"
+MAX_RETIRED_KEYS = 64  # NodeDocument.old_verify_keys holds at most this many
 T = TypeVar("T", bound=FederatedObject)
 
 
@@ -105,6 +106,9 @@ class PeerDirectory:
         """A twin's KeyRotation, already verified with its old key (inside the caller's transaction)."""
         await self._store.peers.store_keys(tx, node_id, [PeerKey(new_kid, new_key, None)])
         await self._store.peers.store_key_expiry(tx, node_id, old_kid, at)
+        # As many retired keys as a node document lists: a twin rotating again and again (one
+        # request each) would otherwise grow the keys every lookup of its own reads.
+        await self._store.peers.delete_retired_keys(tx, node_id, MAX_RETIRED_KEYS)
         self._forget(node_id)
         # Until the transaction commits, a lookup (a request of that twin) reads the old key as
         # current, and would keep it so: forget again once the transaction has ended.

@@ -84,6 +84,15 @@ class PeerRepository:
             (at, node_id, kid),
         )
 
+    async def delete_retired_keys(self, tx: Connection, node_id: str, keep: int) -> None:
+        """Forget all but the `keep` keys of `node_id` retired last."""
+        await tx.execute(
+            "DELETE FROM peer_keys WHERE node_id = ? AND expired_at IS NOT NULL AND kid NOT IN ("
+            "SELECT kid FROM peer_keys WHERE node_id = ? AND expired_at IS NOT NULL "
+            "ORDER BY expired_at DESC, kid LIMIT ?)",
+            (node_id, node_id, keep),
+        )
+
     async def get_key(self, tx: Connection, node_id: str, kid: str) -> PeerKey | None:
         """One key of `node_id`, read inside the caller's transaction."""
         async with tx.execute(

@@ -6,11 +6,14 @@ keys reads them all. A rotation retires a current key or changes nothing."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from node.federation.directory import MAX_RETIRED_KEYS
 from protocol.keys import SigningKey
 from protocol.models import KeyRotation
 
 from .conftest import ArenaFactory
+from .twin import HostileTwin
 
 INBOX = "/federation/v1/inbox"
 
@@ -52,3 +55,27 @@ async def test_rotation_flood__a_retired_key_cannot_rotate_again(arena: ArenaFac
         "POST", a.home.url + INBOX, {"items": [a.twin.seal(rotation(a.twin.url, second, 50)[0])]}
     )
     assert status == 202
+
+
+async def test_rotation_flood__a_chain_of_rotations_keeps_as_many_retired_keys_as_a_document_lists(
+    nodes: Any,
+) -> None:
+    home = await nodes("Home")
+    twin = HostileTwin()
+    await twin.start()
+    try:
+        await twin.twin_with(home)
+        for version in range(1, 71):  # each rotation signed with the key the one before named
+            obj, fresh = rotation(twin.url, twin.key, version)
+            [(status, body)] = await twin.push(home, [twin.seal(obj)])
+            assert status == 202 and body["results"][0]["status"] == "applied", body
+            twin.key = fresh
+        keys = await home.node.store.peers.get_keys(twin.url)
+        retired = [k for k in keys.values() if k.expired_at is not None]
+        assert len(retired) == MAX_RETIRED_KEYS and keys[twin.key.kid].expired_at is None, len(keys)
+        status, _ = await twin.send(
+            "POST", home.url + INBOX, {"items": [twin.seal(rotation(twin.url, twin.key, 71)[0])]}
+        )
+        assert status == 202
+    finally:
+        await twin.stop()

@@ -51,6 +51,7 @@ from .waitlist_store import WaitEntry, WaitlistInTransaction
 
 T = TypeVar("T", bound=FederatedObject)
 PASSES_KEPT = 4096
+UNCAPPED_EVENT_SEATS = 1000  # the places twins may take at an event without a capacity
 
 
 class HostDesk:
@@ -190,10 +191,10 @@ class HostDesk:
             raise invalid("seats", f"at most {terms.rules.max_seats_per_reservation} seats per reservation")
         if now >= event.starts_at:
             raise Problem(ProblemType.OUTSIDE_BOOKING_WINDOW, f"event {event.id} has started")
-        if event.capacity is not None:
-            remaining = free_seats(seen, event.capacity, holder)
-            if request.seats > remaining:
-                return join_or_refuse(tx, asked, remaining, event.capacity, holder, self.node)
+        capacity = UNCAPPED_EVENT_SEATS if event.capacity is None else event.capacity  # each place is a row we keep
+        remaining = free_seats(seen, capacity, holder)
+        if request.seats > remaining:
+            return join_or_refuse(tx, asked, remaining, capacity, holder, self.node)
         receipt = asked.receipt(
             self.node.id,
             now,

@@ -71,8 +71,11 @@ class Bridge:
         await self.worker.stop()
 
     async def blocked(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return host in self.settings.blocked_instances or host in await self.store.list_blocked()
+        return _host(url) in await self.blocked_hosts()
+
+    async def blocked_hosts(self) -> set[str]:
+        """The hosts that get nothing: configured, or blocked by the operator."""
+        return set(self.settings.blocked_instances) | await self.store.list_blocked()
 
     async def event_objects(self) -> dict[str, dict[str, Any]]:
         settings = self.node.settings
@@ -89,7 +92,8 @@ class Bridge:
 
     async def _publish(self) -> int:
         now = iso(self.node.clock.now())
-        inboxes = sorted({f.inbox for f in await self.store.list_followers() if not await self.blocked(f.inbox)})
+        blocked = await self.blocked_hosts()  # read once: a space may have thousands of followers
+        inboxes = sorted({f.inbox for f in await self.store.list_followers() if _host(f.inbox) not in blocked})
         sent, current = await self.store.list_published(), await self.event_objects()
         count = 0
         for event_id, obj in current.items():
@@ -115,14 +119,15 @@ class Bridge:
             by_inbox: dict[str, list[Delivery]] = {}
             for delivery in await self.store.list_due(iso(self.node.clock.now()), BATCH):
                 by_inbox.setdefault(delivery.inbox, []).append(delivery)
-            results = await asyncio.gather(*(self._send_in_order(queued) for queued in by_inbox.values()))
+            blocked = await self.blocked_hosts()
+            results = await asyncio.gather(*(self._send_in_order(queued, blocked) for queued in by_inbox.values()))
             return sum(results)
 
-    async def _send_in_order(self, queued: list[Delivery]) -> int:
+    async def _send_in_order(self, queued: list[Delivery], blocked: set[str]) -> int:
         """One inbox's activities one after the other, as queued; the rest wait behind one not taken."""
         taken = 0
         for delivery in queued:
-            sent = await self._send(delivery)
+            sent = await self._send(delivery, blocked)
             if not sent:
                 break
             taken += sent
@@ -139,9 +144,9 @@ class Bridge:
         if answer.status >= 300:
             raise PeerUnreachable(f"{inbox} answered HTTP {answer.status}")
 
-    async def _send(self, delivery: Delivery) -> int:
+    async def _send(self, delivery: Delivery, blocked: set[str]) -> int:
         now = self.node.clock.now()
-        if await self.blocked(delivery.inbox):
+        if _host(delivery.inbox) in blocked:
             await self.store.delete_delivery(delivery.id)
             return 0
         try:
@@ -165,3 +170,10 @@ class Bridge:
         await self.publish()
         await self.deliver()
         return self.settings.publish_interval_seconds
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # not a URL: on no host anyone blocked
+        return ""

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from node.activitypub import signatures
-from tests.activitypub.support import followed
+from tests.activitypub.support import event_body, followed
 from tests.support.nodes import free_port
 
 Nodes = Any
@@ -271,5 +271,33 @@ async def test_inbox__following_again_and_again_is_charged_to_the_address(nodes:
         assert statuses.count(202) <= 31, statuses
         listing = await milan.api.ok("GET", "/api/v1/activitypub/followers")
         assert listing["pending_deliveries"] <= 31, listing
+    finally:
+        await mallory.stop()
+
+
+async def test_bridge__a_publish_reads_the_blocked_instances_once_whatever_the_followers(nodes: Nodes) -> None:
+    milan = await nodes("Spazio Milano", "Europe/Rome")
+    mallory = await Mallory().start()
+    try:
+        for n in range(40):
+            actor, key_id = _actor(mallory, f"f{n}")
+            follow = {"id": f"{actor}/f", "type": "Follow", "actor": actor, "object": f"{milan.url}/ap/actor"}
+            assert (await mallory.post(f"{milan.url}/ap/inbox", follow, key_id))[0] == 202
+        db = milan.node.store.db
+        if db.dialect != "sqlite":
+            return  # the statements are counted on SQLite's connections
+        reads: list[str] = []
+
+        def trace(statement: str) -> None:
+            if "ap_blocked" in statement:
+                reads.append(statement)
+
+        for conn in (db._writer, db._reader):
+            await conn._execute(lambda c=conn: c._conn.set_trace_callback(trace))
+        db._loop_writer.set_trace_callback(trace)
+        await milan.api.ok("POST", "/api/v1/events", event_body("Open day"))
+        await milan.node.activitypub.publish()  # the event to 40 followers (unless the bridge's worker did)
+        # A publish and a delivery round each read them once; the worker may run one of each meanwhile.
+        assert len(reads) <= 4, f"{len(reads)} reads of the blocked instances to publish to 40 followers"
     finally:
         await mallory.stop()

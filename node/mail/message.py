@@ -76,7 +76,7 @@ def compose(mail: Mail, sender: Sender, now: datetime) -> tuple[str, bytes]:
     msg["Date"] = format_datetime(now)
     msg["From"] = sender.address
     msg["To"] = mail.to
-    msg["Subject"] = mail.subject
+    msg["Subject"] = one_line(mail.subject)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office answers, please
     if mail.unsubscribe_post_url:
         msg["List-Unsubscribe"] = f"<{mail.unsubscribe_post_url}>"
@@ -91,6 +91,13 @@ def compose(mail: Mail, sender: Sender, now: datetime) -> tuple[str, bytes]:
     # After the body: setting the content clears every Content-* header. Composed in the reader's language.
     msg["Content-Language"] = current().language
     return message_id, msg.as_bytes()
+
+
+def one_line(text: str) -> str:
+    """A header's text on one line. Subjects hold names twins chose; a line break in them (CR, LF,
+    or any other that `str.splitlines` knows, as the email package does) would make the message
+    unwritable, or start a header of the sender's choosing, so each becomes a space."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def footer(mail: Mail, sender: Sender) -> list[str]:

@@ -41,6 +41,8 @@ def create(ctx: click.Context, name: str) -> None:
 @click.argument("token_id")
 @click.pass_context
 def revoke(ctx: click.Context, token_id: str) -> None:
-    """Revoke the operator token with this id: it stops working at once."""
+    """Revoke the operator token with this id: it stops working at once, and every operator web session ends."""
     result = client_from(ctx).call("DELETE", f"/api/v1/tokens/{token_id}")
-    emit(ctx, result, f"Operator token {token_id} is revoked.")
+    emit(
+        ctx, result, f"Operator token {token_id} is revoked. Operator web sessions have ended: sign in again at /admin."
+    )

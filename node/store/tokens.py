@@ -102,6 +102,10 @@ class TokenRepository:
         found = [bytes(r["hash"]) for r in rows if token_id(bytes(r["hash"])) == id_.lower()]
         for digest in found:
             await tx.execute("DELETE FROM tokens WHERE hash = ?", (digest,))
+        if found:
+            # A web session does not remember which operator token opened it, and one opened with
+            # this token (a leaked one, most often) must end with it: every operator session ends.
+            await tx.execute("DELETE FROM tokens WHERE role = 'session' AND member_id IS NULL")
         return bool(found)
 
     async def delete_api_tokens(self, tx: Connection, member_id: str) -> None:

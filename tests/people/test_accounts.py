@@ -118,3 +118,22 @@ async def test_browser__a_member_renews_the_calendar_address(nodes: Any, person:
     await page.locator("#flash").wait_for()
     renewed = await page.locator("#calendar-url").inner_text()
     assert renewed != member["calendar_url"] and renewed.startswith(nyc.url)
+
+
+async def test_tokens__revoking_an_operator_token_ends_the_admin_sessions_it_could_have_opened(nodes):
+    nyc = await nodes("NYC")
+    leaked = await nyc.api.ok("POST", "/api/v1/tokens", {"name": "laptop"})
+    thief = Browserless(nyc.local)
+    try:
+        await thief.sign_in(leaked["token"], "/admin")
+        status, html = await thief.get("/admin")
+        assert status == 200 and "<h1>Twinnings</h1>" in html
+        await nyc.api.ok("DELETE", f"/api/v1/tokens/{leaked['id']}")
+        status, html = await thief.get("/admin")
+        assert "<h1>Twinnings</h1>" not in html and 'name="token"' in html  # the sign-in form again
+        session = thief.cookie("gemella_session") or ""
+        assert await nyc.node.store.tokens.get(session) is None
+    finally:
+        await thief.close()
+    # The other operator tokens (here the one `gemella init` made) still work, and can sign in again.
+    assert (await nyc.api.call("GET", "/api/v1/twins"))[0] == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ from aiosqlite import Connection
 from node.http.answers import MemberView, ResourceView
 from node.store.db import Database, Row
 from protocol.models import Resource, Slot
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # what SQLite's NOCASE folds
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,12 @@ class MemberRepository:
         return Member.from_row(row) if row else None
 
     async def get_by_email(self, email: str) -> Member | None:
-        row = await self._db.fetch_one("SELECT * FROM members WHERE email = ? COLLATE NOCASE", (email,))
-        return Member.from_row(row) if row else None
+        """The member with this address, the case of its ASCII letters aside. (PostgreSQL's
+        case-blind collation also holds invisible and full-width look-alikes equal, such as
+        `ada\u200b@` and `ada@`: those are other people's addresses, on both databases.)"""
+        rows = await self._db.fetch_all("SELECT * FROM members WHERE email = ? COLLATE NOCASE", (email,))
+        wanted = email.translate(_ASCII_LOWER)
+        return next((Member.from_row(r) for r in rows if str(r["email"]).translate(_ASCII_LOWER) == wanted), None)
 
     async def is_email_taken(self, tx: Connection, email: str) -> bool:
         """Inside the writing transaction, so that two adds of one address cannot both pass."""

@@ -178,3 +178,20 @@ def test_id_token__an_unsigned_one_is_refused(keys: Any) -> None:
     header, payload, _ = id_token(keys[0]).split(".")
     with pytest.raises(SignInFailed):
         validate_id_token(f"{header}.{payload}.", published, issuer=ISSUER, client_id=CLIENT, nonce="n-1")
+
+
+@pytest.mark.parametrize("login", ["ada\u200b", "\uff41da", "ada\u00ad"])
+async def test_oidc__a_look_alike_verified_address_is_not_the_members(nodes: Any, provider: Provider, login: str):
+    """Another account of the provider, whose verified address differs from the member's only by an
+    invisible or full-width character, is not the member (PostgreSQL's case-blind collation holds
+    such addresses equal; the node must not)."""
+    nyc = await nodes("WeCreate NYC", port=provider.node_port, config=provider.config())
+    ada = await nyc.api.ok("POST", "/api/v1/members", {"display_name": "Ada", "email": "ada@example.org"})
+    person = Person()
+    try:
+        status, html = await person.open(await person.callback_url(nyc.local, login))
+        assert status == 401 and "is not a member of WeCreate NYC" in html
+        row = await nyc.node.store.db.fetch_one("SELECT oidc_subject FROM members WHERE id = ?", (ada["id"],))
+        assert row is not None and row["oidc_subject"] is None
+    finally:
+        await person.close()

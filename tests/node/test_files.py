@@ -58,3 +58,40 @@ async def test_files__a_backup_is_whole_and_readable_by_the_owner_only(nodes, tm
         check=False,
     )
     assert again.returncode != 0 and "exists" in again.stderr
+
+
+def gemella_backup(directory: Path, copy: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "node.cli.main", "backup", str(directory), str(copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **environ},
+    )
+
+
+async def test_backup__a_node_on_postgresql_is_not_backed_up_from_the_sqlite_file_it_left(nodes, tmp_path):
+    """After `gemella db migrate` the old node.db stays (the rollback needs it); a backup of it would
+    be a stale copy that says it is the node's, and a nightly job would keep making them."""
+    nyc = await nodes("NYC")
+    await publish(nyc, make_event(nyc.url, "ev1"))
+    await nyc.stop()
+    copy = tmp_path / "nightly.db"
+    url = "postgresql://gemella@127.0.0.1:5432/nyc"
+    done = gemella_backup(nyc.directory, copy, GEMELLA_STORAGE__DATABASE_URL=url)
+    assert done.returncode == 1, done.stdout
+    assert "PostgreSQL" in done.stderr and "pg_dump" in done.stderr and "Traceback" not in done.stderr
+    assert not copy.exists()
+
+
+async def test_backup__a_file_that_is_not_a_database_is_said_so_and_leaves_no_copy(nodes, tmp_path):
+    nyc = await nodes("NYC")
+    await nyc.stop()
+    (nyc.directory / "node.db").write_bytes(b"not a database, but a file of the same name" * 200)
+    for name in ("node.db-wal", "node.db-shm"):
+        (nyc.directory / name).unlink(missing_ok=True)
+    copy = tmp_path / "nightly.db"
+    done = gemella_backup(nyc.directory, copy)
+    assert done.returncode == 1, done.stdout
+    assert "is not a SQLite database" in done.stderr and "unexpected" not in done.stderr
+    assert not copy.exists(), "a failed backup leaves no file that the next one would refuse to replace"

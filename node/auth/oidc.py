@@ -24,20 +24,23 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+import structlog
 
 if TYPE_CHECKING:  # joserfc (and the `cryptography` under it) is loaded at the first sign-in, not by every node
     from joserfc.jwk import KeySet
 
 from node.clock import Clock
 from node.config import OidcSection
+from node.i18n import _
 from node.store.sign_ins import PendingSignIn, PendingSignInRepository
 
+log = structlog.get_logger("node.auth")
 PENDING_SECONDS = 600
 ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"]
 
 
 class SignInFailed(Exception):
-    """The sign-in cannot finish; the message says why, for people."""
+    """The sign-in cannot finish; the message says why, for people, in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def validate_id_token(
         )
         registry.validate(token.claims)
     except (JoseError, ValueError) as exc:
-        raise SignInFailed(f"The sign-in service's answer could not be trusted ({type(exc).__name__}).") from exc
+        log.info("oidc_id_token_refused", reason=type(exc).__name__, detail=str(exc))  # for the operator, not the page
+        raise SignInFailed(_("The sign-in service's answer could not be trusted.")) from exc
     return dict(token.claims)
 
 
@@ -142,9 +146,9 @@ class OidcClient:
         """Check the state, trade the code for tokens, validate the ID token: who signed in."""
         pending = await self._pending.claim(state)
         if pending is None or self._now() - pending.created_at > PENDING_SECONDS:
-            raise SignInFailed("This sign-in has expired or was already used. Please start again.")
+            raise SignInFailed(_("This sign-in has expired or was already used. Please start again."))
         if not secrets.compare_digest(pending.browser, browser):
-            raise SignInFailed("This sign-in was started in another browser. Please start again here.")
+            raise SignInFailed(_("This sign-in was started in another browser. Please start again here."))
         config = await self._config(session)
         tokens = await self._exchange(session, config, code, pending.verifier)
         keys = await self._keys(session, config)
@@ -198,9 +202,9 @@ class OidcClient:
             async with session.post(config["token_endpoint"], data=form, headers=headers, timeout=_TIMEOUT) as resp:
                 answer = await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise SignInFailed("The sign-in service did not answer. Please try again in a moment.") from exc
+            raise SignInFailed(_("The sign-in service did not answer. Please try again in a moment.")) from exc
         if resp.status != 200 or not isinstance(answer, dict) or not isinstance(answer.get("id_token"), str):
-            raise SignInFailed("The sign-in service refused to finish this sign-in. Please start again.")
+            raise SignInFailed(_("The sign-in service refused to finish this sign-in. Please start again."))
         return answer
 
     async def _config(self, session: aiohttp.ClientSession) -> dict[str, Any]:
@@ -208,7 +212,7 @@ class OidcClient:
             url = f"{self.issuer}/.well-known/openid-configuration"
             found = await _get_json(session, url)
             if found.get("issuer", "").rstrip("/") != self.issuer:
-                raise SignInFailed("The sign-in service is not configured as this node expects.")
+                raise SignInFailed(_("The sign-in service is not configured as this node expects."))
             self._discovery = found
         return self._discovery
 
@@ -219,7 +223,7 @@ class OidcClient:
         try:
             return KeySet.import_key_set(await _get_json(session, config["jwks_uri"]))  # type: ignore[arg-type]
         except (JoseError, ValueError, KeyError) as exc:
-            raise SignInFailed("The sign-in service's keys could not be read.") from exc
+            raise SignInFailed(_("The sign-in service's keys could not be read.")) from exc
 
     def _now(self) -> int:
         return int(self._clock.now().timestamp())
@@ -233,7 +237,7 @@ async def _get_json(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
         async with session.get(url, timeout=_TIMEOUT) as resp:
             found = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        raise SignInFailed("The sign-in service could not be reached. Please try again in a moment.") from exc
+        raise SignInFailed(_("The sign-in service could not be reached. Please try again in a moment.")) from exc
     if resp.status != 200 or not isinstance(found, dict):
-        raise SignInFailed("The sign-in service could not be reached. Please try again in a moment.")
+        raise SignInFailed(_("The sign-in service could not be reached. Please try again in a moment."))
     return found

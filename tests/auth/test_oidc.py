@@ -195,3 +195,21 @@ async def test_oidc__a_look_alike_verified_address_is_not_the_members(nodes: Any
         assert row is not None and row["oidc_subject"] is None
     finally:
         await person.close()
+
+
+async def test_oidc__a_refused_sign_in_is_told_in_the_readers_language(nodes: Any, provider: Provider):
+    nyc = await nodes("WeCreate NYC", port=provider.node_port, config=provider.config())
+    await nyc.api.ok("POST", "/api/v1/members", {"display_name": "Ada", "email": "ada@example.org"})
+    mine, other = Person(), Person()
+    for person in (mine, other):
+        person.session.headers["Accept-Language"] = "it"
+    try:
+        url = await mine.callback_url(nyc.local, "ada")
+        status, html = await mine.open(url.replace("state=", "state=tampered"))
+        assert status == 401 and "Questo accesso è scaduto o è già stato usato." in html
+        status, html = await other.open(url)
+        assert status == 401 and "Questo accesso è stato avviato in un altro browser." in html
+        assert "Please start again" not in html
+    finally:
+        await mine.close()
+        await other.close()

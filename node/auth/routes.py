@@ -10,6 +10,7 @@ from node.booking import Member, MemberRepository
 from node.clock import iso
 from node.core import Node
 from node.http.keys import NODE
+from node.http.pages.language import keep_chosen_language
 from node.http.pages.render import flash, redirect, simple_page
 from node.http.pages.sessions import Role, is_https, set_session_cookie, sign_out
 from node.i18n import _
@@ -68,6 +69,8 @@ async def callback(request: web.Request) -> web.Response:
         return simple_page(request, 401, _("You are not signed in"), str(failed))
     session = await open_session(node, role, member_id)
     await sign_out(node, request.cookies.get("gemella_session"))
+    if member_id is not None:
+        await keep_chosen_language(request, member_id)  # as a token's sign-in does: their mails follow it
     response = redirect(request, "/admin" if role == "operator" else "/", flash(_("You are signed in."), "success"))
     set_session_cookie(response, node, session)
     return response

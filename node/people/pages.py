@@ -14,6 +14,7 @@ from node.auth import open_session
 from node.http.auth import SESSION_COOKIE
 from node.http.keys import NODE
 from node.http.pages.forms import read_form
+from node.http.pages.language import keep_chosen_language
 from node.http.pages.messages import problem_title
 from node.http.pages.operator import act, operator_only
 from node.http.pages.render import flash, redirect, render, simple_page
@@ -113,6 +114,7 @@ async def _signed_in(request: web.Request, member_id: str) -> web.Response:
     node = request.app[NODE]
     session = await open_session(node, "member", member_id)
     await sign_out(node, request.cookies.get(SESSION_COOKIE))  # one browser, one live session
+    await keep_chosen_language(request, member_id)  # as a token's sign-in does: their mails follow it
     response = redirect(request, "/", flash(_("You are signed in."), "success"))
     set_session_cookie(response, node, session)
     return response

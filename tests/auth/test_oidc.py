@@ -12,8 +12,10 @@ import aiohttp
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
+from yarl import URL
 
 from node.auth.oidc import SignInFailed, validate_id_token
+from node.booking import MemberRepository
 from tests.auth.conftest import Provider
 
 ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
@@ -213,3 +215,17 @@ async def test_oidc__a_refused_sign_in_is_told_in_the_readers_language(nodes: An
     finally:
         await mine.close()
         await other.close()
+
+
+async def test_oidc__a_language_chosen_before_signing_in_becomes_the_members(nodes: Any, provider: Provider):
+    nyc = await nodes("WeCreate NYC", port=provider.node_port, config=provider.config())
+    ada = await nyc.api.ok("POST", "/api/v1/members", {"display_name": "Ada", "email": "ada@example.org"})
+    person = Person()
+    person.session.cookie_jar.update_cookies({"gemella_lang": "es"}, URL(nyc.local))  # as the switcher sets it
+    try:
+        status, _ = await person.open(await person.callback_url(nyc.local, "ada"))
+        assert status == 303
+        member = await MemberRepository(nyc.node.store.db).get(ada["id"])
+        assert member is not None and member.language == "es"
+    finally:
+        await person.close()

@@ -10,6 +10,7 @@ import pytest
 from node.mail.sink import MailSink
 from tests.people.support import add_member, code_for, link_for, mailing_node
 from tests.support.logs import captured_logs
+from tests.support.mail import wait_for_mail
 from tests.web.support import Browserless
 
 
@@ -134,5 +135,26 @@ async def test_signin_page__a_refused_form_on_an_invitation_link_does_not_log_th
         assert [e for e in logs if secret in repr(e)] == []  # it works for 7 days, in any browser
         resp = await browser.post(link, {"csrf_token": await browser.csrf(link)})
         assert resp.status == 303, "the link still signs in: it was not used"
+    finally:
+        await browser.close()
+
+
+async def test_signin_page__a_language_chosen_before_the_mailed_link_is_kept_for_the_members_mails(
+    nodes, sink: MailSink
+):
+    """As with a token: the switcher's choice made before signing in becomes the member's, so the
+    mails that follow (here an invitation) are in it too, not in the space's default."""
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    browser = Browserless(nyc.local)
+    try:
+        form = {"csrf_token": await browser.csrf("/"), "language": "it", "back": "/"}
+        assert (await browser.post("/language", form)).status == 303
+        await ask_in(browser, member["email"])
+        link = (await link_for(sink, member["email"])).replace(nyc.url, "")
+        assert (await browser.post(link, {"csrf_token": await browser.csrf(link)})).status == 303
+        await nyc.api.ok("POST", f"/api/v1/members/{member['id']}/invite")
+        [_code, invitation] = await wait_for_mail(sink, member["email"], 2)
+        assert str(invitation.message["Subject"]) == "Il tuo invito a WeCreate NYC"
     finally:
         await browser.close()

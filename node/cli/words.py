@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import click
 import yaml
@@ -40,7 +41,23 @@ def check_url(url: str, what: str = "a node's address") -> str:
             f"{url}: {what} starts with http:// or https://, for example https://{url} "
             f"(or http://{url} for a node on this machine or a local network)"
         )
+    if not _whole(url):
+        raise click.UsageError(
+            f"{url}: {what} is not a whole address: write a host name or IP address and, if needed, "
+            "a port from 1 to 65535, without spaces, like https://nyc.example or http://127.0.0.1:8080"
+        )
     return url
+
+
+def _whole(url: str) -> bool:
+    """A host, a port that is a number in range (if any), and nothing that cannot be in a URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # reading it checks it
+    except ValueError:  # a port that is no number or out of range, a broken [IPv6] address
+        return False
+    printable = all(ch.isprintable() and not ch.isspace() for ch in url)
+    return bool(parts.hostname) and port != 0 and printable
 
 
 # -- YAML files --------------------------------------------------------------------------------------

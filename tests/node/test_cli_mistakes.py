@@ -129,6 +129,17 @@ def test_cli__url_without_scheme_says_so(tmp_path):
     assert error_line(ran) == "ftp://london.example: the other node's address starts with http:// or https://"
 
 
+def test_cli__a_malformed_url_is_said_so_not_reported_as_a_bug_of_ours(tmp_path):
+    """A port that is no number, one out of range, a broken IPv6 address, a space: the URL is
+    wrong, and the sentence says how to write one (no 'unexpected error', no 'connection refused')."""
+    for url in ("http://127.0.0.1:abc", "http://127.0.0.1:99999", "http://[::1", "http://exa mple.org", "https://"):
+        ran = run_cli("--node", url, "twin", "list")
+        assert error_line(ran).startswith(f"{url}: --node (the node's local address) is not a whole address"), url
+        ran = run_cli("init", str(tmp_path / "x"), "--name", "X", "--url", url)
+        assert error_line(ran).startswith(f"{url}: --url (the node's public address) is not a whole address"), url
+        assert not (tmp_path / "x" / "config.yaml").exists()
+
+
 def test_cli__version():
     ran = run_cli("--version")
     assert ran.code == 0 and ran.out.strip() == f"gemella {version('gemellaggio')}"

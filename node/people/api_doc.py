@@ -91,7 +91,7 @@ OPERATIONS = [
     Op("POST", "/api/v1/auth/email/verify", "verifySignInCode", "Trade a mailed code for a member token",
        ANYONE, {200: SignedIn}, (P.UNAUTHORIZED, P.RATE_LIMITED), body=VerifyBody, tag="people",
        description="A wrong code is `unauthorized`; after 5 wrong codes the address is locked for 20 minutes "
-       "(`rate-limited`, with Retry-After)."),
+       "(`rate-limited`, with Retry-After), after 5 more for 40, and so on up to a day, until a right code."),
     Op("POST", "/api/v1/members/{id}/invite", "inviteMember", "Mail a member a first sign-in link", OPERATOR,
        {202: Invited}, (P.NOT_FOUND, P.CONFLICT), tag="members"),
     Op("POST", "/api/v1/members/import", "importMembers", "Import members from a CSV file", OPERATOR,

@@ -2,9 +2,10 @@
 
 A code and its link work once, for 10 minutes, and only in the browser that asked (the hash
 of its `gemella_signin` cookie is stored with the code). Five wrong codes for an address
-lock it for 20 minutes. Known or unknown, an address gets the same answer and the same
-counting, so the answers never tell whether someone is a member. An invitation is a link
-made by the operator for a member: it works once, for 7 days, in any browser.
+lock it for 20 minutes, five more for 40, and so on up to a day, until a right code. Known
+or unknown, an address gets the same answer and the same counting, so the answers never
+tell whether someone is a member. An invitation is a link made by the operator for a
+member: it works once, for 7 days, in any browser.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CODE_LIFETIME = timedelta(minutes=10)
 INVITATION_LIFETIME = timedelta(days=7)
 MAX_FAILURES = 5
 LOCK_TIME = timedelta(minutes=20)
+MAX_LOCK_TIME = timedelta(days=1)
 MAX_CODES_PER_LIFETIME = 3  # more requests for one address in 10 minutes send no more mail
 TOKEN_LIFETIME = timedelta(days=7)
 CODE_DIGITS = 6
@@ -101,9 +103,9 @@ class EmailSignIn:
                     await self.repo.store_used(work.tx, live.id, iso(now))
                     await self.repo.delete_failures(work.tx, email)
                     return SignedIn(live.member_id)
-            locked = await self._count_failure(work.tx, email, counted)
-        if locked:
-            raise _locked_problem(LOCK_TIME.total_seconds())
+            lock = await self._count_failure(work.tx, email, counted)
+        if lock is not None:
+            raise _locked_problem(lock.total_seconds())
         raise Problem(
             ProblemType.UNAUTHORIZED,
             _("That code is not right, or it has expired. Check the latest mail, or ask for a new code."),
@@ -153,14 +155,22 @@ class EmailSignIn:
             if left > 0:
                 raise _locked_problem(left)
 
-    async def _count_failure(self, tx: Connection, email: str, counted: Failures) -> bool:
-        """One more wrong code; True when it locks the address."""
+    async def _count_failure(self, tx: Connection, email: str, counted: Failures) -> timedelta | None:
+        """One more wrong code; how long the address is locked, when this one locks it.
+
+        Wrong codes are counted until a right one (or a day without any): each fifth locks the
+        address, each lock twice as long as the one before, up to a day. Were every lock 20
+        minutes, someone asking for codes for another's address could try 15 an hour against
+        its 3 live codes, for as long as they liked: one chance in three, in a year."""
         now = self.node.clock.now()
-        failures = (0 if counted.locked_until else counted.failures) + 1
-        locked = failures >= MAX_FAILURES
-        value = Failures(0, iso(now + LOCK_TIME)) if locked else Failures(failures, None)
-        await self.repo.store_failures(tx, email, value, iso(now))
-        return locked
+        failures = counted.failures + 1
+        if failures % MAX_FAILURES:
+            await self.repo.store_failures(tx, email, Failures(failures, counted.locked_until), iso(now))
+            return None
+        doublings = min(failures // MAX_FAILURES - 1, 16)  # 20 minutes times 2**7 is past a day already
+        lock = min(LOCK_TIME * 2**doublings, MAX_LOCK_TIME)
+        await self.repo.store_failures(tx, email, Failures(failures, iso(now + lock)), iso(now))
+        return lock
 
     async def _store(
         self, tx: Connection, member: Member, code: str | None, binding: bytes | None, purpose: str, expires: datetime

@@ -117,3 +117,35 @@ async def test_invite__mails_a_first_sign_in_link(nodes, sink: MailSink):
 
 async def _mails(sink: MailSink, email: str) -> list:
     return sink.to(email)
+
+
+async def test_signin__each_lock_in_a_row_is_twice_as_long_up_to_a_day_and_a_right_code_starts_over(
+    nodes, sink: MailSink
+):
+    """Someone who asks for codes for another's address, and guesses, gets 5 tries a lock: were
+    each lock 20 minutes, 15 tries an hour for ever (one chance in three, in a year, against 3
+    live codes). Each lock in a row is twice as long, up to a day."""
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    guesser = await ask(nyc, member["email"])
+    wrong = "000000" if await code_for(sink, member["email"]) != "000000" else "111111"
+    waits = []
+    for _ in range(8):
+        for _ in range(5):
+            status, body, resp = await post(
+                nyc, "/api/v1/auth/email/verify", {"email": member["email"], "code": wrong}, guesser
+            )
+        assert status == 429, body
+        waits.append(int(resp.headers["Retry-After"]))
+        nyc.clock.offset_seconds += waits[-1] + 1
+    assert [round(w / 60) for w in waits] == [20, 40, 80, 160, 320, 640, 1280, 1440]
+    # The member, in their own browser, with the code mailed to them: signed in, and counting starts over.
+    binding = await ask(nyc, member["email"])
+    code = await code_for(sink, member["email"], 2)
+    status, body, _ = await post(nyc, "/api/v1/auth/email/verify", {"email": member["email"], "code": code}, binding)
+    assert status == 200, body
+    for _ in range(5):
+        status, body, resp = await post(
+            nyc, "/api/v1/auth/email/verify", {"email": member["email"], "code": wrong}, guesser
+        )
+    assert status == 429 and round(int(resp.headers["Retry-After"]) / 60) == 20

@@ -21,6 +21,8 @@ from node.store.move_verify import pg_rows, read_only
 from node.store.schema import migrations, postgres_version
 from node.store.signed import SignatureMismatch, check_signatures
 
+from .words import without_password
+
 
 @click.group(name="db")
 def db() -> None:
@@ -85,7 +87,7 @@ def migrate_command(source: str, target: str, directory: Path | None, batch: int
         raise click.ClickException(f"The move stopped: {exc}.") from exc
     except Exception as exc:  # psycopg's errors: a sentence, not a traceback
         raise click.ClickException(f"The move stopped: {str(exc).splitlines()[0]}. Run it again to resume.") from exc
-    click.echo(f"Now set storage.database_url: {_without_password(target)} in {settings.directory / 'config.yaml'}.")
+    click.echo(f"Now set storage.database_url: {without_password(target)} in {settings.directory / 'config.yaml'}.")
 
 
 def _settings(directory: Path) -> Settings:
@@ -122,11 +124,3 @@ def _postgres_check(settings: Settings) -> int:
             return postgres_version(conn)
     except psycopg.Error as exc:
         raise click.ClickException(f"PostgreSQL refused: {str(exc).splitlines()[0]}") from exc
-
-
-def _without_password(url: str) -> str:
-    head, at, tail = url.rpartition("@")
-    if not at or ":" not in head.removeprefix("postgresql://").removeprefix("postgres://"):
-        return url
-    scheme, _, user_pass = head.partition("://")
-    return f"{scheme}://{user_pass.split(':', 1)[0]}:...@{tail}"

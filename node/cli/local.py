@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from node.setup import InitError, init_node
 from protocol.keys import format_fingerprint
 
 from .api import client_from, emit
-from .words import check_url
+from .words import check_url, without_password
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 
@@ -35,10 +36,34 @@ def folder_of(ctx: click.Context, directory: Path | None) -> Path:
 
 
 def settings_of(directory: Path) -> Settings:
+    """The node's settings as `gemella run` reads them: a container names its database in the
+    environment (GEMELLA_STORAGE__DATABASE_URL), and a command on the folder must use that one."""
     try:
-        return load_settings(directory, {})
+        return load_settings(directory, os.environ)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def database_errors(settings: Settings) -> tuple[type[Exception], ...]:
+    """What opening the node's database raises when it cannot be reached or opened."""
+    if settings.uses_postgresql:
+        import psycopg
+
+        return (psycopg.OperationalError,)
+    return (sqlite3.Error,)
+
+
+def cannot_open(settings: Settings, exc: Exception) -> click.ClickException:
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return click.ClickException(f"cannot open the database {without_password(settings.database_url)}: {reason}")
+
+
+def existing_database(settings: Settings) -> Settings:
+    """The settings, once their SQLite file is known to exist (opening a missing one would make a new, empty one)."""
+    path = settings.database_path
+    if not settings.uses_postgresql and not path.exists():
+        raise click.ClickException(f"{path} does not exist: is {settings.directory} a node, and is its database there?")
+    return settings
 
 
 @click.command()
@@ -195,6 +220,8 @@ def run(ctx: click.Context, directory: Path | None, workers: int, reuse_port: bo
         click.echo(f"{settings.node.name} ({settings.node_id}) on http://{address}")
     try:
         asyncio.run(serve(app, settings, reuse_port=reuse_port))
+    except database_errors(settings) as exc:  # before OSError: neither is the other
+        raise cannot_open(settings, exc) from exc
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {address}: {os.strerror(exc.errno).lower() if exc.errno else exc}. "
@@ -211,7 +238,7 @@ def operator_token(ctx: click.Context, directory: Path | None, quiet: bool) -> N
     """Make a new operator token for the node in DIRECTORY (for a lost one; old ones stay valid)."""
     from node.store import Store
 
-    settings = settings_of(folder_of(ctx, directory))
+    settings = existing_database(settings_of(folder_of(ctx, directory)))
 
     async def create() -> str:
         store = await Store(settings.database_url).open()
@@ -221,7 +248,10 @@ def operator_token(ctx: click.Context, directory: Path | None, quiet: bool) -> N
         finally:
             await store.close()
 
-    token = asyncio.run(create())
+    try:
+        token = asyncio.run(create())
+    except database_errors(settings) as exc:
+        raise cannot_open(settings, exc) from exc
     emit(
         ctx,
         {"node_id": settings.node_id, "operator_token": token},
@@ -279,18 +309,21 @@ def node_wait(ctx: click.Context, timeout: float) -> None:
 
 
 def _from_folder(directory: Path) -> dict[str, Any]:
-    settings = settings_of(folder_of(click.get_current_context(), directory))
+    settings = existing_database(settings_of(folder_of(click.get_current_context(), directory)))
     try:
         keys = KeyStore.load(settings.keys_dir)
+        twins = asyncio.run(_twins_offline(settings))
     except KeyFileError as exc:
         raise click.ClickException(str(exc)) from exc
+    except database_errors(settings) as exc:
+        raise cannot_open(settings, exc) from exc
     return {
         "id": settings.node_id,
         "name": settings.node.name,
         "listen": f"{settings.listen.host}:{settings.listen.port}",
         "timezone": settings.node.timezone,
         "fingerprint": format_fingerprint(keys.current.verify_key.fingerprint),
-        "twins": asyncio.run(_twins_offline(settings)),
+        "twins": twins,
     }
 
 

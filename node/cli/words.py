@@ -60,6 +60,15 @@ def _whole(url: str) -> bool:
     return bool(parts.hostname) and port != 0 and printable
 
 
+def without_password(url: str) -> str:
+    """A database URL fit to print: its password, if any, left out."""
+    head, at, tail = url.rpartition("@")
+    if not at or ":" not in head.removeprefix("postgresql://").removeprefix("postgres://"):
+        return url
+    scheme, _, user_pass = head.partition("://")
+    return f"{scheme}://{user_pass.split(':', 1)[0]}:...@{tail}"
+
+
 # -- YAML files --------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -363,3 +364,31 @@ def test_cli__run_on_a_taken_port_says_so(tmp_path):
         ran = run_cli("run", "--dir", str(tmp_path / "nyc"))
     assert error_line(ran).startswith(f"cannot listen on 127.0.0.1:{port}: address already in use. ")
     assert error_line(ran).endswith(f"Is another node or program using it? Change listen in {tmp_path}/nyc/config.yaml")
+
+
+def test_cli__operator_token_and_run_use_the_database_the_environment_names(tmp_path):
+    """A container names its PostgreSQL in GEMELLA_STORAGE__DATABASE_URL, as `gemella run` reads it.
+    `operator-token` read the folder's config alone: it wrote a token the node never sees into a
+    SQLite file of its own, and said it was made. Unreachable, the database is said so in words."""
+    nyc = tmp_path / "nyc"
+    run_cli("init", str(nyc), "--name", "NYC", "--url", f"http://127.0.0.1:{free_port()}")
+    port = free_port()
+    env = {"GEMELLA_STORAGE__DATABASE_URL": f"postgresql://gemella:s3cret@127.0.0.1:{port}/nyc"}
+    with sqlite3.connect(nyc / "node.db") as conn:
+        before = conn.execute("SELECT count(*) FROM tokens WHERE role = 'operator'").fetchone()
+    for args in (("operator-token", str(nyc)), ("run", str(nyc)), ("node", "show", "--dir", str(nyc))):
+        ran = run_cli(*args, env=env)
+        line = error_line(ran)
+        assert line.startswith(f"cannot open the database postgresql://gemella:...@127.0.0.1:{port}/nyc: "), line
+        assert "s3cret" not in ran.out + ran.err
+    with sqlite3.connect(nyc / "node.db") as conn:
+        assert conn.execute("SELECT count(*) FROM tokens WHERE role = 'operator'").fetchone() == before
+
+
+def test_cli__operator_token_for_a_folder_without_its_database_makes_none(tmp_path):
+    nyc = tmp_path / "nyc"
+    run_cli("init", str(nyc), "--name", "NYC", "--url", f"http://127.0.0.1:{free_port()}")
+    (nyc / "node.db").rename(tmp_path / "elsewhere.db")
+    ran = run_cli("operator-token", str(nyc))
+    assert error_line(ran) == f"{nyc / 'node.db'} does not exist: is {nyc} a node, and is its database there?"
+    assert not (nyc / "node.db").exists()

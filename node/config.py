@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from protocol.models import Terms
 from protocol.models.common import check_node_id, check_zone
@@ -28,12 +28,22 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says where and why."""
 
 
+def one_line(value: str) -> str:
+    """Words that go into mails' headers: one line (the last line break of a YAML `name: |` let go)."""
+    if len(value.strip().splitlines()) > 1:
+        raise ValueError("write it on one line, without line breaks")
+    return value.strip()
+
+
+OneLine = Annotated[str, AfterValidator(one_line)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class NodeSection(Section):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[OneLine, Field(min_length=1, max_length=200)]
     url: str
     timezone: str = "UTC"
     location: str | None = None
@@ -194,7 +204,7 @@ class MailSection(Section):
     username: str | None = None
     password_env: str | None = None  # name of the environment variable holding the password
     password_file: str | None = None  # or a file holding it (relative to the node's directory)
-    from_address: str | None = None  # default: "<space name>" <noreply@<host of node.url>>
+    from_address: OneLine | None = None  # default: "<space name>" <noreply@<host of node.url>>
     # The community manager's address: told of introductions waiting for them and of abuse reports.
     operator_address: Annotated[str, Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")] | None = None
     timeout_seconds: Annotated[float, Field(gt=0)] = 30.0

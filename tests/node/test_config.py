@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from node import core
 from node.config import ConfigError, load_settings
 
 
@@ -67,3 +68,20 @@ def test_config__example_file_is_valid_and_complete(tmp_path):
         assert f"{section}:" in text, f"config/example.yaml does not show the {section} section"
         for key in type(model).model_fields:
             assert f"{key}:" in text, f"config/example.yaml does not show {section}.{key}"
+
+
+def test_config__a_name_written_as_a_yaml_block_is_one_line(tmp_path):
+    """`name: |` keeps a line break at the end: the mails' From would not take it, and the node did not start."""
+    text = "node:\n  name: |\n    WeCreate NYC\n  url: https://nyc.example\n"
+    settings = load_settings(write(tmp_path, text), {})
+    assert settings.node.name == "WeCreate NYC"
+    assert core.mail_sender(settings).address == "WeCreate NYC <noreply@nyc.example>"
+
+
+def test_config__a_name_or_a_from_address_on_two_lines_is_refused_where_it_is(tmp_path):
+    text = 'node:\n  name: "WeCreate\\nNYC"\n  url: https://nyc.example\n'
+    with pytest.raises(ConfigError, match=r"line 2: node\.name: .*one line"):
+        load_settings(write(tmp_path, text), {})
+    text = 'node:\n  name: NYC\n  url: https://nyc.example\nmail:\n  from_address: "NYC <a@nyc.example>\\nBcc: x@y.z"\n'
+    with pytest.raises(ConfigError, match=r"line 5: mail\.from_address: .*one line"):
+        load_settings(write(tmp_path, text), {})

@@ -99,7 +99,7 @@ class EmailSignIn:
             counted = await self.repo.get_failures(work.tx, email)
             self._check_lock(counted)
             for live in await self.repo.list_live_codes(work.tx, email, iso(now)):
-                if _matches(live, code.strip(), binding):
+                if _matches(live, _as_typed(code), binding):
                     await self.repo.store_used(work.tx, live.id, iso(now))
                     await self.repo.delete_failures(work.tx, email)
                     return SignedIn(live.member_id)
@@ -224,6 +224,12 @@ class EmailSignIn:
                 _("The link works once, within 7 days. Later you can sign in with your e-mail address at any time."),
             ),
         )
+
+
+def _as_typed(code: str) -> str:
+    """The code without the space the mail writes in its middle (or a dash, or any other space
+    a mail program put there when it was copied)."""
+    return "".join(code.split()).replace("-", "")
 
 
 def _matches(live: SignInCode, code: str, binding: str) -> bool:

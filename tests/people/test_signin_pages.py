@@ -158,3 +158,21 @@ async def test_signin_page__a_language_chosen_before_the_mailed_link_is_kept_for
         assert str(invitation.message["Subject"]) == "Il tuo invito a WeCreate NYC"
     finally:
         await browser.close()
+
+
+async def test_signin_page__the_code_typed_as_the_mail_writes_it_signs_in(nodes, sink: MailSink):
+    """The mail writes the code in two groups ("123 456"); typed or pasted so, with the space (or a
+    dash, or a no-break space from a mail program), it is the same code, not a wrong one."""
+    nyc = await mailing_node(nodes, sink)
+    member = await add_member(nyc)
+    for count, spaced in enumerate(("{} {}", "{}-{}", "{}\u00a0{}"), start=1):
+        browser = Browserless(nyc.local)
+        try:
+            await ask_in(browser, member["email"])
+            code = await code_for(sink, member["email"], count)
+            typed = spaced.format(code[:3], code[3:])
+            token = await browser.csrf("/")
+            resp = await browser.post("/signin/code", {"csrf_token": token, "email": member["email"], "code": typed})
+            assert resp.status == 303, await resp.text()
+        finally:
+            await browser.close()

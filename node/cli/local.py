@@ -19,7 +19,7 @@ from node.setup import InitError, init_node
 from protocol.keys import format_fingerprint
 
 from .api import client_from, emit
-from .words import check_url, without_password
+from .words import check_init_options, check_url, without_password
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
 
@@ -106,6 +106,8 @@ def init(
     """
     if url is not None:
         url = check_url(url, "--url (the node's public address)")
+    if config_file is None:
+        check_init_options(name, url, timezone)
     listen = listen_for(url, listen)
     extra: dict[str, object] = {}
     if allow_private_addresses and "federation" in Settings.model_fields:

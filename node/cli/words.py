@@ -5,6 +5,7 @@ pasted tokens and URLs checked before they are sent (node/plain.py words the nod
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ import click
 import yaml
 
 from node.config import yaml_error_text
+from protocol.models.common import check_node_id, check_zone
 
 # -- what people paste ---------------------------------------------------------------------------
 
@@ -67,6 +69,31 @@ def without_password(url: str) -> str:
         return url
     scheme, _, user_pass = head.partition("://")
     return f"{scheme}://{user_pass.split(':', 1)[0]}:...@{tail}"
+
+
+def check_init_options(name: str | None, url: str | None, timezone: str) -> None:
+    """The options that become config.yaml, checked as its keys are, and named when wrong (not
+    as a line of a file the operator never wrote)."""
+    wrong = None
+    if name is not None and len(name.strip().splitlines()) > 1:
+        wrong = "--name: write it on one line, without line breaks"
+    elif url is not None and not _passes(check_node_id, url.rstrip("/")):
+        wrong = (
+            f"{url}: --url (the node's public address) is a base URL: http:// or https://, a host, perhaps a port "
+            "and a path, and no query (?) or fragment (#)"
+        )
+    elif not _passes(check_zone, timezone):
+        wrong = f"{timezone}: --timezone is not a time zone's name like Europe/Rome or America/New_York"
+    if wrong:
+        raise click.UsageError(wrong)
+
+
+def _passes(check: Callable[[str], str], value: str) -> bool:
+    try:
+        check(value)
+    except ValueError:
+        return False
+    return True
 
 
 # -- YAML files --------------------------------------------------------------------------------------

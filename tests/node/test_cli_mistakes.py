@@ -141,6 +141,21 @@ def test_cli__a_malformed_url_is_said_so_not_reported_as_a_bug_of_ours(tmp_path)
         assert not (tmp_path / "x" / "config.yaml").exists()
 
 
+def test_cli__init_names_the_option_that_is_wrong_not_a_file_it_removed(tmp_path):
+    """The options became a config.yaml that init checked and removed: the sentence named that file,
+    a line of it and a key path (node.url), with pydantic's 'Value error,' in front."""
+    ran = run_cli("init", str(tmp_path / "x"), "--name", "X", "--url", "https://nyc.example/spaces?id=1")
+    assert error_line(ran) == (
+        "https://nyc.example/spaces?id=1: --url (the node's public address) is a base URL: http:// or https://, "
+        "a host, perhaps a port and a path, and no query (?) or fragment (#)"
+    )
+    ran = run_cli("init", str(tmp_path / "x"), "--name", "X", "--url", "https://nyc.example", "--timezone", "Mars/Base")
+    assert error_line(ran) == "Mars/Base: --timezone is not a time zone's name like Europe/Rome or America/New_York"
+    ran = run_cli("init", str(tmp_path / "x"), "--name", "WeCreate\nNYC", "--url", "https://nyc.example")
+    assert error_line(ran) == "--name: write it on one line, without line breaks"
+    assert not (tmp_path / "x" / "config.yaml").exists()
+
+
 def test_cli__version():
     ran = run_cli("--version")
     assert ran.code == 0 and ran.out.strip() == f"gemella {version('gemellaggio')}"

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from node.i18n import _, current
 
-_URL = re.compile(r"(https?://[^\s<>\"]+)")
+# An address in a sentence: it does not end with the sentence's punctuation ("…/reservations; if").
+_URL = re.compile(r"(https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'])")
 
 
 @dataclass(frozen=True)

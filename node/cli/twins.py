@@ -12,7 +12,7 @@ import click
 import yaml
 
 from .api import client_from, emit, twin_ref
-from .local import folder_of, settings_of
+from .local import cannot_open, database_errors, existing_database, folder_of, settings_of
 from .words import check_url, load_yaml_mapping
 
 HINTS = {"twinning": "List them with `gemella twin list`; propose one with `gemella twin propose URL`"}
@@ -122,7 +122,10 @@ def rotate(ctx: click.Context, directory: Path | None) -> None:
             ctx.find_root().params["dir"] = str(directory)
         result = client_from(ctx).call("POST", "/api/v1/keys/rotate")
     else:
-        result = asyncio.run(_rotate_offline(settings))
+        try:
+            result = asyncio.run(_rotate_offline(existing_database(settings)))
+        except database_errors(settings) as exc:
+            raise cannot_open(settings, exc) from exc
     emit(
         ctx,
         result,

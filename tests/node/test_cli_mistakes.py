@@ -407,3 +407,15 @@ def test_cli__operator_token_for_a_folder_without_its_database_makes_none(tmp_pa
     ran = run_cli("operator-token", str(nyc))
     assert error_line(ran) == f"{nyc / 'node.db'} does not exist: is {nyc} a node, and is its database there?"
     assert not (nyc / "node.db").exists()
+
+
+def test_cli__key_rotate_for_a_folder_without_its_database_rotates_nothing(tmp_path):
+    """Offline, the rotation opened the database: a missing node.db was made anew, and the key
+    files rotated with their record in a database the node does not have."""
+    nyc = tmp_path / "nyc"
+    run_cli("init", str(nyc), "--name", "NYC", "--url", f"http://127.0.0.1:{free_port()}")
+    keys = sorted(p.name for p in (nyc / "keys").iterdir())
+    (nyc / "node.db").rename(tmp_path / "elsewhere.db")
+    ran = run_cli("key", "rotate", str(nyc))
+    assert error_line(ran) == f"{nyc / 'node.db'} does not exist: is {nyc} a node, and is its database there?"
+    assert sorted(p.name for p in (nyc / "keys").iterdir()) == keys and not (nyc / "node.db").exists()

@@ -206,7 +206,7 @@ def run(ctx: click.Context, directory: Path | None, workers: int, reuse_port: bo
 
     directory = folder_of(ctx, directory)
     try:
-        settings = load_settings(directory, os.environ)
+        settings = existing_database(load_settings(directory, os.environ))
         configure_logging(settings.log.level, settings.log.format)
         if refusal := several_writers_refusal(settings.database_url, workers):
             click.echo(refusal, err=True)

@@ -419,3 +419,15 @@ def test_cli__key_rotate_for_a_folder_without_its_database_rotates_nothing(tmp_p
     ran = run_cli("key", "rotate", str(nyc))
     assert error_line(ran) == f"{nyc / 'node.db'} does not exist: is {nyc} a node, and is its database there?"
     assert sorted(p.name for p in (nyc / "keys").iterdir()) == keys and not (nyc / "node.db").exists()
+
+
+def test_cli__run_for_a_folder_without_its_database_does_not_start_an_empty_node(tmp_path):
+    """Config and keys restored, node.db not (or storage.database misspelt): the node started on a new,
+    empty database under its old name and key, numbering what it publishes from the start again
+    below what its twins have read."""
+    nyc = tmp_path / "nyc"
+    run_cli("init", str(nyc), "--name", "NYC", "--url", f"http://127.0.0.1:{free_port()}")
+    (nyc / "node.db").rename(tmp_path / "elsewhere.db")
+    ran = run_cli("run", str(nyc))
+    assert error_line(ran) == f"{nyc / 'node.db'} does not exist: is {nyc} a node, and is its database there?"
+    assert not (nyc / "node.db").exists()

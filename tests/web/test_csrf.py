@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from yarl import URL
+
 from tests.web.support import Browserless, twinned_pair
 
 
@@ -71,3 +73,32 @@ async def test_csrf__session_cookie_alone_cannot_change_the_api(nodes: Any) -> N
             assert (await resp.json())["items"] == []
     finally:
         await client.close()
+
+
+async def test_csrf__a_pre_session_cookie_planted_by_someone_else_does_not_carry_a_signed_in_form(nodes: Any) -> None:
+    """A page on a sibling host (same site, so SameSite=Lax sends the session cookie along) can set a
+    `gemella_csrf` cookie for the whole domain, with a value whose form token it fetched itself. That
+    token was accepted beside the session's: every form of the signed-in operator could be forged."""
+    pair = await twinned_pair(nodes)
+    attacker, operator = Browserless(pair.nyc.local), Browserless(pair.nyc.local)
+    try:
+        await attacker.get("/")
+        planted = attacker.cookie("gemella_csrf") or ""
+        forged = await attacker.csrf("/")
+        await operator.sign_in(pair.nyc.token, "/admin")
+        operator.session.cookie_jar.update_cookies({"gemella_csrf": planted}, URL(pair.nyc.local))
+        resp = await operator.post(f"/admin/twins/{pair.twinning_id}/suspend", {"csrf_token": forged})
+        assert resp.status == 403
+        twin = await pair.nyc.api.ok("GET", f"/api/v1/twins/{pair.twinning_id}")
+        assert twin["status"] == "active"
+        # The operator's own forms still work, the sign-in form and a public page's switcher included.
+        resp = await operator.post(
+            f"/admin/twins/{pair.twinning_id}/suspend", {"csrf_token": await operator.csrf("/admin")}
+        )
+        assert resp.status == 303
+        for page in ("/admin", "/", "/space", "/network"):
+            form = {"csrf_token": await operator.csrf(page), "language": "it", "back": page}
+            assert (await operator.post("/language", form)).status == 303, page
+    finally:
+        await attacker.close()
+        await operator.close()

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from node.http.auth import SESSION_COOKIE
+from node.http.auth import SESSION_COOKIE, principal
 from node.http.errors import Handler, logged_path
 from node.i18n import _, current
 from protocol.problems import Problem, ProblemType
@@ -101,7 +101,12 @@ async def _form_csrf_ok(request: web.Request) -> bool:
         log.info("form_unreadable", path=logged_path(request), error=type(exc).__name__)
         return False
     submitted = form.get(CSRF_FIELD)
-    bindings = [request.cookies.get(SESSION_COOKIE, ""), request.cookies.get(PRE_SESSION_COOKIE, "")]
+    session = request.cookies.get(SESSION_COOKIE, "")
+    bindings = [session, request.cookies.get(PRE_SESSION_COOKIE, "")]
+    if session and not request.headers.get("Authorization") and await principal(request) is not None:
+        # Signed in: the session's token alone. A page on a sibling host (the same site, so the
+        # session cookie comes along) can plant a pre-session cookie whose token it fetched itself.
+        bindings = [session]
     return isinstance(submitted, str) and request.app[PAGES].secrets.csrf_valid(submitted, bindings)
 
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from node.http.auth import SESSION_COOKIE
-from node.http.keys import NODE
+from node.http.keys import NODE, PRINCIPAL
 from node.store.tokens import Principal
 
 from .security import FLASH_COOKIE, PRE_SESSION_COOKIE, PageSecrets, new_pre_session
@@ -92,8 +92,11 @@ def csrf_token_for(request: web.Request, who: Principal | None) -> str:
 
 
 def _binding(request: web.Request, who: Principal | None) -> tuple[str, str | None]:
-    """(the cookie value forms are bound to, a new pre-session value to set, if one is needed)."""
-    session = request.cookies.get(SESSION_COOKIE) if who is not None else None
+    """(the cookie value forms are bound to, a new pre-session value to set, if one is needed).
+    A signed-in browser's forms are bound to its session, even on a page shown as to anyone (a
+    sign-in form, a public page's language switcher): node/http/pages/guard.py takes no other."""
+    signed_in = who is not None or request.get(PRINCIPAL) is not None
+    session = request.cookies.get(SESSION_COOKIE) if signed_in else None
     pre = request.cookies.get(PRE_SESSION_COOKIE)
     if session or pre:
         return session or pre or "", None

@@ -4,7 +4,8 @@ CSRF: every form carries `csrf_token`, an HMAC (per-node secret) of a cookie the
 holds: the session cookie once signed in, before that a random pre-session cookie (so the
 sign-in form is protected too). A cross-site page can neither read those HttpOnly cookies
 nor compute the HMAC, so it cannot forge the field. The token is bound to the session: it
-changes with every sign-in and dies with the session.
+changes with every sign-in and dies with the session. Once signed in, only the session's token
+is taken: a page on a sibling host can plant a pre-session cookie whose token it knows.
 
 The secret is derived (HKDF-SHA256) from the node's private signing key, so it survives
 restarts without another file to keep, and it is never logged or written anywhere. Rotating

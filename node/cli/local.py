@@ -224,6 +224,8 @@ def run(ctx: click.Context, directory: Path | None, workers: int, reuse_port: bo
         asyncio.run(serve(app, settings, reuse_port=reuse_port))
     except database_errors(settings) as exc:  # before OSError: neither is the other
         raise cannot_open(settings, exc) from exc
+    except ConfigError as exc:  # a file the configuration names, read as the node starts
+        raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {address}: {os.strerror(exc.errno).lower() if exc.errno else exc}. "

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from node.clock import Clock, iso, parse_iso
-from node.config import MailSection
+from node.config import ConfigError, MailSection
 from node.retry import Backoff
 from node.store.db import Database
 from node.worker import Lease, Worker
@@ -170,5 +170,10 @@ def _password(settings: MailSection, directory: Path, environ: Mapping[str, str]
     if settings.password_env:
         return environ.get(settings.password_env)
     if settings.password_file:
-        return (directory / settings.password_file).read_text(encoding="utf-8").strip()
+        path = directory / settings.password_file
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:  # said as the configuration's mistake it is, not the port's
+            reason = os.strerror(exc.errno).lower() if isinstance(exc, OSError) and exc.errno else "not UTF-8 text"
+            raise ConfigError(f"mail.password_file: cannot read {path}: {reason}") from exc
     return None

@@ -431,3 +431,13 @@ def test_cli__run_for_a_folder_without_its_database_does_not_start_an_empty_node
     ran = run_cli("run", str(nyc))
     assert error_line(ran) == f"{nyc / 'node.db'} does not exist: is {nyc} a node, and is its database there?"
     assert not (nyc / "node.db").exists()
+
+
+def test_cli__run_with_a_missing_smtp_password_file_names_the_file_not_the_port(tmp_path):
+    """The file could not be read, and `run` said it could not listen on its port."""
+    nyc = tmp_path / "nyc"
+    run_cli("init", str(nyc), "--name", "NYC", "--url", f"http://127.0.0.1:{free_port()}")
+    with (nyc / "config.yaml").open("a", encoding="utf-8") as config:
+        config.write("mail:\n  smtp_host: 127.0.0.1\n  username: nyc\n  password_file: smtp-password\n")
+    ran = run_cli("run", str(nyc))
+    assert error_line(ran) == f"mail.password_file: cannot read {nyc / 'smtp-password'}: no such file or directory"

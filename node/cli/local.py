@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import os
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -228,10 +230,19 @@ def run(ctx: click.Context, directory: Path | None, workers: int, reuse_port: bo
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(
-            f"cannot listen on {address}: {os.strerror(exc.errno).lower() if exc.errno else exc}. "
-            "Is another node or program using it? "
-            f"Change listen in {directory / 'config.yaml'}"
+            f"cannot listen on {address}: {_why_not_listening(exc)} Change listen in {directory / 'config.yaml'}"
         ) from exc
+
+
+def _why_not_listening(exc: OSError) -> str:
+    if isinstance(exc, socket.gaierror):  # its errno is the resolver's (-2), which strerror does not know
+        return "this machine cannot find an address of its own by that name."
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return "that address is not one of this machine's."
+    reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+    if exc.errno == errno.EADDRINUSE:
+        return f"{reason}. Is another node or program using it?"
+    return f"{reason}."
 
 
 @click.command(name="operator-token")

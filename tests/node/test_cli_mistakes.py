@@ -441,3 +441,15 @@ def test_cli__run_with_a_missing_smtp_password_file_names_the_file_not_the_port(
         config.write("mail:\n  smtp_host: 127.0.0.1\n  username: nyc\n  password_file: smtp-password\n")
     ran = run_cli("run", str(nyc))
     assert error_line(ran) == f"mail.password_file: cannot read {nyc / 'smtp-password'}: no such file or directory"
+
+
+def test_cli__run_on_an_address_that_is_not_this_machines_says_so(tmp_path):
+    """A name that does not resolve said 'unknown error -2', and both asked whether another program used the port."""
+    for listen, why in (
+        ("no-such-host.invalid:8080", "this machine cannot find an address of its own by that name."),
+        ("192.0.2.1:8080", "that address is not one of this machine's."),  # TEST-NET-1, RFC 5737
+    ):
+        directory = tmp_path / listen.split(":")[0]
+        run_cli("init", str(directory), "--name", "NYC", "--url", "https://nyc.example", "--listen", listen)
+        ran = run_cli("run", str(directory))
+        assert error_line(ran) == f"cannot listen on {listen}: {why} Change listen in {directory}/config.yaml"

@@ -43,7 +43,7 @@ class Section(BaseModel):
 
 
 class NodeSection(Section):
-    name: Annotated[OneLine, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line)]
     url: str
     timezone: str = "UTC"
     location: str | None = None

@@ -109,7 +109,7 @@ def init(
     if url is not None:
         url = check_url(url, "--url (the node's public address)")
     if config_file is None:
-        check_init_options(name, url, timezone)
+        check_init_options(name, url, timezone, listen)
     listen = listen_for(url, listen)
     extra: dict[str, object] = {}
     if allow_private_addresses and "federation" in Settings.model_fields:

@@ -71,12 +71,17 @@ def without_password(url: str) -> str:
     return f"{scheme}://{user_pass.split(':', 1)[0]}:...@{tail}"
 
 
-def check_init_options(name: str | None, url: str | None, timezone: str) -> None:
+def check_init_options(name: str | None, url: str | None, timezone: str, listen: str | None) -> None:
     """The options that become config.yaml, checked as its keys are, and named when wrong (not
     as a line of a file the operator never wrote)."""
     wrong = None
+    port = (listen or "").rpartition(":")[2]
     if name is not None and len(name.strip().splitlines()) > 1:
         wrong = "--name: write it on one line, without line breaks"
+    elif name is not None and not 1 <= len(name.strip()) <= 200:
+        wrong = "--name: the space's name has 1 to 200 characters"
+    elif listen is not None and (not port.isdigit() or int(port) > 65535):
+        wrong = f"{listen}: --listen is HOST:PORT, with a port from 1 to 65535, like 127.0.0.1:8080"
     elif url is not None and not _passes(check_node_id, url.rstrip("/")):
         wrong = (
             f"{url}: --url (the node's public address) is a base URL: http:// or https://, a host, perhaps a port "

@@ -153,6 +153,10 @@ def test_cli__init_names_the_option_that_is_wrong_not_a_file_it_removed(tmp_path
     assert error_line(ran) == "Mars/Base: --timezone is not a time zone's name like Europe/Rome or America/New_York"
     ran = run_cli("init", str(tmp_path / "x"), "--name", "WeCreate\nNYC", "--url", "https://nyc.example")
     assert error_line(ran) == "--name: write it on one line, without line breaks"
+    ran = run_cli("init", str(tmp_path / "x"), "--name", "x" * 201, "--url", "https://nyc.example")
+    assert error_line(ran) == "--name: the space's name has 1 to 200 characters"
+    ran = run_cli("init", str(tmp_path / "x"), "--name", "X", "--url", "https://nyc.example", "--listen", ":99999")
+    assert error_line(ran) == ":99999: --listen is HOST:PORT, with a port from 1 to 65535, like 127.0.0.1:8080"
     assert not (tmp_path / "x" / "config.yaml").exists()
 
 

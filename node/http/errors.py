@@ -60,6 +60,9 @@ def problem_response(problem: Problem, instance: str | None = None) -> web.Respo
 
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if "%00" in request.raw_path:  # PostgreSQL's text cannot hold a NUL, nor can any of our ids or values
+        nul = Problem(ProblemType.VALIDATION_ERROR, "the address holds a NUL character (%00)", errors=[])
+        return problem_response(nul, request.path.replace("\x00", ""))
     try:
         return await handler(request)
     except Problem as problem:
@@ -107,10 +110,22 @@ async def read_json(request: web.Request, body: bytes | None = None) -> Any:
 
 async def parse_body(request: web.Request, model: type[M], body: bytes | None = None) -> M:
     data = await read_json(request, body)
+    raw = body if body is not None else await request.read()
+    if b"\\u0000" in raw and _holds_nul(data):  # JSON writes the character escaped; the walk is only then
+        # PostgreSQL's text cannot hold it (SQLite's can): refused alike on both, not a 500 on one.
+        raise Problem(ProblemType.VALIDATION_ERROR, "text may not hold the NUL character (U+0000)", errors=[])
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_problem(exc) from exc
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_holds_nul(v) for v in value)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

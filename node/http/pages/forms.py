@@ -20,12 +20,17 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 async def read_form(request: web.Request) -> dict[str, str]:
     """The submitted fields (the CSRF field left out), trimmed; repeated fields keep the last."""
     form = await request.post()
-    return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    return {k: _text(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
 async def read_multi(request: web.Request, name: str) -> list[str]:
     form = await request.post()
-    return [v.strip() for v in form.getall(name, []) if isinstance(v, str) and v.strip()]
+    return [_text(v) for v in form.getall(name, []) if isinstance(v, str) and _text(v)]
+
+
+def _text(value: str) -> str:
+    """Trimmed, and without NUL characters: nobody types one, and PostgreSQL's text cannot hold it."""
+    return value.replace("\x00", "").strip()
 
 
 def optional(fields: dict[str, str], name: str) -> str | None:

@@ -94,6 +94,16 @@ def compose(mail: Mail, sender: Sender, now: datetime) -> tuple[str, bytes]:
     return message_id, msg.as_bytes()
 
 
+def ascii_address(address: str) -> str:
+    """The address as every mail server takes it: its domain as the DNS knows it (ana@españa.es:
+    ana@xn--espaa-rta.es). A local part in its own script stays: only SMTPUTF8 carries it."""
+    local, at, domain = address.rpartition("@")
+    try:
+        return f"{local}{at}{domain.encode('idna').decode('ascii')}" if at else address
+    except UnicodeError:  # a label the IDNA rules refuse: the server will say so
+        return address
+
+
 def one_line(text: str) -> str:
     """A header's text on one line. Subjects hold names twins chose; a line break in them (CR, LF,
     or any other that `str.splitlines` knows, as the email package does) would make the message

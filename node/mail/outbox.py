@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -19,7 +19,7 @@ from aiosqlite import Connection
 from node.clock import iso
 from node.store.db import Database, Row
 
-from .message import Mail, Sender, compose
+from .message import Mail, Sender, ascii_address, compose
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class MailOutbox:
         """Write `mail` in the transaction; its Message-ID, or None if mail is off or its key was used."""
         if not self.enabled:
             return None
+        mail = replace(mail, to=ascii_address(mail.to))  # the header and the envelope alike
         message_id, message = compose(mail, self.sender, now)
         cursor = await work.tx.execute(
             "INSERT OR IGNORE INTO mail_outbox (message_id, dedupe_key, kind, member_id, recipient, subject, "
@@ -141,7 +142,9 @@ class MailOutbox:
     async def forget_member(self, tx: Connection, member_id: str, email: str) -> None:
         """Erasure: every mail to or about the member goes, sent or not."""
         await tx.execute(
-            "DELETE FROM mail_outbox WHERE member_id = ? OR recipient = ? COLLATE NOCASE", (member_id, email)
+            "DELETE FROM mail_outbox WHERE member_id = ? OR recipient = ? COLLATE NOCASE "
+            "OR recipient = ? COLLATE NOCASE",
+            (member_id, email, ascii_address(email)),
         )
 
     async def forget_about(self, tx: Connection, key_prefix: str) -> None:

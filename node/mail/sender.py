@@ -154,6 +154,9 @@ async def _deliver(smtp: aiosmtplib.SMTP, envelope_from: str, mail: QueuedMail) 
 
     try:
         await smtp.sendmail(envelope_from, [mail.recipient], mail.message)
+    except UnicodeEncodeError as exc:  # before anything is sent: the other mails of the round still go
+        text = f"{mail.recipient} can only be reached by a server that takes SMTPUTF8"
+        raise PermanentFailure(text, 553) from exc  # RFC 6531's code for an address that needs it
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
         if codes and all(code >= 500 for code in codes):

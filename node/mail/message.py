@@ -56,7 +56,7 @@ class Sender:
 
     @property
     def envelope_from(self) -> str:
-        return parseaddr(self.address)[1]
+        return ascii_address(parseaddr(self.address)[1])
 
     @property
     def domain(self) -> str:

@@ -30,3 +30,8 @@ def test_compose__a_link_ends_where_the_address_does_not_at_the_sentences_punctu
     assert links("Re-hosted here from https://ldn.example/events/42.")[0] == "https://ldn.example/events/42"
     assert links("(see https://nyc.example/account)")[0] == "https://nyc.example/account"
     assert links("Open https://nyc.example/signin/link/a-b_c9 now")[0] == "https://nyc.example/signin/link/a-b_c9"
+
+
+def test_sender__the_envelope_senders_domain_is_written_as_the_dns_knows_it():
+    sender = Sender("Café Roma", "Café Roma <noreply@café.example>", "https://roma.example")
+    assert sender.envelope_from == "noreply@xn--caf-dma.example"

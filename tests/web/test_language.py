@@ -141,3 +141,17 @@ async def test_language__a_choice_made_before_signing_in_is_kept_by_the_member(n
     finally:
         await first.close()
         await second.close()
+
+
+async def test_language__a_back_address_with_a_control_character_goes_home(nodes: Any) -> None:
+    """Browsers drop tabs and line breaks from a Location: '/<tab>/evil.example' led to another site,
+    and a line break in it broke the answer."""
+    node = await nodes("WeCreate NYC")
+    browser = Browserless(node.local)
+    try:
+        for back in ("/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\x7f/x"):
+            form = {"csrf_token": await browser.csrf("/"), "language": "it", "back": back}
+            resp = await browser.post("/language", form)
+            assert resp.status == 303 and resp.headers["Location"] == "/", repr(back)
+    finally:
+        await browser.close()

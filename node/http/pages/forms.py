@@ -82,7 +82,8 @@ def day_param(value: str | None, default: date, field: str = "from") -> date:
 
 
 def safe_back(value: str | None, default: str) -> str:
-    """A local path to return to after an action (never another site)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """A local path to return to after an action (never another site). Browsers drop tabs and line
+    breaks from a Location, so '/<tab>/evil.example' would be '//evil.example': none is taken."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value and value.isprintable():
         return value
     return default

@@ -25,7 +25,9 @@ from protocol.problems import Problem, ProblemType
 from .store import Member, MemberRepository
 
 PASSES_KEPT = 4096
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# No control character either: the email package reads U+001C..U+001E as line breaks, and the
+# white space of pydantic's \s (Unicode's) leaves them out.
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 LANGUAGE_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"  # a BCP 47 tag: it, en-GB, pt-BR
 
 

@@ -33,3 +33,15 @@ async def test_sender__an_address_no_server_takes_fails_alone_and_the_others_go(
     failed = await eventually(lambda: nyc.node.mail.recent(), lambda rows: any(r.status == "failed" for r in rows))
     [refused] = [r for r in failed if r.status == "failed"]
     assert refused.recipient == "jörg@example.org" and "SMTPUTF8" in (refused.last_error or "")
+
+
+async def test_members__an_address_with_a_control_character_is_refused_not_a_500_at_its_first_mail(
+    nodes, sink: MailSink
+):
+    """The API's address rule (\\s: Unicode's white space) let U+001C through; the email package
+    reads it as a line break and refused the header, so the first mail to the member (here a
+    sign-in code) answered 500."""
+    nyc = await mailing_node(nodes, sink)
+    for address in ("ada\u001c@example.org", "ada@exam\u0007ple.org", "ada\u007f@example.org"):
+        status, body = await nyc.api.call("POST", "/api/v1/members", {"display_name": "Ada", "email": address})
+        assert status == 422 and body["errors"][0]["field"] == "email", body

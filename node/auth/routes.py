@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from aiohttp import web
 
-from node.booking import Member, MemberRepository
+from node.booking import EMAIL_PATTERN, Member, MemberRepository
 from node.clock import iso
 from node.core import Node
 from node.http.keys import NODE
@@ -83,7 +84,8 @@ async def _account(node: Node, client: OidcClient, who: Identity) -> tuple[Role,
     member = await members.get_by_oidc_subject(who.subject)
     if member is None and who.email and who.email_verified:
         member = await members.get_by_email(who.email)
-    if member is None and who.email and who.email_verified and client.settings.create_members:
+    creatable = who.email is not None and re.match(EMAIL_PATTERN, who.email) is not None  # as the API's rule
+    if member is None and creatable and who.email_verified and client.settings.create_members:
         member = await _create(node, members, who)
     if member is None:
         raise SignInFailed(

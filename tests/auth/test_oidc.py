@@ -229,3 +229,16 @@ async def test_oidc__a_language_chosen_before_signing_in_becomes_the_members(nod
         assert member is not None and member.language == "es"
     finally:
         await person.close()
+
+
+async def test_oidc__an_address_no_member_may_have_makes_no_member(nodes: Any, provider: Provider):
+    """With create_members, the provider's verified address became a member's as it came, unchecked:
+    one with a control character (which the API refuses) broke every mail to that member."""
+    nyc = await nodes("WeCreate NYC", port=provider.node_port, config=provider.config(create_members=True))
+    person = Person()
+    try:
+        status, html = await person.open(await person.callback_url(nyc.local, "ana\u001cruiz"))
+        assert status == 401 and "is not a member of WeCreate NYC" in html
+        assert await nyc.node.store.db.fetch_all("SELECT id FROM members") == []
+    finally:
+        await person.close()

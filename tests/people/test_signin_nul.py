@@ -30,13 +30,14 @@ async def test_signin__an_address_or_code_with_a_nul_character_is_refused_in_wor
         await browser.close()
 
 
-async def test_http__a_nul_character_in_an_address_is_refused_not_a_500(nodes, sink: MailSink):
+async def test_http__a_nul_character_in_an_address_finds_nothing_on_either_database(nodes, sink: MailSink):
+    """PostgreSQL's text cannot hold it: on PostgreSQL each of these answered 500."""
     nyc = await mailing_node(nodes, sink)
-    for method, path in (
-        ("GET", "/api/v1/members/a%00b/export"),
-        ("POST", "/api/v1/members/a%00b/invite"),
-        ("GET", "/api/v1/events?origin=a%00b"),
-        ("GET", "/signin/link/a%00b"),
+    for method, path, expected in (
+        ("GET", "/api/v1/members/a%00b/export", 404),
+        ("POST", "/api/v1/members/a%00b/invite", 404),
+        ("GET", "/api/v1/twins/a%00b", 404),
+        ("GET", "/api/v1/events?origin=a%00b", 422),
     ):
         status, body = await nyc.api.call(method, path)
-        assert status == 422 and body["detail"] == "the address holds a NUL character (%00)", (path, body)
+        assert status == expected, (path, body)

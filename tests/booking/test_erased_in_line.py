@@ -32,7 +32,8 @@ async def test_waitlist__a_member_erased_while_the_host_was_down_leaves_its_line
     assert (await mine(london, cleo, cleo_id))["status"] == "offered"
 
 
-async def test_waitlist__an_event_place_goes_past_a_twin_no_longer_active_to_the_next_in_line(nodes):
+async def event_line(nodes):
+    """A one-place event at NYC taken by Cy (Milan), with Ben (London) then Dora (Milan) in line."""
     nyc, london, _slot, (_ada, ben, _cleo) = await setup(nodes)
     milan = await nodes("Milan", "Europe/Rome")
     await twin_for_booking(nyc, milan, terms())
@@ -46,6 +47,11 @@ async def test_waitlist__an_event_place_goes_past_a_twin_no_longer_active_to_the
     assert (await reserve(milan, cy, first, event_id=talk["id"], twin_id=nyc.url))[0] == 201
     assert (await reserve(london, ben, ben_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True))[0] == 202
     assert (await reserve(milan, dora, dora_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True))[0] == 202
+    return nyc, london, milan, talk, (cy, ben, dora), (first, ben_id, dora_id)
+
+
+async def test_waitlist__an_event_place_goes_past_a_twin_no_longer_active_to_the_next_in_line(nodes):
+    nyc, london, milan, _talk, (cy, _ben, dora), (first, ben_id, dora_id) = await event_line(nodes)
 
     agreement = next(t for t in (await nyc.api.ok("GET", "/api/v1/twins"))["items"] if t["peer"] == london.url)
     await nyc.api.ok("POST", f"/api/v1/twins/{agreement['id']}/suspend")  # London can take no seat now
@@ -59,19 +65,7 @@ async def test_waitlist__an_event_place_goes_past_a_twin_no_longer_active_to_the
 
 
 async def test_waitlist__an_event_place_goes_past_a_twin_taken_out_of_its_audience(nodes):
-    nyc, london, _slot, (_ada, ben, _cleo) = await setup(nodes)
-    milan = await nodes("Milan", "Europe/Rome")
-    await twin_for_booking(nyc, milan, terms())
-    day = days_ahead(NY, 12)
-    event = {"title": "Demo night", "starts_at": wall(day, 18), "ends_at": wall(day, 21), "capacity": 1}
-    talk = await nyc.api.ok("POST", "/api/v1/events", event)
-    for home in (london, milan):
-        await eventually(lambda h=home: h.node.store.objects.get("Event", nyc.url, talk["id"]), lambda e: e is not None)
-    cy, dora = await add_member(milan, "Cy"), await add_member(milan, "Dora")
-    first, ben_id, dora_id = new_id(), new_id(), new_id()
-    assert (await reserve(milan, cy, first, event_id=talk["id"], twin_id=nyc.url))[0] == 201
-    assert (await reserve(london, ben, ben_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True))[0] == 202
-    assert (await reserve(milan, dora, dora_id, event_id=talk["id"], twin_id=nyc.url, waitlist=True))[0] == 202
+    nyc, london, milan, talk, (cy, ben, dora), (first, ben_id, dora_id) = await event_line(nodes)
 
     await nyc.api.ok("PATCH", f"/api/v1/events/{talk['id']}", {"audience": [milan.url]})  # London may not come now
     await milan.api.ok("DELETE", f"/api/v1/reservations/{first}", token=cy["token"])
